@@ -1,0 +1,171 @@
+//! The traceability graph: one petgraph node per node definition, one typed
+//! edge per resolved link. Links that do not resolve are kept aside for the
+//! structure rules (R004, R005).
+
+use std::collections::HashMap;
+
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, EdgeReference, NodeIndex};
+
+use crate::model::{Kind, LinkField, Model, Node};
+
+/// What an edge means. Edges point upward: from the node that holds the
+/// link to the node it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EdgeKind {
+    /// business → theme (`themes`).
+    Theme,
+    /// requirement → business (`satisfies`).
+    Satisfies,
+    /// requirement → requirement (`refines`), child to parent.
+    Refines,
+    /// requirement → sec (`sec`).
+    Upholds,
+    /// requirement → sec (a deviation's `sec`).
+    Deviates,
+    /// requirement → modification (a deviation's `modification`).
+    ReliesOn,
+}
+
+impl EdgeKind {
+    pub fn of(field: LinkField) -> EdgeKind {
+        match field {
+            LinkField::Themes => EdgeKind::Theme,
+            LinkField::Satisfies => EdgeKind::Satisfies,
+            LinkField::Refines => EdgeKind::Refines,
+            LinkField::Sec => EdgeKind::Upholds,
+            LinkField::DeviationSec(_) => EdgeKind::Deviates,
+            LinkField::DeviationModification(_) => EdgeKind::ReliesOn,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::Theme => "theme",
+            EdgeKind::Satisfies => "satisfies",
+            EdgeKind::Refines => "refines",
+            EdgeKind::Upholds => "upholds",
+            EdgeKind::Deviates => "deviates",
+            EdgeKind::ReliesOn => "relies on",
+        }
+    }
+}
+
+/// An edge's weight: its meaning and the link it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge {
+    pub kind: EdgeKind,
+    /// Index of the link in the source node's `links`.
+    pub link: usize,
+}
+
+/// A link that does not resolve to a node of the right kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadLink {
+    pub node: usize,
+    pub link: usize,
+    /// The node the id names, when it exists but is of the wrong kind.
+    pub wrong_kind: Option<usize>,
+}
+
+/// The graph over a model. Node weight `i` is the index of the node in
+/// `model.nodes`, and petgraph's `NodeIndex` `i` is the same number.
+#[derive(Debug)]
+pub struct Graph {
+    pub graph: DiGraph<usize, Edge>,
+    /// The first definition of every id.
+    pub by_id: HashMap<String, usize>,
+    /// (later definition, first definition) for every repeated id.
+    pub duplicates: Vec<(usize, usize)>,
+    pub bad_links: Vec<BadLink>,
+}
+
+impl Graph {
+    /// Builds the graph in one pass over the nodes and one over their links.
+    pub fn build(model: &Model) -> Graph {
+        let n = model.nodes.len();
+        let links: usize = model.nodes.iter().map(|n| n.links.len()).sum();
+        let mut graph = DiGraph::with_capacity(n, links);
+        let mut by_id = HashMap::with_capacity(n);
+        let mut duplicates = Vec::new();
+        for (i, node) in model.nodes.iter().enumerate() {
+            graph.add_node(i);
+            if let Some(&first) = by_id.get(&node.id) {
+                duplicates.push((i, first));
+            } else {
+                by_id.insert(node.id.clone(), i);
+            }
+        }
+        let mut bad_links = Vec::new();
+        for (i, node) in model.nodes.iter().enumerate() {
+            for (l, link) in node.links.iter().enumerate() {
+                match by_id.get(&link.target) {
+                    None => bad_links.push(BadLink {
+                        node: i,
+                        link: l,
+                        wrong_kind: None,
+                    }),
+                    Some(&t) => {
+                        let kind_ok = model
+                            .nodes
+                            .get(t)
+                            .is_some_and(|target| target.kind == link.field.target_kind());
+                        if kind_ok {
+                            graph.add_edge(
+                                NodeIndex::new(i),
+                                NodeIndex::new(t),
+                                Edge {
+                                    kind: EdgeKind::of(link.field),
+                                    link: l,
+                                },
+                            );
+                        } else {
+                            bad_links.push(BadLink {
+                                node: i,
+                                link: l,
+                                wrong_kind: Some(t),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Graph {
+            graph,
+            by_id,
+            duplicates,
+            bad_links,
+        }
+    }
+
+    /// The node an id names (its first definition).
+    pub fn find(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// Edges of one kind leaving node `i` (its links, resolved).
+    pub fn out(&self, i: usize, kind: EdgeKind) -> impl Iterator<Item = EdgeReference<'_, Edge>> {
+        self.graph
+            .edges_directed(NodeIndex::new(i), Direction::Outgoing)
+            .filter(move |e| e.weight().kind == kind)
+    }
+
+    /// Edges of one kind arriving at node `i` (links naming it).
+    pub fn into(&self, i: usize, kind: EdgeKind) -> impl Iterator<Item = EdgeReference<'_, Edge>> {
+        self.graph
+            .edges_directed(NodeIndex::new(i), Direction::Incoming)
+            .filter(move |e| e.weight().kind == kind)
+    }
+
+    /// Nodes of one kind, with their indices.
+    pub fn of_kind<'m>(
+        model: &'m Model,
+        kind: Kind,
+    ) -> impl Iterator<Item = (usize, &'m Node)> + 'm {
+        model
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(move |(_, n)| n.kind == kind)
+    }
+}

@@ -1,0 +1,62 @@
+//! rtm: a requirements-traceability checker for the 4G Communications Hub
+//! programme under the Smart Energy Code.
+//!
+//! The flow is files → model → graph → rules → findings → renderers:
+//! [`load`] reads a tree into a [`model::Model`], [`graph::Graph`] links it,
+//! [`rules`] check it, and [`render`] prints the findings.
+
+pub mod config;
+pub mod finding;
+pub mod graph;
+pub mod load;
+pub mod model;
+pub mod render;
+pub mod rules;
+pub mod schema;
+pub mod source;
+pub mod spec;
+
+use std::path::Path;
+
+use config::Config;
+use finding::{Counts, Finding, Sink};
+use graph::Graph;
+use load::LoadError;
+use model::Model;
+
+/// A checked tree: everything read, the graph, and the sorted findings.
+#[derive(Debug)]
+pub struct Checked {
+    pub model: Model,
+    pub config: Config,
+    pub graph: Graph,
+    pub findings: Vec<Finding>,
+}
+
+impl Checked {
+    pub fn counts(&self) -> Counts {
+        Counts::of(&self.findings)
+    }
+}
+
+/// Loads the tree at `root` and runs every rule.
+pub fn check(root: &Path) -> Result<Checked, LoadError> {
+    let loaded = load::load(root)?;
+    let graph = Graph::build(&loaded.model);
+    let mut sink = Sink::new(&loaded.config.levels);
+    sink.extend(loaded.findings);
+    let ctx = rules::Ctx {
+        model: &loaded.model,
+        graph: &graph,
+        config: &loaded.config,
+    };
+    rules::run(&ctx, &mut sink);
+    let mut findings = sink.into_findings();
+    finding::sort(&mut findings, &loaded.model.sources);
+    Ok(Checked {
+        model: loaded.model,
+        config: loaded.config,
+        graph,
+        findings,
+    })
+}

@@ -1,0 +1,383 @@
+//! Validates one parsed node file into [`Node`]s (FORMAT §2).
+
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
+
+use super::decode::{Decoder, Value, describe, suggest};
+use crate::config::Config;
+use crate::model::{
+    Category, Classification, Deviation, Kind, Limit, Link, LinkField, Node, Reviewed, Sp, Stage,
+    Status, Value as Figure, Waiver,
+};
+use crate::spec::{self, BOUNDS, DEVIATION, Field, REVIEWED, Ty, WAIVER};
+
+/// Reads every node of a parsed file. Nodes whose `id` could not be read
+/// are dropped (after their other fields are checked).
+pub fn decode_file(d: &mut Decoder<'_>, doc: &DeTable<'_>, config: &Config, nodes: &mut Vec<Node>) {
+    for (key, value) in doc.iter() {
+        let name = key.get_ref().as_ref();
+        let Some(kind) = Kind::parse(name) else {
+            let help = match suggest(name, Kind::NAMES) {
+                Some(k) => format!("did you mean `[[{k}]]`?"),
+                None => format!("node kinds are: {}", Kind::NAMES.join(", ")),
+            };
+            d.node = None;
+            d.error(
+                key.span(),
+                format!("unknown node kind `{name}`"),
+                Some(help),
+            );
+            continue;
+        };
+        let tables = match value.get_ref() {
+            DeValue::Array(items) => items.as_ref(),
+            other => {
+                d.node = None;
+                d.error(
+                    key.span(),
+                    format!(
+                        "`{name}` must be an array of tables, not {}",
+                        describe(other)
+                    ),
+                    Some(format!("write each node as `[[{name}]]`")),
+                );
+                continue;
+            }
+        };
+        for item in tables {
+            match item.get_ref() {
+                DeValue::Table(t) => {
+                    if let Some(node) = decode_node(d, kind, t, item.span(), config) {
+                        nodes.push(node);
+                    }
+                }
+                other => {
+                    d.node = None;
+                    d.error(
+                        item.span(),
+                        format!("a {kind} must be a table, not {}", describe(other)),
+                        None,
+                    );
+                }
+            }
+        }
+    }
+    d.node = None;
+}
+
+fn decode_node(
+    d: &mut Decoder<'_>,
+    kind: Kind,
+    table: &DeTable<'_>,
+    span: Range<usize>,
+    config: &Config,
+) -> Option<Node> {
+    let id = table.get("id").and_then(|v| match v.get_ref() {
+        DeValue::String(s) => Some((s.to_string(), v.span())),
+        _ => None,
+    });
+    let (mut node, keep) = match id {
+        Some((id, id_span)) => (Node::new(kind, id, d.span(id_span)), true),
+        None => (Node::new(kind, String::new(), d.span(span.clone())), false),
+    };
+    d.node = keep.then(|| node.id.clone());
+    let fields: Vec<Field> = spec::fields(kind).copied().collect();
+    let what = if keep {
+        format!("{kind} {}", node.id)
+    } else {
+        format!("a {kind}")
+    };
+    let at = if keep { node.id_span.range() } else { span };
+
+    for (key, v) in table.iter() {
+        let name = key.get_ref().as_ref();
+        let Some(field) = fields.iter().find(|f| f.name == name) else {
+            if kind == Kind::Modification && name == "status" {
+                d.error(
+                    key.span(),
+                    format!("{what}: a modification has no `status`"),
+                    Some("use `stage` (proposed, refinement, report, decision, approved, implemented, rejected, withdrawn)".into()),
+                );
+            } else {
+                let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+                d.unknown_key(key.span(), name, &what, &names);
+            }
+            continue;
+        };
+        read_field(d, &mut node, field, v, config);
+    }
+    for f in fields.iter().filter(|f| f.required) {
+        if !table.contains_key(f.name) {
+            d.error(
+                at.clone(),
+                format!("{what} is missing the required field `{}`", f.name),
+                Some(format!("add `{} = …`", f.name)),
+            );
+        }
+    }
+    keep.then_some(node)
+}
+
+fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>, config: &Config) {
+    let name = field.name;
+    node.fields.push((name, d.span(v.span())));
+    match (name, field.ty) {
+        ("id", _) => {
+            if !matches!(v.get_ref(), DeValue::String(_)) {
+                d.error(
+                    v.span(),
+                    format!("`id` must be a string, not {}", describe(v.get_ref())),
+                    None,
+                );
+            }
+        }
+        ("title", _) => node.title = d.line(name, v).map(|s| s.value),
+        ("text", _) => {
+            node.text = d.string(name, v).map(|s| s.value).unwrap_or_default();
+        }
+        ("owner", _) => node.owner = d.string(name, v).map(|s| s.value),
+        ("source", _) => node.source = d.string(name, v).map(|s| s.value),
+        ("url", _) => node.url = d.string(name, v).map(|s| s.value),
+        ("user_impact", _) => node.user_impact = d.string(name, v),
+        ("status", _) => {
+            if let Some(s) = d.choice(name, v, Status::NAMES, Status::parse) {
+                node.status = s;
+            }
+        }
+        ("category", _) => node.category = d.choice(name, v, Category::NAMES, Category::parse),
+        ("stage", _) => node.stage = d.choice(name, v, Stage::NAMES, Stage::parse),
+        ("classification", _) => {
+            node.classification = d.choice(
+                name,
+                v,
+                spec::choices(Ty::Classification),
+                Classification::parse_level,
+            )
+        }
+        ("tags", _) => node.tags = d.strings(name, v).into_iter().map(|s| s.value).collect(),
+        ("variants", _) => node.variants = Some(read_variants(d, v, config)),
+        ("values", _) => node.values = read_values(d, v),
+        ("limits", _) => node.limits = read_limits(d, v),
+        ("deviations", _) => read_deviations(d, node, v),
+        ("waivers", _) => node.waivers = read_waivers(d, v),
+        ("reviewed", _) => node.reviewed = read_reviewed(d, v),
+        (_, Ty::Ids(_)) => {
+            let link_field = match name {
+                "themes" => LinkField::Themes,
+                "satisfies" => LinkField::Satisfies,
+                "refines" => LinkField::Refines,
+                _ => LinkField::Sec,
+            };
+            for s in d.strings(name, v) {
+                node.links.push(Link {
+                    field: link_field,
+                    target: s.value,
+                    span: s.span,
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+fn read_variants(d: &mut Decoder<'_>, v: &Value<'_>, config: &Config) -> Vec<String> {
+    let declared = &config.project.variants;
+    let items = d.strings("variants", v);
+    if declared.is_empty() {
+        d.error(
+            v.span(),
+            "`variants` is set, but the project declares no variants".into(),
+            Some("declare them in rtm.toml: [project] variants = [\"SB\", \"DB\"]".into()),
+        );
+        return items.into_iter().map(|s| s.value).collect();
+    }
+    for s in &items {
+        if !declared.contains(&s.value) {
+            let known: Vec<&str> = declared.iter().map(String::as_str).collect();
+            d.error(
+                s.span.range(),
+                format!("\"{}\" is not one of the project's variants", s.value),
+                Some(format!("the project's variants are: {}", known.join(", "))),
+            );
+        }
+    }
+    items.into_iter().map(|s| s.value).collect()
+}
+
+fn read_values(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Figure> {
+    let Some(table) = d.table("values", v) else {
+        return Vec::new();
+    };
+    table
+        .iter()
+        .filter_map(|(key, value)| {
+            let param = key.get_ref().to_string();
+            let n = d.number(&format!("values.{param}"), value)?;
+            Some(Figure {
+                param,
+                value: n,
+                span: d.span(value.span()),
+            })
+        })
+        .collect()
+}
+
+fn read_limits(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Limit> {
+    let Some(table) = d.table("limits", v) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key, value) in table.iter() {
+        let param = key.get_ref().to_string();
+        let what = format!("limits.{param}");
+        let Some(bounds) = d.table(&what, value) else {
+            continue;
+        };
+        let mut limit = Limit {
+            param,
+            min: None,
+            max: None,
+            equals: None,
+            span: d.span(value.span()),
+        };
+        for (bk, bv) in bounds.iter() {
+            let b = bk.get_ref().as_ref();
+            if !BOUNDS.contains(&b) {
+                d.unknown_key(bk.span(), b, &format!("`{what}`"), BOUNDS);
+                continue;
+            }
+            let n = d.number(&format!("{what}.{b}"), bv);
+            match b {
+                "min" => limit.min = n,
+                "max" => limit.max = n,
+                _ => limit.equals = n,
+            }
+        }
+        if let (Some(min), Some(max)) = (limit.min, limit.max)
+            && min > max
+        {
+            d.error(
+                value.span(),
+                format!("`{what}` has min greater than max"),
+                None,
+            );
+            continue;
+        }
+        if limit.min.is_none() && limit.max.is_none() && limit.equals.is_none() {
+            d.error(
+                value.span(),
+                format!("`{what}` sets no bound"),
+                Some("give at least one of min, max, equals".into()),
+            );
+            continue;
+        }
+        out.push(limit);
+    }
+    out
+}
+
+fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
+    for (table, span) in d.tables("deviations", v) {
+        let index = node.deviations.len();
+        let mut dev = Deviation {
+            span: Some(d.span(span.clone())),
+            ..Deviation::default()
+        };
+        d.check_keys(table, DEVIATION, "a deviation", span);
+        for (key, value) in table.iter() {
+            match key.get_ref().as_ref() {
+                "sec" => {
+                    if let Some(s) = d.string("sec", value) {
+                        dev.sec = Some(node.links.len());
+                        node.links.push(Link {
+                            field: LinkField::DeviationSec(index),
+                            target: s.value,
+                            span: s.span,
+                        });
+                    }
+                }
+                "modification" => {
+                    if let Some(s) = d.string("modification", value) {
+                        dev.modification = Some(node.links.len());
+                        node.links.push(Link {
+                            field: LinkField::DeviationModification(index),
+                            target: s.value,
+                            span: s.span,
+                        });
+                    }
+                }
+                "summary" => dev.summary = d.string("summary", value),
+                "rationale" => dev.rationale = d.string("rationale", value),
+                _ => {}
+            }
+        }
+        node.deviations.push(dev);
+    }
+}
+
+fn read_waivers(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Waiver> {
+    let mut out = Vec::new();
+    for (table, span) in d.tables("waivers", v) {
+        d.check_keys(table, WAIVER, "a waiver", span.clone());
+        let mut w = Waiver {
+            span: d.span(span),
+            rule: None,
+            reason: None,
+            by: None,
+            until: None,
+        };
+        for (key, value) in table.iter() {
+            match key.get_ref().as_ref() {
+                "rule" => {
+                    if let Some(s) = d.string("rule", value) {
+                        if crate::rules::lookup(&s.value).is_none() {
+                            d.error(
+                                value.span(),
+                                format!("unknown rule \"{}\"", s.value),
+                                Some("`rtm rules` lists every rule".into()),
+                            );
+                        }
+                        w.rule = Some(s);
+                    }
+                }
+                "reason" => w.reason = d.string("reason", value).map(|s| s.value),
+                "by" => w.by = d.string("by", value).map(|s| s.value),
+                "until" => w.until = d.date("until", value),
+                _ => {}
+            }
+        }
+        out.push(w);
+    }
+    out
+}
+
+fn read_reviewed(d: &mut Decoder<'_>, v: &Value<'_>) -> Option<Reviewed> {
+    let table = d.table("reviewed", v)?;
+    d.check_keys(table, REVIEWED, "`reviewed`", v.span());
+    let mut r = Reviewed {
+        span: d.span(v.span()),
+        by: None,
+        on: None,
+        fingerprint: None,
+        links: Vec::new(),
+    };
+    for (key, value) in table.iter() {
+        match key.get_ref().as_ref() {
+            "by" => r.by = d.string("by", value).map(|s| s.value),
+            "on" => r.on = d.date("on", value).map(|s| s.value),
+            "fingerprint" => r.fingerprint = d.string("fingerprint", value).map(|s| s.value),
+            "links" => {
+                if let Some(links) = d.table("reviewed.links", value) {
+                    for (id, fp) in links.iter() {
+                        if let Some(Sp { value, span }) = d.string("reviewed.links", fp) {
+                            r.links.push((id.get_ref().to_string(), value, span));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(r)
+}

@@ -1,0 +1,120 @@
+//! `rtm check --format json` (FORMAT §6).
+
+use serde::Serialize;
+
+use crate::Checked;
+use crate::finding::{Counts, Finding};
+use crate::model::Kind;
+use crate::source::{Sources, Span};
+
+#[derive(Serialize)]
+struct Output<'a> {
+    version: u32,
+    root: &'a str,
+    summary: Summary,
+    findings: Vec<JsonFinding<'a>>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+    nodes: NodeCounts,
+}
+
+#[derive(Serialize)]
+struct NodeCounts {
+    theme: usize,
+    business: usize,
+    requirement: usize,
+    sec: usize,
+    modification: usize,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    code: &'static str,
+    rule: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    node: Option<&'a str>,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    related: Vec<Related<'a>>,
+}
+
+#[derive(Serialize)]
+struct Related<'a> {
+    node: Option<&'a str>,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    message: &'a str,
+}
+
+fn place<'a>(sources: &'a Sources, span: Span) -> (&'a str, usize, usize) {
+    let (line, column) = sources.line_col(span);
+    (sources.path(span.file), line, column)
+}
+
+fn finding<'a>(sources: &'a Sources, f: &'a Finding) -> JsonFinding<'a> {
+    let rule = f.code.rule();
+    let (file, line, column) = place(sources, f.span);
+    JsonFinding {
+        code: rule.code,
+        rule: rule.name,
+        severity: f.level.as_str(),
+        message: &f.message,
+        node: f.node.as_deref(),
+        file,
+        line,
+        column,
+        related: f
+            .related
+            .iter()
+            .map(|r| {
+                let (file, line, column) = place(sources, r.span);
+                Related {
+                    node: r.node.as_deref(),
+                    file,
+                    line,
+                    column,
+                    message: &r.message,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Writes the JSON document, followed by a newline.
+pub fn write(out: &mut impl std::io::Write, root: &str, checked: &Checked) -> std::io::Result<()> {
+    let counts = Counts::of(&checked.findings);
+    let n = checked.model.counts();
+    let count = |k: Kind| n.get(k as usize).copied().unwrap_or(0);
+    let sources = &checked.model.sources;
+    let doc = Output {
+        version: 1,
+        root,
+        summary: Summary {
+            errors: counts.errors,
+            warnings: counts.warnings,
+            notes: counts.notes,
+            nodes: NodeCounts {
+                theme: count(Kind::Theme),
+                business: count(Kind::Business),
+                requirement: count(Kind::Requirement),
+                sec: count(Kind::Sec),
+                modification: count(Kind::Modification),
+            },
+        },
+        findings: checked
+            .findings
+            .iter()
+            .map(|f| finding(sources, f))
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}

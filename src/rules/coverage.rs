@@ -1,0 +1,307 @@
+//! Coverage: R101–R107. Only active nodes give or need coverage, and paths
+//! through a withdrawn node do not count. Every rule here is linear in
+//! nodes plus links.
+
+use std::collections::VecDeque;
+
+use petgraph::algo::tarjan_scc;
+use petgraph::visit::{EdgeFiltered, EdgeRef};
+
+use super::{Code, Ctx};
+use crate::finding::{Finding, Sink};
+use crate::graph::EdgeKind;
+use crate::model::{Kind, LinkField};
+
+pub fn check(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    themes(ctx, sink);
+    business(ctx, sink);
+    orphans(ctx, sink);
+    variants(ctx, sink);
+    sec_uncovered(ctx, sink);
+    withdrawn_links(ctx, sink);
+}
+
+/// Active nodes of one kind, with their indices.
+fn active<'a>(
+    ctx: &'a Ctx<'a>,
+    kind: Kind,
+) -> impl Iterator<Item = (usize, &'a crate::model::Node)> + 'a {
+    ctx.model
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(move |(_, n)| n.kind == kind && n.is_active())
+}
+
+/// Whether an active node of the edge's source links here with `kind`.
+fn has_active_source(ctx: &Ctx<'_>, i: usize, kind: EdgeKind) -> bool {
+    ctx.graph
+        .into(i, kind)
+        .any(|e| ctx.is_active(e.source().index()))
+}
+
+fn themes(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    for (i, theme) in active(ctx, Kind::Theme) {
+        if !has_active_source(ctx, i, EdgeKind::Theme) {
+            sink.push(
+                Finding::new(
+                    Code::R101,
+                    theme.id_span,
+                    format!("theme {} has no business requirement", theme.id),
+                )
+                .node(&theme.id)
+                .label("no active business requirement names this theme")
+                .help(format!(
+                    "add `themes = [\"{}\"]` to a business requirement, or withdraw the theme",
+                    theme.id
+                )),
+            );
+        }
+    }
+}
+
+fn business(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    for (i, br) in active(ctx, Kind::Business) {
+        if let Some(span) = br.field_span("themes")
+            && br.links_in(LinkField::Themes).next().is_none()
+        {
+            sink.push(
+                Finding::new(
+                    Code::R104,
+                    span,
+                    format!("business requirement {} names no theme", br.id),
+                )
+                .node(&br.id)
+                .label("empty")
+                .help("name the business theme it serves: `themes = [\"TH-01\"]`"),
+            );
+        }
+        // An active entry reaches the business requirement through refines
+        // only if the entry at the top of the chain satisfies it directly.
+        if !has_active_source(ctx, i, EdgeKind::Satisfies) {
+            sink.push(
+                Finding::new(
+                    Code::R102,
+                    br.id_span,
+                    format!(
+                        "business requirement {} is not traced to any active RTM entry",
+                        br.id
+                    ),
+                )
+                .node(&br.id)
+                .label("no detailed requirement")
+                .help(format!(
+                    "add an RTM entry with `satisfies = [\"{}\"]`, or withdraw the business requirement",
+                    br.id
+                )),
+            );
+        }
+    }
+}
+
+fn orphans(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    let n = ctx.model.nodes.len();
+    let mut reaches = vec![false; n];
+    let mut queue = VecDeque::new();
+    for (i, _) in active(ctx, Kind::Requirement) {
+        let direct = ctx
+            .graph
+            .out(i, EdgeKind::Satisfies)
+            .any(|e| ctx.is_active(e.target().index()));
+        if direct && let Some(r) = reaches.get_mut(i) {
+            *r = true;
+            queue.push_back(i);
+        }
+    }
+    // Down the refines links: an active child of a reaching entry reaches.
+    while let Some(p) = queue.pop_front() {
+        for e in ctx.graph.into(p, EdgeKind::Refines) {
+            let c = e.source().index();
+            if ctx.is_active(c)
+                && let Some(r) = reaches.get_mut(c)
+                && !*r
+            {
+                *r = true;
+                queue.push_back(c);
+            }
+        }
+    }
+    for (i, entry) in active(ctx, Kind::Requirement) {
+        if !reaches.get(i).copied().unwrap_or(true) {
+            sink.push(
+                Finding::new(
+                    Code::R103,
+                    entry.id_span,
+                    format!(
+                        "RTM entry {} reaches no business requirement",
+                        entry.id
+                    ),
+                )
+                .node(&entry.id)
+                .label("orphan")
+                .help("add `satisfies = [\"BR-…\"]`, or `refines` an entry that reaches one through active entries"),
+            );
+        }
+    }
+}
+
+/// R105: for each business requirement, the variants of every active entry
+/// that reaches it. Each entry's "subtree" (itself and every active entry
+/// refining it, directly or not) is summed once, component by component,
+/// children first, so loops cannot mislead it.
+fn variants(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    let all = &ctx.config.project.variants;
+    if all.is_empty() || all.len() > 64 {
+        return;
+    }
+    let full: u64 = if all.len() == 64 {
+        u64::MAX
+    } else {
+        (1u64 << all.len()) - 1
+    };
+    let mask_of = |node: &crate::model::Node| -> u64 {
+        match &node.variants {
+            None => full,
+            Some(vs) => all
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| vs.contains(v))
+                .fold(0, |m, (k, _)| m | (1 << k)),
+        }
+    };
+    let g = &ctx.graph.graph;
+    let active_refines = EdgeFiltered::from_fn(g, |e| {
+        e.weight().kind == EdgeKind::Refines
+            && ctx.is_active(e.source().index())
+            && ctx.is_active(e.target().index())
+    });
+    // Tarjan lists a component after every component it links to
+    // (parents first); reversed, children come first.
+    let sccs = tarjan_scc(&active_refines);
+    let mut component = vec![0usize; ctx.model.nodes.len()];
+    for (c, scc) in sccs.iter().enumerate() {
+        for n in scc {
+            if let Some(slot) = component.get_mut(n.index()) {
+                *slot = c;
+            }
+        }
+    }
+    let mut subtree = vec![0u64; sccs.len()];
+    for (c, scc) in sccs.iter().enumerate().rev() {
+        let mut mask = 0;
+        for n in scc {
+            let i = n.index();
+            if let Some(node) = ctx.node(i)
+                && node.kind == Kind::Requirement
+                && node.is_active()
+            {
+                mask |= mask_of(node);
+            }
+            for e in ctx.graph.into(i, EdgeKind::Refines) {
+                let child = e.source().index();
+                if ctx.is_active(child)
+                    && let Some(&cc) = component.get(child)
+                    && cc != c
+                {
+                    mask |= subtree.get(cc).copied().unwrap_or(0);
+                }
+            }
+        }
+        if let Some(slot) = subtree.get_mut(c) {
+            *slot = mask;
+        }
+    }
+    for (i, br) in active(ctx, Kind::Business) {
+        let mut covered = 0u64;
+        let mut any = false;
+        for e in ctx.graph.into(i, EdgeKind::Satisfies) {
+            let s = e.source().index();
+            if ctx.is_active(s) {
+                any = true;
+                covered |= component
+                    .get(s)
+                    .and_then(|&c| subtree.get(c))
+                    .copied()
+                    .unwrap_or(0);
+            }
+        }
+        if !any {
+            continue; // R102 alone
+        }
+        let wanted = mask_of(br);
+        for (k, v) in all.iter().enumerate() {
+            if wanted & (1 << k) != 0 && covered & (1 << k) == 0 {
+                sink.push(
+                    Finding::new(
+                        Code::R105,
+                        br.id_span,
+                        format!(
+                            "business requirement {} has no active RTM entry for variant {v}",
+                            br.id
+                        ),
+                    )
+                    .node(&br.id)
+                    .label(format!("nothing delivers it for {v}"))
+                    .help(format!(
+                        "add an RTM entry for {v} (or with no `variants`), or narrow the business requirement's `variants`"
+                    )),
+                );
+            }
+        }
+    }
+}
+
+fn sec_uncovered(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    for (i, sec) in active(ctx, Kind::Sec) {
+        if !has_active_source(ctx, i, EdgeKind::Upholds)
+            && !has_active_source(ctx, i, EdgeKind::Deviates)
+        {
+            sink.push(
+                Finding::new(
+                    Code::R106,
+                    sec.id_span,
+                    format!(
+                        "SEC obligation {} is neither upheld nor deviated from by any active RTM entry",
+                        sec.id
+                    ),
+                )
+                .node(&sec.id)
+                .label("not addressed")
+                .help(format!(
+                    "name it in an entry's `sec = [\"{}\"]`, or declare a deviation from it",
+                    sec.id
+                )),
+            );
+        }
+    }
+}
+
+fn withdrawn_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    for e in ctx.graph.graph.edge_references() {
+        let (s, t) = (e.source().index(), e.target().index());
+        let (Some(src), Some(dst)) = (ctx.node(s), ctx.node(t)) else {
+            continue;
+        };
+        if !src.is_active() || dst.is_active() || dst.kind == Kind::Modification {
+            continue;
+        }
+        let Some(link) = src.links.get(e.weight().link) else {
+            continue;
+        };
+        sink.push(
+            Finding::new(
+                Code::R107,
+                link.span,
+                format!("{} links to {}, which is withdrawn", src.id, dst.id),
+            )
+            .node(&src.id)
+            .label("withdrawn")
+            .related(
+                dst.id_span,
+                Some(&dst.id),
+                format!("{} is withdrawn", dst.id),
+            )
+            .help("remove the link, or link to the node that replaces it"),
+        );
+    }
+}

@@ -1,0 +1,46 @@
+//! The rules. Each family of rules is one module with a `check(ctx, sink)`
+//! function that reads the model and the graph and pushes findings; levels
+//! are applied by the sink, never here.
+
+mod content;
+mod coverage;
+mod registry;
+mod sec;
+mod structure;
+
+pub use registry::{ALL_CODES, Code, Level, RULES, Rule, lookup};
+
+use crate::config::Config;
+use crate::finding::Sink;
+use crate::graph::Graph;
+use crate::model::{Model, Node};
+
+/// What every rule reads.
+pub struct Ctx<'a> {
+    pub model: &'a Model,
+    pub graph: &'a Graph,
+    pub config: &'a Config,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn node(&self, i: usize) -> Option<&'a Node> {
+        self.model.nodes.get(i)
+    }
+
+    pub fn is_active(&self, i: usize) -> bool {
+        self.node(i).is_some_and(Node::is_active)
+    }
+
+    /// The node an id names, if it exists.
+    pub fn find(&self, id: &str) -> Option<&'a Node> {
+        self.graph.find(id).and_then(|i| self.node(i))
+    }
+}
+
+/// Runs every rule over a loaded tree.
+pub fn run(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    structure::check(ctx, sink);
+    coverage::check(ctx, sink);
+    sec::check(ctx, sink);
+    content::check(ctx, sink);
+}

@@ -1,0 +1,352 @@
+//! Structure: R003 duplicate-id, R004 dangling-link, R005 wrong-link-kind,
+//! R006 cycle, R007 invalid-id, R303 confusable-id. These fire on withdrawn
+//! nodes too.
+
+use std::collections::{HashMap, HashSet};
+
+use petgraph::algo::tarjan_scc;
+use petgraph::visit::{EdgeFiltered, EdgeRef};
+
+use super::{Code, Ctx};
+use crate::finding::{Finding, Sink};
+use crate::graph::EdgeKind;
+use crate::model::{Kind, LinkField, Node};
+
+pub fn check(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    duplicates(ctx, sink);
+    bad_links(ctx, sink);
+    cycles(ctx, sink);
+    invalid_ids(ctx, sink);
+    confusables(ctx, sink);
+}
+
+/// "a business requirement", "an SEC obligation"…
+pub fn kind_phrase(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Theme => "a theme",
+        Kind::Business => "a business requirement",
+        Kind::Requirement => "an RTM entry",
+        Kind::Sec => "an SEC obligation",
+        Kind::Modification => "a modification",
+    }
+}
+
+/// How a link reads in a sentence: "satisfies", "names in `themes`"…
+fn verb(field: LinkField) -> &'static str {
+    match field {
+        LinkField::Themes => "names the theme",
+        LinkField::Satisfies => "satisfies",
+        LinkField::Refines => "refines",
+        LinkField::Sec => "upholds",
+        LinkField::DeviationSec(_) => "deviates from",
+        LinkField::DeviationModification(_) => "relies on the modification",
+    }
+}
+
+fn duplicates(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    for &(dup, first) in &ctx.graph.duplicates {
+        let (Some(d), Some(f)) = (ctx.node(dup), ctx.node(first)) else {
+            continue;
+        };
+        sink.push(
+            Finding::new(Code::R003, d.id_span, format!("{} is defined twice", d.id))
+                .node(&d.id)
+                .label("defined again here")
+                .related(f.id_span, Some(&f.id), "first defined here")
+                .help("ids are unique across the whole tree: give one of the two a new id"),
+        );
+    }
+}
+
+fn bad_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    let dangling = ctx
+        .graph
+        .bad_links
+        .iter()
+        .filter(|b| b.wrong_kind.is_none())
+        .count();
+    for bad in &ctx.graph.bad_links {
+        let Some(node) = ctx.node(bad.node) else {
+            continue;
+        };
+        let Some(link) = node.links.get(bad.link) else {
+            continue;
+        };
+        let want = link.field.target_kind();
+        match bad.wrong_kind.and_then(|t| ctx.node(t)) {
+            None => {
+                let mut f = Finding::new(
+                    Code::R004,
+                    link.span,
+                    format!(
+                        "{} {} {}, which does not exist",
+                        node.id,
+                        verb(link.field),
+                        link.target
+                    ),
+                )
+                .node(&node.id)
+                .label("no node has this id");
+                // Suggestions scan every id: only worth it for a few links.
+                let guess = (dangling <= 100)
+                    .then(|| closest(ctx, &link.target, want))
+                    .flatten();
+                f = f.help(match guess {
+                    Some(g) => format!("did you mean `{g}`?"),
+                    None => format!(
+                        "check the id for a typo, or add {} with id `{}`",
+                        kind_phrase(want),
+                        link.target
+                    ),
+                });
+                sink.push(f);
+            }
+            Some(target) => sink.push(
+                Finding::new(
+                    Code::R005,
+                    link.span,
+                    format!(
+                        "{} {} {}, which is {}, not {}",
+                        node.id,
+                        verb(link.field),
+                        target.id,
+                        kind_phrase(target.kind),
+                        kind_phrase(want)
+                    ),
+                )
+                .node(&node.id)
+                .label(format!("expected {}", kind_phrase(want)))
+                .related(
+                    target.id_span,
+                    Some(&target.id),
+                    format!("{} is {}", target.id, kind_phrase(target.kind)),
+                )
+                .help(format!("`{}` names {} ids only", link.field.name(), want)),
+            ),
+        }
+    }
+}
+
+/// The id of the given kind closest to `id`, if close enough to be a typo.
+fn closest(ctx: &Ctx<'_>, id: &str, kind: Kind) -> Option<String> {
+    ctx.model
+        .nodes
+        .iter()
+        .filter(|n| n.kind == kind)
+        .map(|n| (strsim::damerau_levenshtein(id, &n.id), &n.id))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, s)| s.clone())
+}
+
+fn cycles(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    let g = &ctx.graph.graph;
+    let refines = EdgeFiltered::from_fn(g, |e| e.weight().kind == EdgeKind::Refines);
+    for scc in tarjan_scc(&refines) {
+        let members: Vec<usize> = scc.iter().map(|n| n.index()).collect();
+        let is_loop = members.len() > 1
+            || members.first().is_some_and(|&m| {
+                ctx.graph
+                    .out(m, EdgeKind::Refines)
+                    .any(|e| e.target().index() == m)
+            });
+        if !is_loop {
+            continue;
+        }
+        let Some(&start) = members
+            .iter()
+            .min_by(|&&a, &&b| id_of(ctx, a).cmp(id_of(ctx, b)))
+        else {
+            continue;
+        };
+        let path = loop_path(ctx, start, &members);
+        let Some(node) = ctx.node(start) else {
+            continue;
+        };
+        // Point at the link that leaves the first member along the loop.
+        let next = path.get(1).copied().unwrap_or(start);
+        let span = ctx
+            .graph
+            .out(start, EdgeKind::Refines)
+            .find(|e| e.target().index() == next)
+            .and_then(|e| node.links.get(e.weight().link))
+            .map_or(node.id_span, |l| l.span);
+        let mut names: Vec<&str> = path.iter().map(|&i| id_of(ctx, i)).collect();
+        names.push(&node.id);
+        let mut f = Finding::new(
+            Code::R006,
+            span,
+            format!("`refines` links form a loop: {}", names.join(" → ")),
+        )
+        .node(&node.id)
+        .label("the loop starts here")
+        .help("an entry cannot refine itself, directly or through others: remove one `refines` link of the loop");
+        let mut others: Vec<usize> = members.iter().copied().filter(|&m| m != start).collect();
+        others.sort_by(|&a, &b| id_of(ctx, a).cmp(id_of(ctx, b)));
+        for m in others {
+            if let Some(n) = ctx.node(m) {
+                f = f.related(n.id_span, Some(&n.id), format!("{} is in the loop", n.id));
+            }
+        }
+        sink.push(f);
+    }
+}
+
+fn id_of<'a>(ctx: &Ctx<'a>, i: usize) -> &'a str {
+    ctx.node(i).map_or("", |n| n.id.as_str())
+}
+
+/// The loop through `start`, following `refines` links inside the
+/// component (smallest id first at each step). Ends before returning to
+/// `start`; for a tangle of loops, lists the members met along the way.
+fn loop_path(ctx: &Ctx<'_>, start: usize, members: &[usize]) -> Vec<usize> {
+    let members: HashSet<usize> = members.iter().copied().collect();
+    let mut on_path = HashSet::from([start]);
+    let mut path = vec![start];
+    let mut current = start;
+    loop {
+        let next = ctx
+            .graph
+            .out(current, EdgeKind::Refines)
+            .map(|e| e.target().index())
+            .filter(|t| members.contains(t))
+            .min_by(|&a, &b| {
+                // Prefer closing the loop, then the smallest id.
+                (a != start, id_of(ctx, a)).cmp(&(b != start, id_of(ctx, b)))
+            });
+        match next {
+            Some(n) if on_path.insert(n) => {
+                path.push(n);
+                current = n;
+            }
+            _ => return path,
+        }
+    }
+}
+
+fn invalid_ids(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    for node in &ctx.model.nodes {
+        let Some(pattern) = ctx.config.id_pattern(node.kind) else {
+            continue;
+        };
+        if !pattern.regex.is_match(&node.id) {
+            sink.push(
+                Finding::new(
+                    Code::R007,
+                    node.id_span,
+                    format!(
+                        "id `{}` does not match the {} pattern `{}`",
+                        node.id, node.kind, pattern.source
+                    ),
+                )
+                .node(&node.id)
+                .label("invalid id")
+                .help(if node.id.is_empty() {
+                    "give the node a non-empty id".to_owned()
+                } else {
+                    format!(
+                        "rename the node, or change `[ids] {}` in rtm.toml",
+                        node.kind
+                    )
+                }),
+            );
+        }
+    }
+}
+
+/// The forms two ids share when they differ only by case or look-alikes:
+/// Unicode's confusable skeleton (UTS #39) folded for case, and the same
+/// with Cyrillic `Р` read as the Latin `R` it spells (Unicode only pairs it
+/// with `P`, but in ids such as `РTM-0001` it stands for an R).
+fn skeletons(id: &str) -> [String; 2] {
+    let fold = |s: &str| -> String {
+        let once: String = unicode_security::skeleton(s)
+            .collect::<String>()
+            .to_lowercase();
+        unicode_security::skeleton(&once)
+            .collect::<String>()
+            .to_lowercase()
+    };
+    let first = fold(id);
+    let read_as_r: String = id
+        .chars()
+        .map(|c| {
+            if matches!(c, '\u{0420}' | '\u{0440}') {
+                'R'
+            } else {
+                c
+            }
+        })
+        .collect();
+    [first, fold(&read_as_r)]
+}
+
+fn confusables(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    // skeleton → the first node with that skeleton.
+    let mut seen: HashMap<String, &Node> = HashMap::new();
+    for node in &ctx.model.nodes {
+        let mut other: Option<&Node> = None;
+        for key in skeletons(&node.id) {
+            let first = *seen.entry(key).or_insert(node);
+            if first.id != node.id && other.is_none() {
+                other = Some(first);
+            }
+        }
+        if let Some(first) = other {
+            sink.push(
+                Finding::new(
+                    Code::R303,
+                    node.id_span,
+                    format!(
+                        "{} and {} differ only by case or look-alike characters",
+                        escape_id(&node.id),
+                        escape_id(&first.id)
+                    ),
+                )
+                .node(&node.id)
+                .label("confusable id")
+                .related(first.id_span, Some(&first.id), "the other id")
+                .help("readers cannot tell these ids apart: rename one of them"),
+            );
+        }
+    }
+}
+
+/// Shows non-ASCII characters of an id as `\u{…}` so look-alikes are seen.
+fn escape_id(id: &str) -> String {
+    if id.is_ascii() {
+        return id.to_owned();
+    }
+    let escaped: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                format!("\\u{{{:04X}}}", c as u32)
+            }
+        })
+        .collect();
+    format!("{id} ({escaped})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::skeletons;
+
+    #[test]
+    fn case_and_cyrillic_look_alikes_share_a_skeleton() {
+        let same = |a: &str, b: &str| {
+            let (a, b) = (skeletons(a), skeletons(b));
+            a.iter().any(|x| b.contains(x))
+        };
+        assert!(same("RTM-0001", "rtm-0001"));
+        // Cyrillic Т (U+0422) looks like Latin T.
+        assert!(same("RTM-0001", "R\u{0422}M-0001"));
+        // Cyrillic Р (U+0420) looks like P and reads as R.
+        assert!(same("PTM-0001", "\u{0420}TM-0001"));
+        assert!(same("RTM-0001", "\u{0420}TM-0001"));
+        assert!(!same("RTM-0001", "RTM-0002"));
+        assert!(!same("RTM-0001", "PTM-0001"));
+    }
+}

@@ -1,0 +1,362 @@
+//! The file format as data: every field of every node kind and of
+//! `rtm.toml`, with its type and whether it is required. The loader validates
+//! against these tables, and `rtm schema` builds the JSON Schemas in
+//! `schemas/` from them, so the two cannot drift apart.
+
+use crate::model::{Category, Classification, Kind, Stage, Status};
+use crate::rules::Level;
+
+/// The type of a field's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    /// A string.
+    Str,
+    /// A string on one line.
+    Line,
+    /// Markdown text.
+    Text,
+    /// One of a fixed set of strings.
+    Enum(&'static [&'static str]),
+    /// A classification level (`clear` is accepted as `white`).
+    Classification,
+    /// An array of ids of one kind.
+    Ids(Kind),
+    /// One id of one kind.
+    Id(Kind),
+    /// An array of strings.
+    Strings,
+    /// An array of the project's variants.
+    Variants,
+    /// A table of parameter = number.
+    Values,
+    /// A table of parameter = { min, max, equals }.
+    Limits,
+    /// An array of deviation tables.
+    Deviations,
+    /// An array of waiver tables.
+    Waivers,
+    /// A review stamp table.
+    Reviewed,
+    /// A TOML local date.
+    Date,
+    /// A table of id = fingerprint.
+    Fingerprints,
+    /// A rule code or name.
+    Rule,
+    /// A Rust regular expression.
+    Regex,
+    /// A positive integer.
+    Count,
+    /// A rule level.
+    Level,
+}
+
+/// One field of a table.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub ty: Ty,
+    pub required: bool,
+    pub doc: &'static str,
+}
+
+const fn field(name: &'static str, ty: Ty, required: bool, doc: &'static str) -> Field {
+    Field {
+        name,
+        ty,
+        required,
+        doc,
+    }
+}
+
+/// Fields every kind accepts, but `status`, which a modification replaces
+/// with `stage`.
+const COMMON: &[Field] = &[
+    field("id", Ty::Str, true, "Unique id across the whole tree."),
+    field("title", Ty::Line, true, "One line."),
+    field("text", Ty::Text, false, "The full statement, in Markdown."),
+    field("owner", Ty::Str, false, "Who answers for it."),
+    field(
+        "classification",
+        Ty::Classification,
+        false,
+        "Who may see it (TLP); defaults to the project's level.",
+    ),
+    field("tags", Ty::Strings, false, "Free labels."),
+    field("reviewed", Ty::Reviewed, false, "A review stamp."),
+    field("waivers", Ty::Waivers, false, "Accepted findings."),
+];
+
+const STATUS: Field = field(
+    "status",
+    Ty::Enum(Status::NAMES),
+    false,
+    "Lifecycle status; a withdrawn node counts for nothing in coverage.",
+);
+
+const THEME: &[Field] = &[];
+
+const BUSINESS: &[Field] = &[
+    field(
+        "themes",
+        Ty::Ids(Kind::Theme),
+        true,
+        "The business themes it serves (at least one).",
+    ),
+    field(
+        "variants",
+        Ty::Variants,
+        false,
+        "The project variants it applies to; default: all.",
+    ),
+];
+
+const REQUIREMENT: &[Field] = &[
+    field(
+        "category",
+        Ty::Enum(Category::NAMES),
+        true,
+        "(a) mvp, (b) sec-support, (c) optional.",
+    ),
+    field(
+        "satisfies",
+        Ty::Ids(Kind::Business),
+        false,
+        "The business requirements it delivers.",
+    ),
+    field(
+        "refines",
+        Ty::Ids(Kind::Requirement),
+        false,
+        "Parent RTM entries it decomposes.",
+    ),
+    field(
+        "sec",
+        Ty::Ids(Kind::Sec),
+        false,
+        "SEC obligations it upholds as they stand.",
+    ),
+    field(
+        "deviations",
+        Ty::Deviations,
+        false,
+        "SEC obligations it changes.",
+    ),
+    field(
+        "variants",
+        Ty::Variants,
+        false,
+        "The project variants it applies to; default: all.",
+    ),
+    field(
+        "user_impact",
+        Ty::Str,
+        false,
+        "\"none\", or what Users must change in their processes or systems.",
+    ),
+    field(
+        "values",
+        Ty::Values,
+        false,
+        "Figures it commits to, checked against SEC limits.",
+    ),
+];
+
+const SEC: &[Field] = &[
+    field(
+        "source",
+        Ty::Str,
+        false,
+        "Where in the SEC or its subsidiary documents the obligation lives.",
+    ),
+    field(
+        "limits",
+        Ty::Limits,
+        false,
+        "Parameter = { min, max, equals } bounds.",
+    ),
+];
+
+const MODIFICATION: &[Field] = &[
+    field(
+        "stage",
+        Ty::Enum(Stage::NAMES),
+        true,
+        "Where the modification stands in the SEC change process.",
+    ),
+    field("url", Ty::Str, false, "Where to read it."),
+];
+
+/// The fields of a deviation table.
+pub const DEVIATION: &[Field] = &[
+    field(
+        "sec",
+        Ty::Id(Kind::Sec),
+        true,
+        "The obligation it departs from.",
+    ),
+    field("summary", Ty::Str, true, "What changes, in one line."),
+    field("rationale", Ty::Str, true, "Why."),
+    field(
+        "modification",
+        Ty::Id(Kind::Modification),
+        false,
+        "The SEC Modification that would make it compliant.",
+    ),
+];
+
+/// The fields of a waiver table.
+pub const WAIVER: &[Field] = &[
+    field("rule", Ty::Rule, true, "The rule waived, by code or name."),
+    field("reason", Ty::Str, true, "Why the finding is accepted."),
+    field("by", Ty::Str, true, "Who accepted it."),
+    field("until", Ty::Date, false, "When the waiver lapses."),
+];
+
+/// The fields of a review stamp.
+pub const REVIEWED: &[Field] = &[
+    field(
+        "by",
+        Ty::Str,
+        true,
+        "Who reviewed: a person, a role or a meeting.",
+    ),
+    field("on", Ty::Date, false, "When."),
+    field(
+        "fingerprint",
+        Ty::Str,
+        true,
+        "Hash of the node's content when reviewed.",
+    ),
+    field(
+        "links",
+        Ty::Fingerprints,
+        false,
+        "The fingerprint of every linked node when reviewed.",
+    ),
+];
+
+/// The bound keys of one SEC limit.
+pub const BOUNDS: &[&str] = &["min", "max", "equals"];
+
+/// Every field a node of `kind` accepts, in documentation order.
+pub fn fields(kind: Kind) -> impl Iterator<Item = &'static Field> {
+    let status: &'static [Field] = if kind == Kind::Modification {
+        &[]
+    } else {
+        std::slice::from_ref(&STATUS)
+    };
+    let specific = match kind {
+        Kind::Theme => THEME,
+        Kind::Business => BUSINESS,
+        Kind::Requirement => REQUIREMENT,
+        Kind::Sec => SEC,
+        Kind::Modification => MODIFICATION,
+    };
+    COMMON.iter().chain(status).chain(specific)
+}
+
+/// A section of `rtm.toml`.
+#[derive(Debug)]
+pub struct Section {
+    pub name: &'static str,
+    pub doc: &'static str,
+    /// `None`: the keys are free, each of type `free`.
+    pub fields: &'static [Field],
+    pub free: Option<Ty>,
+}
+
+/// The sections of `rtm.toml`.
+pub const CONFIG: &[Section] = &[
+    Section {
+        name: "project",
+        doc: "The project.",
+        fields: &[
+            field("name", Ty::Str, false, "The project's name."),
+            field(
+                "sec_baseline",
+                Ty::Str,
+                false,
+                "Label of the SEC baseline, printed in reports.",
+            ),
+            field(
+                "variants",
+                Ty::Strings,
+                false,
+                "The product variants (e.g. SB, DB); default none.",
+            ),
+            field(
+                "classification",
+                Ty::Classification,
+                false,
+                "Default level for nodes that name none; default white.",
+            ),
+        ],
+        free: None,
+    },
+    Section {
+        name: "ids",
+        doc: "A regular expression per kind, matched against the whole id.",
+        fields: &[
+            field("theme", Ty::Regex, false, "Pattern for theme ids."),
+            field("business", Ty::Regex, false, "Pattern for business ids."),
+            field(
+                "requirement",
+                Ty::Regex,
+                false,
+                "Pattern for requirement ids.",
+            ),
+            field("sec", Ty::Regex, false, "Pattern for SEC obligation ids."),
+            field(
+                "modification",
+                Ty::Regex,
+                false,
+                "Pattern for modification ids.",
+            ),
+        ],
+        free: None,
+    },
+    Section {
+        name: "limits",
+        doc: "Limits on what one node file may hold.",
+        fields: &[
+            field(
+                "max_file_bytes",
+                Ty::Count,
+                false,
+                "Largest node file read, in bytes; default 16777216.",
+            ),
+            field(
+                "max_depth",
+                Ty::Count,
+                false,
+                "Deepest nesting of arrays and tables in one file; default 128.",
+            ),
+        ],
+        free: None,
+    },
+    Section {
+        name: "rules",
+        doc: "Per-rule level, by code or by name.",
+        fields: &[],
+        free: Some(Ty::Level),
+    },
+];
+
+/// The allowed values of an enum-like type, for messages and schemas.
+pub fn choices(ty: Ty) -> &'static [&'static str] {
+    match ty {
+        Ty::Enum(names) => names,
+        Ty::Classification => &["white", "green", "amber", "red", "clear"],
+        Ty::Level => Level::NAMES,
+        _ => &[],
+    }
+}
+
+/// Kinds' names, for messages.
+pub fn kind_names() -> &'static [&'static str] {
+    Kind::NAMES
+}
+
+/// Default classification when the project names none.
+pub const DEFAULT_CLASSIFICATION: Classification = Classification::White;
