@@ -83,9 +83,7 @@ pub fn load(root: &Path) -> Result<Loaded, LoadError> {
             let (source, parsed) = read_source(&project, PROJECT_FILE, limits.max_file_bytes);
             let id = model.sources.add(source);
             match parsed {
-                Err((range, message)) => {
-                    findings.push(Finding::new(Code::R001, Span::new(id, range), message))
-                }
+                Err((range, message)) => findings.push(parse_error(Span::new(id, range), message)),
                 Ok(()) => {
                     let text = model.sources.get(id).map_or("", |s| s.text.as_str());
                     match parse(text, limits.max_depth) {
@@ -93,7 +91,7 @@ pub fn load(root: &Path) -> Result<Loaded, LoadError> {
                             config = Config::from_table(id, doc.get_ref(), &mut findings);
                         }
                         Err((range, message)) => {
-                            findings.push(Finding::new(Code::R001, Span::new(id, range), message))
+                            findings.push(parse_error(Span::new(id, range), message))
                         }
                     }
                 }
@@ -188,6 +186,20 @@ struct FileResult {
     node_file: bool,
 }
 
+/// An R001 finding with its label and help.
+fn parse_error(span: Span, message: String) -> Finding {
+    let label = if message.contains("UTF-8") {
+        "not UTF-8"
+    } else if message.starts_with("invalid TOML") {
+        "here"
+    } else {
+        "cannot be read"
+    };
+    Finding::new(Code::R001, span, message)
+        .label(label)
+        .help("fix the file: the rest of the tree was checked without it")
+}
+
 fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Config) -> FileResult {
     let mut result = FileResult {
         source: SourceFile::new(rel.to_owned(), String::new()),
@@ -206,8 +218,7 @@ fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Config) -> File
             return result;
         }
         Entry::Unreadable(why) => {
-            result.findings.push(Finding::new(
-                Code::R001,
+            result.findings.push(parse_error(
                 Span::file_start(id),
                 format!("cannot read {rel}: {why}"),
             ));
@@ -221,14 +232,14 @@ fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Config) -> File
     if let Err((range, message)) = read {
         result
             .findings
-            .push(Finding::new(Code::R001, Span::new(id, range), message));
+            .push(parse_error(Span::new(id, range), message));
         return result;
     }
     match parse(&result.source.text, config.limits.max_depth) {
         Err((range, message)) => {
             result
                 .findings
-                .push(Finding::new(Code::R001, Span::new(id, range), message));
+                .push(parse_error(Span::new(id, range), message));
         }
         Ok(doc) => {
             result.info.broken = false;

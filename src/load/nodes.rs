@@ -123,14 +123,12 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
     let name = field.name;
     node.fields.push((name, d.span(v.span())));
     match (name, field.ty) {
-        ("id", _) => {
-            if !matches!(v.get_ref(), DeValue::String(_)) {
-                d.error(
-                    v.span(),
-                    format!("`id` must be a string, not {}", describe(v.get_ref())),
-                    None,
-                );
-            }
+        ("id", _) if !matches!(v.get_ref(), DeValue::String(_)) => {
+            d.error(
+                v.span(),
+                format!("`id` must be a string, not {}", describe(v.get_ref())),
+                None,
+            );
         }
         ("title", _) => node.title = d.line(name, v).map(|s| s.value),
         ("text", _) => {

@@ -54,7 +54,7 @@ struct Related<'a> {
     message: &'a str,
 }
 
-fn place<'a>(sources: &'a Sources, span: Span) -> (&'a str, usize, usize) {
+fn place(sources: &Sources, span: Span) -> (&str, usize, usize) {
     let (line, column) = sources.line_col(span);
     (sources.path(span.file), line, column)
 }

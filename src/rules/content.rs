@@ -127,7 +127,11 @@ fn missing_text(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
                 Finding::new(
                     Code::R301,
                     node.field_span("text").unwrap_or(node.id_span),
-                    format!("{} {} has no text", node.kind, node.id),
+                    format!(
+                        "{} {} has no text",
+                        super::structure::kind_noun(node.kind),
+                        node.id
+                    ),
                 )
                 .node(&node.id)
                 .label("no text")

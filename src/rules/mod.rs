@@ -6,7 +6,7 @@ mod content;
 mod coverage;
 mod registry;
 mod sec;
-mod structure;
+pub mod structure;
 
 pub use registry::{ALL_CODES, Code, Level, RULES, Rule, lookup};
 

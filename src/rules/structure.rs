@@ -31,6 +31,17 @@ pub fn kind_phrase(kind: Kind) -> &'static str {
     }
 }
 
+/// "business requirement", "SEC obligation"… without an article.
+pub fn kind_noun(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Theme => "theme",
+        Kind::Business => "business requirement",
+        Kind::Requirement => "RTM entry",
+        Kind::Sec => "SEC obligation",
+        Kind::Modification => "modification",
+    }
+}
+
 /// How a link reads in a sentence: "satisfies", "names in `themes`"…
 fn verb(field: LinkField) -> &'static str {
     match field {

@@ -1,0 +1,350 @@
+//! The command line: exit statuses, formats, `explain` and `rules`.
+
+mod common;
+
+use assert_cmd::Command;
+use common::fixture;
+use predicates::prelude::*;
+
+fn rtm() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rtm"));
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = rtm().args(args).output().unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn clean_tree_exits_0() {
+    rtm()
+        .args(["check"])
+        .arg(fixture("rules/R203/quiet"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("rtm: 0 errors"));
+}
+
+#[test]
+fn errors_exit_1() {
+    rtm()
+        .args(["check"])
+        .arg(fixture("rules/R004/fires"))
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn unreadable_tree_exits_2_with_nothing_on_stdout() {
+    rtm()
+        .args(["check", "no/such/folder"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("no/such/folder: no such folder"));
+    rtm()
+        .args(["check", "--format", "json"])
+        .arg(fixture("mixed/healthy.toml"))
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("not a folder"));
+}
+
+#[test]
+fn bad_command_line_exits_2() {
+    rtm().args(["check", "--format", "yaml"]).assert().code(2);
+    rtm().args(["frobnicate"]).assert().code(2);
+    rtm().args(["explain", "R999"]).assert().code(2).stdout("");
+}
+
+#[test]
+fn empty_folder_is_a_clean_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = json(&["check", "--format", "json", dir.path().to_str().unwrap()]);
+    assert_eq!(v["summary"]["errors"], 0);
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn deny_warnings_fails_on_warnings_only() {
+    // R106 is a warning, and the only finding of this tree.
+    let tree = fixture("rules/R106/fires");
+    let v = json(&["check", "--format", "json", tree.to_str().unwrap()]);
+    assert_eq!(v["summary"]["errors"], 0);
+    assert!(v["summary"]["warnings"].as_u64().unwrap() > 0);
+    rtm().arg("check").arg(&tree).assert().code(0);
+    rtm()
+        .args(["check", "--deny-warnings"])
+        .arg(&tree)
+        .assert()
+        .code(1);
+    // Severities are unchanged by --deny-warnings.
+    let denied = json(&[
+        "check",
+        "--deny-warnings",
+        "--format",
+        "json",
+        tree.to_str().unwrap(),
+    ]);
+    assert_eq!(denied["summary"], v["summary"]);
+    // Notes never fail.
+    rtm()
+        .args(["check", "--deny-warnings"])
+        .arg(fixture("rules/R304/quiet"))
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn broken_files_do_not_hide_healthy_ones() {
+    let tree = fixture("mixed");
+    let out = rtm()
+        .args(["check", "--format", "json"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!("{} {}:{}:{}", f["code"], f["file"], f["line"], f["column"]).replace('"', "")
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "R004 healthy.toml:19:24",
+            "R001 latin1.toml:5:11",
+            "R001 truncated.toml:5:32",
+            "R103 typo.toml:4:6",
+            "R002 typo.toml:8:1",
+        ]
+    );
+}
+
+/// FORMAT §6, field for field: key order, types, nulls and `related`.
+#[test]
+fn json_matches_the_contract() {
+    let tree = fixture("rules/R203/fires");
+    let out = rtm()
+        .args(["check", "--format", "json"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let top: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(top, ["findings", "root", "summary", "version"]); // serde_json sorts
+    // The document itself keeps the contract's order.
+    let order = ["\"version\"", "\"root\"", "\"summary\"", "\"findings\""];
+    let pos: Vec<usize> = order.iter().map(|k| text.find(k).unwrap()).collect();
+    assert!(pos.windows(2).all(|w| w[0] < w[1]), "{pos:?}");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["root"], tree.to_str().unwrap());
+    let nodes = v["summary"]["nodes"].as_object().unwrap();
+    let kinds: Vec<&str> = nodes.keys().map(String::as_str).collect();
+    assert_eq!(
+        kinds,
+        ["business", "modification", "requirement", "sec", "theme"]
+    );
+    let f = &v["findings"][0];
+    for key in [
+        "code", "rule", "severity", "message", "node", "file", "line", "column", "related",
+    ] {
+        assert!(f.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(f.as_object().unwrap().len(), 9);
+    assert_eq!(f["code"], "R203");
+    assert_eq!(f["rule"], "undeclared-deviation");
+    assert_eq!(f["severity"], "error");
+    assert_eq!(
+        f["message"],
+        "RTM-0001 sets poa_latency_s = 61 but SEC-POA-60 allows at most 60, and no deviation is declared"
+    );
+    let r = &f["related"][0];
+    assert_eq!(r.as_object().unwrap().len(), 5);
+    assert_eq!(r["node"], "SEC-POA-60");
+    assert_eq!(r["message"], "limit defined here");
+    // A finding with no node has `"node": null`.
+    let broken = json(&[
+        "check",
+        "--format",
+        "json",
+        fixture("mixed").to_str().unwrap(),
+    ]);
+    let r001 = broken["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "R001")
+        .unwrap();
+    assert!(r001["node"].is_null());
+    assert_eq!(r001["related"], serde_json::json!([]));
+}
+
+#[test]
+fn json_snapshot() {
+    let out = rtm()
+        .current_dir(fixture("rules/R203"))
+        .args(["check", "--format", "json", "fires"])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+}
+
+#[test]
+fn human_snapshot() {
+    for case in ["R003", "R005", "R203", "R001"] {
+        let out = rtm()
+            .current_dir(fixture(&format!("rules/{case}")))
+            .args(["check", "fires"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!text.contains('\u{1b}'), "colour in non-terminal output");
+        insta::assert_snapshot!(format!("human-{case}"), text);
+    }
+}
+
+#[test]
+fn findings_are_sorted_by_file_line_column_code() {
+    let v = json(&[
+        "check",
+        "--format",
+        "json",
+        fixture("rules/R107/fires").to_str().unwrap(),
+    ]);
+    let keys: Vec<(String, u64, u64, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+}
+
+#[test]
+fn explain_by_code_and_by_name() {
+    rtm()
+        .args(["explain", "R203"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("# R203 undeclared-deviation"));
+    rtm()
+        .args(["explain", "contingent-deviation"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("# R207 contingent-deviation"));
+}
+
+#[test]
+fn rules_lists_every_rule() {
+    let out = rtm().arg("rules").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for rule in rtm::rules::RULES {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(rule.code))
+            .unwrap_or_else(|| panic!("{} missing", rule.code));
+        assert!(line.contains(rule.name) && line.contains(rule.default.as_str()));
+    }
+    assert_eq!(text.lines().count(), rtm::rules::RULES.len());
+}
+
+#[test]
+fn rule_levels_are_overridden_in_rtm_toml() {
+    let dir = common::copy_tree(&fixture("rules/R106/fires"));
+    let rtm_toml = dir.path().join("rtm.toml");
+    let old = std::fs::read_to_string(&rtm_toml).unwrap_or_default();
+    let new = if old.contains("[rules]") {
+        old.replace("[rules]", "[rules]\nsec-uncovered = \"error\"")
+    } else {
+        format!("{old}\n[rules]\nsec-uncovered = \"error\"\n")
+    };
+    std::fs::write(&rtm_toml, new).unwrap();
+    let v = json(&["check", "--format", "json", dir.path().to_str().unwrap()]);
+    let r106: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "R106")
+        .collect();
+    assert!(!r106.is_empty());
+    assert!(r106.iter().all(|f| f["severity"] == "error"));
+    rtm().arg("check").arg(dir.path()).assert().code(1);
+}
+
+#[test]
+fn bad_rtm_toml_is_reported_and_nodes_still_checked() {
+    let dir = common::copy_tree(&fixture("rules/R004/fires"));
+    std::fs::write(
+        dir.path().join("rtm.toml"),
+        "[project]\nname = \"x\"\nvariant = [\"SB\"]\n\n[ids]\nrequirement = \"RTM-(\"\n\n[rules]\nR001 = \"off\"\nR999 = \"off\"\nR106 = \"loud\"\nR201 = \"off\"\ndeviation = \"note\"\n\n[extra]\n",
+    )
+    .unwrap();
+    let v = json(&["check", "--format", "json", dir.path().to_str().unwrap()]);
+    let on_config: Vec<(u64, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["file"] == "rtm.toml")
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        on_config,
+        [
+            (3, "R002".to_owned()),  // unknown key `variant`
+            (6, "R002".to_owned()),  // invalid regex
+            (9, "R002".to_owned()),  // R001 cannot change
+            (10, "R002".to_owned()), // unknown rule
+            (11, "R002".to_owned()), // bad level
+            (13, "R002".to_owned()), // same rule by code and by name
+            (15, "R002".to_owned()), // unknown section
+        ]
+    );
+    // The node files were still checked.
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "R004")
+    );
+
+    std::fs::write(dir.path().join("rtm.toml"), "[project\nname = 1\n").unwrap();
+    let v = json(&["check", "--format", "json", dir.path().to_str().unwrap()]);
+    let first = &v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == "rtm.toml")
+        .unwrap();
+    assert_eq!(first["code"], "R001");
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "R004")
+    );
+}

@@ -1,0 +1,83 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use rtm::Checked;
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+pub fn check(dir: &Path) -> Checked {
+    match rtm::check(dir) {
+        Ok(c) => c,
+        Err(e) => panic!("{}: {e}", dir.display()),
+    }
+}
+
+/// `CODE file:line:column` for every finding.
+pub fn places(checked: &Checked) -> Vec<String> {
+    let s = &checked.model.sources;
+    checked
+        .findings
+        .iter()
+        .map(|f| {
+            let (line, col) = s.line_col(f.span);
+            format!(
+                "{} {}:{line}:{col}",
+                f.code.rule().code,
+                s.path(f.span.file)
+            )
+        })
+        .collect()
+}
+
+/// One line per finding: level, code, place and message; then related.
+pub fn listing(checked: &Checked) -> String {
+    let s = &checked.model.sources;
+    let mut out = String::new();
+    for f in &checked.findings {
+        let (line, col) = s.line_col(f.span);
+        out.push_str(&format!(
+            "{} {} {}:{line}:{col} [{}] {}\n",
+            f.level,
+            f.code.rule().code,
+            s.path(f.span.file),
+            f.node.as_deref().unwrap_or("-"),
+            f.message
+        ));
+        for r in &f.related {
+            let (line, col) = s.line_col(r.span);
+            out.push_str(&format!(
+                "    related {}:{line}:{col} [{}] {}\n",
+                s.path(r.span.file),
+                r.node.as_deref().unwrap_or("-"),
+                r.message
+            ));
+        }
+    }
+    out
+}
+
+/// Copies a fixture tree into a fresh temporary folder.
+pub fn copy_tree(from: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_into(from, dir.path());
+    dir
+}
+
+fn copy_into(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_into(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
