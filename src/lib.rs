@@ -39,9 +39,29 @@ impl Checked {
     }
 }
 
+/// How a check runs.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The date waivers are compared with, as `YYYY-MM-DD` (`--today`);
+    /// the system's date when `None`.
+    pub today: Option<String>,
+}
+
 /// Loads the tree at `root` and runs every rule.
 pub fn check(root: &Path) -> Result<Checked, LoadError> {
-    let loaded = load::load(root)?;
+    check_with(root, &Options::default())
+}
+
+/// [`check`], with options.
+pub fn check_with(root: &Path, options: &Options) -> Result<Checked, LoadError> {
+    Ok(check_files(load::FileSet::from_dir(root)?, options))
+}
+
+/// Loads a tree from a file set (a folder, or a git revision) and runs
+/// every rule.
+pub fn check_files(set: load::FileSet, options: &Options) -> Checked {
+    let _ = options;
+    let loaded = load::load_files(set);
     let graph = Graph::build(&loaded.model);
     let mut sink = Sink::new(&loaded.config.levels);
     sink.extend(loaded.findings);
@@ -53,10 +73,10 @@ pub fn check(root: &Path) -> Result<Checked, LoadError> {
     rules::run(&ctx, &mut sink);
     let mut findings = sink.into_findings();
     finding::sort(&mut findings, &loaded.model.sources);
-    Ok(Checked {
+    Checked {
         model: loaded.model,
         config: loaded.config,
         graph,
         findings,
-    })
+    }
 }

@@ -1,7 +1,8 @@
-//! Reading a tree: walk the folder, read and parse every node file (in
+//! Reading a tree: list its files, read and parse every node file (in
 //! parallel), validate `rtm.toml` and every node into the [`Model`].
 //! A file that cannot be read or parsed is an R001 finding; the rest of the
-//! tree is still read.
+//! tree is still read. A tree comes from a folder on disk or from memory
+//! (a git revision, for `rtm diff`) through the same [`FileSet`].
 
 pub mod decode;
 mod nodes;
@@ -34,7 +35,7 @@ pub enum LoadError {
 }
 
 /// A tree as read: the model, the validated project file, and the findings
-/// of reading it (R001, R002, R302, R304).
+/// of reading it (R001, R002, R304).
 #[derive(Debug)]
 pub struct Loaded {
     pub model: Model,
@@ -42,67 +43,95 @@ pub struct Loaded {
     pub findings: Vec<Finding>,
 }
 
-/// One path found by the walk.
-#[derive(Debug)]
-enum Entry {
-    /// A node file to read.
+/// One path of a tree.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    /// A file on disk, read when the tree is loaded.
     File(PathBuf),
+    /// A file's content, already in memory (e.g. read from git).
+    Bytes(Vec<u8>),
     /// A symbolic link, not followed.
     Symlink,
-    /// A folder or file the walk could not read.
+    /// A folder or file that could not be read, and why.
     Unreadable(String),
+}
+
+/// The paths of a tree, wherever they come from: `rtm.toml` and every node
+/// file, by path relative to the tree (`/` separators).
+#[derive(Debug, Clone, Default)]
+pub struct FileSet {
+    /// The project file at the tree's root, if there is one.
+    pub project: Option<Entry>,
+    /// Node files, symbolic links and unreadable entries.
+    pub entries: Vec<(String, Entry)>,
+}
+
+impl FileSet {
+    /// Whether a relative path is a node file of a tree: a `*.toml` that
+    /// is not the root's `rtm.toml` and has no hidden component.
+    pub fn is_node_path(rel: &str) -> bool {
+        rel.ends_with(".toml") && rel != PROJECT_FILE && !rel.split('/').any(|c| c.starts_with('.'))
+    }
+
+    /// Lists a folder (the files are read later, by the loader).
+    pub fn from_dir(root: &Path) -> Result<FileSet, LoadError> {
+        let shown = root.display().to_string();
+        let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => LoadError::NotFound(shown.clone()),
+            _ => LoadError::Unreadable(shown.clone(), e),
+        })?;
+        if !meta.is_dir() {
+            return Err(LoadError::NotADirectory(shown));
+        }
+        std::fs::read_dir(root).map_err(|e| LoadError::Unreadable(shown.clone(), e))?;
+        let path = root.join(PROJECT_FILE);
+        let project = match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => Some(Entry::Symlink),
+            Ok(m) if m.is_file() => Some(Entry::File(path)),
+            _ => None,
+        };
+        Ok(FileSet {
+            project,
+            entries: walk(root),
+        })
+    }
 }
 
 /// Reads the tree at `root`.
 pub fn load(root: &Path) -> Result<Loaded, LoadError> {
-    let shown = root.display().to_string();
-    let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => LoadError::NotFound(shown.clone()),
-        _ => LoadError::Unreadable(shown.clone(), e),
-    })?;
-    if !meta.is_dir() {
-        return Err(LoadError::NotADirectory(shown));
-    }
-    std::fs::read_dir(root).map_err(|e| LoadError::Unreadable(shown.clone(), e))?;
+    Ok(load_files(FileSet::from_dir(root)?))
+}
 
+/// Loads a tree from its file set: the project file first (node files are
+/// validated against it), then every node file, in parallel, in path order.
+pub fn load_files(mut set: FileSet) -> Loaded {
+    set.entries.sort_by(|a, b| a.0.cmp(&b.0));
     let mut model = Model::default();
     let mut findings = Vec::new();
-
-    // The project file first: node files are validated against it.
-    let project = root.join(PROJECT_FILE);
     let mut config = Config::default();
-    match std::fs::symlink_metadata(&project) {
-        Ok(m) if m.file_type().is_symlink() => {
+    match &set.project {
+        None => {}
+        Some(Entry::Symlink) => {
             let id = model
                 .sources
                 .add(SourceFile::new(PROJECT_FILE.into(), String::new()));
             findings.push(skipped(id, PROJECT_FILE));
         }
-        Ok(m) if m.is_file() => {
+        Some(entry) => {
             let limits = crate::config::Limits::default();
-            let (source, parsed) = read_source(&project, PROJECT_FILE, limits.max_file_bytes);
+            let (source, read) = read_entry(entry, PROJECT_FILE, limits.max_file_bytes);
             let id = model.sources.add(source);
-            match parsed {
+            let text = model.sources.get(id).map_or("", |s| s.text.as_str());
+            match read.and_then(|()| parse(text, limits.max_depth)) {
+                Ok(doc) => config = Config::from_table(id, doc.get_ref(), &mut findings),
                 Err((range, message)) => findings.push(parse_error(Span::new(id, range), message)),
-                Ok(()) => {
-                    let text = model.sources.get(id).map_or("", |s| s.text.as_str());
-                    match parse(text, limits.max_depth) {
-                        Ok(doc) => {
-                            config = Config::from_table(id, doc.get_ref(), &mut findings);
-                        }
-                        Err((range, message)) => {
-                            findings.push(parse_error(Span::new(id, range), message))
-                        }
-                    }
-                }
             }
         }
-        _ => {}
     }
 
-    let entries = walk(root);
     let base = model.sources.len();
-    let results: Vec<FileResult> = entries
+    let results: Vec<FileResult> = set
+        .entries
         .par_iter()
         .enumerate()
         .map(|(i, (rel, entry))| read_node_file(base + i, rel, entry, &config))
@@ -112,15 +141,15 @@ pub fn load(root: &Path) -> Result<Loaded, LoadError> {
         debug_assert_eq!(id, r.info.file);
         model.nodes.extend(r.nodes);
         findings.extend(r.findings);
-        if let Some(info) = r.node_file.then_some(r.info) {
-            model.files.push(info);
+        if r.node_file {
+            model.files.push(r.info);
         }
     }
-    Ok(Loaded {
+    Loaded {
         model,
         config,
         findings,
-    })
+    }
 }
 
 /// Every node file, symbolic link and unreadable entry below `root`, sorted
@@ -156,7 +185,7 @@ fn walk(root: &Path) -> Vec<(String, Entry)> {
             }
         }
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+
     out
 }
 
@@ -174,16 +203,8 @@ fn skipped(file: FileId, rel: &str) -> Finding {
         Span::file_start(file),
         format!("{rel} is a symbolic link and was not followed"),
     )
+    .label("symbolic link")
     .help("rtm never follows symbolic links: move the file into the tree instead")
-}
-
-struct FileResult {
-    source: SourceFile,
-    nodes: Vec<Node>,
-    findings: Vec<Finding>,
-    info: FileInfo,
-    /// False for symbolic links and unreadable folders.
-    node_file: bool,
 }
 
 /// An R001 finding with its label and help.
@@ -200,6 +221,15 @@ fn parse_error(span: Span, message: String) -> Finding {
         .help("fix the file: the rest of the tree was checked without it")
 }
 
+struct FileResult {
+    source: SourceFile,
+    nodes: Vec<Node>,
+    findings: Vec<Finding>,
+    info: FileInfo,
+    /// False for symbolic links and unreadable folders.
+    node_file: bool,
+}
+
 fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Config) -> FileResult {
     let mut result = FileResult {
         source: SourceFile::new(rel.to_owned(), String::new()),
@@ -212,7 +242,7 @@ fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Config) -> File
         },
         node_file: false,
     };
-    let path = match entry {
+    match entry {
         Entry::Symlink => {
             result.findings.push(skipped(id, rel));
             return result;
@@ -224,18 +254,12 @@ fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Config) -> File
             ));
             return result;
         }
-        Entry::File(path) => path,
-    };
-    result.node_file = true;
-    let (source, read) = read_source(path, rel, config.limits.max_file_bytes);
-    result.source = source;
-    if let Err((range, message)) = read {
-        result
-            .findings
-            .push(parse_error(Span::new(id, range), message));
-        return result;
+        Entry::File(_) | Entry::Bytes(_) => {}
     }
-    match parse(&result.source.text, config.limits.max_depth) {
+    result.node_file = true;
+    let (source, read) = read_entry(entry, rel, config.limits.max_file_bytes);
+    result.source = source;
+    match read.and_then(|()| parse(&result.source.text, config.limits.max_depth)) {
         Err((range, message)) => {
             result
                 .findings
@@ -253,43 +277,58 @@ fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Config) -> File
 
 type ReadError = (std::ops::Range<usize>, String);
 
-/// Reads a file into a [`SourceFile`] (BOM removed). On failure the source
-/// holds whatever could be shown, and the error says where and why.
-fn read_source(path: &Path, rel: &str, max_bytes: u64) -> (SourceFile, Result<(), ReadError>) {
+/// Reads an entry into a [`SourceFile`] (BOM removed). On failure the
+/// source holds whatever can be shown, and the error says where and why.
+fn read_entry(entry: &Entry, rel: &str, max_bytes: u64) -> (SourceFile, Result<(), ReadError>) {
     let empty = |msg: String| {
         (
             SourceFile::new(rel.to_owned(), String::new()),
             Err((0..0, msg)),
         )
     };
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => return empty(format!("cannot read {rel}: {e}")),
-    };
     let too_big = |size: u64| {
         format!(
             "{rel} is {size} bytes, over the limit of {max_bytes} bytes (limits.max_file_bytes in rtm.toml)"
         )
     };
-    if let Ok(meta) = file.metadata()
-        && meta.len() > max_bytes
-    {
-        return empty(too_big(meta.len()));
+    let bytes = match entry {
+        Entry::File(path) => match read_file(path, max_bytes) {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(size)) => return empty(too_big(size)),
+            Err(e) => return empty(format!("cannot read {rel}: {e}")),
+        },
+        Entry::Bytes(bytes) if bytes.len() as u64 > max_bytes => {
+            return empty(too_big(bytes.len() as u64));
+        }
+        Entry::Bytes(bytes) => bytes.clone(),
+        Entry::Symlink => return empty(format!("{rel} is a symbolic link")),
+        Entry::Unreadable(why) => return empty(format!("cannot read {rel}: {why}")),
+    };
+    decode_utf8(rel, bytes)
+}
+
+/// Reads at most `max_bytes` of a file: `Ok(Err(size))` when it is larger.
+fn read_file(path: &Path, max_bytes: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.len() > max_bytes {
+        return Ok(Err(meta.len()));
     }
     let mut bytes = Vec::new();
-    if let Err(e) = file
-        .take(max_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-    {
-        return empty(format!("cannot read {rel}: {e}"));
-    }
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max_bytes {
-        return empty(too_big(bytes.len() as u64));
+        return Ok(Err(bytes.len() as u64));
     }
-    let bytes = bytes
-        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
-        .map(<[u8]>::to_vec)
-        .unwrap_or(bytes);
+    Ok(Ok(bytes))
+}
+
+/// Decodes a file's bytes as UTF-8, without a byte-order mark.
+fn decode_utf8(rel: &str, bytes: Vec<u8>) -> (SourceFile, Result<(), ReadError>) {
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()) {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
     match String::from_utf8(bytes) {
         Ok(text) => (SourceFile::new(rel.to_owned(), text), Ok(())),
         Err(e) => {
