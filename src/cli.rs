@@ -17,6 +17,9 @@ pub struct Cli {
 pub enum Command {
     /// Check a requirement tree and report every finding.
     Check(CheckArgs),
+    /// Compare a tree with an earlier version of it: nodes, deviations and
+    /// findings added, changed, removed (exit 1 when it introduces an error).
+    Diff(DiffArgs),
     /// Explain a rule, by code (R203) or name (undeclared-deviation).
     Explain {
         /// The rule's code or name.
@@ -24,6 +27,14 @@ pub enum Command {
     },
     /// List every rule: code, name, default level, one line.
     Rules,
+    /// Write the Markdown (or HTML) traceability report.
+    Report(DocArgs),
+    /// Write the OPSG assurance review pack (Markdown or HTML).
+    Review(DocArgs),
+    /// Draw the traceability graph (Graphviz DOT or Mermaid).
+    Graph(GraphArgs),
+    /// Record a review: write a `reviewed` stamp into each node's table.
+    Stamp(StampArgs),
     /// Print the JSON Schema of node files or of rtm.toml.
     Schema {
         #[arg(value_enum)]
@@ -45,12 +56,116 @@ pub struct CheckArgs {
     /// When to use colour in human output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Report only the findings that BASE does not have (a folder, or a git
+    /// revision of the repository holding TREE).
+    #[arg(long, value_name = "BASE")]
+    pub since: Option<String>,
+    /// The date waivers are compared with (YYYY-MM-DD); default: today (UTC).
+    #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
+    pub today: Option<jiff::civil::Date>,
+}
+
+/// Arguments of `rtm stamp`.
+#[derive(Debug, clap::Args)]
+pub struct StampArgs {
+    /// The ids of the nodes reviewed.
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+    /// Who reviewed: a person, a role or a meeting.
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
+    /// When (YYYY-MM-DD); default: today (UTC).
+    #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
+    pub on: Option<jiff::civil::Date>,
+    /// The tree's folder.
+    #[arg(long, default_value = "requirements")]
+    pub tree: PathBuf,
+}
+
+/// Arguments of `rtm diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The earlier version: a folder, or else a git revision (the same tree
+    /// as it was at that commit).
+    pub base: String,
+    /// The tree's folder.
+    #[arg(default_value = "requirements")]
+    pub tree: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Markdown)]
+    pub format: DiffFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Markdown,
+    Json,
+}
+
+/// Arguments of `rtm report` and `rtm review`.
+#[derive(Debug, clap::Args)]
+pub struct DocArgs {
+    /// The tree's folder.
+    #[arg(default_value = "requirements")]
+    pub tree: PathBuf,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Document format.
+    #[arg(long, value_enum, default_value_t = DocFormat::Markdown)]
+    pub format: DocFormat,
+    /// Leave out every node above this level (white, green, amber, red;
+    /// clear = white). Default: the project's classification.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub classification: Option<rtm::model::Classification>,
+    /// A date to print in the header (no date is printed otherwise).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+}
+
+/// Arguments of `rtm graph`.
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// The tree's folder.
+    #[arg(default_value = "requirements")]
+    pub tree: PathBuf,
+    /// Graph format.
+    #[arg(long, value_enum, default_value_t = GraphFormatArg::Dot)]
+    pub format: GraphFormatArg,
+    /// Draw only what traces to and from this node.
+    #[arg(long, value_name = "ID")]
+    pub root: Option<String>,
+    /// Leave out every node above this level. Default: the project's.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub classification: Option<rtm::model::Classification>,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_level(s: &str) -> Result<rtm::model::Classification, String> {
+    rtm::model::Classification::parse_level(s)
+        .ok_or_else(|| format!("expected white, green, amber, red or clear, not `{s}`"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocFormat {
+    Markdown,
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormatArg {
+    Dot,
+    Mermaid,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

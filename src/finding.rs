@@ -28,6 +28,18 @@ pub struct Finding {
     pub related: Vec<Label>,
     /// How to fix it.
     pub help: Option<String>,
+    /// Set when a waiver accepted the finding (FORMAT §8); its level is
+    /// then `note`.
+    pub waived: Option<Waived>,
+}
+
+/// The waiver that accepted a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waived {
+    pub by: String,
+    pub reason: String,
+    /// `YYYY-MM-DD`, or `None` for a waiver with no end date.
+    pub until: Option<String>,
 }
 
 impl Finding {
@@ -41,6 +53,7 @@ impl Finding {
             label: None,
             related: Vec::new(),
             help: None,
+            waived: None,
         }
     }
 

@@ -6,15 +6,22 @@
 //! [`rules`] check it, and [`render`] prints the findings.
 
 pub mod config;
+pub mod diff;
 pub mod finding;
+pub mod git;
 pub mod graph;
 pub mod load;
 pub mod model;
+pub mod output;
 pub mod render;
+pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod source;
 pub mod spec;
+pub mod stamp;
+pub mod view;
+pub mod waivers;
 
 use std::path::Path;
 
@@ -42,9 +49,9 @@ impl Checked {
 /// How a check runs.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// The date waivers are compared with, as `YYYY-MM-DD` (`--today`);
-    /// the system's date when `None`.
-    pub today: Option<String>,
+    /// The date waivers are compared with (`--today`); the system's date
+    /// (UTC) when `None`. [`waivers::parse_date`] reads `YYYY-MM-DD`.
+    pub today: Option<jiff::civil::Date>,
 }
 
 /// Loads the tree at `root` and runs every rule.
@@ -60,7 +67,6 @@ pub fn check_with(root: &Path, options: &Options) -> Result<Checked, LoadError> 
 /// Loads a tree from a file set (a folder, or a git revision) and runs
 /// every rule.
 pub fn check_files(set: load::FileSet, options: &Options) -> Checked {
-    let _ = options;
     let loaded = load::load_files(set);
     let graph = Graph::build(&loaded.model);
     let mut sink = Sink::new(&loaded.config.levels);
@@ -71,7 +77,9 @@ pub fn check_files(set: load::FileSet, options: &Options) -> Checked {
         config: &loaded.config,
     };
     rules::run(&ctx, &mut sink);
-    let mut findings = sink.into_findings();
+    let findings = sink.into_findings();
+    let today = options.today.unwrap_or_else(waivers::today);
+    let mut findings = waivers::apply(findings, &loaded.model, &loaded.config.levels, today);
     finding::sort(&mut findings, &loaded.model.sources);
     Checked {
         model: loaded.model,

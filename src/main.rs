@@ -5,7 +5,12 @@ use clap::Parser;
 
 mod cli;
 
-use cli::{CheckArgs, Cli, Color, Command, Format, SchemaKind};
+use cli::StampArgs;
+use cli::{
+    CheckArgs, Cli, Color, Command, DocArgs, DocFormat, Format, GraphArgs, GraphFormatArg,
+    SchemaKind,
+};
+use cli::{DiffArgs, DiffFormat};
 use rtm::render;
 use rtm::rules::{RULES, lookup};
 
@@ -13,8 +18,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check(&args),
+        Command::Diff(args) => diff(&args),
         Command::Explain { rule } => explain(&rule),
         Command::Rules => rules(),
+        Command::Report(args) => document(&args, Doc::Report),
+        Command::Review(args) => document(&args, Doc::Review),
+        Command::Graph(args) => graph(&args),
+        Command::Stamp(args) => stamp(&args),
         Command::Schema { which } => schema(which),
     };
     match result {
@@ -29,13 +39,24 @@ fn main() -> ExitCode {
 type Result = std::result::Result<ExitCode, Box<dyn std::error::Error>>;
 
 fn check(args: &CheckArgs) -> Result {
-    let checked = rtm::check(&args.tree)?;
+    let options = rtm::Options { today: args.today };
+    let mut checked = rtm::check_with(&args.tree, &options)?;
+    // --since: keep only the findings BASE does not have (FORMAT §12).
+    let since = match &args.since {
+        Some(base) => {
+            let old = rtm::diff::check_base(base, &args.tree, &options)?;
+            Some(rtm::diff::keep_new(&mut checked, &old, base))
+        }
+        None => None,
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
+        Format::Sarif => render::sarif::write(&mut out, &args.tree, &checked)?,
+        Format::Github => render::github::write(&mut out, &args.tree, &checked)?,
         Format::Json => {
             let root = args.tree.to_string_lossy();
-            render::json::write(&mut out, &root, &checked)?;
+            render::json::write_since(&mut out, &root, &checked, since.as_ref())?;
         }
         Format::Human => {
             let color = match args.color {
@@ -47,7 +68,13 @@ fn check(args: &CheckArgs) -> Result {
                 }
             };
             let style = render::human::Style { color, width: 100 };
-            render::human::write(&mut out, &checked, style)?;
+            render::human::write_findings(&mut out, &checked, style)?;
+            let mut line = render::human::summary(&checked);
+            if let Some(s) = &since {
+                let noun = if s.older == 1 { "finding" } else { "findings" };
+                line.push_str(&format!("; {} older {noun} not shown", s.older));
+            }
+            writeln!(out, "{line}")?;
         }
     }
     out.flush()?;
@@ -58,6 +85,105 @@ fn check(args: &CheckArgs) -> Result {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `rtm diff BASE [TREE]`: exit 1 when a finding at level error is introduced.
+fn diff(args: &DiffArgs) -> Result {
+    let head = rtm::check(&args.tree)?;
+    let base = rtm::diff::check_base(&args.base, &args.tree, &rtm::Options::default())?;
+    let diff = rtm::diff::compare(&base, &head);
+    let tree = args.tree.to_string_lossy();
+    let names = render::diff::Names {
+        base: &args.base,
+        head: &tree,
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        DiffFormat::Markdown => render::diff::markdown(&mut out, names, &diff, &base, &head)?,
+        DiffFormat::Json => render::diff::json(&mut out, names, &diff, &base, &head)?,
+    }
+    out.flush()?;
+    Ok(if diff.introduces_errors(&head) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Doc {
+    Report,
+    Review,
+}
+
+/// Writes a document to `-o FILE` (atomically) or to standard output.
+fn emit(
+    output: Option<&std::path::Path>,
+    text: &str,
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    match output {
+        Some(path) => rtm::output::write_atomic(path, text.as_bytes())
+            .map_err(|e| format!("{}: {e}", path.display()).into()),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+fn document(args: &DocArgs, doc: Doc) -> Result {
+    let checked = rtm::check(&args.tree)?;
+    let view = rtm::view::View::new(&checked, args.classification);
+    let opts = rtm::report::DocOptions {
+        date: args.date.clone(),
+    };
+    let markdown = match doc {
+        Doc::Report => rtm::report::traceability::write(&view, &opts),
+        Doc::Review => rtm::report::review::write(&view, &opts),
+    };
+    let text = match args.format {
+        DocFormat::Markdown => markdown,
+        DocFormat::Html => rtm::report::html::page(&markdown),
+    };
+    emit(args.output.as_deref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn graph(args: &GraphArgs) -> Result {
+    let checked = rtm::check(&args.tree)?;
+    let view = rtm::view::View::new(&checked, args.classification);
+    let format = match args.format {
+        GraphFormatArg::Dot => render::graph::GraphFormat::Dot,
+        GraphFormatArg::Mermaid => render::graph::GraphFormat::Mermaid,
+    };
+    let text = render::graph::write(&view, format, args.root.as_deref())?;
+    emit(args.output.as_deref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rtm stamp ID… --by NAME [--on DATE] [--tree TREE]`.
+fn stamp(args: &StampArgs) -> Result {
+    let on = args.on.unwrap_or_else(rtm::waivers::today).to_string();
+    let edits = rtm::stamp::stamp(&args.tree, &args.ids, &args.by, &on)?;
+    let mut out = std::io::stdout().lock();
+    let mut nodes = 0;
+    for edit in &edits {
+        for id in &edit.ids {
+            writeln!(out, "stamped {id} in {}", edit.rel)?;
+            nodes += 1;
+        }
+    }
+    let files = edits.len();
+    writeln!(
+        out,
+        "rtm: {nodes} {} stamped by {} on {on} in {files} {}",
+        if nodes == 1 { "node" } else { "nodes" },
+        args.by,
+        if files == 1 { "file" } else { "files" },
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn explain(name: &str) -> Result {

@@ -239,6 +239,9 @@ pub struct Waiver {
     pub reason: Option<String>,
     pub by: Option<String>,
     pub until: Option<Sp<String>>,
+    /// False when reading it found a schema error (R002): such a waiver
+    /// waives nothing.
+    pub valid: bool,
 }
 
 /// A review stamp (FORMAT §7).

@@ -118,3 +118,16 @@ fn symbolic_links_are_not_followed() {
     let quiet = check(&fixture("rules/R304/quiet"));
     assert!(!places(&quiet).iter().any(|p| p.starts_with("R304")));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_project_file_is_one_skipped_path() {
+    let dir = common::copy_tree(&fixture("rules/R304/quiet"));
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("rtm.toml"), "[rules]\nR301 = \"off\"\n").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("rtm.toml"), dir.path().join("rtm.toml"))
+        .unwrap();
+    let got = places(&check(dir.path()));
+    let r304: Vec<&String> = got.iter().filter(|p| p.starts_with("R304")).collect();
+    assert_eq!(r304, ["R304 rtm.toml:1:1"]);
+}

@@ -165,11 +165,12 @@ fn walk(root: &Path) -> Vec<(String, Entry)> {
             Ok(e) if e.depth() == 0 => {}
             Ok(e) => {
                 let rel = relative(root, e.path());
-                if e.file_type().is_symlink() {
+                if e.depth() == 1 && e.file_name() == PROJECT_FILE {
+                    // The project file: `FileSet::from_dir` reads it.
+                } else if e.file_type().is_symlink() {
                     out.push((rel, Entry::Symlink));
                 } else if e.file_type().is_file()
                     && e.path().extension().is_some_and(|x| x == "toml")
-                    && !(e.depth() == 1 && e.file_name() == PROJECT_FILE)
                 {
                     out.push((rel, Entry::File(e.into_path())));
                 }

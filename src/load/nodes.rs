@@ -317,6 +317,7 @@ fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
 fn read_waivers(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Waiver> {
     let mut out = Vec::new();
     for (table, span) in d.tables("waivers", v) {
+        let errors = d.findings.len();
         d.check_keys(table, WAIVER, "a waiver", span.clone());
         let mut w = Waiver {
             span: d.span(span),
@@ -324,6 +325,7 @@ fn read_waivers(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Waiver> {
             reason: None,
             by: None,
             until: None,
+            valid: false,
         };
         for (key, value) in table.iter() {
             match key.get_ref().as_ref() {
@@ -345,6 +347,7 @@ fn read_waivers(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Waiver> {
                 _ => {}
             }
         }
+        w.valid = d.findings.len() == errors;
         out.push(w);
     }
     out

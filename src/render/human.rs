@@ -163,7 +163,11 @@ fn diag(texts: &mut Texts<'_>, f: &Finding) -> Diag {
         severity: severity(f.level),
         src,
         labels,
-        help: f.help.clone(),
+        help: match (&f.waived, &f.help) {
+            (Some(w), Some(h)) => Some(format!("{}\n{h}", crate::waivers::describe(w))),
+            (Some(w), None) => Some(crate::waivers::describe(w)),
+            (None, h) => h.clone(),
+        },
         related,
     }
 }
@@ -191,6 +195,16 @@ pub fn write(
     checked: &Checked,
     style: Style,
 ) -> std::io::Result<()> {
+    write_findings(out, checked, style)?;
+    writeln!(out, "{}", summary(checked))
+}
+
+/// Writes every finding, without the summary line.
+pub fn write_findings(
+    out: &mut impl std::io::Write,
+    checked: &Checked,
+    style: Style,
+) -> std::io::Result<()> {
     let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
@@ -213,5 +227,5 @@ pub fn write(
         out.write_all(s.as_bytes())?;
         writeln!(out)?;
     }
-    writeln!(out, "{}", summary(checked))
+    Ok(())
 }

@@ -11,6 +11,9 @@ use crate::source::{Sources, Span};
 struct Output<'a> {
     version: u32,
     root: &'a str,
+    /// Only with `rtm check --since` (FORMAT §12).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since: Option<&'a crate::diff::Since>,
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
 }
@@ -32,8 +35,9 @@ struct NodeCounts {
     modification: usize,
 }
 
+/// One finding as JSON (also used by `rtm diff --format json`).
 #[derive(Serialize)]
-struct JsonFinding<'a> {
+pub struct JsonFinding<'a> {
     code: &'static str,
     rule: &'static str,
     severity: &'static str,
@@ -43,6 +47,16 @@ struct JsonFinding<'a> {
     line: usize,
     column: usize,
     related: Vec<Related<'a>>,
+    /// Only on findings a waiver accepted (FORMAT §8).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waived: Option<JsonWaived<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonWaived<'a> {
+    by: &'a str,
+    reason: &'a str,
+    until: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -59,7 +73,7 @@ fn place(sources: &Sources, span: Span) -> (&str, usize, usize) {
     (sources.path(span.file), line, column)
 }
 
-fn finding<'a>(sources: &'a Sources, f: &'a Finding) -> JsonFinding<'a> {
+pub fn finding<'a>(sources: &'a Sources, f: &'a Finding) -> JsonFinding<'a> {
     let rule = f.code.rule();
     let (file, line, column) = place(sources, f.span);
     JsonFinding {
@@ -85,11 +99,26 @@ fn finding<'a>(sources: &'a Sources, f: &'a Finding) -> JsonFinding<'a> {
                 }
             })
             .collect(),
+        waived: f.waived.as_ref().map(|w| JsonWaived {
+            by: &w.by,
+            reason: &w.reason,
+            until: w.until.as_deref(),
+        }),
     }
 }
 
 /// Writes the JSON document, followed by a newline.
 pub fn write(out: &mut impl std::io::Write, root: &str, checked: &Checked) -> std::io::Result<()> {
+    write_since(out, root, checked, None)
+}
+
+/// [`write`], with the `since` object of `rtm check --since`.
+pub fn write_since(
+    out: &mut impl std::io::Write,
+    root: &str,
+    checked: &Checked,
+    since: Option<&crate::diff::Since>,
+) -> std::io::Result<()> {
     let counts = Counts::of(&checked.findings);
     let n = checked.model.counts();
     let count = |k: Kind| n.get(k as usize).copied().unwrap_or(0);
@@ -97,6 +126,7 @@ pub fn write(out: &mut impl std::io::Write, root: &str, checked: &Checked) -> st
     let doc = Output {
         version: 1,
         root,
+        since,
         summary: Summary {
             errors: counts.errors,
             warnings: counts.warnings,

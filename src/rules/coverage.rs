@@ -99,7 +99,11 @@ fn business(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     }
 }
 
-fn orphans(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+/// For every node, whether it is an active RTM entry that reaches an active
+/// business requirement through `satisfies` and `refines` links between
+/// active nodes. Linear: a walk down the `refines` links from every entry
+/// that satisfies a business requirement directly.
+pub fn reaching(ctx: &Ctx<'_>) -> Vec<bool> {
     let n = ctx.model.nodes.len();
     let mut reaches = vec![false; n];
     let mut queue = VecDeque::new();
@@ -126,6 +130,11 @@ fn orphans(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             }
         }
     }
+    reaches
+}
+
+fn orphans(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    let reaches = reaching(ctx);
     for (i, entry) in active(ctx, Kind::Requirement) {
         if !reaches.get(i).copied().unwrap_or(true) {
             sink.push(
@@ -139,36 +148,48 @@ fn orphans(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
                 )
                 .node(&entry.id)
                 .label("orphan")
-                .help("add `satisfies = [\"BR-…\"]`, or `refines` an entry that reaches one through active entries"),
+                .help("add `satisfies` naming the business requirement it delivers, or `refines` an entry that reaches one through active entries"),
             );
         }
     }
 }
 
-/// R105: for each business requirement, the variants of every active entry
-/// that reaches it. Each entry's "subtree" (itself and every active entry
-/// refining it, directly or not) is summed once, component by component,
-/// children first, so loops cannot mislead it.
-fn variants(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
-    let all = &ctx.config.project.variants;
-    if all.is_empty() || all.len() > 64 {
-        return;
-    }
-    let full: u64 = if all.len() == 64 {
-        u64::MAX
-    } else {
-        (1u64 << all.len()) - 1
-    };
-    let mask_of = |node: &crate::model::Node| -> u64 {
+/// Variants as bit masks over the project's variants (at most 64).
+pub struct VariantCoverage {
+    /// For every node: for an active business requirement, the variants of
+    /// the active entries that reach it; 0 for other nodes.
+    pub covered: Vec<u64>,
+    /// For every node: whether an active entry reaches it (business only).
+    pub reached: Vec<bool>,
+}
+
+impl VariantCoverage {
+    /// The mask of a node's variants (no `variants` means all).
+    pub fn mask(all: &[String], node: &crate::model::Node) -> u64 {
+        let full: u64 = if all.len() >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << all.len()) - 1
+        };
         match &node.variants {
             None => full,
             Some(vs) => all
                 .iter()
                 .enumerate()
+                .take(64)
                 .filter(|(_, v)| vs.contains(v))
                 .fold(0, |m, (k, _)| m | (1 << k)),
         }
-    };
+    }
+}
+
+/// For each business requirement, the variants of every active entry that
+/// reaches it. Each entry's "subtree" (itself and every active entry
+/// refining it, directly or not) is summed once, component by component,
+/// children first, so loops cannot mislead it. Linear in nodes and links.
+pub fn variant_coverage(ctx: &Ctx<'_>) -> VariantCoverage {
+    let all = &ctx.config.project.variants;
+    let n = ctx.model.nodes.len();
     let g = &ctx.graph.graph;
     let active_refines = EdgeFiltered::from_fn(g, |e| {
         e.weight().kind == EdgeKind::Refines
@@ -178,10 +199,10 @@ fn variants(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     // Tarjan lists a component after every component it links to
     // (parents first); reversed, children come first.
     let sccs = tarjan_scc(&active_refines);
-    let mut component = vec![0usize; ctx.model.nodes.len()];
+    let mut component = vec![0usize; n];
     for (c, scc) in sccs.iter().enumerate() {
-        for n in scc {
-            if let Some(slot) = component.get_mut(n.index()) {
+        for node in scc {
+            if let Some(slot) = component.get_mut(node.index()) {
                 *slot = c;
             }
         }
@@ -189,13 +210,13 @@ fn variants(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     let mut subtree = vec![0u64; sccs.len()];
     for (c, scc) in sccs.iter().enumerate().rev() {
         let mut mask = 0;
-        for n in scc {
-            let i = n.index();
-            if let Some(node) = ctx.node(i)
-                && node.kind == Kind::Requirement
-                && node.is_active()
+        for node in scc {
+            let i = node.index();
+            if let Some(entry) = ctx.node(i)
+                && entry.kind == Kind::Requirement
+                && entry.is_active()
             {
-                mask |= mask_of(node);
+                mask |= VariantCoverage::mask(all, entry);
             }
             for e in ctx.graph.into(i, EdgeKind::Refines) {
                 let child = e.source().index();
@@ -211,24 +232,42 @@ fn variants(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             *slot = mask;
         }
     }
-    for (i, br) in active(ctx, Kind::Business) {
-        let mut covered = 0u64;
-        let mut any = false;
+    let mut covered = vec![0u64; n];
+    let mut reached = vec![false; n];
+    for (i, _) in active(ctx, Kind::Business) {
         for e in ctx.graph.into(i, EdgeKind::Satisfies) {
             let s = e.source().index();
             if ctx.is_active(s) {
-                any = true;
-                covered |= component
+                if let Some(r) = reached.get_mut(i) {
+                    *r = true;
+                }
+                let m = component
                     .get(s)
                     .and_then(|&c| subtree.get(c))
                     .copied()
                     .unwrap_or(0);
+                if let Some(slot) = covered.get_mut(i) {
+                    *slot |= m;
+                }
             }
         }
-        if !any {
+    }
+    VariantCoverage { covered, reached }
+}
+
+/// R105.
+fn variants(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    let all = &ctx.config.project.variants;
+    if all.is_empty() || all.len() > 64 {
+        return;
+    }
+    let cov = variant_coverage(ctx);
+    for (i, br) in active(ctx, Kind::Business) {
+        if !cov.reached.get(i).copied().unwrap_or(false) {
             continue; // R102 alone
         }
-        let wanted = mask_of(br);
+        let covered = cov.covered.get(i).copied().unwrap_or(0);
+        let wanted = VariantCoverage::mask(all, br);
         for (k, v) in all.iter().enumerate() {
             if wanted & (1 << k) != 0 && covered & (1 << k) == 0 {
                 sink.push(

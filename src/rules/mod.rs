@@ -2,9 +2,10 @@
 //! function that reads the model and the graph and pushes findings; levels
 //! are applied by the sink, never here.
 
-mod content;
-mod coverage;
+pub mod content;
+pub mod coverage;
 mod registry;
+mod review;
 mod sec;
 pub mod structure;
 
@@ -43,4 +44,5 @@ pub fn run(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     coverage::check(ctx, sink);
     sec::check(ctx, sink);
     content::check(ctx, sink);
+    review::check(ctx, sink);
 }

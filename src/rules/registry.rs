@@ -100,6 +100,10 @@ registry! {
     R105 = "R105", "variant-gap", Warning, "a business requirement has no active RTM entry for one of its variants";
     R106 = "R106", "sec-uncovered", Warning, "no active RTM entry upholds or deviates from an SEC obligation";
     R107 = "R107", "link-to-withdrawn", Warning, "an active node links to a withdrawn one";
+    R108 = "R108", "stale-review", Warning, "a stamped node's content differs from its review `fingerprint`";
+    R109 = "R109", "suspect-link", Warning, "a node a stamped node links to has changed since the review, or is gone";
+    R110 = "R110", "expired-waiver", Error, "a waiver's `until` date has passed";
+    R111 = "R111", "unused-waiver", Warning, "a waiver matches no finding on its node";
     R201 = "R201", "deviation", Note, "a declared deviation from the SEC: the register the OPSG reviews";
     R202 = "R202", "deviation-unjustified", Error, "a deviation's `rationale` or `summary` is empty";
     R203 = "R203", "undeclared-deviation", Error, "a `values` figure breaks an SEC limit and no deviation is declared";

@@ -1,0 +1,514 @@
+//! Comparing two versions of a tree: `rtm diff` and `rtm check --since`.
+//!
+//! Both versions are checked in full ([`crate::check_files`]); the
+//! comparison is then made on what was read, never on the TOML text:
+//!
+//! - nodes are matched by id (an id defined twice is compared by its first
+//!   definition, in path order) and compared field by field on their
+//!   meaningful content (see [`field_changes`]), so moving a node to another
+//!   file, reordering fields or links, or editing comments changes nothing;
+//! - deviations are matched by (entry id, SEC obligation id);
+//! - findings are matched by a [`FindingKey`] that holds no line or column,
+//!   so a finding that only moved is neither introduced nor resolved.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::finding::Finding;
+use crate::git::GitError;
+use crate::load::{FileSet, LoadError};
+use crate::model::{Deviation, LinkField, Node};
+use crate::rules::Level;
+use crate::{Checked, Options};
+
+/// Why the earlier version (BASE) could not be read (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum BaseError {
+    #[error("{base}: neither a folder nor a git revision: {source}")]
+    Neither { base: String, source: GitError },
+    #[error(transparent)]
+    Load(#[from] LoadError),
+}
+
+/// The file set of BASE: the folder BASE when one exists, else the tree at
+/// `tree` as it was at the git revision BASE.
+pub fn base_files(base: &str, tree: &Path) -> Result<FileSet, BaseError> {
+    let folder = Path::new(base);
+    if folder.is_dir() {
+        return Ok(FileSet::from_dir(folder)?);
+    }
+    crate::git::files_at(tree, base).map_err(|source| BaseError::Neither {
+        base: base.to_owned(),
+        source,
+    })
+}
+
+/// Reads and checks BASE (see [`base_files`]).
+pub fn check_base(base: &str, tree: &Path, options: &Options) -> Result<Checked, BaseError> {
+    Ok(crate::check_files(base_files(base, tree)?, options))
+}
+
+/// What identifies a finding across two versions of a tree: no line, no
+/// column, no file when the finding is about a node.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FindingKey {
+    /// The rule's code.
+    pub code: &'static str,
+    /// The node's id, or the file's path when no node is known.
+    pub subject: String,
+    /// The source text the finding points at (the bad id, the figure…).
+    pub target: String,
+    /// The message, with any `line:column` position removed.
+    pub message: String,
+}
+
+static POSITION: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)\bline \d+,? column \d+|\b\d+:\d+(:\d+)?\b").ok());
+
+impl FindingKey {
+    pub fn of(checked: &Checked, f: &Finding) -> FindingKey {
+        let sources = &checked.model.sources;
+        let subject = f
+            .node
+            .clone()
+            .unwrap_or_else(|| sources.path(f.span.file).to_owned());
+        let target = sources
+            .get(f.span.file)
+            .and_then(|s| s.text.get(f.span.range()))
+            .unwrap_or("")
+            .to_owned();
+        let message = match POSITION.as_ref() {
+            Some(re) => re.replace_all(&f.message, "").into_owned(),
+            None => f.message.clone(),
+        };
+        FindingKey {
+            code: f.code.rule().code,
+            subject,
+            target,
+            message,
+        }
+    }
+}
+
+/// The indices (in `of.findings`) of the findings of `of` that `against`
+/// does not have. Findings with the same key are counted: if `against`
+/// has one and `of` two, one of the two is unmatched (the later one).
+pub fn unmatched(of: &Checked, against: &Checked) -> Vec<usize> {
+    let mut have: HashMap<FindingKey, usize> = HashMap::new();
+    for f in &against.findings {
+        *have.entry(FindingKey::of(against, f)).or_default() += 1;
+    }
+    let mut out = Vec::new();
+    for (i, f) in of.findings.iter().enumerate() {
+        match have.get_mut(&FindingKey::of(of, f)) {
+            Some(n) if *n > 0 => *n -= 1,
+            _ => out.push(i),
+        }
+    }
+    out
+}
+
+/// What `rtm check --since` adds to the JSON output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Since {
+    /// BASE, as given on the command line.
+    pub base: String,
+    /// Findings of the tree that BASE already had: not reported.
+    pub older: usize,
+}
+
+/// Keeps in `head` only the findings that `base` does not have.
+pub fn keep_new(head: &mut Checked, base: &Checked, base_name: &str) -> Since {
+    let new = unmatched(head, base);
+    let older = head.findings.len() - new.len();
+    let mut keep = vec![false; head.findings.len()];
+    for i in new {
+        if let Some(k) = keep.get_mut(i) {
+            *k = true;
+        }
+    }
+    let mut flags = keep.into_iter();
+    head.findings.retain(|_| flags.next().unwrap_or(false));
+    Since {
+        base: base_name.to_owned(),
+        older,
+    }
+}
+
+/// A node added or removed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeRef {
+    pub id: String,
+    pub kind: &'static str,
+    pub title: Option<String>,
+    /// Where it is defined (head) or was (base), relative to the tree.
+    pub file: String,
+}
+
+/// One field whose value differs; `null` when the field is not set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: Value,
+    pub new: Value,
+}
+
+/// A node present in both versions whose content differs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeChange {
+    pub id: String,
+    /// Its kind in the head version.
+    pub kind: &'static str,
+    pub fields: Vec<FieldChange>,
+}
+
+/// A deviation added or removed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeviationRef {
+    /// The RTM entry that declares it.
+    pub node: String,
+    /// The SEC obligation it departs from.
+    pub sec: String,
+    pub summary: Option<String>,
+    pub rationale: Option<String>,
+    pub modification: Option<String>,
+}
+
+/// A deviation present in both versions whose content differs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeviationChange {
+    pub node: String,
+    pub sec: String,
+    pub fields: Vec<FieldChange>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NodeChanges {
+    pub added: Vec<NodeRef>,
+    pub removed: Vec<NodeRef>,
+    pub changed: Vec<NodeChange>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DeviationChanges {
+    pub added: Vec<DeviationRef>,
+    pub changed: Vec<DeviationChange>,
+    pub removed: Vec<DeviationRef>,
+}
+
+/// Findings of one version that the other does not have, as indices into
+/// the head's findings (`introduced`) and the base's (`resolved`), in
+/// their sorted order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FindingChanges {
+    pub introduced: Vec<usize>,
+    pub resolved: Vec<usize>,
+}
+
+/// Everything that differs between two checked versions of a tree.
+/// Nodes are sorted by id, deviations by entry id then SEC id (byte order).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Diff {
+    pub nodes: NodeChanges,
+    pub deviations: DeviationChanges,
+    pub findings: FindingChanges,
+}
+
+impl Diff {
+    /// Whether an introduced finding is at level `error` (exit status 1).
+    pub fn introduces_errors(&self, head: &Checked) -> bool {
+        self.findings
+            .introduced
+            .iter()
+            .filter_map(|&i| head.findings.get(i))
+            .any(|f| f.level == Level::Error)
+    }
+
+    /// Whether nothing differs at all.
+    pub fn is_empty(&self) -> bool {
+        *self == Diff::default()
+    }
+}
+
+/// Compares two checked versions of a tree.
+pub fn compare(base: &Checked, head: &Checked) -> Diff {
+    let old = by_id(base);
+    let new = by_id(head);
+    let mut diff = Diff::default();
+    let ids: BTreeSet<&str> = old.keys().chain(new.keys()).copied().collect();
+    for id in ids {
+        match (old.get(id), new.get(id)) {
+            (None, Some(n)) => {
+                diff.nodes.added.push(node_ref(head, n));
+                for (sec, d) in deviations(n) {
+                    diff.deviations.added.push(deviation_ref(n, sec, d));
+                }
+            }
+            (Some(o), None) => {
+                diff.nodes.removed.push(node_ref(base, o));
+                for (sec, d) in deviations(o) {
+                    diff.deviations.removed.push(deviation_ref(o, sec, d));
+                }
+            }
+            (Some(o), Some(n)) => {
+                let fields = field_changes(o, n);
+                if !fields.is_empty() {
+                    diff.nodes.changed.push(NodeChange {
+                        id: id.to_owned(),
+                        kind: n.kind.as_str(),
+                        fields,
+                    });
+                }
+                compare_deviations(o, n, &mut diff.deviations);
+            }
+            (None, None) => {}
+        }
+    }
+    diff.findings.introduced = unmatched(head, base);
+    diff.findings.resolved = unmatched(base, head);
+    diff
+}
+
+/// The first definition of every id.
+fn by_id(checked: &Checked) -> BTreeMap<&str, &Node> {
+    let mut map = BTreeMap::new();
+    for node in &checked.model.nodes {
+        map.entry(node.id.as_str()).or_insert(node);
+    }
+    map
+}
+
+fn node_ref(checked: &Checked, node: &Node) -> NodeRef {
+    NodeRef {
+        id: node.id.clone(),
+        kind: node.kind.as_str(),
+        title: node.title.clone(),
+        file: checked.model.sources.path(node.file()).to_owned(),
+    }
+}
+
+/// A node's deviations by SEC id (`""` when the deviation names none); the
+/// first one wins when an entry deviates twice from the same obligation.
+fn deviations(node: &Node) -> BTreeMap<&str, &Deviation> {
+    let mut map = BTreeMap::new();
+    for d in &node.deviations {
+        let sec = node.link(d.sec).map_or("", |l| l.target.as_str());
+        map.entry(sec).or_insert(d);
+    }
+    map
+}
+
+fn deviation_ref(node: &Node, sec: &str, d: &Deviation) -> DeviationRef {
+    DeviationRef {
+        node: node.id.clone(),
+        sec: sec.to_owned(),
+        summary: d.summary.as_ref().map(|s| s.value.clone()),
+        rationale: d.rationale.as_ref().map(|s| s.value.clone()),
+        modification: node.link(d.modification).map(|l| l.target.clone()),
+    }
+}
+
+/// A deviation's fields, in a fixed order.
+fn deviation_fields(r: &DeviationRef) -> [(&'static str, Value); 3] {
+    [
+        ("summary", opt(r.summary.as_deref())),
+        ("rationale", opt(r.rationale.as_deref())),
+        ("modification", opt(r.modification.as_deref())),
+    ]
+}
+
+fn deviation_value(r: &DeviationRef) -> Value {
+    let mut map = Map::new();
+    for (k, v) in deviation_fields(r) {
+        if !v.is_null() {
+            map.insert(k.to_owned(), v);
+        }
+    }
+    Value::Object(map)
+}
+
+fn compare_deviations(old: &Node, new: &Node, out: &mut DeviationChanges) {
+    let o = deviations(old);
+    let n = deviations(new);
+    let secs: BTreeSet<&str> = o.keys().chain(n.keys()).copied().collect();
+    for sec in secs {
+        match (o.get(sec), n.get(sec)) {
+            (None, Some(d)) => out.added.push(deviation_ref(new, sec, d)),
+            (Some(d), None) => out.removed.push(deviation_ref(old, sec, d)),
+            (Some(a), Some(b)) => {
+                let (a, b) = (deviation_ref(old, sec, a), deviation_ref(new, sec, b));
+                let fields = changes(deviation_fields(&a), deviation_fields(&b));
+                if !fields.is_empty() {
+                    out.changed.push(DeviationChange {
+                        node: new.id.clone(),
+                        sec: sec.to_owned(),
+                        fields,
+                    });
+                }
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+fn changes(
+    old: impl IntoIterator<Item = (&'static str, Value)>,
+    new: impl IntoIterator<Item = (&'static str, Value)>,
+) -> Vec<FieldChange> {
+    old.into_iter()
+        .zip(new)
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((field, old), (_, new))| FieldChange {
+            field: field.to_owned(),
+            old,
+            new,
+        })
+        .collect()
+}
+
+/// The fields of two definitions of one id whose meaningful content
+/// differs, in a fixed order: `kind`, `title`, `text`, `status`,
+/// `category`, `variants`, the links per field (`themes`, `satisfies`,
+/// `refines`, `sec`), the deviations (`deviations.<SEC id>` for one added
+/// or removed, `deviations.<SEC id>.<field>` for a field of one changed:
+/// `summary`, `rationale`, `modification`), `values`,
+/// `limits`, `user_impact`, `stage`, `classification`, `owner`, `tags`,
+/// `source`, `url`. Lists whose order carries no meaning (links, variants,
+/// tags) are compared sorted. Not compared: comments, layout, field order,
+/// the file, `waivers` and `reviewed`.
+pub fn field_changes(old: &Node, new: &Node) -> Vec<FieldChange> {
+    let mut out = changes(content_head(old), content_head(new));
+    let (o, n) = (deviations(old), deviations(new));
+    let secs: BTreeSet<&str> = o.keys().chain(n.keys()).copied().collect();
+    for sec in secs {
+        let a = o.get(sec).map(|d| deviation_ref(old, sec, d));
+        let b = n.get(sec).map(|d| deviation_ref(new, sec, d));
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                for c in changes(deviation_fields(&a), deviation_fields(&b)) {
+                    out.push(FieldChange {
+                        field: format!("deviations.{sec}.{}", c.field),
+                        ..c
+                    });
+                }
+            }
+            (a, b) => out.push(FieldChange {
+                field: format!("deviations.{sec}"),
+                old: a.as_ref().map_or(Value::Null, deviation_value),
+                new: b.as_ref().map_or(Value::Null, deviation_value),
+            }),
+        }
+    }
+    out.extend(changes(content_tail(old), content_tail(new)));
+    out
+}
+
+fn content_head(n: &Node) -> Vec<(&'static str, Value)> {
+    vec![
+        ("kind", Value::from(n.kind.as_str())),
+        ("title", opt(n.title.as_deref())),
+        ("text", opt(Some(n.text.as_str()).filter(|t| !t.is_empty()))),
+        ("status", Value::from(n.status.as_str())),
+        ("category", opt(n.category.map(|c| c.as_str()))),
+        (
+            "variants",
+            n.variants
+                .as_ref()
+                .map_or(Value::Null, |v| sorted(v.iter().map(String::as_str))),
+        ),
+        ("themes", links(n, LinkField::Themes)),
+        ("satisfies", links(n, LinkField::Satisfies)),
+        ("refines", links(n, LinkField::Refines)),
+        ("sec", links(n, LinkField::Sec)),
+    ]
+}
+
+fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
+    let values: Map<String, Value> = n
+        .values
+        .iter()
+        .map(|v| (v.param.clone(), number(v.value)))
+        .collect();
+    let limits: Map<String, Value> = n
+        .limits
+        .iter()
+        .map(|l| {
+            let mut bounds = Map::new();
+            for (k, b) in [("min", l.min), ("max", l.max), ("equals", l.equals)] {
+                if let Some(b) = b {
+                    bounds.insert(k.to_owned(), number(b));
+                }
+            }
+            (l.param.clone(), Value::Object(bounds))
+        })
+        .collect();
+    vec![
+        ("values", Value::Object(values)),
+        ("limits", Value::Object(limits)),
+        (
+            "user_impact",
+            opt(n.user_impact.as_ref().map(|u| u.value.as_str())),
+        ),
+        ("stage", opt(n.stage.map(|s| s.as_str()))),
+        ("classification", opt(n.classification.map(|c| c.as_str()))),
+        ("owner", opt(n.owner.as_deref())),
+        ("tags", sorted(n.tags.iter().map(String::as_str))),
+        ("source", opt(n.source.as_deref())),
+        ("url", opt(n.url.as_deref())),
+    ]
+}
+
+fn opt(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, Value::from)
+}
+
+fn sorted<'a>(items: impl Iterator<Item = &'a str>) -> Value {
+    let mut v: Vec<&str> = items.collect();
+    v.sort_unstable();
+    Value::from(v)
+}
+
+fn links(n: &Node, field: LinkField) -> Value {
+    sorted(n.links_in(field).map(|l| l.target.as_str()))
+}
+
+/// A number as a person wrote it: `60`, not `60.0`.
+fn number(v: f64) -> Value {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        Value::from(v as i64)
+    } else {
+        serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_removed_from_messages() {
+        let Some(re) = POSITION.as_ref() else {
+            panic!("the position pattern does not compile");
+        };
+        assert_eq!(re.replace_all("bad at 3:14 here", ""), "bad at  here");
+        assert_eq!(
+            re.replace_all("invalid TOML at line 4, column 2", ""),
+            "invalid TOML at "
+        );
+        assert_eq!(
+            re.replace_all("RTM-0001 sets x = 61", ""),
+            "RTM-0001 sets x = 61"
+        );
+    }
+
+    #[test]
+    fn numbers_print_as_written() {
+        assert_eq!(number(60.0).to_string(), "60");
+        assert_eq!(number(0.5).to_string(), "0.5");
+    }
+}

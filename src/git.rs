@@ -1,0 +1,276 @@
+//! Reading a tree as it was at a git revision, for `rtm diff` and
+//! `rtm check --since`.
+//!
+//! git is run as a program through [`std::process::Command`]; no git library
+//! crate is needed, and rtm sees exactly what the `git` on the `PATH` sees
+//! (its configuration, `safe.directory`, alternates…). Three short commands
+//! locate the repository and list the tree, then ONE `git cat-file --batch`
+//! process reads every blob: the cost does not grow with a process per file.
+//!
+//! The file set follows the folder walk of [`FileSet::from_dir`]: node files
+//! (`*.toml`, no hidden component), `rtm.toml` at the tree's root as the
+//! project file, and every symbolic link with no hidden component (not
+//! followed: R304). Submodules are ignored.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::load::{Entry, FileSet, PROJECT_FILE};
+
+/// Why a tree could not be read from git.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("git could not be run: {0}")]
+    NoGit(std::io::Error),
+    #[error("{0} is not inside a git repository")]
+    NotARepository(String),
+    #[error("`{0}` is not a commit of the repository")]
+    UnknownRevision(String),
+    #[error("git {0} failed: {1}")]
+    Failed(String, String),
+}
+
+/// The tree at `tree` (a folder inside a git work tree) as it was at the
+/// commit `rev`. The folder must exist now; it need not have existed at
+/// `rev` (the file set is then empty).
+pub fn files_at(tree: &Path, rev: &str) -> Result<FileSet, GitError> {
+    // A leading `-` would be read as an option, never as a revision.
+    if rev.is_empty() || rev.starts_with('-') {
+        return Err(GitError::UnknownRevision(rev.to_owned()));
+    }
+    let shown = tree.display().to_string();
+    if !tree.is_dir() {
+        return Err(GitError::NotARepository(shown));
+    }
+    let toplevel = match run(tree, &["rev-parse", "--show-toplevel"]) {
+        Ok(out) => PathBuf::from(line(&out)),
+        Err(GitError::Failed(..)) => return Err(GitError::NotARepository(shown)),
+        Err(e) => return Err(e),
+    };
+    let prefix = match run(tree, &["rev-parse", "--show-prefix"]) {
+        Ok(out) => line(&out),
+        Err(GitError::Failed(..)) => return Err(GitError::NotARepository(shown)),
+        Err(e) => return Err(e),
+    };
+    let spec = format!("{rev}^{{commit}}");
+    let commit = match run(&toplevel, &["rev-parse", "--verify", "--quiet", &spec]) {
+        Ok(out) => line(&out),
+        Err(GitError::Failed(..)) => return Err(GitError::UnknownRevision(rev.to_owned())),
+        Err(e) => return Err(e),
+    };
+    let mut args = vec!["ls-tree", "-r", "-z", "--full-tree", commit.as_str()];
+    if !prefix.is_empty() {
+        args.extend(["--", prefix.as_str()]);
+    }
+    let listing = run(&toplevel, &args)?;
+    let listed = parse_ls_tree(&listing, &prefix);
+    let ids: Vec<&str> = listed.blobs.iter().map(|(_, oid)| oid.as_str()).collect();
+    let contents = cat_blobs(&toplevel, &ids)?;
+
+    let mut set = FileSet {
+        project: None,
+        entries: listed.symlinks,
+    };
+    // A symbolic link named `rtm.toml` at the root is the project file,
+    // not followed (one R304), as for a folder.
+    if let Some(pos) = set.entries.iter().position(|(rel, _)| rel == PROJECT_FILE) {
+        set.entries.remove(pos);
+        set.project = Some(Entry::Symlink);
+    }
+    for ((rel, _), bytes) in listed.blobs.into_iter().zip(contents) {
+        let entry = match bytes {
+            Some(b) => Entry::Bytes(b),
+            None => Entry::Unreadable(format!("object missing from the repository at {rev}")),
+        };
+        if rel == PROJECT_FILE {
+            set.project = Some(entry);
+        } else {
+            set.entries.push((rel, entry));
+        }
+    }
+    set.entries.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(set)
+}
+
+/// Runs git in `dir` and returns its standard output.
+fn run(dir: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
+    let out = git(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(GitError::NoGit)?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(GitError::Failed(
+            args.first().copied().unwrap_or("").to_owned(),
+            String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        ))
+    }
+}
+
+fn git(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir)
+        // Paths given to git are paths, never patterns.
+        .env("GIT_LITERAL_PATHSPECS", "1")
+        // Never wait for a pager or a credential prompt.
+        .env("GIT_PAGER", "cat")
+        .env("GIT_TERMINAL_PROMPT", "0");
+    cmd
+}
+
+/// The first line of a command's output, without its line ending.
+fn line(out: &[u8]) -> String {
+    let text = String::from_utf8_lossy(out);
+    text.lines().next().unwrap_or("").to_owned()
+}
+
+#[derive(Debug, Default)]
+struct Listed {
+    /// Node files and the root's `rtm.toml`: relative path, object id.
+    blobs: Vec<(String, String)>,
+    /// Symbolic links, as entries.
+    symlinks: Vec<(String, Entry)>,
+}
+
+/// Reads `git ls-tree -r -z --full-tree` output: records
+/// `<mode> SP <type> SP <object> TAB <path> NUL`, paths from the
+/// repository's root. Keeps what the folder walk would keep.
+fn parse_ls_tree(listing: &[u8], prefix: &str) -> Listed {
+    let mut listed = Listed::default();
+    for record in listing.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+        let Some(tab) = record.iter().position(|&b| b == b'\t') else {
+            continue;
+        };
+        let (meta, path) = (&record[..tab], &record[tab + 1..]);
+        let meta = String::from_utf8_lossy(meta);
+        let mut parts = meta.split(' ');
+        let (Some(mode), Some(_kind), Some(oid)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let path = String::from_utf8_lossy(path);
+        let Some(rel) = path.strip_prefix(prefix) else {
+            continue;
+        };
+        if rel.is_empty() || rel.split('/').any(|c| c.starts_with('.')) {
+            continue;
+        }
+        match mode {
+            "120000" => listed.symlinks.push((rel.to_owned(), Entry::Symlink)),
+            // Submodules: a commit of another repository, not part of the tree.
+            "160000" => {}
+            _ if rel == PROJECT_FILE || FileSet::is_node_path(rel) => {
+                listed.blobs.push((rel.to_owned(), oid.to_owned()));
+            }
+            _ => {}
+        }
+    }
+    listed
+}
+
+/// Reads every object with one `git cat-file --batch`: the ids are written
+/// from a thread while the answers are read, so neither pipe can fill up.
+/// `None` for an object git reports missing.
+fn cat_blobs(dir: &Path, ids: &[&str]) -> Result<Vec<Option<Vec<u8>>>, GitError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let failed = |why: String| GitError::Failed("cat-file".to_owned(), why);
+    let mut child = git(dir)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(GitError::NoGit)?;
+    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(failed("no pipe to git".to_owned()));
+    };
+    let request: String = ids.iter().map(|id| format!("{id}\n")).collect();
+    let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
+    let read = read_batch(BufReader::new(stdout), ids.len());
+    if read.is_err() {
+        // git may be blocked writing answers nobody reads.
+        let _ = child.kill();
+    }
+    let wrote = writer.join();
+    let status = child.wait().map_err(|e| failed(e.to_string()))?;
+    let mut stderr = String::new();
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_string(&mut stderr);
+    }
+    let contents = read.map_err(|e| failed(format!("{e} {}", stderr.trim())))?;
+    match wrote {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(failed(e.to_string())),
+        Err(_) => return Err(failed("the writer thread panicked".to_owned())),
+    }
+    if !status.success() {
+        return Err(failed(stderr.trim().to_owned()));
+    }
+    Ok(contents)
+}
+
+/// Reads `n` answers of `git cat-file --batch`: `<oid> SP <type> SP <size>
+/// LF <contents> LF`, or `<object> SP missing LF`.
+fn read_batch(mut r: impl BufRead, n: usize) -> std::io::Result<Vec<Option<Vec<u8>>>> {
+    let bad = |what: String| std::io::Error::new(std::io::ErrorKind::InvalidData, what);
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut header = String::new();
+        if r.read_line(&mut header)? == 0 {
+            return Err(bad("git cat-file stopped early".to_owned()));
+        }
+        let header = header.trim_end_matches('\n');
+        if header.ends_with(" missing") || header.ends_with(" ambiguous") {
+            out.push(None);
+            continue;
+        }
+        let size = header
+            .rsplit(' ')
+            .next()
+            .and_then(|s| s.parse::<usize>().ok())
+            .ok_or_else(|| bad(format!("unexpected answer from git cat-file: {header}")))?;
+        let mut bytes = vec![0; size];
+        r.read_exact(&mut bytes)?;
+        let mut lf = [0u8; 1];
+        r.read_exact(&mut lf)?;
+        out.push(Some(bytes));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ls_tree_keeps_what_the_walk_keeps() {
+        let listing = b"100644 blob aaa\treq/a.toml\0\
+120000 blob bbb\treq/link\0\
+100644 blob ccc\treq/rtm.toml\0\
+100644 blob ddd\treq/.hidden/x.toml\0\
+100644 blob eee\treq/notes.md\0\
+160000 commit fff\treq/sub\0\
+100755 blob 111\treq/sub2/rtm.toml\0\
+100644 blob 222\tother/b.toml\0";
+        let l = parse_ls_tree(listing, "req/");
+        let blobs: Vec<_> = l.blobs.iter().map(|(r, o)| format!("{r}={o}")).collect();
+        assert_eq!(blobs, ["a.toml=aaa", "rtm.toml=ccc", "sub2/rtm.toml=111"]);
+        let links: Vec<_> = l.symlinks.iter().map(|(r, _)| r.as_str()).collect();
+        assert_eq!(links, ["link"]);
+    }
+
+    #[test]
+    fn batch_answers_are_read_in_order() {
+        let answers = b"aaa blob 3\nx=1\nbbb missing\nccc blob 0\n\n";
+        let got = read_batch(&answers[..], 3).unwrap();
+        assert_eq!(got, [Some(b"x=1".to_vec()), None, Some(Vec::new())]);
+        assert!(read_batch(&answers[..], 4).is_err());
+    }
+}

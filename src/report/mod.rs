@@ -1,0 +1,242 @@
+//! Documents for people: the traceability report (`rtm report`) and the
+//! OPSG assurance review pack (`rtm review`), in Markdown, or in HTML
+//! rendered from that Markdown. Both read a [`View`], so a node above the
+//! document's classification never reaches them.
+
+pub mod html;
+pub mod md;
+pub mod review;
+pub mod traceability;
+
+use std::fmt::Write as _;
+
+use crate::graph::{EdgeKind, Graph};
+use crate::model::{Kind, Node};
+use crate::rules::Ctx;
+use crate::rules::coverage::{VariantCoverage, reaching, variant_coverage};
+use crate::view::{View, label, withheld_phrase};
+use md::{Table, cell, esc};
+
+/// Options shared by both documents.
+#[derive(Debug, Clone, Default)]
+pub struct DocOptions {
+    /// A date to print in the header (`--date`); none by default, so the
+    /// same tree gives the same document.
+    pub date: Option<String>,
+}
+
+/// Coverage facts computed once over the whole tree (the truth), shown
+/// only for the nodes the view may show.
+pub struct Facts {
+    /// Per node: an active RTM entry reaching an active business requirement.
+    pub reaches: Vec<bool>,
+    pub variants: VariantCoverage,
+}
+
+impl Facts {
+    pub fn new(view: &View<'_>) -> Facts {
+        let c = view.checked;
+        let ctx = Ctx {
+            model: &c.model,
+            graph: &c.graph,
+            config: &c.config,
+        };
+        Facts {
+            reaches: reaching(&ctx),
+            variants: variant_coverage(&ctx),
+        }
+    }
+
+    pub fn entry_reaches(&self, i: usize) -> bool {
+        self.reaches.get(i).copied().unwrap_or(false)
+    }
+
+    pub fn business_reached(&self, i: usize) -> bool {
+        self.variants.reached.get(i).copied().unwrap_or(false)
+    }
+
+    /// Whether an active business requirement is covered for variant `k`.
+    pub fn covers(&self, i: usize, k: usize) -> bool {
+        k < 64
+            && self
+                .variants
+                .covered
+                .get(i)
+                .is_some_and(|m| m & (1u64 << k) != 0)
+    }
+}
+
+/// Nodes that link to node `i` with an edge of `kind`, in tree order.
+pub fn sources_of(graph: &Graph, i: usize, kind: EdgeKind) -> Vec<usize> {
+    use petgraph::visit::EdgeRef;
+    let mut v: Vec<usize> = graph.into(i, kind).map(|e| e.source().index()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Nodes that node `i` links to with an edge of `kind`, in tree order.
+pub fn targets_of(graph: &Graph, i: usize, kind: EdgeKind) -> Vec<usize> {
+    use petgraph::visit::EdgeRef;
+    let mut v: Vec<usize> = graph.out(i, kind).map(|e| e.target().index()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Ids a view may show, joined, with "N withheld items" when some are not.
+pub fn id_list<'i>(view: &View<'_>, ids: impl Iterator<Item = &'i str>) -> String {
+    let (shown, hidden) = view.split_ids(ids);
+    let mut parts: Vec<String> = shown.iter().map(|s| esc(s)).collect();
+    if hidden > 0 {
+        parts.push(withheld_phrase(hidden));
+    }
+    if parts.is_empty() {
+        "—".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Variants of a node, "all" when it names none.
+pub fn variants_cell(node: &Node) -> String {
+    match &node.variants {
+        None => "all".to_owned(),
+        Some(v) if v.is_empty() => "none".to_owned(),
+        Some(v) => cell(&v.join(", ")),
+    }
+}
+
+/// Counts of visible nodes per kind, as a phrase.
+pub fn node_counts(view: &View<'_>) -> String {
+    let mut counts = [0usize; 5];
+    for (_, n) in view.nodes() {
+        if let Some(c) = counts.get_mut(n.kind as usize) {
+            *c += 1;
+        }
+    }
+    let names = [
+        ("theme", "themes"),
+        ("business requirement", "business requirements"),
+        ("RTM entry", "RTM entries"),
+        ("SEC obligation", "SEC obligations"),
+        ("modification", "modifications"),
+    ];
+    Kind::ALL
+        .iter()
+        .zip(names)
+        .map(|(k, (one, many))| md::count(counts.get(*k as usize).copied().unwrap_or(0), one, many))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The header every document starts with.
+pub fn header(out: &mut String, title: &str, view: &View<'_>, opts: &DocOptions) {
+    let c = view.checked;
+    let project = c
+        .config
+        .project
+        .name
+        .as_deref()
+        .unwrap_or("Requirement tree");
+    let _ = writeln!(out, "# {title}: {}\n", esc(project));
+    let mut t = Table::new(&["", ""]);
+    t.row(vec![
+        "Classification".into(),
+        format!("**{}**", label(view.document_level())),
+    ]);
+    t.row(vec![
+        "SEC baseline".into(),
+        cell(
+            c.config
+                .project
+                .sec_baseline
+                .as_deref()
+                .unwrap_or("not stated"),
+        ),
+    ]);
+    if let Some(date) = &opts.date {
+        t.row(vec!["Date".into(), cell(date)]);
+    }
+    t.row(vec!["Nodes".into(), node_counts(view)]);
+    if !c.config.project.variants.is_empty() {
+        t.row(vec![
+            "Variants".into(),
+            cell(&c.config.project.variants.join(", ")),
+        ]);
+    }
+    let withheld = if view.withheld_nodes == 0 && view.withheld_findings == 0 {
+        "none".to_owned()
+    } else {
+        format!(
+            "{} above {} ({} and {} about them)",
+            withheld_phrase(view.withheld_nodes + view.withheld_findings),
+            label(view.level),
+            md::count(view.withheld_nodes, "node", "nodes"),
+            md::count(view.withheld_findings, "finding", "findings"),
+        )
+    };
+    t.row(vec!["Withheld".into(), withheld]);
+    t.write(out);
+}
+
+/// A `<details>` block per node holding its Markdown `text`.
+pub fn node_texts(out: &mut String, view: &View<'_>, kinds: &[Kind]) {
+    let mut any = false;
+    for (_, n) in view.nodes() {
+        if !kinds.contains(&n.kind) || n.text.trim().is_empty() {
+            continue;
+        }
+        if !any {
+            out.push_str("## Node text\n\n");
+            any = true;
+        }
+        let title = n.title.as_deref().unwrap_or("");
+        let _ = writeln!(
+            out,
+            "<details>\n<summary>{} {}</summary>\n\n{}\n\n</details>\n",
+            html_escape(&n.id),
+            html_escape(title),
+            fence_safe(&n.text)
+        );
+    }
+}
+
+/// Escapes text for an HTML context inside the Markdown (`<summary>`).
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Node text inside a `<details>` block: a line holding only
+/// `</details>` would close the block early, so such lines are escaped.
+fn fence_safe(text: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(|l| {
+            if l.trim_start().starts_with("</details") || l.trim_start().starts_with("</summary") {
+                html_escape(l)
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A finding's place, `file:line`.
+pub fn place(view: &View<'_>, f: &crate::finding::Finding) -> String {
+    let s = &view.checked.model.sources;
+    let (line, _) = s.line_col(f.span);
+    format!("{}:{line}", s.path(f.span.file))
+}

@@ -1,0 +1,569 @@
+//! `rtm review`: the OPSG assurance review pack. It puts in front of the
+//! meeting what it must decide: whether traceability is complete, every
+//! deviation from the SEC (undeclared ones first), the three categories,
+//! the impact on Users, obligations not addressed, the modifications relied
+//! on, and single-band / dual-band coverage.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::md::{Table, cell, count, esc, ratio};
+use super::{DocOptions, Facts, header, id_list, place, sources_of};
+use crate::graph::EdgeKind;
+use crate::model::{Category, Kind, LinkField, Node, Stage, fmt_number};
+use crate::rules::Code;
+use crate::rules::content::is_no_impact;
+use crate::view::{View, withheld_phrase};
+
+/// Writes the review pack as Markdown.
+pub fn write(view: &View<'_>, opts: &DocOptions) -> String {
+    let facts = Facts::new(view);
+    let mut out = String::new();
+    header(&mut out, "OPSG assurance review", view, opts);
+    traceability(&mut out, view, &facts);
+    deviations(&mut out, view);
+    categories(&mut out, view);
+    user_impact(&mut out, view);
+    unaddressed(&mut out, view);
+    modifications(&mut out, view);
+    variants(&mut out, view, &facts);
+    out
+}
+
+/// Active nodes of a kind the view shows, sorted by id.
+fn active<'a>(view: &'a View<'a>, kind: Kind) -> Vec<(usize, &'a Node)> {
+    let mut v: Vec<(usize, &Node)> = view
+        .nodes()
+        .filter(|(_, n)| n.kind == kind && n.is_active())
+        .collect();
+    v.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+    v
+}
+
+fn node_at<'a>(view: &View<'a>, i: usize) -> Option<&'a Node> {
+    view.checked.model.nodes.get(i)
+}
+
+fn is_active(view: &View<'_>, i: usize) -> bool {
+    node_at(view, i).is_some_and(Node::is_active)
+}
+
+fn title(n: &Node) -> String {
+    cell(n.title.as_deref().unwrap_or(""))
+}
+
+fn findings_table(out: &mut String, view: &View<'_>, codes: &[Code]) -> usize {
+    let mut t = Table::new(&["Rule", "Node", "Where", "Finding"]);
+    for f in view.findings.iter().filter(|f| codes.contains(&f.code)) {
+        let rule = f.code.rule();
+        t.row(vec![
+            format!("{} {}", rule.code, rule.name),
+            f.node.as_deref().map_or("—".to_owned(), esc),
+            cell(&place(view, f)),
+            cell(&f.message),
+        ]);
+    }
+    let n = t.len();
+    if n > 0 {
+        t.write(out);
+    }
+    n
+}
+
+fn traceability(out: &mut String, view: &View<'_>, facts: &Facts) {
+    let g = &view.checked.graph;
+    out.push_str("## 1. Traceability assurance\n\n");
+    let themes = active(view, Kind::Theme);
+    let bare_themes = themes
+        .iter()
+        .filter(|(i, _)| {
+            !sources_of(g, *i, EdgeKind::Theme)
+                .into_iter()
+                .any(|b| is_active(view, b))
+        })
+        .count();
+    let brs = active(view, Kind::Business);
+    let untraced = brs
+        .iter()
+        .filter(|(i, _)| !facts.business_reached(*i))
+        .count();
+    let entries = active(view, Kind::Requirement);
+    let orphans = entries
+        .iter()
+        .filter(|(i, _)| !facts.entry_reaches(*i))
+        .count();
+    if bare_themes == 0 && untraced == 0 {
+        let _ = writeln!(
+            out,
+            "**Yes.** All {} and all {} are traced to detailed requirements.\n",
+            count(themes.len(), "theme", "themes"),
+            count(brs.len(), "business requirement", "business requirements"),
+        );
+    } else {
+        let mut gaps = Vec::new();
+        if untraced > 0 {
+            gaps.push(format!(
+                "{untraced} of {} {} not traced to detailed requirements",
+                count(brs.len(), "business requirement", "business requirements"),
+                if untraced == 1 { "is" } else { "are" }
+            ));
+        }
+        if bare_themes > 0 {
+            gaps.push(format!(
+                "{} no business requirement",
+                count(bare_themes, "theme has", "themes have")
+            ));
+        }
+        let _ = writeln!(out, "**No.** {}.\n", gaps.join("; "));
+    }
+    let mut t = Table::new(&["Measure", "Covered"]);
+    t.row(vec![
+        "Themes with business requirements".into(),
+        ratio(themes.len() - bare_themes, themes.len()),
+    ]);
+    t.row(vec![
+        "Business requirements traced to active RTM entries".into(),
+        ratio(brs.len() - untraced, brs.len()),
+    ]);
+    t.row(vec![
+        "RTM entries traced to a business requirement".into(),
+        ratio(entries.len() - orphans, entries.len()),
+    ]);
+    t.write(out);
+    out.push_str("### Gaps\n\n");
+    let gaps = [Code::R101, Code::R102, Code::R103, Code::R104, Code::R105];
+    if findings_table(out, view, &gaps) == 0 {
+        out.push_str("None.\n\n");
+    }
+}
+
+/// Contingency of a deviation, from its modification's stage.
+fn contingency(stage: Option<Stage>, named: bool) -> &'static str {
+    match stage {
+        _ if !named => "no modification named",
+        None => "modification unknown",
+        Some(s) if s.is_settled() => "no",
+        Some(s) if s.is_dead() => "modification is dead",
+        Some(_) => "yes",
+    }
+}
+
+fn deviations(out: &mut String, view: &View<'_>) {
+    let model = &view.checked.model;
+    out.push_str("## 2. Deviations from the SEC\n\n");
+    out.push_str("### Undeclared deviations\n\n");
+    if findings_table(out, view, &[Code::R203]) == 0 {
+        out.push_str("None: every figure that breaks an SEC limit is declared as a deviation.\n\n");
+    } else {
+        out.push_str("**These are errors:** an RTM entry commits to a figure that breaks an SEC limit without declaring the deviation.\n\n");
+    }
+
+    // Declared deviations of active, visible entries, by obligation id.
+    let mut by_sec: BTreeMap<&str, Vec<(&Node, usize)>> = BTreeMap::new();
+    let mut hidden_obligations = 0;
+    for (_, entry) in active(view, Kind::Requirement) {
+        for (k, dev) in entry.deviations.iter().enumerate() {
+            let Some(sec) = entry.link(dev.sec) else {
+                continue;
+            };
+            if view.hides_id(&sec.target) {
+                hidden_obligations += 1;
+                continue;
+            }
+            by_sec
+                .entry(sec.target.as_str())
+                .or_default()
+                .push((entry, k));
+        }
+    }
+    let total: usize = by_sec.values().map(Vec::len).sum();
+    let _ = writeln!(
+        out,
+        "### Declared deviations\n\n{} from {}.\n",
+        count(total, "declared deviation", "declared deviations"),
+        count(by_sec.len(), "SEC obligation", "SEC obligations")
+    );
+    if hidden_obligations > 0 {
+        let _ = writeln!(
+            out,
+            "{} (deviations from withheld obligations).\n",
+            withheld_phrase(hidden_obligations)
+        );
+    }
+    for (sec_id, devs) in &by_sec {
+        let sec = view
+            .checked
+            .graph
+            .find(sec_id)
+            .and_then(|i| model.nodes.get(i))
+            .filter(|n| n.kind == Kind::Sec);
+        match sec {
+            Some(sec) => {
+                let _ = writeln!(
+                    out,
+                    "#### {} {}\n",
+                    esc(&sec.id),
+                    esc(sec.title.as_deref().unwrap_or(""))
+                );
+                let mut facts = Vec::new();
+                if let Some(source) = &sec.source {
+                    facts.push(format!("Source: {}", esc(source)));
+                }
+                if !sec.limits.is_empty() {
+                    let limits: Vec<String> = sec
+                        .limits
+                        .iter()
+                        .map(|l| format!("`{}` {}", l.param.replace('`', "'"), l.describe()))
+                        .collect();
+                    facts.push(format!("Limits: {}", limits.join("; ")));
+                }
+                if !facts.is_empty() {
+                    let _ = writeln!(out, "{}\n", facts.join(". "));
+                }
+            }
+            None => {
+                let _ = writeln!(out, "#### {} (no such SEC obligation)\n", esc(sec_id));
+            }
+        }
+        let mut t = Table::new(&[
+            "Entry",
+            "Title",
+            "Category",
+            "Summary",
+            "Rationale",
+            "Values against limits",
+            "Modification",
+            "Stage",
+            "Contingent",
+        ]);
+        for (entry, k) in devs {
+            let Some(dev) = entry.deviations.get(*k) else {
+                continue;
+            };
+            let m_link = entry.link(dev.modification);
+            let m = m_link
+                .and_then(|l| view.checked.graph.find(&l.target))
+                .and_then(|i| model.nodes.get(i))
+                .filter(|n| n.kind == Kind::Modification);
+            let m_hidden = m_link.is_some_and(|l| view.hides_id(&l.target));
+            let stage = if m_hidden {
+                None
+            } else {
+                m.and_then(|m| m.stage)
+            };
+            let values: Vec<String> = sec
+                .map(|sec| {
+                    entry
+                        .values
+                        .iter()
+                        .filter_map(|v| {
+                            let limit = sec.limits.iter().find(|l| l.param == v.param)?;
+                            let verdict = if limit.allows(v.value) {
+                                "within"
+                            } else {
+                                "breaks"
+                            };
+                            Some(format!(
+                                "{} = {} ({verdict} {})",
+                                esc(&v.param),
+                                fmt_number(v.value),
+                                limit.describe()
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            t.row(vec![
+                esc(&entry.id),
+                title(entry),
+                entry.category.map_or("—", Category::as_str).to_owned(),
+                cell(dev.summary.as_ref().map_or("", |s| s.value.as_str())),
+                cell(dev.rationale.as_ref().map_or("", |s| s.value.as_str())),
+                if values.is_empty() {
+                    "—".to_owned()
+                } else {
+                    values.join("; ")
+                },
+                match m_link {
+                    None => "—".to_owned(),
+                    Some(_) if m_hidden => withheld_phrase(1),
+                    Some(l) => esc(&l.target),
+                },
+                stage.map_or("—", Stage::as_str).to_owned(),
+                if m_hidden {
+                    "—"
+                } else {
+                    contingency(stage, m_link.is_some())
+                }
+                .to_owned(),
+            ]);
+        }
+        t.write(out);
+    }
+}
+
+fn deviates_from(view: &View<'_>, n: &Node) -> String {
+    id_list(
+        view,
+        n.links
+            .iter()
+            .filter(|l| matches!(l.field, LinkField::DeviationSec(_)))
+            .map(|l| l.target.as_str()),
+    )
+}
+
+fn categories(out: &mut String, view: &View<'_>) {
+    out.push_str("## 3. Categories\n\n");
+    let entries = active(view, Kind::Requirement);
+    let of = |c: Category| -> Vec<&Node> {
+        entries
+            .iter()
+            .filter(|(_, n)| n.category == Some(c))
+            .map(|(_, n)| *n)
+            .collect()
+    };
+    let mvp = of(Category::Mvp);
+    let differing: Vec<&&Node> = mvp.iter().filter(|n| !n.deviations.is_empty()).collect();
+    let _ = writeln!(
+        out,
+        "### (a) MVP entries that differ from SEC requirements\n\n{} of {} differ from current SEC requirements.\n",
+        differing.len(),
+        count(mvp.len(), "MVP entry", "MVP entries"),
+    );
+    let mut t = Table::new(&["Entry", "Title", "Deviates from", "Modification"]);
+    for n in &differing {
+        let mods = id_list(
+            view,
+            n.links
+                .iter()
+                .filter(|l| matches!(l.field, LinkField::DeviationModification(_)))
+                .map(|l| l.target.as_str()),
+        );
+        t.row(vec![esc(&n.id), title(n), deviates_from(view, n), mods]);
+    }
+    if !t.is_empty() {
+        t.write(out);
+    }
+
+    let support = of(Category::SecSupport);
+    let _ = writeln!(
+        out,
+        "### (b) SEC-support entries\n\nAdded to make sure existing SEC obligations are delivered: {}.\n",
+        count(support.len(), "entry", "entries")
+    );
+    let mut t = Table::new(&["Entry", "Title", "SEC obligations upheld"]);
+    for n in &support {
+        t.row(vec![
+            esc(&n.id),
+            title(n),
+            id_list(view, n.links_in(LinkField::Sec).map(|l| l.target.as_str())),
+        ]);
+    }
+    if !t.is_empty() {
+        t.write(out);
+    }
+
+    let optional = of(Category::Optional);
+    let _ = writeln!(
+        out,
+        "### (c) Optional entries: OPSG input sought\n\nBeyond the MVP: {}.\n",
+        count(optional.len(), "entry", "entries")
+    );
+    let mut t = Table::new(&["Entry", "Title", "Satisfies", "Deviates from"]);
+    for n in &optional {
+        t.row(vec![
+            esc(&n.id),
+            title(n),
+            id_list(
+                view,
+                n.links_in(LinkField::Satisfies).map(|l| l.target.as_str()),
+            ),
+            deviates_from(view, n),
+        ]);
+    }
+    if !t.is_empty() {
+        t.write(out);
+    }
+}
+
+fn user_impact(out: &mut String, view: &View<'_>) {
+    out.push_str("## 4. User impact\n\n");
+    let entries = active(view, Kind::Requirement);
+    let impact = |n: &Node| -> Option<String> {
+        n.user_impact
+            .as_ref()
+            .map(|u| u.value.trim().to_owned())
+            .filter(|u| !u.is_empty() && !is_no_impact(u))
+    };
+    let with: Vec<&Node> = entries
+        .iter()
+        .map(|(_, n)| *n)
+        .filter(|n| impact(n).is_some())
+        .collect();
+    let mvp_with = with
+        .iter()
+        .filter(|n| n.category == Some(Category::Mvp))
+        .count();
+    let unstated: Vec<&Node> = entries
+        .iter()
+        .map(|(_, n)| *n)
+        .filter(|n| {
+            n.category == Some(Category::Mvp)
+                && n.user_impact
+                    .as_ref()
+                    .is_none_or(|u| u.value.trim().is_empty())
+        })
+        .collect();
+    out.push_str(
+        "Will Users need to change their processes or systems when the MVP goes live?\n\n",
+    );
+    if mvp_with > 0 {
+        let _ = writeln!(
+            out,
+            "**Yes.** {} of the MVP state{} an impact on Users.\n",
+            count(mvp_with, "entry", "entries"),
+            if mvp_with == 1 { "s" } else { "" }
+        );
+    } else if !unstated.is_empty() {
+        let _ = writeln!(
+            out,
+            "**Not confirmed.** No MVP entry states an impact, but {} of the MVP state{} none at all.\n",
+            count(unstated.len(), "entry", "entries"),
+            if unstated.len() == 1 { "s" } else { "" }
+        );
+    } else {
+        out.push_str("**No.** Every MVP entry states that Users need not change anything.\n\n");
+    }
+    if !with.is_empty() {
+        out.push_str("### Entries with an impact on Users\n\n");
+        let mut t = Table::new(&["Entry", "Title", "Category", "What Users must change"]);
+        for n in &with {
+            t.row(vec![
+                esc(&n.id),
+                title(n),
+                n.category.map_or("—", Category::as_str).to_owned(),
+                cell(&impact(n).unwrap_or_default()),
+            ]);
+        }
+        t.write(out);
+    }
+    if !unstated.is_empty() {
+        out.push_str("### MVP entries whose impact is unstated\n\n");
+        let mut t = Table::new(&["Entry", "Title"]);
+        for n in &unstated {
+            t.row(vec![esc(&n.id), title(n)]);
+        }
+        t.write(out);
+    }
+}
+
+fn unaddressed(out: &mut String, view: &View<'_>) {
+    let g = &view.checked.graph;
+    out.push_str("## 5. SEC obligations not addressed\n\n");
+    let mut t = Table::new(&["Obligation", "Title", "Source"]);
+    for (i, sec) in active(view, Kind::Sec) {
+        let addressed = [EdgeKind::Upholds, EdgeKind::Deviates]
+            .iter()
+            .any(|&k| sources_of(g, i, k).into_iter().any(|s| is_active(view, s)));
+        if !addressed {
+            t.row(vec![
+                esc(&sec.id),
+                title(sec),
+                cell(sec.source.as_deref().unwrap_or("")),
+            ]);
+        }
+    }
+    if t.is_empty() {
+        out.push_str("None: every active SEC obligation is upheld or deviated from by an active RTM entry.\n\n");
+    } else {
+        t.write(out);
+    }
+}
+
+fn modifications(out: &mut String, view: &View<'_>) {
+    let g = &view.checked.graph;
+    out.push_str("## 6. Modifications relied on\n\n");
+    let mut t = Table::new(&["Modification", "Title", "Stage", "Relied on by"]);
+    let mut unused = Vec::new();
+    let mut mods: Vec<(usize, &Node)> = view
+        .nodes()
+        .filter(|(_, n)| n.kind == Kind::Modification)
+        .collect();
+    mods.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+    for (i, m) in mods {
+        let users: Vec<usize> = sources_of(g, i, EdgeKind::ReliesOn)
+            .into_iter()
+            .filter(|&s| is_active(view, s))
+            .collect();
+        if users.is_empty() {
+            unused.push(esc(&m.id));
+            continue;
+        }
+        let mut ids: Vec<&str> = users
+            .iter()
+            .filter_map(|&s| node_at(view, s))
+            .map(|n| n.id.as_str())
+            .collect();
+        ids.sort_unstable();
+        let ids = ids.into_iter();
+        t.row(vec![
+            esc(&m.id),
+            title(m),
+            m.stage.map_or("—", Stage::as_str).to_owned(),
+            id_list(view, ids),
+        ]);
+    }
+    if t.is_empty() {
+        out.push_str("No deviation relies on a modification.\n\n");
+    } else {
+        t.write(out);
+    }
+    if !unused.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not relied on by any active entry: {}.\n",
+            unused.join(", ")
+        );
+    }
+}
+
+fn variants(out: &mut String, view: &View<'_>, facts: &Facts) {
+    let all = &view.checked.config.project.variants;
+    out.push_str("## 7. Variants side by side\n\n");
+    if all.is_empty() {
+        out.push_str("The project declares no variants.\n\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Coverage of each business requirement by active RTM entries, per variant ({}). ✓ covered, ✗ gap, n/a not required.\n",
+        all.iter().map(|v| esc(v)).collect::<Vec<_>>().join(", ")
+    );
+    let mut header: Vec<&str> = vec!["Business requirement", "Title"];
+    header.extend(all.iter().map(String::as_str));
+    let mut t = Table::new(&header);
+    let mut gaps = vec![0usize; all.len()];
+    for (i, br) in active(view, Kind::Business) {
+        let mut row = vec![esc(&br.id), title(br)];
+        for (k, v) in all.iter().enumerate() {
+            row.push(if !br.has_variant(v) {
+                "n/a".to_owned()
+            } else if facts.covers(i, k) {
+                "✓".to_owned()
+            } else {
+                if let Some(g) = gaps.get_mut(k) {
+                    *g += 1;
+                }
+                "✗".to_owned()
+            });
+        }
+        t.row(row);
+    }
+    let summary: Vec<String> = all
+        .iter()
+        .zip(&gaps)
+        .map(|(v, g)| format!("{}: {}", esc(v), count(*g, "gap", "gaps")))
+        .collect();
+    let _ = writeln!(out, "{}.\n", summary.join("; "));
+    t.write(out);
+}
