@@ -5,8 +5,14 @@
 use std::io::Write;
 use std::path::Path;
 
-/// Writes `bytes` to `path` atomically.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes a file atomically: creates a temporary file in the same folder,
+/// fills it with `write`, gives it the old file's permissions, then renames
+/// it over `path`. On any failure the file is left as it was and the
+/// temporary file is removed.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -15,10 +21,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .prefix(".rtm-")
         .suffix(".tmp")
         .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    write(tmp.as_file_mut())?;
+    tmp.as_file_mut().flush()?;
     tmp.as_file().sync_all()?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        std::fs::set_permissions(tmp.path(), meta.permissions())?;
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// [`write_atomic_with`], writing `bytes`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(path, |f| f.write_all(bytes))
 }
 
 #[cfg(test)]

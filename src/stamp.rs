@@ -40,7 +40,6 @@
 //! in the parsed model), `owner`, `tags`, `url`, `waivers` and `reviewed`.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -504,36 +503,7 @@ pub fn plan(root: &Path, ids: &[String], by: &str, on: &str) -> Result<Vec<FileE
     Ok(edits)
 }
 
-/// Replaces a file atomically: writes a temporary file in the same folder
-/// with `write`, gives it the old file's permissions, then renames it over
-/// `path`. On any failure the file is left as it was and the temporary
-/// file is removed.
-pub fn write_atomic_with(
-    path: &Path,
-    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".rtm-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    write(tmp.as_file_mut())?;
-    tmp.as_file_mut().flush()?;
-    tmp.as_file().sync_all()?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        std::fs::set_permissions(tmp.path(), meta.permissions())?;
-    }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-/// [`write_atomic_with`], writing `bytes`.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_atomic_with(path, |f| f.write_all(bytes))
-}
+pub use crate::output::{write_atomic, write_atomic_with};
 
 /// `rtm stamp`: plans every stamp, then writes each file atomically. Every
 /// file is prepared before any is written, so an unknown id or a file that

@@ -284,3 +284,35 @@ fn human_output_says_who_waived_it_until_when_and_why() {
             "waived by OPSG_37x until 2021-03-31: User impact is assessed in the transition plan",
         ));
 }
+
+#[test]
+fn a_waived_finding_is_suppressed_in_sarif() {
+    let dir = tree(&format!("{BASE}{WAIVER}"));
+    let out = rtm()
+        .args(["check", "--format", "sarif", "--today", "2021-03-31"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let r210 = results.iter().find(|r| r["ruleId"] == "R210").unwrap();
+    assert_eq!(r210["level"], "note");
+    assert_eq!(
+        r210["suppressions"],
+        serde_json::json!([{
+            "kind": "inSource",
+            "status": "accepted",
+            "justification": "waived by OPSG_37x until 2021-03-31: User impact is assessed in the transition plan"
+        }])
+    );
+    // Without the waiver there is no suppression.
+    let plain = tree(BASE);
+    let out = rtm()
+        .args(["check", "--format", "sarif"])
+        .arg(plain.path())
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &v["runs"][0]["results"][0];
+    assert!(r.get("suppressions").is_none());
+}

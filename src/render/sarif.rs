@@ -99,8 +99,18 @@ struct SarifResult<'a> {
     locations: Vec<Location<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
     #[serde(skip_serializing_if = "Option::is_none")]
     properties: Option<Properties<'a>>,
+}
+
+/// A waiver (FORMAT §8), as SARIF says it: accepted in the source.
+#[derive(Serialize)]
+struct Suppression {
+    kind: &'static str,
+    status: &'static str,
+    justification: String,
 }
 
 #[derive(Serialize)]
@@ -338,6 +348,18 @@ fn result<'a>(root: &Path, sources: &Sources, f: &'a Finding) -> SarifResult<'a>
                 physical_location: physical(root, sources, r.span),
                 logical_locations: logical(r.node.as_deref()),
                 message: Some(Text::borrowed(&r.message)),
+            })
+            .collect(),
+        suppressions: f
+            .waived
+            .iter()
+            .map(|w| Suppression {
+                kind: "inSource",
+                status: "accepted",
+                justification: match &w.until {
+                    Some(until) => format!("waived by {} until {until}: {}", w.by, w.reason),
+                    None => format!("waived by {}: {}", w.by, w.reason),
+                },
             })
             .collect(),
         properties: f.help.as_deref().map(|help| Properties { help }),
