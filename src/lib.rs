@@ -6,6 +6,8 @@
 //! [`rules`] check it, and [`render`] prints the findings.
 
 pub mod config;
+#[doc(hidden)]
+pub mod corpus;
 pub mod diff;
 pub mod finding;
 pub mod git;

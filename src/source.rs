@@ -45,14 +45,22 @@ pub struct SourceFile {
     /// The text, without a UTF-8 byte-order mark. For a file that is not
     /// UTF-8 this is a lossy rendering, kept only to show snippets.
     pub text: String,
-    line_starts: Vec<usize>,
+    /// Byte offset of every line's start (u32: files are far below 4 GiB,
+    /// as `limits.max_file_bytes` caps them).
+    line_starts: Vec<u32>,
 }
 
 impl SourceFile {
     pub fn new(path: String, text: String) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        let mut line_starts: Vec<u32> = std::iter::once(0)
+            .chain(
+                text.bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            )
             .collect();
+        line_starts.shrink_to_fit();
         SourceFile {
             path,
             text,
@@ -64,12 +72,13 @@ impl SourceFile {
     /// scalar values, so they match what an editor shows for UTF-8 text.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset);
+        let line = self
+            .line_starts
+            .partition_point(|&s| (s as usize) <= offset);
         let start = self
             .line_starts
             .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or(0);
+            .map_or(0, |&s| s as usize);
         let column = self
             .text
             .get(start..offset)

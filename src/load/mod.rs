@@ -136,6 +136,12 @@ pub fn load_files(mut set: FileSet) -> Loaded {
         .enumerate()
         .map(|(i, (rel, entry))| read_node_file(base + i, rel, entry, &config))
         .collect();
+    // Reserve once: growing a vector of 100,000 nodes by doubling would
+    // hold two copies of it for a moment.
+    model
+        .nodes
+        .reserve_exact(results.iter().map(|r| r.nodes.len()).sum());
+    model.files.reserve_exact(results.len());
     for r in results {
         let id = model.sources.add(r.source);
         debug_assert_eq!(id, r.info.file);
@@ -315,7 +321,10 @@ fn read_file(path: &Path, max_bytes: u64) -> std::io::Result<Result<Vec<u8>, u64
     if meta.len() > max_bytes {
         return Ok(Err(meta.len()));
     }
-    let mut bytes = Vec::new();
+    // Sized from the metadata so that reading does not over-allocate; the
+    // `take` still guards a file that grows while it is read.
+    let expected = usize::try_from(meta.len()).unwrap_or(0).saturating_add(1);
+    let mut bytes = Vec::with_capacity(expected);
     file.take(max_bytes.saturating_add(1))
         .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max_bytes {

@@ -116,6 +116,10 @@ fn decode_node(
             );
         }
     }
+    // Links and fields are pushed one by one; trim the spare capacity of
+    // every node that is kept.
+    node.links.shrink_to_fit();
+    node.fields.shrink_to_fit();
     keep.then_some(node)
 }
 
