@@ -2,7 +2,7 @@
 //! edge per resolved link. Links that do not resolve are kept aside for the
 //! structure rules (R004, R005).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, EdgeReference, NodeIndex};
@@ -74,7 +74,7 @@ pub struct BadLink {
 pub struct Graph {
     pub graph: DiGraph<usize, Edge>,
     /// The first definition of every id.
-    pub by_id: HashMap<String, usize>,
+    pub by_id: FxHashMap<String, usize>,
     /// (later definition, first definition) for every repeated id.
     pub duplicates: Vec<(usize, usize)>,
     pub bad_links: Vec<BadLink>,
@@ -86,7 +86,7 @@ impl Graph {
         let n = model.nodes.len();
         let links: usize = model.nodes.iter().map(|n| n.links.len()).sum();
         let mut graph = DiGraph::with_capacity(n, links);
-        let mut by_id = HashMap::with_capacity(n);
+        let mut by_id = FxHashMap::with_capacity_and_hasher(n, Default::default());
         let mut duplicates = Vec::new();
         for (i, node) in model.nodes.iter().enumerate() {
             graph.add_node(i);

@@ -279,9 +279,12 @@ pub struct Node {
     pub source: Option<String>,
     pub url: Option<String>,
     pub waivers: Vec<Waiver>,
-    pub reviewed: Option<Reviewed>,
-    /// Every field the node wrote, with the span of its value.
-    pub fields: Vec<(&'static str, Span)>,
+    /// Boxed: most nodes carry no stamp, and a node is kept small.
+    pub reviewed: Option<Box<Reviewed>>,
+    /// The span of the `text` value, when the node wrote one (R301).
+    pub text_span: Option<Span>,
+    /// The span of the `themes` value, when the node wrote one (R104).
+    pub themes_span: Option<Span>,
 }
 
 impl Node {
@@ -308,7 +311,8 @@ impl Node {
             url: None,
             waivers: Vec::new(),
             reviewed: None,
-            fields: Vec::new(),
+            text_span: None,
+            themes_span: None,
         }
     }
 
@@ -325,14 +329,6 @@ impl Node {
     /// The links written in one field (not deviations).
     pub fn links_in(&self, field: LinkField) -> impl Iterator<Item = &Link> {
         self.links.iter().filter(move |l| l.field == field)
-    }
-
-    /// The span of a field's value, if the node wrote the field.
-    pub fn field_span(&self, name: &str) -> Option<Span> {
-        self.fields
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, s)| *s)
     }
 
     pub fn link(&self, index: Option<usize>) -> Option<&Link> {

@@ -239,6 +239,17 @@ pub const REVIEWED: &[Field] = &[
 /// The bound keys of one SEC limit.
 pub const BOUNDS: &[&str] = &["min", "max", "equals"];
 
+/// Every field a node of `kind` accepts, as one slice (built once).
+pub fn fields_of(kind: Kind) -> &'static [Field] {
+    static TABLES: std::sync::LazyLock<Vec<Vec<Field>>> = std::sync::LazyLock::new(|| {
+        Kind::ALL
+            .iter()
+            .map(|&k| fields(k).copied().collect())
+            .collect()
+    });
+    TABLES.get(kind as usize).map_or(&[], Vec::as_slice)
+}
+
 /// Every field a node of `kind` accepts, in documentation order.
 pub fn fields(kind: Kind) -> impl Iterator<Item = &'static Field> {
     let status: &'static [Field] = if kind == Kind::Modification {

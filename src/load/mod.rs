@@ -356,11 +356,21 @@ fn decode_utf8(rel: &str, bytes: Vec<u8>) -> (SourceFile, Result<(), ReadError>)
     }
 }
 
+/// How deep the TOML parser nests arrays and inline tables, and how many
+/// parts a key may have (its own limit, not configurable).
+const PARSER_DEPTH: usize = 80;
+
 /// Parses TOML text, then checks how deep it nests.
 fn parse(text: &str, max_depth: usize) -> Result<toml::Spanned<DeTable<'_>>, ReadError> {
     let doc = DeTable::parse(text).map_err(|e| {
         let range = e.span().unwrap_or(0..0);
-        (range, format!("invalid TOML: {}", one_line(e.message())))
+        let message = one_line(e.message());
+        // The parser stops by itself past 80 levels of arrays and inline
+        // tables, or 80 parts of a key, whatever `max_depth` says.
+        if message.contains("recurs") {
+            return (range, format!("arrays and tables nest deeper than {PARSER_DEPTH} levels, the most the TOML parser reads"));
+        }
+        (range, format!("invalid TOML: {message}"))
     })?;
     if let Some(range) = too_deep(doc.get_ref(), max_depth) {
         return Err((

@@ -82,11 +82,14 @@ fn decode_node(
         None => (Node::new(kind, String::new(), d.span(span.clone())), false),
     };
     d.node = keep.then(|| node.id.clone());
-    let fields: Vec<Field> = spec::fields(kind).copied().collect();
-    let what = if keep {
-        format!("{kind} {}", node.id)
-    } else {
-        format!("a {kind}")
+    let fields = spec::fields_of(kind);
+    // How findings name the node; built only when there is one to report.
+    let what = |node: &Node| {
+        if keep {
+            format!("{kind} {}", node.id)
+        } else {
+            format!("a {kind}")
+        }
     };
     let at = if keep { node.id_span.range() } else { span };
 
@@ -96,12 +99,12 @@ fn decode_node(
             if kind == Kind::Modification && name == "status" {
                 d.error(
                     key.span(),
-                    format!("{what}: a modification has no `status`"),
+                    format!("{}: a modification has no `status`", what(&node)),
                     Some("use `stage` (proposed, refinement, report, decision, approved, implemented, rejected, withdrawn)".into()),
                 );
             } else {
                 let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
-                d.unknown_key(key.span(), name, &what, &names);
+                d.unknown_key(key.span(), name, &what(&node), &names);
             }
             continue;
         };
@@ -111,21 +114,23 @@ fn decode_node(
         if !table.contains_key(f.name) {
             d.error(
                 at.clone(),
-                format!("{what} is missing the required field `{}`", f.name),
+                format!("{} is missing the required field `{}`", what(&node), f.name),
                 Some(format!("add `{} = …`", f.name)),
             );
         }
     }
-    // Links and fields are pushed one by one; trim the spare capacity of
-    // every node that is kept.
+    // Links are pushed one by one; trim the spare capacity of every node.
     node.links.shrink_to_fit();
-    node.fields.shrink_to_fit();
     keep.then_some(node)
 }
 
 fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>, config: &Config) {
     let name = field.name;
-    node.fields.push((name, d.span(v.span())));
+    match name {
+        "text" => node.text_span = Some(d.span(v.span())),
+        "themes" => node.themes_span = Some(d.span(v.span())),
+        _ => {}
+    }
     match (name, field.ty) {
         ("id", _) if !matches!(v.get_ref(), DeValue::String(_)) => {
             d.error(
@@ -163,7 +168,7 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
         ("limits", _) => node.limits = read_limits(d, v),
         ("deviations", _) => read_deviations(d, node, v),
         ("waivers", _) => node.waivers = read_waivers(d, v),
-        ("reviewed", _) => node.reviewed = read_reviewed(d, v),
+        ("reviewed", _) => node.reviewed = read_reviewed(d, v).map(Box::new),
         (_, Ty::Ids(_)) => {
             let link_field = match name {
                 "themes" => LinkField::Themes,

@@ -7,24 +7,32 @@ use std::fmt::Write as _;
 /// Escapes text for inline Markdown: characters that could start markup,
 /// a link or HTML are neutralised; ids and ordinary words stay readable.
 pub fn esc(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    for (i, &c) in chars.iter().enumerate() {
+    // Most text (ids, titles) needs nothing: copy it as it is.
+    let special = |c: char| {
+        matches!(
+            c,
+            '&' | '<' | '>' | '\\' | '`' | '*' | '[' | ']' | '|' | '~' | '_' | '#' | '\r' | '\n'
+        )
+    };
+    if !text.contains(special) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut prev: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '#' if i == 0 => out.push_str("\\#"),
+            '#' if prev.is_none() => out.push_str("\\#"),
             '\\' | '`' | '*' | '[' | ']' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
             '_' => {
-                let before = i
-                    .checked_sub(1)
-                    .and_then(|j| chars.get(j))
-                    .is_some_and(|p| p.is_alphanumeric());
-                let after = chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+                let before = prev.is_some_and(char::is_alphanumeric);
+                let after = chars.peek().is_some_and(|n| n.is_alphanumeric());
                 if !(before && after) {
                     out.push('\\');
                 }
@@ -34,6 +42,7 @@ pub fn esc(text: &str) -> String {
             '\n' => out.push(' '),
             _ => out.push(c),
         }
+        prev = Some(c);
     }
     out
 }

@@ -204,6 +204,9 @@ pub fn node_texts(out: &mut String, view: &View<'_>, kinds: &[Kind]) {
 
 /// Escapes text for an HTML context inside the Markdown (`<summary>`).
 pub fn html_escape(s: &str) -> String {
+    if !s.contains(['&', '<', '>', '"', '\n', '\r']) {
+        return s.to_owned();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -221,6 +224,9 @@ pub fn html_escape(s: &str) -> String {
 /// Node text inside a `<details>` block: a line holding only
 /// `</details>` would close the block early, so such lines are escaped.
 fn fence_safe(text: &str) -> String {
+    if !text.contains("</") {
+        return text.trim_end().to_owned();
+    }
     text.trim_end()
         .lines()
         .map(|l| {

@@ -2,7 +2,9 @@
 //! R006 cycle, R007 invalid-id, R303 confusable-id. These fire on withdrawn
 //! nodes too.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::visit::{EdgeFiltered, EdgeRef};
@@ -268,17 +270,13 @@ fn invalid_ids(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 /// The forms two ids share when they differ only by case or look-alikes:
 /// Unicode's confusable skeleton (UTS #39) folded for case, and the same
 /// with Cyrillic `Р` read as the Latin `R` it spells (Unicode only pairs it
-/// with `P`, but in ids such as `РTM-0001` it stands for an R).
-fn skeletons(id: &str) -> [String; 2] {
-    let fold = |s: &str| -> String {
-        let once: String = unicode_security::skeleton(s)
-            .collect::<String>()
-            .to_lowercase();
-        unicode_security::skeleton(&once)
-            .collect::<String>()
-            .to_lowercase()
-    };
+/// with `P`, but in ids such as `РTM-0001` it stands for an R). The second
+/// form is given only when it differs from the first.
+fn skeletons(id: &str) -> (String, Option<String>) {
     let first = fold(id);
+    if !id.contains(['\u{0420}', '\u{0440}']) {
+        return (first, None);
+    }
     let read_as_r: String = id
         .chars()
         .map(|c| {
@@ -289,15 +287,50 @@ fn skeletons(id: &str) -> [String; 2] {
             }
         })
         .collect();
-    [first, fold(&read_as_r)]
+    (first, Some(fold(&read_as_r)))
+}
+
+/// Skeleton and case folded twice over, so that a look-alike of an
+/// upper-case letter meets its lower-case form too.
+fn fold(id: &str) -> String {
+    if id.is_ascii() {
+        let once = ascii_skeleton(id).to_ascii_lowercase();
+        return ascii_skeleton(&once).to_ascii_lowercase();
+    }
+    let once: String = unicode_security::skeleton(id)
+        .collect::<String>()
+        .to_lowercase();
+    unicode_security::skeleton(&once)
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// The UTS #39 skeleton of an ASCII text. For ASCII the skeleton maps each
+/// character on its own (normalisation changes nothing), so the crate's
+/// answer for each of the 128 characters is asked once and reused.
+fn ascii_skeleton(id: &str) -> String {
+    static TABLE: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        (0u8..128)
+            .map(|b| unicode_security::skeleton(&char::from(b).to_string()).collect())
+            .collect()
+    });
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        match TABLE.get(usize::from(b)) {
+            Some(s) => out.push_str(s),
+            None => out.push(char::from(b)),
+        }
+    }
+    out
 }
 
 fn confusables(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     // skeleton → the first node with that skeleton.
-    let mut seen: HashMap<String, &Node> = HashMap::new();
+    let mut seen: FxHashMap<String, &Node> = FxHashMap::default();
     for node in &ctx.model.nodes {
         let mut other: Option<&Node> = None;
-        for key in skeletons(&node.id) {
+        let (key, second) = skeletons(&node.id);
+        for key in std::iter::once(key).chain(second) {
             let first = *seen.entry(key).or_insert(node);
             if first.id != node.id && other.is_none() {
                 other = Some(first);
@@ -347,8 +380,12 @@ mod tests {
 
     #[test]
     fn case_and_cyrillic_look_alikes_share_a_skeleton() {
+        let keys = |s: &str| {
+            let (a, b) = skeletons(s);
+            std::iter::once(a).chain(b).collect::<Vec<_>>()
+        };
         let same = |a: &str, b: &str| {
-            let (a, b) = (skeletons(a), skeletons(b));
+            let (a, b) = (keys(a), keys(b));
             a.iter().any(|x| b.contains(x))
         };
         assert!(same("RTM-0001", "rtm-0001"));
@@ -359,5 +396,12 @@ mod tests {
         assert!(same("RTM-0001", "\u{0420}TM-0001"));
         assert!(!same("RTM-0001", "RTM-0002"));
         assert!(!same("RTM-0001", "PTM-0001"));
+        // The ASCII fast path agrees with the crate on every character.
+        for b in 0u8..128 {
+            let s = char::from(b).to_string();
+            let slow: String = unicode_security::skeleton(&s).collect();
+            assert_eq!(super::ascii_skeleton(&s), slow, "{b}");
+        }
+        assert_eq!(super::fold("RTM-0l01"), super::fold("rtm-0101"));
     }
 }

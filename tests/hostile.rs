@@ -1,0 +1,852 @@
+//! Hostile trees: inputs built to break a checker (huge, deep, looping,
+//! unreadable, vanishing, look-alike), and the promise that rtm writes
+//! nothing but the files it is asked to. Each test has one clear expected
+//! outcome. Inputs are built at test time (in memory or in a temporary
+//! folder); nothing big is committed. Crashing inputs found by the fuzz
+//! targets (`fuzz/`) are kept at the end of this file.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rtm::Checked;
+use rtm::load::{Entry, FileSet};
+use rtm::rules::Code;
+
+// ---------------------------------------------------------------- helpers
+
+/// Checks a tree held in memory: `rtm.toml` (if any) and node files.
+fn check_bytes(project: Option<&str>, files: &[(&str, &str)]) -> Checked {
+    let set = FileSet {
+        project: project.map(|p| Entry::Bytes(p.as_bytes().to_vec())),
+        entries: files
+            .iter()
+            .map(|(n, t)| ((*n).to_owned(), Entry::Bytes(t.as_bytes().to_vec())))
+            .collect(),
+    };
+    rtm::check_files(set, &rtm::Options::default())
+}
+
+/// Writes files (relative path → text) into a folder.
+fn write_tree(root: &Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        let path = root.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+/// The findings of one code: (file, line, column, message).
+fn of_code(checked: &Checked, code: Code) -> Vec<(String, usize, usize, String)> {
+    let s = &checked.model.sources;
+    checked
+        .findings
+        .iter()
+        .filter(|f| f.code == code)
+        .map(|f| {
+            let (line, column) = s.line_col(f.span);
+            (
+                s.path(f.span.file).to_owned(),
+                line,
+                column,
+                f.message.clone(),
+            )
+        })
+        .collect()
+}
+
+fn codes(checked: &Checked) -> Vec<&'static str> {
+    checked
+        .findings
+        .iter()
+        .map(|f| f.code.rule().code)
+        .collect()
+}
+
+/// Runs `f` on a thread with a 2 MiB stack (the default of spawned
+/// threads), so that a recursion that would overflow a small stack fails
+/// the test instead of passing on a big main-thread stack.
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+/// A small healthy tree: one node of each kind, all traced.
+const HEALTHY: &str = r#"[[theme]]
+id = "TH-01"
+title = "Theme"
+text = "Theme."
+
+[[business]]
+id = "BR-01"
+title = "Business"
+text = "Business."
+themes = ["TH-01"]
+
+[[requirement]]
+id = "RTM-0001"
+title = "Entry"
+text = "Entry."
+category = "optional"
+satisfies = ["BR-01"]
+"#;
+
+/// A node file with one dangling link, on line 5, column 14.
+const DANGLING: &str = r#"[[requirement]]
+id = "RTM-0002"
+title = "Dangling"
+text = "Entry é."
+satisfies = ["BR-99"]
+category = "optional"
+"#;
+
+// ------------------------------------------------------------ size limit
+
+/// A 100 MiB node file (sparse: it takes no disk space and the test is
+/// fast) is R001 naming the size limit. rtm reads the size from the open
+/// file before reading any byte, so the file is never read into memory.
+#[test]
+fn a_100_mib_file_is_r001_naming_the_size_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), &[("ok.toml", HEALTHY)]);
+    let big = std::fs::File::create(dir.path().join("big.toml")).unwrap();
+    big.set_len(100 * 1024 * 1024).unwrap();
+    drop(big);
+    let checked = common::check(dir.path());
+    let r001 = of_code(&checked, Code::R001);
+    assert_eq!(
+        r001,
+        vec![(
+            "big.toml".to_owned(),
+            1,
+            1,
+            "big.toml is 104857600 bytes, over the limit of 16777216 bytes \
+             (limits.max_file_bytes in rtm.toml)"
+                .to_owned()
+        )]
+    );
+    // The rest of the tree is checked.
+    assert_eq!(checked.model.nodes.len(), 3);
+    assert_eq!(codes(&checked), vec!["R001"]);
+}
+
+/// `[limits] max_file_bytes` changes the limit: a small limit makes a
+/// small file R001, and a file at the limit exactly is read.
+#[test]
+fn max_file_bytes_in_rtm_toml_changes_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let limit = HEALTHY.len();
+    let config = format!("[limits]\nmax_file_bytes = {limit}\n");
+    write_tree(
+        dir.path(),
+        &[
+            ("rtm.toml", &config),
+            ("at-limit.toml", HEALTHY),
+            ("over.toml", &format!("{HEALTHY}\n")),
+        ],
+    );
+    let checked = common::check(dir.path());
+    assert_eq!(
+        of_code(&checked, Code::R001),
+        vec![(
+            "over.toml".to_owned(),
+            1,
+            1,
+            format!(
+                "over.toml is {} bytes, over the limit of {limit} bytes \
+                 (limits.max_file_bytes in rtm.toml)",
+                limit + 1
+            )
+        )]
+    );
+    assert_eq!(checked.model.nodes.len(), 3);
+}
+
+// ------------------------------------------------------------ deep nesting
+
+fn deep_arrays(levels: usize) -> String {
+    format!("a = {}1{}\n", "[".repeat(levels), "]".repeat(levels))
+}
+
+fn deep_tables(levels: usize) -> String {
+    format!("a = {}1{}\n", "{b=".repeat(levels), "}".repeat(levels))
+}
+
+/// 100,000 levels of nested arrays or inline tables: an R001, no stack
+/// overflow, even on a 2 MiB stack. The TOML parser itself stops at 80
+/// levels of arrays and inline tables (and 80 parts of a dotted key or a
+/// table header); rtm reports that as nesting too deep, at the first
+/// bracket past the parser's limit.
+#[test]
+fn a_100000_level_nesting_is_r001_without_overflowing_the_stack() {
+    for (name, text) in [
+        ("arrays.toml", deep_arrays(100_000)),
+        ("tables.toml", deep_tables(100_000)),
+        (
+            "keys.toml",
+            format!("{} = 1\n", vec!["k"; 100_000].join(".")),
+        ),
+        (
+            "header.toml",
+            format!("[{}]\nx = 1\n", vec!["k"; 100_000].join(".")),
+        ),
+    ] {
+        let found = on_small_stack(move || {
+            let checked = check_bytes(None, &[(name, &text)]);
+            of_code(&checked, Code::R001)
+        });
+        assert_eq!(found.len(), 1, "{name}: {found:?}");
+        let (file, line, _, message) = &found[0];
+        assert_eq!((file.as_str(), *line), (name, 1));
+        assert!(message.contains("nest deeper than"), "{name}: {message}");
+    }
+    // Arrays: the 81st bracket, after `a = ` (4 characters).
+    let checked = on_small_stack(|| {
+        let text = deep_arrays(100_000);
+        let c = check_bytes(None, &[("arrays.toml", &text)]);
+        of_code(&c, Code::R001)
+    });
+    assert_eq!(checked[0].2, 4 + 81);
+}
+
+/// Nesting built from a table header, a dotted key and inline values can
+/// pass the parser's limits and still go past `max_depth` (128 by
+/// default): R001 naming the limit. A lower `max_depth` applies to
+/// arrays too.
+#[test]
+fn nesting_past_max_depth_is_r001_naming_the_limit() {
+    let header: Vec<String> = (0..70).map(|i| format!("h{i}")).collect();
+    let dotted: Vec<String> = (0..70).map(|i| format!("d{i}")).collect();
+    let text = format!("[{}]\n{} = 1\n", header.join("."), dotted.join("."));
+    let checked = check_bytes(None, &[("deep.toml", &text)]);
+    let r001 = of_code(&checked, Code::R001);
+    assert_eq!(r001.len(), 1, "{r001:?}");
+    assert!(
+        r001[0]
+            .3
+            .contains("nest deeper than 128 levels (limits.max_depth in rtm.toml)"),
+        "{r001:?}"
+    );
+
+    let config = "[limits]\nmax_depth = 5\n";
+    let checked = check_bytes(
+        Some(config),
+        &[
+            ("five.toml", &deep_arrays(4)),
+            ("six.toml", &deep_arrays(5)),
+        ],
+    );
+    let r001 = of_code(&checked, Code::R001);
+    assert_eq!(r001.len(), 1, "{r001:?}");
+    assert_eq!(r001[0].0, "six.toml");
+    assert!(r001[0].3.contains("nest deeper than 5 levels"), "{r001:?}");
+}
+
+// ------------------------------------------------------------ symbolic links
+
+/// A symbolic-link loop inside the tree and links pointing outside it are
+/// not followed: one R304 note each, nothing outside is read, no hang.
+#[cfg(unix)]
+#[test]
+fn symbolic_link_loops_and_links_outside_are_not_followed() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    write_tree(
+        outside.path(),
+        &[(
+            "secret.toml",
+            "[[theme]]\nid = \"TH-SECRET\"\ntitle = \"x\"\n",
+        )],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_tree(root, &[("ok.toml", HEALTHY), ("sub/x.toml", HEALTHY)]);
+    symlink(".", root.join("loop")).unwrap(); // a loop to the root
+    symlink("..", root.join("sub/up")).unwrap(); // a loop from below
+    symlink("b", root.join("a")).unwrap(); // a ↔ b, a loop of links
+    symlink("a", root.join("b")).unwrap();
+    symlink(outside.path(), root.join("out")).unwrap(); // a folder outside
+    symlink(outside.path().join("secret.toml"), root.join("secret.toml")).unwrap();
+
+    let checked = on_small_stack({
+        let root = root.to_owned();
+        move || common::check(&root)
+    });
+    let mut skipped: Vec<String> = of_code(&checked, Code::R304)
+        .into_iter()
+        .map(|(file, ..)| file)
+        .collect();
+    skipped.sort();
+    assert_eq!(
+        skipped,
+        ["a", "b", "loop", "out", "secret.toml", "sub/up"],
+        "{}",
+        common::listing(&checked)
+    );
+    assert!(checked.model.nodes.iter().all(|n| n.id != "TH-SECRET"));
+    // ok.toml and sub/x.toml, each read once: R003 for the repeats only.
+    assert_eq!(checked.model.nodes.len(), 6);
+    assert_eq!(of_code(&checked, Code::R003).len(), 3);
+}
+
+// ------------------------------------------------------------ unreadable
+
+/// An unreadable file is R001 for that file; the rest is checked.
+///
+/// `chmod 000` stops reads only for a user without `CAP_DAC_OVERRIDE`, and
+/// CI runs as root. So the test first tries to read the file after the
+/// chmod: when that fails (not root), it checks in process. When it
+/// succeeds (root), it runs the `rtm` binary as the user `nobody` (uid and
+/// gid 65534, supplementary groups dropped), from a copy of the binary in
+/// a world-readable folder, so that the permission really stops the read.
+/// If the system does not let root switch user, that half is skipped with
+/// a note; the in-process half then falls back to a file that fails to
+/// read for everyone: one replaced by a folder after the tree was listed
+/// (`read` on a folder fails with EISDIR, even for root).
+#[cfg(unix)]
+#[test]
+fn an_unreadable_file_is_r001_and_the_rest_is_checked() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("tree");
+    write_tree(&root, &[("ok.toml", HEALTHY), ("z.toml", DANGLING)]);
+    let locked = root.join("locked.toml");
+    std::fs::write(&locked, HEALTHY).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let privileged = std::fs::read(&locked).is_ok();
+
+    if !privileged {
+        let checked = common::check(&root);
+        let r001 = of_code(&checked, Code::R001);
+        assert_eq!(r001.len(), 1, "{r001:?}");
+        assert_eq!(r001[0].0, "locked.toml");
+        assert!(
+            r001[0].3.starts_with("cannot read locked.toml: "),
+            "{r001:?}"
+        );
+        assert_eq!(of_code(&checked, Code::R004).len(), 1);
+        return;
+    }
+
+    // Root: run rtm as nobody.
+    for p in [dir.path(), root.as_path()] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let bin = dir.path().join("rtm");
+    std::fs::copy(env!("CARGO_BIN_EXE_rtm"), &bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = Command::new(&bin)
+        .args(["check", "--format", "json"])
+        .arg(&root)
+        .current_dir(dir.path())
+        .uid(65534)
+        .gid(65534)
+        .output();
+    match run {
+        Ok(out) => {
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+                panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+            });
+            assert_eq!(out.status.code(), Some(1));
+            let findings = json["findings"].as_array().unwrap();
+            let r001: Vec<_> = findings.iter().filter(|f| f["code"] == "R001").collect();
+            assert_eq!(r001.len(), 1, "{json}");
+            assert_eq!(r001[0]["file"], "locked.toml");
+            assert!(
+                r001[0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Permission denied"),
+                "{json}"
+            );
+            assert_eq!(findings.iter().filter(|f| f["code"] == "R004").count(), 1);
+        }
+        Err(e) => eprintln!("note: cannot run rtm as nobody ({e}); skipped that half"),
+    }
+
+    // For everyone, root included: a file that turned into a folder after
+    // the tree was listed cannot be read.
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let set = FileSet::from_dir(&root).unwrap();
+    std::fs::remove_file(&locked).unwrap();
+    std::fs::create_dir(&locked).unwrap();
+    let checked = rtm::check_files(set, &rtm::Options::default());
+    let r001 = of_code(&checked, Code::R001);
+    assert_eq!(r001.len(), 1, "{r001:?}");
+    assert_eq!(r001[0].0, "locked.toml");
+    assert!(
+        r001[0].3.starts_with("cannot read locked.toml: "),
+        "{r001:?}"
+    );
+    assert_eq!(of_code(&checked, Code::R004).len(), 1);
+}
+
+/// A file removed or changed while the tree is walked: listed by
+/// `FileSet::from_dir`, then deleted (or grown past the limit) before it
+/// is read. Each is an R001 finding for that file, not a crash; the rest
+/// of the tree is checked.
+#[test]
+fn a_file_removed_or_changed_during_the_walk_is_r001() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_tree(
+        root,
+        &[
+            ("rtm.toml", "[limits]\nmax_file_bytes = 4096\n"),
+            ("gone.toml", HEALTHY),
+            ("grows.toml", DANGLING),
+            ("ok.toml", HEALTHY),
+            ("sub/gone-too.toml", DANGLING),
+        ],
+    );
+    let set = FileSet::from_dir(root).unwrap();
+    std::fs::remove_file(root.join("gone.toml")).unwrap();
+    std::fs::remove_dir_all(root.join("sub")).unwrap();
+    std::fs::write(root.join("grows.toml"), "#".repeat(10_000)).unwrap();
+    let checked = rtm::check_files(set, &rtm::Options::default());
+    let r001 = of_code(&checked, Code::R001);
+    let files: Vec<&str> = r001.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(files, ["gone.toml", "grows.toml", "sub/gone-too.toml"]);
+    assert!(r001[0].3.starts_with("cannot read gone.toml: "), "{r001:?}");
+    assert!(
+        r001[1].3.contains("over the limit of 4096 bytes"),
+        "{r001:?}"
+    );
+    // ok.toml was checked: its three nodes, no other finding.
+    assert_eq!(checked.model.nodes.len(), 3);
+    assert_eq!(codes(&checked), ["R001", "R001", "R001"]);
+
+    // A removed rtm.toml: R001 on it, defaults apply.
+    let set = FileSet::from_dir(root).unwrap();
+    std::fs::remove_file(root.join("rtm.toml")).unwrap();
+    let checked = rtm::check_files(set, &rtm::Options::default());
+    let r001 = of_code(&checked, Code::R001);
+    assert_eq!(r001.len(), 1);
+    assert_eq!(r001[0].0, "rtm.toml");
+    assert_eq!(checked.config.limits.max_file_bytes, 16 * 1024 * 1024);
+}
+
+// ------------------------------------------------------------ encodings
+
+/// CRLF line endings and a UTF-8 byte-order mark are accepted, and every
+/// place is the same as in the LF, no-BOM version.
+#[test]
+fn crlf_and_a_byte_order_mark_keep_places_exact() {
+    let lf = check_bytes(
+        Some("[project]\nvariants = [\"SB\"]\n"),
+        &[("a.toml", HEALTHY), ("b.toml", DANGLING)],
+    );
+    let crlf = |s: &str| format!("\u{FEFF}{}", s.replace('\n', "\r\n"));
+    let (config, a, b) = (
+        crlf("[project]\nvariants = [\"SB\"]\n"),
+        crlf(HEALTHY),
+        crlf(DANGLING),
+    );
+    let windows = check_bytes(Some(&config), &[("a.toml", &a), ("b.toml", &b)]);
+    assert_eq!(common::listing(&lf), common::listing(&windows));
+    assert_eq!(
+        of_code(&windows, Code::R004),
+        vec![(
+            "b.toml".to_owned(),
+            5,
+            14,
+            "RTM-0002 satisfies BR-99, which does not exist".to_owned()
+        )]
+    );
+    // The span still covers exactly the quoted id.
+    let f = windows
+        .findings
+        .iter()
+        .find(|f| f.code == Code::R004)
+        .unwrap();
+    let text = &windows.model.sources.get(f.span.file).unwrap().text;
+    assert_eq!(&text[f.span.range()], "\"BR-99\"");
+    assert!(!text.starts_with('\u{FEFF}'));
+}
+
+// ------------------------------------------------------------ sizes
+
+/// A 1,000,000-character title is read whole, and a finding after it on
+/// the same line has the right column.
+#[test]
+fn a_million_character_title() {
+    let title = "é".repeat(1_000_000);
+    let text = format!(
+        "[[requirement]]\nid = \"RTM-0001\"\ntitle = \"{title}\"\ntext = \"t\"\n\
+         category = \"optional\"\nsatisfies = [\"BR-X\"]\n"
+    );
+    let checked = check_bytes(None, &[("big.toml", &text)]);
+    let node = checked
+        .model
+        .nodes
+        .iter()
+        .find(|n| n.id == "RTM-0001")
+        .unwrap();
+    assert_eq!(
+        node.title.as_deref().map(|t| t.chars().count()),
+        Some(1_000_000)
+    );
+    assert_eq!(
+        of_code(&checked, Code::R004)
+            .iter()
+            .map(|f| (f.1, f.2))
+            .collect::<Vec<_>>(),
+        [(6, 14)]
+    );
+
+    // On one line with the title: an inline table, the link after it.
+    let inline = format!(
+        "requirement = [{{ id = \"RTM-0001\", title = \"{title}\", text = \"t\", \
+         category = \"optional\", satisfies = [\"BR-X\"] }}]\n"
+    );
+    let checked = check_bytes(None, &[("inline.toml", &inline)]);
+    let r004 = of_code(&checked, Code::R004);
+    let column = inline
+        .find("\"BR-X\"")
+        .map(|b| inline[..b].chars().count() + 1);
+    assert_eq!(r004.iter().map(|f| Some(f.2)).collect::<Vec<_>>(), [column]);
+}
+
+/// 10,000 links on one node, all on one line, 5,000 of them dangling: one
+/// R004 each, at the right column. Linear: each place is found through
+/// the line index, and R004's "did you mean" suggestions are computed for
+/// at most 100 dangling links. Timed by hand with
+/// `cargo test --release --test hostile ten_thousand -- --nocapture`.
+#[test]
+fn ten_thousand_links_on_one_node() {
+    let n = 10_000;
+    let mut text = String::from("[[theme]]\nid = \"TH-01\"\ntitle = \"t\"\ntext = \"t\"\n");
+    for i in 0..n / 2 {
+        text.push_str(&format!(
+            "[[business]]\nid = \"BR-{i:05}\"\ntitle = \"t\"\ntext = \"t\"\nthemes = [\"TH-01\"]\n"
+        ));
+    }
+    // Ids of the links: BR-00000 … BR-09999; the upper half dangles.
+    let links: Vec<String> = (0..n).map(|i| format!("\"BR-{i:05}\"")).collect();
+    let line = format!("satisfies = [{}]", links.join(", "));
+    text.push_str(&format!(
+        "[[requirement]]\nid = \"RTM-0001\"\ntitle = \"t\"\ntext = \"t\"\ncategory = \"optional\"\n{line}\n"
+    ));
+    let line_no = text.lines().count();
+    let start = std::time::Instant::now();
+    let checked = check_bytes(None, &[("links.toml", &text)]);
+    eprintln!("10,000 links: checked in {:?}", start.elapsed());
+    let r004 = of_code(&checked, Code::R004);
+    assert_eq!(r004.len(), n / 2);
+    for (k, f) in r004.iter().enumerate() {
+        let i = n / 2 + k;
+        let column = line.find(&links[i]).unwrap() + 1;
+        assert_eq!((f.1, f.2), (line_no, column), "{f:?}");
+        assert_eq!(
+            f.3,
+            format!("RTM-0001 satisfies BR-{i:05}, which does not exist")
+        );
+    }
+    assert_eq!(codes(&checked).len(), n / 2);
+}
+
+/// 50,000 nodes in one file, with a `refines` chain 50,000 entries deep
+/// (every rule walks it without recursion) and a dangling link every
+/// 1,000 entries: exactly those findings, on a 2 MiB stack. Linear: timed
+/// by hand with `cargo test --release --test hostile fifty_thousand --
+/// --nocapture` (and `cargo run --release --example gen_corpus` for the
+/// CLI, see the README).
+#[test]
+fn fifty_thousand_nodes_in_one_file() {
+    let n = 50_000;
+    let mut text = String::from(
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"t\"\ntext = \"t\"\n[[business]]\nid = \"BR-01\"\ntitle = \"t\"\ntext = \"t\"\nthemes = [\"TH-01\"]\n",
+    );
+    let mut expected = Vec::new();
+    for i in 0..n {
+        let link = if i == 0 {
+            "satisfies = [\"BR-01\"]".to_owned()
+        } else if i % 1000 == 0 {
+            "refines = [\"RTM-MISSING\"]".to_owned()
+        } else {
+            format!("refines = [\"RTM-{:05}\"]", i - 1)
+        };
+        text.push_str(&format!(
+            "[[requirement]]\nid = \"RTM-{i:05}\"\ntitle = \"t\"\ntext = \"t\"\ncategory = \"optional\"\n{link}\n"
+        ));
+        if i % 1000 == 0 && i > 0 {
+            expected.push(text.lines().count());
+        }
+    }
+    let (r004, r103, nodes, total) = on_small_stack(move || {
+        let start = std::time::Instant::now();
+        let checked = check_bytes(None, &[("many.toml", &text)]);
+        eprintln!("50,000 nodes: checked in {:?}", start.elapsed());
+        let view = rtm::view::View::new(&checked, None);
+        let report = rtm::report::traceability::write(&view, &Default::default());
+        assert!(report.contains("RTM-49999"));
+        (
+            of_code(&checked, Code::R004),
+            of_code(&checked, Code::R103).len(),
+            checked.model.nodes.len(),
+            checked.findings.len(),
+        )
+    });
+    assert_eq!(nodes, n + 2);
+    assert_eq!(r004.iter().map(|f| f.1).collect::<Vec<_>>(), expected);
+    // Every entry from a break up to the next one reaches nothing.
+    assert_eq!(r103, n - 1000);
+    assert_eq!(total, r004.len() + r103);
+}
+
+// ------------------------------------------------------------ look-alikes
+
+/// Ids that differ only by case or by look-alike characters are R303
+/// warnings, on the later definition, with the earlier in `related`.
+#[test]
+fn ids_differing_by_case_or_confusables_are_r303() {
+    let text = r#"[[modification]]
+id = "RTM-0001"
+title = "t"
+stage = "approved"
+
+[[modification]]
+id = "rtm-0001"
+title = "t"
+stage = "approved"
+
+[[modification]]
+id = "RТM-0002"
+title = "Cyrillic Т"
+stage = "approved"
+
+[[modification]]
+id = "RTM-0002"
+title = "t"
+stage = "approved"
+
+[[modification]]
+id = "RTM-0003"
+title = "unrelated"
+stage = "approved"
+"#;
+    let checked = check_bytes(None, &[("ids.toml", text)]);
+    let r303: Vec<(usize, &str, String)> = checked
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::R303)
+        .map(|f| {
+            (
+                checked.model.sources.line_col(f.span).0,
+                f.node.as_deref().unwrap_or(""),
+                f.related[0].node.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        r303,
+        [
+            (7, "rtm-0001", "RTM-0001".to_owned()),
+            (17, "RTM-0002", "RТM-0002".to_owned()),
+        ]
+    );
+    assert!(
+        checked
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::R303)
+            .all(|f| f.level == rtm::rules::Level::Warning)
+    );
+}
+
+// ------------------------------------------------------------ safe writing
+
+/// Every file below `root`: its bytes, modification time and mode.
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime, u32)> {
+    let mut out = BTreeMap::new();
+    for e in walk(root) {
+        let meta = std::fs::symlink_metadata(&e).unwrap();
+        let bytes = if meta.is_file() {
+            std::fs::read(&e).unwrap()
+        } else {
+            Vec::new()
+        };
+        #[cfg(unix)]
+        let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
+        #[cfg(not(unix))]
+        let mode = 0;
+        out.insert(
+            e.strip_prefix(root).unwrap().to_owned(),
+            (bytes, meta.modified().unwrap(), mode),
+        );
+    }
+    out
+}
+
+fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            out.push(e.path());
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            }
+        }
+    }
+    out
+}
+
+fn rtm_cmd(cwd: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rtm"));
+    c.current_dir(cwd).env("NO_COLOR", "1");
+    c
+}
+
+fn bundled() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("requirements")
+}
+
+/// `rtm check` (every format), `rtm report`, `review` and `graph` to
+/// standard output write nothing at all: the tree's files keep their bytes,
+/// times and modes, and the working folder stays empty.
+#[test]
+fn reading_commands_write_nothing() {
+    let tree = common::copy_tree(&bundled());
+    let cwd = tempfile::tempdir().unwrap();
+    let before = snapshot(tree.path());
+    let t = tree.path().to_str().unwrap();
+    for args in [
+        vec!["check", t],
+        vec!["check", t, "--format", "json"],
+        vec!["check", t, "--format", "sarif"],
+        vec!["check", t, "--format", "github"],
+        vec!["report", t],
+        vec!["review", t, "--format", "html"],
+        vec!["graph", t, "--format", "mermaid"],
+    ] {
+        let out = rtm_cmd(cwd.path()).args(&args).output().unwrap();
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{args:?}");
+        assert!(!out.stdout.is_empty(), "{args:?}");
+    }
+    assert_eq!(snapshot(tree.path()), before);
+    assert!(walk(cwd.path()).is_empty());
+}
+
+/// `-o FILE` writes that file and nothing else (no temporary file left),
+/// and replaces an old file whole.
+#[test]
+fn dash_o_writes_only_the_file_given() {
+    let tree = common::copy_tree(&bundled());
+    let out_dir = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let before = snapshot(tree.path());
+    let target = out_dir.path().join("report.md");
+    std::fs::write(&target, "old").unwrap();
+    for args in [
+        vec!["report"],
+        vec!["review", "--format", "html"],
+        vec!["graph"],
+    ] {
+        let out = rtm_cmd(cwd.path())
+            .args(&args)
+            .arg(tree.path())
+            .arg("-o")
+            .arg(&target)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(out.stdout.is_empty());
+        let files = walk(out_dir.path());
+        assert_eq!(files, [target.clone()], "{args:?}");
+        let text = std::fs::read_to_string(&target).unwrap();
+        assert!(text.len() > 100 && text != "old");
+    }
+    assert_eq!(snapshot(tree.path()), before);
+    assert!(walk(cwd.path()).is_empty());
+}
+
+/// A write that fails midway leaves the old file whole and no temporary
+/// file: the file-size limit (`ulimit -f`, with SIGXFSZ ignored so that
+/// the write returns EFBIG) stops rtm after 512 bytes of a longer report.
+/// Permissions cannot be used: tests run as root in CI.
+#[cfg(unix)]
+#[test]
+fn a_write_that_fails_midway_leaves_the_old_file_whole() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let target = out_dir.path().join("report.md");
+    let old = "old report\n".repeat(1000);
+    std::fs::write(&target, &old).unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 1 && exec \"$@\"")
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_rtm"))
+        .arg("report")
+        .arg(bundled())
+        .arg("-o")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("report.md"),
+        "{out:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), old);
+    assert_eq!(walk(out_dir.path()), [target]);
+}
+
+/// `rtm stamp` rewrites only the files holding the nodes it stamps,
+/// atomically (no temporary file left), and leaves every other file as it
+/// was.
+#[test]
+fn stamp_writes_only_the_files_of_the_stamped_nodes() {
+    let tree = common::copy_tree(&bundled());
+    let cwd = tempfile::tempdir().unwrap();
+    let checked = common::check(tree.path());
+    let node = checked
+        .model
+        .nodes
+        .iter()
+        .find(|n| n.kind == rtm::model::Kind::Requirement)
+        .unwrap();
+    let file = PathBuf::from(checked.model.sources.path(node.file()));
+    let before = snapshot(tree.path());
+    let out = rtm_cmd(cwd.path())
+        .args([
+            "stamp",
+            &node.id,
+            "--by",
+            "OPSG",
+            "--on",
+            "2021-01-01",
+            "--tree",
+        ])
+        .arg(tree.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let after = snapshot(tree.path());
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    // Files only: a folder's time changes when a file in it is replaced.
+    let changed: Vec<&PathBuf> = before
+        .iter()
+        .filter(|(k, _)| tree.path().join(k).is_file())
+        .filter(|(k, v)| after.get(*k) != Some(v))
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(changed, [&file]);
+    assert!(walk(cwd.path()).is_empty());
+}
+
+// ------------------------------------------------------------ fuzz regressions
