@@ -137,6 +137,11 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// The levels this sink applies.
+    pub fn levels(&self) -> &'a Levels {
+        self.levels
+    }
+
     pub fn into_findings(self) -> Vec<Finding> {
         self.findings
     }

@@ -141,10 +141,10 @@ struct Listed {
 fn parse_ls_tree(listing: &[u8], prefix: &str) -> Listed {
     let mut listed = Listed::default();
     for record in listing.split(|&b| b == 0).filter(|r| !r.is_empty()) {
-        let Some(tab) = record.iter().position(|&b| b == b'\t') else {
+        let mut halves = record.splitn(2, |&b| b == b'\t');
+        let (Some(meta), Some(path)) = (halves.next(), halves.next()) else {
             continue;
         };
-        let (meta, path) = (&record[..tab], &record[tab + 1..]);
         let meta = String::from_utf8_lossy(meta);
         let mut parts = meta.split(' ');
         let (Some(mode), Some(_kind), Some(oid)) = (parts.next(), parts.next(), parts.next())

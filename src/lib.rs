@@ -5,6 +5,8 @@
 //! [`load`] reads a tree into a [`model::Model`], [`graph::Graph`] links it,
 //! [`rules`] check it, and [`render`] prints the findings.
 
+#![forbid(unsafe_code)]
+
 pub mod config;
 #[doc(hidden)]
 pub mod corpus;

@@ -48,7 +48,16 @@ pub struct SourceFile {
     /// Byte offset of every line's start (u32: files are far below 4 GiB,
     /// as `limits.max_file_bytes` caps them).
     line_starts: Vec<u32>,
+    /// For a text that is not ASCII: every [`CHECKPOINT`] bytes or so (at a
+    /// character boundary), the byte offset and the number of characters
+    /// before it, so that a column costs at most a few KiB of counting
+    /// even on a very long line. Empty for ASCII, where a column is a byte
+    /// count.
+    checkpoints: Vec<(u32, u32)>,
 }
+
+/// The spacing of [`SourceFile`] checkpoints, in bytes.
+const CHECKPOINT: usize = 4096;
 
 impl SourceFile {
     pub fn new(path: String, text: String) -> Self {
@@ -61,11 +70,33 @@ impl SourceFile {
             )
             .collect();
         line_starts.shrink_to_fit();
+        let checkpoints = checkpoints(&text);
         SourceFile {
             path,
             text,
             line_starts,
+            checkpoints,
         }
+    }
+
+    /// The number of characters before a byte offset (a character
+    /// boundary): linear in [`CHECKPOINT`], not in the offset.
+    fn chars_before(&self, offset: usize) -> usize {
+        if self.checkpoints.is_empty() {
+            return offset;
+        }
+        let k = self
+            .checkpoints
+            .partition_point(|&(b, _)| (b as usize) <= offset);
+        let (byte, chars) = match k.checked_sub(1).and_then(|k| self.checkpoints.get(k)) {
+            Some(&(b, c)) => (b as usize, c as usize),
+            None => (0, 0),
+        };
+        chars
+            + self
+                .text
+                .get(byte..offset)
+                .map_or(offset.saturating_sub(byte), |s| s.chars().count())
     }
 
     /// 1-based line and column of a byte offset. Columns count Unicode
@@ -79,12 +110,38 @@ impl SourceFile {
             .line_starts
             .get(line.saturating_sub(1))
             .map_or(0, |&s| s as usize);
+        // A place inside a character counts from that character.
+        let mut offset = offset;
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+            .chars_before(offset)
+            .saturating_sub(self.chars_before(start));
         (line.max(1), column + 1)
     }
+}
+
+/// The checkpoints of a text (none when it is ASCII).
+fn checkpoints(text: &str) -> Vec<(u32, u32)> {
+    if text.is_ascii() {
+        return Vec::new();
+    }
+    let mut out = Vec::with_capacity(text.len() / CHECKPOINT + 1);
+    let (mut byte, mut chars) = (0, 0);
+    while byte < text.len() {
+        let mut next = (byte + CHECKPOINT).min(text.len());
+        while !text.is_char_boundary(next) {
+            next += 1;
+        }
+        chars += text.get(byte..next).map_or(0, |s| s.chars().count());
+        byte = next;
+        out.push((
+            u32::try_from(byte).unwrap_or(u32::MAX),
+            u32::try_from(chars).unwrap_or(u32::MAX),
+        ));
+    }
+    out
 }
 
 /// Every file rtm has read, indexed by [`FileId`].
@@ -140,5 +197,20 @@ mod tests {
         let quote = f.text.find('"').unwrap();
         assert_eq!(f.line_col(quote), (2, 6));
         assert_eq!(f.line_col(10_000), (3, 1));
+    }
+
+    #[test]
+    fn columns_on_long_non_ascii_lines_match_a_plain_count() {
+        let text = format!("a\n{}\n{}x", "é-".repeat(10_000), "ü".repeat(5_000));
+        let f = SourceFile::new("a.toml".into(), text.clone());
+        for (offset, _) in text.char_indices().step_by(997) {
+            let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let line = text[..offset].matches('\n').count() + 1;
+            let column = text[start..offset].chars().count() + 1;
+            assert_eq!(f.line_col(offset), (line, column), "{offset}");
+        }
+        // Inside a character: that character's column.
+        assert_eq!(f.line_col(3), (2, 1));
+        assert_eq!(f.line_col(text.len()), (3, 5_002));
     }
 }

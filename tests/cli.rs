@@ -1,5 +1,13 @@
 //! The command line: exit statuses, formats, `explain` and `rules`.
 
+// Test code: a failed unwrap or assertion is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use assert_cmd::Command;

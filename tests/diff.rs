@@ -1,6 +1,14 @@
 //! `rtm diff BASE [TREE]`: two folders, and a git revision (in a real
 //! repository made in a temporary folder) against the working tree.
 
+// Test code: a failed unwrap or assertion is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use std::path::Path;

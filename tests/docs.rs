@@ -1,5 +1,13 @@
 //! The README and the docs agree with the code.
 
+// Test code: a failed unwrap or assertion is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::Path;
 
 fn read(rel: &str) -> String {

@@ -1,6 +1,14 @@
 //! `rtm check --format github`: one workflow command per finding, escaped as
 //! GitHub reads them, then the human summary line; exit statuses unchanged.
 
+// Test code: a failed unwrap or assertion is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use std::path::Path;

@@ -6,6 +6,14 @@
 //! After an intended change of output, regenerate the digests with:
 //!     RTM_UPDATE_GOLDEN=1 cargo test --test golden
 
+// Test code: a failed unwrap or assertion is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -5,6 +5,14 @@
 //! folder); nothing big is committed. Crashing inputs found by the fuzz
 //! targets (`fuzz/`) are kept at the end of this file.
 
+// Test code: a failed unwrap or assertion is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -764,7 +772,7 @@ fn dash_o_writes_only_the_file_given() {
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         assert!(out.stdout.is_empty());
         let files = walk(out_dir.path());
-        assert_eq!(files, [target.clone()], "{args:?}");
+        assert_eq!(files, std::slice::from_ref(&target), "{args:?}");
         let text = std::fs::read_to_string(&target).unwrap();
         assert!(text.len() > 100 && text != "old");
     }

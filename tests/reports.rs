@@ -2,6 +2,14 @@
 //! counts against the tree, hostile text, classification, and the bundled
 //! tree's answers to the OPSG's questions.
 
+// Test code: a failed unwrap or assertion is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use assert_cmd::Command;

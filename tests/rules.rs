@@ -2,6 +2,14 @@
 //! exactly the places its `EXPECT` file lists, and stays silent on its
 //! near-miss (`quiet`).
 
+// Test code: a failed unwrap or assertion is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use common::{check, fixture, listing, places};

@@ -2,6 +2,14 @@
 //! schema in tests/data), the registry as the driver's rules, one result per
 //! finding at the right place, stable bytes and unchanged exit statuses.
 
+// Test code: a failed unwrap or assertion is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use std::path::Path;

@@ -1,6 +1,14 @@
 //! `rtm check --since BASE`: only the findings BASE does not have, in a real
 //! git repository made in a temporary folder, and against a folder.
 
+// Test code: a failed unwrap or assertion is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use std::path::Path;

@@ -1,6 +1,14 @@
 //! Review stamps: `rtm stamp`, the fingerprint (FORMAT §7, §13), R108 and
 //! R109.
 
+// Test code: a failed unwrap or assertion is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use std::path::Path;

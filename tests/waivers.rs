@@ -1,6 +1,14 @@
 //! Waivers (FORMAT §8): a waived finding is a note with a `waived` key;
 //! R110 expired-waiver, R111 unused-waiver; `--today` fixes the date.
 
+// Test code: a failed unwrap or assertion is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::Path;
 
 use assert_cmd::Command;

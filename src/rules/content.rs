@@ -1,7 +1,7 @@
 //! Content: R210 user-impact-unstated, R211 user-impact, R209
 //! mvp-depends-on-optional, R301 missing-text, R302 empty-file.
 
-use std::collections::VecDeque;
+use std::collections::HashMap;
 
 use petgraph::visit::EdgeRef;
 
@@ -58,32 +58,61 @@ fn user_impact(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 }
 
 /// R209: walk down the active `refines` links from every active optional
-/// entry; every mvp entry met depends on it. Each entry is visited once.
+/// entry, one level at a time; every mvp entry met depends on one. Each
+/// entry is visited once. An entry reached from several optional entries
+/// names the nearest (fewest links), then the one with the smallest id,
+/// through the parent with the smallest id: the finding depends on the
+/// tree, not on the order of nodes or files.
 fn mvp_on_optional(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     let n = ctx.model.nodes.len();
+    let id = |i: usize| ctx.node(i).map_or("", |n| n.id.as_str());
     // For each entry reached: (the optional entry, the link it was reached by).
     let mut origin: Vec<Option<(usize, usize)>> = vec![None; n];
-    let mut queue = VecDeque::new();
+    // The optional entry each reached entry depends on (itself for one).
+    let mut source: Vec<Option<usize>> = vec![None; n];
+    let mut frontier = Vec::new();
     for (i, node) in ctx.model.nodes.iter().enumerate() {
         if node.kind == Kind::Requirement
             && node.is_active()
             && node.category == Some(Category::Optional)
+            && let Some(slot) = source.get_mut(i)
         {
-            queue.push_back((i, i));
+            *slot = Some(i);
+            frontier.push(i);
         }
     }
-    while let Some((p, opt)) = queue.pop_front() {
-        for e in ctx.graph.into(p, EdgeKind::Refines) {
-            let c = e.source().index();
-            let Some(child) = ctx.node(c) else { continue };
-            if !child.is_active() || child.category == Some(Category::Optional) {
+    while !frontier.is_empty() {
+        // child → (optional, parent, link): the best candidate of this level.
+        let mut best: HashMap<usize, (usize, usize, usize)> = HashMap::new();
+        for &p in &frontier {
+            let Some(opt) = source.get(p).copied().flatten() else {
                 continue;
+            };
+            for e in ctx.graph.into(p, EdgeKind::Refines) {
+                let c = e.source().index();
+                let Some(child) = ctx.node(c) else { continue };
+                if !child.is_active()
+                    || child.category == Some(Category::Optional)
+                    || source.get(c).is_none_or(Option::is_some)
+                {
+                    continue;
+                }
+                let candidate = (opt, p, e.weight().link);
+                let key = |(o, p, l): (usize, usize, usize)| (id(o), id(p), l, o, p);
+                best.entry(c)
+                    .and_modify(|b| {
+                        if key(candidate) < key(*b) {
+                            *b = candidate;
+                        }
+                    })
+                    .or_insert(candidate);
             }
-            if let Some(slot) = origin.get_mut(c)
-                && slot.is_none()
-            {
-                *slot = Some((opt, e.weight().link));
-                queue.push_back((c, opt));
+        }
+        frontier = best.keys().copied().collect();
+        for (c, (opt, _, link)) in best {
+            if let (Some(s), Some(o)) = (source.get_mut(c), origin.get_mut(c)) {
+                *s = Some(opt);
+                *o = Some((opt, link));
             }
         }
     }

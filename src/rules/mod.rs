@@ -11,6 +11,8 @@ pub mod structure;
 
 pub use registry::{ALL_CODES, Code, Level, RULES, Rule, lookup};
 
+use rayon::prelude::*;
+
 use crate::config::Config;
 use crate::finding::Sink;
 use crate::graph::Graph;
@@ -38,11 +40,28 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Runs every rule over a loaded tree.
+/// Runs every rule over a loaded tree. The families are independent and
+/// run in parallel, each into its own sink; the findings are sorted
+/// afterwards, so the order they arrive in never shows.
 pub fn run(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
-    structure::check(ctx, sink);
-    coverage::check(ctx, sink);
-    sec::check(ctx, sink);
-    content::check(ctx, sink);
-    review::check(ctx, sink);
+    type Family = fn(&Ctx<'_>, &mut Sink<'_>);
+    const FAMILIES: [Family; 5] = [
+        structure::check,
+        coverage::check,
+        sec::check,
+        content::check,
+        review::check,
+    ];
+    let levels = sink.levels();
+    let found: Vec<Vec<crate::finding::Finding>> = FAMILIES
+        .par_iter()
+        .map(|family| {
+            let mut own = Sink::new(levels);
+            family(ctx, &mut own);
+            own.into_findings()
+        })
+        .collect();
+    for f in found {
+        sink.extend(f);
+    }
 }

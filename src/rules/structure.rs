@@ -145,11 +145,33 @@ fn closest(ctx: &Ctx<'_>, id: &str, kind: Kind) -> Option<String> {
     ctx.model
         .nodes
         .iter()
-        .filter(|n| n.kind == kind)
+        .filter(|n| n.kind == kind && !far_apart(id, &n.id))
         .map(|n| (strsim::damerau_levenshtein(id, &n.id), &n.id))
         .filter(|(d, _)| *d <= 2)
         .min()
         .map(|(_, s)| s.clone())
+}
+
+/// Whether two ids are surely more than 2 edits apart, by a bound cheap
+/// enough to try against every id of a big tree: each insertion, deletion
+/// or substitution changes the lengths by at most one and the character
+/// counts by at most two, a transposition neither.
+fn far_apart(a: &str, b: &str) -> bool {
+    if !(a.is_ascii() && b.is_ascii()) {
+        return a.chars().count().abs_diff(b.chars().count()) > 2;
+    }
+    if a.len().abs_diff(b.len()) > 2 {
+        return true;
+    }
+    let mut counts = [0i32; 128];
+    for (bytes, step) in [(a.as_bytes(), 1), (b.as_bytes(), -1)] {
+        for &x in bytes {
+            if let Some(c) = counts.get_mut(usize::from(x)) {
+                *c += step;
+            }
+        }
+    }
+    counts.iter().map(|c| c.unsigned_abs()).sum::<u32>() > 4
 }
 
 fn cycles(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
@@ -377,6 +399,28 @@ fn escape_id(id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::skeletons;
+
+    #[test]
+    fn far_apart_never_rejects_a_close_id() {
+        use super::far_apart;
+        for (a, b) in [
+            ("BR-010", "BR-010"),
+            ("BR-010", "BR-01"),
+            ("BR-010", "BR-0100"),
+            ("BR-010", "BR-100"),
+            ("BR-010", "RB-010"),
+            ("BR-010", "BR-0"),
+            ("RTM-0001", "RTM-0010"),
+            ("RTM-0001", "RTM-0091"),
+            ("é-1", "é-22"),
+        ] {
+            assert!(!far_apart(a, b), "{a} {b}");
+            assert!(strsim::damerau_levenshtein(a, b) <= 2, "{a} {b}");
+        }
+        assert!(far_apart("RTM-MISSING", "RTM-00001"));
+        assert!(far_apart("BR-010", "BR-010000"));
+        assert!(far_apart("BR-010", "XY-999"));
+    }
 
     #[test]
     fn case_and_cyrillic_look_alikes_share_a_skeleton() {
