@@ -8,7 +8,10 @@ use rtm_fuzz::{CONFIG, NODES, file_set, run};
 
 fuzz_target!(|data: &[u8]| {
     let files = vec![
-        ("base.toml".to_owned(), Entry::Bytes(NODES.as_bytes().to_vec())),
+        (
+            "base.toml".to_owned(),
+            Entry::Bytes(NODES.as_bytes().to_vec()),
+        ),
         ("fuzz.toml".to_owned(), Entry::Bytes(data.to_vec())),
     ];
     run(file_set(Some(CONFIG.as_bytes()), files));

@@ -78,6 +78,7 @@ fn bad_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         .iter()
         .filter(|b| b.wrong_kind.is_none())
         .count();
+    let counts = ctx.model.counts();
     for bad in &ctx.graph.bad_links {
         let Some(node) = ctx.node(bad.node) else {
             continue;
@@ -100,8 +101,10 @@ fn bad_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
                 )
                 .node(&node.id)
                 .label("no node has this id");
-                // Suggestions scan every id: only worth it for a few links.
-                let guess = (dangling <= 100)
+                // Suggestions scan every id of the kind: only worth it for
+                // a few links, and within a fixed number of comparisons.
+                let ids = counts.get(want as usize).copied().unwrap_or(0);
+                let guess = (dangling <= 100 && dangling.saturating_mul(ids) <= 2_000_000)
                     .then(|| closest(ctx, &link.target, want))
                     .flatten();
                 f = f.help(match guess {
