@@ -127,8 +127,9 @@ impl Config {
                 }
                 "variants" => {
                     let mut seen = Vec::new();
+                    let mut known = std::collections::HashSet::new();
                     for s in d.strings("variants", v) {
-                        if seen.contains(&s.value) {
+                        if !known.insert(s.value.clone()) {
                             d.error(
                                 s.span.range(),
                                 format!("variant \"{}\" is listed twice", s.value),

@@ -472,3 +472,25 @@ fn graph_draws_each_edge_type_and_respects_classification() {
         .code(2)
         .stdout("");
 }
+
+/// A long `refines` chain: the report stays linear in its length (deep rows
+/// say their level instead of being indented further).
+#[test]
+fn a_deep_refines_chain_keeps_the_report_linear() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"t\"\ntext = \"t\"\n\n[[business]]\nid = \"BR-001\"\ntitle = \"b\"\ntext = \"b\"\nthemes = [\"TH-01\"]\n\n[[requirement]]\nid = \"R0\"\ntitle = \"e\"\ntext = \"e\"\ncategory = \"optional\"\nsatisfies = [\"BR-001\"]\n",
+    );
+    let n = 2000;
+    for i in 1..n {
+        text.push_str(&format!(
+            "\n[[requirement]]\nid = \"R{i}\"\ntitle = \"e\"\ntext = \"e\"\ncategory = \"optional\"\nrefines = [\"R{}\"]\n",
+            i - 1
+        ));
+    }
+    std::fs::write(dir.path().join("nodes.toml"), text).unwrap();
+    let md = run(&["report", dir.path().to_str().unwrap()]);
+    assert!(md.contains(&format!("↳ (level {}) R{}", n - 1, n - 1)));
+    // Linear: a few hundred bytes a node, not a number of bytes growing with the depth.
+    assert!(md.len() < n * 400, "{} bytes", md.len());
+}

@@ -6,8 +6,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, Severity,
-    SourceCode,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, NamedSource, Severity, SourceCode, SourceSpan, SpanContents,
 };
 
 use crate::Checked;
@@ -29,7 +29,7 @@ struct Diag {
     code: String,
     message: String,
     severity: Severity,
-    src: Option<NamedSource<Arc<str>>>,
+    src: Option<NamedSource<Windowed>>,
     labels: Vec<LabeledSpan>,
     help: Option<String>,
     related: Vec<Diag>,
@@ -80,14 +80,108 @@ fn severity(level: Level) -> Severity {
     }
 }
 
+/// A file's text with its line index, shared by every diagnostic that
+/// shows it.
+#[derive(Debug)]
+struct Indexed {
+    text: Arc<str>,
+    /// Byte offset of every line's start (after each `\n`).
+    starts: Vec<usize>,
+    /// A `\r` not followed by `\n`: miette counts it as a line break and the
+    /// index does not, so such a file is always read whole.
+    lone_cr: bool,
+}
+
+/// A source for miette that reads only the lines around a span. miette's
+/// own reading scans the text from its start for every label, which is
+/// quadratic for many findings in one large file; here its reading runs on
+/// a window of a few lines, and the answer is moved back into place, so the
+/// output is the same byte for byte.
+#[derive(Debug, Clone)]
+struct Windowed(Arc<Indexed>);
+
+impl Windowed {
+    fn new(text: Arc<str>) -> Self {
+        let bytes = text.as_bytes();
+        let starts = std::iter::once(0)
+            .chain(
+                bytes
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &b)| b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
+        let lone_cr = bytes
+            .iter()
+            .enumerate()
+            .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+        Windowed(Arc::new(Indexed {
+            text,
+            starts,
+            lone_cr,
+        }))
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.0
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+}
+
+impl SourceCode for Windowed {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let ix = &self.0;
+        let bytes = ix.text.as_bytes();
+        if ix.lone_cr {
+            return <[u8] as SourceCode>::read_span(bytes, span, before, after);
+        }
+        let first = self.line_of(span.offset());
+        let last = self.line_of((span.offset() + span.len()).saturating_sub(1));
+        // One line more than the context before, so that miette finds the
+        // same starting line as it would in the whole text.
+        let wline = first.saturating_sub(before + 1);
+        let wstart = ix.starts.get(wline).copied().unwrap_or(0);
+        let wend = ix
+            .starts
+            .get(last + after + 2)
+            .copied()
+            .unwrap_or(bytes.len());
+        let Some(window) = bytes.get(wstart..wend) else {
+            return <[u8] as SourceCode>::read_span(bytes, span, before, after);
+        };
+        let rel = SourceSpan::new((span.offset() - wstart).into(), span.len());
+        let c = <[u8] as SourceCode>::read_span(window, &rel, before, after)?;
+        let offset = wstart + c.span().offset();
+        let len = c.span().len();
+        let data = bytes
+            .get(offset..offset + len)
+            .ok_or(MietteError::OutOfBounds)?;
+        Ok(Box::new(MietteSpanContents::new(
+            data,
+            (offset, len).into(),
+            wline + c.line(),
+            c.column(),
+            wline + c.line_count(),
+        )))
+    }
+}
+
 /// File texts shared by every diagnostic that shows them.
 struct Texts<'a> {
     checked: &'a Checked,
-    cache: HashMap<FileId, Arc<str>>,
+    cache: HashMap<FileId, Windowed>,
 }
 
 impl Texts<'_> {
-    fn source(&mut self, file: FileId) -> Option<NamedSource<Arc<str>>> {
+    fn source(&mut self, file: FileId) -> Option<NamedSource<Windowed>> {
         let f = self.checked.model.sources.get(file)?;
         if f.text.is_empty() {
             return None;
@@ -95,7 +189,7 @@ impl Texts<'_> {
         let text = self
             .cache
             .entry(file)
-            .or_insert_with(|| Arc::from(f.text.as_str()))
+            .or_insert_with(|| Windowed::new(Arc::from(f.text.as_str())))
             .clone();
         Some(NamedSource::new(&f.path, text).with_language("toml"))
     }
@@ -228,4 +322,37 @@ pub fn write_findings(
         writeln!(out)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The windowed reading gives miette exactly what its own reading of
+    /// the whole text gives, for every span and context size.
+    #[test]
+    fn windowed_reading_matches_the_whole_text() {
+        let text = "a = 1\r\n\n[[theme]]\r\nid = \"TH-01\"\ntitle = \"x\"\n\n\n# end\r\nlast";
+        let w = Windowed::new(Arc::from(text));
+        for start in 0..text.len() {
+            for len in 0..(text.len() - start).min(12) {
+                for ctx in 0..4 {
+                    let span = SourceSpan::new(start.into(), len);
+                    let full = <[u8] as SourceCode>::read_span(text.as_bytes(), &span, ctx, ctx);
+                    let win = w.read_span(&span, ctx, ctx);
+                    match (full, win) {
+                        (Ok(a), Ok(b)) => {
+                            assert_eq!(a.data(), b.data(), "{start} {len} {ctx}");
+                            assert_eq!(a.span(), b.span(), "{start} {len} {ctx}");
+                            assert_eq!(a.line(), b.line(), "{start} {len} {ctx}");
+                            assert_eq!(a.column(), b.column(), "{start} {len} {ctx}");
+                            assert_eq!(a.line_count(), b.line_count(), "{start} {len} {ctx}");
+                        }
+                        (Err(_), Err(_)) => {}
+                        (a, b) => panic!("{start} {len} {ctx}: {:?} vs {:?}", a.is_ok(), b.is_ok()),
+                    }
+                }
+            }
+        }
+    }
 }

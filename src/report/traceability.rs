@@ -167,11 +167,16 @@ fn diagram(out: &mut String, view: &View<'_>) {
     out.push_str("```\n\n");
 }
 
+/// How deep the `refines` hierarchy is drawn by indentation; deeper rows
+/// say their depth instead, so a long chain cannot make the report grow
+/// with the square of its length.
+const MAX_INDENT: usize = 16;
+
 fn entry_row(view: &View<'_>, n: &Node, depth: usize) -> Vec<String> {
-    let indent = if depth == 0 {
-        String::new()
-    } else {
-        format!("{}↳ ", "\u{2003}".repeat(depth - 1))
+    let indent = match depth {
+        0 => String::new(),
+        d if d <= MAX_INDENT => format!("{}↳ ", "\u{2003}".repeat(d - 1)),
+        d => format!("{}↳ (level {d}) ", "\u{2003}".repeat(MAX_INDENT - 1)),
     };
     let devs = id_list(
         view,
