@@ -13,6 +13,10 @@ use std::path::{Path, PathBuf};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
+/// The same allocator as the `rtm` binary, for the floor and for rtm alike.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn sizes() -> Vec<usize> {
     std::env::var("RTM_BENCH_SIZES")
         .ok()

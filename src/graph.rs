@@ -6,6 +6,7 @@ use rustc_hash::FxHashMap;
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, EdgeReference, NodeIndex};
+use rayon::prelude::*;
 
 use crate::model::{Kind, LinkField, Model, Node};
 
@@ -96,38 +97,52 @@ impl Graph {
                 by_id.insert(node.id.clone(), i);
             }
         }
+        // Resolve every link in parallel (lookups only), then add the
+        // edges in order, so the graph is the same whatever the threads do.
+        let kinds: Vec<Kind> = model.nodes.iter().map(|n| n.kind).collect();
+        let resolved: Vec<(usize, usize, Option<usize>)> = model
+            .nodes
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, node)| {
+                let by_id = &by_id;
+                node.links
+                    .iter()
+                    .enumerate()
+                    .map(move |(l, link)| (i, l, by_id.get(&link.target).copied()))
+            })
+            .collect();
         let mut bad_links = Vec::new();
-        for (i, node) in model.nodes.iter().enumerate() {
-            for (l, link) in node.links.iter().enumerate() {
-                match by_id.get(&link.target) {
-                    None => bad_links.push(BadLink {
-                        node: i,
-                        link: l,
-                        wrong_kind: None,
-                    }),
-                    Some(&t) => {
-                        let kind_ok = model
-                            .nodes
-                            .get(t)
-                            .is_some_and(|target| target.kind == link.field.target_kind());
-                        if kind_ok {
-                            graph.add_edge(
-                                NodeIndex::new(i),
-                                NodeIndex::new(t),
-                                Edge {
-                                    kind: EdgeKind::of(link.field),
-                                    link: l,
-                                },
-                            );
-                        } else {
-                            bad_links.push(BadLink {
-                                node: i,
-                                link: l,
-                                wrong_kind: Some(t),
-                            });
-                        }
-                    }
+        for (i, l, target) in resolved {
+            let Some(field) = model
+                .nodes
+                .get(i)
+                .and_then(|n| n.links.get(l))
+                .map(|link| link.field)
+            else {
+                continue;
+            };
+            match target {
+                None => bad_links.push(BadLink {
+                    node: i,
+                    link: l,
+                    wrong_kind: None,
+                }),
+                Some(t) if kinds.get(t) == Some(&field.target_kind()) => {
+                    graph.add_edge(
+                        NodeIndex::new(i),
+                        NodeIndex::new(t),
+                        Edge {
+                            kind: EdgeKind::of(field),
+                            link: l,
+                        },
+                    );
                 }
+                Some(t) => bad_links.push(BadLink {
+                    node: i,
+                    link: l,
+                    wrong_kind: Some(t),
+                }),
             }
         }
         Graph {

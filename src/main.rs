@@ -7,6 +7,11 @@ use clap::Parser;
 
 mod cli;
 
+/// mimalloc: a well-kept allocator that is much faster than the system's
+/// for rtm's many small strings and vectors (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use cli::StampArgs;
 use cli::{
     CheckArgs, Cli, Color, Command, DocArgs, DocFormat, Format, GraphArgs, GraphFormatArg,

@@ -119,8 +119,6 @@ fn decode_node(
             );
         }
     }
-    // Links are pushed one by one; trim the spare capacity of every node.
-    node.links.shrink_to_fit();
     keep.then_some(node)
 }
 
@@ -176,7 +174,9 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
                 "refines" => LinkField::Refines,
                 _ => LinkField::Sec,
             };
-            for s in d.strings(name, v) {
+            let ids = d.strings(name, v);
+            node.links.reserve_exact(ids.len());
+            for s in ids {
                 node.links.push(Link {
                     field: link_field,
                     target: s.value,

@@ -45,8 +45,9 @@ impl<'a> Ctx<'a> {
 /// afterwards, so the order they arrive in never shows.
 pub fn run(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     type Family = fn(&Ctx<'_>, &mut Sink<'_>);
-    const FAMILIES: [Family; 5] = [
-        structure::check,
+    const FAMILIES: [Family; 6] = [
+        structure::check_links,
+        structure::check_ids,
         coverage::check,
         sec::check,
         content::check,
