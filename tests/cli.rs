@@ -10,15 +10,10 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::rtm;
+
 use common::fixture;
 use predicates::prelude::*;
-
-fn rtm() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rtm"));
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
 
 fn json(args: &[&str]) -> serde_json::Value {
     let out = rtm().args(args).output().unwrap();

@@ -12,15 +12,10 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::rtm;
+
 use common::fixture;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
-
-fn rtm() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rtm"));
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
 
 fn run(args: &[&str]) -> String {
     let out = rtm().args(args).output().unwrap();

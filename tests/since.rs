@@ -11,52 +11,13 @@
 
 mod common;
 
+use common::{copy_dir, git, rtm};
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use common::fixture;
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn rtm() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rtm"));
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-/// Runs git in `dir` with a fixed identity; panics when it fails.
-fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args([
-            "-c",
-            "user.name=rtm tests",
-            "-c",
-            "user.email=rtm@example.invalid",
-        ])
-        .args(["-c", "commit.gpgsign=false", "-c", "core.autocrlf=false"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
 
 /// A repository whose `requirements/` is the base fixture, committed. Its
 /// errors: R203 on RTM-0001 and R004 on RTM-0005; its notes: two R201.

@@ -11,16 +11,11 @@
 
 mod common;
 
+use common::rtm;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use common::{check, places};
-
-fn rtm() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rtm"));
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
 
 const TREE: &str = r#"# A small tree: comments and layout must survive a stamp.
 

@@ -9,16 +9,13 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::rtm;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn rtm() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rtm"));
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
 
 const BASE: &str = r#"[[theme]]
 id = "TH-01"

@@ -64,6 +64,39 @@ pub fn listing(checked: &Checked) -> String {
     out
 }
 
+/// The `rtm` binary, without colour.
+pub fn rtm() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_rtm"));
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs git in `dir` with a fixed identity; panics when it fails.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=rtm tests",
+            "-c",
+            "user.email=rtm@example.invalid",
+        ])
+        .args(["-c", "commit.gpgsign=false", "-c", "core.autocrlf=false"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Copies a folder, recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    copy_into(from, to);
+}
+
 /// Copies a fixture tree into a fresh temporary folder.
 pub fn copy_tree(from: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
