@@ -151,31 +151,16 @@ pub fn summary(diff: &Diff) -> String {
     format!("{left}; {right}")
 }
 
-/// Escapes text for a Markdown table cell: `\`, `|` and `` ` `` are
-/// backslash-escaped (so a cell never splits and never opens a code span),
-/// `&`, `<` and `>` become HTML entities, line breaks become `<br>`.
+/// Escapes text for a Markdown table cell as the reports do (no markup,
+/// link or HTML can start in it, a `|` never splits it), with line breaks
+/// as `<br>`.
 pub fn cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '|' => out.push_str("\\|"),
-            '`' => out.push_str("\\`"),
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push_str("<br>");
-            }
-            '\n' => out.push_str("<br>"),
-            c => out.push(c),
-        }
-    }
-    out
+    // The report's escaping, line by line, with `<br>` between the lines so
+    // that a multi-line value stays readable in one cell.
+    text.split('\n')
+        .map(|line| crate::report::md::esc(line.trim_end_matches('\r')))
+        .collect::<Vec<_>>()
+        .join("<br>")
 }
 
 /// A field's value as text: strings as written, lists joined with commas,
