@@ -460,7 +460,33 @@ fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
         ("tags", sorted(n.tags.iter().map(String::as_str))),
         ("source", opt(n.source.as_deref())),
         ("url", opt(n.url.as_deref())),
+        ("waivers", waivers(n)),
+        (
+            "reviewed",
+            n.reviewed.as_ref().map_or(
+                Value::Null,
+                |r| serde_json::json!({ "by": r.by, "on": r.on }),
+            ),
+        ),
     ]
+}
+
+/// A node's waivers, in an order that does not depend on the file's.
+fn waivers(n: &Node) -> Value {
+    let mut items: Vec<Value> = n
+        .waivers
+        .iter()
+        .map(|w| {
+            serde_json::json!({
+                "rule": w.rule.as_ref().map(|r| r.value.as_str()),
+                "reason": w.reason,
+                "by": w.by,
+                "until": w.until.as_ref().map(|u| u.value.as_str()),
+            })
+        })
+        .collect();
+    items.sort_by_cached_key(Value::to_string);
+    Value::Array(items)
 }
 
 fn opt(s: Option<&str>) -> Value {

@@ -356,3 +356,38 @@ fn markdown_leaves_out_empty_sections() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(!text.contains("###"), "{text}");
 }
+
+/// A waiver or a review stamp added to a node is a change of that node, so
+/// that accepting a finding on the record shows in the pull request.
+#[test]
+fn a_new_waiver_is_a_change_of_its_node() {
+    let base = tempfile::tempdir().unwrap();
+    let head = tempfile::tempdir().unwrap();
+    let node = "[[theme]]\nid = \"TH-01\"\ntitle = \"t\"\ntext = \"t\"\n\n[[business]]\nid = \"BR-001\"\ntitle = \"b\"\ntext = \"b\"\nthemes = [\"TH-01\"]\n\n[[requirement]]\nid = \"RTM-0001\"\ntitle = \"e\"\ntext = \"e\"\ncategory = \"mvp\"\nsatisfies = [\"BR-001\"]\n";
+    std::fs::write(base.path().join("nodes.toml"), node).unwrap();
+    std::fs::write(
+        head.path().join("nodes.toml"),
+        format!("{node}\n[[requirement.waivers]]\nrule = \"R210\"\nreason = \"assessed later\"\nby = \"OPSG\"\n"),
+    )
+    .unwrap();
+    let (v, _) = run_json(
+        head.path(),
+        &[
+            "diff",
+            base.path().to_str().unwrap(),
+            ".",
+            "--format",
+            "json",
+        ],
+    );
+    let changed = &v["nodes"]["changed"];
+    assert_eq!(changed[0]["id"], "RTM-0001", "{v:#}");
+    let fields: Vec<&str> = changed[0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["waivers"]);
+    assert_eq!(changed[0]["fields"][0]["new"][0]["rule"], "R210");
+}
