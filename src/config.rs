@@ -3,7 +3,7 @@
 //! finding pointing into `rtm.toml`.
 
 use regex::Regex;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeTable;
 
 use crate::finding::{Finding, Levels};
 use crate::load::decode::Decoder;
@@ -266,9 +266,4 @@ fn first_line(s: &str) -> String {
         .unwrap_or(s)
         .trim()
         .to_owned()
-}
-
-/// Whether a value is a table (for the loader's use).
-pub fn is_table(v: &DeValue<'_>) -> bool {
-    matches!(v, DeValue::Table(_))
 }

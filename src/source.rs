@@ -101,17 +101,9 @@ impl SourceFile {
 
     /// 1-based line and column of a byte offset. Columns count Unicode
     /// scalar values, so they match what an editor shows for UTF-8 text.
-    /// The 0-based index of the line holding a byte offset (lines end at
-    /// `\n`).
-    pub fn line_index(&self, offset: usize) -> usize {
-        self.line_starts
-            .partition_point(|&s| (s as usize) <= offset)
-            .saturating_sub(1)
-    }
-
-    /// The byte offset where a 0-based line starts, if the file has it.
-    pub fn line_start(&self, index: usize) -> Option<usize> {
-        self.line_starts.get(index).map(|&s| s as usize)
+    /// Byte offset of every line's start (lines end at `\n`).
+    pub fn line_starts(&self) -> &[u32] {
+        &self.line_starts
     }
 
     pub fn line_col(&self, offset: usize) -> (usize, usize) {

@@ -364,10 +364,5 @@ pub fn choices(ty: Ty) -> &'static [&'static str] {
     }
 }
 
-/// Kinds' names, for messages.
-pub fn kind_names() -> &'static [&'static str] {
-    Kind::NAMES
-}
-
 /// Default classification when the project names none.
 pub const DEFAULT_CLASSIFICATION: Classification = Classification::White;

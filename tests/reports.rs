@@ -51,7 +51,6 @@ fn parse(md: &str) -> (Vec<(usize, String)>, Vec<Table>) {
     let mut table: Option<Table> = None;
     let mut row: Vec<String> = Vec::new();
     let mut cell: Option<String> = None;
-    let mut in_head = false;
     let opts = pulldown_cmark::Options::ENABLE_TABLES;
     for ev in Parser::new_ext(md, opts) {
         match ev {
@@ -66,9 +65,7 @@ fn parse(md: &str) -> (Vec<(usize, String)>, Vec<Table>) {
                 })
             }
             Event::End(TagEnd::Table) => tables.extend(table.take()),
-            Event::Start(Tag::TableHead) => in_head = true,
             Event::End(TagEnd::TableHead) => {
-                in_head = false;
                 if let Some(t) = table.as_mut() {
                     t.header = std::mem::take(&mut row);
                 }
@@ -93,7 +90,6 @@ fn parse(md: &str) -> (Vec<(usize, String)>, Vec<Table>) {
             _ => {}
         }
     }
-    let _ = in_head;
     (headings, tables)
 }
 
@@ -229,8 +225,6 @@ fn review_structure_and_counts_match_the_tree() {
             .count()
     };
     // (b): one row per active sec-support entry; (c): one per optional one.
-    let support = table_with(&tables, "Entry");
-    let _ = support;
     let sec_support = tables
         .iter()
         .find(|t| {

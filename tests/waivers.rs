@@ -93,9 +93,23 @@ fn a_waived_finding_is_a_note_with_the_waiver() {
             "until": "2021-03-31"
         })
     );
-    // `waived` comes last, after `related`.
-    let keys: Vec<&String> = r210[0].as_object().unwrap().keys().collect();
-    assert_eq!(keys.last().map(|k| k.as_str()), Some("waived"));
+    // `waived` comes last, after `related`, in the document as written
+    // (serde_json's parsed map sorts its keys, so the text is what tells).
+    let out = rtm()
+        .args(["check", "--format", "json", "--today", "2021-03-31"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let related = text.find("\"related\"").unwrap();
+    let waived = text.find("\"waived\"").unwrap();
+    let end = text[waived..].find('}').unwrap() + waived;
+    assert!(related < waived, "{text}");
+    // Only white space between the end of `waived` and the end of the finding.
+    assert!(
+        text[end + 1..].trim_start().starts_with('}'),
+        "waived is not the last key:\n{text}"
+    );
     assert_eq!(v["summary"]["warnings"], 0);
     assert_eq!(codes(&v), ["R210"]);
     rtm()

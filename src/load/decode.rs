@@ -11,7 +11,7 @@ use crate::finding::Finding;
 use crate::model::Sp;
 use crate::rules::Code;
 use crate::source::{FileId, Span};
-use crate::spec::{Field, choices};
+use crate::spec::Field;
 
 pub type Value<'i> = Spanned<DeValue<'i>>;
 
@@ -306,11 +306,6 @@ pub fn suggest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
         .filter(|(d, k)| *d <= 2.max(k.len() / 4))
         .min()
         .map(|(_, k)| k)
-}
-
-/// The allowed values of a field, for help texts.
-pub fn allowed(field: &Field) -> &'static [&'static str] {
-    choices(field.ty)
 }
 
 #[cfg(test)]

@@ -14,11 +14,6 @@ use crate::finding::{Finding, Sink};
 use crate::graph::EdgeKind;
 use crate::model::{Kind, LinkField, Node};
 
-pub fn check(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
-    check_links(ctx, sink);
-    check_ids(ctx, sink);
-}
-
 /// R003, R004, R005, R006: what the links and definitions make of the graph.
 pub fn check_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     duplicates(ctx, sink);
