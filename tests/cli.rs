@@ -351,3 +351,32 @@ fn bad_rtm_toml_is_reported_and_nodes_still_checked() {
             .any(|f| f["code"] == "R004")
     );
 }
+
+/// A finding far along a very long line is printed with its place, not a
+/// snippet: miette cannot pad a label past column 65,535 (it panicked).
+#[test]
+fn a_finding_on_a_very_long_line_is_printed_without_a_snippet() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut links = "\"BR-001\", ".repeat(8_000);
+    links.push_str("\"BR-404\"");
+    let text = format!(
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"t\"\ntext = \"t\"\n\n[[business]]\nid = \"BR-001\"\ntitle = \"b\"\ntext = \"b\"\nthemes = [\"TH-01\"]\n\n[[requirement]]\nid = \"RTM-0001\"\ntitle = \"e\"\ntext = \"e\"\ncategory = \"optional\"\nsatisfies = [{links}]\n"
+    );
+    std::fs::write(dir.path().join("nodes.toml"), text).unwrap();
+    let out = rtm().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let human = String::from_utf8(out.stdout).unwrap();
+    let column = "satisfies = [".len() + "\"BR-001\", ".len() * 8_000 + 1;
+    assert!(
+        human.contains(&format!(
+            "nodes.toml:17:{column}: RTM-0001 satisfies BR-404, which does not exist"
+        )),
+        "{human}"
+    );
+    assert!(human.len() < 10_000, "the long line was printed");
+}

@@ -85,8 +85,9 @@ fn severity(level: Level) -> Severity {
 #[derive(Debug)]
 struct Indexed {
     text: Arc<str>,
-    /// Byte offset of every line's start (after each `\n`).
-    starts: Vec<usize>,
+    /// Byte offset of every line's start (after each `\n`), from the
+    /// loader's index.
+    starts: Vec<u32>,
     /// A `\r` not followed by `\n`: miette counts it as a line break and the
     /// index does not, so such a file is always read whole.
     lone_cr: bool,
@@ -101,34 +102,35 @@ struct Indexed {
 struct Windowed(Arc<Indexed>);
 
 impl Windowed {
-    fn new(text: Arc<str>) -> Self {
+    fn new(text: Arc<str>, starts: &[u32]) -> Self {
         let bytes = text.as_bytes();
-        let starts = std::iter::once(0)
-            .chain(
-                bytes
-                    .iter()
-                    .enumerate()
-                    .filter(|&(_, &b)| b == b'\n')
-                    .map(|(i, _)| i + 1),
-            )
-            .collect();
-        let lone_cr = bytes
-            .iter()
-            .enumerate()
-            .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+        let lone_cr = has_cr(bytes)
+            && bytes
+                .iter()
+                .enumerate()
+                .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
         Windowed(Arc::new(Indexed {
             text,
-            starts,
+            starts: starts.to_vec(),
             lone_cr,
         }))
+    }
+
+    fn start(&self, line: usize) -> Option<usize> {
+        self.0.starts.get(line).map(|&s| s as usize)
     }
 
     fn line_of(&self, offset: usize) -> usize {
         self.0
             .starts
-            .partition_point(|&s| s <= offset)
+            .partition_point(|&s| (s as usize) <= offset)
             .saturating_sub(1)
     }
+}
+
+/// Whether the text holds a `\r` at all (most files do not).
+fn has_cr(bytes: &[u8]) -> bool {
+    bytes.contains(&b'\r')
 }
 
 impl SourceCode for Windowed {
@@ -148,12 +150,8 @@ impl SourceCode for Windowed {
         // One line more than the context before, so that miette finds the
         // same starting line as it would in the whole text.
         let wline = first.saturating_sub(before + 1);
-        let wstart = ix.starts.get(wline).copied().unwrap_or(0);
-        let wend = ix
-            .starts
-            .get(last + after + 2)
-            .copied()
-            .unwrap_or(bytes.len());
+        let wstart = self.start(wline).unwrap_or(0);
+        let wend = self.start(last + after + 2).unwrap_or(bytes.len());
         let Some(window) = bytes.get(wstart..wend) else {
             return <[u8] as SourceCode>::read_span(bytes, span, before, after);
         };
@@ -180,7 +178,35 @@ struct Texts<'a> {
     cache: HashMap<FileId, Windowed>,
 }
 
+/// The longest line (in bytes) shown as a snippet. miette pads labels with
+/// a width that may not pass 65,535 (it panics beyond), and a snippet of a
+/// 100 KB line helps nobody: such a finding is printed with its place only.
+const MAX_SNIPPET_LINE: usize = 4_096;
+
 impl Texts<'_> {
+    /// Whether the lines a span touches are short enough for a snippet.
+    fn showable(&self, span: Span) -> bool {
+        let Some(f) = self.checked.model.sources.get(span.file) else {
+            return false;
+        };
+        let starts = f.line_starts();
+        let line_len = |offset: usize| {
+            let i = starts
+                .partition_point(|&s| (s as usize) <= offset)
+                .saturating_sub(1);
+            let start = starts.get(i).map_or(0, |&s| s as usize);
+            let end = starts.get(i + 1).map_or(f.text.len(), |&s| s as usize);
+            end.saturating_sub(start)
+        };
+        line_len(span.start) <= MAX_SNIPPET_LINE && line_len(span.end) <= MAX_SNIPPET_LINE
+    }
+
+    /// `file:line:column` of a span.
+    fn place(&self, span: Span) -> String {
+        let (line, column) = self.checked.model.sources.line_col(span);
+        format!("{}:{line}:{column}", self.path(span.file))
+    }
+
     fn source(&mut self, file: FileId) -> Option<NamedSource<Windowed>> {
         let f = self.checked.model.sources.get(file)?;
         if f.text.is_empty() {
@@ -189,7 +215,7 @@ impl Texts<'_> {
         let text = self
             .cache
             .entry(file)
-            .or_insert_with(|| Windowed::new(Arc::from(f.text.as_str())))
+            .or_insert_with(|| Windowed::new(Arc::from(f.text.as_str()), f.line_starts()))
             .clone();
         Some(NamedSource::new(&f.path, text).with_language("toml"))
     }
@@ -217,20 +243,32 @@ impl Texts<'_> {
 
 fn diag(texts: &mut Texts<'_>, f: &Finding) -> Diag {
     let rule = f.code.rule();
-    let src = texts.source(f.span.file);
+    let shown = texts.showable(f.span);
+    let src = if shown {
+        texts.source(f.span.file)
+    } else {
+        None
+    };
     let mut labels = Vec::new();
     let mut related = Vec::new();
     let mut message = f.message.clone();
     if src.is_some() {
         labels.push(texts.label(f.span, f.label.clone(), true));
-    } else {
+    } else if shown {
         message = format!("{}: {message}", texts.path(f.span.file));
+    } else {
+        message = format!("{}: {message}", texts.place(f.span));
     }
     for r in &f.related {
-        if r.span.file == f.span.file && src.is_some() {
+        let r_shown = texts.showable(r.span);
+        if r.span.file == f.span.file && src.is_some() && r_shown {
             labels.push(texts.label(r.span, Some(r.message.clone()), false));
         } else {
-            let rsrc = texts.source(r.span.file);
+            let rsrc = if r_shown {
+                texts.source(r.span.file)
+            } else {
+                None
+            };
             let rlabels = if rsrc.is_some() {
                 vec![texts.label(r.span, Some(r.message.clone()), true)]
             } else {
@@ -333,7 +371,8 @@ mod tests {
     #[test]
     fn windowed_reading_matches_the_whole_text() {
         let text = "a = 1\r\n\n[[theme]]\r\nid = \"TH-01\"\ntitle = \"x\"\n\n\n# end\r\nlast";
-        let w = Windowed::new(Arc::from(text));
+        let source = crate::source::SourceFile::new("t.toml".into(), text.to_owned());
+        let w = Windowed::new(Arc::from(text), source.line_starts());
         for start in 0..text.len() {
             for len in 0..(text.len() - start).min(12) {
                 for ctx in 0..4 {
