@@ -91,7 +91,7 @@ fn bench(c: &mut Criterion) {
                 black_box(out)
             })
         });
-        let view = rtm::view::View::new(&checked, None);
+        let view = rtm::view::View::new(&checked, None).unwrap();
         let opts = rtm::report::DocOptions::default();
         g.bench_function(BenchmarkId::new("report", n), |b| {
             b.iter(|| black_box(rtm::report::traceability::write(&view, &opts)))

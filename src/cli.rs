@@ -63,6 +63,12 @@ pub struct CheckArgs {
     /// The date waivers are compared with (YYYY-MM-DD); default: today (UTC).
     #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
     pub today: Option<jiff::civil::Date>,
+    /// Hold back every finding that names a node above this level (white,
+    /// green, amber, red; clear = white), for logs that others read. No
+    /// default: without it every finding is shown. The exit status still
+    /// answers for the whole tree.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub classification: Option<rtm::model::Classification>,
 }
 
 /// Arguments of `rtm stamp`.
@@ -94,6 +100,11 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiffFormat::Markdown)]
     pub format: DiffFormat,
+    /// Compare the trees as a reader at this level sees them: every node
+    /// above it left out (white, green, amber, red; clear = white). No
+    /// default. The exit status still answers for the whole tree.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub classification: Option<rtm::model::Classification>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -40,6 +40,89 @@ impl Default for Limits {
     }
 }
 
+/// Which classification scheme documents are labelled in (FORMAT §10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scheme {
+    /// The SEC's own information classification (White, Green, Amber, Red).
+    #[default]
+    Sec,
+    /// The Traffic Light Protocol (TLP:CLEAR, TLP:GREEN, TLP:AMBER, TLP:RED).
+    Tlp,
+}
+
+impl Scheme {
+    pub const NAMES: &'static [&'static str] = &["sec", "tlp"];
+
+    pub fn parse(s: &str) -> Option<Scheme> {
+        match s {
+            "sec" => Some(Scheme::Sec),
+            "tlp" => Some(Scheme::Tlp),
+            _ => None,
+        }
+    }
+}
+
+/// `[classification]`: how documents name their level.
+#[derive(Debug, Clone, Default)]
+pub struct Labels {
+    pub scheme: Scheme,
+    /// Handling text per level, in [`Classification::ALL`] order, where
+    /// `rtm.toml` overrides the default.
+    pub handling: [Option<String>; 4],
+}
+
+impl Labels {
+    /// The level's name in the scheme: "White", "TLP:CLEAR".
+    pub fn name(&self, level: Classification) -> &'static str {
+        match (self.scheme, level) {
+            (Scheme::Sec, Classification::White) => "White",
+            (Scheme::Sec, Classification::Green) => "Green",
+            (Scheme::Sec, Classification::Amber) => "Amber",
+            (Scheme::Sec, Classification::Red) => "Red",
+            (Scheme::Tlp, Classification::White) => "TLP:CLEAR",
+            (Scheme::Tlp, Classification::Green) => "TLP:GREEN",
+            (Scheme::Tlp, Classification::Amber) => "TLP:AMBER",
+            (Scheme::Tlp, Classification::Red) => "TLP:RED",
+        }
+    }
+
+    /// How a document at this level must be handled, in words.
+    pub fn handling(&self, level: Classification) -> &str {
+        if let Some(Some(text)) = self.handling.get(level as usize) {
+            return text;
+        }
+        match (self.scheme, level) {
+            (Scheme::Sec, Classification::White) => {
+                "may be shared with SEC Parties and SMIP stakeholders; not to be published"
+            }
+            (Scheme::Sec, Classification::Green) => {
+                "restricted circulation as the SEC classification sets for Green; not to be published"
+            }
+            (Scheme::Sec, Classification::Amber) => {
+                "limited to the named recipients and their organisations; not to be shared further"
+            }
+            (Scheme::Sec, Classification::Red) => {
+                "for the named recipients only; not to be shared or copied"
+            }
+            (Scheme::Tlp, Classification::White) => "disclosure is not limited",
+            (Scheme::Tlp, Classification::Green) => {
+                "limited disclosure: recipients may share it within their community, not publicly"
+            }
+            (Scheme::Tlp, Classification::Amber) => {
+                "limited disclosure: recipients may share it on a need-to-know basis within their organisation and its clients"
+            }
+            (Scheme::Tlp, Classification::Red) => {
+                "for the eyes and ears of the individual recipients only; no further disclosure"
+            }
+        }
+    }
+
+    /// The full label: "White: may be shared with …".
+    pub fn label(&self, level: Classification) -> String {
+        format!("{}: {}", self.name(level), self.handling(level))
+    }
+}
+
 /// An id pattern and the text it was written as.
 #[derive(Debug, Clone)]
 pub struct IdPattern {
@@ -55,6 +138,13 @@ pub struct Config {
     pub ids: Vec<IdPattern>,
     pub limits: Limits,
     pub levels: Levels,
+    pub labels: Labels,
+    /// Why the project's classification cannot be trusted, when it cannot:
+    /// `rtm.toml` could not be read, or its `[project]` or
+    /// `[classification]` has errors. Every document command then refuses
+    /// to write (FORMAT §10: a classification that cannot be read fails
+    /// closed).
+    pub unreadable: Option<String>,
 }
 
 impl Default for Config {
@@ -70,6 +160,8 @@ impl Default for Config {
             ids: vec![default; Kind::ALL.len()],
             limits: Limits::default(),
             levels: Levels::default(),
+            labels: Labels::default(),
+            unreadable: None,
         }
     }
 }
@@ -101,19 +193,73 @@ impl Config {
             let name = key.get_ref().as_ref();
             let Some(section) = CONFIG.iter().find(|s| s.name == name) else {
                 d.unknown_key(key.span(), name, "rtm.toml", &section_names);
+                // `[projcet]` may have been meant to set the classification.
+                config.unreadable.get_or_insert_with(|| {
+                    format!("rtm.toml: unknown section `{name}`, so the project's classification cannot be trusted")
+                });
                 continue;
             };
-            let Some(table) = d.table(name, value) else {
-                continue;
-            };
-            match section.name {
-                "project" => config.read_project(&mut d, table),
-                "ids" => config.read_ids(&mut d, table),
-                "limits" => config.read_limits(&mut d, table),
-                _ => config.read_rules(&mut d, table),
+            let before = d.findings.len();
+            let guards_classification = matches!(section.name, "project" | "classification");
+            if let Some(table) = d.table(name, value) {
+                match section.name {
+                    "project" => config.read_project(&mut d, table),
+                    "classification" => config.read_classification(&mut d, table),
+                    "ids" => config.read_ids(&mut d, table),
+                    "limits" => config.read_limits(&mut d, table),
+                    _ => config.read_rules(&mut d, table),
+                }
+            }
+            // A mistake in [project] or [classification] (a misspelt key, a
+            // level that is not one) leaves the documents' level unknown.
+            if guards_classification && d.findings.len() > before && config.unreadable.is_none() {
+                config.unreadable = Some(format!(
+                    "rtm.toml: [{name}] has errors (`rtm check` shows them), so the project's classification cannot be trusted"
+                ));
             }
         }
         config
+    }
+
+    fn read_classification(&mut self, d: &mut Decoder<'_>, table: &DeTable<'_>) {
+        d.check_keys(
+            table,
+            section_fields("classification"),
+            "[classification]",
+            0..0,
+        );
+        for (key, v) in table.iter() {
+            match key.get_ref().as_ref() {
+                "scheme" => {
+                    if let Some(s) = d.choice("scheme", v, Scheme::NAMES, Scheme::parse) {
+                        self.labels.scheme = s;
+                    }
+                }
+                "handling" => {
+                    let Some(t) = d.table("handling", v) else {
+                        continue;
+                    };
+                    for (level, text) in t.iter() {
+                        let name = level.get_ref().as_ref();
+                        let Some(c) = Classification::parse_level(name) else {
+                            d.unknown_key(
+                                level.span(),
+                                name,
+                                "[classification.handling]",
+                                crate::spec::choices(Ty::Classification),
+                            );
+                            continue;
+                        };
+                        if let Some(s) = d.line(name, text)
+                            && let Some(slot) = self.labels.handling.get_mut(c as usize)
+                        {
+                            *slot = Some(s.value);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     fn read_project(&mut self, d: &mut Decoder<'_>, table: &DeTable<'_>) {

@@ -42,6 +42,12 @@ pub struct Checked {
     pub config: Config,
     pub graph: Graph,
     pub findings: Vec<Finding>,
+    /// The findings of reading the files (R001, R002, R304), before
+    /// waivers: a document checks again the tree it shows (see [`view`]),
+    /// and these cannot be found again without the files.
+    pub load_findings: Vec<Finding>,
+    /// The date waivers were compared with.
+    pub today: jiff::civil::Date,
 }
 
 impl Checked {
@@ -72,23 +78,36 @@ pub fn check_with(root: &Path, options: &Options) -> Result<Checked, LoadError> 
 /// every rule.
 pub fn check_files(set: load::FileSet, options: &Options) -> Checked {
     let loaded = load::load_files(set);
-    let graph = Graph::build(&loaded.model);
-    let mut sink = Sink::new(&loaded.config.levels);
-    sink.extend(loaded.findings);
+    let today = options.today.unwrap_or_else(waivers::today);
+    check_model(loaded.model, loaded.config, loaded.findings, today)
+}
+
+/// Links a model and runs every rule over it; `load_findings` are the
+/// findings of reading it.
+pub fn check_model(
+    model: Model,
+    config: Config,
+    load_findings: Vec<Finding>,
+    today: jiff::civil::Date,
+) -> Checked {
+    let graph = Graph::build(&model);
+    let mut sink = Sink::new(&config.levels);
+    sink.extend(load_findings.iter().cloned());
     let ctx = rules::Ctx {
-        model: &loaded.model,
+        model: &model,
         graph: &graph,
-        config: &loaded.config,
+        config: &config,
     };
     rules::run(&ctx, &mut sink);
     let findings = sink.into_findings();
-    let today = options.today.unwrap_or_else(waivers::today);
-    let mut findings = waivers::apply(findings, &loaded.model, &loaded.config.levels, today);
-    finding::sort(&mut findings, &loaded.model.sources);
+    let mut findings = waivers::apply(findings, &model, &config.levels, today);
+    finding::sort(&mut findings, &model.sources);
     Checked {
-        model: loaded.model,
-        config: loaded.config,
+        model,
+        config,
         graph,
         findings,
+        load_findings,
+        today,
     }
 }

@@ -56,6 +56,19 @@ fn check(args: &CheckArgs) -> Result {
         }
         None => None,
     };
+    // The exit status answers for the whole tree, whatever is shown.
+    let c = checked.counts();
+    // --classification: hold back every finding that names a node above
+    // the level (FORMAT §10), for logs that others can read.
+    let withheld = match args.classification {
+        Some(level) => {
+            let visibility = rtm::view::Visibility::new(&checked, Some(level))?;
+            let (shown, withheld) = visibility.redact(&checked);
+            checked.findings = shown;
+            Some((withheld, checked.config.labels.name(level)))
+        }
+        None => None,
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
@@ -63,7 +76,13 @@ fn check(args: &CheckArgs) -> Result {
         Format::Github => render::github::write(&mut out, &args.tree, &checked)?,
         Format::Json => {
             let root = args.tree.to_string_lossy();
-            render::json::write_since(&mut out, &root, &checked, since.as_ref())?;
+            render::json::write_with(
+                &mut out,
+                &root,
+                &checked,
+                since.as_ref(),
+                withheld.map(|(n, _)| n),
+            )?;
         }
         Format::Human => {
             let color = match args.color {
@@ -74,18 +93,25 @@ fn check(args: &CheckArgs) -> Result {
                         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 }
             };
-            let style = render::human::Style { color, width: 100 };
+            let style = render::human::Style {
+                color,
+                width: 100,
+                snippets: withheld.is_none(),
+            };
             render::human::write_findings(&mut out, &checked, style)?;
             let mut line = render::human::summary(&checked);
             if let Some(s) = &since {
                 let noun = if s.older == 1 { "finding" } else { "findings" };
                 line.push_str(&format!("; {} older {noun} not shown", s.older));
             }
+            if let Some((n, name)) = withheld {
+                let noun = if n == 1 { "finding" } else { "findings" };
+                line.push_str(&format!("; {n} {noun} above {name} withheld"));
+            }
             writeln!(out, "{line}")?;
         }
     }
     out.flush()?;
-    let c = checked.counts();
     let fail = c.errors > 0 || (args.deny_warnings && c.warnings > 0);
     leak(checked);
     Ok(if fail {
@@ -99,6 +125,18 @@ fn check(args: &CheckArgs) -> Result {
 fn diff(args: &DiffArgs) -> Result {
     let head = rtm::check(&args.tree)?;
     let base = rtm::diff::check_base(&args.base, &args.tree, &rtm::Options::default())?;
+    // The exit status answers for the whole tree, whatever is shown.
+    let fail = rtm::diff::compare(&base, &head).introduces_errors(&head);
+    // --classification: compare the two trees as a reader at that level
+    // sees them (every node above it deleted; FORMAT §10).
+    let (base, head) = match args.classification {
+        Some(level) => {
+            let b = rtm::view::View::new(&base, Some(level))?.into_shown();
+            let h = rtm::view::View::new(&head, Some(level))?.into_shown();
+            (b, h)
+        }
+        None => (base, head),
+    };
     let diff = rtm::diff::compare(&base, &head);
     let tree = args.tree.to_string_lossy();
     let names = render::diff::Names {
@@ -111,7 +149,7 @@ fn diff(args: &DiffArgs) -> Result {
         DiffFormat::Json => render::diff::json(&mut out, names, &diff, &base, &head)?,
     }
     out.flush()?;
-    Ok(if diff.introduces_errors(&head) {
+    Ok(if fail {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -143,7 +181,7 @@ fn emit(
 
 fn document(args: &DocArgs, doc: Doc) -> Result {
     let checked = rtm::check(&args.tree)?;
-    let view = rtm::view::View::new(&checked, args.classification);
+    let view = rtm::view::View::new(&checked, args.classification)?;
     let opts = rtm::report::DocOptions {
         date: args.date.clone(),
     };
@@ -153,7 +191,7 @@ fn document(args: &DocArgs, doc: Doc) -> Result {
     };
     let text = match args.format {
         DocFormat::Markdown => markdown,
-        DocFormat::Html => rtm::report::html::page(&markdown),
+        DocFormat::Html => rtm::report::html::page_for(&view, &markdown),
     };
     emit(args.output.as_deref(), &text)?;
     drop(view);
@@ -170,7 +208,7 @@ fn leak<T>(value: T) {
 
 fn graph(args: &GraphArgs) -> Result {
     let checked = rtm::check(&args.tree)?;
-    let view = rtm::view::View::new(&checked, args.classification);
+    let view = rtm::view::View::new(&checked, args.classification)?;
     let format = match args.format {
         GraphFormatArg::Dot => render::graph::GraphFormat::Dot,
         GraphFormatArg::Mermaid => render::graph::GraphFormat::Mermaid,

@@ -67,7 +67,8 @@ string_enum! {
 }
 
 string_enum! {
-    /// Traffic Light Protocol levels, in order.
+    /// Classification levels, in order (the SEC's scheme by default, or the
+    /// Traffic Light Protocol; FORMAT §10).
     Classification {
         White = "white",
         Green = "green",
@@ -265,6 +266,10 @@ pub struct Node {
     pub status: Status,
     pub owner: Option<String>,
     pub classification: Option<Classification>,
+    /// True when `classification` was written but is not a level (a typo,
+    /// another case, a list): the node is then treated as `red` by every
+    /// document (FORMAT §10, fails closed).
+    pub classification_invalid: bool,
     pub tags: Vec<String>,
     /// Every id the node names, in every link field, in file order.
     pub links: Vec<Link>,
@@ -298,6 +303,7 @@ impl Node {
             status: Status::Draft,
             owner: None,
             classification: None,
+            classification_invalid: false,
             tags: Vec::new(),
             links: Vec::new(),
             category: None,
@@ -333,6 +339,16 @@ impl Node {
 
     pub fn link(&self, index: Option<usize>) -> Option<&Link> {
         index.and_then(|i| self.links.get(i))
+    }
+
+    /// The node's classification level: its own, or `default` when it
+    /// names none; `red` when what it names cannot be read.
+    pub fn level(&self, default: Classification) -> Classification {
+        if self.classification_invalid {
+            Classification::Red
+        } else {
+            self.classification.unwrap_or(default)
+        }
     }
 
     /// Whether the node has this variant (no `variants` means all of them).

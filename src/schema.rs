@@ -49,6 +49,17 @@ fn ty(t: Ty) -> Value {
         }
         Ty::Regex => json!({ "type": "string", "format": "regex" }),
         Ty::Count => json!({ "type": "integer", "minimum": 1 }),
+        Ty::Handling => json!({
+            "type": "object",
+            "properties": {
+                "white": { "type": "string" },
+                "green": { "type": "string" },
+                "amber": { "type": "string" },
+                "red": { "type": "string" },
+                "clear": { "type": "string" }
+            },
+            "additionalProperties": false
+        }),
     }
 }
 

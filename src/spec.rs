@@ -49,6 +49,8 @@ pub enum Ty {
     Count,
     /// A rule level.
     Level,
+    /// A table of level = handling text.
+    Handling,
 }
 
 /// One field of a table.
@@ -301,6 +303,25 @@ pub const CONFIG: &[Section] = &[
                 Ty::Classification,
                 false,
                 "Default level for nodes that name none; default white.",
+            ),
+        ],
+        free: None,
+    },
+    Section {
+        name: "classification",
+        doc: "How documents name their classification level (FORMAT §10).",
+        fields: &[
+            field(
+                "scheme",
+                Ty::Enum(&["sec", "tlp"]),
+                false,
+                "sec (default): the SEC's levels, White to Red; tlp: TLP:CLEAR to TLP:RED.",
+            ),
+            field(
+                "handling",
+                Ty::Handling,
+                false,
+                "Handling text per level (white, green, amber, red), printed after the level's name.",
             ),
         ],
         free: None,

@@ -1,108 +1,296 @@
 //! What a document for people may show (FORMAT §10). A node above the
 //! document's classification leaves no trace: not its id, title, text or
 //! values, nor its id in another node's links, nor a finding about it.
+//!
+//! A document at level L is the document of the tree with every node above
+//! L deleted: the [`View`] builds that tree and checks it again, so every
+//! figure, count and mark is computed on what the document shows and none
+//! lets a reader infer a withheld node. The only trace left is the stated
+//! number of withheld items.
+//!
+//! Fails closed: a node whose classification cannot be read is `red`
+//! ([`Node::level`]), and a project whose classification cannot be read
+//! makes [`View::new`] refuse.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::Checked;
+use crate::config::Labels;
 use crate::finding::Finding;
-use crate::model::{Classification, Node};
+use crate::model::{Classification, Model, Node};
+use crate::rules::Code;
+use crate::source::Span;
 
-/// The nodes and findings a document at one classification may show.
+/// Why no document may be written: the project's classification cannot
+/// be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}; no document was written (FORMAT §10: an unreadable classification fails closed)")]
+pub struct Refused(pub String);
+
+/// Which nodes of a checked tree a reader at one level may see, and which
+/// findings may be shown to them.
 #[derive(Debug)]
-pub struct View<'a> {
-    pub checked: &'a Checked,
-    /// The level the document was asked for (`--classification`).
+pub struct Visibility {
+    /// The level asked for.
     pub level: Classification,
-    /// Per node: whether it may be shown.
+    /// Per node definition: whether it may be shown.
     visible: Vec<bool>,
-    /// Ids of the nodes withheld.
-    hidden_ids: HashSet<&'a str>,
-    /// How many node definitions were withheld.
+    /// Ids none of whose definitions may be shown.
+    hidden_ids: HashSet<String>,
+    /// Ids with definitions on both sides, and the files that hold a
+    /// withheld definition of them.
+    mixed: HashMap<String, HashSet<crate::source::FileId>>,
+    /// The `id` spans of withheld definitions.
+    hidden_spans: HashSet<Span>,
+    /// How many node definitions are withheld.
     pub withheld_nodes: usize,
-    /// How many findings were withheld (they named a withheld node).
-    pub withheld_findings: usize,
-    /// The findings that may be shown, in order.
-    pub findings: Vec<&'a Finding>,
 }
 
-impl<'a> View<'a> {
-    /// The view of a checked tree at `level`; `None` means the project's
-    /// own classification.
-    pub fn new(checked: &'a Checked, level: Option<Classification>) -> View<'a> {
+impl Visibility {
+    /// The visibility of a checked tree at `level` (`None`: the project's
+    /// own level). Refuses when the project's classification cannot be read.
+    pub fn new(checked: &Checked, level: Option<Classification>) -> Result<Visibility, Refused> {
+        if let Some(why) = &checked.config.unreadable {
+            return Err(Refused(why.clone()));
+        }
         let default = checked.config.classification();
         let level = level.unwrap_or(default);
-        let visible: Vec<bool> = checked
-            .model
-            .nodes
+        let nodes = &checked.model.nodes;
+        let visible: Vec<bool> = nodes.iter().map(|n| n.level(default) <= level).collect();
+        let shown_ids: HashSet<&str> = nodes
             .iter()
-            .map(|n| n.classification.unwrap_or(default) <= level)
+            .zip(&visible)
+            .filter(|(_, v)| **v)
+            .map(|(n, _)| n.id.as_str())
             .collect();
-        let hidden_ids: HashSet<&str> = checked
-            .model
-            .nodes
+        let mut hidden_ids = HashSet::new();
+        let mut mixed: HashMap<String, HashSet<crate::source::FileId>> = HashMap::new();
+        let mut hidden_spans = HashSet::new();
+        for n in nodes
             .iter()
             .zip(&visible)
             .filter(|(_, v)| !**v)
-            .map(|(n, _)| n.id.as_str())
-            .collect();
+            .map(|(n, _)| n)
+        {
+            hidden_spans.insert(n.id_span);
+            if shown_ids.contains(n.id.as_str()) {
+                mixed.entry(n.id.clone()).or_default().insert(n.file());
+            } else {
+                hidden_ids.insert(n.id.clone());
+            }
+        }
         let withheld_nodes = visible.iter().filter(|v| !**v).count();
-        let mut view = View {
-            checked,
+        Ok(Visibility {
             level,
             visible,
             hidden_ids,
+            mixed,
+            hidden_spans,
             withheld_nodes,
-            withheld_findings: 0,
-            findings: Vec::new(),
-        };
-        let (shown, hidden): (Vec<&Finding>, Vec<&Finding>) =
-            checked.findings.iter().partition(|f| view.may_show(f));
-        view.findings = shown;
-        view.withheld_findings = hidden.len();
-        view
+        })
     }
 
-    /// Whether node `i` may be shown.
+    /// Whether node definition `i` may be shown.
     pub fn shows(&self, i: usize) -> bool {
         self.visible.get(i).copied().unwrap_or(false)
     }
 
-    /// Whether an id names a withheld node (any of its definitions).
+    /// Whether an id names only withheld nodes.
     pub fn hides_id(&self, id: &str) -> bool {
         self.hidden_ids.contains(id)
     }
 
-    /// The nodes that may be shown, with their indices.
-    pub fn nodes(&self) -> impl Iterator<Item = (usize, &'a Node)> + '_ {
-        self.checked
-            .model
-            .nodes
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| self.shows(*i))
-    }
-
-    /// A finding may be shown when neither it nor its related places name a
-    /// withheld node, and its message names none either.
-    fn may_show(&self, f: &Finding) -> bool {
-        if self.hidden_ids.is_empty() {
-            return true;
+    /// Whether a finding may be shown: it is about no withheld node, points
+    /// at none, and none of its words names one. A finding about an id
+    /// defined both above and below the level is shown only when no
+    /// withheld definition of it lies in the finding's file.
+    pub fn may_show(&self, f: &Finding) -> bool {
+        if self.hidden_spans.contains(&f.span)
+            || f.related
+                .iter()
+                .any(|r| self.hidden_spans.contains(&r.span))
+        {
+            return false;
         }
         let named = |id: &Option<String>| id.as_deref().is_some_and(|i| self.hides_id(i));
         if named(&f.node) || f.related.iter().any(|r| named(&r.node)) {
             return false;
         }
-        !mentions(&f.message, &self.hidden_ids)
+        if let Some(files) = f.node.as_deref().and_then(|id| self.mixed.get(id))
+            && (files.contains(&f.span.file) || f.code == Code::R003)
+        {
+            return false;
+        }
+        if self.hidden_ids.is_empty() {
+            return true;
+        }
+        let texts = std::iter::once(f.message.as_str())
+            .chain(f.label.as_deref())
+            .chain(f.help.as_deref())
+            .chain(f.related.iter().map(|r| r.message.as_str()));
+        !texts.into_iter().any(|t| mentions(t, &self.hidden_ids))
+    }
+
+    /// For every id defined both above and below the level: one R003 on
+    /// its first shown definition that says so without showing anything
+    /// of the withheld one.
+    pub fn duplicate_notices(&self, checked: &Checked) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let mut done = HashSet::new();
+        for (i, n) in checked.model.nodes.iter().enumerate() {
+            if !self.shows(i) || !self.mixed.contains_key(&n.id) || !done.insert(n.id.as_str()) {
+                continue;
+            }
+            let mut f = Finding::new(
+                Code::R003,
+                n.id_span,
+                format!(
+                    "{} is defined more than once; a definition above this classification is withheld",
+                    n.id
+                ),
+            )
+            .node(n.id.clone())
+            .label("also defined elsewhere")
+            .help("give every node its own id");
+            f.level = checked.config.levels.get(Code::R003);
+            out.push(f);
+        }
+        out
+    }
+
+    /// The findings of a checked tree a reader at this level may see, with
+    /// the number withheld.
+    pub fn redact(&self, checked: &Checked) -> (Vec<Finding>, usize) {
+        let mut shown: Vec<Finding> = Vec::new();
+        let mut withheld = 0;
+        for f in &checked.findings {
+            if self.may_show(f) {
+                shown.push(f.clone());
+            } else {
+                withheld += 1;
+            }
+        }
+        shown.extend(self.duplicate_notices(checked));
+        crate::finding::sort(&mut shown, &checked.model.sources);
+        (shown, withheld)
+    }
+
+    /// The tree with every withheld node deleted, checked again.
+    pub fn shown_tree(&self, checked: &Checked) -> Checked {
+        let model = Model {
+            sources: checked.model.sources.clone(),
+            nodes: checked
+                .model
+                .nodes
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| self.shows(*i))
+                .map(|(_, n)| n.clone())
+                .collect(),
+            files: checked.model.files.clone(),
+        };
+        let load = checked
+            .load_findings
+            .iter()
+            .filter(|f| self.may_show(f))
+            .cloned()
+            .collect();
+        crate::check_model(model, checked.config.clone(), load, checked.today)
+    }
+}
+
+/// What a document at one classification may show: the tree with every
+/// node above that level deleted and checked again (`checked`), and the
+/// findings a reader at that level may see.
+#[derive(Debug)]
+pub struct View<'a> {
+    /// The whole tree, as checked.
+    pub full: &'a Checked,
+    /// The tree the document shows.
+    pub checked: Checked,
+    /// The level the document was asked for (`--classification`).
+    pub level: Classification,
+    visibility: Visibility,
+    /// How many node definitions were withheld.
+    pub withheld_nodes: usize,
+    /// How many findings of the whole tree were withheld (they named a
+    /// withheld node).
+    pub withheld_findings: usize,
+    /// The findings that may be shown, in order.
+    pub findings: Vec<Finding>,
+}
+
+impl<'a> View<'a> {
+    /// The view of a checked tree at `level`; `None` means the project's
+    /// own classification. Refuses when the project's classification
+    /// cannot be read.
+    pub fn new(full: &'a Checked, level: Option<Classification>) -> Result<View<'a>, Refused> {
+        let visibility = Visibility::new(full, level)?;
+        let checked = visibility.shown_tree(full);
+        let withheld_findings = full
+            .findings
+            .iter()
+            .filter(|f| !visibility.may_show(f))
+            .count();
+        let mut findings: Vec<Finding> = checked
+            .findings
+            .iter()
+            .filter(|f| visibility.may_show(f))
+            .cloned()
+            .collect();
+        findings.extend(visibility.duplicate_notices(full));
+        crate::finding::sort(&mut findings, &checked.model.sources);
+        Ok(View {
+            full,
+            level: visibility.level,
+            withheld_nodes: visibility.withheld_nodes,
+            withheld_findings,
+            findings,
+            checked,
+            visibility,
+        })
+    }
+
+    /// The tree the document shows, with the findings a reader may see.
+    pub fn into_shown(self) -> Checked {
+        let mut checked = self.checked;
+        checked.findings = self.findings;
+        checked
+    }
+
+    /// Whether node `i` of the shown tree may be shown: always, since the
+    /// shown tree holds only what may be shown.
+    pub fn shows(&self, i: usize) -> bool {
+        i < self.checked.model.nodes.len()
+    }
+
+    /// Whether an id names a withheld node.
+    pub fn hides_id(&self, id: &str) -> bool {
+        self.visibility.hides_id(id)
+    }
+
+    /// The nodes that may be shown, with their indices in the shown tree.
+    pub fn nodes(&self) -> impl Iterator<Item = (usize, &Node)> + '_ {
+        self.checked.model.nodes.iter().enumerate()
+    }
+
+    /// The level every node takes when it names none.
+    pub fn default_level(&self) -> Classification {
+        self.checked.config.classification()
     }
 
     /// The highest level among what the document shows (white if nothing).
     pub fn document_level(&self) -> Classification {
-        let default = self.checked.config.classification();
+        let default = self.default_level();
         self.nodes()
-            .map(|(_, n)| n.classification.unwrap_or(default))
+            .map(|(_, n)| n.level(default))
             .max()
             .unwrap_or(Classification::White)
+    }
+
+    /// How the project names its levels.
+    pub fn labels(&self) -> &Labels {
+        &self.checked.config.labels
     }
 
     /// Splits ids into those that may be shown and a count of withheld ones.
@@ -122,9 +310,15 @@ impl<'a> View<'a> {
 
 /// Whether a text names one of the ids, as a whole word (ids are made of
 /// letters, digits, `.`, `_` and `-`).
-fn mentions(text: &str, ids: &HashSet<&str>) -> bool {
-    text.split(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-')))
+fn mentions(text: &str, ids: &HashSet<String>) -> bool {
+    let word = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-');
+    text.split(|c: char| !word(c))
         .any(|w| ids.contains(w) || ids.contains(w.trim_end_matches('.')))
+        // An `[ids]` pattern may allow other characters: such ids are
+        // looked for as they are.
+        || ids
+            .iter()
+            .any(|id| !id.chars().all(word) && text.contains(id.as_str()))
 }
 
 /// "1 withheld item", "3 withheld items".
@@ -134,9 +328,4 @@ pub fn withheld_phrase(n: usize) -> String {
     } else {
         format!("{n} withheld items")
     }
-}
-
-/// `TLP:CLEAR`-style label of a level, as printed in documents.
-pub fn label(level: Classification) -> String {
-    format!("TLP:{}", level.as_str().to_uppercase())
 }

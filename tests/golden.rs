@@ -43,6 +43,7 @@ fn outputs(tree: &Path, root: &str) -> Vec<(String, Vec<u8>)> {
     let style = rtm::render::human::Style {
         color: false,
         width: 100,
+        snippets: true,
     };
     rtm::render::human::write(&mut human, &checked, style).unwrap();
     out.push(("check.txt".to_owned(), human));
@@ -55,18 +56,18 @@ fn outputs(tree: &Path, root: &str) -> Vec<(String, Vec<u8>)> {
     rtm::render::github::write(&mut github, Path::new(root), &checked).unwrap();
     out.push(("check.github".to_owned(), github));
 
-    let view = rtm::view::View::new(&checked, None);
+    let view = rtm::view::View::new(&checked, None).unwrap();
     let opts = rtm::report::DocOptions::default();
     let report = rtm::report::traceability::write(&view, &opts);
     out.push((
         "report.html".to_owned(),
-        rtm::report::html::page(&report).into_bytes(),
+        rtm::report::html::page_for(&view, &report).into_bytes(),
     ));
     out.push(("report.md".to_owned(), report.into_bytes()));
     let review = rtm::report::review::write(&view, &opts);
     out.push((
         "review.html".to_owned(),
-        rtm::report::html::page(&review).into_bytes(),
+        rtm::report::html::page_for(&view, &review).into_bytes(),
     ));
     out.push(("review.md".to_owned(), review.into_bytes()));
     for (name, format) in [

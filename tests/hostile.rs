@@ -595,7 +595,7 @@ fn fifty_thousand_nodes_in_one_file() {
         let start = std::time::Instant::now();
         let checked = check_bytes(None, &[("many.toml", &text)]);
         eprintln!("50,000 nodes: checked in {:?}", start.elapsed());
-        let view = rtm::view::View::new(&checked, None);
+        let view = rtm::view::View::new(&checked, None).unwrap();
         let report = rtm::report::traceability::write(&view, &Default::default());
         assert!(report.contains("RTM-49999"));
         (
@@ -903,13 +903,14 @@ fn run_fuzz_input(set: FileSet) -> Vec<&'static str> {
     let style = rtm::render::human::Style {
         color: false,
         width: 100,
+        snippets: true,
     };
     rtm::render::human::write(&mut human, &checked, style).unwrap();
     let mut sarif = Vec::new();
     rtm::render::sarif::write(&mut sarif, Path::new("tree"), &checked).unwrap();
-    let view = rtm::view::View::new(&checked, None);
+    let view = rtm::view::View::new(&checked, None).unwrap();
     let review = rtm::report::review::write(&view, &Default::default());
-    let _ = rtm::report::html::page(&review);
+    let _ = rtm::report::html::page_for(&view, &review);
     let _ = rtm::report::traceability::write(&view, &Default::default());
     codes(&checked)
 }

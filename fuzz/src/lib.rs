@@ -127,13 +127,15 @@ pub fn run(set: FileSet) {
     assert_eq!(lines, checked.findings.len() + 1);
 
     for level in [None, Some(Classification::White)] {
-        let view = View::new(&checked, level);
+        let Ok(view) = View::new(&checked, level) else {
+            continue; // an unreadable project classification: no document
+        };
         let opts = DocOptions::default();
         let report = rtm::report::traceability::write(&view, &opts);
         let review = rtm::report::review::write(&view, &opts);
-        let page = rtm::report::html::page(&review);
+        let page = rtm::report::html::page_for(&view, &review);
         assert!(!page.contains("<script"));
-        let _ = rtm::report::html::page(&report);
+        let _ = rtm::report::html::page_for(&view, &report);
         for format in [GraphFormat::Dot, GraphFormat::Mermaid] {
             let _ = rtm::render::graph::write(&view, format, None);
         }

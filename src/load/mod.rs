@@ -116,6 +116,9 @@ pub fn load_files(mut set: FileSet) -> Loaded {
                 .sources
                 .add(SourceFile::new(PROJECT_FILE.into(), String::new()));
             findings.push(skipped(id, PROJECT_FILE));
+            config.unreadable = Some(format!(
+                "{PROJECT_FILE} is a symbolic link and was not read, so the project's classification is unknown"
+            ));
         }
         Some(entry) => {
             let limits = crate::config::Limits::default();
@@ -124,7 +127,12 @@ pub fn load_files(mut set: FileSet) -> Loaded {
             let text = model.sources.get(id).map_or("", |s| s.text.as_str());
             match read.and_then(|()| parse(text, limits.max_depth)) {
                 Ok(doc) => config = Config::from_table(id, doc.get_ref(), &mut findings),
-                Err((range, message)) => findings.push(parse_error(Span::new(id, range), message)),
+                Err((range, message)) => {
+                    config.unreadable = Some(format!(
+                        "{PROJECT_FILE} cannot be read ({message}), so the project's classification is unknown"
+                    ));
+                    findings.push(parse_error(Span::new(id, range), message));
+                }
             }
         }
     }

@@ -158,7 +158,9 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
                 v,
                 spec::choices(Ty::Classification),
                 Classification::parse_level,
-            )
+            );
+            // Fails closed: a level that cannot be read is treated as red.
+            node.classification_invalid = node.classification.is_none();
         }
         ("tags", _) => node.tags = d.strings(name, v).into_iter().map(|s| s.value).collect(),
         ("variants", _) => node.variants = Some(read_variants(d, v, config)),

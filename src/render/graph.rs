@@ -11,7 +11,7 @@ use petgraph::visit::EdgeRef;
 
 use crate::graph::EdgeKind;
 use crate::model::Kind;
-use crate::view::{View, label, withheld_phrase};
+use crate::view::{View, withheld_phrase};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,7 +155,7 @@ pub fn write(
     let mut out = String::new();
     let note = format!(
         "classification {}; {}",
-        label(view.document_level()),
+        view.labels().label(view.document_level()),
         withheld_phrase(view.withheld_nodes)
     );
     match format {

@@ -21,6 +21,10 @@ pub struct Style {
     pub color: bool,
     /// Line width for wrapping.
     pub width: usize,
+    /// Whether to show the lines of the file around each finding. Off for
+    /// `rtm check --classification`: a neighbouring line may belong to a
+    /// withheld node.
+    pub snippets: bool,
 }
 
 /// One finding as miette sees it.
@@ -175,6 +179,7 @@ impl SourceCode for Windowed {
 /// File texts shared by every diagnostic that shows them.
 struct Texts<'a> {
     checked: &'a Checked,
+    snippets: bool,
     cache: HashMap<FileId, Windowed>,
 }
 
@@ -186,6 +191,9 @@ const MAX_SNIPPET_LINE: usize = 4_096;
 impl Texts<'_> {
     /// Whether the lines a span touches are short enough for a snippet.
     fn showable(&self, span: Span) -> bool {
+        if !self.snippets {
+            return false;
+        }
         let Some(f) = self.checked.model.sources.get(span.file) else {
             return false;
         };
@@ -348,6 +356,7 @@ pub fn write_findings(
         .with_context_lines(1);
     let mut texts = Texts {
         checked,
+        snippets: style.snippets,
         cache: HashMap::new(),
     };
     for f in &checked.findings {

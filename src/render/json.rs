@@ -23,6 +23,10 @@ struct Summary {
     errors: usize,
     warnings: usize,
     notes: usize,
+    /// Only with `--classification`: how many findings were held back
+    /// because they name a node above that level (FORMAT §10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    withheld: Option<usize>,
     nodes: NodeCounts,
 }
 
@@ -119,6 +123,18 @@ pub fn write_since(
     checked: &Checked,
     since: Option<&crate::diff::Since>,
 ) -> std::io::Result<()> {
+    write_with(out, root, checked, since, None)
+}
+
+/// [`write_since`], with the number of findings withheld by
+/// `--classification` (`summary.withheld`).
+pub fn write_with(
+    out: &mut impl std::io::Write,
+    root: &str,
+    checked: &Checked,
+    since: Option<&crate::diff::Since>,
+    withheld: Option<usize>,
+) -> std::io::Result<()> {
     let counts = Counts::of(&checked.findings);
     let n = checked.model.counts();
     let count = |k: Kind| n.get(k as usize).copied().unwrap_or(0);
@@ -131,6 +147,7 @@ pub fn write_since(
             errors: counts.errors,
             warnings: counts.warnings,
             notes: counts.notes,
+            withheld,
             nodes: NodeCounts {
                 theme: count(Kind::Theme),
                 business: count(Kind::Business),

@@ -14,7 +14,7 @@ use crate::graph::{EdgeKind, Graph};
 use crate::model::{Kind, Node};
 use crate::rules::Ctx;
 use crate::rules::coverage::{VariantCoverage, reaching, variant_coverage};
-use crate::view::{View, label, withheld_phrase};
+use crate::view::{View, withheld_phrase};
 use md::{Table, cell, esc};
 
 /// Options shared by both documents.
@@ -25,8 +25,9 @@ pub struct DocOptions {
     pub date: Option<String>,
 }
 
-/// Coverage facts computed once over the whole tree (the truth), shown
-/// only for the nodes the view may show.
+/// Coverage facts computed once over the tree the document shows (the
+/// whole tree less every withheld node), so that no figure reveals a
+/// withheld node.
 pub struct Facts {
     /// Per node: an active RTM entry reaching an active business requirement.
     pub reaches: Vec<bool>,
@@ -35,7 +36,7 @@ pub struct Facts {
 
 impl Facts {
     pub fn new(view: &View<'_>) -> Facts {
-        let c = view.checked;
+        let c = &view.checked;
         let ctx = Ctx {
             model: &c.model,
             graph: &c.graph,
@@ -107,11 +108,18 @@ pub fn variants_cell(node: &Node) -> String {
     }
 }
 
-/// Counts of visible nodes per kind, as a phrase.
+/// Counts of visible nodes per kind, as a phrase, saying how many of each
+/// are withdrawn (and so counted in no figure).
 pub fn node_counts(view: &View<'_>) -> String {
     let mut counts = [0usize; 5];
+    let mut withdrawn = [0usize; 5];
     for (_, n) in view.nodes() {
         if let Some(c) = counts.get_mut(n.kind as usize) {
+            *c += 1;
+        }
+        if !n.is_active()
+            && let Some(c) = withdrawn.get_mut(n.kind as usize)
+        {
             *c += 1;
         }
     }
@@ -125,14 +133,21 @@ pub fn node_counts(view: &View<'_>) -> String {
     Kind::ALL
         .iter()
         .zip(names)
-        .map(|(k, (one, many))| md::count(counts.get(*k as usize).copied().unwrap_or(0), one, many))
+        .map(|(k, (one, many))| {
+            let i = *k as usize;
+            let n = md::count(counts.get(i).copied().unwrap_or(0), one, many);
+            match withdrawn.get(i).copied().unwrap_or(0) {
+                0 => n,
+                w => format!("{n} ({w} withdrawn)"),
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 /// The header every document starts with.
 pub fn header(out: &mut String, title: &str, view: &View<'_>, opts: &DocOptions) {
-    let c = view.checked;
+    let c = &view.checked;
     let project = c
         .config
         .project
@@ -141,9 +156,15 @@ pub fn header(out: &mut String, title: &str, view: &View<'_>, opts: &DocOptions)
         .unwrap_or("Requirement tree");
     let _ = writeln!(out, "# {title}: {}\n", esc(project));
     let mut t = Table::new(&["", ""]);
+    let labels = view.labels();
+    let level = view.document_level();
     t.row(vec![
         "Classification".into(),
-        format!("**{}**", label(view.document_level())),
+        format!(
+            "**{}**: {}",
+            esc(labels.name(level)),
+            esc(labels.handling(level))
+        ),
     ]);
     t.row(vec![
         "SEC baseline".into(),
@@ -171,7 +192,7 @@ pub fn header(out: &mut String, title: &str, view: &View<'_>, opts: &DocOptions)
         format!(
             "{} above {} ({} and {} about them)",
             withheld_phrase(view.withheld_nodes + view.withheld_findings),
-            label(view.level),
+            esc(labels.name(view.level)),
             md::count(view.withheld_nodes, "node", "nodes"),
             md::count(view.withheld_findings, "finding", "findings"),
         )
@@ -180,7 +201,10 @@ pub fn header(out: &mut String, title: &str, view: &View<'_>, opts: &DocOptions)
     t.write(out);
 }
 
-/// A `<details>` block per node holding its Markdown `text`.
+/// A `<details>` block per node holding its `text`. Each node's Markdown
+/// is rendered and sanitised on its own ([`html::fragment`]), so that no
+/// node's text (an unclosed code fence, a `<script>`, a `<plaintext>`) can
+/// change how another node, or the rest of the document, reads.
 pub fn node_texts(out: &mut String, view: &View<'_>, kinds: &[Kind]) {
     let mut any = false;
     for (_, n) in view.nodes() {
@@ -194,10 +218,10 @@ pub fn node_texts(out: &mut String, view: &View<'_>, kinds: &[Kind]) {
         let title = n.title.as_deref().unwrap_or("");
         let _ = writeln!(
             out,
-            "<details>\n<summary>{} {}</summary>\n\n{}\n\n</details>\n",
+            "<details>\n<summary>{} {}</summary>\n{}\n</details>\n",
             html_escape(&n.id),
             html_escape(title),
-            fence_safe(&n.text)
+            html::fragment(&n.text)
         );
     }
 }
@@ -219,25 +243,6 @@ pub fn html_escape(s: &str) -> String {
         }
     }
     out
-}
-
-/// Node text inside a `<details>` block: a line holding only
-/// `</details>` would close the block early, so such lines are escaped.
-fn fence_safe(text: &str) -> String {
-    if !text.contains("</") {
-        return text.trim_end().to_owned();
-    }
-    text.trim_end()
-        .lines()
-        .map(|l| {
-            if l.trim_start().starts_with("</details") || l.trim_start().starts_with("</summary") {
-                html_escape(l)
-            } else {
-                l.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// A finding's place, `file:line`.

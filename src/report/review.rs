@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use super::md::{Table, cell, count, esc, ratio};
 use super::{DocOptions, Facts, header, id_list, place, sources_of};
 use crate::graph::EdgeKind;
-use crate::model::{Category, Kind, LinkField, Node, Stage, fmt_number};
+use crate::model::{Category, Kind, LinkField, Node, Stage, Status, fmt_number};
 use crate::rules::Code;
 use crate::rules::content::is_no_impact;
 use crate::view::{View, withheld_phrase};
@@ -31,7 +31,7 @@ pub fn write(view: &View<'_>, opts: &DocOptions) -> String {
 }
 
 /// Active nodes of a kind the view shows, sorted by id.
-fn active<'a>(view: &'a View<'a>, kind: Kind) -> Vec<(usize, &'a Node)> {
+fn active<'a>(view: &'a View<'_>, kind: Kind) -> Vec<(usize, &'a Node)> {
     let mut v: Vec<(usize, &Node)> = view
         .nodes()
         .filter(|(_, n)| n.kind == kind && n.is_active())
@@ -40,7 +40,7 @@ fn active<'a>(view: &'a View<'a>, kind: Kind) -> Vec<(usize, &'a Node)> {
     v
 }
 
-fn node_at<'a>(view: &View<'a>, i: usize) -> Option<&'a Node> {
+fn node_at<'a>(view: &'a View<'_>, i: usize) -> Option<&'a Node> {
     view.checked.model.nodes.get(i)
 }
 
@@ -50,6 +50,36 @@ fn is_active(view: &View<'_>, i: usize) -> bool {
 
 fn title(n: &Node) -> String {
     cell(n.title.as_deref().unwrap_or(""))
+}
+
+/// A node's status, a draft marked so that it is not read as settled.
+fn status(n: &Node) -> String {
+    match n.status {
+        Status::Draft => "**draft**".to_owned(),
+        s => s.as_str().to_owned(),
+    }
+}
+
+fn owner(n: &Node) -> String {
+    n.owner.as_deref().map_or("—".to_owned(), cell)
+}
+
+/// "the only theme", "all 27 business requirements", "no theme".
+fn every(n: usize, one: &str, many: &str) -> String {
+    match n {
+        0 => format!("no {one}"),
+        1 => format!("the only {one}"),
+        _ => format!("all {n} {many}"),
+    }
+}
+
+/// Capitalises the first letter of a sentence.
+fn sentence(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 fn findings_table(out: &mut String, view: &View<'_>, codes: &[Code]) -> usize {
@@ -92,12 +122,14 @@ fn traceability(out: &mut String, view: &View<'_>, facts: &Facts) {
         .iter()
         .filter(|(i, _)| !facts.entry_reaches(*i))
         .count();
-    if bare_themes == 0 && untraced == 0 {
+    if themes.is_empty() && brs.is_empty() {
+        out.push_str("**Nothing to trace.** The document shows no active theme and no active business requirement.\n\n");
+    } else if bare_themes == 0 && untraced == 0 {
         let _ = writeln!(
             out,
-            "**Yes.** All {} and all {} are traced to detailed requirements.\n",
-            count(themes.len(), "theme", "themes"),
-            count(brs.len(), "business requirement", "business requirements"),
+            "**Yes.** {} and {} are traced to detailed requirements.\n",
+            sentence(&every(themes.len(), "theme", "themes")),
+            every(brs.len(), "business requirement", "business requirements"),
         );
     } else {
         let mut gaps = Vec::new();
@@ -130,6 +162,21 @@ fn traceability(out: &mut String, view: &View<'_>, facts: &Facts) {
         ratio(entries.len() - orphans, entries.len()),
     ]);
     t.write(out);
+    let mut withdrawn: Vec<&Node> = view
+        .nodes()
+        .map(|(_, n)| n)
+        .filter(|n| n.kind == Kind::Requirement && !n.is_active())
+        .collect();
+    withdrawn.sort_by(|a, b| a.id.cmp(&b.id));
+    if !withdrawn.is_empty() {
+        let ids: Vec<String> = withdrawn.iter().map(|n| esc(&n.id)).collect();
+        let _ = writeln!(
+            out,
+            "Withdrawn, and counted nowhere above: {} ({}).\n",
+            count(withdrawn.len(), "RTM entry", "RTM entries"),
+            ids.join(", ")
+        );
+    }
     out.push_str("### Gaps\n\n");
     let gaps = [Code::R101, Code::R102, Code::R103, Code::R104, Code::R105];
     if findings_table(out, view, &gaps) == 0 {
@@ -228,6 +275,8 @@ fn deviations(out: &mut String, view: &View<'_>) {
         let mut t = Table::new(&[
             "Entry",
             "Title",
+            "Status",
+            "Owner",
             "Category",
             "Summary",
             "Rationale",
@@ -276,6 +325,8 @@ fn deviations(out: &mut String, view: &View<'_>) {
             t.row(vec![
                 esc(&entry.id),
                 title(entry),
+                status(entry),
+                owner(entry),
                 entry.category.map_or("—", Category::as_str).to_owned(),
                 cell(dev.summary.as_ref().map_or("", |s| s.value.as_str())),
                 cell(dev.rationale.as_ref().map_or("", |s| s.value.as_str())),
@@ -330,7 +381,14 @@ fn categories(out: &mut String, view: &View<'_>) {
         differing.len(),
         count(mvp.len(), "MVP entry", "MVP entries"),
     );
-    let mut t = Table::new(&["Entry", "Title", "Deviates from", "Modification"]);
+    let mut t = Table::new(&[
+        "Entry",
+        "Title",
+        "Status",
+        "Owner",
+        "Deviates from",
+        "Modification",
+    ]);
     for n in &differing {
         let mods = id_list(
             view,
@@ -339,7 +397,14 @@ fn categories(out: &mut String, view: &View<'_>) {
                 .filter(|l| matches!(l.field, LinkField::DeviationModification(_)))
                 .map(|l| l.target.as_str()),
         );
-        t.row(vec![esc(&n.id), title(n), deviates_from(view, n), mods]);
+        t.row(vec![
+            esc(&n.id),
+            title(n),
+            status(n),
+            owner(n),
+            deviates_from(view, n),
+            mods,
+        ]);
     }
     if !t.is_empty() {
         t.write(out);
@@ -351,11 +416,19 @@ fn categories(out: &mut String, view: &View<'_>) {
         "### (b) SEC-support entries\n\nAdded to make sure existing SEC obligations are delivered: {}.\n",
         count(support.len(), "entry", "entries")
     );
-    let mut t = Table::new(&["Entry", "Title", "SEC obligations upheld"]);
+    let mut t = Table::new(&[
+        "Entry",
+        "Title",
+        "Status",
+        "Owner",
+        "SEC obligations upheld",
+    ]);
     for n in &support {
         t.row(vec![
             esc(&n.id),
             title(n),
+            status(n),
+            owner(n),
             id_list(view, n.links_in(LinkField::Sec).map(|l| l.target.as_str())),
         ]);
     }
@@ -369,11 +442,20 @@ fn categories(out: &mut String, view: &View<'_>) {
         "### (c) Optional entries: OPSG input sought\n\nBeyond the MVP: {}.\n",
         count(optional.len(), "entry", "entries")
     );
-    let mut t = Table::new(&["Entry", "Title", "Satisfies", "Deviates from"]);
+    let mut t = Table::new(&[
+        "Entry",
+        "Title",
+        "Status",
+        "Owner",
+        "Satisfies",
+        "Deviates from",
+    ]);
     for n in &optional {
         t.row(vec![
             esc(&n.id),
             title(n),
+            status(n),
+            owner(n),
             id_list(
                 view,
                 n.links_in(LinkField::Satisfies).map(|l| l.target.as_str()),
@@ -418,11 +500,16 @@ fn user_impact(out: &mut String, view: &View<'_>) {
         "Will Users need to change their processes or systems when the MVP goes live?\n\n",
     );
     if mvp_with > 0 {
+        let mut by_status: BTreeMap<Status, usize> = BTreeMap::new();
+        for n in with.iter().filter(|n| n.category == Some(Category::Mvp)) {
+            *by_status.entry(n.status).or_default() += 1;
+        }
+        let statuses: Vec<String> = by_status.iter().map(|(s, k)| format!("{k} {s}")).collect();
         let _ = writeln!(
             out,
-            "**Yes.** {} of the MVP state{} an impact on Users.\n",
-            count(mvp_with, "entry", "entries"),
-            if mvp_with == 1 { "s" } else { "" }
+            "**Users would have to change something: yes, for {}** ({}). Each is listed below with what Users must change.\n",
+            count(mvp_with, "MVP entry", "MVP entries"),
+            statuses.join(", ")
         );
     } else if !unstated.is_empty() {
         let _ = writeln!(
@@ -431,16 +518,30 @@ fn user_impact(out: &mut String, view: &View<'_>) {
             count(unstated.len(), "entry", "entries"),
             if unstated.len() == 1 { "s" } else { "" }
         );
+    } else if entries
+        .iter()
+        .any(|(_, n)| n.category == Some(Category::Mvp))
+    {
+        out.push_str("**No change for Users:** every MVP entry states that Users need not change anything.\n\n");
     } else {
-        out.push_str("**No.** Every MVP entry states that Users need not change anything.\n\n");
+        out.push_str("**Not confirmed.** The document shows no active MVP entry.\n\n");
     }
     if !with.is_empty() {
         out.push_str("### Entries with an impact on Users\n\n");
-        let mut t = Table::new(&["Entry", "Title", "Category", "What Users must change"]);
+        let mut t = Table::new(&[
+            "Entry",
+            "Title",
+            "Status",
+            "Owner",
+            "Category",
+            "What Users must change",
+        ]);
         for n in &with {
             t.row(vec![
                 esc(&n.id),
                 title(n),
+                status(n),
+                owner(n),
                 n.category.map_or("—", Category::as_str).to_owned(),
                 cell(&impact(n).unwrap_or_default()),
             ]);
@@ -449,9 +550,9 @@ fn user_impact(out: &mut String, view: &View<'_>) {
     }
     if !unstated.is_empty() {
         out.push_str("### MVP entries whose impact is unstated\n\n");
-        let mut t = Table::new(&["Entry", "Title"]);
+        let mut t = Table::new(&["Entry", "Title", "Status", "Owner"]);
         for n in &unstated {
-            t.row(vec![esc(&n.id), title(n)]);
+            t.row(vec![esc(&n.id), title(n), status(n), owner(n)]);
         }
         t.write(out);
     }
@@ -460,6 +561,15 @@ fn user_impact(out: &mut String, view: &View<'_>) {
 fn unaddressed(out: &mut String, view: &View<'_>) {
     let g = &view.checked.graph;
     out.push_str("## 5. SEC obligations not addressed\n\n");
+    let recorded = view
+        .nodes()
+        .filter(|(_, n)| n.kind == Kind::Sec && n.is_active())
+        .count();
+    let _ = writeln!(
+        out,
+        "Measured against the {} recorded in this tree, not against the whole SEC.\n",
+        count(recorded, "SEC obligation", "SEC obligations")
+    );
     let mut t = Table::new(&["Obligation", "Title", "Source"]);
     for (i, sec) in active(view, Kind::Sec) {
         let addressed = [EdgeKind::Upholds, EdgeKind::Deviates]
@@ -539,8 +649,9 @@ fn variants(out: &mut String, view: &View<'_>, facts: &Facts) {
         "Coverage of each business requirement by active RTM entries, per variant ({}). ✓ covered, ✗ gap, n/a not required.\n",
         all.iter().map(|v| esc(v)).collect::<Vec<_>>().join(", ")
     );
+    let names: Vec<String> = all.iter().map(|v| cell(v)).collect();
     let mut header: Vec<&str> = vec!["Business requirement", "Title"];
-    header.extend(all.iter().map(String::as_str));
+    header.extend(names.iter().map(String::as_str));
     let mut t = Table::new(&header);
     let mut gaps = vec![0usize; all.len()];
     for (i, br) in active(view, Kind::Business) {

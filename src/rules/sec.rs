@@ -109,7 +109,7 @@ fn deviation(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) 
             )
             .node(&entry.id)
             .label("no modification")
-            .help("name the SEC Modification that would make it compliant: `modification = \"DP096\"`"),
+            .help("name the SEC Modification that would make it compliant (`modification = \"<its id>\"`), or say in the rationale why none is needed"),
         ),
         Some(link) => {
             let (Some(m), Some(stage)) = (target, stage) else {
