@@ -46,7 +46,8 @@ pub struct Checked {
     /// waivers: a document checks again the tree it shows (see [`view`]),
     /// and these cannot be found again without the files.
     pub load_findings: Vec<Finding>,
-    /// The date waivers were compared with.
+    /// The date the check compared dates with (`--today`, or the system's
+    /// date in UTC): waivers' `until`, questions' `due`.
     pub today: jiff::civil::Date,
 }
 
@@ -59,8 +60,9 @@ impl Checked {
 /// How a check runs.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// The date waivers are compared with (`--today`); the system's date
-    /// (UTC) when `None`. [`waivers::parse_date`] reads `YYYY-MM-DD`.
+    /// The date waivers and questions are compared with (`--today`); the
+    /// system's date (UTC) when `None`. [`waivers::parse_date`] reads
+    /// `YYYY-MM-DD`.
     pub today: Option<jiff::civil::Date>,
 }
 
@@ -99,6 +101,7 @@ pub fn check_model(
         config: &config,
     };
     rules::run(&ctx, &mut sink);
+    rules::questions::check(&model, today, &mut sink);
     let findings = sink.into_findings();
     let mut findings = waivers::apply(findings, &model, &config.levels, today);
     finding::sort(&mut findings, &model.sources);

@@ -201,14 +201,17 @@ pub fn header(out: &mut String, title: &str, view: &View<'_>, opts: &DocOptions)
     t.write(out);
 }
 
-/// A `<details>` block per node holding its `text`. Each node's Markdown
-/// is rendered and sanitised on its own ([`html::fragment`]), so that no
-/// node's text (an unclosed code fence, a `<script>`, a `<plaintext>`) can
-/// change how another node, or the rest of the document, reads.
+/// A `<details>` block per node holding its `text`, and its questions
+/// with their answers (FORMAT §17; a node of any kind that has questions
+/// gets a block). Each node's Markdown is rendered and sanitised on its own
+/// ([`html::fragment`]), so that no node's text (an unclosed code fence, a
+/// `<script>`, a `<plaintext>`) can change how another node, or the rest
+/// of the document, reads.
 pub fn node_texts(out: &mut String, view: &View<'_>, kinds: &[Kind]) {
     let mut any = false;
     for (_, n) in view.nodes() {
-        if !kinds.contains(&n.kind) || n.text.trim().is_empty() {
+        let has_text = kinds.contains(&n.kind) && !n.text.trim().is_empty();
+        if !has_text && n.questions.is_empty() {
             continue;
         }
         if !any {
@@ -216,13 +219,79 @@ pub fn node_texts(out: &mut String, view: &View<'_>, kinds: &[Kind]) {
             any = true;
         }
         let title = n.title.as_deref().unwrap_or("");
+        let mut body = if has_text {
+            html::fragment(&n.text)
+        } else {
+            String::new()
+        };
+        let mut questions = String::new();
+        node_questions(&mut questions, n, view.checked.today);
+        if !questions.is_empty() {
+            if !body.is_empty() {
+                body.push('\n');
+            }
+            body.push_str(&html::fragment(&questions));
+        }
         let _ = writeln!(
             out,
             "<details>\n<summary>{} {}</summary>\n{}\n</details>\n",
             html_escape(&n.id),
             html_escape(title),
-            html::fragment(&n.text)
+            body
         );
+    }
+}
+
+/// A node's questions as a list: open ones marked (and overdue ones), the
+/// answered ones with their answer and its date.
+fn node_questions(out: &mut String, n: &Node, today: jiff::civil::Date) {
+    use crate::rules::questions::is_overdue;
+    if n.questions.is_empty() {
+        return;
+    }
+    if !out.is_empty() {
+        out.push_str("\n\n");
+    }
+    out.push_str("**Questions**\n\n");
+    for q in &n.questions {
+        let who: Vec<String> = [("asked by", &q.asked), ("on", &q.on), ("to", &q.to)]
+            .into_iter()
+            .filter_map(|(word, v)| v.as_ref().map(|v| format!("{word} {v}")))
+            .collect();
+        let mut from = who.join(" ");
+        if let Some(due) = &q.due {
+            if !from.is_empty() {
+                from.push_str(", ");
+            }
+            from.push_str(&format!("due {due}"));
+        }
+        let from = if from.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", esc(&from))
+        };
+        let text = esc(q.text().trim());
+        match &q.answer {
+            None => {
+                let state = if is_overdue(q, today) {
+                    "**Open**, **overdue**"
+                } else {
+                    "**Open**"
+                };
+                let _ = writeln!(out, "- {state}: {text}{from}");
+            }
+            Some(answer) => {
+                let on = q
+                    .answered
+                    .as_deref()
+                    .map_or(String::new(), |d| format!(" on {}", esc(d)));
+                let _ = writeln!(
+                    out,
+                    "- **Answered**{on}: {text}{from}. Answer: {}",
+                    esc(answer.trim())
+                );
+            }
+        }
     }
 }
 
