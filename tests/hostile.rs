@@ -780,6 +780,144 @@ fn dash_o_writes_only_the_file_given() {
     assert!(walk(cwd.path()).is_empty());
 }
 
+/// Runs `rtm report BUNDLED -o TARGET` under `umask 022`.
+#[cfg(unix)]
+fn report_to(target: &Path) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg("umask 022; exec \"$@\"")
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_rtm"))
+        .arg("report")
+        .arg(bundled())
+        .arg("-o")
+        .arg(target)
+        .output()
+        .unwrap()
+}
+
+/// `-o` onto a character device writes into it: the device is not replaced
+/// by a plain file (as root, renaming over `/dev/null` would succeed). A
+/// device made with `mknod` (the same as `/dev/null`) is used when the
+/// system allows it, so that a regression cannot break the real one.
+#[cfg(unix)]
+#[test]
+fn dash_o_onto_a_device_writes_into_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let made = dir.path().join("null");
+    let made_ok = Command::new("mknod")
+        .arg(&made)
+        .args(["c", "1", "3"])
+        .status()
+        .is_ok_and(|s| s.success());
+    let target = if made_ok {
+        made
+    } else {
+        PathBuf::from("/dev/null")
+    };
+    let out = report_to(&target);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let meta = std::fs::symlink_metadata(&target).unwrap();
+    assert!(meta.file_type().is_char_device(), "{meta:?}");
+    if made_ok {
+        assert_eq!(walk(dir.path()), [target]);
+    }
+}
+
+/// `-o` onto a FIFO writes the document into it (read from a thread), and
+/// the FIFO stays a FIFO.
+#[cfg(unix)]
+#[test]
+fn dash_o_onto_a_fifo_writes_into_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let out = report_to(&fifo);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // Checked before joining: had the FIFO been replaced, the reader would
+    // wait for a writer for ever.
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    let got = reader.join().unwrap();
+    let expected = rtm_cmd(dir.path())
+        .arg("report")
+        .arg(bundled())
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(got, expected);
+    assert_eq!(walk(dir.path()), [fifo]);
+}
+
+/// `-o` onto a symbolic link replaces the file it names; the link stays a
+/// link. An existing file keeps its permissions; a new one gets 0666 less
+/// the umask (0644), not a temporary file's 0600.
+#[cfg(unix)]
+#[test]
+fn dash_o_follows_a_link_and_sets_usual_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.md");
+    std::fs::write(&real, "old").unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let link = dir.path().join("link.md");
+    std::os::unix::fs::symlink("real.md", &link).unwrap();
+    let out = report_to(&link);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_link(&link).unwrap(), Path::new("real.md"));
+    let text = std::fs::read_to_string(&real).unwrap();
+    assert!(text.starts_with('#') && text.len() > 100, "{text}");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode(&real), 0o640);
+
+    let new = dir.path().join("new.md");
+    let out = report_to(&new);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(mode(&new), 0o644);
+    let mut files = walk(dir.path());
+    files.sort();
+    assert_eq!(files, [link, new, real]);
+}
+
+/// `-o` into a folder that does not exist names the file asked for, never
+/// the temporary file.
+#[test]
+fn dash_o_into_a_missing_folder_names_the_file() {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = rtm_cmd(cwd.path())
+        .arg("report")
+        .arg(bundled())
+        .args(["-o", "out/x.md"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim(), "rtm: out/x.md: no such folder out");
+    assert!(walk(cwd.path()).is_empty());
+}
+
 /// A write that fails midway leaves the old file whole and no temporary
 /// file: the file-size limit (`ulimit -f`, with SIGXFSZ ignored so that
 /// the write returns EFBIG) stops rtm after 512 bytes of a longer report.
