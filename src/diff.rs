@@ -31,6 +31,9 @@ use crate::{Checked, Options};
 pub enum BaseError {
     #[error("{base}: neither a folder nor a git revision: {source}")]
     Neither { base: String, source: GitError },
+    /// git could read BASE but would not (e.g. `safe.directory`).
+    #[error(transparent)]
+    Git(GitError),
     #[error(transparent)]
     Load(#[from] LoadError),
 }
@@ -42,9 +45,12 @@ pub fn base_files(base: &str, tree: &Path) -> Result<FileSet, BaseError> {
     if folder.is_dir() {
         return Ok(FileSet::from_dir(folder)?);
     }
-    crate::git::files_at(tree, base).map_err(|source| BaseError::Neither {
-        base: base.to_owned(),
-        source,
+    crate::git::files_at(tree, base).map_err(|source| match source {
+        GitError::DubiousOwnership(_) => BaseError::Git(source),
+        source => BaseError::Neither {
+            base: base.to_owned(),
+            source,
+        },
     })
 }
 

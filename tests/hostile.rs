@@ -116,6 +116,131 @@ satisfies = ["BR-99"]
 category = "optional"
 "#;
 
+// ------------------------------------------------------- odd file types
+
+/// A FIFO or a socket named `*.toml` (and a FIFO named `rtm.toml` at the
+/// root) is R304 saying what it is, and is never opened: opening a FIFO
+/// would wait for a writer for ever.
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_socket_named_toml_is_r304_and_never_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_tree(root, &[("ok.toml", HEALTHY)]);
+    for name in ["rtm.toml", "sub/pipe.toml"] {
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        let made = Command::new("mkfifo")
+            .arg(root.join(name))
+            .status()
+            .unwrap();
+        assert!(made.success());
+    }
+    let _socket = std::os::unix::net::UnixListener::bind(root.join("sock.toml")).unwrap();
+    let checked = on_small_stack({
+        let root = root.to_owned();
+        move || rtm::check(&root).unwrap()
+    });
+    let got = of_code(&checked, Code::R304);
+    let expected = [
+        (
+            "rtm.toml",
+            "rtm.toml is a FIFO (named pipe) and was not read",
+        ),
+        ("sock.toml", "sock.toml is a socket and was not read"),
+        (
+            "sub/pipe.toml",
+            "sub/pipe.toml is a FIFO (named pipe) and was not read",
+        ),
+    ];
+    let expected: Vec<(String, usize, usize, String)> = expected
+        .iter()
+        .map(|(f, m)| ((*f).to_owned(), 1, 1, (*m).to_owned()))
+        .collect();
+    assert_eq!(got, expected);
+    assert!(checked.findings.iter().all(|f| f.code != Code::R001));
+    assert!(checked.model.nodes.iter().any(|n| n.id == "TH-01"));
+}
+
+/// A node file whose name is not UTF-8 is R001 naming it with the bad byte
+/// escaped, and is not read; `rtm stamp` still stamps the rest of the tree.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_name_that_is_not_utf8_is_r001_with_the_name_escaped() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_tree(root, &[("ok.toml", HEALTHY)]);
+    std::fs::create_dir(root.join("dir")).unwrap();
+    let bad = root.join("dir").join(OsStr::from_bytes(b"\xFFx.toml"));
+    std::fs::write(&bad, DANGLING).unwrap();
+
+    let checked = rtm::check(root).unwrap();
+    let got = of_code(&checked, Code::R001);
+    assert_eq!(
+        got,
+        [(
+            "dir/\\xFFx.toml".to_owned(),
+            1,
+            1,
+            "cannot read dir/\\xFFx.toml: its name is not valid UTF-8".to_owned()
+        )]
+    );
+    assert!(!checked.model.nodes.iter().any(|n| n.id == "RTM-0002"));
+
+    let out = rtm_cmd(root)
+        .args([
+            "stamp",
+            "TH-01",
+            "--by",
+            "OPSG",
+            "--on",
+            "2026-01-02",
+            "--tree",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        std::fs::read_to_string(root.join("ok.toml"))
+            .unwrap()
+            .contains("reviewed = ")
+    );
+    assert_eq!(std::fs::read(&bad).unwrap(), DANGLING.as_bytes());
+    let out = rtm_cmd(root)
+        .args(["stamp", "RTM-0002", "--by", "OPSG", "--tree", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no node has the id `RTM-0002`"), "{err}");
+}
+
+/// In `[[sec]]` limits, `equals` outside `[min, max]` is R002, like a min
+/// greater than the max.
+#[test]
+fn equals_outside_min_and_max_is_r002() {
+    let checked = check_bytes(
+        None,
+        &[(
+            "a.toml",
+            "[[sec]]\nid = \"S-1\"\ntitle = \"T\"\nlimits = { a = { min = 1, max = 5, equals = 9 }, b = { max = 5, equals = 5 }, c = { min = 2, equals = 1.5 } }\n",
+        )],
+    );
+    let got: Vec<String> = of_code(&checked, Code::R002)
+        .into_iter()
+        .map(|(_, _, col, m)| format!("{col} {m}"))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "16 `limits.a` has equals outside its min and max",
+            "83 `limits.c` has equals outside its min and max"
+        ]
+    );
+}
+
 // ------------------------------------------------------------ size limit
 
 /// A 100 MiB node file (sparse: it takes no disk space and the test is
