@@ -31,9 +31,13 @@
 //! | `source` | text (an SEC obligation's source) |
 //!
 //! *Text* is the string with every CR LF turned into LF and white space at
-//! both ends removed. A *number* is written as the shortest decimal that
-//! reads back as the same 64-bit float, without exponent and without a
-//! fraction when it is whole (`6` and `6.0` are both `6`; `-0` is `0`).
+//! both ends removed. A *number* written as a TOML integer is its exact
+//! decimal digits (a 64-bit integer, never rounded through a float); one
+//! written as a TOML float is the shortest decimal that reads back as the
+//! same 64-bit float, without exponent and without a fraction when it is
+//! whole (`6` and `6.0` are both `6`; `-0` is `0`). Every integer up to 2^53
+//! reads the same either way, so fingerprints made when integers were read
+//! as floats stay valid; only larger integers (which a float rounds) changed.
 //! Sorting is by byte order of the UTF-8 text.
 //!
 //! Left out on purpose: comments, white space and field order (they are not
@@ -47,7 +51,7 @@ use toml_edit::{DocumentMut, InlineTable, Item, TableLike, Value};
 
 use crate::graph::Graph;
 use crate::load::LoadError;
-use crate::model::{Kind, LinkField, Model, Node};
+use crate::model::{Kind, LinkField, Model, Node, Number};
 
 /// The prefix of every fingerprint this version of rtm writes.
 pub const PREFIX: &str = "v1:";
@@ -57,12 +61,14 @@ fn text(s: &str) -> String {
     s.replace("\r\n", "\n").trim().to_owned()
 }
 
-/// A number as the fingerprint writes it.
-fn number(v: f64) -> String {
-    if v == 0.0 {
-        "0".to_owned()
-    } else {
-        format!("{v}")
+/// A number as the fingerprint writes it: an integer exactly; a float as
+/// the shortest decimal that reads back as it (the same text as an integer
+/// for every integer up to 2^53, as before integers were kept exact).
+fn number(v: Number) -> String {
+    match v {
+        Number::Int(i) => i.to_string(),
+        Number::Float(0.0) => "0".to_owned(),
+        Number::Float(f) => format!("{f}"),
     }
 }
 
@@ -93,7 +99,7 @@ fn json_opt(s: Option<&str>) -> String {
     s.map_or_else(|| "null".to_owned(), json_str)
 }
 
-fn json_num(v: Option<f64>) -> String {
+fn json_num(v: Option<Number>) -> String {
     v.map_or_else(|| "null".to_owned(), number)
 }
 
@@ -594,11 +600,20 @@ mod tests {
 
     #[test]
     fn numbers_are_canonical() {
-        assert_eq!(number(6.0), "6");
-        assert_eq!(number(6.5), "6.5");
-        assert_eq!(number(-0.0), "0");
-        assert_eq!(number(0.1), "0.1");
-        assert_eq!(number(1e20), "100000000000000000000");
+        use Number::{Float, Int};
+        assert_eq!(number(Float(6.0)), "6");
+        assert_eq!(number(Int(6)), "6");
+        assert_eq!(number(Float(6.5)), "6.5");
+        assert_eq!(number(Float(-0.0)), "0");
+        assert_eq!(number(Int(0)), "0");
+        assert_eq!(number(Float(0.1)), "0.1");
+        assert_eq!(number(Float(1e20)), "100000000000000000000");
+        // Up to 2^53 an integer reads the same as the float it used to be.
+        for i in [1, -60, 9_007_199_254_740_992, -9_007_199_254_740_992] {
+            assert_eq!(number(Int(i)), number(Float(i as f64)));
+        }
+        assert_eq!(number(Int(9_007_199_254_740_993)), "9007199254740993");
+        assert_eq!(number(Int(i64::MAX)), "9223372036854775807");
     }
 
     #[test]

@@ -241,6 +241,136 @@ fn equals_outside_min_and_max_is_r002() {
     );
 }
 
+// ------------------------------------------------------- exact integers
+
+/// A tree whose SEC obligations bound two figures with integers past 2^53,
+/// where a 64-bit float can no longer tell neighbours apart.
+fn big_numbers(first: &str, second: &str) -> String {
+    format!(
+        r#"[[theme]]
+id = "TH-01"
+title = "Theme"
+text = "Theme."
+
+[[business]]
+id = "BR-01"
+title = "Business"
+text = "Business."
+themes = ["TH-01"]
+
+[[sec]]
+id = "SEC-1"
+title = "Counter stays within 2^53"
+limits = {{ count = {{ max = 9007199254740992 }} }}
+
+[[sec]]
+id = "SEC-2"
+title = "Serial stays below the largest"
+limits = {{ serial = {{ max = 9223372036854775806 }} }}
+
+[[requirement]]
+id = "RTM-0001"
+title = "Entry"
+text = "Entry."
+category = "mvp"
+satisfies = ["BR-01"]
+sec = ["SEC-1", "SEC-2"]
+user_impact = "none"
+values = {{ count = {first}, serial = {second} }}
+"#
+    )
+}
+
+/// `max = 9007199254740992` with the figure `9007199254740993` is R203
+/// (as floats they are equal), and `9223372036854775807` prints as itself
+/// in messages, JSON and the review pack.
+#[test]
+fn integers_are_compared_and_printed_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = big_numbers("9007199254740993", "9223372036854775807");
+    write_tree(dir.path(), &[("nodes.toml", &tree)]);
+    let checked = rtm::check(dir.path()).unwrap();
+    let got: Vec<String> = of_code(&checked, Code::R203)
+        .into_iter()
+        .map(|(_, _, _, m)| m)
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "RTM-0001 sets count = 9007199254740993 but SEC-1 allows at most 9007199254740992, and no deviation is declared",
+            "RTM-0001 sets serial = 9223372036854775807 but SEC-2 allows at most 9223372036854775806, and no deviation is declared",
+        ]
+    );
+    let json = rtm_cmd(dir.path())
+        .args(["check", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let json = String::from_utf8(json.stdout).unwrap();
+    assert!(json.contains("serial = 9223372036854775807 but"), "{json}");
+    let review = rtm_cmd(dir.path()).args(["review", "."]).output().unwrap();
+    let review = String::from_utf8(review.stdout).unwrap();
+    assert!(review.contains("at most 9223372036854775806"), "{review}");
+    assert!(!review.contains("9223372036854775808"), "{review}");
+
+    // Within the limit: no R203.
+    write_tree(
+        dir.path(),
+        &[(
+            "nodes.toml",
+            &big_numbers("9007199254740992", "9223372036854775806"),
+        )],
+    );
+    assert!(of_code(&rtm::check(dir.path()).unwrap(), Code::R203).is_empty());
+}
+
+/// A change between two integers a float cannot tell apart changes the
+/// fingerprint (R108 on a stamped node) and shows in `rtm diff`.
+#[test]
+fn a_change_past_2_pow_53_is_seen_by_stamps_and_diff() {
+    let base = tempfile::tempdir().unwrap();
+    let head = tempfile::tempdir().unwrap();
+    write_tree(
+        base.path(),
+        &[("nodes.toml", &big_numbers("9007199254740992", "1"))],
+    );
+    let out = rtm_cmd(base.path())
+        .args([
+            "stamp",
+            "RTM-0001",
+            "--by",
+            "OPSG",
+            "--on",
+            "2026-01-02",
+            "--tree",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stamped = std::fs::read_to_string(base.path().join("nodes.toml")).unwrap();
+    let changed = stamped.replace("count = 9007199254740992,", "count = 9007199254740993,");
+    assert_ne!(changed, stamped);
+    write_tree(head.path(), &[("nodes.toml", &changed)]);
+    assert!(of_code(&rtm::check(base.path()).unwrap(), Code::R108).is_empty());
+    assert_eq!(
+        of_code(&rtm::check(head.path()).unwrap(), Code::R108).len(),
+        1
+    );
+
+    let out = rtm_cmd(head.path())
+        .args(["diff"])
+        .arg(base.path())
+        .args([".", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changed = &v["nodes"]["changed"];
+    assert_eq!(changed[0]["id"], "RTM-0001", "{v}");
+    let text = changed.to_string();
+    assert!(text.contains("\"count\":9007199254740992"), "{text}");
+    assert!(text.contains("\"count\":9007199254740993"), "{text}");
+}
+
 // ------------------------------------------------------------ size limit
 
 /// A 100 MiB node file (sparse: it takes no disk space and the test is
