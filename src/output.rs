@@ -13,11 +13,30 @@ use std::path::{Path, PathBuf};
 /// How many symbolic links are followed before giving up (as Linux does).
 const MAX_LINKS: usize = 40;
 
-/// The file a write to `path` lands in: `path` itself, or the end of the
-/// chain of symbolic links it starts (which need not exist yet).
-fn resolve(path: &Path) -> std::io::Result<PathBuf> {
+/// Where a write to `path` goes.
+enum Target {
+    /// A plain file (or none yet), replaced by a rename: `path` itself, or
+    /// the end of the chain of symbolic links it starts.
+    Replace(PathBuf),
+    /// Opened and written into: a device, a FIFO, a socket, or a path
+    /// through `/proc` or `/dev/fd` (`/dev/stdout`), whose links name open
+    /// files rather than paths.
+    Direct,
+}
+
+fn magic(path: &Path) -> bool {
+    path.starts_with("/proc") || path.starts_with("/dev/fd")
+}
+
+fn resolve(path: &Path) -> std::io::Result<Target> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return Ok(Target::Direct);
+    }
     let mut at = path.to_path_buf();
     for _ in 0..MAX_LINKS {
+        if magic(&at) {
+            return Ok(Target::Direct);
+        }
         match std::fs::symlink_metadata(&at) {
             Ok(m) if m.file_type().is_symlink() => {
                 let to = std::fs::read_link(&at)?;
@@ -26,7 +45,7 @@ fn resolve(path: &Path) -> std::io::Result<PathBuf> {
                     _ => to,
                 };
             }
-            _ => return Ok(at),
+            _ => return Ok(Target::Replace(at)),
         }
     }
     Err(std::io::Error::other("too many levels of symbolic links"))
@@ -59,17 +78,17 @@ pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    let path = resolve(path)?;
+    let path = match resolve(path)? {
+        Target::Replace(p) => p,
+        Target::Direct => {
+            // Appending: a `>>` redirection behind `/dev/stdout` is kept.
+            let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
+            write(&mut file)?;
+            return file.flush();
+        }
+    };
     let path = path.as_path();
     let old = std::fs::metadata(path).ok();
-    if let Some(meta) = &old
-        && !meta.is_file()
-        && !meta.is_dir()
-    {
-        let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
-        write(&mut file)?;
-        return file.flush();
-    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

@@ -1080,6 +1080,29 @@ fn dash_o_onto_a_device_writes_into_it() {
     }
 }
 
+/// `-o /dev/stdout` writes to standard output, a pipe here (its link in
+/// `/proc` names the pipe, not a path to replace).
+#[cfg(target_os = "linux")]
+#[test]
+fn dash_o_dev_stdout_writes_to_standard_output() {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = rtm_cmd(cwd.path())
+        .arg("report")
+        .arg(bundled())
+        .args(["-o", "/dev/stdout"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let expected = rtm_cmd(cwd.path())
+        .arg("report")
+        .arg(bundled())
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(out.stdout, expected);
+    assert!(walk(cwd.path()).is_empty());
+}
+
 /// `-o` onto a FIFO writes the document into it (read from a thread), and
 /// the FIFO stays a FIFO.
 #[cfg(unix)]
