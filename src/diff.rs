@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use crate::finding::Finding;
 use crate::git::GitError;
 use crate::load::{FileSet, LoadError};
-use crate::model::{Deviation, LinkField, Node};
+use crate::model::{Deviation, LinkField, Node, Number};
 use crate::rules::Level;
 use crate::{Checked, Options};
 
@@ -31,6 +31,9 @@ use crate::{Checked, Options};
 pub enum BaseError {
     #[error("{base}: neither a folder nor a git revision: {source}")]
     Neither { base: String, source: GitError },
+    /// git could read BASE but would not (e.g. `safe.directory`).
+    #[error(transparent)]
+    Git(GitError),
     #[error(transparent)]
     Load(#[from] LoadError),
 }
@@ -42,9 +45,12 @@ pub fn base_files(base: &str, tree: &Path) -> Result<FileSet, BaseError> {
     if folder.is_dir() {
         return Ok(FileSet::from_dir(folder)?);
     }
-    crate::git::files_at(tree, base).map_err(|source| BaseError::Neither {
-        base: base.to_owned(),
-        source,
+    crate::git::files_at(tree, base).map_err(|source| match source {
+        GitError::DubiousOwnership(_) => BaseError::Git(source),
+        source => BaseError::Neither {
+            base: base.to_owned(),
+            source,
+        },
     })
 }
 
@@ -503,12 +509,12 @@ fn links(n: &Node, field: LinkField) -> Value {
     sorted(n.links_in(field).map(|l| l.target.as_str()))
 }
 
-/// A number as a person wrote it: `60`, not `60.0`.
-fn number(v: f64) -> Value {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        Value::from(v as i64)
-    } else {
-        serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+/// A number as a person wrote it: `60`, not `60.0`; an integer exactly.
+fn number(v: Number) -> Value {
+    match v {
+        Number::Int(i) => Value::from(i),
+        Number::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Value::from(f as i64),
+        Number::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
     }
 }
 
@@ -534,7 +540,11 @@ mod tests {
 
     #[test]
     fn numbers_print_as_written() {
-        assert_eq!(number(60.0).to_string(), "60");
-        assert_eq!(number(0.5).to_string(), "0.5");
+        assert_eq!(number(Number::Float(60.0)).to_string(), "60");
+        assert_eq!(number(Number::Float(0.5)).to_string(), "0.5");
+        assert_eq!(
+            number(Number::Int(i64::MAX)).to_string(),
+            "9223372036854775807"
+        );
     }
 }

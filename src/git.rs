@@ -29,6 +29,27 @@ pub enum GitError {
     UnknownRevision(String),
     #[error("git {0} failed: {1}")]
     Failed(String, String),
+    #[error(
+        "git refuses to read the repository at {0}: it belongs to another user (\"dubious ownership\"); if you trust it, run `git config --global --add safe.directory {0}`"
+    )]
+    DubiousOwnership(String),
+}
+
+/// A failure of git turned into [`GitError::DubiousOwnership`] when git
+/// refused the repository for its owner (`safe.directory`), else `other`.
+fn refused(e: GitError, tree: &Path, other: GitError) -> GitError {
+    match e {
+        GitError::Failed(_, why) if why.contains("dubious ownership") => {
+            // "fatal: detected dubious ownership in repository at '/x/y'"
+            let dir = why
+                .split_once("repository at '")
+                .and_then(|(_, rest)| rest.split_once('\''))
+                .map_or_else(|| tree.display().to_string(), |(dir, _)| dir.to_owned());
+            GitError::DubiousOwnership(dir)
+        }
+        GitError::Failed(..) => other,
+        e => e,
+    }
 }
 
 /// The tree at `tree` (a folder inside a git work tree) as it was at the
@@ -45,31 +66,51 @@ pub fn files_at(tree: &Path, rev: &str) -> Result<FileSet, GitError> {
     }
     let toplevel = match run(tree, &["rev-parse", "--show-toplevel"]) {
         Ok(out) => PathBuf::from(line(&out)),
-        Err(GitError::Failed(..)) => return Err(GitError::NotARepository(shown)),
-        Err(e) => return Err(e),
+        Err(e) => return Err(refused(e, tree, GitError::NotARepository(shown))),
     };
     let prefix = match run(tree, &["rev-parse", "--show-prefix"]) {
         Ok(out) => line(&out),
-        Err(GitError::Failed(..)) => return Err(GitError::NotARepository(shown)),
-        Err(e) => return Err(e),
+        Err(e) => return Err(refused(e, tree, GitError::NotARepository(shown))),
     };
     let spec = format!("{rev}^{{commit}}");
     let commit = match run(&toplevel, &["rev-parse", "--verify", "--quiet", &spec]) {
         Ok(out) => line(&out),
-        Err(GitError::Failed(..)) => return Err(GitError::UnknownRevision(rev.to_owned())),
-        Err(e) => return Err(e),
+        Err(e) => {
+            return Err(refused(
+                e,
+                &toplevel,
+                GitError::UnknownRevision(rev.to_owned()),
+            ));
+        }
     };
     let mut args = vec!["ls-tree", "-r", "-z", "--full-tree", commit.as_str()];
     if !prefix.is_empty() {
         args.extend(["--", prefix.as_str()]);
     }
     let listing = run(&toplevel, &args)?;
-    let listed = parse_ls_tree(&listing, &prefix);
+    let mut listed = parse_ls_tree(&listing, &prefix);
+    let missing = || Entry::Unreadable(format!("object missing from the repository at {rev}"));
+
+    // The project file first: its `limits.max_file_bytes` bounds the rest.
+    let mut project = None;
+    if let Some(pos) = listed.blobs.iter().position(|(rel, _)| rel == PROJECT_FILE) {
+        let (_, oid) = listed.blobs.remove(pos);
+        let limit = crate::config::Limits::default().max_file_bytes;
+        let read = cat_blobs(&toplevel, &[oid.as_str()], limit)?;
+        project = Some(read.into_iter().flatten().next().unwrap_or_else(missing));
+    }
+    let limit = crate::load::load_files(FileSet {
+        project: project.clone(),
+        entries: Vec::new(),
+    })
+    .config
+    .limits
+    .max_file_bytes;
     let ids: Vec<&str> = listed.blobs.iter().map(|(_, oid)| oid.as_str()).collect();
-    let contents = cat_blobs(&toplevel, &ids)?;
+    let contents = cat_blobs(&toplevel, &ids, limit)?;
 
     let mut set = FileSet {
-        project: None,
+        project,
         entries: listed.symlinks,
     };
     // A symbolic link named `rtm.toml` at the root is the project file,
@@ -78,16 +119,8 @@ pub fn files_at(tree: &Path, rev: &str) -> Result<FileSet, GitError> {
         set.entries.remove(pos);
         set.project = Some(Entry::Symlink);
     }
-    for ((rel, _), bytes) in listed.blobs.into_iter().zip(contents) {
-        let entry = match bytes {
-            Some(b) => Entry::Bytes(b),
-            None => Entry::Unreadable(format!("object missing from the repository at {rev}")),
-        };
-        if rel == PROJECT_FILE {
-            set.project = Some(entry);
-        } else {
-            set.entries.push((rel, entry));
-        }
+    for ((rel, _), entry) in listed.blobs.into_iter().zip(contents) {
+        set.entries.push((rel, entry.unwrap_or_else(missing)));
     }
     set.entries.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(set)
@@ -131,7 +164,7 @@ fn line(out: &[u8]) -> String {
 struct Listed {
     /// Node files and the root's `rtm.toml`: relative path, object id.
     blobs: Vec<(String, String)>,
-    /// Symbolic links, as entries.
+    /// Symbolic links and node files whose path is not UTF-8, as entries.
     symlinks: Vec<(String, Entry)>,
 }
 
@@ -151,7 +184,8 @@ fn parse_ls_tree(listing: &[u8], prefix: &str) -> Listed {
         else {
             continue;
         };
-        let path = String::from_utf8_lossy(path);
+        let utf8 = std::str::from_utf8(path).is_ok();
+        let path = escaped(path);
         let Some(rel) = path.strip_prefix(prefix) else {
             continue;
         };
@@ -162,6 +196,10 @@ fn parse_ls_tree(listing: &[u8], prefix: &str) -> Listed {
             "120000" => listed.symlinks.push((rel.to_owned(), Entry::Symlink)),
             // Submodules: a commit of another repository, not part of the tree.
             "160000" => {}
+            _ if !utf8 && FileSet::is_node_path(rel) => listed.symlinks.push((
+                rel.to_owned(),
+                Entry::Unreadable("its name is not valid UTF-8".to_owned()),
+            )),
             _ if rel == PROJECT_FILE || FileSet::is_node_path(rel) => {
                 listed.blobs.push((rel.to_owned(), oid.to_owned()));
             }
@@ -171,10 +209,24 @@ fn parse_ls_tree(listing: &[u8], prefix: &str) -> Listed {
     listed
 }
 
+/// A path as text, every byte that is not part of a UTF-8 character
+/// written `\xNN` (as the folder walk shows it).
+fn escaped(path: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in path.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Reads every object with one `git cat-file --batch`: the ids are written
 /// from a thread while the answers are read, so neither pipe can fill up.
-/// `None` for an object git reports missing.
-fn cat_blobs(dir: &Path, ids: &[&str]) -> Result<Vec<Option<Vec<u8>>>, GitError> {
+/// `None` for an object git reports missing; an object larger than
+/// `max_bytes` is not read ([`Entry::TooLarge`]).
+fn cat_blobs(dir: &Path, ids: &[&str], max_bytes: u64) -> Result<Vec<Option<Entry>>, GitError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -193,7 +245,7 @@ fn cat_blobs(dir: &Path, ids: &[&str]) -> Result<Vec<Option<Vec<u8>>>, GitError>
     };
     let request: String = ids.iter().map(|id| format!("{id}\n")).collect();
     let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
-    let read = read_batch(BufReader::new(stdout), ids.len());
+    let read = read_batch(BufReader::new(stdout), ids.len(), max_bytes);
     if read.is_err() {
         // git may be blocked writing answers nobody reads.
         let _ = child.kill();
@@ -217,8 +269,13 @@ fn cat_blobs(dir: &Path, ids: &[&str]) -> Result<Vec<Option<Vec<u8>>>, GitError>
 }
 
 /// Reads `n` answers of `git cat-file --batch`: `<oid> SP <type> SP <size>
-/// LF <contents> LF`, or `<object> SP missing LF`.
-fn read_batch(mut r: impl BufRead, n: usize) -> std::io::Result<Vec<Option<Vec<u8>>>> {
+/// LF <contents> LF`, or `<object> SP missing LF`. Contents larger than
+/// `max_bytes` are skipped, never held in memory.
+fn read_batch(
+    mut r: impl BufRead,
+    n: usize,
+    max_bytes: u64,
+) -> std::io::Result<Vec<Option<Entry>>> {
     let bad = |what: String| std::io::Error::new(std::io::ErrorKind::InvalidData, what);
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
@@ -234,13 +291,22 @@ fn read_batch(mut r: impl BufRead, n: usize) -> std::io::Result<Vec<Option<Vec<u
         let size = header
             .rsplit(' ')
             .next()
-            .and_then(|s| s.parse::<usize>().ok())
+            .and_then(|s| s.parse::<u64>().ok())
             .ok_or_else(|| bad(format!("unexpected answer from git cat-file: {header}")))?;
-        let mut bytes = vec![0; size];
-        r.read_exact(&mut bytes)?;
+        let entry = if size > max_bytes {
+            let skipped = std::io::copy(&mut r.by_ref().take(size), &mut std::io::sink())?;
+            if skipped != size {
+                return Err(bad("git cat-file stopped early".to_owned()));
+            }
+            Entry::TooLarge(size)
+        } else {
+            let mut bytes = vec![0; usize::try_from(size).unwrap_or(0)];
+            r.read_exact(&mut bytes)?;
+            Entry::Bytes(bytes)
+        };
         let mut lf = [0u8; 1];
         r.read_exact(&mut lf)?;
-        out.push(Some(bytes));
+        out.push(Some(entry));
     }
     Ok(out)
 }
@@ -269,8 +335,26 @@ mod tests {
     #[test]
     fn batch_answers_are_read_in_order() {
         let answers = b"aaa blob 3\nx=1\nbbb missing\nccc blob 0\n\n";
-        let got = read_batch(&answers[..], 3).unwrap();
-        assert_eq!(got, [Some(b"x=1".to_vec()), None, Some(Vec::new())]);
-        assert!(read_batch(&answers[..], 4).is_err());
+        let got = read_batch(&answers[..], 3, 100).unwrap();
+        let shown: Vec<String> = got.iter().map(|e| format!("{e:?}")).collect();
+        assert_eq!(
+            shown,
+            ["Some(Bytes([120, 61, 49]))", "None", "Some(Bytes([]))"]
+        );
+        assert!(read_batch(&answers[..], 4, 100).is_err());
+    }
+
+    /// A header announcing a huge object is not allocated: the body is
+    /// skipped (here it is short, so the skip finds the end: an error, not
+    /// an attempt to allocate 2^60 bytes).
+    #[test]
+    fn a_blob_over_the_limit_is_skipped_not_read() {
+        let answers = b"aaa blob 5\n12345\nbbb blob 2\nok\n";
+        let got = read_batch(&answers[..], 2, 4).unwrap();
+        let shown: Vec<String> = got.iter().map(|e| format!("{e:?}")).collect();
+        assert_eq!(shown, ["Some(TooLarge(5))", "Some(Bytes([111, 107]))"]);
+        let huge = b"aaa blob 1152921504606846976\nshort\n";
+        let err = read_batch(&huge[..], 1, 4).unwrap_err();
+        assert!(err.to_string().contains("stopped early"), "{err}");
     }
 }

@@ -89,10 +89,25 @@ impl Graph {
         let mut graph = DiGraph::with_capacity(n, links);
         let mut by_id = FxHashMap::with_capacity_and_hasher(n, Default::default());
         let mut duplicates = Vec::new();
+        // Within a file the nodes come grouped by kind, so "first" is
+        // decided by place: path order, then position in the file.
+        let place = |i: usize| model.nodes.get(i).map(|n| (n.file(), n.id_span.start));
         for (i, node) in model.nodes.iter().enumerate() {
             graph.add_node(i);
-            if let Some(&first) = by_id.get(&node.id) {
-                duplicates.push((i, first));
+            if let Some(first) = by_id.get_mut(&node.id) {
+                let f = *first;
+                if place(i) < place(f) {
+                    for d in duplicates
+                        .iter_mut()
+                        .filter(|d: &&mut (usize, usize)| d.1 == f)
+                    {
+                        d.1 = i;
+                    }
+                    duplicates.push((f, i));
+                    *first = i;
+                } else {
+                    duplicates.push((i, f));
+                }
             } else {
                 by_id.insert(node.id.clone(), i);
             }

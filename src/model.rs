@@ -181,11 +181,76 @@ pub struct Deviation {
     pub modification: Option<usize>,
 }
 
+/// A number as written in TOML: an integer (exact, any `i64`) or a finite
+/// float. Numbers compare by value, exactly: `9007199254740993` is greater
+/// than `9007199254740992` (which a 64-bit float cannot tell apart), and
+/// `5` equals `5.0`.
+#[derive(Debug, Clone, Copy)]
+pub enum Number {
+    Int(i64),
+    Float(f64),
+}
+
+/// 2^63 as a float: the first float above every `i64`.
+const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+
+/// Compares an integer with a float exactly (never rounding the integer).
+fn cmp_int_float(i: i64, f: f64) -> Option<std::cmp::Ordering> {
+    use std::cmp::Ordering;
+    if f.is_nan() {
+        return None;
+    }
+    if f >= TWO_POW_63 {
+        return Some(Ordering::Less);
+    }
+    if f < -TWO_POW_63 {
+        return Some(Ordering::Greater);
+    }
+    // Now -2^63 <= f < 2^63: its whole part is an exact i64.
+    let whole = f.trunc();
+    let ord = i.cmp(&(whole as i64));
+    if ord != Ordering::Equal {
+        return Some(ord);
+    }
+    // Same whole part: the fraction decides (it is exact).
+    (0.0).partial_cmp(&(f - whole))
+}
+
+impl PartialEq for Number {
+    fn eq(&self, other: &Self) -> bool {
+        self.partial_cmp(other) == Some(std::cmp::Ordering::Equal)
+    }
+}
+
+impl PartialOrd for Number {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        match (*self, *other) {
+            (Number::Int(a), Number::Int(b)) => Some(a.cmp(&b)),
+            (Number::Float(a), Number::Float(b)) => a.partial_cmp(&b),
+            (Number::Int(a), Number::Float(b)) => cmp_int_float(a, b),
+            (Number::Float(a), Number::Int(b)) => {
+                cmp_int_float(b, a).map(std::cmp::Ordering::reverse)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Number {
+    /// As a person wrote it: `60`, `6.5`; a whole float as `60`, not `60.0`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Number::Int(i) => write!(f, "{i}"),
+            Number::Float(v) if v.fract() == 0.0 && v.abs() < 1e15 => write!(f, "{}", v as i64),
+            Number::Float(v) => write!(f, "{v}"),
+        }
+    }
+}
+
 /// A figure an RTM entry commits to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Value {
     pub param: String,
-    pub value: f64,
+    pub value: Number,
     pub span: Span,
 }
 
@@ -193,15 +258,15 @@ pub struct Value {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limit {
     pub param: String,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub equals: Option<f64>,
+    pub min: Option<Number>,
+    pub max: Option<Number>,
+    pub equals: Option<Number>,
     pub span: Span,
 }
 
 impl Limit {
-    /// Whether `v` keeps within every bound.
-    pub fn allows(&self, v: f64) -> bool {
+    /// Whether `v` keeps within every bound (compared exactly).
+    pub fn allows(&self, v: Number) -> bool {
         self.min.is_none_or(|m| v >= m)
             && self.max.is_none_or(|m| v <= m)
             && self.equals.is_none_or(|e| v == e)
@@ -223,13 +288,10 @@ impl Limit {
     }
 }
 
-/// Prints a number as a person wrote it: `60`, not `60.0`.
-pub fn fmt_number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
-    }
+/// Prints a number as a person wrote it: `60`, not `60.0`; an integer
+/// exactly, however large (`9223372036854775807`).
+pub fn fmt_number(v: Number) -> String {
+    v.to_string()
 }
 
 /// A waiver: a finding accepted on the record (FORMAT §8).
@@ -426,5 +488,33 @@ impl Model {
             }
         }
         counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Number::{Float, Int};
+
+    #[test]
+    fn numbers_compare_exactly() {
+        assert!(Int(9_007_199_254_740_993) > Int(9_007_199_254_740_992));
+        // As floats both are 2^53: an integer is never rounded.
+        assert!(Int(9_007_199_254_740_993) > Float(9_007_199_254_740_992.0));
+        assert!(Float(9_007_199_254_740_992.0) < Int(9_007_199_254_740_993));
+        assert!(Int(5) == Float(5.0));
+        assert!(Int(5) < Float(5.5) && Float(5.5) < Int(6));
+        assert!(Int(-5) > Float(-5.5) && Int(-6) < Float(-5.5));
+        assert!(Int(i64::MAX) < Float(9_223_372_036_854_775_808.0));
+        assert!(Int(i64::MIN) == Float(-9_223_372_036_854_775_808.0));
+        assert!(Int(i64::MIN) > Float(-1e19));
+        assert!(Int(0) == Float(-0.0));
+    }
+
+    #[test]
+    fn numbers_print_as_written() {
+        assert_eq!(Int(i64::MAX).to_string(), "9223372036854775807");
+        assert_eq!(Int(60).to_string(), "60");
+        assert_eq!(Float(60.0).to_string(), "60");
+        assert_eq!(Float(6.5).to_string(), "6.5");
     }
 }

@@ -1,33 +1,119 @@
 //! Writing files safely: every file rtm writes is written to a temporary
 //! file in the same folder, then renamed over the target, so a failure or a
 //! kill midway leaves the old file whole.
+//!
+//! What is not a plain file is not replaced: a symbolic link is followed
+//! and the file it names is replaced (the link stays a link); a device, a
+//! FIFO or a socket (`/dev/null`, `/dev/stdout`, a named pipe) is written
+//! into directly, as a shell redirection would.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// How many symbolic links are followed before giving up (as Linux does).
+const MAX_LINKS: usize = 40;
+
+/// Where a write to `path` goes.
+enum Target {
+    /// A plain file (or none yet), replaced by a rename: `path` itself, or
+    /// the end of the chain of symbolic links it starts.
+    Replace(PathBuf),
+    /// Opened and written into: a device, a FIFO, a socket, or a path
+    /// through `/proc` or `/dev/fd` (`/dev/stdout`), whose links name open
+    /// files rather than paths.
+    Direct,
+}
+
+fn magic(path: &Path) -> bool {
+    path.starts_with("/proc") || path.starts_with("/dev/fd")
+}
+
+fn resolve(path: &Path) -> std::io::Result<Target> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return Ok(Target::Direct);
+    }
+    let mut at = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        if magic(&at) {
+            return Ok(Target::Direct);
+        }
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&at)?;
+                at = match at.parent() {
+                    Some(dir) if to.is_relative() => dir.join(to),
+                    _ => to,
+                };
+            }
+            _ => return Ok(Target::Replace(at)),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
+}
+
+/// An error without the temporary file's name (which means nothing to the
+/// user): the operating system's own message.
+fn plain(e: std::io::Error) -> std::io::Error {
+    if e.get_ref().is_none() {
+        return e;
+    }
+    let kind = e.kind();
+    match e.into_inner() {
+        Some(inner) => match inner.source() {
+            Some(source) => std::io::Error::new(kind, source.to_string()),
+            None => std::io::Error::new(kind, inner.to_string()),
+        },
+        None => std::io::Error::from(kind),
+    }
+}
 
 /// Writes a file atomically: creates a temporary file in the same folder,
-/// fills it with `write`, gives it the old file's permissions, then renames
-/// it over `path`. On any failure the file is left as it was and the
-/// temporary file is removed.
+/// fills it with `write`, gives it the old file's permissions (a new file
+/// gets 0666 less the umask, as any program's), then renames it over
+/// `path`. On any failure the file is left as it was and the temporary
+/// file is removed. A symbolic link is followed; a target that exists and
+/// is neither a plain file nor a folder (a device, a FIFO, a socket) is
+/// opened and written into, with no temporary file.
 pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    let path = match resolve(path)? {
+        Target::Replace(p) => p,
+        Target::Direct => {
+            // Appending: a `>>` redirection behind `/dev/stdout` is kept.
+            let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
+            write(&mut file)?;
+            return file.flush();
+        }
+    };
+    let path = path.as_path();
+    let old = std::fs::metadata(path).ok();
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".rtm-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".rtm-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            std::io::Error::new(e.kind(), format!("no such folder {}", dir.display()))
+        } else {
+            plain(e)
+        }
+    })?;
     write(tmp.as_file_mut())?;
     tmp.as_file_mut().flush()?;
     tmp.as_file().sync_all()?;
-    if let Ok(meta) = std::fs::metadata(path) {
+    if let Some(meta) = old {
         std::fs::set_permissions(tmp.path(), meta.permissions())?;
     }
-    tmp.persist(path).map_err(|e| e.error)?;
+    tmp.persist(path).map_err(|e| plain(e.error))?;
     Ok(())
 }
 

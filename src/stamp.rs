@@ -31,9 +31,13 @@
 //! | `source` | text (an SEC obligation's source) |
 //!
 //! *Text* is the string with every CR LF turned into LF and white space at
-//! both ends removed. A *number* is written as the shortest decimal that
-//! reads back as the same 64-bit float, without exponent and without a
-//! fraction when it is whole (`6` and `6.0` are both `6`; `-0` is `0`).
+//! both ends removed. A *number* written as a TOML integer is its exact
+//! decimal digits (a 64-bit integer, never rounded through a float); one
+//! written as a TOML float is the shortest decimal that reads back as the
+//! same 64-bit float, without exponent and without a fraction when it is
+//! whole (`6` and `6.0` are both `6`; `-0` is `0`). Every integer up to 2^53
+//! reads the same either way, so fingerprints made when integers were read
+//! as floats stay valid; only larger integers (which a float rounds) changed.
 //! Sorting is by byte order of the UTF-8 text.
 //!
 //! Left out on purpose: comments, white space and field order (they are not
@@ -49,7 +53,7 @@ use toml_edit::{DocumentMut, InlineTable, Item, TableLike, Value};
 
 use crate::graph::Graph;
 use crate::load::LoadError;
-use crate::model::{Kind, LinkField, Model, Node};
+use crate::model::{Kind, LinkField, Model, Node, Number};
 
 /// The prefix of every fingerprint this version of rtm writes.
 pub const PREFIX: &str = "v1:";
@@ -59,12 +63,14 @@ fn text(s: &str) -> String {
     s.replace("\r\n", "\n").trim().to_owned()
 }
 
-/// A number as the fingerprint writes it.
-fn number(v: f64) -> String {
-    if v == 0.0 {
-        "0".to_owned()
-    } else {
-        format!("{v}")
+/// A number as the fingerprint writes it: an integer exactly; a float as
+/// the shortest decimal that reads back as it (the same text as an integer
+/// for every integer up to 2^53, as before integers were kept exact).
+fn number(v: Number) -> String {
+    match v {
+        Number::Int(i) => i.to_string(),
+        Number::Float(0.0) => "0".to_owned(),
+        Number::Float(f) => format!("{f}"),
     }
 }
 
@@ -95,7 +101,7 @@ fn json_opt(s: Option<&str>) -> String {
     s.map_or_else(|| "null".to_owned(), json_str)
 }
 
-fn json_num(v: Option<f64>) -> String {
+fn json_num(v: Option<Number>) -> String {
     v.map_or_else(|| "null".to_owned(), number)
 }
 
@@ -403,30 +409,94 @@ fn to_crlf(s: &str) -> String {
 
 /// Writes stamps into the text of one node file. Everything but the
 /// `reviewed` values is kept byte for byte; a file whose every line ends in
-/// CR LF keeps doing so.
+/// CR LF keeps doing so, and a file whose last line has no line break
+/// still ends without one.
 pub fn stamp_text(text: &str, stamps: &[Stamp]) -> Result<String, String> {
-    let mut doc: DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| format!("cannot parse it: {}", e.message()))?;
-    // toml_edit writes LF line breaks; a file written with CR LF only gets
-    // them back. A file it cannot give back byte for byte is not touched.
+    let eol = if crlf_only(text) { "\r\n" } else { "\n" };
+    // Edited with a line break at the end, taken off again afterwards.
+    let open_end = !text.is_empty() && !text.ends_with('\n');
+    let mut out = text.to_owned();
+    if open_end {
+        out.push_str(eol);
+    }
+    for stamp in stamps {
+        out = stamp_one(&out, stamp)?;
+    }
+    if open_end && let Some(cut) = out.strip_suffix(eol) {
+        out.truncate(cut.len());
+    }
+    toml::de::DeTable::parse(&out)
+        .map_err(|e| format!("the stamped file would not be valid TOML: {}", e.message()))?;
+    Ok(out)
+}
+
+/// Parses a node file for editing.
+fn parse_doc(text: &str) -> Result<DocumentMut, String> {
+    text.parse()
+        .map_err(|e: toml_edit::TomlError| format!("cannot parse it: {}", e.message()))
+}
+
+/// Writes one stamp into a node file's text (which ends with a line break).
+/// toml_edit writes the document back with LF line breaks and a few
+/// spellings of its own (`[[a . b]]` as `[[a. b]]`): the lines the stamp
+/// changes are taken from its output, every other line from `text`.
+fn stamp_one(text: &str, stamp: &Stamp) -> Result<String, String> {
     let crlf = crlf_only(text);
     let render = |doc: &DocumentMut| {
         let s = doc.to_string();
         if crlf { to_crlf(&s) } else { s }
     };
-    if render(&doc) != text {
-        return Err("it cannot be edited without changing its layout".into());
+    let mut doc = parse_doc(text)?;
+    let before = render(&doc);
+    let table = node_table(&mut doc, stamp.kind, &stamp.id)
+        .ok_or_else(|| format!("cannot find the table of {} {}", stamp.kind, stamp.id))?;
+    put_stamp(table, stamp)?;
+    let after = render(&doc);
+    if before == text {
+        return Ok(after);
     }
-    for stamp in stamps {
-        let table = node_table(&mut doc, stamp.kind, &stamp.id)
-            .ok_or_else(|| format!("cannot find the table of {} {}", stamp.kind, stamp.id))?;
-        put_stamp(table, stamp)?;
+    let layout = || "it cannot be edited without changing its layout".to_owned();
+    let out = splice(text, &before, &after).ok_or_else(layout)?;
+    // The result must mean what toml_edit wrote.
+    if render(&parse_doc(&out)?) != after {
+        return Err(layout());
     }
-    let out = render(&doc);
-    toml::de::DeTable::parse(&out)
-        .map_err(|e| format!("the stamped file would not be valid TOML: {}", e.message()))?;
     Ok(out)
+}
+
+/// `text` with the lines where `before` and `after` differ replaced by
+/// `after`'s. `None` unless `text` and `before` have the same lines, and
+/// the same bytes in the lines replaced.
+fn splice(text: &str, before: &str, after: &str) -> Option<String> {
+    let t: Vec<&str> = text.split_inclusive('\n').collect();
+    let b: Vec<&str> = before.split_inclusive('\n').collect();
+    let a: Vec<&str> = after.split_inclusive('\n').collect();
+    if t.len() != b.len() {
+        return None;
+    }
+    let head = b.iter().zip(&a).take_while(|(x, y)| x == y).count();
+    let room = b.len().min(a.len()) - head;
+    let tail = b
+        .iter()
+        .rev()
+        .zip(a.iter().rev())
+        .take(room)
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (b_end, a_end) = (b.len() - tail, a.len() - tail);
+    if t.get(head..b_end)? != b.get(head..b_end)? {
+        return None;
+    }
+    let mut out = String::with_capacity(after.len() + text.len() / 8);
+    for line in t
+        .get(..head)?
+        .iter()
+        .chain(a.get(head..a_end)?)
+        .chain(t.get(b_end..)?)
+    {
+        out.push_str(line);
+    }
+    Some(out)
 }
 
 /// Works out every stamp and the new content of every file, writing
@@ -532,11 +602,20 @@ mod tests {
 
     #[test]
     fn numbers_are_canonical() {
-        assert_eq!(number(6.0), "6");
-        assert_eq!(number(6.5), "6.5");
-        assert_eq!(number(-0.0), "0");
-        assert_eq!(number(0.1), "0.1");
-        assert_eq!(number(1e20), "100000000000000000000");
+        use Number::{Float, Int};
+        assert_eq!(number(Float(6.0)), "6");
+        assert_eq!(number(Int(6)), "6");
+        assert_eq!(number(Float(6.5)), "6.5");
+        assert_eq!(number(Float(-0.0)), "0");
+        assert_eq!(number(Int(0)), "0");
+        assert_eq!(number(Float(0.1)), "0.1");
+        assert_eq!(number(Float(1e20)), "100000000000000000000");
+        // Up to 2^53 an integer reads the same as the float it used to be.
+        for i in [1, -60, 9_007_199_254_740_992, -9_007_199_254_740_992] {
+            assert_eq!(number(Int(i)), number(Float(i as f64)));
+        }
+        assert_eq!(number(Int(9_007_199_254_740_993)), "9007199254740993");
+        assert_eq!(number(Int(i64::MAX)), "9223372036854775807");
     }
 
     #[test]
@@ -558,6 +637,44 @@ mod tests {
         assert!(!crlf_only("a\r\nb\n"));
         assert!(!crlf_only("a\nb\n"));
         assert_eq!(to_crlf("a\r\nb\nc"), "a\r\nb\r\nc");
+    }
+
+    /// A stamp on the last line of a file with no final line break ends
+    /// the file, again with no line break after it (CR LF kept).
+    #[test]
+    fn a_file_with_no_final_line_break_keeps_none() {
+        let stamp = Stamp {
+            kind: Kind::Theme,
+            id: "TH-1".into(),
+            by: "OPSG".into(),
+            on: "2020-10-26".into(),
+            fingerprint: "v1:ab".into(),
+            links: Vec::new(),
+        };
+        let line =
+            "reviewed = { by = \"OPSG\", on = 2020-10-26, fingerprint = \"v1:ab\", links = {} }";
+        for eol in ["\n", "\r\n"] {
+            let text = format!("[[theme]]{eol}id = \"TH-1\"{eol}title = \"T\" # end");
+            let out = stamp_text(&text, std::slice::from_ref(&stamp)).unwrap();
+            assert_eq!(out, format!("{text}{eol}{line}"));
+        }
+    }
+
+    /// Only lines that toml_edit changed are taken from its output, and
+    /// only when the file's own lines there are the ones it read.
+    #[test]
+    fn splice_keeps_the_lines_outside_the_change() {
+        let text = "[[ a . b ]]\r\nx = 1\n";
+        let before = "[[ a. b ]]\nx = 1\n";
+        let after = "[[ a. b ]]\nx = 1\ny = 2\n";
+        assert_eq!(
+            splice(text, before, after).as_deref(),
+            Some("[[ a . b ]]\r\nx = 1\ny = 2\n")
+        );
+        // The changed line differs in the file: refused.
+        assert_eq!(splice(text, before, "[[ a. c ]]\nx = 1\n"), None);
+        // Not the same lines: refused.
+        assert_eq!(splice("x = 1\n", before, after), None);
     }
 
     #[test]

@@ -50,11 +50,12 @@ fn bundled_tree_meets_the_brief() {
     }
     assert_eq!(checked.config.project.variants, ["SB", "DB"]);
     // The power outage obligation carries its 60-second limit.
-    assert!(
-        nodes
-            .iter()
-            .any(|n| n.kind == Kind::Sec && n.limits.iter().any(|l| l.max == Some(60.0)))
-    );
+    assert!(nodes.iter().any(|n| {
+        n.kind == Kind::Sec
+            && n.limits
+                .iter()
+                .any(|l| l.max == Some(rtm::model::Number::Int(60)))
+    }));
     // An MVP deviation relies on DP096, and the check says so.
     let dp096 = checked
         .findings

@@ -116,6 +116,261 @@ satisfies = ["BR-99"]
 category = "optional"
 "#;
 
+// ------------------------------------------------------- odd file types
+
+/// A FIFO or a socket named `*.toml` (and a FIFO named `rtm.toml` at the
+/// root) is R304 saying what it is, and is never opened: opening a FIFO
+/// would wait for a writer for ever.
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_socket_named_toml_is_r304_and_never_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_tree(root, &[("ok.toml", HEALTHY)]);
+    for name in ["rtm.toml", "sub/pipe.toml"] {
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        let made = Command::new("mkfifo")
+            .arg(root.join(name))
+            .status()
+            .unwrap();
+        assert!(made.success());
+    }
+    let _socket = std::os::unix::net::UnixListener::bind(root.join("sock.toml")).unwrap();
+    let checked = on_small_stack({
+        let root = root.to_owned();
+        move || rtm::check(&root).unwrap()
+    });
+    let got = of_code(&checked, Code::R304);
+    let expected = [
+        (
+            "rtm.toml",
+            "rtm.toml is a FIFO (named pipe) and was not read",
+        ),
+        ("sock.toml", "sock.toml is a socket and was not read"),
+        (
+            "sub/pipe.toml",
+            "sub/pipe.toml is a FIFO (named pipe) and was not read",
+        ),
+    ];
+    let expected: Vec<(String, usize, usize, String)> = expected
+        .iter()
+        .map(|(f, m)| ((*f).to_owned(), 1, 1, (*m).to_owned()))
+        .collect();
+    assert_eq!(got, expected);
+    assert!(checked.findings.iter().all(|f| f.code != Code::R001));
+    assert!(checked.model.nodes.iter().any(|n| n.id == "TH-01"));
+}
+
+/// A node file whose name is not UTF-8 is R001 naming it with the bad byte
+/// escaped, and is not read; `rtm stamp` still stamps the rest of the tree.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_name_that_is_not_utf8_is_r001_with_the_name_escaped() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_tree(root, &[("ok.toml", HEALTHY)]);
+    std::fs::create_dir(root.join("dir")).unwrap();
+    let bad = root.join("dir").join(OsStr::from_bytes(b"\xFFx.toml"));
+    std::fs::write(&bad, DANGLING).unwrap();
+
+    let checked = rtm::check(root).unwrap();
+    let got = of_code(&checked, Code::R001);
+    assert_eq!(
+        got,
+        [(
+            "dir/\\xFFx.toml".to_owned(),
+            1,
+            1,
+            "cannot read dir/\\xFFx.toml: its name is not valid UTF-8".to_owned()
+        )]
+    );
+    assert!(!checked.model.nodes.iter().any(|n| n.id == "RTM-0002"));
+
+    let out = rtm_cmd(root)
+        .args([
+            "stamp",
+            "TH-01",
+            "--by",
+            "OPSG",
+            "--on",
+            "2026-01-02",
+            "--tree",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        std::fs::read_to_string(root.join("ok.toml"))
+            .unwrap()
+            .contains("reviewed = ")
+    );
+    assert_eq!(std::fs::read(&bad).unwrap(), DANGLING.as_bytes());
+    let out = rtm_cmd(root)
+        .args(["stamp", "RTM-0002", "--by", "OPSG", "--tree", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no node has the id `RTM-0002`"), "{err}");
+}
+
+/// In `[[sec]]` limits, `equals` outside `[min, max]` is R002, like a min
+/// greater than the max.
+#[test]
+fn equals_outside_min_and_max_is_r002() {
+    let checked = check_bytes(
+        None,
+        &[(
+            "a.toml",
+            "[[sec]]\nid = \"S-1\"\ntitle = \"T\"\nlimits = { a = { min = 1, max = 5, equals = 9 }, b = { max = 5, equals = 5 }, c = { min = 2, equals = 1.5 } }\n",
+        )],
+    );
+    let got: Vec<String> = of_code(&checked, Code::R002)
+        .into_iter()
+        .map(|(_, _, col, m)| format!("{col} {m}"))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "16 `limits.a` has equals outside its min and max",
+            "83 `limits.c` has equals outside its min and max"
+        ]
+    );
+}
+
+// ------------------------------------------------------- exact integers
+
+/// A tree whose SEC obligations bound two figures with integers past 2^53,
+/// where a 64-bit float can no longer tell neighbours apart.
+fn big_numbers(first: &str, second: &str) -> String {
+    format!(
+        r#"[[theme]]
+id = "TH-01"
+title = "Theme"
+text = "Theme."
+
+[[business]]
+id = "BR-01"
+title = "Business"
+text = "Business."
+themes = ["TH-01"]
+
+[[sec]]
+id = "SEC-1"
+title = "Counter stays within 2^53"
+limits = {{ count = {{ max = 9007199254740992 }} }}
+
+[[sec]]
+id = "SEC-2"
+title = "Serial stays below the largest"
+limits = {{ serial = {{ max = 9223372036854775806 }} }}
+
+[[requirement]]
+id = "RTM-0001"
+title = "Entry"
+text = "Entry."
+category = "mvp"
+satisfies = ["BR-01"]
+sec = ["SEC-1", "SEC-2"]
+user_impact = "none"
+values = {{ count = {first}, serial = {second} }}
+"#
+    )
+}
+
+/// `max = 9007199254740992` with the figure `9007199254740993` is R203
+/// (as floats they are equal), and `9223372036854775807` prints as itself
+/// in messages, JSON and the review pack.
+#[test]
+fn integers_are_compared_and_printed_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = big_numbers("9007199254740993", "9223372036854775807");
+    write_tree(dir.path(), &[("nodes.toml", &tree)]);
+    let checked = rtm::check(dir.path()).unwrap();
+    let got: Vec<String> = of_code(&checked, Code::R203)
+        .into_iter()
+        .map(|(_, _, _, m)| m)
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "RTM-0001 sets count = 9007199254740993 but SEC-1 allows at most 9007199254740992, and no deviation is declared",
+            "RTM-0001 sets serial = 9223372036854775807 but SEC-2 allows at most 9223372036854775806, and no deviation is declared",
+        ]
+    );
+    let json = rtm_cmd(dir.path())
+        .args(["check", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let json = String::from_utf8(json.stdout).unwrap();
+    assert!(json.contains("serial = 9223372036854775807 but"), "{json}");
+    let review = rtm_cmd(dir.path()).args(["review", "."]).output().unwrap();
+    let review = String::from_utf8(review.stdout).unwrap();
+    assert!(review.contains("at most 9223372036854775806"), "{review}");
+    assert!(!review.contains("9223372036854775808"), "{review}");
+
+    // Within the limit: no R203.
+    write_tree(
+        dir.path(),
+        &[(
+            "nodes.toml",
+            &big_numbers("9007199254740992", "9223372036854775806"),
+        )],
+    );
+    assert!(of_code(&rtm::check(dir.path()).unwrap(), Code::R203).is_empty());
+}
+
+/// A change between two integers a float cannot tell apart changes the
+/// fingerprint (R108 on a stamped node) and shows in `rtm diff`.
+#[test]
+fn a_change_past_2_pow_53_is_seen_by_stamps_and_diff() {
+    let base = tempfile::tempdir().unwrap();
+    let head = tempfile::tempdir().unwrap();
+    write_tree(
+        base.path(),
+        &[("nodes.toml", &big_numbers("9007199254740992", "1"))],
+    );
+    let out = rtm_cmd(base.path())
+        .args([
+            "stamp",
+            "RTM-0001",
+            "--by",
+            "OPSG",
+            "--on",
+            "2026-01-02",
+            "--tree",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stamped = std::fs::read_to_string(base.path().join("nodes.toml")).unwrap();
+    let changed = stamped.replace("count = 9007199254740992,", "count = 9007199254740993,");
+    assert_ne!(changed, stamped);
+    write_tree(head.path(), &[("nodes.toml", &changed)]);
+    assert!(of_code(&rtm::check(base.path()).unwrap(), Code::R108).is_empty());
+    assert_eq!(
+        of_code(&rtm::check(head.path()).unwrap(), Code::R108).len(),
+        1
+    );
+
+    let out = rtm_cmd(head.path())
+        .args(["diff"])
+        .arg(base.path())
+        .args([".", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changed = &v["nodes"]["changed"];
+    assert_eq!(changed[0]["id"], "RTM-0001", "{v}");
+    let text = changed.to_string();
+    assert!(text.contains("\"count\":9007199254740992"), "{text}");
+    assert!(text.contains("\"count\":9007199254740993"), "{text}");
+}
+
 // ------------------------------------------------------------ size limit
 
 /// A 100 MiB node file (sparse: it takes no disk space and the test is
@@ -777,6 +1032,167 @@ fn dash_o_writes_only_the_file_given() {
         assert!(text.len() > 100 && text != "old");
     }
     assert_eq!(snapshot(tree.path()), before);
+    assert!(walk(cwd.path()).is_empty());
+}
+
+/// Runs `rtm report BUNDLED -o TARGET` under `umask 022`.
+#[cfg(unix)]
+fn report_to(target: &Path) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg("umask 022; exec \"$@\"")
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_rtm"))
+        .arg("report")
+        .arg(bundled())
+        .arg("-o")
+        .arg(target)
+        .output()
+        .unwrap()
+}
+
+/// `-o` onto a character device writes into it: the device is not replaced
+/// by a plain file (as root, renaming over `/dev/null` would succeed). A
+/// device made with `mknod` (the same as `/dev/null`) is used when the
+/// system allows it, so that a regression cannot break the real one.
+#[cfg(unix)]
+#[test]
+fn dash_o_onto_a_device_writes_into_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let made = dir.path().join("null");
+    let made_ok = Command::new("mknod")
+        .arg(&made)
+        .args(["c", "1", "3"])
+        .status()
+        .is_ok_and(|s| s.success());
+    let target = if made_ok {
+        made
+    } else {
+        PathBuf::from("/dev/null")
+    };
+    let out = report_to(&target);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let meta = std::fs::symlink_metadata(&target).unwrap();
+    assert!(meta.file_type().is_char_device(), "{meta:?}");
+    if made_ok {
+        assert_eq!(walk(dir.path()), [target]);
+    }
+}
+
+/// `-o /dev/stdout` writes to standard output, a pipe here (its link in
+/// `/proc` names the pipe, not a path to replace).
+#[cfg(target_os = "linux")]
+#[test]
+fn dash_o_dev_stdout_writes_to_standard_output() {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = rtm_cmd(cwd.path())
+        .arg("report")
+        .arg(bundled())
+        .args(["-o", "/dev/stdout"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let expected = rtm_cmd(cwd.path())
+        .arg("report")
+        .arg(bundled())
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(out.stdout, expected);
+    assert!(walk(cwd.path()).is_empty());
+}
+
+/// `-o` onto a FIFO writes the document into it (read from a thread), and
+/// the FIFO stays a FIFO.
+#[cfg(unix)]
+#[test]
+fn dash_o_onto_a_fifo_writes_into_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let out = report_to(&fifo);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // Checked before joining: had the FIFO been replaced, the reader would
+    // wait for a writer for ever.
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    let got = reader.join().unwrap();
+    let expected = rtm_cmd(dir.path())
+        .arg("report")
+        .arg(bundled())
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(got, expected);
+    assert_eq!(walk(dir.path()), [fifo]);
+}
+
+/// `-o` onto a symbolic link replaces the file it names; the link stays a
+/// link. An existing file keeps its permissions; a new one gets 0666 less
+/// the umask (0644), not a temporary file's 0600.
+#[cfg(unix)]
+#[test]
+fn dash_o_follows_a_link_and_sets_usual_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.md");
+    std::fs::write(&real, "old").unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let link = dir.path().join("link.md");
+    std::os::unix::fs::symlink("real.md", &link).unwrap();
+    let out = report_to(&link);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_link(&link).unwrap(), Path::new("real.md"));
+    let text = std::fs::read_to_string(&real).unwrap();
+    assert!(text.starts_with('#') && text.len() > 100, "{text}");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode(&real), 0o640);
+
+    let new = dir.path().join("new.md");
+    let out = report_to(&new);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(mode(&new), 0o644);
+    let mut files = walk(dir.path());
+    files.sort();
+    assert_eq!(files, [link, new, real]);
+}
+
+/// `-o` into a folder that does not exist names the file asked for, never
+/// the temporary file.
+#[test]
+fn dash_o_into_a_missing_folder_names_the_file() {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = rtm_cmd(cwd.path())
+        .arg("report")
+        .arg(bundled())
+        .args(["-o", "out/x.md"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim(), "rtm: out/x.md: no such folder out");
     assert!(walk(cwd.path()).is_empty());
 }
 

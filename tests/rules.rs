@@ -139,3 +139,39 @@ fn a_symlinked_project_file_is_one_skipped_path() {
     let r304: Vec<&String> = got.iter().filter(|p| p.starts_with("R304")).collect();
     assert_eq!(r304, ["R304 rtm.toml:1:1"]);
 }
+
+/// R003 sits on the later definition in file order and "first defined
+/// here" on the earlier one, whatever the kinds of the two tables.
+#[test]
+fn a_duplicate_id_is_reported_on_the_later_definition_in_file_order() {
+    let sec = "[[sec]]\nid = \"X-1\"\ntitle = \"An obligation\"\n";
+    let modification =
+        "[[modification]]\nid = \"X-1\"\ntitle = \"A change\"\nstage = \"approved\"\n";
+    for (first, second, later_line) in [(sec, modification, 6), (modification, sec, 7)] {
+        let set = rtm::load::FileSet {
+            project: None,
+            entries: vec![(
+                "a.toml".to_owned(),
+                rtm::load::Entry::Bytes(format!("{first}\n{second}").into_bytes()),
+            )],
+        };
+        let checked = rtm::check_files(set, &rtm::Options::default());
+        let all = listing(&checked);
+        let r003: Vec<&str> = all
+            .lines()
+            .skip_while(|l| !l.contains(" R003 "))
+            .take(2)
+            .collect();
+        let text = r003.join("\n");
+        assert!(
+            text.contains(&format!(
+                "R003 a.toml:{later_line}:6 [X-1] X-1 is defined twice"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("related a.toml:2:6 [X-1] first defined here"),
+            "{text}"
+        );
+    }
+}

@@ -282,3 +282,88 @@ fn bad_base_exits_2_with_nothing_on_stdout() {
             "no-such-branch: neither a folder nor a git revision",
         ));
 }
+
+/// A node file larger than `limits.max_file_bytes` at BASE is R001 "over
+/// the limit" for that file (the message of a file on disk), and the rest
+/// of BASE is still read: `rtm check --since` and `rtm diff` run through.
+#[test]
+fn a_file_over_the_size_limit_at_base_is_r001() {
+    let dir = repo();
+    let req = dir.path().join("requirements");
+    std::fs::write(req.join("rtm.toml"), "[limits]\nmax_file_bytes = 2000\n").unwrap();
+    let big = format!("# {}\n", "x".repeat(3000));
+    std::fs::write(req.join("big.toml"), &big).unwrap();
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-q", "-m", "big"]);
+
+    let base = rtm::diff::check_base("HEAD", &req, &rtm::Options::default()).unwrap();
+    let r001: Vec<String> = base
+        .findings
+        .iter()
+        .filter(|f| f.code == rtm::rules::Code::R001)
+        .map(|f| f.message.clone())
+        .collect();
+    assert_eq!(
+        r001,
+        [format!(
+            "big.toml is {} bytes, over the limit of 2000 bytes (limits.max_file_bytes in rtm.toml)",
+            big.len()
+        )]
+    );
+    assert!(base.model.nodes.iter().any(|n| n.id == "RTM-0001"));
+
+    // The working tree no longer has the big file: BASE's R001 is resolved.
+    std::fs::remove_file(req.join("big.toml")).unwrap();
+    let (v, code) = json(
+        dir.path(),
+        &[
+            "check",
+            "requirements",
+            "--since",
+            "HEAD",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert!(codes(&v).is_empty(), "{v}");
+    let out = rtm()
+        .current_dir(dir.path())
+        .args(["diff", "HEAD", "requirements", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("over the limit of 2000 bytes"), "{text}");
+}
+
+/// A repository git refuses for its owner (`safe.directory`) is reported
+/// as such, naming the folder and the command that trusts it.
+#[cfg(unix)]
+#[test]
+fn a_repository_of_another_user_is_reported_as_dubious_ownership() {
+    let dir = repo();
+    std::os::unix::fs::chown(dir.path(), Some(12345), Some(12345)).unwrap();
+    let shown = dir.path().display().to_string();
+    for args in [
+        vec!["check", "requirements", "--since", "HEAD"],
+        vec!["diff", "HEAD", "requirements"],
+    ] {
+        let out = rtm()
+            .current_dir(dir.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        assert!(out.stdout.is_empty(), "{out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("dubious ownership"), "{err}");
+        assert!(
+            err.contains(&format!("git config --global --add safe.directory {shown}")),
+            "{err}"
+        );
+        assert!(!err.contains("not a git revision"), "{err}");
+    }
+}

@@ -8,7 +8,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::finding::Finding;
-use crate::model::Sp;
+use crate::model::{Number, Sp};
 use crate::rules::Code;
 use crate::source::{FileId, Span};
 use crate::spec::Field;
@@ -232,25 +232,28 @@ impl<'f> Decoder<'f> {
         out
     }
 
-    /// A finite number, integer or float.
-    pub fn number(&mut self, name: &str, v: &Value<'_>) -> Option<f64> {
+    /// A finite number, integer or float. An integer is kept exact; one
+    /// outside the 64-bit range is R002.
+    pub fn number(&mut self, name: &str, v: &Value<'_>) -> Option<Number> {
         let n = match v.get_ref() {
             DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
                 .ok()
-                .map(|n| n as f64),
-            DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
+                .map(Number::Int),
+            DeValue::Float(f) => f
+                .as_str()
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .map(Number::Float),
             _ => {
                 self.wrong_type(name, "a number", v);
                 return None;
             }
         };
-        match n {
-            Some(n) if n.is_finite() => Some(n),
-            _ => {
-                self.error(v.span(), format!("`{name}` must be a finite number"), None);
-                None
-            }
+        if n.is_none() {
+            self.error(v.span(), format!("`{name}` must be a finite number"), None);
         }
+        n
     }
 
     /// A positive integer.

@@ -52,6 +52,11 @@ pub enum Entry {
     Bytes(Vec<u8>),
     /// A symbolic link, not followed.
     Symlink,
+    /// Neither a file, a folder nor a link (a FIFO, a socket, a device),
+    /// never opened: what it is, in words ("a FIFO (named pipe)").
+    Special(String),
+    /// A file larger than `limits.max_file_bytes`, not read: its size.
+    TooLarge(u64),
     /// A folder or file that could not be read, and why.
     Unreadable(String),
 }
@@ -88,6 +93,7 @@ impl FileSet {
         let project = match std::fs::symlink_metadata(&path) {
             Ok(m) if m.file_type().is_symlink() => Some(Entry::Symlink),
             Ok(m) if m.is_file() => Some(Entry::File(path)),
+            Ok(m) if !m.is_dir() => Some(Entry::Special(special(m.file_type()))),
             _ => None,
         };
         Ok(FileSet {
@@ -118,6 +124,15 @@ pub fn load_files(mut set: FileSet) -> Loaded {
             findings.push(skipped(id, PROJECT_FILE));
             config.unreadable = Some(format!(
                 "{PROJECT_FILE} is a symbolic link and was not read, so the project's classification is unknown"
+            ));
+        }
+        Some(Entry::Special(what)) => {
+            let id = model
+                .sources
+                .add(SourceFile::new(PROJECT_FILE.into(), String::new()));
+            findings.push(not_a_file(id, PROJECT_FILE, what));
+            config.unreadable = Some(format!(
+                "{PROJECT_FILE} is {what} and was not read, so the project's classification is unknown"
             ));
         }
         Some(entry) => {
@@ -179,14 +194,23 @@ fn walk(root: &Path) -> Vec<(String, Entry)> {
             Ok(e) if e.depth() == 0 => {}
             Ok(e) => {
                 let rel = relative(root, e.path());
+                let ty = e.file_type();
+                let toml = e.path().extension().is_some_and(|x| x == "toml");
                 if e.depth() == 1 && e.file_name() == PROJECT_FILE {
                     // The project file: `FileSet::from_dir` reads it.
-                } else if e.file_type().is_symlink() {
+                } else if ty.is_symlink() {
                     out.push((rel, Entry::Symlink));
-                } else if e.file_type().is_file()
-                    && e.path().extension().is_some_and(|x| x == "toml")
-                {
+                } else if toml && !ty.is_dir() && !utf8_path(root, e.path()) {
+                    // Its name cannot be shown or written back as it is.
+                    out.push((
+                        rel,
+                        Entry::Unreadable("its name is not valid UTF-8".to_owned()),
+                    ));
+                } else if toml && ty.is_file() {
                     out.push((rel, Entry::File(e.into_path())));
+                } else if toml && !ty.is_dir() {
+                    // Never opened: opening a FIFO would wait for a writer.
+                    out.push((rel, Entry::Special(special(ty))));
                 }
             }
             Err(err) => {
@@ -204,12 +228,77 @@ fn walk(root: &Path) -> Vec<(String, Entry)> {
     out
 }
 
+/// A path relative to `root`, with `/` separators. A name that is not
+/// valid UTF-8 is shown with its bad bytes escaped (`\xFF`), so that it
+/// reads unambiguously.
 fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
+        .map(|c| escaped(c.as_os_str()))
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// Whether the part of `path` below `root` is valid UTF-8.
+fn utf8_path(root: &Path, path: &Path) -> bool {
+    path.strip_prefix(root).unwrap_or(path).to_str().is_some()
+}
+
+/// A file name as text: itself when it is UTF-8, else with every byte
+/// that is not part of a UTF-8 character written `\xNN`.
+fn escaped(name: &std::ffi::OsStr) -> String {
+    if let Some(s) = name.to_str() {
+        return s.to_owned();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02X}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
+}
+
+/// What a path that is neither a file, a folder nor a link is, in words.
+fn special(ty: std::fs::FileType) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ty.is_fifo() {
+            return "a FIFO (named pipe)".to_owned();
+        }
+        if ty.is_socket() {
+            return "a socket".to_owned();
+        }
+        if ty.is_char_device() {
+            return "a character device".to_owned();
+        }
+        if ty.is_block_device() {
+            return "a block device".to_owned();
+        }
+    }
+    let _ = ty;
+    "not a plain file".to_owned()
+}
+
+/// R304 for a path that is not a plain file.
+fn not_a_file(file: FileId, rel: &str, what: &str) -> Finding {
+    Finding::new(
+        Code::R304,
+        Span::file_start(file),
+        format!("{rel} is {what} and was not read"),
+    )
+    .label(what.to_owned())
+    .help("a node file must be a plain file: replace it with one, or rename it so that it does not end in .toml")
 }
 
 fn skipped(file: FileId, rel: &str) -> Finding {
@@ -262,6 +351,10 @@ fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Config) -> File
             result.findings.push(skipped(id, rel));
             return result;
         }
+        Entry::Special(what) => {
+            result.findings.push(not_a_file(id, rel, what));
+            return result;
+        }
         Entry::Unreadable(why) => {
             result.findings.push(parse_error(
                 Span::file_start(id),
@@ -269,7 +362,7 @@ fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Config) -> File
             ));
             return result;
         }
-        Entry::File(_) | Entry::Bytes(_) => {}
+        Entry::File(_) | Entry::Bytes(_) | Entry::TooLarge(_) => {}
     }
     result.node_file = true;
     let (source, read) = read_entry(entry, rel, config.limits.max_file_bytes);
@@ -316,7 +409,9 @@ fn read_entry(entry: &Entry, rel: &str, max_bytes: u64) -> (SourceFile, Result<(
             return empty(too_big(bytes.len() as u64));
         }
         Entry::Bytes(bytes) => bytes.clone(),
+        Entry::TooLarge(size) => return empty(too_big(*size)),
         Entry::Symlink => return empty(format!("{rel} is a symbolic link")),
+        Entry::Special(what) => return empty(format!("{rel} is {what}")),
         Entry::Unreadable(why) => return empty(format!("cannot read {rel}: {why}")),
     };
     decode_utf8(rel, bytes)

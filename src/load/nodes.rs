@@ -274,6 +274,16 @@ fn read_limits(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Limit> {
             );
             continue;
         }
+        if let Some(e) = limit.equals
+            && (limit.min.is_some_and(|m| e < m) || limit.max.is_some_and(|m| e > m))
+        {
+            d.error(
+                value.span(),
+                format!("`{what}` has equals outside its min and max"),
+                Some("no figure could keep within this limit: fix a bound".into()),
+            );
+            continue;
+        }
         if limit.min.is_none() && limit.max.is_none() && limit.equals.is_none() {
             d.error(
                 value.span(),
