@@ -118,9 +118,10 @@ pub struct DocArgs {
     /// clear = white). Default: the project's classification.
     #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
     pub classification: Option<rtm::model::Classification>,
-    /// A date to print in the header (no date is printed otherwise).
-    #[arg(long, value_name = "DATE")]
-    pub date: Option<String>,
+    /// A date to print in the header (YYYY-MM-DD; no date is printed
+    /// otherwise).
+    #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
+    pub date: Option<jiff::civil::Date>,
 }
 
 /// Arguments of `rtm graph`.

@@ -332,7 +332,11 @@ fn diag(texts: &mut Texts<'_>, f: &Finding) -> Diag {
     }
     for r in &f.related {
         let r_shown = texts.showable(r.span);
-        if r.span.file == f.span.file && src.is_some() && r_shown {
+        // In the finding's own snippet only when it comes after the
+        // finding's place: miette draws a snippet in file order, and the
+        // finding's own place is shown first.
+        let after = r.span.start >= f.span.start;
+        if r.span.file == f.span.file && src.is_some() && r_shown && after {
             labels.push(texts.label(r.span, Some(r.message.clone()), false));
         } else {
             let rsrc = if r_shown {
@@ -431,10 +435,27 @@ pub fn write_findings(
         if handler.render_report(&mut s, &d).is_err() {
             s = format!("{}: {}\n", d.code, d.message);
         }
-        out.write_all(s.as_bytes())?;
+        out.write_all(tidy(&s).as_bytes())?;
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// miette's report with no line ending in a space (an empty source line,
+/// the heading of a related place), and that heading named for what it is:
+/// miette heads it `Advice: ` after its severity.
+fn tidy(report: &str) -> String {
+    let mut out = String::with_capacity(report.len());
+    for line in report.split_inclusive('\n') {
+        let (text, end) = match line.strip_suffix('\n') {
+            Some(text) => (text, "\n"),
+            None => (line, ""),
+        };
+        let text = text.trim_end_matches(' ');
+        out.push_str(if text == "Advice:" { "Related:" } else { text });
+        out.push_str(end);
+    }
+    out
 }
 
 #[cfg(test)]
