@@ -22,7 +22,7 @@ pub enum Command {
     Diff(DiffArgs),
     /// Explain a rule, by code (R203) or name (undeclared-deviation).
     Explain {
-        /// The rule's code or name.
+        /// The rule's code or name, in any case.
         rule: String,
     },
     /// List every rule: code, name, default level, one line.

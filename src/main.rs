@@ -203,7 +203,8 @@ fn stamp(args: &StampArgs) -> Result {
     let mut nodes = 0;
     for edit in &edits {
         for id in &edit.ids {
-            writeln!(out, "stamped {id} in {}", edit.rel)?;
+            let rel = render::escape_controls(&edit.rel);
+            writeln!(out, "stamped {id} in {rel}")?;
             nodes += 1;
         }
     }
