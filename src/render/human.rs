@@ -113,8 +113,13 @@ impl Windowed {
         let mut shifts = Vec::new();
         let mut added = 0;
         let mut copied = 0;
+        // A byte scan first: most files hold no control character (a C1
+        // control is `0xC2` then its second byte in UTF-8).
+        let maybe = file
+            .bytes()
+            .any(|b| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f || b == 0xc2);
         let mut chars = file.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
+        while let Some((i, c)) = chars.next().filter(|_| maybe) {
             let crlf = c == '\r' && chars.peek().is_some_and(|&(_, n)| n == '\n');
             if super::is_hidden_control(c) && !crlf {
                 text.push_str(file.get(copied..i).unwrap_or(""));
