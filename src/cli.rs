@@ -22,7 +22,7 @@ pub enum Command {
     Diff(DiffArgs),
     /// Explain a rule, by code (R203) or name (undeclared-deviation).
     Explain {
-        /// The rule's code or name.
+        /// The rule's code or name, in any case.
         rule: String,
     },
     /// List every rule: code, name, default level, one line.
@@ -129,9 +129,10 @@ pub struct DocArgs {
     /// clear = white). Default: the project's classification.
     #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
     pub classification: Option<rtm::model::Classification>,
-    /// A date to print in the header (no date is printed otherwise).
-    #[arg(long, value_name = "DATE")]
-    pub date: Option<String>,
+    /// A date to print in the header (YYYY-MM-DD; no date is printed
+    /// otherwise).
+    #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
+    pub date: Option<jiff::civil::Date>,
     /// The date questions' `due` and waivers' `until` are compared with
     /// (YYYY-MM-DD); default: today (UTC).
     #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]

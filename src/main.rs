@@ -69,6 +69,15 @@ fn check(args: &CheckArgs) -> Result {
         }
         None => None,
     };
+    // --deny-warnings: why the check fails when only warnings make it fail.
+    let denied = (args.deny_warnings && c.errors == 0 && c.warnings > 0).then(|| {
+        let noun = if c.warnings == 1 {
+            "warning"
+        } else {
+            "warnings"
+        };
+        format!("failing: --deny-warnings and {} {noun}", c.warnings)
+    });
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
@@ -108,10 +117,16 @@ fn check(args: &CheckArgs) -> Result {
                 let noun = if n == 1 { "finding" } else { "findings" };
                 line.push_str(&format!("; {n} {noun} above {name} withheld"));
             }
+            if let Some(why) = &denied {
+                line.push_str(&format!("; {why}"));
+            }
             writeln!(out, "{line}")?;
         }
     }
     out.flush()?;
+    if let (Some(why), false) = (&denied, args.format == Format::Human) {
+        eprintln!("rtm: {why}");
+    }
     let fail = c.errors > 0 || (args.deny_warnings && c.warnings > 0);
     leak(checked);
     Ok(if fail {
@@ -184,7 +199,7 @@ fn document(args: &DocArgs, doc: Doc) -> Result {
     let checked = rtm::check_with(&args.tree, &options)?;
     let view = rtm::view::View::new(&checked, args.classification)?;
     let opts = rtm::report::DocOptions {
-        date: args.date.clone(),
+        date: args.date.map(|d| d.to_string()),
     };
     let markdown = match doc {
         Doc::Report => rtm::report::traceability::write(&view, &opts),
@@ -227,7 +242,8 @@ fn stamp(args: &StampArgs) -> Result {
     let mut nodes = 0;
     for edit in &edits {
         for id in &edit.ids {
-            writeln!(out, "stamped {id} in {}", edit.rel)?;
+            let rel = render::escape_controls(&edit.rel);
+            writeln!(out, "stamped {id} in {rel}")?;
             nodes += 1;
         }
     }
@@ -242,23 +258,54 @@ fn stamp(args: &StampArgs) -> Result {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `rtm explain RULE`: by code or name, in any case (`r203`).
 fn explain(name: &str) -> Result {
-    match lookup(name) {
-        Some((_, rule)) => {
-            print!("{}", rule.doc);
-            Ok(ExitCode::SUCCESS)
-        }
-        None => Err(format!("unknown rule `{name}` (`rtm rules` lists every rule)").into()),
+    let rule = lookup(name).map(|(_, r)| r).or_else(|| {
+        RULES
+            .iter()
+            .find(|r| r.code.eq_ignore_ascii_case(name) || r.name.eq_ignore_ascii_case(name))
+    });
+    if let Some(rule) = rule {
+        print!("{}", rule.doc);
+        return Ok(ExitCode::SUCCESS);
     }
+    // A code one keystroke away (R230, R2O3), or a name with a typo.
+    let upper = name.to_ascii_uppercase();
+    let near = RULES
+        .iter()
+        .map(|r| (strsim::damerau_levenshtein(&upper, r.code), r.code))
+        .filter(|&(d, _)| d <= 1)
+        .min()
+        .map(|(_, code)| code)
+        .or_else(|| {
+            let names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
+            rtm::load::decode::suggest(&name.to_ascii_lowercase(), &names)
+        });
+    let hint = near.map_or_else(String::new, |n| format!("; did you mean `{n}`?"));
+    Err(format!("unknown rule `{name}`{hint} (`rtm rules` lists every rule)").into())
 }
 
+/// `rtm rules`: one line per rule, its columns lined up.
 fn rules() -> Result {
+    let width = |f: fn(&rtm::rules::Rule) -> String| {
+        RULES
+            .iter()
+            .map(|r| f(r).chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let code = width(|r| r.code.to_owned());
+    let name = width(|r| r.name.to_owned());
+    let level = width(|r| r.default.to_string());
     let mut out = std::io::stdout().lock();
     for r in RULES {
         writeln!(
             out,
-            "{}  {:<32} {:<8} {}",
-            r.code, r.name, r.default, r.summary
+            "{:<code$}  {:<name$}  {:<level$}  {}",
+            r.code,
+            r.name,
+            r.default.as_str(),
+            r.summary
         )?;
     }
     Ok(ExitCode::SUCCESS)

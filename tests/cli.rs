@@ -380,3 +380,222 @@ fn a_finding_on_a_very_long_line_is_printed_without_a_snippet() {
     );
     assert!(human.len() < 10_000, "the long line was printed");
 }
+
+/// `rtm check src`: a folder with files but no node file and no rtm.toml
+/// is a wrong path, for every command that reads a tree (exit 2, nothing
+/// on standard output). An empty folder (hidden entries aside) and a
+/// folder with only an rtm.toml are clean trees.
+#[test]
+fn a_folder_without_requirement_files_is_a_wrong_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("render")).unwrap();
+    std::fs::write(src.join("main.rs"), "fn main() {}\n").unwrap();
+    std::fs::write(src.join("render/mod.rs"), "\n").unwrap();
+    let shown = src.display().to_string();
+    let message = format!(
+        "rtm: {shown} holds no requirement files (*.toml); an empty tree needs an rtm.toml\n"
+    );
+    let base = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["check"],
+        vec!["check", "--format", "json"],
+        vec!["report"],
+        vec!["review"],
+        vec!["graph"],
+        vec!["diff", base.path().to_str().unwrap()],
+    ] {
+        rtm()
+            .args(&args)
+            .arg(&src)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(message.clone());
+    }
+    // Empty, or holding only hidden entries: a clean tree.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    rtm().arg("check").arg(&empty).assert().code(0);
+    std::fs::write(empty.join(".gitkeep"), "").unwrap();
+    rtm().arg("check").arg(&empty).assert().code(0);
+    // An rtm.toml and other files, no node file: a clean tree.
+    std::fs::write(src.join("rtm.toml"), "").unwrap();
+    rtm()
+        .arg("check")
+        .arg(&src)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("rtm: 0 errors"));
+}
+
+/// When only warnings fail the check, the summary says so (on standard
+/// error for the machine-readable formats, whose output stays as it is).
+#[test]
+fn deny_warnings_says_why_it_fails() {
+    let tree = fixture("rules/R106/fires");
+    let out = rtm()
+        .args(["check", "--deny-warnings"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.starts_with("rtm: 0 errors, ") && last.contains("; failing: --deny-warnings and "),
+        "{last}"
+    );
+    assert!(
+        last.ends_with(" warning") || last.ends_with(" warnings"),
+        "{last}"
+    );
+    // Without the flag, or when errors fail it anyway: no such note.
+    let plain = rtm().arg("check").arg(&tree).output().unwrap();
+    assert!(!String::from_utf8(plain.stdout).unwrap().contains("failing"));
+    let errors = rtm()
+        .args(["check", "--deny-warnings"])
+        .arg(fixture("rules/R004/fires"))
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8(errors.stdout)
+            .unwrap()
+            .contains("failing")
+    );
+    for format in ["json", "sarif", "github"] {
+        let quiet = rtm()
+            .args(["check", "--format", format])
+            .arg(&tree)
+            .output()
+            .unwrap();
+        let out = rtm()
+            .args(["check", "--deny-warnings", "--format", format])
+            .arg(&tree)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(out.stdout, quiet.stdout, "{format}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.starts_with("rtm: failing: --deny-warnings and ") && err.ends_with("\n"),
+            "{format}: {err}"
+        );
+    }
+}
+
+#[test]
+fn explain_ignores_case_and_suggests_near_rules() {
+    for name in ["r203", "R203", "Undeclared-Deviation"] {
+        rtm()
+            .args(["explain", name])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::starts_with("# R203 undeclared-deviation"));
+    }
+    rtm()
+        .args(["explain", "R230"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "unknown rule `R230`; did you mean `R203`?",
+        ));
+    rtm()
+        .args(["explain", "undeclared-deviaton"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "did you mean `undeclared-deviation`?",
+        ));
+    // Nothing near: no guess.
+    rtm()
+        .args(["explain", "frobnicate"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean").not());
+}
+
+/// `rtm rules` lines its columns up: every summary starts at the same
+/// column, and no line ends in a space.
+#[test]
+fn rules_columns_line_up() {
+    let out = rtm().arg("rules").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut starts = std::collections::BTreeSet::new();
+    for (line, rule) in text.lines().zip(rtm::rules::RULES) {
+        let at = line.find(rule.summary).unwrap();
+        starts.insert(line[..at].chars().count());
+        let level = line
+            .find(&format!("  {}  ", rule.default.as_str()))
+            .unwrap();
+        starts.insert(1000 + line[..level].chars().count());
+        assert!(!line.ends_with(' '), "{line}");
+    }
+    assert_eq!(starts.len(), 2, "{text}");
+}
+
+#[test]
+fn report_and_review_dates_are_checked() {
+    let tree = fixture("rules/R203/quiet");
+    for command in ["report", "review"] {
+        rtm()
+            .args([command, "--date", "31/03/2021"])
+            .arg(&tree)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains("is not a date"));
+        rtm()
+            .args([command, "--date", "2021-02-30"])
+            .arg(&tree)
+            .assert()
+            .code(2)
+            .stdout("");
+        rtm()
+            .args([command, "--date", "2021-03-31"])
+            .arg(&tree)
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("2021-03-31"));
+    }
+}
+
+/// A finding's own place comes first; a related place earlier in the same
+/// file is shown after it, under its own heading.
+#[test]
+fn a_related_place_earlier_in_the_file_comes_after_the_finding() {
+    let out = rtm()
+        .arg("check")
+        .arg(fixture("rules/R203/fires"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let first = text.split("\nR203 ").next().unwrap();
+    let own = first.find("[nodes.toml:46:28]").unwrap();
+    let related = first.find("[nodes.toml:18:28]").unwrap();
+    assert!(own < related, "{first}");
+    assert!(
+        first.contains("\nRelated:\n  ☞ SEC-POA-60: limit defined here\n"),
+        "{first}"
+    );
+}
+
+/// No line of the human output ends in a space (miette's empty snippet
+/// lines and its `Advice: ` heading did).
+#[test]
+fn no_human_output_line_ends_in_a_space() {
+    for tree in ["rules/R203/fires", "rules/R303/fires", "mixed"] {
+        for color in ["never", "always"] {
+            let out = rtm()
+                .args(["check", "--color", color])
+                .arg(fixture(tree))
+                .output()
+                .unwrap();
+            let text = String::from_utf8(out.stdout).unwrap();
+            for line in text.lines() {
+                assert!(!line.ends_with(' '), "{tree}: `{line}`");
+            }
+        }
+    }
+}

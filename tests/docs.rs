@@ -38,3 +38,47 @@ fn every_rule_has_a_page() {
         assert_eq!(page, rule.doc);
     }
 }
+
+/// The README's GitHub Actions excerpt is a verbatim, contiguous part of
+/// the workflow it describes (whole lines), so the two cannot drift apart.
+#[test]
+fn readme_workflow_excerpt_is_part_of_the_workflow() {
+    let readme = read("README.md");
+    let workflow = read(".github/workflows/rtm.yml");
+    let section = readme.split("### GitHub Actions").nth(1).unwrap();
+    let excerpt = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```\n").next())
+        .unwrap();
+    assert!(excerpt.contains("--format github"), "{excerpt}");
+    assert!(
+        workflow.contains(&format!("\n{excerpt}")),
+        "the README's excerpt is not a part of .github/workflows/rtm.yml:\n{excerpt}"
+    );
+}
+
+/// Cargo.toml states the oldest Rust that builds rtm (let chains need
+/// 1.88), and the README says the same.
+#[test]
+fn rust_version_is_stated() {
+    let manifest: toml::Table = read("Cargo.toml").parse().unwrap();
+    let version = manifest["package"]["rust-version"].as_str().unwrap();
+    assert_eq!(version, "1.88");
+    assert!(read("README.md").contains(&format!("Rust\n{version} or later")));
+}
+
+/// No line of the documentation that `rtm explain` prints, nor of the
+/// README's output examples, ends in a space.
+#[test]
+fn no_doc_line_ends_in_a_space() {
+    let mut pages = vec![("README.md".to_owned(), read("README.md"))];
+    for rule in rtm::rules::RULES {
+        pages.push((rule.code.to_owned(), rule.doc.to_owned()));
+    }
+    for (name, text) in pages {
+        for (i, line) in text.lines().enumerate() {
+            assert!(!line.ends_with(' '), "{name}:{}: `{line}`", i + 1);
+        }
+    }
+}

@@ -1344,3 +1344,118 @@ fn fuzz_tree_timeout_cf0ef289() {
     // Its one node file is broken TOML (a mangled `[[requirement.deviations]]`).
     assert_eq!(codes, ["R001"]);
 }
+
+// ------------------------------------------------- terminal control codes
+
+/// The control characters in a text: every C0 control but tab and line
+/// feed (ESC, BEL, CR, NUL…), DEL, and the C1 controls (U+0080 to U+009F).
+fn raw_controls(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|c| matches!(c, '\u{0}'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}'))
+        .collect()
+}
+
+/// Node content with terminal control codes (an ESC that clears the
+/// screen, BEL, CR, NUL, DEL and C1's CSI) in ids, titles, text,
+/// `user_impact` (which R211 quotes), a file name, and a file with raw
+/// control bytes (R001 shows its line): every output for people shows
+/// them escaped (`\u{1b}`), never raw.
+#[test]
+fn control_characters_in_content_are_shown_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let nasty = r"\u001b[2J\u0007\r\u0000\u007f\u009b";
+    let nodes = format!(
+        r#"[[theme]]
+id = "TH-01"
+title = "Theme {nasty} end"
+text = "Text {nasty} end"
+
+[[business]]
+id = "BR-001"
+title = "Business {nasty} end"
+text = "Business text."
+themes = ["TH-01"]
+
+[[requirement]]
+id = "RTM-0001"
+title = "Entry {nasty} end"
+text = "Entry text {nasty} end"
+category = "mvp"
+satisfies = ["BR-001", "BR-{nasty}"]
+user_impact = "x{nasty} clear"
+"#
+    );
+    write_tree(
+        dir.path(),
+        &[
+            ("nodes.toml", nodes.as_str()),
+            ("raw.toml", "a = \"x\u{1b}[2J\u{7}y\"\n# c\rd \u{9b}\n"),
+            ("e\u{1b}[2Jf.toml", ""),
+        ],
+    );
+    let run = |args: &[&str]| {
+        let out = common::rtm().args(args).arg(dir.path()).output().unwrap();
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let human = run(&["check"]);
+    let github = run(&["check", "--format", "github"]);
+    let dot = run(&["graph", "--format", "dot"]);
+    let mermaid = run(&["graph", "--format", "mermaid"]);
+    let report = run(&["report"]);
+    let diagram = report
+        .split("```mermaid")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap();
+    for (name, text) in [
+        ("human", &human),
+        ("github", &github),
+        ("dot", &dot),
+        ("mermaid", &mermaid),
+        ("report diagram", &diagram.to_owned()),
+    ] {
+        assert_eq!(raw_controls(text), Vec::<char>::new(), "{name}:\n{text}");
+    }
+    // What was there is shown, escaped.
+    assert!(
+        human.contains(r"needs Users to change: x\u{1b}[2J\u{7}\u{d}\u{0}\u{7f}\u{9b} clear"),
+        "{human}"
+    );
+    assert!(
+        human.contains(r"e\u{1b}[2Jf.toml defines no node"),
+        "{human}"
+    );
+    assert!(human.contains(r#"1 │ a = "x\u{1b}[2J\u{7}y""#), "{human}");
+    // The header names the file's place, not the escaped text's.
+    assert!(human.contains("[raw.toml:2:5]"), "{human}");
+    assert!(
+        github.contains(r"needs Users to change: x\u{1b}[2J\u{7}%0D\u{0}\u{7f}\u{9b} clear"),
+        "{github}"
+    );
+    assert!(github.contains(r"file="), "{github}");
+    assert!(github.contains(r"e\u{1b}[2Jf.toml,line=1"), "{github}");
+    // Each finding is one workflow command: no line starts otherwise.
+    for line in github.lines() {
+        assert!(
+            line.starts_with("::") || line.starts_with("rtm: "),
+            "{line}"
+        );
+    }
+    assert!(
+        dot.contains(r"Entry \\u{1b}[2J\\u{7} \\u{0}\\u{7f}\\u{9b} end"),
+        "{dot}"
+    );
+    assert!(
+        mermaid.contains(r"Entry \u{1b}[2J\u{7} \u{0}\u{7f}\u{9b} end"),
+        "{mermaid}"
+    );
+    assert!(
+        diagram.contains(r"Theme \u{1b}[2J\u{7} \u{0}\u{7f}\u{9b} end"),
+        "{diagram}"
+    );
+}

@@ -685,3 +685,31 @@ fn headers_with_spaces_or_quotes_and_no_final_line_break_are_stamped() {
     assert!(last.ends_with("# no line break after this"));
     assert!(review_places(dir.path()).is_empty());
 }
+
+/// A file name with terminal control codes is shown escaped in what
+/// `rtm stamp` prints.
+#[test]
+fn file_names_are_shown_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a\u{1b}[2J.toml"), TREE).unwrap();
+    let out = rtm()
+        .args([
+            "stamp",
+            "RTM-0001",
+            "--by",
+            "OPSG_37x",
+            "--on",
+            "2020-10-26",
+            "--tree",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("stamped RTM-0001 in a\\u{1b}[2J.toml\n"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "{text}");
+}

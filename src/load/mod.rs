@@ -32,6 +32,8 @@ pub enum LoadError {
     NotADirectory(String),
     #[error("{0}: cannot read the folder: {1}")]
     Unreadable(String, std::io::Error),
+    #[error("{0} holds no requirement files (*.toml); an empty tree needs an rtm.toml")]
+    NoNodeFiles(String),
 }
 
 /// A tree as read: the model, the validated project file, and the findings
@@ -88,7 +90,8 @@ impl FileSet {
         if !meta.is_dir() {
             return Err(LoadError::NotADirectory(shown));
         }
-        std::fs::read_dir(root).map_err(|e| LoadError::Unreadable(shown.clone(), e))?;
+        let mut listing =
+            std::fs::read_dir(root).map_err(|e| LoadError::Unreadable(shown.clone(), e))?;
         let path = root.join(PROJECT_FILE);
         let project = match std::fs::symlink_metadata(&path) {
             Ok(m) if m.file_type().is_symlink() => Some(Entry::Symlink),
@@ -96,10 +99,18 @@ impl FileSet {
             Ok(m) if !m.is_dir() => Some(Entry::Special(special(m.file_type()))),
             _ => None,
         };
-        Ok(FileSet {
-            project,
-            entries: walk(root),
-        })
+        let entries = walk(root);
+        // A folder with other things in it but no node file and no project
+        // file is most likely a wrong path (`rtm check src`), not an empty
+        // tree: an empty folder (hidden entries aside, as `.gitkeep`) is a
+        // clean tree, and so is one with an `rtm.toml` only.
+        if project.is_none()
+            && entries.is_empty()
+            && listing.any(|e| e.is_ok_and(|e| !e.file_name().to_string_lossy().starts_with('.')))
+        {
+            return Err(LoadError::NoNodeFiles(shown));
+        }
+        Ok(FileSet { project, entries })
     }
 }
 

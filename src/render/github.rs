@@ -29,30 +29,29 @@ pub fn command(level: Level) -> &'static str {
     }
 }
 
-/// Escapes a command's data (the text after `::`): `%`, CR and LF.
+/// Escapes a command's data (the text after `::`): `%`, CR and LF as
+/// GitHub reads them back, so that no line break in a message can start
+/// another workflow command; any other control character as
+/// [`escape_controls`](super::escape_controls) writes it (`\u{1b}`).
 pub fn escape_data(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape(s, false)
 }
 
 /// Escapes a property value: as [`escape_data`], and `:` and `,`.
 pub fn escape_property(s: &str) -> String {
+    escape(s, true)
+}
+
+fn escape(s: &str, property: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
-            ':' => out.push_str("%3A"),
-            ',' => out.push_str("%2C"),
+            ':' if property => out.push_str("%3A"),
+            ',' if property => out.push_str("%2C"),
+            c if super::is_hidden_control(c) => super::push_escaped(&mut out, c),
             c => out.push(c),
         }
     }
@@ -99,6 +98,10 @@ mod tests {
         assert_eq!(escape_data("a: b, c"), "a: b, c");
         assert_eq!(escape_data("%0A"), "%250A");
         assert_eq!(escape_data("é — ok"), "é — ok");
+        assert_eq!(
+            escape_data("x\u{1b}[2J\u{7}\u{0}\u{9b}\t"),
+            "x\\u{1b}[2J\\u{7}\\u{0}\\u{9b}\t"
+        );
     }
 
     #[test]
@@ -109,6 +112,7 @@ mod tests {
         assert_eq!(escape_property("R004 dangling-link"), "R004 dangling-link");
         // `%` first: an escape is never escaped twice or undone.
         assert_eq!(escape_property("%2C,"), "%252C%2C");
+        assert_eq!(escape_property("a\u{1b}b.toml"), "a\\u{1b}b.toml");
     }
 
     #[test]

@@ -85,6 +85,11 @@ fn quote_dot(s: &str) -> String {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' | '\r' => out.push(' '),
+            // `\u{1b}`, its backslash escaped as DOT reads it.
+            c if super::is_hidden_control(c) => {
+                out.push('\\');
+                super::push_escaped(&mut out, c);
+            }
             _ => out.push(c),
         }
     }
@@ -92,6 +97,9 @@ fn quote_dot(s: &str) -> String {
     out
 }
 
+/// A Mermaid label in quotes, each character Mermaid reads as markup
+/// written as an entity; line breaks as spaces, other control characters
+/// escaped (`\u{1b}`).
 fn quote_mermaid(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
@@ -102,6 +110,7 @@ fn quote_mermaid(s: &str) -> String {
             '#' => out.push_str("#35;"),
             '`' => out.push_str("#96;"),
             '\n' | '\r' => out.push(' '),
+            c if super::is_hidden_control(c) => super::push_escaped(&mut out, c),
             _ => out.push(c),
         }
     }

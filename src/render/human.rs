@@ -1,6 +1,7 @@
 //! The human output of `rtm check`: miette's graphical report of every
 //! finding, with its snippet, its labels and a help line, then a summary.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -84,17 +85,21 @@ fn severity(level: Level) -> Severity {
     }
 }
 
-/// A file's text with its line index, shared by every diagnostic that
-/// shows it.
+/// A file's text as shown, with its line index, shared by every diagnostic
+/// that shows it.
 #[derive(Debug)]
 struct Indexed {
+    /// The file's text, each control character in it (but tab, line feed
+    /// and the CR of a CRLF) escaped as [`super::escape_controls`] writes
+    /// it, so that a snippet cannot act on the reader's terminal.
     text: Arc<str>,
-    /// Byte offset of every line's start (after each `\n`), from the
-    /// loader's index.
-    starts: Vec<u32>,
-    /// A `\r` not followed by `\n`: miette counts it as a line break and the
-    /// index does not, so such a file is always read whole.
-    lone_cr: bool,
+    /// Byte offset in `text` of every line's start (after each `\n`), from
+    /// the loader's index.
+    starts: Vec<usize>,
+    /// Where `text` differs from the file: for each escaped character, its
+    /// offset in the file, the offset just past it, and the bytes added up
+    /// to and including it.
+    shifts: Vec<(usize, usize, usize)>,
 }
 
 /// A source for miette that reads only the lines around a span. miette's
@@ -106,35 +111,79 @@ struct Indexed {
 struct Windowed(Arc<Indexed>);
 
 impl Windowed {
-    fn new(text: Arc<str>, starts: &[u32]) -> Self {
-        let bytes = text.as_bytes();
-        let lone_cr = has_cr(bytes)
-            && bytes
-                .iter()
-                .enumerate()
-                .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
-        Windowed(Arc::new(Indexed {
+    /// A file's text and the loader's index of its lines.
+    fn new(file: &str, starts: &[u32]) -> Self {
+        let mut text = String::new();
+        let mut shifts = Vec::new();
+        let mut added = 0;
+        let mut copied = 0;
+        // A byte scan first: most files hold no control character (a C1
+        // control is `0xC2` then its second byte in UTF-8).
+        let maybe = file
+            .bytes()
+            .any(|b| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f || b == 0xc2);
+        let mut chars = file.char_indices().peekable();
+        while let Some((i, c)) = chars.next().filter(|_| maybe) {
+            let crlf = c == '\r' && chars.peek().is_some_and(|&(_, n)| n == '\n');
+            if super::is_hidden_control(c) && !crlf {
+                text.push_str(file.get(copied..i).unwrap_or(""));
+                let before = text.len();
+                super::push_escaped(&mut text, c);
+                added += text.len() - before - c.len_utf8();
+                copied = i + c.len_utf8();
+                shifts.push((i, copied, added));
+            }
+        }
+        let text: Arc<str> = if shifts.is_empty() {
+            Arc::from(file)
+        } else {
+            text.push_str(file.get(copied..).unwrap_or(""));
+            Arc::from(text)
+        };
+        let mut w = Indexed {
             text,
-            starts: starts.to_vec(),
-            lone_cr,
-        }))
+            starts: Vec::new(),
+            shifts,
+        };
+        w.starts = starts.iter().map(|&s| w.shown(s as usize)).collect();
+        Windowed(Arc::new(w))
     }
 
     fn start(&self, line: usize) -> Option<usize> {
-        self.0.starts.get(line).map(|&s| s as usize)
+        self.0.starts.get(line).copied()
     }
 
     fn line_of(&self, offset: usize) -> usize {
         self.0
             .starts
-            .partition_point(|&s| (s as usize) <= offset)
+            .partition_point(|&s| s <= offset)
             .saturating_sub(1)
     }
 }
 
-/// Whether the text holds a `\r` at all (most files do not).
-fn has_cr(bytes: &[u8]) -> bool {
-    bytes.contains(&b'\r')
+impl Indexed {
+    /// The offset in the shown text of an offset in the file.
+    fn shown(&self, offset: usize) -> usize {
+        let before = self.shifts.partition_point(|&(at, _, _)| at < offset);
+        let added = before
+            .checked_sub(1)
+            .and_then(|i| self.shifts.get(i))
+            .map_or(0, |&(_, _, added)| added);
+        offset + added
+    }
+
+    /// The offset in the file of an offset in the shown text that is not
+    /// inside an escape.
+    fn in_file(&self, shown: usize) -> usize {
+        let k = self
+            .shifts
+            .partition_point(|&(_, end, added)| end + added <= shown);
+        let added = k
+            .checked_sub(1)
+            .and_then(|i| self.shifts.get(i))
+            .map_or(0, |&(_, _, added)| added);
+        shown.saturating_sub(added)
+    }
 }
 
 impl SourceCode for Windowed {
@@ -144,11 +193,10 @@ impl SourceCode for Windowed {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let ix = &self.0;
-        let bytes = ix.text.as_bytes();
-        if ix.lone_cr {
-            return <[u8] as SourceCode>::read_span(bytes, span, before, after);
-        }
+        // A lone `\r` (which miette would count as a line break and the
+        // index does not) is escaped in the shown text, so the index and
+        // miette always agree on lines.
+        let bytes = self.0.text.as_bytes();
         let first = self.line_of(span.offset());
         let last = self.line_of((span.offset() + span.len()).saturating_sub(1));
         // One line more than the context before, so that miette finds the
@@ -166,11 +214,19 @@ impl SourceCode for Windowed {
         let data = bytes
             .get(offset..offset + len)
             .ok_or(MietteError::OutOfBounds)?;
+        // The column in the header is the file's, not the shown text's.
+        let column = match self.start(first) {
+            Some(line) if before == 0 && !self.0.shifts.is_empty() => self
+                .0
+                .in_file(span.offset())
+                .saturating_sub(self.0.in_file(line)),
+            _ => c.column(),
+        };
         Ok(Box::new(MietteSpanContents::new(
             data,
             (offset, len).into(),
             wline + c.line(),
-            c.column(),
+            column,
             wline + c.line_count(),
         )))
     }
@@ -215,24 +271,34 @@ impl Texts<'_> {
         format!("{}:{line}:{column}", self.path(span.file))
     }
 
+    /// The file's text as shown, read once.
+    fn windowed(&mut self, file: FileId) -> Option<Windowed> {
+        let f = self.checked.model.sources.get(file)?;
+        Some(
+            self.cache
+                .entry(file)
+                .or_insert_with(|| Windowed::new(&f.text, f.line_starts()))
+                .clone(),
+        )
+    }
+
     fn source(&mut self, file: FileId) -> Option<NamedSource<Windowed>> {
         let f = self.checked.model.sources.get(file)?;
         if f.text.is_empty() {
             return None;
         }
-        let text = self
-            .cache
-            .entry(file)
-            .or_insert_with(|| Windowed::new(Arc::from(f.text.as_str()), f.line_starts()))
-            .clone();
-        Some(NamedSource::new(&f.path, text).with_language("toml"))
+        let name = super::escape_controls(&f.path).into_owned();
+        let text = self.windowed(file)?;
+        Some(NamedSource::new(name, text).with_language("toml"))
     }
 
-    fn path(&self, file: FileId) -> &str {
-        self.checked.model.sources.path(file)
+    /// A file's path, as shown.
+    fn path(&self, file: FileId) -> Cow<'_, str> {
+        super::escape_controls(self.checked.model.sources.path(file))
     }
 
-    fn label(&self, span: Span, text: Option<String>, primary: bool) -> LabeledSpan {
+    /// A label on a span, placed in the shown text.
+    fn label(&mut self, span: Span, text: Option<String>, primary: bool) -> LabeledSpan {
         let len = self
             .checked
             .model
@@ -241,12 +307,22 @@ impl Texts<'_> {
             .map_or(0, |f| f.text.len());
         let start = span.start.min(len);
         let end = span.end.clamp(start, len);
+        let (start, end) = match self.windowed(span.file) {
+            Some(w) => (w.0.shown(start), w.0.shown(end)),
+            None => (start, end),
+        };
+        let text = text.map(|t| escape(&t));
         if primary {
             LabeledSpan::new_primary_with_span(text, start..end)
         } else {
             LabeledSpan::new_with_span(text, start..end)
         }
     }
+}
+
+/// Content as shown: control characters escaped.
+fn escape(s: &str) -> String {
+    super::escape_controls(s).into_owned()
 }
 
 fn diag(texts: &mut Texts<'_>, f: &Finding) -> Diag {
@@ -259,7 +335,7 @@ fn diag(texts: &mut Texts<'_>, f: &Finding) -> Diag {
     };
     let mut labels = Vec::new();
     let mut related = Vec::new();
-    let mut message = f.message.clone();
+    let mut message = escape(&f.message);
     if src.is_some() {
         labels.push(texts.label(f.span, f.label.clone(), true));
     } else if shown {
@@ -269,7 +345,11 @@ fn diag(texts: &mut Texts<'_>, f: &Finding) -> Diag {
     }
     for r in &f.related {
         let r_shown = texts.showable(r.span);
-        if r.span.file == f.span.file && src.is_some() && r_shown {
+        // In the finding's own snippet only when it comes after the
+        // finding's place: miette draws a snippet in file order, and the
+        // finding's own place is shown first.
+        let after = r.span.start >= f.span.start;
+        if r.span.file == f.span.file && src.is_some() && r_shown && after {
             labels.push(texts.label(r.span, Some(r.message.clone()), false));
         } else {
             let rsrc = if r_shown {
@@ -286,8 +366,11 @@ fn diag(texts: &mut Texts<'_>, f: &Finding) -> Diag {
                 code: String::new(),
                 message: format!(
                     "{}: {}",
-                    r.node.as_deref().unwrap_or(texts.path(r.span.file)),
-                    r.message
+                    match r.node.as_deref() {
+                        Some(id) => super::escape_controls(id),
+                        None => texts.path(r.span.file),
+                    },
+                    super::escape_controls(&r.message)
                 ),
                 severity: Severity::Advice,
                 src: rsrc,
@@ -307,7 +390,8 @@ fn diag(texts: &mut Texts<'_>, f: &Finding) -> Diag {
             (Some(w), Some(h)) => Some(format!("{}\n{h}", crate::waivers::describe(w))),
             (Some(w), None) => Some(crate::waivers::describe(w)),
             (None, h) => h.clone(),
-        },
+        }
+        .map(|h| escape(&h)),
         related,
     }
 }
@@ -365,10 +449,27 @@ pub fn write_findings(
         if handler.render_report(&mut s, &d).is_err() {
             s = format!("{}: {}\n", d.code, d.message);
         }
-        out.write_all(s.as_bytes())?;
+        out.write_all(tidy(&s).as_bytes())?;
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// miette's report with no line ending in a space (an empty source line,
+/// the heading of a related place), and that heading named for what it is:
+/// miette heads it `Advice: ` after its severity.
+fn tidy(report: &str) -> String {
+    let mut out = String::with_capacity(report.len());
+    for line in report.split_inclusive('\n') {
+        let (text, end) = match line.strip_suffix('\n') {
+            Some(text) => (text, "\n"),
+            None => (line, ""),
+        };
+        let text = text.trim_end_matches(' ');
+        out.push_str(if text == "Advice:" { "Related:" } else { text });
+        out.push_str(end);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -381,7 +482,7 @@ mod tests {
     fn windowed_reading_matches_the_whole_text() {
         let text = "a = 1\r\n\n[[theme]]\r\nid = \"TH-01\"\ntitle = \"x\"\n\n\n# end\r\nlast";
         let source = crate::source::SourceFile::new("t.toml".into(), text.to_owned());
-        let w = Windowed::new(Arc::from(text), source.line_starts());
+        let w = Windowed::new(text, source.line_starts());
         for start in 0..text.len() {
             for len in 0..(text.len() - start).min(12) {
                 for ctx in 0..4 {
@@ -402,5 +503,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Control characters are escaped in the shown text (but the CR of a
+    /// CRLF), and offsets move with them both ways.
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        let text = "a = \"\u{1b}[2J\u{7}\"\r\nb = \"\u{9b}x\rz\"\nc = 1\n";
+        let source = crate::source::SourceFile::new("t.toml".into(), text.to_owned());
+        let w = Windowed::new(text, source.line_starts());
+        assert_eq!(
+            &*w.0.text,
+            "a = \"\\u{1b}[2J\\u{7}\"\r\nb = \"\\u{9b}x\\u{d}z\"\nc = 1\n"
+        );
+        for (x, _) in text.char_indices() {
+            assert_eq!(w.0.in_file(w.0.shown(x)), x, "{x}");
+        }
+        // `z` on line 2: byte 9 of its line in the file.
+        let z = text.find('z').unwrap();
+        let c = w
+            .read_span(&SourceSpan::new(w.0.shown(z).into(), 1), 0, 0)
+            .unwrap();
+        assert_eq!((c.line(), c.column()), (1, 9));
+        assert_eq!(c.data(), b"z");
+        let c = w
+            .read_span(&SourceSpan::new(w.0.shown(z).into(), 1), 1, 1)
+            .unwrap();
+        assert_eq!(c.line(), 0);
+        assert!(!c.data().contains(&0x1b));
     }
 }

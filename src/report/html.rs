@@ -72,6 +72,9 @@ pub fn fragment(markdown: &str) -> String {
     let mut body = String::new();
     html::push_html(&mut body, events);
     let clean = pre_breaks(&sanitiser().clean(&body).to_string());
+    // Control characters (ESC, BEL…) shown as `\u{1b}`, so that a document
+    // printed in a terminal cannot act on it.
+    let clean = crate::render::escape_controls(&clean).into_owned();
     // Outside code, a run of line breaks reads as one space in HTML.
     let mut out = String::with_capacity(clean.len());
     for line in clean.lines().filter(|l| !l.trim().is_empty()) {
@@ -250,6 +253,13 @@ mod tests {
             assert!(f.contains("<em>b</em>"), "{f}");
             assert!(!f.contains("\n\n"), "{f}");
         }
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        let f = fragment("a\u{1b}[2J b\u{7}\n\n```\nc\u{1b}\n```");
+        assert!(!f.contains('\u{1b}') && !f.contains('\u{7}'), "{f}");
+        assert!(f.contains("a\\u{1b}[2J"), "{f}");
     }
 
     #[test]

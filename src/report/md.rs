@@ -14,7 +14,7 @@ pub fn esc(text: &str) -> String {
             '&' | '<' | '>' | '\\' | '`' | '*' | '[' | ']' | '|' | '~' | '_' | '#' | '\r' | '\n'
         )
     };
-    if !text.contains(special) {
+    if !text.contains(special) && !text.contains(crate::render::is_hidden_control) {
         return text.to_owned();
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -40,6 +40,9 @@ pub fn esc(text: &str) -> String {
             }
             '\r' => {}
             '\n' => out.push(' '),
+            // Control characters (ESC, BEL, NUL…) as `\u{1b}`: a document
+            // printed in a terminal or a CI log cannot act on it.
+            c if crate::render::is_hidden_control(c) => crate::render::push_escaped(&mut out, c),
             _ => out.push(c),
         }
         prev = Some(c);
@@ -139,6 +142,7 @@ mod tests {
         assert_eq!(esc("line\nbreak"), "line break");
         assert_eq!(esc("_em_"), "\\_em\\_");
         assert_eq!(cell("  "), "—");
+        assert_eq!(esc("a\u{1b}[2Jb\u{7}"), r"a\u{1b}\[2Jb\u{7}");
     }
 
     #[test]

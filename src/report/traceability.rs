@@ -110,7 +110,8 @@ fn coverage(out: &mut String, view: &View<'_>, facts: &Facts) {
     t.write(out);
 }
 
-/// A Mermaid label: quotes and angle brackets as Mermaid entities.
+/// A Mermaid label: quotes and angle brackets as Mermaid entities, control
+/// characters escaped (`\u{1b}`).
 fn mermaid_label(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
@@ -121,6 +122,7 @@ fn mermaid_label(s: &str) -> String {
             '#' => out.push_str("#35;"),
             '`' => out.push_str("#96;"),
             '\n' | '\r' => out.push(' '),
+            c if crate::render::is_hidden_control(c) => crate::render::push_escaped(&mut out, c),
             _ => out.push(c),
         }
     }
