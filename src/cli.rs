@@ -26,7 +26,11 @@ pub enum Command {
         rule: String,
     },
     /// List every rule: code, name, default level, one line.
-    Rules,
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
     /// Write the Markdown (or HTML) traceability report.
     Report(DocArgs),
     /// Write the OPSG assurance review pack (Markdown or HTML).
@@ -40,13 +44,65 @@ pub enum Command {
         #[arg(value_enum)]
         which: SchemaKind,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print rtm's manual page (roff), for `man`.
+    Man,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+}
+
+/// Where the tree is: named as an argument or with `--tree`, or else found
+/// from the current folder (rtm.toml or requirements/rtm.toml, here or in a
+/// parent; else requirements/).
+#[derive(Debug, Clone, clap::Args)]
+pub struct TreeArg {
+    /// The tree's folder. Default: found from the current folder (the
+    /// nearest rtm.toml or requirements/rtm.toml, here or above; else
+    /// requirements/).
+    #[arg(value_name = "TREE")]
+    pub tree: Option<PathBuf>,
+    /// The tree's folder, as an option (the same as TREE).
+    #[arg(long = "tree", value_name = "DIR", conflicts_with = "tree")]
+    pub tree_option: Option<PathBuf>,
+}
+
+impl TreeArg {
+    /// The tree named, or the one found.
+    pub fn resolve(&self) -> Result<PathBuf, rtm::discover::NotFound> {
+        rtm::discover::tree_or_found(self.tree.as_deref().or(self.tree_option.as_deref()))
+    }
+}
+
+/// `--tree DIR` alone, for commands whose arguments are ids.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TreeOption {
+    /// The tree's folder. Default: found from the current folder (the
+    /// nearest rtm.toml or requirements/rtm.toml, here or above; else
+    /// requirements/).
+    #[arg(long = "tree", value_name = "DIR")]
+    pub tree: Option<PathBuf>,
+}
+
+impl TreeOption {
+    /// The tree named, or the one found.
+    pub fn resolve(&self) -> Result<PathBuf, rtm::discover::NotFound> {
+        rtm::discover::tree_or_found(self.tree.as_deref())
+    }
+}
+
+/// `--today DATE`, for every command that judges dates.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// The tree's folder.
-    #[arg(default_value = "requirements")]
-    pub tree: PathBuf,
+    #[command(flatten)]
+    pub tree: TreeArg,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -83,9 +139,8 @@ pub struct StampArgs {
     /// When (YYYY-MM-DD); default: today (UTC).
     #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
     pub on: Option<jiff::civil::Date>,
-    /// The tree's folder.
-    #[arg(long, default_value = "requirements")]
-    pub tree: PathBuf,
+    #[command(flatten)]
+    pub tree: TreeOption,
 }
 
 /// Arguments of `rtm diff`.
@@ -94,12 +149,15 @@ pub struct DiffArgs {
     /// The earlier version: a folder, or else a git revision (the same tree
     /// as it was at that commit).
     pub base: String,
-    /// The tree's folder.
-    #[arg(default_value = "requirements")]
-    pub tree: PathBuf,
+    #[command(flatten)]
+    pub tree: TreeArg,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiffFormat::Markdown)]
     pub format: DiffFormat,
+    /// The date waivers' `until` and questions' `due` are compared with
+    /// (YYYY-MM-DD); default: today (UTC).
+    #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
+    pub today: Option<jiff::civil::Date>,
     /// Compare the trees as a reader at this level sees them: every node
     /// above it left out (white, green, amber, red; clear = white). No
     /// default. The exit status still answers for the whole tree.
@@ -116,9 +174,8 @@ pub enum DiffFormat {
 /// Arguments of `rtm report` and `rtm review`.
 #[derive(Debug, clap::Args)]
 pub struct DocArgs {
-    /// The tree's folder.
-    #[arg(default_value = "requirements")]
-    pub tree: PathBuf,
+    #[command(flatten)]
+    pub tree: TreeArg,
     /// Write to FILE (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -142,9 +199,8 @@ pub struct DocArgs {
 /// Arguments of `rtm graph`.
 #[derive(Debug, clap::Args)]
 pub struct GraphArgs {
-    /// The tree's folder.
-    #[arg(default_value = "requirements")]
-    pub tree: PathBuf,
+    #[command(flatten)]
+    pub tree: TreeArg,
     /// Graph format.
     #[arg(long, value_enum, default_value_t = GraphFormatArg::Dot)]
     pub format: GraphFormatArg,
@@ -157,6 +213,10 @@ pub struct GraphArgs {
     /// Write to FILE (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The date waivers' `until` is compared with (YYYY-MM-DD); default:
+    /// today (UTC).
+    #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
+    pub today: Option<jiff::civil::Date>,
 }
 
 fn parse_level(s: &str) -> Result<rtm::model::Classification, String> {
@@ -182,6 +242,8 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// The GitLab code quality report (`artifacts:reports:codequality`).
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

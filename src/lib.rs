@@ -11,6 +11,7 @@ pub mod config;
 #[doc(hidden)]
 pub mod corpus;
 pub mod diff;
+pub mod discover;
 pub mod finding;
 pub mod git;
 pub mod graph;

@@ -12,12 +12,12 @@ mod cli;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use cli::StampArgs;
 use cli::{
     CheckArgs, Cli, Color, Command, DocArgs, DocFormat, Format, GraphArgs, GraphFormatArg,
     SchemaKind,
 };
 use cli::{DiffArgs, DiffFormat};
+use cli::{RulesFormat, StampArgs};
 use rtm::render;
 use rtm::rules::{RULES, lookup};
 
@@ -27,12 +27,14 @@ fn main() -> ExitCode {
         Command::Check(args) => check(&args),
         Command::Diff(args) => diff(&args),
         Command::Explain { rule } => explain(&rule),
-        Command::Rules => rules(),
+        Command::Rules { format } => rules(format),
         Command::Report(args) => document(&args, Doc::Report),
         Command::Review(args) => document(&args, Doc::Review),
         Command::Graph(args) => graph(&args),
         Command::Stamp(args) => stamp(&args),
         Command::Schema { which } => schema(which),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man(),
     };
     match result {
         Ok(code) => code,
@@ -46,12 +48,13 @@ fn main() -> ExitCode {
 type Result = std::result::Result<ExitCode, Box<dyn std::error::Error>>;
 
 fn check(args: &CheckArgs) -> Result {
+    let tree = args.tree.resolve()?;
     let options = rtm::Options { today: args.today };
-    let mut checked = rtm::check_with(&args.tree, &options)?;
+    let mut checked = rtm::check_with(&tree, &options)?;
     // --since: keep only the findings BASE does not have (FORMAT §12).
     let since = match &args.since {
         Some(base) => {
-            let old = rtm::diff::check_base(base, &args.tree, &options)?;
+            let old = rtm::diff::check_base(base, &tree, &options)?;
             Some(rtm::diff::keep_new(&mut checked, &old, base))
         }
         None => None,
@@ -81,10 +84,11 @@ fn check(args: &CheckArgs) -> Result {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
-        Format::Sarif => render::sarif::write(&mut out, &args.tree, &checked)?,
-        Format::Github => render::github::write(&mut out, &args.tree, &checked)?,
+        Format::Sarif => render::sarif::write(&mut out, &tree, &checked)?,
+        Format::Github => render::github::write(&mut out, &tree, &checked)?,
+        Format::Gitlab => render::gitlab::write(&mut out, &tree, &checked)?,
         Format::Json => {
-            let root = args.tree.to_string_lossy();
+            let root = tree.to_string_lossy();
             render::json::write_with(
                 &mut out,
                 &root,
@@ -138,8 +142,10 @@ fn check(args: &CheckArgs) -> Result {
 
 /// `rtm diff BASE [TREE]`: exit 1 when a finding at level error is introduced.
 fn diff(args: &DiffArgs) -> Result {
-    let head = rtm::check(&args.tree)?;
-    let base = rtm::diff::check_base(&args.base, &args.tree, &rtm::Options::default())?;
+    let tree = args.tree.resolve()?;
+    let options = rtm::Options { today: args.today };
+    let head = rtm::check_with(&tree, &options)?;
+    let base = rtm::diff::check_base(&args.base, &tree, &options)?;
     // The exit status answers for the whole tree, whatever is shown.
     let fail = rtm::diff::compare(&base, &head).introduces_errors(&head);
     // --classification: compare the two trees as a reader at that level
@@ -153,7 +159,7 @@ fn diff(args: &DiffArgs) -> Result {
         None => (base, head),
     };
     let diff = rtm::diff::compare(&base, &head);
-    let tree = args.tree.to_string_lossy();
+    let tree = tree.to_string_lossy();
     let names = render::diff::Names {
         base: &args.base,
         head: &tree,
@@ -196,7 +202,7 @@ fn emit(
 
 fn document(args: &DocArgs, doc: Doc) -> Result {
     let options = rtm::Options { today: args.today };
-    let checked = rtm::check_with(&args.tree, &options)?;
+    let checked = rtm::check_with(&args.tree.resolve()?, &options)?;
     let view = rtm::view::View::new(&checked, args.classification)?;
     let opts = rtm::report::DocOptions {
         date: args.date.map(|d| d.to_string()),
@@ -223,7 +229,8 @@ fn leak<T>(value: T) {
 }
 
 fn graph(args: &GraphArgs) -> Result {
-    let checked = rtm::check(&args.tree)?;
+    let options = rtm::Options { today: args.today };
+    let checked = rtm::check_with(&args.tree.resolve()?, &options)?;
     let view = rtm::view::View::new(&checked, args.classification)?;
     let format = match args.format {
         GraphFormatArg::Dot => render::graph::GraphFormat::Dot,
@@ -237,7 +244,7 @@ fn graph(args: &GraphArgs) -> Result {
 /// `rtm stamp ID… --by NAME [--on DATE] [--tree TREE]`.
 fn stamp(args: &StampArgs) -> Result {
     let on = args.on.unwrap_or_else(rtm::waivers::today).to_string();
-    let edits = rtm::stamp::stamp(&args.tree, &args.ids, &args.by, &on)?;
+    let edits = rtm::stamp::stamp(&args.tree.resolve()?, &args.ids, &args.by, &on)?;
     let mut out = std::io::stdout().lock();
     let mut nodes = 0;
     for edit in &edits {
@@ -286,7 +293,24 @@ fn explain(name: &str) -> Result {
 }
 
 /// `rtm rules`: one line per rule, its columns lined up.
-fn rules() -> Result {
+fn rules(format: RulesFormat) -> Result {
+    if format == RulesFormat::Json {
+        let list: Vec<serde_json::Value> = RULES
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "code": r.code,
+                    "name": r.name,
+                    "default": r.default.as_str(),
+                    "summary": r.summary,
+                })
+            })
+            .collect();
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &list)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let width = |f: fn(&rtm::rules::Rule) -> String| {
         RULES
             .iter()
@@ -308,6 +332,28 @@ fn rules() -> Result {
             r.summary
         )?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rtm completions SHELL`: the completion script, from the same command
+/// line definition as everything else (clap_complete).
+fn completions(shell: clap_complete::Shell) -> Result {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = std::io::stdout().lock();
+    clap_complete::generate(shell, &mut cmd, "rtm", &mut out);
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rtm man`: the manual page in roff (clap_mangen), from the same command
+/// line definition as everything else.
+fn man() -> Result {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd).render(&mut page)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(&page)?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

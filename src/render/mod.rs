@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 pub mod diff;
 pub mod github;
+pub mod gitlab;
 pub mod graph;
 pub mod human;
 pub mod json;
