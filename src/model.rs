@@ -244,6 +244,41 @@ pub struct Waiver {
     pub valid: bool,
 }
 
+/// A question asked about a node, and its answer once given (FORMAT §17).
+/// Not part of the node's fingerprint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question {
+    /// Where the question's table starts.
+    pub span: Span,
+    pub asked: Option<String>,
+    /// When it was asked, as written (`YYYY-MM-DD`).
+    pub on: Option<String>,
+    pub to: Option<String>,
+    pub text: Option<Sp<String>>,
+    pub due: Option<String>,
+    /// `None` while the question is open (an empty answer is no answer).
+    pub answer: Option<String>,
+    pub answered: Option<String>,
+}
+
+impl Question {
+    /// A question without an answer.
+    pub fn is_open(&self) -> bool {
+        self.answer.is_none()
+    }
+
+    /// The question's text, or "" when it has none.
+    pub fn text(&self) -> &str {
+        self.text.as_ref().map_or("", |t| t.value.as_str())
+    }
+
+    /// Where a finding about the question points: its `text` value, or the
+    /// question's table when it has no text.
+    pub fn at(&self) -> Span {
+        self.text.as_ref().map_or(self.span, |t| t.span)
+    }
+}
+
 /// A review stamp (FORMAT §7).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reviewed {
@@ -279,6 +314,7 @@ pub struct Node {
     pub source: Option<String>,
     pub url: Option<String>,
     pub waivers: Vec<Waiver>,
+    pub questions: Vec<Question>,
     /// Boxed: most nodes carry no stamp, and a node is kept small.
     pub reviewed: Option<Box<Reviewed>>,
     /// The span of the `text` value, when the node wrote one (R301).
@@ -310,6 +346,7 @@ impl Node {
             source: None,
             url: None,
             waivers: Vec::new(),
+            questions: Vec::new(),
             reviewed: None,
             text_span: None,
             themes_span: None,

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::model::Kind;
 use crate::rules::RULES;
-use crate::spec::{self, CONFIG, DEVIATION, Field, REVIEWED, Ty, WAIVER};
+use crate::spec::{self, CONFIG, DEVIATION, Field, QUESTION, REVIEWED, Ty, WAIVER};
 
 const DRAFT: &str = "http://json-schema.org/draft-07/schema#";
 
@@ -38,6 +38,9 @@ fn ty(t: Ty) -> Value {
             json!({ "type": "array", "items": { "$ref": "#/definitions/deviation" } })
         }
         Ty::Waivers => json!({ "type": "array", "items": { "$ref": "#/definitions/waiver" } }),
+        Ty::Questions => {
+            json!({ "type": "array", "items": { "$ref": "#/definitions/question" } })
+        }
         Ty::Reviewed => json!({ "$ref": "#/definitions/reviewed" }),
         Ty::Date => json!({ "type": "string", "format": "date" }),
         Ty::Fingerprints => {
@@ -111,6 +114,10 @@ pub fn node() -> Value {
     definitions.insert(
         "waiver".into(),
         object(WAIVER, "A finding accepted on the record."),
+    );
+    definitions.insert(
+        "question".into(),
+        object(QUESTION, "A question asked about the node, and its answer."),
     );
     definitions.insert("reviewed".into(), object(REVIEWED, "A review stamp."));
     let bounds: Vec<Field> = spec::BOUNDS

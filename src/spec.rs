@@ -35,6 +35,8 @@ pub enum Ty {
     Deviations,
     /// An array of waiver tables.
     Waivers,
+    /// An array of question tables.
+    Questions,
     /// A review stamp table.
     Reviewed,
     /// A TOML local date.
@@ -85,6 +87,12 @@ const COMMON: &[Field] = &[
     field("tags", Ty::Strings, false, "Free labels."),
     field("reviewed", Ty::Reviewed, false, "A review stamp."),
     field("waivers", Ty::Waivers, false, "Accepted findings."),
+    field(
+        "questions",
+        Ty::Questions,
+        false,
+        "Questions asked about it, and their answers.",
+    ),
 ];
 
 const STATUS: Field = field(
@@ -211,6 +219,27 @@ pub const WAIVER: &[Field] = &[
     field("reason", Ty::Str, true, "Why the finding is accepted."),
     field("by", Ty::Str, true, "Who accepted it."),
     field("until", Ty::Date, false, "When the waiver lapses."),
+];
+
+/// The fields of a question table (FORMAT §17).
+pub const QUESTION: &[Field] = &[
+    field(
+        "asked",
+        Ty::Str,
+        true,
+        "Who asked: a meeting, a role or a person.",
+    ),
+    field("on", Ty::Date, true, "When it was asked."),
+    field("to", Ty::Str, false, "Who must answer."),
+    field("text", Ty::Str, true, "The question."),
+    field("due", Ty::Date, false, "When the answer is due."),
+    field("answer", Ty::Str, false, "The answer, once given."),
+    field(
+        "answered",
+        Ty::Date,
+        false,
+        "When it was answered; required with `answer`.",
+    ),
 ];
 
 /// The fields of a review stamp.

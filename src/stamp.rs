@@ -37,7 +37,9 @@
 //! Sorting is by byte order of the UTF-8 text.
 //!
 //! Left out on purpose: comments, white space and field order (they are not
-//! in the parsed model), `owner`, `tags`, `url`, `waivers` and `reviewed`.
+//! in the parsed model), `owner`, `tags`, `url`, `waivers`, `questions`
+//! (FORMAT §17: asking or answering does not make a review stale) and
+//! `reviewed`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -57,3 +57,23 @@ fn schemas_cover_the_format() {
         .unwrap();
     assert_eq!(names.len(), 2 * rtm::rules::RULES.len());
 }
+
+/// `questions` (FORMAT §17) is an array of question tables on every kind;
+/// `asked`, `on` and `text` are required, and no other key is allowed.
+#[test]
+fn questions_are_in_the_node_schema() {
+    let node = rtm::schema::node();
+    for &kind in rtm::model::Kind::ALL {
+        assert_eq!(
+            node["definitions"][kind.as_str()]["properties"]["questions"]["items"]["$ref"],
+            "#/definitions/question",
+            "{kind}"
+        );
+    }
+    let q = &node["definitions"]["question"];
+    assert_eq!(q["required"], serde_json::json!(["asked", "on", "text"]));
+    assert_eq!(q["additionalProperties"], false);
+    for (name, ty) in [("on", "date"), ("due", "date"), ("answered", "date")] {
+        assert_eq!(q["properties"][name]["format"], ty, "{name}");
+    }
+}

@@ -194,6 +194,49 @@ fn editing_the_stamped_node_is_r108() {
     assert_eq!(review_places(dir.path()), ["R108 nodes.toml:26:6"]);
 }
 
+/// FORMAT §17: questions are not part of any fingerprint, so asking one
+/// about a stamped node (or one it links to), then answering it, leaves
+/// the review fresh; the control edit shows the check is live.
+#[test]
+fn asking_or_answering_a_question_keeps_the_review_fresh() {
+    let dir = tree(TREE);
+    stamp(dir.path(), &["RTM-0001", "RTM-0002"]);
+    let asked = nodes(dir.path()).replace(
+        "values = { poa_latency_s = 180 }\n",
+        "values = { poa_latency_s = 180 }\nquestions = [{ asked = \"OPSG_36x\", on = 2020-09-28, to = \"DCC\", text = \"Assume DP096?\", due = 2020-10-26 }]\n",
+    );
+    std::fs::write(dir.path().join("nodes.toml"), &asked).unwrap();
+    let checked = check(dir.path());
+    let node = checked
+        .model
+        .nodes
+        .iter()
+        .find(|n| n.id == "RTM-0001")
+        .unwrap();
+    assert_eq!(node.questions.len(), 1, "{}", common::listing(&checked));
+    assert_eq!(review_places(dir.path()), Vec::<String>::new());
+    let answered = asked.replace(
+        "due = 2020-10-26 }",
+        "due = 2020-10-26, answer = \"Yes\", answered = 2020-10-26 }",
+    );
+    assert_ne!(answered, asked);
+    std::fs::write(dir.path().join("nodes.toml"), &answered).unwrap();
+    let checked = check(dir.path());
+    assert!(
+        checked
+            .findings
+            .iter()
+            .all(|f| f.code.rule().code != "R002"),
+        "{}",
+        common::listing(&checked)
+    );
+    assert_eq!(review_places(dir.path()), Vec::<String>::new());
+    // The control: a change the fingerprint covers is seen.
+    let edited = answered.replace("within 180 seconds.", "within 240 seconds.");
+    std::fs::write(dir.path().join("nodes.toml"), edited).unwrap();
+    assert_eq!(review_places(dir.path()).len(), 2);
+}
+
 #[test]
 fn editing_a_linked_node_is_r109_on_the_stamped_node() {
     let dir = tree(TREE);

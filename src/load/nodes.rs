@@ -7,10 +7,10 @@ use toml::de::{DeTable, DeValue};
 use super::decode::{Decoder, Value, describe, suggest};
 use crate::config::Config;
 use crate::model::{
-    Category, Classification, Deviation, Kind, Limit, Link, LinkField, Node, Reviewed, Sp, Stage,
-    Status, Value as Figure, Waiver,
+    Category, Classification, Deviation, Kind, Limit, Link, LinkField, Node, Question, Reviewed,
+    Sp, Stage, Status, Value as Figure, Waiver,
 };
-use crate::spec::{self, BOUNDS, DEVIATION, Field, REVIEWED, Ty, WAIVER};
+use crate::spec::{self, BOUNDS, DEVIATION, Field, QUESTION, REVIEWED, Ty, WAIVER};
 
 /// Reads every node of a parsed file. Nodes whose `id` could not be read
 /// are dropped (after their other fields are checked).
@@ -166,6 +166,7 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
         ("limits", _) => node.limits = read_limits(d, v),
         ("deviations", _) => read_deviations(d, node, v),
         ("waivers", _) => node.waivers = read_waivers(d, v),
+        ("questions", _) => node.questions = read_questions(d, v),
         ("reviewed", _) => node.reviewed = read_reviewed(d, v).map(Box::new),
         (_, Ty::Ids(_)) => {
             let link_field = match name {
@@ -358,6 +359,75 @@ fn read_waivers(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Waiver> {
         }
         w.valid = d.findings.len() == errors;
         out.push(w);
+    }
+    out
+}
+
+/// A string that must not be empty or only white space (FORMAT §9).
+fn filled(d: &mut Decoder<'_>, name: &str, v: &Value<'_>, help: &str) -> Option<Sp<String>> {
+    let s = d.string(name, v)?;
+    if s.value.trim().is_empty() {
+        d.error(
+            v.span(),
+            format!("`{name}` of a question is empty"),
+            Some(help.into()),
+        );
+        return None;
+    }
+    Some(s)
+}
+
+/// Reads `questions` (FORMAT §17). `answered` is required with `answer`,
+/// and `answered` without `answer` is an error too. An empty `answer` is
+/// an error and no answer: the question stays open.
+fn read_questions(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Question> {
+    let mut out = Vec::new();
+    for (table, span) in d.tables("questions", v) {
+        d.check_keys(table, QUESTION, "a question", span.clone());
+        let mut q = Question {
+            span: d.span(span.clone()),
+            asked: None,
+            on: None,
+            to: None,
+            text: None,
+            due: None,
+            answer: None,
+            answered: None,
+        };
+        for (key, value) in table.iter() {
+            match key.get_ref().as_ref() {
+                "asked" => q.asked = d.string("asked", value).map(|s| s.value),
+                "on" => q.on = d.date("on", value).map(|s| s.value),
+                "to" => q.to = d.string("to", value).map(|s| s.value),
+                "text" => q.text = filled(d, "text", value, "write the question"),
+                "due" => q.due = d.date("due", value).map(|s| s.value),
+                "answer" => {
+                    q.answer = filled(
+                        d,
+                        "answer",
+                        value,
+                        "write the answer, or leave `answer` out while the question is open",
+                    )
+                    .map(|s| s.value);
+                }
+                "answered" => q.answered = d.date("answered", value).map(|s| s.value),
+                _ => {}
+            }
+        }
+        match (table.contains_key("answer"), table.get("answered")) {
+            (true, None) => d.error(
+                span,
+                "a question with an `answer` is missing the required field `answered`".into(),
+                Some("add `answered = YYYY-MM-DD`, the date of the answer".into()),
+            ),
+            (false, Some(at)) => d.error(
+                at.span(),
+                "`answered` is set, but the question has no `answer`".into(),
+                Some("add the `answer`, or delete `answered`".into()),
+            ),
+            _ => {}
+        }
+        out.push(q);
     }
     out
 }
