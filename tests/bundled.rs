@@ -187,3 +187,54 @@ fn bundled_review_has_no_mp117_or_mp122_entry_in_the_mvp_category() {
     // The modifications are still there, for what they are.
     assert!(md.contains("Not relied on by any active entry: DP096, MP117, MP122."));
 }
+
+/// What the OPSG asked at OPSG_36x is recorded as open questions on the
+/// nodes they are about (FORMAT §17), none of them answered: the DCC had
+/// not answered any of them. The DP096 question is due at the next meeting.
+#[test]
+fn bundled_tree_records_the_open_questions() {
+    let checked = bundled();
+    let nodes = &checked.model.nodes;
+    let questions = |id: &str| {
+        nodes
+            .iter()
+            .find(|n| n.id == id)
+            .map(|n| n.questions.clone())
+            .unwrap_or_default()
+    };
+    let dp096 = questions("RTM-0303");
+    assert_eq!(dp096.len(), 1);
+    let q = &dp096[0];
+    assert!(q.is_open());
+    assert!(q.text().contains("DP096") && q.text().contains("60 seconds"));
+    assert_eq!(q.asked.as_deref(), Some("OPSG_36x"));
+    assert_eq!(q.on.as_deref(), Some("2020-09-28"));
+    assert_eq!(q.to.as_deref(), Some("DCC"));
+    assert_eq!(q.due.as_deref(), Some("2020-10-26"));
+    // The others that bear on the RTM, each on its node.
+    for (id, words) in [
+        ("TH-01", "first be set up"),
+        ("TH-02", "Users will not need to change"),
+        ("TH-11", "cost and timescale"),
+        ("BR-011", "first day"),
+        ("BR-012", "SMETS1"),
+        ("BR-015", "Supplier cohort"),
+        ("RTM-0404", "separate programmes"),
+        ("RTM-0702", "quarterly"),
+        ("BR-018", "rejected firmware downloads"),
+        ("RTM-0802", "remote reboots"),
+        ("MP117", "cheaper solution"),
+        ("MP122", "working group"),
+    ] {
+        assert!(
+            questions(id).iter().any(|q| q.text().contains(words)),
+            "{id}: no question about {words}"
+        );
+    }
+    for n in nodes {
+        for q in &n.questions {
+            assert!(q.is_open(), "{}: an answer is recorded", n.id);
+            assert_eq!(q.asked.as_deref(), Some("OPSG_36x"), "{}", n.id);
+        }
+    }
+}
