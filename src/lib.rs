@@ -42,6 +42,9 @@ pub struct Checked {
     pub config: Config,
     pub graph: Graph,
     pub findings: Vec<Finding>,
+    /// The date the check compared dates with (`--today`, or the system's
+    /// date in UTC): waivers' `until`, questions' `due`.
+    pub today: jiff::civil::Date,
 }
 
 impl Checked {
@@ -53,8 +56,9 @@ impl Checked {
 /// How a check runs.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// The date waivers are compared with (`--today`); the system's date
-    /// (UTC) when `None`. [`waivers::parse_date`] reads `YYYY-MM-DD`.
+    /// The date waivers and questions are compared with (`--today`); the
+    /// system's date (UTC) when `None`. [`waivers::parse_date`] reads
+    /// `YYYY-MM-DD`.
     pub today: Option<jiff::civil::Date>,
 }
 
@@ -81,8 +85,9 @@ pub fn check_files(set: load::FileSet, options: &Options) -> Checked {
         config: &loaded.config,
     };
     rules::run(&ctx, &mut sink);
-    let findings = sink.into_findings();
     let today = options.today.unwrap_or_else(waivers::today);
+    rules::questions::check(&loaded.model, today, &mut sink);
+    let findings = sink.into_findings();
     let mut findings = waivers::apply(findings, &loaded.model, &loaded.config.levels, today);
     finding::sort(&mut findings, &loaded.model.sources);
     Checked {
@@ -90,5 +95,6 @@ pub fn check_files(set: load::FileSet, options: &Options) -> Checked {
         config: loaded.config,
         graph,
         findings,
+        today,
     }
 }

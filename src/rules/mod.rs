@@ -4,6 +4,7 @@
 
 pub mod content;
 pub mod coverage;
+pub mod questions;
 mod registry;
 mod review;
 mod sec;

@@ -104,6 +104,8 @@ registry! {
     R109 = "R109", "suspect-link", Warning, "a node a stamped node links to has changed since the review, or is gone";
     R110 = "R110", "expired-waiver", Error, "a waiver's `until` date has passed";
     R111 = "R111", "unused-waiver", Warning, "a waiver matches no finding on its node";
+    R116 = "R116", "open-question", Note, "a question asked about a node has no answer";
+    R117 = "R117", "overdue-question", Warning, "a question has no answer and its `due` date has passed";
     R201 = "R201", "deviation", Note, "a declared deviation from the SEC: the register the OPSG reviews";
     R202 = "R202", "deviation-unjustified", Error, "a deviation's `rationale` or `summary` is empty";
     R203 = "R203", "undeclared-deviation", Error, "a `values` figure breaks an SEC limit and no deviation is declared";
