@@ -121,6 +121,10 @@ pub struct DocArgs {
     /// A date to print in the header (no date is printed otherwise).
     #[arg(long, value_name = "DATE")]
     pub date: Option<String>,
+    /// The date questions' `due` and waivers' `until` are compared with
+    /// (YYYY-MM-DD); default: today (UTC).
+    #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
+    pub today: Option<jiff::civil::Date>,
 }
 
 /// Arguments of `rtm graph`.

@@ -142,7 +142,8 @@ fn emit(
 }
 
 fn document(args: &DocArgs, doc: Doc) -> Result {
-    let checked = rtm::check(&args.tree)?;
+    let options = rtm::Options { today: args.today };
+    let checked = rtm::check_with(&args.tree, &options)?;
     let view = rtm::view::View::new(&checked, args.classification);
     let opts = rtm::report::DocOptions {
         date: args.date.clone(),

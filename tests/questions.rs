@@ -370,3 +370,351 @@ fn a_withdrawn_node_asks_nothing() {
     assert!(of(&checked, "R116").is_empty(), "{}", listing(&checked));
     assert!(of(&checked, "R117").is_empty(), "{}", listing(&checked));
 }
+
+/// A tree with questions on several nodes: two overdue (due on different
+/// days), one open with a due date, one open without, one answered, one
+/// on a withdrawn entry and one on an amber entry.
+const PACK: &str = r#"[[theme]]
+id = "TH-01"
+title = "Keep smart meters connected as 2G/3G networks close"
+text = "Communications Hubs on 2G/3G networks are replaced before those networks close."
+questions = [
+  { asked = "OPSG_37x", on = 2020-10-26, text = "Does the theme cover prepayment meters?" },
+]
+
+[[business]]
+id = "BR-001"
+title = "Install 4G Communications Hubs in place of 2G/3G hubs"
+text = "DCC provides a 4G Communications Hub and service that Suppliers install instead of 2G/3G hubs."
+themes = ["TH-01"]
+
+[[requirement]]
+id = "RTM-0002"
+title = "4G hub reports its signal strength"
+text = "The hub reports the received signal strength daily."
+category = "mvp"
+satisfies = ["BR-001"]
+user_impact = "none"
+
+[[requirement.questions]]
+asked = "OPSG_36x"
+on = 2020-09-28
+to = "DCC"
+text = "Daily, or on request?"
+due = 2020-10-26
+
+[[requirement.questions]]
+asked = "OPSG_36x"
+on = 2020-09-28
+to = "DCC"
+text = "Who may order a reboot?"
+answer = "The Supplier of the premises."
+answered = 2020-10-26
+
+[[requirement]]
+id = "RTM-0001"
+title = "4G hub sends power outage alerts to the DNO"
+text = "The hub raises a power outage alert when mains power is lost."
+category = "mvp"
+satisfies = ["BR-001"]
+user_impact = "none"
+
+[[requirement.questions]]
+asked = "OPSG_37x"
+on = 2020-10-26
+to = "DCC"
+text = "Is the alert sent over SMS?"
+due = 2020-12-14
+
+[[requirement.questions]]
+asked = "OPSG_36x"
+on = 2020-09-28
+to = "DCC"
+text = "Comply with the 60 s obligation as it stands, or assume DP096?"
+due = 2020-10-12
+
+[[requirement]]
+id = "RTM-0003"
+title = "4G hub logs its firmware version"
+text = "The hub logs each firmware version it runs."
+category = "mvp"
+status = "withdrawn"
+satisfies = ["BR-001"]
+user_impact = "none"
+questions = [
+  { asked = "OPSG_36x", on = 2020-09-28, text = "For how long is the log kept?", due = 2020-10-12 },
+]
+
+[[requirement]]
+id = "RTM-0009"
+title = "Quokka telemetry"
+text = "Amber detail."
+category = "optional"
+classification = "amber"
+satisfies = ["BR-001"]
+questions = [
+  { asked = "OPSG_36x", on = 2020-09-28, text = "Zebra crossing?", due = 2020-10-01 },
+  { asked = "OPSG_36x", on = 2020-09-28, text = "Wombat burrow?", answer = "Yes.", answered = 2020-10-26 },
+]
+"#;
+
+fn run(args: &[&str], dir: &Path) -> String {
+    let out = rtm().args(args).arg(dir).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The text between a heading and the next heading of the same or a
+/// higher level.
+fn section<'a>(md: &'a str, heading: &str) -> &'a str {
+    let start = md
+        .find(&format!("{heading}\n"))
+        .unwrap_or_else(|| panic!("no {heading}:\n{md}"));
+    let level = heading.chars().take_while(|&c| c == '#').count();
+    let rest = &md[start + heading.len()..];
+    let end = rest
+        .match_indices("\n#")
+        .find(|(i, _)| {
+            let hashes = rest[i + 1..].chars().take_while(|&c| c == '#').count();
+            hashes <= level
+        })
+        .map_or(rest.len(), |(i, _)| i);
+    &rest[..end]
+}
+
+/// The rows of the first table in `text` (not its header or rule), split
+/// into trimmed cells.
+fn rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .map(|l| {
+            l.trim()
+                .trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_review_pack_lists_open_questions_overdue_first() {
+    let dir = tree(PACK);
+    let md = run(&["review", "--today", "2020-11-01"], dir.path());
+    // Right after the header, before section 1.
+    let open_at = md.find("\n## Open questions\n").unwrap();
+    let first = md.find("\n## ").unwrap();
+    assert_eq!(open_at, first, "{md}");
+    assert!(open_at < md.find("\n## 1. Traceability assurance").unwrap());
+
+    let open = section(&md, "## Open questions");
+    let (open_only, answered) = open.split_once("### Answered questions").unwrap();
+    assert!(
+        open_only.contains("4 questions await an answer, 2 overdue."),
+        "{open_only}"
+    );
+    let got = rows(open_only);
+    let want = [
+        [
+            "RTM-0001",
+            "4G hub sends power outage alerts to the DNO",
+            "Comply with the 60 s obligation as it stands, or assume DP096?",
+            "OPSG_36x",
+            "2020-09-28",
+            "DCC",
+            "2020-10-12 **overdue**",
+        ],
+        [
+            "RTM-0002",
+            "4G hub reports its signal strength",
+            "Daily, or on request?",
+            "OPSG_36x",
+            "2020-09-28",
+            "DCC",
+            "2020-10-26 **overdue**",
+        ],
+        [
+            "RTM-0001",
+            "4G hub sends power outage alerts to the DNO",
+            "Is the alert sent over SMS?",
+            "OPSG_37x",
+            "2020-10-26",
+            "DCC",
+            "2020-12-14",
+        ],
+        [
+            "TH-01",
+            "Keep smart meters connected as 2G/3G networks close",
+            "Does the theme cover prepayment meters?",
+            "OPSG_37x",
+            "2020-10-26",
+            "—",
+            "—",
+        ],
+    ];
+    assert_eq!(got, want, "{open_only}");
+    assert_eq!(
+        rows(answered),
+        [[
+            "RTM-0002",
+            "Who may order a reboot?",
+            "OPSG_36x, 2020-09-28",
+            "The Supplier of the premises.",
+            "2020-10-26",
+        ]],
+        "{answered}"
+    );
+    // The withdrawn entry's question is moot; the amber entry leaves no trace.
+    for absent in [
+        "For how long",
+        "RTM-0003",
+        "Zebra",
+        "Wombat",
+        "RTM-0009",
+        "Quokka",
+    ] {
+        assert!(!md.contains(absent), "`{absent}` in the pack:\n{md}");
+    }
+
+    // --today moves the line: on 2020-10-12 nothing is overdue yet.
+    let early = run(&["review", "--today", "2020-10-12"], dir.path());
+    let open = section(&early, "## Open questions");
+    assert!(
+        open.contains("4 questions await an answer, 0 overdue."),
+        "{open}"
+    );
+    assert!(!open.contains("**overdue**"), "{open}");
+    assert_eq!(
+        rows(open)[0][2],
+        "Comply with the 60 s obligation as it stands, or assume DP096?"
+    );
+    assert_eq!(rows(open)[1][6], "2020-10-26");
+
+    // At amber, the amber entry's questions are listed and counted.
+    let amber = run(
+        &[
+            "review",
+            "--today",
+            "2020-11-01",
+            "--classification",
+            "amber",
+        ],
+        dir.path(),
+    );
+    let open = section(&amber, "## Open questions");
+    assert!(
+        open.contains("5 questions await an answer, 3 overdue."),
+        "{open}"
+    );
+    assert!(open.contains("Zebra crossing?"));
+    assert!(open.contains("Wombat burrow?"));
+}
+
+#[test]
+fn a_pack_without_open_questions_says_none() {
+    let dir = tree(BASE);
+    let md = run(&["review"], dir.path());
+    assert!(
+        md.contains("\n## Open questions\n\nNone.\n\n## 1. Traceability assurance"),
+        "{md}"
+    );
+    assert!(!md.contains("Answered questions"));
+}
+
+/// The traceability report shows each node's questions in its own block:
+/// open ones marked (overdue too), answered ones with their answer.
+#[test]
+fn the_report_shows_questions_and_answers_in_the_node_text() {
+    let dir = tree(PACK);
+    let md = run(&["report", "--today", "2020-11-01"], dir.path());
+    let texts = section(&md, "## Node text");
+    let block = |id: &str| {
+        let start = texts.find(&format!("<summary>{id} ")).unwrap();
+        let end = start + texts[start..].find("</details>").unwrap();
+        &texts[start..end]
+    };
+    let rtm2 = block("RTM-0002");
+    assert!(
+        rtm2.contains("The hub reports the received signal strength daily.\n\n**Questions**\n\n"),
+        "{rtm2}"
+    );
+    assert!(
+        rtm2.contains("- **Open**, **overdue**: Daily, or on request? (asked by OPSG_36x on 2020-09-28 to DCC, due 2020-10-26)\n"),
+        "{rtm2}"
+    );
+    assert!(
+        rtm2.contains("- **Answered** on 2020-10-26: Who may order a reboot? (asked by OPSG_36x on 2020-09-28 to DCC). Answer: The Supplier of the premises.\n"),
+        "{rtm2}"
+    );
+    assert!(
+        block("RTM-0001").contains("- **Open**: Is the alert sent over SMS? (asked by OPSG_37x on 2020-10-26 to DCC, due 2020-12-14)\n"),
+    );
+    assert!(!md.contains("Zebra") && !md.contains("Wombat"), "{md}");
+}
+
+/// Question fields are escaped like every other text: no broken table, no
+/// live HTML or link, in the pack and in the report's node text.
+#[test]
+fn hostile_questions_are_escaped() {
+    let q = r#"
+[[requirement.questions]]
+asked = "<b>OPSG</b> | 36x"
+on = 2020-09-28
+to = "[DCC](javascript:alert(1))"
+text = """Two | columns?
+<script>alert(1)</script>
+</details>"""
+due = 2999-01-01
+
+[[requirement.questions]]
+asked = "OPSG_36x"
+on = 2020-09-28
+text = "Answered?"
+answer = "<img src=x onerror=alert(1)> | yes"
+answered = 2020-10-26
+"#;
+    let dir = tree(&format!("{BASE}{q}"));
+    for doc in ["review", "report"] {
+        let md = run(&[doc], dir.path());
+        assert!(!md.contains("<script"), "{doc}:\n{md}");
+        assert!(!md.contains("<img"), "{doc}:\n{md}");
+        assert!(!md.contains("<b>"), "{doc}:\n{md}");
+        assert!(!md.replace("\\](", "").contains("](javascript:"), "{doc}");
+        // The node-text block is closed by its own </details> only.
+        assert_eq!(
+            md.matches("</details>").count(),
+            md.matches("<details>").count(),
+            "{doc}"
+        );
+        if doc == "review" {
+            let open = section(&md, "## Open questions");
+            for r in rows(open) {
+                assert_eq!(r.len(), 7, "{r:?}");
+            }
+            let answered = section(&md, "### Answered questions");
+            for r in rows(answered) {
+                assert_eq!(r.len(), 5, "{r:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn documents_take_today_and_refuse_a_bad_one() {
+    let dir = tree(BASE);
+    for doc in ["report", "review"] {
+        rtm()
+            .args([doc, "--today", "2021-02-30"])
+            .arg(dir.path())
+            .assert()
+            .code(2)
+            .stdout("");
+    }
+}

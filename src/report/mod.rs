@@ -180,11 +180,14 @@ pub fn header(out: &mut String, title: &str, view: &View<'_>, opts: &DocOptions)
     t.write(out);
 }
 
-/// A `<details>` block per node holding its Markdown `text`.
+/// A `<details>` block per node holding its Markdown `text`, and its
+/// questions with their answers (FORMAT §17; a node of any kind that has
+/// questions gets a block).
 pub fn node_texts(out: &mut String, view: &View<'_>, kinds: &[Kind]) {
     let mut any = false;
     for (_, n) in view.nodes() {
-        if !kinds.contains(&n.kind) || n.text.trim().is_empty() {
+        let has_text = kinds.contains(&n.kind) && !n.text.trim().is_empty();
+        if !has_text && n.questions.is_empty() {
             continue;
         }
         if !any {
@@ -192,13 +195,72 @@ pub fn node_texts(out: &mut String, view: &View<'_>, kinds: &[Kind]) {
             any = true;
         }
         let title = n.title.as_deref().unwrap_or("");
+        let mut body = if has_text {
+            fence_safe(&n.text)
+        } else {
+            String::new()
+        };
+        node_questions(&mut body, n, view.checked.today);
         let _ = writeln!(
             out,
             "<details>\n<summary>{} {}</summary>\n\n{}\n\n</details>\n",
             html_escape(&n.id),
             html_escape(title),
-            fence_safe(&n.text)
+            body.trim_end()
         );
+    }
+}
+
+/// A node's questions as a list: open ones marked (and overdue ones), the
+/// answered ones with their answer and its date.
+fn node_questions(out: &mut String, n: &Node, today: jiff::civil::Date) {
+    use crate::rules::questions::is_overdue;
+    if n.questions.is_empty() {
+        return;
+    }
+    if !out.is_empty() {
+        out.push_str("\n\n");
+    }
+    out.push_str("**Questions**\n\n");
+    for q in &n.questions {
+        let who: Vec<String> = [("asked by", &q.asked), ("on", &q.on), ("to", &q.to)]
+            .into_iter()
+            .filter_map(|(word, v)| v.as_ref().map(|v| format!("{word} {v}")))
+            .collect();
+        let mut from = who.join(" ");
+        if let Some(due) = &q.due {
+            if !from.is_empty() {
+                from.push_str(", ");
+            }
+            from.push_str(&format!("due {due}"));
+        }
+        let from = if from.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", esc(&from))
+        };
+        let text = esc(q.text().trim());
+        match &q.answer {
+            None => {
+                let state = if is_overdue(q, today) {
+                    "**Open**, **overdue**"
+                } else {
+                    "**Open**"
+                };
+                let _ = writeln!(out, "- {state}: {text}{from}");
+            }
+            Some(answer) => {
+                let on = q
+                    .answered
+                    .as_deref()
+                    .map_or(String::new(), |d| format!(" on {}", esc(d)));
+                let _ = writeln!(
+                    out,
+                    "- **Answered**{on}: {text}{from}. Answer: {}",
+                    esc(answer.trim())
+                );
+            }
+        }
     }
 }
 

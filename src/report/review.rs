@@ -13,6 +13,7 @@ use crate::graph::EdgeKind;
 use crate::model::{Category, Kind, LinkField, Node, Stage, fmt_number};
 use crate::rules::Code;
 use crate::rules::content::is_no_impact;
+use crate::rules::questions::is_overdue;
 use crate::view::{View, withheld_phrase};
 
 /// Writes the review pack as Markdown.
@@ -20,6 +21,7 @@ pub fn write(view: &View<'_>, opts: &DocOptions) -> String {
     let facts = Facts::new(view);
     let mut out = String::new();
     header(&mut out, "OPSG assurance review", view, opts);
+    questions(&mut out, view);
     traceability(&mut out, view, &facts);
     deviations(&mut out, view);
     categories(&mut out, view);
@@ -566,4 +568,91 @@ fn variants(out: &mut String, view: &View<'_>, facts: &Facts) {
         .collect();
     let _ = writeln!(out, "{}.\n", summary.join("; "));
     t.write(out);
+}
+
+/// "Open questions" (FORMAT §17): every unanswered question of every
+/// active node the view shows, overdue ones first (then by due date, those
+/// with none last, then by node id, then in file order), and then the
+/// answered ones. A withheld node contributes no question and no count; a
+/// withdrawn node's questions are moot, as R116 and R117 say.
+fn questions(out: &mut String, view: &View<'_>) {
+    let today = view.checked.today;
+    let mut open = Vec::new();
+    let mut answered = Vec::new();
+    for (_, n) in view.nodes().filter(|(_, n)| n.is_active()) {
+        for q in &n.questions {
+            if q.is_open() {
+                open.push((is_overdue(q, today), n, q));
+            } else {
+                answered.push((n, q));
+            }
+        }
+    }
+    open.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.2.due.is_none().cmp(&b.2.due.is_none()))
+            .then_with(|| a.2.due.cmp(&b.2.due))
+            .then_with(|| a.1.id.cmp(&b.1.id))
+    });
+    answered.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    let opt = |s: &Option<String>| cell(s.as_deref().unwrap_or(""));
+    out.push_str("## Open questions\n\n");
+    if open.is_empty() {
+        out.push_str("None.\n\n");
+    } else {
+        let overdue = open.iter().filter(|(o, _, _)| *o).count();
+        let _ = writeln!(
+            out,
+            "{}, {overdue} overdue.\n",
+            count(
+                open.len(),
+                "question awaits an answer",
+                "questions await an answer"
+            ),
+        );
+        let mut t = Table::new(&[
+            "Node", "Title", "Question", "Asked by", "Asked on", "To", "Due",
+        ]);
+        for (overdue, n, q) in &open {
+            let due = match (&q.due, overdue) {
+                (Some(d), true) => format!("{} **overdue**", cell(d)),
+                (Some(d), false) => cell(d),
+                (None, _) => "—".to_owned(),
+            };
+            t.row(vec![
+                esc(&n.id),
+                title(n),
+                cell(q.text()),
+                opt(&q.asked),
+                opt(&q.on),
+                opt(&q.to),
+                due,
+            ]);
+        }
+        t.write(out);
+    }
+    if !answered.is_empty() {
+        out.push_str("### Answered questions\n\n");
+        let mut t = Table::new(&["Node", "Question", "Asked by, on", "Answer", "Answered on"]);
+        for (n, q) in &answered {
+            let asked = [&q.asked, &q.on]
+                .into_iter()
+                .flatten()
+                .map(|s| cell(s))
+                .collect::<Vec<_>>()
+                .join(", ");
+            t.row(vec![
+                esc(&n.id),
+                cell(q.text()),
+                if asked.is_empty() {
+                    "—".to_owned()
+                } else {
+                    asked
+                },
+                opt(&q.answer),
+                opt(&q.answered),
+            ]);
+        }
+        t.write(out);
+    }
 }
