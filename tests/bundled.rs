@@ -238,3 +238,32 @@ fn bundled_tree_records_the_open_questions() {
         }
     }
 }
+
+/// The review pack of the bundled tree (`rtm review requirements`) lists the
+/// DP096 question among the open questions, against RTM-0303, to the DCC,
+/// due at OPSG_37x, and records no answer to it.
+#[test]
+fn bundled_review_lists_the_dp096_question_as_open() {
+    let out = common::rtm()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["review", "requirements", "--today", "2020-10-01"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let md = String::from_utf8(out.stdout).unwrap();
+    let start = md.find("## Open questions").unwrap();
+    let end = md[start..].find("\n## 1.").unwrap() + start;
+    let open = &md[start..end];
+    let row = open
+        .lines()
+        .find(|l| l.starts_with("| RTM-0303 |"))
+        .unwrap_or_else(|| panic!("DP096 question not listed:\n{open}"));
+    assert!(row.contains("DP096"), "{row}");
+    assert!(
+        row.contains("| OPSG_36x | 2020-09-28 | DCC | 2020-10-26 |"),
+        "{row}"
+    );
+    // Every question of the tree is open: nothing is answered.
+    assert!(open.contains("13 questions await an answer"), "{open}");
+    assert!(!md.contains("Answered questions"), "an answer is recorded");
+}
