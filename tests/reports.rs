@@ -266,39 +266,37 @@ fn review_structure_and_counts_match_the_tree() {
     );
 }
 
-/// The bundled tree's pack answers the brief: the power outage deviation
-/// and its DP096 dependency, the user-impact question, SB and DB.
+/// The bundled tree's pack tells the brief as it stands: the 60-second
+/// power outage obligation is not yet addressed (whether the MVP assumes
+/// DP096 is an open question to the DCC), the user-impact question is not
+/// confirmed, no deviation relies on a modification, and SB and DB.
 #[test]
 fn bundled_review_answers_the_brief() {
     let md = run(&["review", &bundled()]);
     let (_, tables) = parse(&md);
-    let poa = tables
-        .iter()
-        .flat_map(|t| t.rows.iter().map(move |r| (t, r)))
-        .find(|(t, r)| {
-            t.header.iter().any(|h| h == "Summary") && r.iter().any(|c| c.contains("poa_latency_s"))
-        })
-        .map(|(_, r)| r.clone())
-        .expect("no power outage deviation row");
-    assert!(poa.contains(&"DP096".to_owned()), "{poa:?}");
-    assert!(poa.contains(&"proposed".to_owned()), "{poa:?}");
-    assert!(poa.contains(&"yes".to_owned()), "contingent: {poa:?}");
-    assert!(poa.contains(&"mvp".to_owned()));
-    assert!(md.contains("#### SEC-POA-60 "));
-    assert!(md.contains("Limits: `poa_latency_s` at most 60"));
-    // User impact: an answer that says what it means, never a bare "Yes".
+    // No declared deviation concerns the power outage obligation.
+    assert!(!md.contains("#### SEC-POA-60 "));
+    assert!(!md.contains("poa_latency_s ="), "a latency figure is back");
+    // It is listed as not addressed.
+    let unaddressed = table_with(&tables, "Obligation");
+    assert!(
+        unaddressed.rows.iter().any(|r| r[0] == "SEC-POA-60"),
+        "{unaddressed:?}"
+    );
+    // User impact: not confirmed, with the open entry named.
     assert!(md.contains(
-        "Will Users need to change their processes or systems when the MVP goes live?\n\n**Users would have to change something: yes, for "
+        "Will Users need to change their processes or systems when the MVP goes live?\n\n**Not confirmed.**"
     ));
+    let unstated = tables
+        .iter()
+        .find(|t| t.header == ["Entry", "Title", "Status", "Owner"])
+        .unwrap();
+    assert!(unstated.rows.iter().any(|r| r[0] == "RTM-0303"));
     // Traceability headline.
     assert!(md.contains("## 1. Traceability assurance\n\n**Yes.** All "));
-    // DP096 among the modifications relied on.
-    let mods = tables
-        .iter()
-        .find(|t| t.header.first().is_some_and(|h| h == "Modification"))
-        .unwrap();
-    let dp096 = mods.rows.iter().find(|r| r[0] == "DP096").unwrap();
-    assert_eq!(dp096[2], "proposed");
+    // The modifications are listed, relied on by no deviation.
+    assert!(md.contains("No deviation relies on a modification."));
+    assert!(md.contains("Not relied on by any active entry: DP096, MP117, MP122."));
 }
 
 #[test]
@@ -425,6 +423,15 @@ fn output_file_is_written_whole() {
 fn graph_draws_each_edge_type_and_respects_classification() {
     let dot = run(&["graph", &bundled()]);
     assert!(dot.starts_with("// rtm traceability graph"));
+    for label in ["satisfies", "refines", "upholds", "deviates", "theme"] {
+        assert!(
+            dot.contains(&format!("label=\"{label}\"")),
+            "no {label} edge"
+        );
+    }
+    // No deviation of the bundled tree relies on a modification; the
+    // classified fixture, read in full, has every edge type.
+    let full = run(&["graph", "--classification", "red", &tree("classified")]);
     for label in [
         "satisfies",
         "refines",
@@ -434,7 +441,7 @@ fn graph_draws_each_edge_type_and_respects_classification() {
         "theme",
     ] {
         assert!(
-            dot.contains(&format!("label=\"{label}\"")),
+            full.contains(&format!("label=\"{label}\"")),
             "no {label} edge"
         );
     }
@@ -447,9 +454,20 @@ fn graph_draws_each_edge_type_and_respects_classification() {
         &bundled(),
     ]);
     assert!(mermaid.contains("flowchart BT"));
+    assert!(mermaid.contains("RTM-0301"));
+    assert!(!mermaid.contains("RTM-0901"), "--root drew unrelated nodes");
+    let mermaid = run(&[
+        "graph",
+        "--format",
+        "mermaid",
+        "--classification",
+        "red",
+        "--root",
+        "RTM-0002",
+        &tree("classified"),
+    ]);
     assert!(mermaid.contains("==>|deviates|"));
     assert!(mermaid.contains("DP096"));
-    assert!(!mermaid.contains("RTM-0901"), "--root drew unrelated nodes");
     let white = run(&["graph", &tree("classified")]);
     assert!(!white.contains("RTM-0002") && !white.contains("Quokka"));
     assert!(white.contains("2 withheld items"));
