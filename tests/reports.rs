@@ -294,6 +294,37 @@ fn bundled_review_answers_the_brief() {
     assert!(unstated.rows.iter().any(|r| r[0] == "RTM-0303"));
     // Traceability headline.
     assert!(md.contains("## 1. Traceability assurance\n\n**Yes.** All "));
+    // SEC White, in words: no TLP label for the default scheme.
+    assert!(!md.contains("TLP"));
+    assert!(md.contains("| Classification | **White**: may be shared with SEC Parties and SMIP stakeholders; not to be published |"));
+    // Every entry of the user-impact section shows its status.
+    let impact = md
+        .split("## 4. User impact")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap();
+    let (_, impact_tables) = parse(impact);
+    assert!(!impact_tables.is_empty());
+    for t in &impact_tables {
+        let col = t.header.iter().position(|h| h == "Status").unwrap();
+        for r in &t.rows {
+            let status = r[col].trim_matches('*');
+            assert!(["draft", "proposed", "agreed"].contains(&status), "{r:?}");
+        }
+    }
+    // The header's entry count and the coverage table agree.
+    let nodes_row = md.lines().find(|l| l.starts_with("| Nodes |")).unwrap();
+    let total: usize = nodes_row
+        .split("RTM entries")
+        .next()
+        .and_then(|s| s.rsplit(", ").next())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap();
+    let withdrawn = nodes_row.contains("RTM entries (1 withdrawn)") as usize;
+    assert!(md.contains(&format!(
+        "| RTM entries traced to a business requirement | {0} of {0} (100%) |",
+        total - withdrawn
+    )));
     // The modifications are listed, relied on by no deviation.
     assert!(md.contains("No deviation relies on a modification."));
     assert!(md.contains("Not relied on by any active entry: DP096, MP117, MP122."));
