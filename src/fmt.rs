@@ -56,10 +56,15 @@ fn names(fields: &[Field]) -> Vec<&'static str> {
     fields.iter().map(|f| f.name).collect()
 }
 
+fn raw(r: Option<&toml_edit::RawString>) -> String {
+    r.and_then(|r| r.as_str()).unwrap_or("").to_owned()
+}
+
 /// Sorts an array whose items are all strings by their value. Without a
 /// comment inside, each place keeps its white space (`["b", "a"]` becomes
-/// `["a", "b"]`); with one, each item keeps its own, so a comment stays
-/// with the item it was written by.
+/// `["a", "b"]`). With comments and one item per line, each item takes its
+/// lines along: the comments above it and the one after it on its line.
+/// An array with comments written otherwise is left as it is.
 fn sort_strings(array: &mut Array) {
     let Some(mut strings) = array
         .iter()
@@ -77,21 +82,69 @@ fn sort_strings(array: &mut Array) {
     {
         return;
     }
-    let commented = array.iter().any(|v| {
-        let d = v.decor();
-        [d.prefix(), d.suffix()]
-            .iter()
-            .any(|r| r.and_then(|r| r.as_str()).is_some_and(|s| s.contains('#')))
-    });
-    if commented {
+    let prefixes: Vec<String> = array.iter().map(|v| raw(v.decor().prefix())).collect();
+    let suffixes: Vec<String> = array.iter().map(|v| raw(v.decor().suffix())).collect();
+    let trailing = array.trailing().as_str().unwrap_or("").to_owned();
+    let commented = prefixes
+        .iter()
+        .chain(&suffixes)
+        .chain(std::iter::once(&trailing))
+        .any(|s| s.contains('#'));
+    if !commented {
+        let decors: Vec<toml_edit::Decor> = array.iter().map(|v| v.decor().clone()).collect();
         array.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        for (v, d) in array.iter_mut().zip(decors) {
+            *v.decor_mut() = d;
+        }
         return;
     }
-    let decors: Vec<toml_edit::Decor> = array.iter().map(|v| v.decor().clone()).collect();
-    array.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-    for (v, d) in array.iter_mut().zip(decors) {
-        *v.decor_mut() = d;
+    // One item per line: split each prefix at its first line break into
+    // what ends the line above and the lines above the item.
+    let split = |s: &str| {
+        s.find('\n').map(|at| {
+            let (a, b) = s.split_at(at);
+            (a.to_owned(), b.to_owned())
+        })
+    };
+    let Some(parts) = prefixes
+        .iter()
+        .map(|p| split(p))
+        .collect::<Option<Vec<(String, String)>>>()
+    else {
+        return;
+    };
+    let Some((trail_head, trail_body)) = split(&trailing) else {
+        return;
+    };
+    if suffixes.iter().any(|s| s.contains('\n')) {
+        return;
     }
+    // Each item: its value, the lines above it, the end of its own line.
+    let mut items: Vec<(Value, String, String)> = Vec::new();
+    for (i, v) in array.iter().enumerate() {
+        let above = parts.get(i).map_or_else(String::new, |p| p.1.clone());
+        let after = match parts.get(i + 1) {
+            Some(next) => next.0.clone(),
+            None => trail_head.clone(),
+        };
+        items.push((v.clone(), above, after));
+    }
+    let opening = parts.first().map_or_else(String::new, |p| p.0.clone());
+    items.sort_by(|a, b| a.0.as_str().cmp(&b.0.as_str()));
+    let mut before = opening;
+    let mut values = Vec::new();
+    for (mut v, above, after) in items {
+        v.decor_mut().set_prefix(format!("{before}{above}"));
+        values.push(v);
+        before = after;
+    }
+    let comma = array.trailing_comma();
+    array.clear();
+    for v in values {
+        array.push_formatted(v);
+    }
+    array.set_trailing_comma(comma);
+    array.set_trailing(format!("{before}{trail_body}"));
 }
 
 /// Orders an inline table's keys; each place keeps its white space, so
