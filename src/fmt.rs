@@ -466,12 +466,17 @@ pub fn plan(root: &Path) -> Result<Vec<FileFmt>, LoadError> {
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     let mut out = Vec::new();
     for (rel, entry) in entries {
-        let Entry::File(path) = entry else {
-            continue;
-        };
-        let outcome = match std::fs::read(&path) {
-            Ok(bytes) => format_bytes(&bytes),
-            Err(e) => Outcome::Failed(format!("cannot read it: {e}")),
+        let (path, outcome) = match entry {
+            Entry::File(path) => {
+                let outcome = match std::fs::read(&path) {
+                    Ok(bytes) => format_bytes(&bytes),
+                    Err(e) => Outcome::Failed(format!("cannot read it: {e}")),
+                };
+                (path, outcome)
+            }
+            Entry::Unreadable(why) => (root.join(&rel), Outcome::Failed(why)),
+            // Symbolic links and special files are never opened (R304).
+            _ => continue,
         };
         out.push(FileFmt { path, rel, outcome });
     }

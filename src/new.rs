@@ -449,6 +449,11 @@ pub fn plan(root: &Path, node: &NewNode) -> Result<Added, NewError> {
         }
     };
     let path = root.join(&rel);
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return refuse(format!(
+            "{rel}: a symbolic link, which rtm does not follow when it reads the tree"
+        ));
+    }
     let table = node_text(node, &id);
     let (created, bytes) = match std::fs::read(&path) {
         Ok(bytes) => {

@@ -471,3 +471,40 @@ fn fmt_leaves_a_file_that_does_not_parse_alone() {
         "\u{feff}[[theme]]\r\nid = \"TH-02\"\r\ntitle = \"B\"\r\n"
     );
 }
+
+/// The README's quick start runs as written, from an empty folder, and
+/// ends with a clean tree in the canonical layout.
+#[test]
+fn readme_quick_start_runs() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme.split("## Quick start").nth(1).unwrap();
+    let block = section.split("```sh\n").nth(1).unwrap();
+    let block = block.split("```").next().unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_rtm")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut ran = 0;
+    for line in block.lines().filter(|l| l.starts_with("rtm ")) {
+        let out = std::process::Command::new("sh")
+            .args(["-c", line])
+            .env("PATH", &path)
+            .env("NO_COLOR", "1")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{line}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ran += 1;
+    }
+    assert_eq!(ran, 6);
+    assert_eq!(findings(&dir.path().join("requirements")), Vec::new());
+}
