@@ -147,8 +147,8 @@ fn sort_strings(array: &mut Array) {
     array.set_trailing(format!("{before}{trail_body}"));
 }
 
-/// Orders an inline table's keys; each place keeps its white space, so
-/// `{ b = 1, a = 2 }` stays spaced the same way.
+/// Orders an inline table's keys; on one line, each place keeps its white
+/// space, so `{ b = 1, a = 2 }` stays spaced the same way.
 fn order_inline(table: &mut InlineTable, order: &[&str]) {
     let keys: Vec<String> = table.iter().map(|(k, _)| k.to_owned()).collect();
     let mut sorted = keys.clone();
@@ -160,7 +160,23 @@ fn order_inline(table: &mut InlineTable, order: &[&str]) {
         .iter_mut()
         .map(|(k, v)| (k.leaf_decor().clone(), v.decor().clone()))
         .collect();
+    let written = |has: &[char]| {
+        decors.iter().any(|(k, v)| {
+            [k.prefix(), k.suffix(), v.prefix(), v.suffix()]
+                .iter()
+                .any(|r| raw(*r).contains(has))
+        })
+    };
+    // With comments (TOML 1.1): the comment after a key is held by the
+    // next one, so the order is kept.
+    if written(&['#']) {
+        return;
+    }
     table.sort_values_by(|k1, _, k2, _| rank(order, k1.get()).cmp(&rank(order, k2.get())));
+    // Over several lines: each key keeps its own line.
+    if written(&['\n']) {
+        return;
+    }
     for ((mut k, v), (kd, vd)) in table.iter_mut().zip(decors) {
         *k.leaf_decor_mut() = kd;
         *v.decor_mut() = vd;
@@ -504,6 +520,18 @@ mod tests {
         assert_eq!(
             format_text(text).unwrap(),
             "requirement = [{ id = \"X\", title = \"T\", sec = [\"A\", \"B\"] }]\n"
+        );
+    }
+
+    #[test]
+    fn inline_tables_over_lines_keep_each_line_or_their_order() {
+        let text =
+            "requirement = [{\n    title = \"T\", # the title\n    # the id\n    id = \"X\",\n}]\n";
+        assert_eq!(format_text(text).unwrap(), text);
+        let text = "requirement = [{\n    title = \"T\",\n    id = \"X\",\n}]\n";
+        assert_eq!(
+            format_text(text).unwrap(),
+            "requirement = [{\n    id = \"X\",\n    title = \"T\",\n}]\n"
         );
     }
 

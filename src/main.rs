@@ -275,6 +275,12 @@ fn init(args: &InitArgs) -> Result {
         writeln!(out, "created {}", render::escape_controls(&shown))?;
     }
     let dir = args.dir.display().to_string();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "._/-".contains(c);
+    let dir = if dir.chars().all(plain) {
+        dir
+    } else {
+        format!("'{}'", dir.replace('\'', "'\\''"))
+    };
     let dir = render::escape_controls(&dir);
     writeln!(out)?;
     writeln!(out, "next:")?;
