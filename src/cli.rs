@@ -39,6 +39,15 @@ pub enum Command {
     Graph(GraphArgs),
     /// Record a review: write a `reviewed` stamp into each node's table.
     Stamp(StampArgs),
+    /// Start a new tree: rtm.toml and one theme, one business requirement
+    /// and one RTM entry that check clean, with the JSON Schemas for editors.
+    Init(InitArgs),
+    /// Add a node with the next free id of its kind, at the end of the file
+    /// where the nodes with the nearest ids live.
+    New(NewArgs),
+    /// Lay out node files the one canonical way (field order, sorted ids,
+    /// one blank line between nodes), keeping comments.
+    Fmt(FmtArgs),
     /// Print the JSON Schema of node files or of rtm.toml.
     Schema {
         #[arg(value_enum)]
@@ -141,6 +150,110 @@ pub struct StampArgs {
     pub on: Option<jiff::civil::Date>,
     #[command(flatten)]
     pub tree: TreeOption,
+}
+
+/// Arguments of `rtm init`.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The folder of the new tree (created when missing).
+    #[arg(default_value = "requirements")]
+    pub dir: PathBuf,
+    /// The project's name; default: the folder's name (the parent's, for a
+    /// folder called `requirements`).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// Arguments of `rtm new`.
+#[derive(Debug, clap::Args)]
+pub struct NewArgs {
+    /// The kind of node.
+    #[arg(value_enum)]
+    pub kind: KindArg,
+    /// Its id; default: the next free one of its kind.
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// One line; default: "New theme", "New RTM entry"…
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// The full statement, in Markdown.
+    #[arg(long, value_name = "TEXT")]
+    pub text: Option<String>,
+    /// Business requirements an RTM entry delivers.
+    #[arg(long, value_name = "ID", num_args = 1.., value_delimiter = ',')]
+    pub satisfies: Vec<String>,
+    /// Parent RTM entries an RTM entry decomposes.
+    #[arg(long, value_name = "ID", num_args = 1.., value_delimiter = ',')]
+    pub refines: Vec<String>,
+    /// Themes a business requirement serves (required for one).
+    #[arg(long, value_name = "ID", num_args = 1.., value_delimiter = ',')]
+    pub themes: Vec<String>,
+    /// SEC obligations an RTM entry upholds.
+    #[arg(long, value_name = "ID", num_args = 1.., value_delimiter = ',')]
+    pub sec: Vec<String>,
+    /// An RTM entry's category; default: mvp.
+    #[arg(long, value_enum)]
+    pub category: Option<CategoryArg>,
+    /// An RTM entry's impact on Users: "none", or what they must change.
+    #[arg(long, value_name = "TEXT")]
+    pub user_impact: Option<String>,
+    /// The file to append to, relative to the tree (created when missing).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<String>,
+    #[command(flatten)]
+    pub tree: TreeOption,
+}
+
+/// Arguments of `rtm fmt`.
+#[derive(Debug, clap::Args)]
+pub struct FmtArgs {
+    #[command(flatten)]
+    pub tree: TreeArg,
+    /// Write nothing; list the files that would change and exit 1 if any.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// A node kind, as `rtm new` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Theme,
+    Business,
+    Requirement,
+    Sec,
+    Modification,
+}
+
+impl KindArg {
+    pub fn kind(self) -> rtm::model::Kind {
+        use rtm::model::Kind;
+        match self {
+            KindArg::Theme => Kind::Theme,
+            KindArg::Business => Kind::Business,
+            KindArg::Requirement => Kind::Requirement,
+            KindArg::Sec => Kind::Sec,
+            KindArg::Modification => Kind::Modification,
+        }
+    }
+}
+
+/// An RTM entry's category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CategoryArg {
+    Mvp,
+    SecSupport,
+    Optional,
+}
+
+impl CategoryArg {
+    pub fn category(self) -> rtm::model::Category {
+        use rtm::model::Category;
+        match self {
+            CategoryArg::Mvp => Category::Mvp,
+            CategoryArg::SecSupport => Category::SecSupport,
+            CategoryArg::Optional => Category::Optional,
+        }
+    }
 }
 
 /// Arguments of `rtm diff`.

@@ -17,6 +17,7 @@ use cli::{
     SchemaKind,
 };
 use cli::{DiffArgs, DiffFormat};
+use cli::{FmtArgs, InitArgs, NewArgs};
 use cli::{RulesFormat, StampArgs};
 use rtm::render;
 use rtm::rules::{RULES, lookup};
@@ -32,6 +33,9 @@ fn main() -> ExitCode {
         Command::Review(args) => document(&args, Doc::Review),
         Command::Graph(args) => graph(&args),
         Command::Stamp(args) => stamp(&args),
+        Command::Init(args) => init(&args),
+        Command::New(args) => new(&args),
+        Command::Fmt(args) => fmt(&args),
         Command::Schema { which } => schema(which),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
@@ -263,6 +267,124 @@ fn stamp(args: &StampArgs) -> Result {
         if files == 1 { "file" } else { "files" },
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `rtm init [DIR] [--name NAME]`.
+fn init(args: &InitArgs) -> Result {
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| rtm::init::default_name(&args.dir));
+    let written = rtm::init::init(&args.dir, &name)?;
+    let mut out = std::io::stdout().lock();
+    for path in &written {
+        let shown = path.display().to_string();
+        writeln!(out, "created {}", render::escape_controls(&shown))?;
+    }
+    let dir = args.dir.display().to_string();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "._/-".contains(c);
+    let dir = if dir.chars().all(plain) {
+        dir
+    } else {
+        format!("'{}'", dir.replace('\'', "'\\''"))
+    };
+    let dir = render::escape_controls(&dir);
+    writeln!(out)?;
+    writeln!(out, "next:")?;
+    writeln!(out, "  rtm check {dir}")?;
+    writeln!(
+        out,
+        "  rtm new requirement --satisfies BR-001 --title \"…\" --user-impact none --tree {dir}"
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rtm new KIND [--id ID] [--title TEXT] … [--tree TREE]`.
+fn new(args: &NewArgs) -> Result {
+    let mut node = rtm::new::NewNode::new(args.kind.kind());
+    node.id = args.id.clone();
+    node.title = args.title.clone();
+    node.text = args.text.clone();
+    node.themes = args.themes.clone();
+    node.satisfies = args.satisfies.clone();
+    node.refines = args.refines.clone();
+    node.sec = args.sec.clone();
+    node.category = args.category.map(cli::CategoryArg::category);
+    node.user_impact = args.user_impact.clone();
+    node.file = args.file.clone();
+    let tree = args.tree.resolve()?;
+    let added = rtm::new::add(&tree, &node)?;
+    let mut out = std::io::stdout().lock();
+    let verb = if added.created { "a new file, " } else { "" };
+    writeln!(
+        out,
+        "added {} to {verb}{}",
+        render::escape_controls(&added.id),
+        render::escape_controls(&added.rel)
+    )?;
+    // What the check now says about the new node (a theme no business
+    // requirement names yet, an entry that reaches none).
+    let checked = rtm::check(&tree)?;
+    for f in &checked.findings {
+        if f.node.as_deref() == Some(added.id.as_str()) {
+            let rule = f.code.rule();
+            let message = render::escape_controls(&f.message);
+            writeln!(out, "  {} {} {}: {message}", f.level, rule.code, rule.name)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rtm fmt [TREE] [--check]`: exit 1 with `--check` when a file would
+/// change; 2 when a file could not be read or parsed (it is left alone).
+fn fmt(args: &FmtArgs) -> Result {
+    use rtm::fmt::Outcome;
+    let files = rtm::fmt::plan(&args.tree.resolve()?)?;
+    let mut out = std::io::stdout().lock();
+    let (mut changed, mut unchanged, mut failed) = (0, 0, 0);
+    for file in &files {
+        let rel = render::escape_controls(&file.rel);
+        match &file.outcome {
+            Outcome::Unchanged => unchanged += 1,
+            Outcome::Changed(bytes) => {
+                changed += 1;
+                if args.check {
+                    writeln!(out, "would reformat {rel}")?;
+                } else {
+                    rtm::output::write_atomic(&file.path, bytes)
+                        .map_err(|e| format!("{rel}: cannot write it: {e}"))?;
+                    writeln!(out, "reformatted {rel}")?;
+                }
+            }
+            Outcome::Failed(why) => {
+                failed += 1;
+                eprintln!("rtm: {rel}: left alone: {}", render::escape_controls(why));
+            }
+        }
+    }
+    let files_noun = |n: usize| if n == 1 { "file" } else { "files" };
+    let done = if args.check {
+        "would be reformatted"
+    } else {
+        "reformatted"
+    };
+    writeln!(
+        out,
+        "rtm: {changed} {} {done}, {unchanged} already formatted{}",
+        files_noun(changed),
+        if failed > 0 {
+            format!(", {failed} not read")
+        } else {
+            String::new()
+        }
+    )?;
+    Ok(if failed > 0 {
+        ExitCode::from(2)
+    } else if args.check && changed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// `rtm explain RULE`: by code or name, in any case (`r203`).
