@@ -321,7 +321,13 @@ fn withdrawn_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         let (Some(src), Some(dst)) = (ctx.node(s), ctx.node(t)) else {
             continue;
         };
-        if !src.is_active() || dst.is_active() || dst.kind == Kind::Modification {
+        // FORMAT §9: R107 does not apply to modifications, neither to a
+        // link naming one nor to a modification's own `changes`.
+        if !src.is_active()
+            || dst.is_active()
+            || dst.kind == Kind::Modification
+            || src.kind == Kind::Modification
+        {
             continue;
         }
         let Some(link) = src.links.get(e.weight().link) else {

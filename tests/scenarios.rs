@@ -1,0 +1,203 @@
+//! Modifications that change the SEC, and scenarios (FORMAT §16): a
+//! modification's `changes`, effective limits, `--assume`, R213–R215 and
+//! the review pack's "If MOD is in force" column.
+
+// Test code: a failed unwrap or assertion is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::{listing, places};
+
+/// Checks one node file given as text, with default options.
+fn check_text(text: &str) -> rtm::Checked {
+    check_text_with(text, &rtm::Options::default())
+}
+
+fn check_text_with(text: &str, options: &rtm::Options) -> rtm::Checked {
+    let set = rtm::load::FileSet {
+        project: None,
+        entries: vec![(
+            "a.toml".to_owned(),
+            rtm::load::Entry::Bytes(text.as_bytes().to_vec()),
+        )],
+    };
+    rtm::check_files(set, options)
+}
+
+fn codes(checked: &rtm::Checked, code: &str) -> Vec<String> {
+    places(checked)
+        .into_iter()
+        .filter(|p| p.starts_with(&format!("{code} ")))
+        .collect()
+}
+
+const SEC: &str = r#"
+[[sec]]
+id = "SEC-POA-60"
+title = "Power outage alerts within 60 seconds"
+limits = { poa_latency_s = { max = 60 } }
+"#;
+
+#[test]
+fn a_change_is_read_with_its_link_and_limits() {
+    let text = format!(
+        "{SEC}
+[[modification]]
+id = \"DP096\"
+title = \"DNO Power Outage Alerts\"
+stage = \"proposed\"
+
+[[modification.changes]]
+sec = \"SEC-POA-60\"
+limits = {{ poa_latency_s = {{ max = 180 }} }}
+"
+    );
+    let checked = check_text(&text);
+    assert!(codes(&checked, "R002").is_empty(), "{}", listing(&checked));
+    let m = checked
+        .model
+        .nodes
+        .iter()
+        .find(|n| n.id == "DP096")
+        .unwrap();
+    assert_eq!(m.changes.len(), 1);
+    let c = &m.changes[0];
+    assert!(!c.withdraws);
+    assert_eq!(m.link(c.sec).unwrap().target, "SEC-POA-60");
+    assert_eq!(c.limits[0].param, "poa_latency_s");
+    assert_eq!(c.limits[0].max, Some(rtm::model::Number::Int(180)));
+}
+
+#[test]
+fn a_change_needs_limits_or_withdraws_but_not_both() {
+    let text = format!(
+        "{SEC}
+[[modification]]
+id = \"DP096\"
+title = \"DNO Power Outage Alerts\"
+stage = \"proposed\"
+
+[[modification.changes]]
+sec = \"SEC-POA-60\"
+limits = {{ poa_latency_s = {{ max = 180 }} }}
+withdraws = true
+
+[[modification.changes]]
+sec = \"SEC-POA-60\"
+
+[[modification.changes]]
+sec = \"SEC-POA-60\"
+withdraws = false
+
+[[modification.changes]]
+limits = {{ poa_latency_s = {{ max = 120 }} }}
+withdraw = true
+"
+    );
+    let checked = check_text(&text);
+    let all = listing(&checked);
+    assert!(
+        all.contains("a change has both `limits` and `withdraws`"),
+        "{all}"
+    );
+    assert!(
+        all.contains("a change has neither `limits` nor `withdraws`"),
+        "{all}"
+    );
+    assert!(all.contains("`withdraws = false` changes nothing"), "{all}");
+    assert!(
+        all.contains("a change is missing the required field `sec`"),
+        "{all}"
+    );
+    assert!(
+        all.contains("unknown field `withdraw` in a change"),
+        "{all}"
+    );
+    assert!(
+        checked
+            .findings
+            .iter()
+            .any(|f| f.help.as_deref() == Some("did you mean `withdraws`?")),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_change_links_to_an_obligation_r004_r005_and_no_r107() {
+    let text = format!(
+        "{SEC}
+[[sec]]
+id = \"SEC-OLD\"
+title = \"An obligation already withdrawn\"
+status = \"withdrawn\"
+
+[[modification]]
+id = \"DP096\"
+title = \"DNO Power Outage Alerts\"
+stage = \"proposed\"
+
+[[modification.changes]]
+sec = \"SEC-NOPE\"
+withdraws = true
+
+[[modification.changes]]
+sec = \"DP096\"
+withdraws = true
+
+[[modification.changes]]
+sec = \"SEC-OLD\"
+withdraws = true
+"
+    );
+    let checked = check_text(&text);
+    let all = listing(&checked);
+    assert_eq!(codes(&checked, "R004").len(), 1, "{all}");
+    assert_eq!(codes(&checked, "R005").len(), 1, "{all}");
+    assert!(all.contains("DP096 changes SEC-NOPE"), "{all}");
+    assert!(codes(&checked, "R107").is_empty(), "{all}");
+}
+
+#[test]
+fn changes_are_in_the_fingerprint_and_none_keeps_it() {
+    let plain = "[[modification]]\nid = \"DP096\"\ntitle = \"DNO Power Outage Alerts\"\nstage = \"approved\"\n";
+    let fp = |text: &str| {
+        let checked = check_text(text);
+        let m = checked
+            .model
+            .nodes
+            .iter()
+            .find(|n| n.id == "DP096")
+            .unwrap();
+        (rtm::stamp::fingerprint(m), rtm::stamp::canonical(m))
+    };
+    // The documented example (docs/format.md §13) is unchanged.
+    assert_eq!(
+        fp(plain).0,
+        "v1:551a396d89b6459d7a3e1b3526219aa1668c40c55854712622daed3152219f1e"
+    );
+    let relaxed = format!(
+        "{plain}[[modification.changes]]\nsec = \"SEC-POA-60\"\nlimits = {{ poa_latency_s = {{ max = 180 }} }}\n"
+    );
+    let tighter = relaxed.replace("180", "120");
+    let withdrawn =
+        format!("{plain}[[modification.changes]]\nsec = \"SEC-POA-60\"\nwithdraws = true\n");
+    let (a, canon) = fp(&relaxed);
+    assert!(
+        canon.ends_with("change [\"SEC-POA-60\",false,[[\"poa_latency_s\",null,180,null]]]\n"),
+        "{canon}"
+    );
+    let (b, _) = fp(&tighter);
+    let (c, canon_w) = fp(&withdrawn);
+    assert!(
+        canon_w.ends_with("change [\"SEC-POA-60\",true,[]]\n"),
+        "{canon_w}"
+    );
+    let base = fp(plain).0;
+    assert!(a != base && b != base && c != base && a != b && a != c && b != c);
+}
