@@ -46,8 +46,12 @@ fn main() -> ExitCode {
 type Result = std::result::Result<ExitCode, Box<dyn std::error::Error>>;
 
 fn check(args: &CheckArgs) -> Result {
-    let options = rtm::Options { today: args.today };
+    let options = rtm::Options {
+        today: args.today,
+        assume: rtm::scenario::Assume::parse(&args.assume),
+    };
     let mut checked = rtm::check_with(&args.tree, &options)?;
+    options.assume.validate(&[&checked.model])?;
     // --since: keep only the findings BASE does not have (FORMAT §12).
     let since = match &args.since {
         Some(base) => {
@@ -123,8 +127,15 @@ fn check(args: &CheckArgs) -> Result {
 
 /// `rtm diff BASE [TREE]`: exit 1 when a finding at level error is introduced.
 fn diff(args: &DiffArgs) -> Result {
-    let head = rtm::check(&args.tree)?;
-    let base = rtm::diff::check_base(&args.base, &args.tree, &rtm::Options::default())?;
+    // --assume: both versions are checked under the same scenario; an id
+    // must name a modification of one of them.
+    let options = rtm::Options {
+        today: None,
+        assume: rtm::scenario::Assume::parse(&args.assume),
+    };
+    let head = rtm::check_with(&args.tree, &options)?;
+    let base = rtm::diff::check_base(&args.base, &args.tree, &options)?;
+    options.assume.validate(&[&base.model, &head.model])?;
     // The exit status answers for the whole tree, whatever is shown.
     let fail = rtm::diff::compare(&base, &head).introduces_errors(&head);
     // --classification: compare the two trees as a reader at that level
@@ -180,8 +191,12 @@ fn emit(
 }
 
 fn document(args: &DocArgs, doc: Doc) -> Result {
-    let options = rtm::Options { today: args.today };
+    let options = rtm::Options {
+        today: args.today,
+        assume: rtm::scenario::Assume::parse(&args.assume),
+    };
     let checked = rtm::check_with(&args.tree, &options)?;
+    options.assume.validate(&[&checked.model])?;
     let view = rtm::view::View::new(&checked, args.classification)?;
     let opts = rtm::report::DocOptions {
         date: args.date.clone(),

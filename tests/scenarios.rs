@@ -201,3 +201,138 @@ fn changes_are_in_the_fingerprint_and_none_keeps_it() {
     let base = fp(plain).0;
     assert!(a != base && b != base && c != base && a != b && a != c && b != c);
 }
+
+fn assume(ids: &[&str]) -> rtm::Options {
+    rtm::Options {
+        today: None,
+        assume: rtm::scenario::Assume::parse(ids),
+    }
+}
+
+/// An entry committing to `value` without a deviation, an obligation of
+/// at most 60, and DP096 at `stage` changing it to at most 180.
+fn undeclared(value: &str, stage: &str) -> String {
+    format!(
+        "{SEC}
+[[modification]]
+id = \"DP096\"
+title = \"DNO Power Outage Alerts\"
+stage = \"{stage}\"
+
+[[modification.changes]]
+sec = \"SEC-POA-60\"
+limits = {{ poa_latency_s = {{ max = 180 }} }}
+
+[[requirement]]
+id = \"RTM-0303\"
+title = \"Power outage alert latency\"
+category = \"mvp\"
+sec = [\"SEC-POA-60\"]
+values = {{ poa_latency_s = {value} }}
+"
+    )
+}
+
+#[test]
+fn r203_uses_the_effective_limits() {
+    let none = rtm::Options::default();
+    // As the SEC stands: 180 breaks at most 60.
+    let c = check_text_with(&undeclared("180", "proposed"), &none);
+    assert_eq!(codes(&c, "R203").len(), 1, "{}", listing(&c));
+    // Implemented: the limit in force is at most 180, and 180 meets it.
+    let c = check_text_with(&undeclared("180", "implemented"), &none);
+    assert!(codes(&c, "R203").is_empty(), "{}", listing(&c));
+    // Assumed, by id or as pending: the same.
+    for a in [&["DP096"][..], &["pending"], &["DP096", "pending"]] {
+        let c = check_text_with(&undeclared("180", "proposed"), &assume(a));
+        assert!(codes(&c, "R203").is_empty(), "{a:?}: {}", listing(&c));
+    }
+    // A figure beyond the changed limit still breaks it, in its words.
+    let c = check_text_with(&undeclared("181", "implemented"), &none);
+    let all = listing(&c);
+    assert_eq!(codes(&c, "R203").len(), 1, "{all}");
+    assert!(
+        all.contains("RTM-0303 sets poa_latency_s = 181 but SEC-POA-60 allows at most 180"),
+        "{all}"
+    );
+    // Pending does not take in a rejected modification.
+    let c = check_text_with(&undeclared("180", "rejected"), &assume(&["pending"]));
+    assert_eq!(codes(&c, "R203").len(), 1, "{}", listing(&c));
+}
+
+fn withdrawing(stage: &str) -> String {
+    format!(
+        "{SEC}
+[[modification]]
+id = \"MP200\"
+title = \"Retire the alert obligation\"
+stage = \"{stage}\"
+
+[[modification.changes]]
+sec = \"SEC-POA-60\"
+withdraws = true
+"
+    )
+}
+
+#[test]
+fn a_withdrawn_obligation_needs_no_entry() {
+    let c = check_text(&withdrawing("approved"));
+    assert_eq!(codes(&c, "R106").len(), 1, "{}", listing(&c));
+    let c = check_text(&withdrawing("implemented"));
+    assert!(codes(&c, "R106").is_empty(), "{}", listing(&c));
+    let c = check_text_with(&withdrawing("approved"), &assume(&["MP200"]));
+    assert!(codes(&c, "R106").is_empty(), "{}", listing(&c));
+    let scenario = &c.scenario;
+    let i = c.graph.find("SEC-POA-60").unwrap();
+    assert!(scenario.is_withdrawn(i));
+    assert!(scenario.limits(i, &c.model.nodes[i]).is_none());
+}
+
+#[test]
+fn no_r207_for_a_modification_assumed_in_force() {
+    let text = format!(
+        "{SEC}
+[[modification]]
+id = \"DP096\"
+title = \"DNO Power Outage Alerts\"
+stage = \"proposed\"
+
+[[modification]]
+id = \"MP122\"
+title = \"Operational Metrics\"
+stage = \"report\"
+
+[[requirement]]
+id = \"RTM-0303\"
+title = \"Power outage alert latency\"
+category = \"mvp\"
+values = {{ poa_latency_s = 180 }}
+
+[[requirement.deviations]]
+sec = \"SEC-POA-60\"
+summary = \"Alerts may take up to 180 s\"
+rationale = \"Modem attach time\"
+modification = \"DP096\"
+
+[[requirement.deviations]]
+sec = \"SEC-POA-60\"
+summary = \"Also metrics\"
+rationale = \"Metrics\"
+modification = \"MP122\"
+"
+    );
+    let c = check_text(&text);
+    assert_eq!(codes(&c, "R207").len(), 2, "{}", listing(&c));
+    // Assuming DP096: the deviation relying on it is not contingent in
+    // that scenario; the one relying on MP122 still is.
+    let c = check_text_with(&text, &assume(&["DP096"]));
+    let all = listing(&c);
+    assert_eq!(codes(&c, "R207").len(), 1, "{all}");
+    assert!(
+        all.contains("relies on MP122, still at stage report"),
+        "{all}"
+    );
+    let c = check_text_with(&text, &assume(&["pending"]));
+    assert!(codes(&c, "R207").is_empty(), "{}", listing(&c));
+}

@@ -41,6 +41,7 @@ impl Facts {
             model: &c.model,
             graph: &c.graph,
             config: &c.config,
+            scenario: &c.scenario,
         };
         Facts {
             reaches: reaching(&ctx),

@@ -240,14 +240,26 @@ fn deviations(out: &mut String, view: &View<'_>) {
         );
     }
     for (sec_id, devs) in &by_sec {
+        let scenario = &view.checked.scenario;
         let sec = view
             .checked
             .graph
             .find(sec_id)
-            .and_then(|i| model.nodes.get(i))
-            .filter(|n| n.kind == Kind::Sec);
+            .and_then(|i| model.nodes.get(i).map(|n| (i, n)))
+            .filter(|(_, n)| n.kind == Kind::Sec);
+        // FORMAT §16: the limits in force in this scenario; `None` when a
+        // modification in force withdraws the obligation.
+        let limits = sec.and_then(|(si, sec)| scenario.limits(si, sec));
+        let changed_by = sec.map_or(&[][..], |(si, _)| scenario.changed_by(si));
+        let by = id_list(
+            view,
+            changed_by
+                .iter()
+                .filter_map(|&m| model.nodes.get(m))
+                .map(|m| m.id.as_str()),
+        );
         match sec {
-            Some(sec) => {
+            Some((_, sec)) => {
                 let _ = writeln!(
                     out,
                     "#### {} {}\n",
@@ -258,13 +270,21 @@ fn deviations(out: &mut String, view: &View<'_>) {
                 if let Some(source) = &sec.source {
                     facts.push(format!("Source: {}", esc(source)));
                 }
-                if !sec.limits.is_empty() {
-                    let limits: Vec<String> = sec
-                        .limits
-                        .iter()
-                        .map(|l| format!("`{}` {}", l.param.replace('`', "'"), l.describe()))
-                        .collect();
-                    facts.push(format!("Limits: {}", limits.join("; ")));
+                match limits {
+                    None => facts.push(format!("Withdrawn by {by}, in force")),
+                    Some(limits) if !limits.is_empty() => {
+                        let limits: Vec<String> = limits
+                            .iter()
+                            .map(|l| format!("`{}` {}", l.param.replace('`', "'"), l.describe()))
+                            .collect();
+                        let changed = if changed_by.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (as changed by {by}, in force)")
+                        };
+                        facts.push(format!("Limits{changed}: {}", limits.join("; ")));
+                    }
+                    Some(_) => {}
                 }
                 if !facts.is_empty() {
                     let _ = writeln!(out, "{}\n", facts.join(". "));
@@ -302,13 +322,13 @@ fn deviations(out: &mut String, view: &View<'_>) {
             } else {
                 m.and_then(|m| m.stage)
             };
-            let values: Vec<String> = sec
-                .map(|sec| {
+            let values: Vec<String> = limits
+                .map(|limits| {
                     entry
                         .values
                         .iter()
                         .filter_map(|v| {
-                            let limit = sec.limits.iter().find(|l| l.param == v.param)?;
+                            let limit = limits.iter().find(|l| l.param == v.param)?;
                             let verdict = if limit.allows(v.value) {
                                 "within"
                             } else {
@@ -332,7 +352,9 @@ fn deviations(out: &mut String, view: &View<'_>) {
                 entry.category.map_or("—", Category::as_str).to_owned(),
                 cell(dev.summary.as_ref().map_or("", |s| s.value.as_str())),
                 cell(dev.rationale.as_ref().map_or("", |s| s.value.as_str())),
-                if values.is_empty() {
+                if sec.is_some() && limits.is_none() {
+                    format!("— (obligation withdrawn by {by})")
+                } else if values.is_empty() {
                     "—".to_owned()
                 } else {
                     values.join("; ")

@@ -292,6 +292,11 @@ fn variants(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 
 fn sec_uncovered(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     for (i, sec) in active(ctx, Kind::Sec) {
+        // FORMAT §16: an obligation withdrawn by a modification in force
+        // needs no entry.
+        if ctx.scenario.is_withdrawn(i) {
+            continue;
+        }
         if !has_active_source(ctx, i, EdgeKind::Upholds)
             && !has_active_source(ctx, i, EdgeKind::Deviates)
         {

@@ -24,6 +24,8 @@ pub struct Ctx<'a> {
     pub model: &'a Model,
     pub graph: &'a Graph,
     pub config: &'a Config,
+    /// The modifications in force and the effective limits (FORMAT §16).
+    pub scenario: &'a crate::scenario::Scenario,
 }
 
 impl<'a> Ctx<'a> {
@@ -33,6 +35,11 @@ impl<'a> Ctx<'a> {
 
     pub fn is_active(&self, i: usize) -> bool {
         self.node(i).is_some_and(Node::is_active)
+    }
+
+    /// The index of the node an id names, if it exists.
+    pub fn index(&self, id: &str) -> Option<usize> {
+        self.graph.find(id)
     }
 
     /// The node an id names, if it exists.
