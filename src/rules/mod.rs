@@ -2,6 +2,7 @@
 //! function that reads the model and the graph and pushes findings; levels
 //! are applied by the sink, never here.
 
+mod changes;
 pub mod content;
 pub mod coverage;
 pub mod questions;
@@ -53,13 +54,14 @@ impl<'a> Ctx<'a> {
 /// afterwards, so the order they arrive in never shows.
 pub fn run(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     type Family = fn(&Ctx<'_>, &mut Sink<'_>);
-    const FAMILIES: [Family; 6] = [
+    const FAMILIES: [Family; 7] = [
         structure::check_links,
         structure::check_ids,
         coverage::check,
         sec::check,
         content::check,
         review::check,
+        changes::check,
     ];
     let levels = sink.levels();
     let found: Vec<Vec<crate::finding::Finding>> = FAMILIES
