@@ -336,3 +336,121 @@ modification = \"MP122\"
     let c = check_text_with(&text, &assume(&["pending"]));
     assert!(codes(&c, "R207").is_empty(), "{}", listing(&c));
 }
+
+/// The example tree of the README's scenarios section.
+fn example() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios")
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = common::rtm().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// The row of a deviation table (twelve columns or more) that starts with `| id |`.
+fn row<'a>(doc: &'a str, id: &str) -> &'a str {
+    doc.lines()
+        .find(|l| l.starts_with(&format!("| {id} |")) && l.split(" | ").count() >= 12)
+        .unwrap_or_else(|| panic!("no row for {id}:\n{doc}"))
+}
+
+#[test]
+fn review_says_what_each_modification_would_do() {
+    let tree = example();
+    let (code, doc, _) = run(&["review", tree.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    // The column sits right after "Contingent".
+    assert!(
+        doc.contains("| Stage | Contingent | If MOD is in force |"),
+        "{doc}"
+    );
+    // Relaxes the limit to 180, and the entry sets 180: complies.
+    assert!(
+        row(&doc, "RTM-0303").contains("| DP096 | proposed | yes | complies |"),
+        "{doc}"
+    );
+    // Relaxes it to 45 only, and the entry sets 60.
+    assert!(
+        row(&doc, "RTM-0310").contains("| MP122 | report | yes | still deviates: 60 > 45 |"),
+        "{doc}"
+    );
+    // Withdraws the obligation: complies.
+    assert!(
+        row(&doc, "RTM-0320").contains("| MP117 | refinement | yes | complies |"),
+        "{doc}"
+    );
+    // The SEC as it stands: no scenario in the header, figures against
+    // the obligation's own limits.
+    assert!(!doc.contains("| Scenario |"), "{doc}");
+    assert!(
+        doc.contains("poa_latency_s = 180 (breaks at most 60)"),
+        "{doc}"
+    );
+}
+
+#[test]
+fn review_under_assume_pending_is_computed_in_that_world() {
+    let tree = example();
+    let (code, doc, _) = run(&["review", tree.to_str().unwrap(), "--assume", "pending"]);
+    assert_eq!(code, 0);
+    assert!(
+        doc.contains("| Scenario | Assuming DP096, MP117 and MP122 in force (every pending modification: not rejected or withdrawn) |"),
+        "{doc}"
+    );
+    assert!(
+        doc.contains("Limits (as changed by DP096, in force): `poa_latency_s` at most 180"),
+        "{doc}"
+    );
+    assert!(
+        doc.contains("poa_latency_s = 180 (within at most 180)"),
+        "{doc}"
+    );
+    assert!(
+        doc.contains("fw_report_days = 60 (breaks at most 45)"),
+        "{doc}"
+    );
+    assert!(doc.contains("— (obligation withdrawn by MP117)"), "{doc}");
+    assert!(
+        row(&doc, "RTM-0303").contains("| DP096 | proposed | no (assumed in force) | complies |"),
+        "{doc}"
+    );
+    assert!(
+        doc.contains("Withdrawn by a modification in force, so needing no entry: SEC-CHR-01."),
+        "{doc}"
+    );
+    assert!(
+        doc.contains("| DP096 | DNO Power Outage Alerts (illustrative change) | proposed (assumed in force) | RTM-0303 |"),
+        "{doc}"
+    );
+    // One modification only.
+    let (_, one, _) = run(&["review", tree.to_str().unwrap(), "--assume", "DP096"]);
+    assert!(
+        one.contains("| Scenario | Assuming DP096 in force |"),
+        "{one}"
+    );
+    assert!(
+        row(&one, "RTM-0310").contains("| MP122 | report | yes |"),
+        "{one}"
+    );
+}
+
+#[test]
+fn the_bundled_dp096_states_no_change() {
+    let tree = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("requirements");
+    for extra in [&[][..], &["--assume", "DP096"]] {
+        let mut args = vec!["review", tree.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let (code, doc, _) = run(&args);
+        assert_eq!(code, 0);
+        let r = row(&doc, "RTM-0303");
+        assert!(r.contains("| DP096 |"), "{r}");
+        assert!(r.contains("| DP096 | proposed |"), "{r}");
+        assert!(r.contains(" | not stated |"), "{r}");
+        // DP096 changes nothing: the figures are the SEC's as it stands.
+        assert!(r.contains("poa_latency_s = 180 (breaks at most 60)"), "{r}");
+    }
+}

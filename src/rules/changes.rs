@@ -121,10 +121,15 @@ fn resolved(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) {
             f = f.related(at, Some(&n.id), format!("{} changes {}", n.id, sec.id));
         }
     }
-    sink.push(f.help(format!(
-        "drop the deviation and uphold the obligation as it now stands (`sec = [\"{}\"]`)",
-        sec.id
-    )));
+    let help = if ctx.scenario.is_withdrawn(si) {
+        "drop the deviation: the obligation no longer applies".to_owned()
+    } else {
+        format!(
+            "drop the deviation and uphold the obligation as it now stands (`sec = [\"{}\"]`)",
+            sec.id
+        )
+    };
+    sink.push(f.help(help));
 }
 
 /// R214: the modification the deviation relies on declares changes to the
