@@ -454,3 +454,264 @@ fn the_bundled_dp096_states_no_change() {
         assert!(r.contains("poa_latency_s = 180 (breaks at most 60)"), "{r}");
     }
 }
+
+/// A copy of the example tree, with `edit` applied to one of its files.
+fn edited(file: &str, from: &str, to: &str) -> tempfile::TempDir {
+    let dir = common::copy_tree(&example());
+    let path = dir.path().join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    dir
+}
+
+fn json_findings(args: &[&str]) -> (i32, Vec<serde_json::Value>) {
+    let (code, out, err) = run(args);
+    let doc: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    (code, doc["findings"].as_array().unwrap().clone())
+}
+
+fn of<'a>(findings: &'a [serde_json::Value], code: &str) -> Vec<&'a serde_json::Value> {
+    findings.iter().filter(|f| f["code"] == code).collect()
+}
+
+#[test]
+fn an_implemented_modification_resolves_the_deviation() {
+    let dir = edited(
+        "modifications.toml",
+        "stage = \"proposed\"",
+        "stage = \"implemented\"",
+    );
+    let tree = dir.path().to_str().unwrap();
+    let (_, f) = json_findings(&["check", tree, "--format", "json"]);
+    let r213 = of(&f, "R213");
+    assert_eq!(r213.len(), 1, "{f:#?}");
+    assert_eq!(r213[0]["node"], "RTM-0303");
+    assert!(
+        r213[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("SEC-POA-60 as changed by DP096 (implemented) allows it (poa_latency_s = 180, within at most 180)"),
+        "{r213:#?}"
+    );
+    // Implemented: not contingent.
+    assert!(
+        !of(&f, "R207").iter().any(|x| x["node"] == "RTM-0303"),
+        "{f:#?}"
+    );
+    let (_, doc, _) = run(&["review", tree]);
+    assert!(
+        row(&doc, "RTM-0303").contains("| DP096 | implemented | no | complies |"),
+        "{doc}"
+    );
+    assert!(
+        doc.contains("poa_latency_s = 180 (within at most 180)"),
+        "{doc}"
+    );
+}
+
+#[test]
+fn check_assume_gives_the_register_in_that_world() {
+    let tree = example();
+    let tree = tree.to_str().unwrap();
+    let (code, f) = json_findings(&["check", tree, "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(of(&f, "R207").len(), 3, "{f:#?}");
+    assert!(of(&f, "R213").is_empty(), "{f:#?}");
+    // R214 with both figures, whatever the scenario.
+    let r214 = of(&f, "R214");
+    assert_eq!(r214.len(), 1, "{f:#?}");
+    assert_eq!(
+        r214[0]["message"],
+        "RTM-0310: even with MP122 in force the entry would still deviate from SEC-PM2-01: fw_report_days = 60 but SEC-PM2-01 would allow at most 45"
+    );
+
+    // Assuming DP096: its deviation is not contingent, and no longer needed.
+    let (_, f) = json_findings(&["check", tree, "--format", "json", "--assume", "DP096"]);
+    let r207: Vec<&str> = of(&f, "R207")
+        .iter()
+        .map(|x| x["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(r207, ["RTM-0310", "RTM-0320"], "{f:#?}");
+    let r213: Vec<&str> = of(&f, "R213")
+        .iter()
+        .map(|x| x["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(r213, ["RTM-0303"]);
+    assert!(
+        of(&f, "R213")[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("DP096 (assumed in force)")
+    );
+
+    // Every pending one, repeated and comma-separated forms alike.
+    for args in [
+        &["--assume", "pending"][..],
+        &["--assume", "DP096,MP117", "--assume", "MP122"],
+    ] {
+        let mut all = vec!["check", tree, "--format", "json"];
+        all.extend_from_slice(args);
+        let (_, f) = json_findings(&all);
+        assert!(of(&f, "R207").is_empty(), "{args:?}: {f:#?}");
+        assert_eq!(of(&f, "R213").len(), 2, "{args:?}: {f:#?}");
+        assert_eq!(of(&f, "R214").len(), 1, "{args:?}: {f:#?}");
+    }
+}
+
+#[test]
+fn two_modifications_in_force_on_one_quantity_conflict() {
+    let dir = edited(
+        "modifications.toml",
+        "# Falls short:",
+        "[[modification]]\nid = \"DP150\"\ntitle = \"Another alert change\"\nstage = \"decision\"\n\n[[modification.changes]]\nsec = \"SEC-POA-60\"\nlimits = { poa_latency_s = { max = 240 } }\n\n# Falls short:",
+    );
+    let tree = dir.path().to_str().unwrap();
+    let (code, f) = json_findings(&["check", tree, "--format", "json"]);
+    assert_eq!(code, 0);
+    assert!(of(&f, "R215").is_empty(), "{f:#?}");
+    let (code, f) = json_findings(&["check", tree, "--format", "json", "--assume", "pending"]);
+    assert_eq!(code, 1, "R215 is an error");
+    let r215 = of(&f, "R215");
+    assert_eq!(r215.len(), 1, "{f:#?}");
+    assert_eq!(r215[0]["node"], "DP150");
+    assert_eq!(
+        r215[0]["message"],
+        "DP096 (assumed in force) and DP150 (assumed in force), both in force, change `poa_latency_s` of SEC-POA-60: DP096 applies, its id sorting first"
+    );
+    // One of the two alone: no conflict.
+    let (_, f) = json_findings(&["check", tree, "--format", "json", "--assume", "DP150"]);
+    assert!(of(&f, "R215").is_empty(), "{f:#?}");
+}
+
+#[test]
+fn a_withdrawn_obligation_needs_no_entry_end_to_end() {
+    // Without RTM-0320, nothing addresses SEC-CHR-01.
+    let dir = edited(
+        "requirements.toml",
+        "in bulk.\"\nstatus = \"proposed\"",
+        "in bulk.\"\nstatus = \"withdrawn\"",
+    );
+    let tree = dir.path().to_str().unwrap();
+    let (_, f) = json_findings(&["check", tree, "--format", "json"]);
+    let r106: Vec<&str> = of(&f, "R106")
+        .iter()
+        .map(|x| x["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(r106, ["SEC-CHR-01"], "{f:#?}");
+    let (_, f) = json_findings(&["check", tree, "--format", "json", "--assume", "MP117"]);
+    assert!(of(&f, "R106").is_empty(), "{f:#?}");
+    let (_, doc, _) = run(&["review", tree, "--assume", "MP117"]);
+    assert!(
+        doc.contains("Withdrawn by a modification in force, so needing no entry: SEC-CHR-01."),
+        "{doc}"
+    );
+}
+
+#[test]
+fn report_names_the_scenario() {
+    let tree = example();
+    let (code, doc, _) = run(&["report", tree.to_str().unwrap(), "--assume", "MP117"]);
+    assert_eq!(code, 0);
+    assert!(
+        doc.contains("| Scenario | Assuming MP117 in force |"),
+        "{doc}"
+    );
+    let (_, plain, _) = run(&["report", tree.to_str().unwrap()]);
+    assert!(!plain.contains("| Scenario |"), "{plain}");
+}
+
+#[test]
+fn diff_compares_both_versions_under_one_scenario() {
+    let head = edited(
+        "requirements.toml",
+        "poa_latency_s = 180 }",
+        "poa_latency_s = 200 }",
+    );
+    let base = example();
+    let (b, h) = (base.to_str().unwrap(), head.path().to_str().unwrap());
+    let diff_json = |extra: &[&str]| {
+        let mut args = vec!["diff", b, h, "--format", "json"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    };
+    let codes_in = |doc: &serde_json::Value, side: &str| -> Vec<String> {
+        doc["findings"][side]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // As the SEC stands: 200 falls short of DP096's 180.
+    let plain = diff_json(&[]);
+    assert_eq!(codes_in(&plain, "introduced"), ["R214"]);
+    assert!(codes_in(&plain, "resolved").is_empty());
+    assert!(plain.get("assume").is_none());
+    // Assuming DP096 on both sides: base needed no deviation (R213), head
+    // still does.
+    let assumed = diff_json(&["--assume", "DP096"]);
+    assert_eq!(codes_in(&assumed, "introduced"), ["R214"]);
+    assert_eq!(codes_in(&assumed, "resolved"), ["R213"]);
+    assert_eq!(assumed["assume"], serde_json::json!(["DP096"]));
+    let (_, md, _) = run(&["diff", b, h, "--assume", "pending"]);
+    assert!(
+        md.contains("Both versions checked under one scenario: assuming every pending modification in force (`--assume`)."),
+        "{md}"
+    );
+}
+
+#[test]
+fn diff_shows_a_changed_change() {
+    let head = edited("modifications.toml", "max = 180", "max = 150");
+    let (code, out, err) = run(&[
+        "diff",
+        example().to_str().unwrap(),
+        head.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let changed = &doc["nodes"]["changed"][0];
+    assert_eq!(changed["id"], "DP096");
+    assert_eq!(changed["fields"][0]["field"], "changes");
+    assert_eq!(
+        changed["fields"][0]["new"],
+        serde_json::json!([{ "sec": "SEC-POA-60", "limits": { "poa_latency_s": { "max": 150 } } }])
+    );
+}
+
+#[test]
+fn an_unknown_assumed_id_is_exit_2_with_a_suggestion_on_every_command() {
+    let tree = example();
+    let t = tree.to_str().unwrap();
+    for args in [
+        vec!["check", t, "--assume", "DP069"],
+        vec!["report", t, "--assume", "DP069"],
+        vec!["review", t, "--assume", "DP069"],
+        vec!["diff", t, t, "--assume", "DP069"],
+        vec!["review", t, "--assume", "pending,DP069"],
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert_eq!(
+            err.trim_end(),
+            "rtm: --assume DP069: no modification DP069 in the tree; did you mean DP096?",
+            "{args:?}"
+        );
+    }
+    let (code, _, err) = run(&["check", t, "--assume", "SEC-POA-60"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--assume SEC-POA-60: SEC-POA-60 is an SEC obligation, not a modification"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["check", t, "--assume", "pendng"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean pending?"), "{err}");
+}
