@@ -715,3 +715,34 @@ fn an_unknown_assumed_id_is_exit_2_with_a_suggestion_on_every_command() {
     assert_eq!(code, 2);
     assert!(err.contains("did you mean pending?"), "{err}");
 }
+
+/// The README's scenarios section quotes what `rtm review` prints, both
+/// ways: every quoted table row and header line is real output.
+#[test]
+fn readme_excerpts_are_real_output() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let start = readme.find("## Scenarios:").expect("a Scenarios section");
+    let section = &readme[start..];
+    let section = &section[..section.find("\n## Robustness").unwrap_or(section.len())];
+    let t = example();
+    let (_, plain, _) = run(&["review", t.to_str().unwrap()]);
+    let (_, pending, _) = run(&["review", t.to_str().unwrap(), "--assume", "pending"]);
+    let mut quoted = 0;
+    for line in section.lines().filter(|l| {
+        l.starts_with("| RTM-") || l.starts_with("| Scenario") || l.starts_with("Source: ")
+    }) {
+        quoted += 1;
+        assert!(
+            plain.lines().any(|l| l == line) || pending.lines().any(|l| l == line),
+            "README quotes a line rtm does not print:\n{line}"
+        );
+    }
+    assert!(quoted >= 7, "{quoted}");
+    let (_, bundled, _) = run(&["review", "requirements"]);
+    assert!(section.contains("| DP096 | proposed | yes | not stated |"));
+    assert!(bundled.contains(
+        "| poa_latency_s = 180 (breaks at most 60) | DP096 | proposed | yes | not stated |"
+    ));
+}
