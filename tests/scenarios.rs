@@ -746,3 +746,44 @@ fn readme_excerpts_are_real_output() {
         "| poa_latency_s = 180 (breaks at most 60) | DP096 | proposed | yes | not stated |"
     ));
 }
+
+/// A scenario follows classification: a withheld modification is in force
+/// in no document below its level, and an assumed one is counted, not named.
+#[test]
+fn an_assumed_withheld_modification_is_not_named() {
+    let dir = edited(
+        "modifications.toml",
+        "stage = \"refinement\"",
+        "stage = \"refinement\"\nclassification = \"red\"",
+    );
+    let tree = dir.path().to_str().unwrap();
+    let (code, doc, _) = run(&["review", tree, "--assume", "MP117"]);
+    assert_eq!(code, 0);
+    assert!(!doc.contains("MP117"), "{doc}");
+    assert!(
+        doc.contains("| Scenario | Assuming 1 withheld item in force |"),
+        "{doc}"
+    );
+    // The shown tree has no MP117: SEC-CHR-01 keeps its own limits.
+    assert!(
+        doc.contains("return_report_days = 30 (breaks at most 5)"),
+        "{doc}"
+    );
+    assert!(
+        row(&doc, "RTM-0320").contains("| 1 withheld item | — | — | — |"),
+        "{doc}"
+    );
+    let (_, red, _) = run(&[
+        "review",
+        tree,
+        "--assume",
+        "MP117",
+        "--classification",
+        "red",
+    ]);
+    assert!(
+        red.contains("| Scenario | Assuming MP117 in force |"),
+        "{red}"
+    );
+    assert!(red.contains("— (obligation withdrawn by MP117)"), "{red}");
+}
