@@ -71,6 +71,11 @@ fn bench(c: &mut Criterion) {
             b.iter(|| black_box(rtm::graph::Graph::build(&loaded.model)))
         });
         let graph = rtm::graph::Graph::build(&loaded.model);
+        let scenario = rtm::scenario::Scenario::build(
+            &loaded.model,
+            &graph,
+            &rtm::scenario::Assume::default(),
+        );
         g.bench_function(BenchmarkId::new("rules", n), |b| {
             b.iter(|| {
                 let mut sink = rtm::finding::Sink::new(&loaded.config.levels);
@@ -78,6 +83,7 @@ fn bench(c: &mut Criterion) {
                     model: &loaded.model,
                     graph: &graph,
                     config: &loaded.config,
+                    scenario: &scenario,
                 };
                 rtm::rules::run(&ctx, &mut sink);
                 black_box(sink.into_findings())

@@ -134,6 +134,12 @@ pub struct CheckArgs {
     /// answers for the whole tree.
     #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
     pub classification: Option<rtm::model::Classification>,
+    /// Check under a scenario (FORMAT §16): these modifications are in
+    /// force as well as the implemented ones. An id, or `pending` for every
+    /// modification not rejected or withdrawn; repeat the option or separate
+    /// ids with commas.
+    #[arg(long, value_name = "ID", value_delimiter = ',', action = clap::ArgAction::Append)]
+    pub assume: Vec<String>,
 }
 
 /// Arguments of `rtm stamp`.
@@ -276,6 +282,12 @@ pub struct DiffArgs {
     /// default. The exit status still answers for the whole tree.
     #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
     pub classification: Option<rtm::model::Classification>,
+    /// Compare both versions under a scenario (FORMAT §16): these modifications are in
+    /// force as well as the implemented ones. An id, or `pending` for every
+    /// modification not rejected or withdrawn; repeat the option or separate
+    /// ids with commas.
+    #[arg(long, value_name = "ID", value_delimiter = ',', action = clap::ArgAction::Append)]
+    pub assume: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -307,6 +319,12 @@ pub struct DocArgs {
     /// (YYYY-MM-DD); default: today (UTC).
     #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
     pub today: Option<jiff::civil::Date>,
+    /// Write the document under a scenario (FORMAT §16): these modifications are in
+    /// force as well as the implemented ones. An id, or `pending` for every
+    /// modification not rejected or withdrawn; repeat the option or separate
+    /// ids with commas.
+    #[arg(long, value_name = "ID", value_delimiter = ',', action = clap::ArgAction::Append)]
+    pub assume: Vec<String>,
 }
 
 /// Arguments of `rtm graph`.

@@ -383,7 +383,7 @@ fn changes(
 /// `refines`, `sec`), the deviations (`deviations.<SEC id>` for one added
 /// or removed, `deviations.<SEC id>.<field>` for a field of one changed:
 /// `summary`, `rationale`, `modification`), `values`,
-/// `limits`, `user_impact`, `stage`, `classification`, `owner`, `tags`,
+/// `limits`, `user_impact`, `stage`, `changes`, `classification`, `owner`, `tags`,
 /// `source`, `url`. Lists whose order carries no meaning (links, variants,
 /// tags) are compared sorted. Not compared: comments, layout, field order,
 /// the file, `waivers` and `reviewed`.
@@ -461,6 +461,7 @@ fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
             opt(n.user_impact.as_ref().map(|u| u.value.as_str())),
         ),
         ("stage", opt(n.stage.map(|s| s.as_str()))),
+        ("changes", changes_value(n)),
         ("classification", opt(n.classification.map(|c| c.as_str()))),
         ("owner", opt(n.owner.as_deref())),
         ("tags", sorted(n.tags.iter().map(String::as_str))),
@@ -475,6 +476,40 @@ fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
             ),
         ),
     ]
+}
+
+/// A modification's changes (FORMAT §16), in an order that does not
+/// depend on the file's.
+fn changes_value(n: &Node) -> Value {
+    let mut items: Vec<Value> = n
+        .changes
+        .iter()
+        .map(|c| {
+            let limits: Map<String, Value> = c
+                .limits
+                .iter()
+                .map(|l| {
+                    let mut bounds = Map::new();
+                    for (k, b) in [("min", l.min), ("max", l.max), ("equals", l.equals)] {
+                        if let Some(b) = b {
+                            bounds.insert(k.to_owned(), number(b));
+                        }
+                    }
+                    (l.param.clone(), Value::Object(bounds))
+                })
+                .collect();
+            let mut o = Map::new();
+            o.insert("sec".into(), opt(n.link(c.sec).map(|l| l.target.as_str())));
+            if c.withdraws {
+                o.insert("withdraws".into(), Value::Bool(true));
+            } else {
+                o.insert("limits".into(), Value::Object(limits));
+            }
+            Value::Object(o)
+        })
+        .collect();
+    items.sort_by_cached_key(Value::to_string);
+    Value::Array(items)
 }
 
 /// A node's waivers, in an order that does not depend on the file's.

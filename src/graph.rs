@@ -26,6 +26,8 @@ pub enum EdgeKind {
     Deviates,
     /// requirement → modification (a deviation's `modification`).
     ReliesOn,
+    /// modification → sec (a change's `sec`).
+    Changes,
 }
 
 impl EdgeKind {
@@ -37,6 +39,7 @@ impl EdgeKind {
             LinkField::Sec => EdgeKind::Upholds,
             LinkField::DeviationSec(_) => EdgeKind::Deviates,
             LinkField::DeviationModification(_) => EdgeKind::ReliesOn,
+            LinkField::ChangeSec(_) => EdgeKind::Changes,
         }
     }
 
@@ -48,6 +51,7 @@ impl EdgeKind {
             EdgeKind::Upholds => "upholds",
             EdgeKind::Deviates => "deviates",
             EdgeKind::ReliesOn => "relies on",
+            EdgeKind::Changes => "changes",
         }
     }
 }

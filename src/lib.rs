@@ -24,6 +24,7 @@ pub mod output;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod scenario;
 pub mod schema;
 pub mod source;
 pub mod spec;
@@ -53,6 +54,9 @@ pub struct Checked {
     /// The date the check compared dates with (`--today`, or the system's
     /// date in UTC): waivers' `until`, questions' `due`.
     pub today: jiff::civil::Date,
+    /// The modifications in force and the effective limits (FORMAT §16),
+    /// under the check's `--assume`.
+    pub scenario: scenario::Scenario,
 }
 
 impl Checked {
@@ -68,6 +72,9 @@ pub struct Options {
     /// system's date (UTC) when `None`. [`waivers::parse_date`] reads
     /// `YYYY-MM-DD`.
     pub today: Option<jiff::civil::Date>,
+    /// The modifications assumed in force beyond the implemented ones
+    /// (`--assume`; FORMAT §16). Every rule runs under it.
+    pub assume: scenario::Assume,
 }
 
 /// Loads the tree at `root` and runs every rule.
@@ -85,24 +92,33 @@ pub fn check_with(root: &Path, options: &Options) -> Result<Checked, LoadError> 
 pub fn check_files(set: load::FileSet, options: &Options) -> Checked {
     let loaded = load::load_files(set);
     let today = options.today.unwrap_or_else(waivers::today);
-    check_model(loaded.model, loaded.config, loaded.findings, today)
+    check_model(
+        loaded.model,
+        loaded.config,
+        loaded.findings,
+        today,
+        &options.assume,
+    )
 }
 
-/// Links a model and runs every rule over it; `load_findings` are the
-/// findings of reading it.
+/// Links a model and runs every rule over it, under `assume`;
+/// `load_findings` are the findings of reading it.
 pub fn check_model(
     model: Model,
     config: Config,
     load_findings: Vec<Finding>,
     today: jiff::civil::Date,
+    assume: &scenario::Assume,
 ) -> Checked {
     let graph = Graph::build(&model);
+    let scenario = scenario::Scenario::build(&model, &graph, assume);
     let mut sink = Sink::new(&config.levels);
     sink.extend(load_findings.iter().cloned());
     let ctx = rules::Ctx {
         model: &model,
         graph: &graph,
         config: &config,
+        scenario: &scenario,
     };
     rules::run(&ctx, &mut sink);
     rules::questions::check(&model, today, &mut sink);
@@ -116,5 +132,6 @@ pub fn check_model(
         findings,
         load_findings,
         today,
+        scenario,
     }
 }

@@ -53,8 +53,12 @@ type Result = std::result::Result<ExitCode, Box<dyn std::error::Error>>;
 
 fn check(args: &CheckArgs) -> Result {
     let tree = args.tree.resolve()?;
-    let options = rtm::Options { today: args.today };
+    let options = rtm::Options {
+        today: args.today,
+        assume: rtm::scenario::Assume::parse(&args.assume),
+    };
     let mut checked = rtm::check_with(&tree, &options)?;
+    options.assume.validate(&[&checked.model])?;
     // --since: keep only the findings BASE does not have (FORMAT §12).
     let since = match &args.since {
         Some(base) => {
@@ -147,9 +151,15 @@ fn check(args: &CheckArgs) -> Result {
 /// `rtm diff BASE [TREE]`: exit 1 when a finding at level error is introduced.
 fn diff(args: &DiffArgs) -> Result {
     let tree = args.tree.resolve()?;
-    let options = rtm::Options { today: args.today };
+    // --assume: both versions are checked under the same scenario; an id
+    // must name a modification of one of them.
+    let options = rtm::Options {
+        today: args.today,
+        assume: rtm::scenario::Assume::parse(&args.assume),
+    };
     let head = rtm::check_with(&tree, &options)?;
     let base = rtm::diff::check_base(&args.base, &tree, &options)?;
+    options.assume.validate(&[&base.model, &head.model])?;
     // The exit status answers for the whole tree, whatever is shown.
     let fail = rtm::diff::compare(&base, &head).introduces_errors(&head);
     // --classification: compare the two trees as a reader at that level
@@ -205,8 +215,13 @@ fn emit(
 }
 
 fn document(args: &DocArgs, doc: Doc) -> Result {
-    let options = rtm::Options { today: args.today };
-    let checked = rtm::check_with(&args.tree.resolve()?, &options)?;
+    let tree = args.tree.resolve()?;
+    let options = rtm::Options {
+        today: args.today,
+        assume: rtm::scenario::Assume::parse(&args.assume),
+    };
+    let checked = rtm::check_with(&tree, &options)?;
+    options.assume.validate(&[&checked.model])?;
     let view = rtm::view::View::new(&checked, args.classification)?;
     let opts = rtm::report::DocOptions {
         date: args.date.map(|d| d.to_string()),
@@ -233,7 +248,10 @@ fn leak<T>(value: T) {
 }
 
 fn graph(args: &GraphArgs) -> Result {
-    let options = rtm::Options { today: args.today };
+    let options = rtm::Options {
+        today: args.today,
+        ..Default::default()
+    };
     let checked = rtm::check_with(&args.tree.resolve()?, &options)?;
     let view = rtm::view::View::new(&checked, args.classification)?;
     let format = match args.format {

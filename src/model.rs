@@ -133,6 +133,9 @@ pub enum LinkField {
     DeviationSec(usize),
     /// A deviation's `modification`; the index is the deviation's.
     DeviationModification(usize),
+    /// A modification's change's `sec`; the index is the change's
+    /// (FORMAT §16).
+    ChangeSec(usize),
 }
 
 impl LinkField {
@@ -142,7 +145,7 @@ impl LinkField {
             LinkField::Themes => Kind::Theme,
             LinkField::Satisfies => Kind::Business,
             LinkField::Refines => Kind::Requirement,
-            LinkField::Sec | LinkField::DeviationSec(_) => Kind::Sec,
+            LinkField::Sec | LinkField::DeviationSec(_) | LinkField::ChangeSec(_) => Kind::Sec,
             LinkField::DeviationModification(_) => Kind::Modification,
         }
     }
@@ -156,6 +159,7 @@ impl LinkField {
             LinkField::Sec => "sec",
             LinkField::DeviationSec(_) => "deviations.sec",
             LinkField::DeviationModification(_) => "deviations.modification",
+            LinkField::ChangeSec(_) => "changes.sec",
         }
     }
 }
@@ -179,6 +183,20 @@ pub struct Deviation {
     pub rationale: Option<Sp<String>>,
     /// Index in the node's `links` of the deviation's `modification`.
     pub modification: Option<usize>,
+}
+
+/// What a modification would change in one SEC obligation (FORMAT §16):
+/// new limits for the quantities it names, or the obligation's withdrawal.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Change {
+    /// Where the change's table starts.
+    pub span: Option<Span>,
+    /// Index in the node's `links` of the change's `sec`.
+    pub sec: Option<usize>,
+    /// The limits of the quantities it names, once it is in force.
+    pub limits: Vec<Limit>,
+    /// True when the obligation no longer applies once it is in force.
+    pub withdraws: bool,
 }
 
 /// A number as written in TOML: an integer (exact, any `i64`) or a finite
@@ -377,6 +395,8 @@ pub struct Node {
     pub values: Vec<Value>,
     pub limits: Vec<Limit>,
     pub deviations: Vec<Deviation>,
+    /// A modification's changes to SEC obligations (FORMAT §16).
+    pub changes: Vec<Change>,
     pub stage: Option<Stage>,
     pub source: Option<String>,
     pub url: Option<String>,
@@ -410,6 +430,7 @@ impl Node {
             values: Vec::new(),
             limits: Vec::new(),
             deviations: Vec::new(),
+            changes: Vec::new(),
             stage: None,
             source: None,
             url: None,

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::model::Kind;
 use crate::rules::RULES;
-use crate::spec::{self, CONFIG, DEVIATION, Field, QUESTION, REVIEWED, Ty, WAIVER};
+use crate::spec::{self, CHANGE, CONFIG, DEVIATION, Field, QUESTION, REVIEWED, Ty, WAIVER};
 
 const DRAFT: &str = "http://json-schema.org/draft-07/schema#";
 
@@ -37,6 +37,8 @@ fn ty(t: Ty) -> Value {
         Ty::Deviations => {
             json!({ "type": "array", "items": { "$ref": "#/definitions/deviation" } })
         }
+        Ty::Changes => json!({ "type": "array", "items": { "$ref": "#/definitions/change" } }),
+        Ty::Bool => json!({ "type": "boolean" }),
         Ty::Waivers => json!({ "type": "array", "items": { "$ref": "#/definitions/waiver" } }),
         Ty::Questions => {
             json!({ "type": "array", "items": { "$ref": "#/definitions/question" } })
@@ -122,6 +124,20 @@ pub fn node() -> Value {
         "deviation".into(),
         object(DEVIATION, "A departure from an SEC obligation."),
     );
+    let mut change = object(
+        CHANGE,
+        "What a modification would change in one SEC obligation: new limits, or its withdrawal (one of the two).",
+    );
+    if let Some(o) = change.as_object_mut() {
+        o.insert(
+            "oneOf".into(),
+            json!([
+                { "required": ["limits"], "not": { "required": ["withdraws"] } },
+                { "required": ["withdraws"], "properties": { "withdraws": { "const": true } }, "not": { "required": ["limits"] } }
+            ]),
+        );
+    }
+    definitions.insert("change".into(), change);
     definitions.insert(
         "waiver".into(),
         object(WAIVER, "A finding accepted on the record."),

@@ -33,6 +33,10 @@ pub enum Ty {
     Limits,
     /// An array of deviation tables.
     Deviations,
+    /// An array of change tables (a modification's, FORMAT §16).
+    Changes,
+    /// `true` or `false`.
+    Bool,
     /// An array of waiver tables.
     Waivers,
     /// An array of question tables.
@@ -195,6 +199,12 @@ const MODIFICATION: &[Field] = &[
         "Where the modification stands in the SEC change process.",
     ),
     field("url", Ty::Str, false, "Where to read it."),
+    field(
+        "changes",
+        Ty::Changes,
+        false,
+        "What it would change in SEC obligations once in force.",
+    ),
 ];
 
 /// The fields of a deviation table.
@@ -212,6 +222,24 @@ pub const DEVIATION: &[Field] = &[
         Ty::Id(Kind::Modification),
         false,
         "The SEC Modification that would make it compliant.",
+    ),
+];
+
+/// The fields of a modification's change table (FORMAT §16): `sec` and
+/// one of `limits` or `withdraws = true`.
+pub const CHANGE: &[Field] = &[
+    field("sec", Ty::Id(Kind::Sec), true, "The obligation it changes."),
+    field(
+        "limits",
+        Ty::Limits,
+        false,
+        "The limits of the quantities it names, once the modification is in force.",
+    ),
+    field(
+        "withdraws",
+        Ty::Bool,
+        false,
+        "true: the obligation no longer applies once the modification is in force.",
     ),
 ];
 

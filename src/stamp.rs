@@ -29,6 +29,7 @@
 //! | `value` | one line per figure: `[parameter, number]`, sorted |
 //! | `limit` | one line per limit: `[parameter, min, max, equals]`, `null` for a missing bound, sorted |
 //! | `source` | text (an SEC obligation's source) |
+//! | `change` | one line per change of a modification (FORMAT §16): `[sec, withdraws, [limit…]]`, `sec` an id or `null`, `withdraws` `true` or `false`, each limit `[parameter, min, max, equals]` as for `limit`, sorted; lines sorted |
 //!
 //! *Text* is the string with every CR LF turned into LF and white space at
 //! both ends removed. A *number* written as a TOML integer is its exact
@@ -194,19 +195,7 @@ pub fn canonical(node: &Node) -> String {
     for v in values {
         line("value", v);
     }
-    let mut limits: Vec<String> = node
-        .limits
-        .iter()
-        .map(|l| {
-            format!(
-                "[{},{},{},{}]",
-                json_str(&l.param),
-                json_num(l.min),
-                json_num(l.max),
-                json_num(l.equals)
-            )
-        })
-        .collect();
+    let mut limits: Vec<String> = node.limits.iter().map(limit_json).collect();
     limits.sort();
     for l in limits {
         line("limit", l);
@@ -214,7 +203,36 @@ pub fn canonical(node: &Node) -> String {
     if let Some(source) = &node.source {
         line("source", json_str(&text(source)));
     }
+    let mut changes: Vec<String> = node
+        .changes
+        .iter()
+        .map(|c| {
+            let mut limits: Vec<String> = c.limits.iter().map(limit_json).collect();
+            limits.sort();
+            format!(
+                "[{},{},[{}]]",
+                json_opt(target(c.sec)),
+                c.withdraws,
+                limits.join(",")
+            )
+        })
+        .collect();
+    changes.sort();
+    for c in changes {
+        line("change", c);
+    }
     out
+}
+
+/// A limit as the fingerprint writes it: `[parameter, min, max, equals]`.
+fn limit_json(l: &crate::model::Limit) -> String {
+    format!(
+        "[{},{},{},{}]",
+        json_str(&l.param),
+        json_num(l.min),
+        json_num(l.max),
+        json_num(l.equals)
+    )
 }
 
 /// The fingerprint of a node: `v1:` and the SHA-256 of its canonical form.

@@ -195,7 +195,13 @@ impl Visibility {
             .filter(|f| self.may_show(f))
             .cloned()
             .collect();
-        crate::check_model(model, checked.config.clone(), load, checked.today)
+        crate::check_model(
+            model,
+            checked.config.clone(),
+            load,
+            checked.today,
+            &checked.scenario.assume,
+        )
     }
 }
 

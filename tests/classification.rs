@@ -626,6 +626,7 @@ fn check(nodes: &[&str]) -> rtm::Checked {
         set,
         &rtm::Options {
             today: Some(jiff::civil::date(2021, 1, 1)),
+            ..Default::default()
         },
     )
 }

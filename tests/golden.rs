@@ -31,6 +31,7 @@ fn digest(bytes: &[u8]) -> String {
 fn outputs(tree: &Path, root: &str) -> Vec<(String, Vec<u8>)> {
     let options = rtm::Options {
         today: Some(jiff::civil::date(2026, 1, 1)),
+        ..Default::default()
     };
     let checked = rtm::check_with(tree, &options).unwrap();
     let mut out = Vec::new();

@@ -1306,6 +1306,7 @@ fn fuzz_tree(data: &[u8]) -> FileSet {
 fn run_fuzz_input(set: FileSet) -> Vec<&'static str> {
     let options = rtm::Options {
         today: Some(jiff::civil::date(2021, 1, 1)),
+        ..Default::default()
     };
     let checked = rtm::check_files(set, &options);
     let mut json = Vec::new();

@@ -363,6 +363,7 @@ fn check(config: &str, files: &[(String, String)]) -> Checked {
     };
     let options = rtm::Options {
         today: Some(jiff::civil::date(2021, 1, 1)),
+        ..Default::default()
     };
     rtm::check_files(set, &options)
 }

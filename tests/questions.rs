@@ -53,7 +53,14 @@ fn tree(nodes: &str) -> tempfile::TempDir {
 }
 
 fn check_on(dir: &Path, today: jiff::civil::Date) -> Checked {
-    rtm::check_with(dir, &rtm::Options { today: Some(today) }).unwrap()
+    rtm::check_with(
+        dir,
+        &rtm::Options {
+            today: Some(today),
+            ..Default::default()
+        },
+    )
+    .unwrap()
 }
 
 fn node<'a>(checked: &'a Checked, id: &str) -> &'a rtm::model::Node {

@@ -90,6 +90,7 @@ pub fn file_set(project: Option<&[u8]>, files: Vec<(String, Entry)>) -> FileSet 
 pub fn run(set: FileSet) {
     let options = rtm::Options {
         today: Some(jiff::civil::date(2021, 1, 1)),
+        ..Default::default()
     };
     let checked = rtm::check_files(set, &options);
     let texts: HashMap<&str, &str> = checked

@@ -7,10 +7,10 @@ use toml::de::{DeTable, DeValue};
 use super::decode::{Decoder, Value, describe, suggest};
 use crate::config::Config;
 use crate::model::{
-    Category, Classification, Deviation, Kind, Limit, Link, LinkField, Node, Question, Reviewed,
-    Sp, Stage, Status, Value as Figure, Waiver,
+    Category, Change, Classification, Deviation, Kind, Limit, Link, LinkField, Node, Question,
+    Reviewed, Sp, Stage, Status, Value as Figure, Waiver,
 };
-use crate::spec::{self, BOUNDS, DEVIATION, Field, QUESTION, REVIEWED, Ty, WAIVER};
+use crate::spec::{self, BOUNDS, CHANGE, DEVIATION, Field, QUESTION, REVIEWED, Ty, WAIVER};
 
 /// Reads every node of a parsed file. Nodes whose `id` could not be read
 /// are dropped (after their other fields are checked).
@@ -167,6 +167,7 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
         ("values", _) => node.values = read_values(d, v),
         ("limits", _) => node.limits = read_limits(d, v),
         ("deviations", _) => read_deviations(d, node, v),
+        ("changes", _) => read_changes(d, node, v),
         ("waivers", _) => node.waivers = read_waivers(d, v),
         ("questions", _) => node.questions = read_questions(d, v),
         ("reviewed", _) => node.reviewed = read_reviewed(d, v).map(Box::new),
@@ -333,6 +334,63 @@ fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
             }
         }
         node.deviations.push(dev);
+    }
+}
+
+/// Reads a modification's `changes` (FORMAT §16): each names an
+/// obligation (a link) and either new `limits` or `withdraws = true`, never
+/// both and never neither.
+fn read_changes(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
+    for (table, span) in d.tables("changes", v) {
+        let index = node.changes.len();
+        let mut change = Change {
+            span: Some(d.span(span.clone())),
+            ..Change::default()
+        };
+        d.check_keys(table, CHANGE, "a change", span.clone());
+        for (key, value) in table.iter() {
+            match key.get_ref().as_ref() {
+                "sec" => {
+                    if let Some(s) = d.string("sec", value) {
+                        change.sec = Some(node.links.len());
+                        node.links.push(Link {
+                            field: LinkField::ChangeSec(index),
+                            target: s.value,
+                            span: s.span,
+                        });
+                    }
+                }
+                "limits" => change.limits = read_limits(d, value),
+                "withdraws" => match value.get_ref() {
+                    DeValue::Boolean(true) => change.withdraws = true,
+                    DeValue::Boolean(false) => d.error(
+                        value.span(),
+                        "`withdraws = false` changes nothing".into(),
+                        Some("write `withdraws = true` to withdraw the obligation, or give its new `limits` instead".into()),
+                    ),
+                    other => d.error(
+                        value.span(),
+                        format!("`withdraws` must be true, not {}", describe(other)),
+                        None,
+                    ),
+                },
+                _ => {}
+            }
+        }
+        match (table.get("limits"), table.get("withdraws")) {
+            (Some(_), Some(w)) => d.error(
+                w.span(),
+                "a change has both `limits` and `withdraws`".into(),
+                Some("a change either sets new limits or withdraws the obligation: keep one".into()),
+            ),
+            (None, None) => d.error(
+                span,
+                "a change has neither `limits` nor `withdraws`".into(),
+                Some("give the obligation's new `limits = { quantity = { max = … } }`, or `withdraws = true`".into()),
+            ),
+            _ => {}
+        }
+        node.changes.push(change);
     }
 }
 

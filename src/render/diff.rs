@@ -50,6 +50,23 @@ struct Output<'a> {
     nodes: &'a NodeChanges,
     deviations: &'a DeviationChanges,
     findings: Findings<'a>,
+    /// `--assume`, as given, when both versions were checked under a
+    /// scenario (FORMAT §16); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    assume: Option<Vec<String>>,
+}
+
+/// The `--assume` values both versions were checked under, if any.
+fn assumed(head: &Checked) -> Option<Vec<String>> {
+    let a = &head.scenario.assume;
+    if a.is_empty() {
+        return None;
+    }
+    let mut v = a.ids.clone();
+    if a.pending {
+        v.push(crate::scenario::PENDING.to_owned());
+    }
+    Some(v)
 }
 
 #[derive(Serialize)]
@@ -84,6 +101,7 @@ pub fn json(
             introduced: findings(head, &diff.findings.introduced),
             resolved: findings(base, &diff.findings.resolved),
         },
+        assume: assumed(head),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
@@ -278,6 +296,23 @@ pub fn markdown(
         cell(names.head)
     )?;
     writeln!(out)?;
+    if let Some(a) = assumed(head) {
+        let what: Vec<String> = a
+            .iter()
+            .map(|v| {
+                if v == crate::scenario::PENDING {
+                    "every pending modification".to_owned()
+                } else {
+                    cell(v)
+                }
+            })
+            .collect();
+        writeln!(
+            out,
+            "Both versions checked under one scenario: assuming {} in force (`--assume`).\n",
+            what.join(", ")
+        )?;
+    }
     writeln!(out, "{}", summary(diff))?;
 
     let node_rows = |nodes: &[crate::diff::NodeRef]| -> Vec<Vec<String>> {

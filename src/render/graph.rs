@@ -126,6 +126,7 @@ fn dot_style(kind: EdgeKind) -> &'static str {
         EdgeKind::Upholds => "color=darkgreen",
         EdgeKind::Deviates => "color=red3, penwidth=2",
         EdgeKind::ReliesOn => "style=dotted, color=darkorange3",
+        EdgeKind::Changes => "style=dotted, color=purple",
     }
 }
 
@@ -213,7 +214,7 @@ pub fn write(
             let mut styles: Vec<(EdgeKind, Vec<usize>)> = Vec::new();
             for (idx, (s, t, k)) in edges.iter().enumerate() {
                 let arrow = match k {
-                    EdgeKind::Refines | EdgeKind::ReliesOn => "-.->",
+                    EdgeKind::Refines | EdgeKind::ReliesOn | EdgeKind::Changes => "-.->",
                     EdgeKind::Deviates => "==>",
                     _ => "-->",
                 };
@@ -231,6 +232,7 @@ pub fn write(
                     EdgeKind::Upholds => "#1a7f37",
                     EdgeKind::Deviates => "#cf222e",
                     EdgeKind::ReliesOn => "#bc4c00",
+                    EdgeKind::Changes => "#8250df",
                 };
                 let list: Vec<String> = idx.iter().map(ToString::to_string).collect();
                 let _ = writeln!(out, "  linkStyle {} stroke:{color}", list.join(","));

@@ -41,6 +41,7 @@ impl Facts {
             model: &c.model,
             graph: &c.graph,
             config: &c.config,
+            scenario: &c.scenario,
         };
         Facts {
             reaches: reaching(&ctx),
@@ -179,6 +180,9 @@ pub fn header(out: &mut String, title: &str, view: &View<'_>, opts: &DocOptions)
     if let Some(date) = &opts.date {
         t.row(vec!["Date".into(), cell(date)]);
     }
+    if !c.scenario.assume.is_empty() {
+        t.row(vec!["Scenario".into(), scenario(view)]);
+    }
     t.row(vec!["Nodes".into(), node_counts(view)]);
     if !c.config.project.variants.is_empty() {
         t.row(vec![
@@ -199,6 +203,43 @@ pub fn header(out: &mut String, title: &str, view: &View<'_>, opts: &DocOptions)
     };
     t.row(vec!["Withheld".into(), withheld]);
     t.write(out);
+}
+
+/// The scenario a document is computed under (FORMAT §16): "Assuming
+/// DP096 in force". Only the modifications the document shows are named.
+fn scenario(view: &View<'_>) -> String {
+    use crate::scenario::InForce;
+    let c = &view.checked;
+    let mut ids: Vec<&str> = c
+        .scenario
+        .in_force_all()
+        .filter(|(_, why)| *why == InForce::Assumed)
+        .filter_map(|(i, _)| c.model.nodes.get(i))
+        .map(|n| n.id.as_str())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let hidden = c
+        .scenario
+        .assume
+        .ids
+        .iter()
+        .filter(|id| view.hides_id(id))
+        .count();
+    let mut names: Vec<String> = ids.iter().map(|s| esc(s)).collect();
+    if hidden > 0 {
+        names.push(withheld_phrase(hidden));
+    }
+    let list = match names.as_slice() {
+        [] => "no modification".to_owned(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
+    let mut text = format!("Assuming {list} in force");
+    if c.scenario.assume.pending {
+        text.push_str(" (every pending modification: not rejected or withdrawn)");
+    }
+    text
 }
 
 /// A `<details>` block per node holding its `text`, and its questions

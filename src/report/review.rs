@@ -14,6 +14,7 @@ use crate::model::{Category, Kind, LinkField, Node, Stage, Status, fmt_number};
 use crate::rules::Code;
 use crate::rules::content::is_no_impact;
 use crate::rules::questions::is_overdue;
+use crate::scenario::{InForce, With, breach};
 use crate::view::{View, withheld_phrase};
 
 /// Writes the review pack as Markdown.
@@ -240,14 +241,26 @@ fn deviations(out: &mut String, view: &View<'_>) {
         );
     }
     for (sec_id, devs) in &by_sec {
+        let scenario = &view.checked.scenario;
         let sec = view
             .checked
             .graph
             .find(sec_id)
-            .and_then(|i| model.nodes.get(i))
-            .filter(|n| n.kind == Kind::Sec);
+            .and_then(|i| model.nodes.get(i).map(|n| (i, n)))
+            .filter(|(_, n)| n.kind == Kind::Sec);
+        // FORMAT §16: the limits in force in this scenario; `None` when a
+        // modification in force withdraws the obligation.
+        let limits = sec.and_then(|(si, sec)| scenario.limits(si, sec));
+        let changed_by = sec.map_or(&[][..], |(si, _)| scenario.changed_by(si));
+        let by = id_list(
+            view,
+            changed_by
+                .iter()
+                .filter_map(|&m| model.nodes.get(m))
+                .map(|m| m.id.as_str()),
+        );
         match sec {
-            Some(sec) => {
+            Some((_, sec)) => {
                 let _ = writeln!(
                     out,
                     "#### {} {}\n",
@@ -258,13 +271,21 @@ fn deviations(out: &mut String, view: &View<'_>) {
                 if let Some(source) = &sec.source {
                     facts.push(format!("Source: {}", esc(source)));
                 }
-                if !sec.limits.is_empty() {
-                    let limits: Vec<String> = sec
-                        .limits
-                        .iter()
-                        .map(|l| format!("`{}` {}", l.param.replace('`', "'"), l.describe()))
-                        .collect();
-                    facts.push(format!("Limits: {}", limits.join("; ")));
+                match limits {
+                    None => facts.push(format!("Withdrawn by {by} (in force)")),
+                    Some(limits) if !limits.is_empty() => {
+                        let limits: Vec<String> = limits
+                            .iter()
+                            .map(|l| format!("`{}` {}", l.param.replace('`', "'"), l.describe()))
+                            .collect();
+                        let changed = if changed_by.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (as changed by {by}, in force)")
+                        };
+                        facts.push(format!("Limits{changed}: {}", limits.join("; ")));
+                    }
+                    Some(_) => {}
                 }
                 if !facts.is_empty() {
                     let _ = writeln!(out, "{}\n", facts.join(". "));
@@ -286,6 +307,7 @@ fn deviations(out: &mut String, view: &View<'_>) {
             "Modification",
             "Stage",
             "Contingent",
+            "If MOD is in force",
         ]);
         for (entry, k) in devs {
             let Some(dev) = entry.deviations.get(*k) else {
@@ -296,19 +318,28 @@ fn deviations(out: &mut String, view: &View<'_>) {
                 .and_then(|l| view.checked.graph.find(&l.target))
                 .and_then(|i| model.nodes.get(i))
                 .filter(|n| n.kind == Kind::Modification);
+            let m_index = m_link
+                .and_then(|l| view.checked.graph.find(&l.target))
+                .filter(|&i| {
+                    model
+                        .nodes
+                        .get(i)
+                        .is_some_and(|n| n.kind == Kind::Modification)
+                });
             let m_hidden = m_link.is_some_and(|l| view.hides_id(&l.target));
+            let m_assumed = m_index.is_some_and(|i| scenario.in_force(i) == Some(InForce::Assumed));
             let stage = if m_hidden {
                 None
             } else {
                 m.and_then(|m| m.stage)
             };
-            let values: Vec<String> = sec
-                .map(|sec| {
+            let values: Vec<String> = limits
+                .map(|limits| {
                     entry
                         .values
                         .iter()
                         .filter_map(|v| {
-                            let limit = sec.limits.iter().find(|l| l.param == v.param)?;
+                            let limit = limits.iter().find(|l| l.param == v.param)?;
                             let verdict = if limit.allows(v.value) {
                                 "within"
                             } else {
@@ -332,7 +363,9 @@ fn deviations(out: &mut String, view: &View<'_>) {
                 entry.category.map_or("—", Category::as_str).to_owned(),
                 cell(dev.summary.as_ref().map_or("", |s| s.value.as_str())),
                 cell(dev.rationale.as_ref().map_or("", |s| s.value.as_str())),
-                if values.is_empty() {
+                if sec.is_some() && limits.is_none() {
+                    format!("— (obligation withdrawn by {by})")
+                } else if values.is_empty() {
                     "—".to_owned()
                 } else {
                     values.join("; ")
@@ -345,13 +378,63 @@ fn deviations(out: &mut String, view: &View<'_>) {
                 stage.map_or("—", Stage::as_str).to_owned(),
                 if m_hidden {
                     "—"
+                } else if m_assumed {
+                    "no (assumed in force)"
                 } else {
                     contingency(stage, m_link.is_some())
                 }
                 .to_owned(),
+                if m_hidden {
+                    "—".to_owned()
+                } else {
+                    if_in_force(view, entry, sec, m_index)
+                },
             ]);
         }
         t.write(out);
+    }
+}
+
+/// The "If MOD is in force" cell (FORMAT §16): whether the entry would
+/// comply with the obligation were the deviation's modification in force
+/// (on top of the scenario the document is computed under).
+fn if_in_force(
+    view: &View<'_>,
+    entry: &Node,
+    sec: Option<(usize, &Node)>,
+    m: Option<usize>,
+) -> String {
+    let c = &view.checked;
+    let (Some((si, sec)), Some(m)) = (sec, m.and_then(|i| c.model.nodes.get(i))) else {
+        return "—".to_owned();
+    };
+    let limits = match c.scenario.with(si, sec, m, &c.model, &c.graph) {
+        With::NotStated => return "not stated".to_owned(),
+        With::Withdrawn => return "complies".to_owned(),
+        With::Limits(limits) => limits,
+    };
+    let mut compared = 0;
+    let mut outside = Vec::new();
+    for v in &entry.values {
+        let Some(limit) = limits.iter().find(|l| l.param == v.param) else {
+            continue;
+        };
+        compared += 1;
+        if let Some(b) = breach(limit, v.value) {
+            outside.push((esc(&v.param), b));
+        }
+    }
+    match outside.as_slice() {
+        [] if compared == 0 => "no figure to compare".to_owned(),
+        [] => "complies".to_owned(),
+        [(_, b)] => format!("still deviates: {b}"),
+        many => format!(
+            "still deviates: {}",
+            many.iter()
+                .map(|(p, b)| format!("{p} {b}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
     }
 }
 
@@ -573,7 +656,14 @@ fn unaddressed(out: &mut String, view: &View<'_>) {
         count(recorded, "SEC obligation", "SEC obligations")
     );
     let mut t = Table::new(&["Obligation", "Title", "Source"]);
+    let mut withdrawn = Vec::new();
     for (i, sec) in active(view, Kind::Sec) {
+        // FORMAT §16: an obligation withdrawn by a modification in force
+        // needs no entry.
+        if view.checked.scenario.is_withdrawn(i) {
+            withdrawn.push(esc(&sec.id));
+            continue;
+        }
         let addressed = [EdgeKind::Upholds, EdgeKind::Deviates]
             .iter()
             .any(|&k| sources_of(g, i, k).into_iter().any(|s| is_active(view, s)));
@@ -589,6 +679,13 @@ fn unaddressed(out: &mut String, view: &View<'_>) {
         out.push_str("None: every active SEC obligation is upheld or deviated from by an active RTM entry.\n\n");
     } else {
         t.write(out);
+    }
+    if !withdrawn.is_empty() {
+        let _ = writeln!(
+            out,
+            "Withdrawn by a modification in force, so needing no entry: {}.\n",
+            withdrawn.join(", ")
+        );
     }
 }
 
@@ -618,10 +715,17 @@ fn modifications(out: &mut String, view: &View<'_>) {
             .collect();
         ids.sort_unstable();
         let ids = ids.into_iter();
+        let stage = m.stage.map_or("—", Stage::as_str);
         t.row(vec![
             esc(&m.id),
             title(m),
-            m.stage.map_or("—", Stage::as_str).to_owned(),
+            if g.find(&m.id) == Some(i)
+                && view.checked.scenario.in_force(i) == Some(InForce::Assumed)
+            {
+                format!("{stage} (assumed in force)")
+            } else {
+                stage.to_owned()
+            },
             id_list(view, ids),
         ]);
     }

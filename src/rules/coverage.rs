@@ -292,6 +292,11 @@ fn variants(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 
 fn sec_uncovered(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     for (i, sec) in active(ctx, Kind::Sec) {
+        // FORMAT §16: an obligation withdrawn by a modification in force
+        // needs no entry.
+        if ctx.scenario.is_withdrawn(i) {
+            continue;
+        }
         if !has_active_source(ctx, i, EdgeKind::Upholds)
             && !has_active_source(ctx, i, EdgeKind::Deviates)
         {
@@ -321,7 +326,13 @@ fn withdrawn_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         let (Some(src), Some(dst)) = (ctx.node(s), ctx.node(t)) else {
             continue;
         };
-        if !src.is_active() || dst.is_active() || dst.kind == Kind::Modification {
+        // FORMAT §9: R107 does not apply to modifications, neither to a
+        // link naming one nor to a modification's own `changes`.
+        if !src.is_active()
+            || dst.is_active()
+            || dst.kind == Kind::Modification
+            || src.kind == Kind::Modification
+        {
             continue;
         }
         let Some(link) = src.links.get(e.weight().link) else {

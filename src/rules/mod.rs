@@ -2,6 +2,7 @@
 //! function that reads the model and the graph and pushes findings; levels
 //! are applied by the sink, never here.
 
+mod changes;
 pub mod content;
 pub mod coverage;
 pub mod questions;
@@ -24,6 +25,8 @@ pub struct Ctx<'a> {
     pub model: &'a Model,
     pub graph: &'a Graph,
     pub config: &'a Config,
+    /// The modifications in force and the effective limits (FORMAT §16).
+    pub scenario: &'a crate::scenario::Scenario,
 }
 
 impl<'a> Ctx<'a> {
@@ -33,6 +36,11 @@ impl<'a> Ctx<'a> {
 
     pub fn is_active(&self, i: usize) -> bool {
         self.node(i).is_some_and(Node::is_active)
+    }
+
+    /// The index of the node an id names, if it exists.
+    pub fn index(&self, id: &str) -> Option<usize> {
+        self.graph.find(id)
     }
 
     /// The node an id names, if it exists.
@@ -46,13 +54,14 @@ impl<'a> Ctx<'a> {
 /// afterwards, so the order they arrive in never shows.
 pub fn run(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     type Family = fn(&Ctx<'_>, &mut Sink<'_>);
-    const FAMILIES: [Family; 6] = [
+    const FAMILIES: [Family; 7] = [
         structure::check_links,
         structure::check_ids,
         coverage::check,
         sec::check,
         content::check,
         review::check,
+        changes::check,
     ];
     let levels = sink.levels();
     let found: Vec<Vec<crate::finding::Finding>> = FAMILIES

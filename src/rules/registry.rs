@@ -118,6 +118,9 @@ registry! {
     R210 = "R210", "user-impact-unstated", Warning, "an `mvp` entry has no `user_impact`";
     R211 = "R211", "user-impact", Warning, "an `mvp` entry's `user_impact` is not \"none\"";
     R212 = "R212", "dead-modification", Error, "a deviation relies on a rejected or withdrawn modification";
+    R213 = "R213", "deviation-resolved", Warning, "a deviation's obligation, as changed by modifications in force, is now met: the declaration is no longer needed";
+    R214 = "R214", "modification-falls-short", Warning, "a deviation relies on a modification whose declared changes would still leave the entry's values outside the limits";
+    R215 = "R215", "conflicting-changes", Error, "two modifications in force change the same quantity of the same obligation";
     R301 = "R301", "missing-text", Note, "a theme, business requirement or RTM entry has empty `text`";
     R302 = "R302", "empty-file", Warning, "a node file defines no node";
     R303 = "R303", "confusable-id", Warning, "two ids differ only by case or by look-alike characters";

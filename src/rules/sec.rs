@@ -115,9 +115,14 @@ fn deviation(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) 
             let (Some(m), Some(stage)) = (target, stage) else {
                 return; // dangling or wrong kind: R004 / R005
             };
+            // In force in this scenario (implemented, or assumed with
+            // --assume): the deviation is not contingent on it here.
+            let in_force = ctx
+                .index(&link.target)
+                .is_some_and(|i| ctx.scenario.in_force(i).is_some());
             let code = if stage.is_dead() {
                 Code::R212
-            } else if stage.is_settled() {
+            } else if stage.is_settled() || in_force {
                 return;
             } else {
                 Code::R207
@@ -152,16 +157,19 @@ fn deviation(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) 
     }
 }
 
-/// Every active SEC limit, by parameter: (obligation, limit).
+/// Every active SEC obligation's effective limit (FORMAT §16: its own,
+/// as changed by the modifications in force; none when one withdraws it),
+/// by parameter: (obligation, limit).
 fn limit_index<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<(&'a Node, &'a Limit)>> {
     let mut index: HashMap<&str, Vec<(&Node, &Limit)>> = HashMap::new();
-    for sec in ctx
+    for (i, sec) in ctx
         .model
         .nodes
         .iter()
-        .filter(|n| n.kind == Kind::Sec && n.is_active())
+        .enumerate()
+        .filter(|(_, n)| n.kind == Kind::Sec && n.is_active())
     {
-        for limit in &sec.limits {
+        for limit in ctx.scenario.limits(i, sec).unwrap_or_default() {
             index
                 .entry(limit.param.as_str())
                 .or_default()

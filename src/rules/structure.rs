@@ -58,6 +58,7 @@ fn verb(field: LinkField) -> &'static str {
         LinkField::Sec => "upholds",
         LinkField::DeviationSec(_) => "deviates from",
         LinkField::DeviationModification(_) => "relies on the modification",
+        LinkField::ChangeSec(_) => "changes",
     }
 }
 
