@@ -574,13 +574,7 @@ fn the_review_pack_lists_open_questions_overdue_first() {
     // The withdrawn entry's question is moot; the amber entry leaves no trace.
     // The withdrawn RTM-0003 is listed as withdrawn, never with its question.
     assert!(!open_only.contains("RTM-0003"), "{open_only}");
-    for absent in [
-        "For how long",
-        "Zebra",
-        "Wombat",
-        "RTM-0009",
-        "Quokka",
-    ] {
+    for absent in ["For how long", "Zebra", "Wombat", "RTM-0009", "Quokka"] {
         assert!(!md.contains(absent), "`{absent}` in the pack:\n{md}");
     }
 
