@@ -54,7 +54,7 @@ use toml_edit::{DocumentMut, InlineTable, Item, TableLike, Value};
 
 use crate::graph::Graph;
 use crate::load::LoadError;
-use crate::model::{Kind, LinkField, Model, Node, Number};
+use crate::model::{About, Deviation, Kind, Limit, LinkField, Model, Node, Number};
 
 /// The prefix of every fingerprint this version of rtm writes.
 pub const PREFIX: &str = "v1:";
@@ -117,6 +117,40 @@ fn sorted(mut items: Vec<String>) -> Vec<String> {
     items
 }
 
+/// A deviation as a canonical line's value: `[sec, summary, rationale,
+/// modification]`.
+fn deviation_line(node: &Node, d: &Deviation) -> String {
+    let target = |i: Option<usize>| node.link(i).map(|l| l.target.as_str());
+    format!(
+        "[{},{},{},{}]",
+        json_opt(target(d.sec)),
+        json_opt(d.summary.as_ref().map(|s| text(&s.value)).as_deref()),
+        json_opt(d.rationale.as_ref().map(|s| text(&s.value)).as_deref()),
+        json_opt(target(d.modification)),
+    )
+}
+
+/// A limit as a canonical line's value: `[parameter, min, max, equals]`.
+fn limit_line(l: &Limit) -> String {
+    format!(
+        "[{},{},{},{}]",
+        json_str(&l.param),
+        json_num(l.min),
+        json_num(l.max),
+        json_num(l.equals)
+    )
+}
+
+/// A user impact as text, `"none"` when it means no impact (FORMAT §9).
+fn impact_text(s: &str) -> String {
+    let t = text(s);
+    if t.eq_ignore_ascii_case("none") {
+        "none".to_owned()
+    } else {
+        t
+    }
+}
+
 /// The canonical form of a node (see the module documentation).
 pub fn canonical(node: &Node) -> String {
     let mut out = String::new();
@@ -159,32 +193,17 @@ pub fn canonical(node: &Node) -> String {
             line(field.name(), json_array(&ids));
         }
     }
-    let target = |i: Option<usize>| node.link(i).map(|l| l.target.as_str());
     let mut deviations: Vec<String> = node
         .deviations
         .iter()
-        .map(|d| {
-            format!(
-                "[{},{},{},{}]",
-                json_opt(target(d.sec)),
-                json_opt(d.summary.as_ref().map(|s| text(&s.value)).as_deref()),
-                json_opt(d.rationale.as_ref().map(|s| text(&s.value)).as_deref()),
-                json_opt(target(d.modification)),
-            )
-        })
+        .map(|d| deviation_line(node, d))
         .collect();
     deviations.sort();
     for d in deviations {
         line("deviation", d);
     }
     if let Some(impact) = &node.user_impact {
-        let t = text(&impact.value);
-        let t = if t.eq_ignore_ascii_case("none") {
-            "none".to_owned()
-        } else {
-            t
-        };
-        line("user_impact", json_str(&t));
+        line("user_impact", json_str(&impact_text(&impact.value)));
     }
     let mut values: Vec<String> = node
         .values
@@ -195,19 +214,7 @@ pub fn canonical(node: &Node) -> String {
     for v in values {
         line("value", v);
     }
-    let mut limits: Vec<String> = node
-        .limits
-        .iter()
-        .map(|l| {
-            format!(
-                "[{},{},{},{}]",
-                json_str(&l.param),
-                json_num(l.min),
-                json_num(l.max),
-                json_num(l.equals)
-            )
-        })
-        .collect();
+    let mut limits: Vec<String> = node.limits.iter().map(limit_line).collect();
     limits.sort();
     for l in limits {
         line("limit", l);
@@ -220,7 +227,93 @@ pub fn canonical(node: &Node) -> String {
 
 /// The fingerprint of a node: `v1:` and the SHA-256 of its canonical form.
 pub fn fingerprint(node: &Node) -> String {
-    let digest = Sha256::digest(canonical(node).as_bytes());
+    digest(&canonical(node))
+}
+
+/// The canonical form of what a decision about `about` on `entry` covers
+/// (FORMAT §15), in the lines and spellings of [`canonical`]:
+///
+/// - `deviation:<SEC id>`: `about`, the entry's `category`, its `deviation`
+///   lines from that obligation, its `value` lines for every quantity the
+///   obligation limits, and the obligation's `limit` lines (none when no SEC
+///   obligation has that id);
+/// - `category`: `about`, `category`, `title`, `text`;
+/// - `user-impact`: `about`, `user_impact`.
+///
+/// Nothing else: not the modification's stage, not the entry's id.
+pub fn decision_canonical(model: &Model, graph: &Graph, entry: &Node, about: &About) -> String {
+    let mut out = String::new();
+    let mut line = |name: &str, json: String| {
+        out.push_str(name);
+        out.push(' ');
+        out.push_str(&json);
+        out.push('\n');
+    };
+    line("about", json_str(&about.to_string()));
+    match about {
+        About::Deviation(sec_id) => {
+            if let Some(c) = entry.category {
+                line("category", json_str(c.as_str()));
+            }
+            let target = |i: Option<usize>| entry.link(i).map(|l| l.target.as_str());
+            let mut deviations: Vec<String> = entry
+                .deviations
+                .iter()
+                .filter(|d| target(d.sec) == Some(sec_id.as_str()))
+                .map(|d| deviation_line(entry, d))
+                .collect();
+            deviations.sort();
+            for d in deviations {
+                line("deviation", d);
+            }
+            let sec = graph
+                .find(sec_id)
+                .and_then(|i| model.nodes.get(i))
+                .filter(|n| n.kind == Kind::Sec);
+            let limits = sec.map_or(&[][..], |s| s.limits.as_slice());
+            let mut values: Vec<String> = entry
+                .values
+                .iter()
+                .filter(|v| limits.iter().any(|l| l.param == v.param))
+                .map(|v| format!("[{},{}]", json_str(&v.param), number(v.value)))
+                .collect();
+            values.sort();
+            for v in values {
+                line("value", v);
+            }
+            let mut limits: Vec<String> = limits.iter().map(limit_line).collect();
+            limits.sort();
+            for l in limits {
+                line("limit", l);
+            }
+        }
+        About::Category => {
+            if let Some(c) = entry.category {
+                line("category", json_str(c.as_str()));
+            }
+            if let Some(title) = &entry.title {
+                line("title", json_str(&text(title)));
+            }
+            line("text", json_str(&text(&entry.text)));
+        }
+        About::UserImpact => {
+            if let Some(impact) = &entry.user_impact {
+                line("user_impact", json_str(&impact_text(&impact.value)));
+            }
+        }
+    }
+    out
+}
+
+/// The fingerprint of what a decision about `about` on `entry` covers:
+/// `v1:` and the SHA-256 of [`decision_canonical`].
+pub fn decision_fingerprint(model: &Model, graph: &Graph, entry: &Node, about: &About) -> String {
+    digest(&decision_canonical(model, graph, entry, about))
+}
+
+/// `v1:` and the lower-case hex SHA-256 of `canonical`.
+fn digest(canonical: &str) -> String {
+    let digest = Sha256::digest(canonical.as_bytes());
     let mut out = String::with_capacity(PREFIX.len() + 64);
     out.push_str(PREFIX);
     for b in digest.iter() {

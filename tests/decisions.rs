@@ -12,7 +12,6 @@
 
 mod common;
 
-
 use common::{check, listing, places};
 use rtm::Checked;
 
@@ -166,3 +165,104 @@ fn decisions_on_other_kinds_are_unknown_fields() {
     );
 }
 
+fn fp(text: &str, id: &str, about: &str) -> String {
+    let c = checked(text);
+    let about = rtm::model::About::parse(about).unwrap();
+    rtm::stamp::decision_fingerprint(&c.model, &c.graph, entry(&c, id), &about)
+}
+
+/// Each fingerprint covers exactly what FORMAT §15 lists for its item.
+#[test]
+fn decision_fingerprints_cover_what_was_decided() {
+    let dev = |t: &str| fp(t, "RTM-0001", "deviation:SEC-POA-60");
+    let cat = |t: &str| fp(t, "RTM-0001", "category");
+    let imp = |t: &str| fp(t, "RTM-0001", "user-impact");
+    let base = (dev(BASE), cat(BASE), imp(BASE));
+    assert!(base.0.starts_with("v1:") && base.0.len() == 67);
+    assert_ne!(base.0, base.1);
+    assert_ne!(base.1, base.2);
+    let edits: &[(&str, &str, [bool; 3])] = &[
+        // (from, to, [deviation, category, user-impact] changes)
+        (
+            "Modem attach time",
+            "Modem re-attach time",
+            [true, false, false],
+        ),
+        ("up to 180 s\"", "up to 200 s\"", [true, false, false]),
+        (
+            "modification = \"DP096\"",
+            "modification = \"DP097\"",
+            [true, false, false],
+        ),
+        (
+            "stage = \"proposed\"",
+            "stage = \"approved\"",
+            [false, false, false],
+        ),
+        (
+            "poa_latency_s = 180",
+            "poa_latency_s = 190",
+            [true, false, false],
+        ),
+        ("{ max = 60 }", "{ max = 90 }", [true, false, false]),
+        (
+            "category = \"mvp\"",
+            "category = \"optional\"",
+            [true, true, false],
+        ),
+        (
+            "title = \"4G hub sends",
+            "title = \"The 4G hub sends",
+            [false, true, false],
+        ),
+        (
+            "raises a power outage alert",
+            "raises an alert",
+            [false, true, false],
+        ),
+        ("Suppliers update", "Suppliers change", [false, false, true]),
+        (
+            "satisfies = [\"BR-001\"]",
+            "satisfies = []",
+            [false, false, false],
+        ),
+        (
+            "Alerts within 60 s.",
+            "Alerts within a minute.",
+            [false, false, false],
+        ),
+    ];
+    for (from, to, want) in edits {
+        assert!(BASE.contains(from), "{from}");
+        let t = BASE.replacen(from, to, 1);
+        let got = [dev(&t) != base.0, cat(&t) != base.1, imp(&t) != base.2];
+        assert_eq!(&got, want, "{from} → {to}");
+    }
+    // Layout, comments and white space at the ends of text change nothing.
+    let t = BASE.replace(
+        "rationale = \"Modem attach time measured in the 4G field trial\"",
+        "rationale = '''\n  Modem attach time measured in the 4G field trial\n'''  # why",
+    );
+    assert_eq!(dev(&t), base.0);
+    // A value of a quantity the obligation does not limit is not covered.
+    let t = BASE.replace("poa_latency_s = 180 }", "poa_latency_s = 180, other = 1 }");
+    assert_eq!(dev(&t), base.0);
+    // "none" in any case is the same impact.
+    let none = |t: &str| imp(&BASE.replace("Suppliers update their alert handling", t));
+    assert_eq!(none("none"), none(" NONE "));
+}
+
+/// Decisions are not part of the entry's review fingerprint (FORMAT §7).
+#[test]
+fn decisions_are_not_in_the_review_fingerprint() {
+    let decided = format!(
+        "{BASE}\n[[requirement.decisions]]\nabout = \"deviation:SEC-POA-60\"\noutcome = \"accepted\"\nby = \"OPSG_37x\"\non = 2020-10-26\nfingerprint = \"v1:ab\"\n"
+    );
+    let a = checked(BASE);
+    let b = checked(&decided);
+    assert_eq!(entry(&b, "RTM-0001").decisions.len(), 1);
+    assert_eq!(
+        rtm::stamp::fingerprint(entry(&a, "RTM-0001")),
+        rtm::stamp::fingerprint(entry(&b, "RTM-0001"))
+    );
+}
