@@ -266,3 +266,88 @@ fn decisions_are_not_in_the_review_fingerprint() {
         rtm::stamp::fingerprint(entry(&b, "RTM-0001"))
     );
 }
+
+/// R112–R115 as FORMAT §15 and §9 define them, beyond the fixtures: the
+/// current decision is the latest by date, ties broken by file order; a
+/// withdrawn entry gets none of them.
+#[test]
+fn the_current_decision_is_the_latest_by_date_then_by_place() {
+    let c = checked(BASE);
+    let fp = rtm::stamp::decision_fingerprint(
+        &c.model,
+        &c.graph,
+        entry(&c, "RTM-0001"),
+        &rtm::model::About::UserImpact,
+    );
+    let d = |outcome: &str, on: &str| {
+        format!(
+            "\n[[requirement.decisions]]\nabout = \"user-impact\"\noutcome = \"{outcome}\"\nby = \"OPSG\"\non = {on}\nfingerprint = \"{fp}\"\n"
+        )
+    };
+    // Written out of date order: the later date wins.
+    let t = format!(
+        "{BASE}{}{}",
+        d("accepted", "2020-11-23"),
+        d("rejected", "2020-10-26")
+    );
+    assert!(codes(&checked(&t), "R114").is_empty());
+    let t = format!(
+        "{BASE}{}{}",
+        d("rejected", "2020-11-23"),
+        d("accepted", "2020-10-26")
+    );
+    assert_eq!(codes(&checked(&t), "R114").len(), 1);
+    // Same date: the later place in the file wins.
+    let t = format!(
+        "{BASE}{}{}",
+        d("rejected", "2020-10-26"),
+        d("accepted", "2020-10-26")
+    );
+    assert!(codes(&checked(&t), "R114").is_empty());
+    let t = format!(
+        "{BASE}{}{}",
+        d("accepted", "2020-10-26"),
+        d("rejected", "2020-10-26")
+    );
+    assert_eq!(codes(&checked(&t), "R114").len(), 1);
+    // Withdrawn: nothing but the reading rules.
+    let t = format!(
+        "{}{}\n[[requirement.decisions]]\nabout = \"deviation:SEC-X\"\noutcome = \"accepted\"\nby = \"OPSG\"\non = 2020-10-26\n",
+        BASE.replace(
+            "category = \"mvp\"",
+            "category = \"mvp\"\nstatus = \"withdrawn\""
+        ),
+        d("rejected", "2020-10-26")
+    );
+    let c = checked(&t);
+    for code in ["R112", "R113", "R114", "R115"] {
+        assert!(codes(&c, code).is_empty(), "{code}: {}", listing(&c));
+    }
+}
+
+/// R112's message says who decided, when, and the outcome.
+#[test]
+fn a_stale_decision_says_who_decided_when_and_what() {
+    let t = format!(
+        "{BASE}\n[[requirement.decisions]]\nabout = \"deviation:SEC-POA-60\"\noutcome = \"accepted\"\nby = \"OPSG_37x\"\non = 2020-10-26\nfingerprint = \"v1:00\"\n"
+    );
+    let c = checked(&t);
+    let r112: Vec<&rtm::finding::Finding> = c
+        .findings
+        .iter()
+        .filter(|f| f.code.rule().code == "R112")
+        .collect();
+    assert_eq!(r112.len(), 1, "{}", listing(&c));
+    assert_eq!(
+        r112[0].message,
+        "the deviation of RTM-0001 from SEC-POA-60 changed after the OPSG decided (accepted by OPSG_37x on 2020-10-26): the decision no longer matches"
+    );
+    // Stale is R112 only: no R113 for the same item.
+    assert!(
+        !c.findings
+            .iter()
+            .any(|f| f.code.rule().code == "R113" && f.message.contains("deviation")),
+        "{}",
+        listing(&c)
+    );
+}

@@ -4,6 +4,7 @@
 
 pub mod content;
 pub mod coverage;
+pub mod decisions;
 pub mod questions;
 mod registry;
 mod review;
@@ -46,13 +47,14 @@ impl<'a> Ctx<'a> {
 /// afterwards, so the order they arrive in never shows.
 pub fn run(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     type Family = fn(&Ctx<'_>, &mut Sink<'_>);
-    const FAMILIES: [Family; 6] = [
+    const FAMILIES: [Family; 7] = [
         structure::check_links,
         structure::check_ids,
         coverage::check,
         sec::check,
         content::check,
         review::check,
+        decisions::check,
     ];
     let levels = sink.levels();
     let found: Vec<Vec<crate::finding::Finding>> = FAMILIES
