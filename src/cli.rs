@@ -35,6 +35,9 @@ pub enum Command {
     Graph(GraphArgs),
     /// Record a review: write a `reviewed` stamp into each node's table.
     Stamp(StampArgs),
+    /// Record a decision of the OPSG on the RTM entry it is about, with its
+    /// fingerprint (FORMAT §15).
+    Decide(DecideArgs),
     /// Print the JSON Schema of node files or of rtm.toml.
     Schema {
         #[arg(value_enum)]
@@ -83,6 +86,32 @@ pub struct StampArgs {
     /// When (YYYY-MM-DD); default: today (UTC).
     #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
     pub on: Option<jiff::civil::Date>,
+    /// The tree's folder.
+    #[arg(long, default_value = "requirements")]
+    pub tree: PathBuf,
+}
+
+/// Arguments of `rtm decide`.
+#[derive(Debug, clap::Args)]
+pub struct DecideArgs {
+    /// The RTM entry the decision is about.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// What was decided: deviation:<SEC id>, category or user-impact.
+    #[arg(long, value_name = "ABOUT")]
+    pub about: String,
+    /// accepted, rejected or noted.
+    #[arg(long, value_name = "OUTCOME")]
+    pub outcome: String,
+    /// Who decided: a meeting, a role or a person.
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
+    /// When (YYYY-MM-DD); default: today (UTC).
+    #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
+    pub on: Option<jiff::civil::Date>,
+    /// What the decision says, in words.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
     /// The tree's folder.
     #[arg(long, default_value = "requirements")]
     pub tree: PathBuf,

@@ -12,11 +12,11 @@ mod cli;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use cli::StampArgs;
 use cli::{
     CheckArgs, Cli, Color, Command, DocArgs, DocFormat, Format, GraphArgs, GraphFormatArg,
     SchemaKind,
 };
+use cli::{DecideArgs, StampArgs};
 use cli::{DiffArgs, DiffFormat};
 use rtm::render;
 use rtm::rules::{RULES, lookup};
@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Command::Review(args) => document(&args, Doc::Review),
         Command::Graph(args) => graph(&args),
         Command::Stamp(args) => stamp(&args),
+        Command::Decide(args) => decide(&args),
         Command::Schema { which } => schema(which),
     };
     match result {
@@ -238,6 +239,28 @@ fn stamp(args: &StampArgs) -> Result {
         if nodes == 1 { "node" } else { "nodes" },
         args.by,
         if files == 1 { "file" } else { "files" },
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rtm decide ID --about ABOUT --outcome OUTCOME --by NAME [--on DATE]
+/// [--note TEXT] [--tree TREE]`.
+fn decide(args: &DecideArgs) -> Result {
+    let on = args.on.unwrap_or_else(rtm::waivers::today).to_string();
+    let req = rtm::decide::Request {
+        id: &args.id,
+        about: &args.about,
+        outcome: &args.outcome,
+        by: &args.by,
+        on: &on,
+        note: args.note.as_deref(),
+    };
+    let (edit, recorded) = rtm::decide::decide(&args.tree, &req)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "rtm: {} of {}: {} by {} on {on}, recorded in {}",
+        recorded.about, recorded.id, recorded.outcome, args.by, edit.rel
     )?;
     Ok(ExitCode::SUCCESS)
 }

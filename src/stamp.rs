@@ -401,7 +401,7 @@ pub struct FileEdit {
 }
 
 /// The table of one node in a document.
-enum NodeTable<'d> {
+pub(crate) enum NodeTable<'d> {
     /// `[[requirement]]`.
     Table(&'d mut toml_edit::Table),
     /// `requirement = [{ … }]`.
@@ -410,7 +410,11 @@ enum NodeTable<'d> {
 
 /// Finds the table of node `id` in the array `kind` of a document: an
 /// array of tables (`[[requirement]]`) or an array of inline tables.
-fn node_table<'d>(doc: &'d mut DocumentMut, kind: Kind, id: &str) -> Option<NodeTable<'d>> {
+pub(crate) fn node_table<'d>(
+    doc: &'d mut DocumentMut,
+    kind: Kind,
+    id: &str,
+) -> Option<NodeTable<'d>> {
     fn has_id(t: &dyn TableLike, id: &str) -> bool {
         t.get("id")
             .and_then(|i| i.as_value())
@@ -506,6 +510,24 @@ fn to_crlf(s: &str) -> String {
 /// CR LF keeps doing so, and a file whose last line has no line break
 /// still ends without one.
 pub fn stamp_text(text: &str, stamps: &[Stamp]) -> Result<String, String> {
+    edit_text(text, stamps.len(), |i, doc| {
+        let stamp = stamps
+            .get(i)
+            .ok_or_else(|| "internal error: no such stamp".to_owned())?;
+        let table = node_table(doc, stamp.kind, &stamp.id)
+            .ok_or_else(|| format!("cannot find the table of {} {}", stamp.kind, stamp.id))?;
+        put_stamp(table, stamp)
+    })
+}
+
+/// Applies `edits` edits (`edit(i, doc)` for each i in order) to the text
+/// of one node file, keeping every byte the edits do not change (see
+/// [`stamp_text`]); the result must be valid TOML.
+pub(crate) fn edit_text(
+    text: &str,
+    edits: usize,
+    mut edit: impl FnMut(usize, &mut DocumentMut) -> Result<(), String>,
+) -> Result<String, String> {
     let eol = if crlf_only(text) { "\r\n" } else { "\n" };
     // Edited with a line break at the end, taken off again afterwards.
     let open_end = !text.is_empty() && !text.ends_with('\n');
@@ -513,14 +535,14 @@ pub fn stamp_text(text: &str, stamps: &[Stamp]) -> Result<String, String> {
     if open_end {
         out.push_str(eol);
     }
-    for stamp in stamps {
-        out = stamp_one(&out, stamp)?;
+    for i in 0..edits {
+        out = edit_one(&out, |doc| edit(i, doc))?;
     }
     if open_end && let Some(cut) = out.strip_suffix(eol) {
         out.truncate(cut.len());
     }
     toml::de::DeTable::parse(&out)
-        .map_err(|e| format!("the stamped file would not be valid TOML: {}", e.message()))?;
+        .map_err(|e| format!("the edited file would not be valid TOML: {}", e.message()))?;
     Ok(out)
 }
 
@@ -530,11 +552,14 @@ fn parse_doc(text: &str) -> Result<DocumentMut, String> {
         .map_err(|e: toml_edit::TomlError| format!("cannot parse it: {}", e.message()))
 }
 
-/// Writes one stamp into a node file's text (which ends with a line break).
+/// Makes one edit to a node file's text (which ends with a line break).
 /// toml_edit writes the document back with LF line breaks and a few
-/// spellings of its own (`[[a . b]]` as `[[a. b]]`): the lines the stamp
+/// spellings of its own (`[[a . b]]` as `[[a. b]]`): the lines the edit
 /// changes are taken from its output, every other line from `text`.
-fn stamp_one(text: &str, stamp: &Stamp) -> Result<String, String> {
+fn edit_one(
+    text: &str,
+    edit: impl FnOnce(&mut DocumentMut) -> Result<(), String>,
+) -> Result<String, String> {
     let crlf = crlf_only(text);
     let render = |doc: &DocumentMut| {
         let s = doc.to_string();
@@ -542,9 +567,7 @@ fn stamp_one(text: &str, stamp: &Stamp) -> Result<String, String> {
     };
     let mut doc = parse_doc(text)?;
     let before = render(&doc);
-    let table = node_table(&mut doc, stamp.kind, &stamp.id)
-        .ok_or_else(|| format!("cannot find the table of {} {}", stamp.kind, stamp.id))?;
-    put_stamp(table, stamp)?;
+    edit(&mut doc)?;
     let after = render(&doc);
     if before == text {
         return Ok(after);

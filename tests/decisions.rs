@@ -12,6 +12,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::{check, listing, places};
 use rtm::Checked;
 
@@ -350,4 +352,374 @@ fn a_stale_decision_says_who_decided_when_and_what() {
         "{}",
         listing(&c)
     );
+}
+
+// ---- rtm decide ----------------------------------------------------------
+
+const COMMENTED: &str = r#"# Alerts: the OPSG's register
+[[theme]]
+id = "TH-01"   # the only theme
+title = "Keep smart meters connected as 2G/3G networks close"
+text = "Communications Hubs on 2G/3G networks are replaced before those networks close."
+
+[[business]]
+id = "BR-001"
+title = "Install 4G Communications Hubs in place of 2G/3G hubs"
+text = "DCC provides a 4G Communications Hub."
+themes = ["TH-01"]
+
+[[sec]]
+id = "SEC-POA-60"
+title = "Power outage alerts reach the DNO within 60 seconds"
+limits = { poa_latency_s = { max = 60 } }
+
+[[requirement]]
+id = "RTM-0001"
+title = "4G hub sends power outage alerts to the DNO"
+text = "Alerts when mains power is lost."
+category = "mvp"
+satisfies = ["BR-001"]
+user_impact = "Suppliers update their alert handling"   # agreed?
+values = { poa_latency_s = 180 }
+
+[[requirement.deviations]]
+sec = "SEC-POA-60"
+summary = "Alerts may take up to 180 s"
+rationale = "Modem attach time measured in the 4G field trial"
+
+# The optional entry, kept apart
+[[requirement]]
+id = "RTM-0002"
+title = "Remote firmware roll-back"
+text = "The DCC can roll a 4G hub back."
+category = "optional"
+satisfies = ["BR-001"]
+user_impact = "none"
+"#;
+
+fn nodes_text(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("nodes.toml")).unwrap()
+}
+
+fn decide(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    let mut all = vec!["decide"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--tree", dir.to_str().unwrap()]);
+    common::rtm().args(&all).assert()
+}
+
+/// The lines of `after` that are not in `before`, and checks that removing
+/// them gives `before` back exactly.
+fn inserted(before: &str, after: &str) -> String {
+    let old: Vec<&str> = before.split_inclusive('\n').collect();
+    let mut added = String::new();
+    let mut rest = String::new();
+    let mut i = 0;
+    for line in after.split_inclusive('\n') {
+        if old.get(i) == Some(&line) {
+            rest.push_str(line);
+            i += 1;
+        } else {
+            added.push_str(line);
+        }
+    }
+    assert_eq!(rest, before, "the rest of the file changed");
+    added
+}
+
+#[test]
+fn decide_appends_a_decision_and_keeps_every_other_byte() {
+    let dir = tree(COMMENTED);
+    decide(
+        dir.path(),
+        &[
+            "RTM-0001",
+            "--about",
+            "deviation:SEC-POA-60",
+            "--outcome",
+            "accepted",
+            "--by",
+            "OPSG_37x",
+            "--on",
+            "2020-10-26",
+            "--note",
+            "While DP096 is progressed",
+        ],
+    )
+    .success()
+    .stdout(
+        "rtm: deviation:SEC-POA-60 of RTM-0001: accepted by OPSG_37x on 2020-10-26, recorded in nodes.toml\n",
+    );
+    let after = nodes_text(dir.path());
+    let c = check(dir.path());
+    let e = entry(&c, "RTM-0001");
+    let fp = rtm::stamp::decision_fingerprint(
+        &c.model,
+        &c.graph,
+        e,
+        &rtm::model::About::Deviation("SEC-POA-60".into()),
+    );
+    let rationale = "rationale = \"Modem attach time measured in the 4G field trial\"\n";
+    assert_eq!(
+        after,
+        COMMENTED.replace(
+            rationale,
+            &format!(
+                "{rationale}\n[[requirement.decisions]]\nabout = \"deviation:SEC-POA-60\"\noutcome = \"accepted\"\nby = \"OPSG_37x\"\non = 2020-10-26\nnote = \"While DP096 is progressed\"\nfingerprint = \"{fp}\"\n"
+            )
+        )
+    );
+    // After RTM-0001's deviation, before the comment that opens RTM-0002.
+    let at = after.find("[[requirement.decisions]]").unwrap();
+    assert!(at > after.find("rationale = ").unwrap());
+    assert!(at < after.find("# The optional entry").unwrap());
+    assert_eq!(e.decisions.len(), 1);
+    assert!(e.decisions[0].valid);
+    // The deviation no longer awaits a decision; nothing else changed.
+    let r113: Vec<String> = c
+        .findings
+        .iter()
+        .filter(|f| f.code.rule().code == "R113")
+        .map(|f| f.message.clone())
+        .collect();
+    assert_eq!(
+        r113,
+        [
+            "the impact on Users of RTM-0001 awaits a decision of the OPSG",
+            "the category of RTM-0002 (optional) awaits a decision of the OPSG"
+        ]
+    );
+    assert!(codes(&c, "R112").is_empty() && codes(&c, "R002").is_empty());
+}
+
+/// Two decisions in one file, on two entries and twice on one entry (the
+/// history kept, the later one current).
+#[test]
+fn two_decisions_in_one_file() {
+    let dir = tree(COMMENTED);
+    for args in [
+        ["RTM-0002", "category", "noted", "2020-10-26"],
+        ["RTM-0001", "user-impact", "rejected", "2020-10-26"],
+        ["RTM-0001", "user-impact", "accepted", "2020-11-23"],
+        ["RTM-0001", "deviation:SEC-POA-60", "accepted", "2020-11-23"],
+    ] {
+        decide(
+            dir.path(),
+            &[
+                args[0],
+                "--about",
+                args[1],
+                "--outcome",
+                args[2],
+                "--by",
+                "OPSG",
+                "--on",
+                args[3],
+            ],
+        )
+        .success();
+    }
+    let after = nodes_text(dir.path());
+    assert_eq!(after.matches("[[requirement.decisions]]").count(), 4);
+    let c = check(dir.path());
+    assert_eq!(entry(&c, "RTM-0001").decisions.len(), 3);
+    assert_eq!(entry(&c, "RTM-0002").decisions.len(), 1);
+    for code in ["R002", "R112", "R113", "R114", "R115"] {
+        assert!(codes(&c, code).is_empty(), "{code}: {}", listing(&c));
+    }
+    // RTM-0002's decision went into RTM-0002's table.
+    assert!(after.find("about = \"category\"").unwrap() > after.find("id = \"RTM-0002\"").unwrap());
+}
+
+#[test]
+fn crlf_and_a_byte_order_mark_are_kept() {
+    let crlf = COMMENTED.replace('\n', "\r\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nodes.toml");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(crlf.as_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    decide(
+        dir.path(),
+        &[
+            "RTM-0002",
+            "--about",
+            "category",
+            "--outcome",
+            "noted",
+            "--by",
+            "OPSG_37x",
+            "--on",
+            "2020-10-26",
+        ],
+    )
+    .success();
+    let after = std::fs::read(&path).unwrap();
+    assert!(after.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(after[3..].to_vec()).unwrap();
+    assert_eq!(text.matches('\n').count(), text.matches("\r\n").count());
+    let added = inserted(&crlf, &text);
+    assert!(
+        added.starts_with("\r\n[[requirement.decisions]]\r\nabout = \"category\"\r\n"),
+        "{added:?}"
+    );
+    let c = check(dir.path());
+    assert_eq!(entry(&c, "RTM-0002").decisions.len(), 1);
+    assert!(codes(&c, "R002").is_empty() && codes(&c, "R112").is_empty());
+}
+
+/// An entry written inline, and decisions written as an inline array,
+/// stay inline.
+#[test]
+fn inline_entries_and_inline_decisions_stay_inline() {
+    let text = "[[requirement]]\nid = \"RTM-0001\"\ntitle = \"T\"\ncategory = \"optional\"\ndecisions = [{ about = \"category\", outcome = \"rejected\", by = \"OPSG_36x\", on = 2020-09-28 }]\n\nrequirement2 = 1\n";
+    let text = text.replace("\nrequirement2 = 1\n", "");
+    let dir = tree(&text);
+    decide(
+        dir.path(),
+        &[
+            "RTM-0001",
+            "--about",
+            "category",
+            "--outcome",
+            "noted",
+            "--by",
+            "OPSG_37x",
+            "--on",
+            "2020-10-26",
+        ],
+    )
+    .success();
+    let after = nodes_text(dir.path());
+    assert!(!after.contains("[[requirement.decisions]]"), "{after}");
+    let c = check(dir.path());
+    assert_eq!(entry(&c, "RTM-0001").decisions.len(), 2);
+    assert!(codes(&c, "R002").is_empty(), "{}", listing(&c));
+
+    let text = "requirement = [{ id = \"RTM-0001\", title = \"T\", category = \"optional\" }]\n";
+    let dir = tree(text);
+    decide(
+        dir.path(),
+        &[
+            "RTM-0001",
+            "--about",
+            "category",
+            "--outcome",
+            "noted",
+            "--by",
+            "OPSG_37x",
+            "--on",
+            "2020-10-26",
+        ],
+    )
+    .success();
+    let after = nodes_text(dir.path());
+    assert!(after.starts_with("requirement = [{ id = \"RTM-0001\", title = \"T\", category = \"optional\", decisions = [{ about = \"category\""), "{after}");
+    let c = check(dir.path());
+    assert_eq!(entry(&c, "RTM-0001").decisions.len(), 1);
+    assert!(
+        codes(&c, "R112").is_empty() && codes(&c, "R113").is_empty(),
+        "{}",
+        listing(&c)
+    );
+}
+
+/// An unknown id, an `about` that names nothing on the entry, a node that
+/// is not an RTM entry, or a malformed argument: exit 2, nothing written.
+#[test]
+fn decide_refuses_and_writes_nothing() {
+    let dir = tree(COMMENTED);
+    for (args, why) in [
+        (
+            vec!["RTM-9999", "--about", "category"],
+            "no node has the id `RTM-9999`",
+        ),
+        (
+            vec!["RTM-0001", "--about", "deviation:SEC-XX"],
+            "RTM-0001 declares no deviation from SEC-XX",
+        ),
+        (
+            vec!["RTM-0002", "--about", "deviation:SEC-POA-60"],
+            "RTM-0002 declares no deviation from SEC-POA-60",
+        ),
+        (
+            vec!["SEC-POA-60", "--about", "category"],
+            "SEC-POA-60 is a sec, not an RTM entry",
+        ),
+        (
+            vec!["RTM-0001", "--about", "categroy"],
+            "`--about categroy` is not an item",
+        ),
+    ] {
+        let mut all = args.clone();
+        all.extend_from_slice(&["--outcome", "accepted", "--by", "OPSG"]);
+        decide(dir.path(), &all)
+            .code(2)
+            .stdout("")
+            .stderr(predicates::str::contains(why))
+            .stderr(predicates::str::contains("nothing was written"));
+        assert_eq!(nodes_text(dir.path()), COMMENTED, "{args:?}");
+    }
+    decide(
+        dir.path(),
+        &[
+            "RTM-0001",
+            "--about",
+            "category",
+            "--outcome",
+            "Accepted",
+            "--by",
+            "OPSG",
+        ],
+    )
+    .code(2);
+    let no_impact = COMMENTED.replace(
+        "user_impact = \"Suppliers update their alert handling\"   # agreed?\n",
+        "",
+    );
+    let dir = tree(&no_impact);
+    decide(
+        dir.path(),
+        &[
+            "RTM-0001",
+            "--about",
+            "user-impact",
+            "--outcome",
+            "accepted",
+            "--by",
+            "OPSG",
+        ],
+    )
+    .code(2)
+    .stderr(predicates::str::contains(
+        "RTM-0001 states no `user_impact`",
+    ));
+    assert_eq!(nodes_text(dir.path()), no_impact);
+}
+
+/// A write that fails midway leaves the file as it was, and no temporary
+/// file behind.
+#[test]
+fn a_failed_decide_leaves_the_file_as_it_was() {
+    let dir = tree(COMMENTED);
+    let req = rtm::decide::Request {
+        id: "RTM-0001",
+        about: "user-impact",
+        outcome: "accepted",
+        by: "OPSG",
+        on: "2020-10-26",
+        note: None,
+    };
+    let err = rtm::decide::decide_with(dir.path(), &req, |path, bytes| {
+        rtm::output::write_atomic_with(path, |f| {
+            use std::io::Write;
+            f.write_all(&bytes[..bytes.len() / 2])?;
+            Err(std::io::Error::other("no space left on device"))
+        })
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("no space left on device"), "{err}");
+    assert_eq!(nodes_text(dir.path()), COMMENTED);
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1, "a temporary file was left behind");
 }
