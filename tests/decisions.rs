@@ -723,3 +723,84 @@ fn a_failed_decide_leaves_the_file_as_it_was() {
     let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(entries.len(), 1, "a temporary file was left behind");
 }
+
+// ---- rtm diff --------------------------------------------------------------
+
+fn decision(about: &str, outcome: &str, by: &str, on: &str) -> String {
+    format!(
+        "\n[[requirement.decisions]]\nabout = \"{about}\"\noutcome = \"{outcome}\"\nby = \"{by}\"\non = {on}\n"
+    )
+}
+
+/// `rtm diff` shows decisions added and changed, as a change of the entry
+/// (like waivers and review stamps).
+#[test]
+fn diff_shows_decisions_added_and_changed() {
+    let base = tree(&format!(
+        "{BASE}{}",
+        decision("deviation:SEC-POA-60", "accepted", "OPSG_37x", "2020-10-26")
+    ));
+    let head = tree(&format!(
+        "{BASE}{}{}",
+        decision("deviation:SEC-POA-60", "rejected", "OPSG_37x", "2020-10-26"),
+        decision("user-impact", "accepted", "OPSG_38x", "2020-11-23")
+    ));
+    let out = common::rtm()
+        .args([
+            "diff",
+            base.path().to_str().unwrap(),
+            head.path().to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changed = &v["nodes"]["changed"];
+    assert_eq!(changed[0]["id"], "RTM-0001", "{v:#}");
+    let fields = changed[0]["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 1, "{v:#}");
+    assert_eq!(fields[0]["field"], "decisions");
+    assert_eq!(
+        fields[0]["old"],
+        serde_json::json!([{ "about": "deviation:SEC-POA-60", "outcome": "accepted", "by": "OPSG_37x", "on": "2020-10-26" }])
+    );
+    assert_eq!(
+        fields[0]["new"],
+        serde_json::json!([
+            { "about": "deviation:SEC-POA-60", "outcome": "rejected", "by": "OPSG_37x", "on": "2020-10-26" },
+            { "about": "user-impact", "outcome": "accepted", "by": "OPSG_38x", "on": "2020-11-23" }
+        ])
+    );
+    let md = common::rtm()
+        .args([
+            "diff",
+            base.path().to_str().unwrap(),
+            head.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(md.stdout).unwrap();
+    assert!(
+        md.contains("| RTM-0001 | requirement | decisions | { about = \"deviation:SEC-POA-60\", by = \"OPSG_37x\", on = \"2020-10-26\", outcome = \"accepted\" } | { about = \"deviation:SEC-POA-60\", by = \"OPSG_37x\", on = \"2020-10-26\", outcome = \"rejected\" }, { about = \"user-impact\""),
+        "{md}"
+    );
+    // Moving decisions around in the file changes nothing.
+    let a = tree(&format!(
+        "{BASE}{}{}",
+        decision("user-impact", "accepted", "OPSG_38x", "2020-11-23"),
+        decision("deviation:SEC-POA-60", "rejected", "OPSG_37x", "2020-10-26"),
+    ));
+    let out = common::rtm()
+        .args([
+            "diff",
+            a.path().to_str().unwrap(),
+            head.path().to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["nodes"]["changed"], serde_json::json!([]), "{v:#}");
+}
