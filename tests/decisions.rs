@@ -804,3 +804,206 @@ fn diff_shows_decisions_added_and_changed() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["nodes"]["changed"], serde_json::json!([]), "{v:#}");
 }
+
+// ---- rtm review ------------------------------------------------------------
+
+fn review(dir: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["review", dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = common::rtm().args(&args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The part of a document from `start` up to the next line starting `## `.
+fn section<'a>(doc: &'a str, start: &str) -> &'a str {
+    let at = doc
+        .find(start)
+        .unwrap_or_else(|| panic!("no `{start}` in\n{doc}"));
+    let rest = &doc[at..];
+    let end = rest[3..].find("\n## ").map_or(rest.len(), |e| e + 4);
+    &rest[..end]
+}
+
+/// A tree with one item of each kind decided, then RTM-0001's rationale
+/// changed, and RTM-0004 (optional) and RTM-0005's impact never decided.
+fn cycle_tree() -> tempfile::TempDir {
+    let more = r#"
+[[requirement]]
+id = "RTM-0004"
+title = "Remote firmware roll-back"
+text = "The DCC can roll a 4G hub back."
+category = "optional"
+satisfies = ["BR-001"]
+user_impact = "none"
+
+[[requirement]]
+id = "RTM-0005"
+title = "New install flow"
+text = "Installers follow the 4G install flow."
+category = "mvp"
+satisfies = ["BR-001"]
+user_impact = "Installers use a new flow on their handhelds"
+"#;
+    let dir = tree(&format!("{BASE}{more}"));
+    for (id, about) in [
+        ("RTM-0001", "deviation:SEC-POA-60"),
+        ("RTM-0001", "user-impact"),
+    ] {
+        decide(
+            dir.path(),
+            &[
+                id,
+                "--about",
+                about,
+                "--outcome",
+                "accepted",
+                "--by",
+                "OPSG_37x",
+                "--on",
+                "2020-10-26",
+            ],
+        )
+        .success();
+    }
+    let path = dir.path().join("nodes.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("Modem attach time measured", "Modem attach time estimated"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn the_review_leads_with_the_decisions_needed() {
+    let dir = cycle_tree();
+    let doc = review(dir.path(), &[]);
+    let needed = doc.find("## Decisions needed").unwrap();
+    assert!(needed < doc.find("## Open questions").unwrap());
+    assert!(needed > doc.find("| Withheld |").unwrap());
+    let s = section(&doc, "## Decisions needed");
+    assert!(
+        s.contains("3 items need a decision: 2 awaiting a first decision, 1 changed since the OPSG decided."),
+        "{s}"
+    );
+    assert!(
+        s.contains("### Deviations\n\n| Entry | Title | SEC obligation | Deviation | Needs |\n|---|---|---|---|---|\n| RTM-0001 | 4G hub sends power outage alerts to the DNO | SEC-POA-60 | Alerts may take up to 180 s | its deviation, values, limits or category changed since the decision (accepted by OPSG_37x on 2020-10-26) |"),
+        "{s}"
+    );
+    assert!(
+        s.contains("### Optional entries\n\n| Entry | Title | Status | Owner | Needs |\n|---|---|---|---|---|\n| RTM-0004 | Remote firmware roll-back | **draft** | — | awaiting |"),
+        "{s}"
+    );
+    assert!(
+        s.contains("### User impacts\n\n| Entry | Title | What Users must change | Needs |\n|---|---|---|---|\n| RTM-0005 | New install flow | Installers use a new flow on their handhelds | awaiting |"),
+        "{s}"
+    );
+    // RTM-0001's impact is agreed and still holds: not listed.
+    assert!(!s.contains("Suppliers update"), "{s}");
+
+    // The Decision columns, last in each table.
+    let devs = section(&doc, "## 2. Deviations");
+    assert!(devs.contains("| Contingent | Decision |"), "{devs}");
+    assert!(
+        devs.contains("| yes | stale: accepted by OPSG_37x on 2020-10-26, changed since |"),
+        "{devs}"
+    );
+    let cats = section(&doc, "## 3. Categories");
+    assert!(cats.contains("| Deviates from | Decision |\n"), "{cats}");
+    assert!(
+        cats.contains(
+            "| RTM-0004 | Remote firmware roll-back | **draft** | — | BR-001 | — | awaiting |"
+        ),
+        "{cats}"
+    );
+    let impact = section(&doc, "## 4. User impact");
+    assert!(
+        impact.contains("**Users would have to change something: yes, for 2 MVP entries** (2 draft). The OPSG has agreed 1 of 2 impacts."),
+        "{impact}"
+    );
+    assert!(
+        impact.contains(
+            "| Suppliers update their alert handling | accepted by OPSG_37x on 2020-10-26 |"
+        ),
+        "{impact}"
+    );
+    assert!(
+        impact.contains("| Installers use a new flow on their handhelds | awaiting |"),
+        "{impact}"
+    );
+
+    // HTML has the same section, first.
+    let html = review(dir.path(), &["--format", "html"]);
+    let h = html.find("Decisions needed").unwrap();
+    assert!(h < html.find("Open questions").unwrap());
+}
+
+/// Once every item is decided and nothing changed, the section says so;
+/// an impact decided as rejected is not agreed.
+#[test]
+fn nothing_needs_a_decision_once_all_is_decided() {
+    let dir = cycle_tree();
+    for (id, about, outcome) in [
+        ("RTM-0001", "deviation:SEC-POA-60", "accepted"),
+        ("RTM-0004", "category", "noted"),
+        ("RTM-0005", "user-impact", "rejected"),
+    ] {
+        decide(
+            dir.path(),
+            &[
+                id,
+                "--about",
+                about,
+                "--outcome",
+                outcome,
+                "--by",
+                "OPSG_38x",
+                "--on",
+                "2020-11-23",
+            ],
+        )
+        .success();
+    }
+    let doc = review(dir.path(), &[]);
+    let s = section(&doc, "## Decisions needed");
+    assert!(
+        s.contains("None: the OPSG has decided on every item"),
+        "{s}"
+    );
+    assert!(doc.contains("The OPSG has agreed 1 of 2 impacts."), "{doc}");
+    assert!(
+        doc.contains("| rejected by OPSG_38x on 2020-11-23 |"),
+        "{doc}"
+    );
+}
+
+/// Decisions follow the classification of their entry: a withheld entry's
+/// items are neither listed nor counted.
+#[test]
+fn withheld_entries_need_no_decision_in_the_document() {
+    let dir = cycle_tree();
+    let path = dir.path().join("nodes.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace(
+            "category = \"optional\"\n",
+            "category = \"optional\"\nclassification = \"amber\"\n",
+        ),
+    )
+    .unwrap();
+    let doc = review(dir.path(), &["--classification", "white"]);
+    assert!(!doc.contains("RTM-0004"), "{doc}");
+    let s = section(&doc, "## Decisions needed");
+    assert!(
+        s.contains("2 items need a decision: 1 awaiting a first decision, 1 changed"),
+        "{s}"
+    );
+    assert!(!s.contains("### Optional entries"), "{s}");
+}

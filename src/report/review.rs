@@ -10,17 +10,26 @@ use std::fmt::Write as _;
 use super::md::{Table, cell, count, esc, ratio};
 use super::{DocOptions, Facts, header, id_list, place, sources_of};
 use crate::graph::EdgeKind;
-use crate::model::{Category, Kind, LinkField, Node, Stage, Status, fmt_number};
+use crate::model::{About, Category, Kind, LinkField, Node, Outcome, Stage, Status, fmt_number};
 use crate::rules::Code;
 use crate::rules::content::is_no_impact;
+use crate::rules::decisions::{self, Standing};
 use crate::rules::questions::is_overdue;
 use crate::view::{View, withheld_phrase};
 
 /// Writes the review pack as Markdown.
 pub fn write(view: &View<'_>, opts: &DocOptions) -> String {
+    write_since(view, opts, None)
+}
+
+/// Writes the review pack as Markdown; with `since`, the stale items say
+/// what changed since BASE, field by field, and a last section
+/// "Changed since BASE" follows (FORMAT §15).
+pub fn write_since(view: &View<'_>, opts: &DocOptions, since: Option<&Since<'_>>) -> String {
     let facts = Facts::new(view);
     let mut out = String::new();
     header(&mut out, "OPSG assurance review", view, opts);
+    decisions_needed(&mut out, view, since);
     questions(&mut out, view);
     traceability(&mut out, view, &facts);
     deviations(&mut out, view);
@@ -29,6 +38,9 @@ pub fn write(view: &View<'_>, opts: &DocOptions) -> String {
     unaddressed(&mut out, view);
     modifications(&mut out, view);
     variants(&mut out, view, &facts);
+    if let Some(since) = since {
+        changed_since(&mut out, view, since);
+    }
     out
 }
 
@@ -286,6 +298,7 @@ fn deviations(out: &mut String, view: &View<'_>) {
             "Modification",
             "Stage",
             "Contingent",
+            "Decision",
         ]);
         for (entry, k) in devs {
             let Some(dev) = entry.deviations.get(*k) else {
@@ -349,6 +362,7 @@ fn deviations(out: &mut String, view: &View<'_>) {
                     contingency(stage, m_link.is_some())
                 }
                 .to_owned(),
+                decision_cell(view, entry, &About::Deviation((*sec_id).to_owned())),
             ]);
         }
         t.write(out);
@@ -451,6 +465,7 @@ fn categories(out: &mut String, view: &View<'_>) {
         "Owner",
         "Satisfies",
         "Deviates from",
+        "Decision",
     ]);
     for n in &optional {
         t.row(vec![
@@ -463,6 +478,7 @@ fn categories(out: &mut String, view: &View<'_>) {
                 n.links_in(LinkField::Satisfies).map(|l| l.target.as_str()),
             ),
             deviates_from(view, n),
+            decision_cell(view, n, &About::Category),
         ]);
     }
     if !t.is_empty() {
@@ -507,11 +523,23 @@ fn user_impact(out: &mut String, view: &View<'_>) {
             *by_status.entry(n.status).or_default() += 1;
         }
         let statuses: Vec<String> = by_status.iter().map(|(s, k)| format!("{k} {s}")).collect();
+        // Agreed: the current decision accepts the impact and still holds.
+        let agreed = with
+            .iter()
+            .filter(|n| n.category == Some(Category::Mvp))
+            .filter(|n| match standing_of(view, n, &About::UserImpact) {
+                Standing::Decided { decision, stale } => {
+                    !stale && decision.outcome == Some(Outcome::Accepted)
+                }
+                Standing::Awaiting => false,
+            })
+            .count();
         let _ = writeln!(
             out,
-            "**Users would have to change something: yes, for {}** ({}). Each is listed below with what Users must change.\n",
+            "**Users would have to change something: yes, for {}** ({}). The OPSG has agreed {agreed} of {}. Each is listed below with what Users must change.\n",
             count(mvp_with, "MVP entry", "MVP entries"),
-            statuses.join(", ")
+            statuses.join(", "),
+            count(mvp_with, "impact", "impacts"),
         );
     } else if !unstated.is_empty() {
         let _ = writeln!(
@@ -537,8 +565,18 @@ fn user_impact(out: &mut String, view: &View<'_>) {
             "Owner",
             "Category",
             "What Users must change",
+            "Decision",
         ]);
         for n in &with {
+            // Only an MVP entry's impact needs a decision; another entry's
+            // shows one only when the OPSG recorded one.
+            let decision = if n.category == Some(Category::Mvp)
+                || decisions::current(n, &About::UserImpact).is_some()
+            {
+                decision_cell(view, n, &About::UserImpact)
+            } else {
+                "—".to_owned()
+            };
             t.row(vec![
                 esc(&n.id),
                 title(n),
@@ -546,6 +584,7 @@ fn user_impact(out: &mut String, view: &View<'_>) {
                 owner(n),
                 n.category.map_or("—", Category::as_str).to_owned(),
                 cell(&impact(n).unwrap_or_default()),
+                decision,
             ]);
         }
         t.write(out);
@@ -767,3 +806,213 @@ fn questions(out: &mut String, view: &View<'_>) {
         t.write(out);
     }
 }
+
+/// What `rtm review --since BASE` compares with: BASE as given, the tree
+/// BASE shows at the document's level, and the comparison of the two.
+pub struct Since<'a> {
+    pub name: &'a str,
+    pub base: &'a crate::Checked,
+    pub diff: &'a crate::diff::Diff,
+}
+
+/// Where an item of an entry the view shows stands (FORMAT §15), computed
+/// on the tree the document shows.
+fn standing_of<'a>(view: &'a View<'_>, entry: &'a Node, about: &About) -> Standing<'a> {
+    decisions::standing(&view.checked.model, &view.checked.graph, entry, about)
+}
+
+/// A Decision cell: "accepted by OPSG_37x on 2020-10-26", "awaiting", or
+/// "stale: accepted by … on …, changed since".
+fn decision_cell(view: &View<'_>, entry: &Node, about: &About) -> String {
+    cell(&standing_of(view, entry, about).describe())
+}
+
+/// The fields of `rtm diff` a decision about `about` covers, on the entry
+/// (and, for a deviation, `limits` on the obligation).
+fn covered(about: &About, field: &str) -> bool {
+    match about {
+        About::Deviation(sec) => {
+            field == "category"
+                || field == "values"
+                || field == format!("deviations.{sec}")
+                || field.starts_with(&format!("deviations.{sec}."))
+        }
+        About::Category => matches!(field, "category" | "title" | "text"),
+        About::UserImpact => field == "user_impact",
+    }
+}
+
+/// What changed since BASE in what a decision covers, as `rtm diff` shows
+/// it: "rationale: "old" → "new"".
+fn changes_since(since: &Since<'_>, entry: &Node, about: &About) -> Vec<String> {
+    use crate::render::diff::value_text;
+    let mut out = Vec::new();
+    for c in since.diff.nodes.changed.iter().filter(|c| c.id == entry.id) {
+        for f in c.fields.iter().filter(|f| covered(about, &f.field)) {
+            out.push(format!(
+                "`{}`: {} → {}",
+                f.field.replace('`', "'"),
+                value_text(&f.old),
+                value_text(&f.new)
+            ));
+        }
+    }
+    if let About::Deviation(sec) = about {
+        for c in since.diff.nodes.changed.iter().filter(|c| c.id == *sec) {
+            for f in c.fields.iter().filter(|f| f.field == "limits") {
+                out.push(format!(
+                    "{} `limits`: {} → {}",
+                    esc(sec),
+                    value_text(&f.old),
+                    value_text(&f.new)
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// "Decisions needed" (FORMAT §15): every item of an active entry the
+/// document shows with R113 (awaiting) or R112 (changed since the
+/// decision), as the document's findings have them (so rule levels,
+/// waivers and classification apply), grouped as deviations, optional
+/// entries and user impacts.
+fn decisions_needed(out: &mut String, view: &View<'_>, since: Option<&Since<'_>>) {
+    out.push_str("## Decisions needed\n\n");
+    let has = |code: Code, entry: &Node, span: crate::source::Span| {
+        view.findings
+            .iter()
+            .any(|f| f.code == code && f.node.as_deref() == Some(&entry.id) && f.span == span)
+    };
+    // (entry, about, standing) per group.
+    let mut groups: [Vec<(&Node, About, Standing<'_>)>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    for (_, entry) in active(view, Kind::Requirement) {
+        for about in decisions::items(entry) {
+            if let About::Deviation(sec) = &about
+                && view.hides_id(sec)
+            {
+                continue;
+            }
+            let standing = standing_of(view, entry, &about);
+            let listed = match standing {
+                Standing::Awaiting => has(Code::R113, entry, decisions::item_span(entry, &about)),
+                Standing::Decided { decision, stale } => {
+                    stale && has(Code::R112, entry, decision.at())
+                }
+            };
+            if !listed {
+                continue;
+            }
+            let g = match about {
+                About::Deviation(_) => 0,
+                About::Category => 1,
+                About::UserImpact => 2,
+            };
+            if let Some(group) = groups.get_mut(g) {
+                group.push((entry, about, standing));
+            }
+        }
+    }
+    let total: usize = groups.iter().map(Vec::len).sum();
+    if total == 0 {
+        out.push_str("None: the OPSG has decided on every item this document shows, and nothing it decided on has changed since.\n\n");
+        return;
+    }
+    let stale = groups
+        .iter()
+        .flatten()
+        .filter(|(_, _, s)| matches!(s, Standing::Decided { .. }))
+        .count();
+    let _ = writeln!(
+        out,
+        "{}: {} awaiting a first decision, {stale} changed since the OPSG decided.\n",
+        count(total, "item needs a decision", "items need a decision"),
+        total - stale,
+    );
+    let what = |entry: &Node, about: &About, standing: &Standing<'_>| -> String {
+        match standing {
+            Standing::Awaiting => "awaiting".to_owned(),
+            Standing::Decided { decision, .. } => {
+                let mut s = if decision.fingerprint.is_none() {
+                    format!(
+                        "the decision ({}) records no fingerprint",
+                        cell(&decision.describe())
+                    )
+                } else {
+                    let covers = match about {
+                        About::Deviation(_) => "its deviation, values, limits or category",
+                        About::Category => "its category, title or text",
+                        About::UserImpact => "the impact",
+                    };
+                    format!(
+                        "{covers} changed since the decision ({})",
+                        cell(&decision.describe())
+                    )
+                };
+                if let Some(since) = since {
+                    let changes = changes_since(since, entry, about);
+                    if changes.is_empty() {
+                        let _ = write!(s, "; nothing it covers changed since {}", cell(since.name));
+                    } else {
+                        let _ = write!(s, "; since {}: {}", cell(since.name), changes.join("; "));
+                    }
+                }
+                s
+            }
+        }
+    };
+    let [devs, optional, impacts] = &groups;
+    if !devs.is_empty() {
+        out.push_str("### Deviations\n\n");
+        let mut t = Table::new(&["Entry", "Title", "SEC obligation", "Deviation", "Needs"]);
+        for (entry, about, standing) in devs {
+            let About::Deviation(sec) = about else {
+                continue;
+            };
+            let summary = entry
+                .deviations
+                .iter()
+                .find(|d| entry.link(d.sec).is_some_and(|l| l.target == *sec))
+                .and_then(|d| d.summary.as_ref())
+                .map_or("", |s| s.value.as_str());
+            t.row(vec![
+                esc(&entry.id),
+                title(entry),
+                esc(sec),
+                cell(summary),
+                what(entry, about, standing),
+            ]);
+        }
+        t.write(out);
+    }
+    if !optional.is_empty() {
+        out.push_str("### Optional entries\n\n");
+        let mut t = Table::new(&["Entry", "Title", "Status", "Owner", "Needs"]);
+        for (entry, about, standing) in optional {
+            t.row(vec![
+                esc(&entry.id),
+                title(entry),
+                status(entry),
+                owner(entry),
+                what(entry, about, standing),
+            ]);
+        }
+        t.write(out);
+    }
+    if !impacts.is_empty() {
+        out.push_str("### User impacts\n\n");
+        let mut t = Table::new(&["Entry", "Title", "What Users must change", "Needs"]);
+        for (entry, about, standing) in impacts {
+            t.row(vec![
+                esc(&entry.id),
+                title(entry),
+                cell(entry.user_impact.as_ref().map_or("", |u| u.value.trim())),
+                what(entry, about, standing),
+            ]);
+        }
+        t.write(out);
+    }
+}
+
+/// "Changed since BASE": placeholder until `--since` is wired.
+fn changed_since(_out: &mut String, _view: &View<'_>, _since: &Since<'_>) {}

@@ -162,7 +162,7 @@ pub fn item_phrase(entry: &Node, about: &About) -> String {
 
 /// Where a finding about an item points: the deviation's `sec` value, the
 /// `user_impact` value, or the entry's id.
-fn item_span(entry: &Node, about: &About) -> Span {
+pub fn item_span(entry: &Node, about: &About) -> Span {
     match about {
         About::Deviation(sec) => entry
             .deviations
