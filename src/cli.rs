@@ -165,6 +165,11 @@ pub struct DocArgs {
     /// (YYYY-MM-DD); default: today (UTC).
     #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
     pub today: Option<jiff::civil::Date>,
+    /// `rtm review` only: add a section "Changed since BASE" (a folder, or
+    /// a git revision of the repository holding TREE), and say for each
+    /// stale decision what changed since BASE.
+    #[arg(long, value_name = "BASE")]
+    pub since: Option<String>,
 }
 
 /// Arguments of `rtm graph`.

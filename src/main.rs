@@ -187,9 +187,34 @@ fn document(args: &DocArgs, doc: Doc) -> Result {
     let opts = rtm::report::DocOptions {
         date: args.date.clone(),
     };
+    // --since BASE (review only): BASE and the tree compared as the
+    // document's reader sees them (FORMAT §10, §15).
+    let since = match (&args.since, doc) {
+        (None, _) => None,
+        (Some(_), Doc::Report) => {
+            return Err("`--since` is an option of `rtm review` only".into());
+        }
+        (Some(base), Doc::Review) => {
+            let base_full = rtm::diff::check_base(base, &args.tree, &options)?;
+            let b = rtm::view::View::new(&base_full, Some(view.level))?.into_shown();
+            let h = rtm::view::View::new(&checked, Some(view.level))?.into_shown();
+            let diff = rtm::diff::compare(&b, &h);
+            Some((base.as_str(), b, h, diff))
+        }
+    };
     let markdown = match doc {
         Doc::Report => rtm::report::traceability::write(&view, &opts),
-        Doc::Review => rtm::report::review::write(&view, &opts),
+        Doc::Review => {
+            let since = since
+                .as_ref()
+                .map(|(name, base, head, diff)| rtm::report::review::Since {
+                    name,
+                    base,
+                    head,
+                    diff,
+                });
+            rtm::report::review::write_since(&view, &opts, since.as_ref())
+        }
     };
     let text = match args.format {
         DocFormat::Markdown => markdown,

@@ -1007,3 +1007,160 @@ fn withheld_entries_need_no_decision_in_the_document() {
     );
     assert!(!s.contains("### Optional entries"), "{s}");
 }
+
+// ---- rtm review --since ----------------------------------------------------
+
+/// A git repository: commit, decide, edit, commit; `rtm review --since
+/// HEAD~1` shows each part of "Changed since".
+#[test]
+fn review_since_a_git_revision_shows_what_changed() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    let req = root.join("requirements");
+    std::fs::create_dir(&req).unwrap();
+    let more = r#"
+[[requirement]]
+id = "RTM-0004"
+title = "Remote firmware roll-back"
+text = "The DCC can roll a 4G hub back."
+category = "optional"
+satisfies = ["BR-001"]
+user_impact = "none"
+"#;
+    std::fs::write(req.join("nodes.toml"), format!("{BASE}{more}")).unwrap();
+    common::git(root, &["init", "-q"]);
+    common::git(root, &["add", "-A"]);
+    common::git(root, &["commit", "-q", "-m", "before the meeting"]);
+    // The meeting decides on every item.
+    for (id, about, outcome) in [
+        ("RTM-0001", "deviation:SEC-POA-60", "accepted"),
+        ("RTM-0001", "user-impact", "accepted"),
+        ("RTM-0004", "category", "rejected"),
+    ] {
+        decide(
+            &req,
+            &[
+                id,
+                "--about",
+                about,
+                "--outcome",
+                outcome,
+                "--by",
+                "OPSG_37x",
+                "--on",
+                "2020-10-26",
+            ],
+        )
+        .success();
+    }
+    // Then the DCC edits: a new rationale, a new impact, RTM-0004 made mvp.
+    let path = req.join("nodes.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("Modem attach time measured", "Modem attach time estimated")
+        .replace(
+            "Suppliers update their alert handling",
+            "Suppliers rewrite their alert handling",
+        )
+        .replace(
+            "category = \"optional\"\nsatisfies",
+            "category = \"mvp\"\nsatisfies",
+        );
+    std::fs::write(&path, text).unwrap();
+    common::git(root, &["add", "-A"]);
+    common::git(root, &["commit", "-q", "-m", "after the meeting"]);
+
+    let out = common::rtm()
+        .current_dir(root)
+        .args(["review", "requirements", "--since", "HEAD~1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = String::from_utf8(out.stdout).unwrap();
+    let s = section(&doc, "## Changed since HEAD\\~1");
+    let part = |heading: &str| -> &str {
+        let at = s.find(heading).unwrap_or_else(|| panic!("{heading}\n{s}"));
+        let rest = &s[at..];
+        let end = rest[4..].find("\n### ").map_or(rest.len(), |e| e + 5);
+        &rest[..end]
+    };
+    assert!(
+        part("### Deviations").contains("| changed | RTM-0001 | SEC-POA-60 | rationale | Modem attach time measured in the 4G field trial | Modem attach time estimated in the 4G field trial |"),
+        "{s}"
+    );
+    assert!(
+        part("### Categories")
+            .contains("| changed | RTM-0004 | Remote firmware roll-back | optional | mvp |"),
+        "{s}"
+    );
+    assert!(
+        part("### User impacts").contains("| changed | RTM-0001 | 4G hub sends power outage alerts to the DNO | Suppliers update their alert handling | Suppliers rewrite their alert handling |"),
+        "{s}"
+    );
+    let decisions = part("### Decisions");
+    for row in [
+        "| added | RTM-0001 | deviation:SEC-POA-60 | — | accepted by OPSG_37x on 2020-10-26 |",
+        "| added | RTM-0001 | user-impact | — | accepted by OPSG_37x on 2020-10-26 |",
+        "| added | RTM-0004 | category | — | rejected by OPSG_37x on 2020-10-26 |",
+    ] {
+        assert!(decisions.contains(row), "{row}\n{s}");
+    }
+    let introduced = part("### Findings introduced");
+    for f in [
+        "| warning | R112 stale-decision | RTM-0001 | the deviation of RTM-0001 from SEC-POA-60 changed after the OPSG decided (accepted by OPSG_37x on 2020-10-26)",
+        "| warning | R112 stale-decision | RTM-0001 | the impact on Users of RTM-0001 changed after",
+        "| warning | R112 stale-decision | RTM-0004 | the category of RTM-0004 (mvp) changed after the OPSG decided (rejected by OPSG_37x on 2020-10-26)",
+    ] {
+        assert!(introduced.contains(f), "{f}\n{s}");
+    }
+    let resolved = part("### Findings resolved");
+    for f in [
+        "| note | R113 awaiting-decision | RTM-0001 | the deviation of RTM-0001 from SEC-POA-60 awaits a decision of the OPSG |",
+        "| note | R113 awaiting-decision | RTM-0004 | the category of RTM-0004 (optional) awaits a decision of the OPSG |",
+    ] {
+        assert!(resolved.contains(f), "{f}\n{s}");
+    }
+    // Decisions needed says what changed since BASE, field by field.
+    let needed = section(&doc, "## Decisions needed");
+    assert!(
+        needed.contains("changed since the decision (accepted by OPSG_37x on 2020-10-26); since HEAD\\~1: `deviations.SEC-POA-60.rationale`: Modem attach time measured in the 4G field trial → Modem attach time estimated in the 4G field trial |"),
+        "{needed}"
+    );
+    // RTM-0004 needs no decision as an mvp entry, but its rejected
+    // category changed: R112, listed.
+    assert!(
+        needed.contains("| RTM-0004 | Remote firmware roll-back | **draft** | — | its category, title or text changed since the decision (rejected by OPSG_37x on 2020-10-26); since HEAD\\~1: `category`: optional → mvp |"),
+        "{needed}"
+    );
+    assert!(
+        needed.contains("since HEAD\\~1: `user_impact`: Suppliers update their alert handling → Suppliers rewrite their alert handling |"),
+        "{needed}"
+    );
+    // Against its own commit nothing changed.
+    let out = common::rtm()
+        .current_dir(root)
+        .args(["review", "requirements", "--since", "HEAD"])
+        .output()
+        .unwrap();
+    let doc = String::from_utf8(out.stdout).unwrap();
+    let s = section(&doc, "## Changed since HEAD");
+    assert_eq!(s.matches("No change.").count(), 4, "{s}");
+    assert_eq!(s.matches("None.").count(), 2, "{s}");
+    // `rtm report` does not take --since; an unknown BASE is exit 2.
+    common::rtm()
+        .current_dir(root)
+        .args(["report", "requirements", "--since", "HEAD"])
+        .assert()
+        .code(2)
+        .stdout("");
+    common::rtm()
+        .current_dir(root)
+        .args(["review", "requirements", "--since", "no-such-revision"])
+        .assert()
+        .code(2)
+        .stdout("");
+}

@@ -811,7 +811,11 @@ fn questions(out: &mut String, view: &View<'_>) {
 /// BASE shows at the document's level, and the comparison of the two.
 pub struct Since<'a> {
     pub name: &'a str,
+    /// BASE as a reader at the document's level sees it.
     pub base: &'a crate::Checked,
+    /// The tree as the same reader sees it (its findings those shown).
+    pub head: &'a crate::Checked,
+    /// `compare(base, head)`.
     pub diff: &'a crate::diff::Diff,
 }
 
@@ -887,7 +891,7 @@ fn decisions_needed(out: &mut String, view: &View<'_>, since: Option<&Since<'_>>
     // (entry, about, standing) per group.
     let mut groups: [Vec<(&Node, About, Standing<'_>)>; 3] = [Vec::new(), Vec::new(), Vec::new()];
     for (_, entry) in active(view, Kind::Requirement) {
-        for about in decisions::items(entry) {
+        for about in decisions::items_and_decided(entry) {
             if let About::Deviation(sec) = &about
                 && view.hides_id(sec)
             {
@@ -1014,5 +1018,215 @@ fn decisions_needed(out: &mut String, view: &View<'_>, since: Option<&Since<'_>>
     }
 }
 
-/// "Changed since BASE": placeholder until `--since` is wired.
-fn changed_since(_out: &mut String, _view: &View<'_>, _since: &Since<'_>) {}
+/// Decisions of one entry, by (about, on, by), for comparing two versions.
+fn decision_map(n: &Node) -> BTreeMap<(String, String, String), &crate::model::Decision> {
+    let mut m = BTreeMap::new();
+    for d in &n.decisions {
+        let key = (
+            d.about
+                .as_ref()
+                .map_or_else(String::new, |a| a.value.to_string()),
+            d.on.clone().unwrap_or_default(),
+            d.by.clone().unwrap_or_default(),
+        );
+        m.insert(key, d);
+    }
+    m
+}
+
+/// The first definition of every RTM entry, by id.
+fn entries_by_id(c: &crate::Checked) -> BTreeMap<&str, &Node> {
+    let mut m = BTreeMap::new();
+    for n in c.model.nodes.iter().filter(|n| n.kind == Kind::Requirement) {
+        m.entry(n.id.as_str()).or_insert(n);
+    }
+    m
+}
+
+fn opt_text(s: Option<&str>) -> String {
+    match s.map(str::trim) {
+        Some(s) if !s.is_empty() => cell(s),
+        _ => "—".to_owned(),
+    }
+}
+
+/// "Changed since BASE" (FORMAT §15): deviations, categories, user impacts
+/// and decisions added, changed or removed, and findings introduced and
+/// resolved, between BASE and the tree, both as the document's reader sees
+/// them.
+fn changed_since(out: &mut String, view: &View<'_>, since: &Since<'_>) {
+    use crate::render::diff::value_text;
+    let _ = writeln!(out, "## Changed since {}\n", cell(since.name));
+    let diff = since.diff;
+    let none = |out: &mut String| out.push_str("No change.\n\n");
+
+    out.push_str("### Deviations\n\n");
+    let mut t = Table::new(&[
+        "Change",
+        "Entry",
+        "SEC obligation",
+        "Field",
+        "Before",
+        "Now",
+    ]);
+    let d = &diff.deviations;
+    for r in &d.added {
+        t.row(vec![
+            "added".into(),
+            esc(&r.node),
+            esc(&r.sec),
+            "summary".into(),
+            "—".into(),
+            opt_text(r.summary.as_deref()),
+        ]);
+    }
+    for c in &d.changed {
+        for f in &c.fields {
+            t.row(vec![
+                "changed".into(),
+                esc(&c.node),
+                esc(&c.sec),
+                cell(&f.field),
+                value_text(&f.old),
+                value_text(&f.new),
+            ]);
+        }
+    }
+    for r in &d.removed {
+        t.row(vec![
+            "removed".into(),
+            esc(&r.node),
+            esc(&r.sec),
+            "summary".into(),
+            opt_text(r.summary.as_deref()),
+            "—".into(),
+        ]);
+    }
+    if t.is_empty() {
+        none(out);
+    } else {
+        t.write(out);
+    }
+
+    let old = entries_by_id(since.base);
+    let new = entries_by_id(since.head);
+    let ids: std::collections::BTreeSet<&str> = old.keys().chain(new.keys()).copied().collect();
+    let category = |n: &Node| n.category.map_or("—", Category::as_str).to_owned();
+    let impact_of = |n: &Node| {
+        n.user_impact
+            .as_ref()
+            .map(|u| u.value.trim().to_owned())
+            .filter(|u| !u.is_empty())
+    };
+    let mut cats = Table::new(&["Change", "Entry", "Title", "Before", "Now"]);
+    let mut impacts = Table::new(&["Change", "Entry", "Title", "Before", "Now"]);
+    let mut decs = Table::new(&["Change", "Entry", "About", "Before", "Now"]);
+    for id in ids {
+        let (o, n) = (old.get(id).copied(), new.get(id).copied());
+        let change = match (o, n) {
+            (None, Some(_)) => "added",
+            (Some(_), None) => "removed",
+            _ => "changed",
+        };
+        let shown = n.or(o);
+        let title_of = shown.map_or_else(String::new, title);
+        let (oc, nc) = (o.map(category), n.map(category));
+        if oc != nc {
+            cats.row(vec![
+                change.into(),
+                esc(id),
+                title_of.clone(),
+                oc.unwrap_or_else(|| "—".into()),
+                nc.unwrap_or_else(|| "—".into()),
+            ]);
+        }
+        let (oi, ni) = (o.and_then(impact_of), n.and_then(impact_of));
+        if oi != ni {
+            impacts.row(vec![
+                change.into(),
+                esc(id),
+                title_of.clone(),
+                opt_text(oi.as_deref()),
+                opt_text(ni.as_deref()),
+            ]);
+        }
+        let (od, nd) = (
+            o.map(decision_map).unwrap_or_default(),
+            n.map(decision_map).unwrap_or_default(),
+        );
+        let keys: std::collections::BTreeSet<&(String, String, String)> =
+            od.keys().chain(nd.keys()).collect();
+        for key in keys {
+            let describe = |d: &crate::model::Decision| {
+                let mut s = d.describe();
+                if let Some(note) = &d.note {
+                    let _ = write!(s, " ({})", note.trim());
+                }
+                cell(&s)
+            };
+            let (a, b) = (od.get(key).copied(), nd.get(key).copied());
+            let (change, before, now) = match (a, b) {
+                (None, Some(b)) => ("added", "—".to_owned(), describe(b)),
+                (Some(a), None) => ("removed", describe(a), "—".to_owned()),
+                (Some(a), Some(b)) if a.outcome != b.outcome || a.note != b.note => {
+                    ("changed", describe(a), describe(b))
+                }
+                _ => continue,
+            };
+            decs.row(vec![
+                change.into(),
+                esc(id),
+                if key.0.is_empty() {
+                    "—".to_owned()
+                } else {
+                    esc(&key.0)
+                },
+                before,
+                now,
+            ]);
+        }
+    }
+    for (heading, t) in [
+        ("### Categories\n\n", cats),
+        ("### User impacts\n\n", impacts),
+        ("### Decisions\n\n", decs),
+    ] {
+        out.push_str(heading);
+        if t.is_empty() {
+            none(out);
+        } else {
+            t.write(out);
+        }
+    }
+
+    for (heading, checked, indices) in [
+        (
+            "### Findings introduced\n\n",
+            since.head,
+            &diff.findings.introduced,
+        ),
+        (
+            "### Findings resolved\n\n",
+            since.base,
+            &diff.findings.resolved,
+        ),
+    ] {
+        out.push_str(heading);
+        let mut t = Table::new(&["Level", "Rule", "Node", "Finding"]);
+        for f in indices.iter().filter_map(|&i| checked.findings.get(i)) {
+            let rule = f.code.rule();
+            t.row(vec![
+                f.level.as_str().to_owned(),
+                format!("{} {}", rule.code, rule.name),
+                f.node.as_deref().map_or("—".to_owned(), esc),
+                cell(&f.message),
+            ]);
+        }
+        if t.is_empty() {
+            out.push_str("None.\n\n");
+        } else {
+            t.write(out);
+        }
+    }
+    let _ = view;
+}

@@ -104,6 +104,27 @@ pub fn items(entry: &Node) -> Vec<About> {
     out
 }
 
+/// The items of an active RTM entry that need a decision or have one
+/// (that names something on the entry), sorted: deviations by SEC id, then
+/// the category, then the user impact.
+pub fn items_and_decided(entry: &Node) -> Vec<About> {
+    if entry.kind != Kind::Requirement || !entry.is_active() {
+        return Vec::new();
+    }
+    let mut out = items(entry);
+    out.extend(
+        entry
+            .decisions
+            .iter()
+            .filter(|d| d.valid)
+            .filter_map(|d| d.about.as_ref().map(|a| a.value.clone()))
+            .filter(|a| names_something(entry, a)),
+    );
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Whether `about` names something on the entry: a deviation it declares,
 /// its category, or a `user_impact` it states.
 pub fn names_something(entry: &Node, about: &About) -> bool {
