@@ -1164,3 +1164,78 @@ user_impact = "none"
         .code(2)
         .stdout("");
 }
+
+// ---- the example tree and the bundled tree ---------------------------------
+
+/// examples/review-cycle shows each outcome, a stale decision and a
+/// rejected impact still carried; the README's excerpt is its review.
+#[test]
+fn the_review_cycle_example_is_what_the_readme_shows() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/review-cycle");
+    let c = check(&dir);
+    let of = |code: &str| -> Vec<String> {
+        c.findings
+            .iter()
+            .filter(|f| f.code.rule().code == code)
+            .map(|f| f.node.clone().unwrap_or_default())
+            .collect()
+    };
+    assert_eq!(of("R112"), ["RTM-0102"]);
+    assert_eq!(of("R113"), ["RTM-0106"]);
+    assert_eq!(of("R114"), ["RTM-0103"]);
+    assert!(of("R115").is_empty() && of("R002").is_empty());
+    let outcomes: std::collections::BTreeSet<&str> = c
+        .model
+        .nodes
+        .iter()
+        .flat_map(|n| &n.decisions)
+        .filter_map(|d| d.outcome.map(|o| o.as_str()))
+        .collect();
+    assert_eq!(outcomes.len(), 3, "{outcomes:?}");
+
+    let doc = review(&dir, &[]);
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme.find("`rtm review examples/review-cycle`:").unwrap();
+    let excerpt = &readme[start..];
+    let excerpt = &excerpt[excerpt.find("```markdown").unwrap()..];
+    let excerpt = &excerpt[..excerpt[3..].find("```").unwrap()];
+    let mut checked = 0;
+    for line in excerpt.lines().filter(|l| {
+        l.starts_with('|') || l.starts_with("**") || l.starts_with('#') || l.starts_with("2 items")
+    }) {
+        assert!(
+            doc.contains(line),
+            "README line not in the review: {line}\n{doc}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 15, "{checked}");
+}
+
+/// The bundled tree records no decision: its review lists every item as
+/// awaiting, and none as changed.
+#[test]
+fn the_bundled_tree_awaits_every_decision() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("requirements");
+    let c = check(&dir);
+    assert!(c.model.nodes.iter().all(|n| n.decisions.is_empty()));
+    let items: usize = c
+        .model
+        .nodes
+        .iter()
+        .map(|n| rtm::rules::decisions::items(n).len())
+        .sum();
+    assert!(items > 0);
+    assert_eq!(codes(&c, "R113").len(), items);
+    assert!(codes(&c, "R112").is_empty() && codes(&c, "R114").is_empty());
+    let doc = review(&dir, &[]);
+    let s = section(&doc, "## Decisions needed");
+    assert!(
+        s.contains(&format!(
+            "{items} items need a decision: {items} awaiting a first decision, 0 changed since the OPSG decided."
+        )),
+        "{s}"
+    );
+    assert!(!doc.contains("stale:"), "{doc}");
+}
