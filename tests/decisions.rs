@@ -1239,3 +1239,183 @@ fn the_bundled_tree_awaits_every_decision() {
     );
     assert!(!doc.contains("stale:"), "{doc}");
 }
+
+// ---- end to end (the issue's "Done when") ----------------------------------
+
+/// (code, node) of every finding of R112–R115.
+fn decision_findings(dir: &Path) -> Vec<(String, String)> {
+    check(dir)
+        .findings
+        .iter()
+        .filter(|f| ["R112", "R113", "R114", "R115"].contains(&f.code.rule().code))
+        .map(|f| {
+            (
+                f.code.rule().code.to_owned(),
+                f.node.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn edit(dir: &Path, from: &str, to: &str) {
+    let path = dir.join("nodes.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{from}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn the_review_cycle_end_to_end() {
+    let more = r#"
+[[requirement]]
+id = "RTM-0004"
+title = "Remote firmware roll-back"
+text = "The DCC can roll a 4G hub back."
+category = "optional"
+satisfies = ["BR-001"]
+user_impact = "none"
+
+[[requirement]]
+id = "RTM-0005"
+title = "New install flow"
+text = "Installers follow the 4G install flow."
+category = "mvp"
+satisfies = ["BR-001"]
+user_impact = "Installers use a new flow on their handhelds"
+"#;
+    let dir = tree(&format!("{BASE}{more}"));
+    let d = dir.path();
+    let r113 = |id: &str| ("R113".to_owned(), id.to_owned());
+    assert_eq!(
+        decision_findings(d),
+        [
+            r113("RTM-0001"),
+            r113("RTM-0001"),
+            r113("RTM-0004"),
+            r113("RTM-0005")
+        ]
+    );
+
+    // Decide on every item: no R113, nothing else.
+    for (id, about, outcome) in [
+        ("RTM-0001", "deviation:SEC-POA-60", "accepted"),
+        ("RTM-0001", "user-impact", "accepted"),
+        ("RTM-0004", "category", "noted"),
+        ("RTM-0005", "user-impact", "accepted"),
+    ] {
+        decide(
+            d,
+            &[
+                id,
+                "--about",
+                about,
+                "--outcome",
+                outcome,
+                "--by",
+                "OPSG_37x",
+                "--on",
+                "2020-10-26",
+            ],
+        )
+        .success();
+    }
+    assert_eq!(decision_findings(d), []);
+
+    // Change the deviation's rationale: R112 on that item only.
+    edit(
+        d,
+        "Modem attach time measured",
+        "Modem attach time estimated",
+    );
+    let c = check(d);
+    let r112: Vec<&rtm::finding::Finding> = c
+        .findings
+        .iter()
+        .filter(|f| f.code.rule().code == "R112")
+        .collect();
+    assert_eq!(r112.len(), 1, "{}", listing(&c));
+    assert!(
+        r112[0]
+            .message
+            .starts_with("the deviation of RTM-0001 from SEC-POA-60 changed"),
+        "{}",
+        r112[0].message
+    );
+    assert_eq!(
+        decision_findings(d),
+        [("R112".to_owned(), "RTM-0001".to_owned())]
+    );
+    // Decided again: fresh.
+    decide(
+        d,
+        &[
+            "RTM-0001",
+            "--about",
+            "deviation:SEC-POA-60",
+            "--outcome",
+            "accepted",
+            "--by",
+            "OPSG_38x",
+            "--on",
+            "2020-11-23",
+        ],
+    )
+    .success();
+    assert_eq!(decision_findings(d), []);
+
+    // Move its modification from proposed to approved: nothing.
+    edit(d, "stage = \"proposed\"", "stage = \"approved\"");
+    assert_eq!(decision_findings(d), []);
+
+    // Reject a user impact: R114 ...
+    decide(
+        d,
+        &[
+            "RTM-0005",
+            "--about",
+            "user-impact",
+            "--outcome",
+            "rejected",
+            "--by",
+            "OPSG_38x",
+            "--on",
+            "2020-11-23",
+        ],
+    )
+    .success();
+    assert_eq!(
+        decision_findings(d),
+        [("R114".to_owned(), "RTM-0005".to_owned())]
+    );
+    // ... whatever else changes on the entry ...
+    edit(
+        d,
+        "title = \"New install flow\"",
+        "title = \"The new install flow\"",
+    );
+    assert_eq!(
+        decision_findings(d),
+        [("R114".to_owned(), "RTM-0005".to_owned())]
+    );
+    // ... until the impact text changes: then R112.
+    edit(
+        d,
+        "Installers use a new flow on their handhelds",
+        "Installers use a new flow on their existing handhelds",
+    );
+    assert_eq!(
+        decision_findings(d),
+        [("R112".to_owned(), "RTM-0005".to_owned())]
+    );
+    let c = check(d);
+    let msg = &c
+        .findings
+        .iter()
+        .find(|f| f.code.rule().code == "R112")
+        .unwrap()
+        .message;
+    assert!(
+        msg.contains("(rejected by OPSG_38x on 2020-11-23)"),
+        "{msg}"
+    );
+}
