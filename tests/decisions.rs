@@ -1419,3 +1419,41 @@ user_impact = "Installers use a new flow on their handhelds"
         "{msg}"
     );
 }
+
+/// Recording a decision does not make a review stamp stale (FORMAT §7: the
+/// review fingerprint does not cover decisions).
+#[test]
+fn deciding_keeps_a_review_fresh() {
+    let dir = tree(BASE);
+    common::rtm()
+        .args([
+            "stamp",
+            "RTM-0001",
+            "--by",
+            "OPSG_37x",
+            "--on",
+            "2020-10-26",
+            "--tree",
+            dir.path().to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    decide(
+        dir.path(),
+        &[
+            "RTM-0001",
+            "--about",
+            "deviation:SEC-POA-60",
+            "--outcome",
+            "accepted",
+            "--by",
+            "OPSG_37x",
+            "--on",
+            "2020-10-26",
+        ],
+    )
+    .success();
+    let c = check(dir.path());
+    assert_eq!(entry(&c, "RTM-0001").decisions.len(), 1);
+    assert!(codes(&c, "R108").is_empty(), "{}", listing(&c));
+}
