@@ -48,6 +48,9 @@ pub enum Command {
     /// Lay out node files the one canonical way (field order, sorted ids,
     /// one blank line between nodes), keeping comments.
     Fmt(FmtArgs),
+    /// Record a decision of the OPSG on the RTM entry it is about, with its
+    /// fingerprint (FORMAT §15).
+    Decide(DecideArgs),
     /// Print the JSON Schema of node files or of rtm.toml.
     Schema {
         #[arg(value_enum)]
@@ -262,6 +265,31 @@ impl CategoryArg {
     }
 }
 
+/// Arguments of `rtm decide`.
+#[derive(Debug, clap::Args)]
+pub struct DecideArgs {
+    /// The RTM entry the decision is about.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// What was decided: deviation:<SEC id>, category or user-impact.
+    #[arg(long, value_name = "ABOUT")]
+    pub about: String,
+    /// accepted, rejected or noted.
+    #[arg(long, value_name = "OUTCOME")]
+    pub outcome: String,
+    /// Who decided: a meeting, a role or a person.
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
+    /// When (YYYY-MM-DD); default: today (UTC).
+    #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
+    pub on: Option<jiff::civil::Date>,
+    /// What the decision says, in words.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    #[command(flatten)]
+    pub tree: TreeOption,
+}
+
 /// Arguments of `rtm diff`.
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
@@ -325,6 +353,11 @@ pub struct DocArgs {
     /// ids with commas.
     #[arg(long, value_name = "ID", value_delimiter = ',', action = clap::ArgAction::Append)]
     pub assume: Vec<String>,
+    /// `rtm review` only: add a section "Changed since BASE" (a folder, or
+    /// a git revision of the repository holding TREE), and say for each
+    /// stale decision what changed since BASE.
+    #[arg(long, value_name = "BASE")]
+    pub since: Option<String>,
 }
 
 /// Arguments of `rtm graph`.

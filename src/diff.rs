@@ -386,7 +386,11 @@ fn changes(
 /// `limits`, `user_impact`, `stage`, `changes`, `classification`, `owner`, `tags`,
 /// `source`, `url`. Lists whose order carries no meaning (links, variants,
 /// tags) are compared sorted. Not compared: comments, layout, field order,
-/// the file, `waivers` and `reviewed`.
+/// the file.
+///
+/// After `url` come `waivers`, `decisions` (each `about`, `outcome`, `by`,
+/// `on` and `note`, by date) and `reviewed` (`by` and `on`): recording them
+/// is a change of the node, so that it shows in a pull request.
 pub fn field_changes(old: &Node, new: &Node) -> Vec<FieldChange> {
     let mut out = changes(content_head(old), content_head(new));
     let (o, n) = (deviations(old), deviations(new));
@@ -468,6 +472,7 @@ fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
         ("source", opt(n.source.as_deref())),
         ("url", opt(n.url.as_deref())),
         ("waivers", waivers(n)),
+        ("decisions", decisions(n)),
         (
             "reviewed",
             n.reviewed.as_ref().map_or(
@@ -510,6 +515,33 @@ fn changes_value(n: &Node) -> Value {
         .collect();
     items.sort_by_cached_key(Value::to_string);
     Value::Array(items)
+}
+
+/// A node's decisions (FORMAT §15), by date, then as written (the
+/// fingerprint left out: it follows from the content compared elsewhere).
+fn decisions(n: &Node) -> Value {
+    let mut items: Vec<(Option<&str>, Value)> = n
+        .decisions
+        .iter()
+        .map(|d| {
+            let mut m = Map::new();
+            m.insert(
+                "about".into(),
+                d.about
+                    .as_ref()
+                    .map_or(Value::Null, |a| Value::from(a.value.to_string())),
+            );
+            m.insert("outcome".into(), opt(d.outcome.map(|o| o.as_str())));
+            m.insert("by".into(), opt(d.by.as_deref()));
+            m.insert("on".into(), opt(d.on.as_deref()));
+            if let Some(note) = &d.note {
+                m.insert("note".into(), Value::from(note.as_str()));
+            }
+            (d.on.as_deref(), Value::Object(m))
+        })
+        .collect();
+    items.sort_by_cached_key(|(on, v)| (*on, v.to_string()));
+    Value::Array(items.into_iter().map(|(_, v)| v).collect())
 }
 
 /// A node's waivers, in an order that does not depend on the file's.

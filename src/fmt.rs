@@ -27,7 +27,7 @@ use crate::spec::{self, Field};
 /// Fields that lead every node, in this order (when the kind has them).
 const HEAD: &[&str] = &["id", "title", "text", "status", "stage"];
 /// Fields that record things about a node rather than state it: last.
-const TAIL: &[&str] = &["reviewed", "waivers", "questions"];
+const TAIL: &[&str] = &["reviewed", "waivers", "questions", "decisions"];
 /// Node fields that hold arrays of ids or labels, sorted by `rtm fmt`.
 const SORTED: &[&str] = &["themes", "satisfies", "refines", "sec", "variants", "tags"];
 
@@ -195,6 +195,8 @@ fn sub_fields(name: &str) -> Option<&'static [Field]> {
         "deviations" => Some(spec::DEVIATION),
         "waivers" => Some(spec::WAIVER),
         "questions" => Some(spec::QUESTION),
+        "decisions" => Some(spec::DECISION),
+        "changes" => Some(spec::CHANGE),
         "reviewed" => Some(spec::REVIEWED),
         _ => None,
     }
@@ -568,7 +570,8 @@ mod tests {
                 "values",
                 "reviewed",
                 "waivers",
-                "questions"
+                "questions",
+                "decisions"
             ]
         );
         assert_eq!(

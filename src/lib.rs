@@ -10,6 +10,7 @@
 pub mod config;
 #[doc(hidden)]
 pub mod corpus;
+pub mod decide;
 pub mod diff;
 pub mod discover;
 pub mod finding;

@@ -12,13 +12,14 @@ mod cli;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use cli::RulesFormat;
 use cli::{
     CheckArgs, Cli, Color, Command, DocArgs, DocFormat, Format, GraphArgs, GraphFormatArg,
     SchemaKind,
 };
+use cli::{DecideArgs, StampArgs};
 use cli::{DiffArgs, DiffFormat};
 use cli::{FmtArgs, InitArgs, NewArgs};
-use cli::{RulesFormat, StampArgs};
 use rtm::render;
 use rtm::rules::{RULES, lookup};
 
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Command::Init(args) => init(&args),
         Command::New(args) => new(&args),
         Command::Fmt(args) => fmt(&args),
+        Command::Decide(args) => decide(&args),
         Command::Schema { which } => schema(which),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
@@ -226,9 +228,34 @@ fn document(args: &DocArgs, doc: Doc) -> Result {
     let opts = rtm::report::DocOptions {
         date: args.date.map(|d| d.to_string()),
     };
+    // --since BASE (review only): BASE and the tree compared as the
+    // document's reader sees them (FORMAT §10, §15).
+    let since = match (&args.since, doc) {
+        (None, _) => None,
+        (Some(_), Doc::Report) => {
+            return Err("`--since` is an option of `rtm review` only".into());
+        }
+        (Some(base), Doc::Review) => {
+            let base_full = rtm::diff::check_base(base, &tree, &options)?;
+            let b = rtm::view::View::new(&base_full, Some(view.level))?.into_shown();
+            let h = rtm::view::View::new(&checked, Some(view.level))?.into_shown();
+            let diff = rtm::diff::compare(&b, &h);
+            Some((base.as_str(), b, h, diff))
+        }
+    };
     let markdown = match doc {
         Doc::Report => rtm::report::traceability::write(&view, &opts),
-        Doc::Review => rtm::report::review::write(&view, &opts),
+        Doc::Review => {
+            let since = since
+                .as_ref()
+                .map(|(name, base, head, diff)| rtm::report::review::Since {
+                    name,
+                    base,
+                    head,
+                    diff,
+                });
+            rtm::report::review::write_since(&view, &opts, since.as_ref())
+        }
     };
     let text = match args.format {
         DocFormat::Markdown => markdown,
@@ -406,6 +433,28 @@ fn fmt(args: &FmtArgs) -> Result {
 }
 
 /// `rtm explain RULE`: by code or name, in any case (`r203`).
+/// `rtm decide ID --about ABOUT --outcome OUTCOME --by NAME [--on DATE]
+/// [--note TEXT] [--tree TREE]`.
+fn decide(args: &DecideArgs) -> Result {
+    let on = args.on.unwrap_or_else(rtm::waivers::today).to_string();
+    let req = rtm::decide::Request {
+        id: &args.id,
+        about: &args.about,
+        outcome: &args.outcome,
+        by: &args.by,
+        on: &on,
+        note: args.note.as_deref(),
+    };
+    let (edit, recorded) = rtm::decide::decide(&args.tree.resolve()?, &req)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "rtm: {} of {}: {} by {} on {on}, recorded in {}",
+        recorded.about, recorded.id, recorded.outcome, args.by, edit.rel
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn explain(name: &str) -> Result {
     let rule = lookup(name).map(|(_, r)| r).or_else(|| {
         RULES

@@ -360,6 +360,91 @@ impl Question {
     }
 }
 
+string_enum! {
+    /// What the OPSG decided about an item (FORMAT §15).
+    Outcome {
+        Accepted = "accepted",
+        Rejected = "rejected",
+        Noted = "noted",
+    }
+}
+
+/// The item a decision is about (FORMAT §15): `deviation:<SEC id>`,
+/// `category` or `user-impact`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum About {
+    /// The entry's deviation from this SEC obligation.
+    Deviation(String),
+    /// The entry's category (an optional entry: OPSG input sought).
+    Category,
+    /// The entry's stated impact on Users.
+    UserImpact,
+}
+
+impl About {
+    /// Reads `deviation:<SEC id>`, `category` or `user-impact`; the SEC id
+    /// must be non-empty and hold no white space.
+    pub fn parse(s: &str) -> Option<About> {
+        match s {
+            "category" => Some(About::Category),
+            "user-impact" => Some(About::UserImpact),
+            _ => {
+                let id = s.strip_prefix("deviation:")?;
+                (!id.is_empty() && !id.chars().any(char::is_whitespace))
+                    .then(|| About::Deviation(id.to_owned()))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for About {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            About::Deviation(id) => write!(f, "deviation:{id}"),
+            About::Category => f.write_str("category"),
+            About::UserImpact => f.write_str("user-impact"),
+        }
+    }
+}
+
+/// A decision of the OPSG about one item of an RTM entry (FORMAT §15).
+/// Not part of the entry's review fingerprint (FORMAT §7).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// Where the decision's table starts.
+    pub span: Span,
+    pub about: Option<Sp<About>>,
+    pub outcome: Option<Outcome>,
+    pub by: Option<String>,
+    /// The date, as written (`YYYY-MM-DD`).
+    pub on: Option<String>,
+    pub note: Option<String>,
+    pub fingerprint: Option<String>,
+    /// False when reading it found a schema error (R002): such a decision
+    /// decides nothing.
+    pub valid: bool,
+}
+
+impl Decision {
+    /// "accepted by OPSG_37x on 2020-10-26", as far as the decision says.
+    pub fn describe(&self) -> String {
+        let mut s = self.outcome.map_or("decided", Outcome::as_str).to_owned();
+        if let Some(by) = &self.by {
+            s.push_str(&format!(" by {by}"));
+        }
+        if let Some(on) = &self.on {
+            s.push_str(&format!(" on {on}"));
+        }
+        s
+    }
+
+    /// Where a finding about the decision points: its `about` value, or the
+    /// decision's table when it has none.
+    pub fn at(&self) -> Span {
+        self.about.as_ref().map_or(self.span, |a| a.span)
+    }
+}
+
 /// A review stamp (FORMAT §7).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reviewed {
@@ -402,6 +487,8 @@ pub struct Node {
     pub url: Option<String>,
     pub waivers: Vec<Waiver>,
     pub questions: Vec<Question>,
+    /// The OPSG's decisions about the entry's items, in file order (FORMAT §15).
+    pub decisions: Vec<Decision>,
     /// Boxed: most nodes carry no stamp, and a node is kept small.
     pub reviewed: Option<Box<Reviewed>>,
     /// The span of the `text` value, when the node wrote one (R301).
@@ -436,6 +523,7 @@ impl Node {
             url: None,
             waivers: Vec::new(),
             questions: Vec::new(),
+            decisions: Vec::new(),
             reviewed: None,
             text_span: None,
             themes_span: None,

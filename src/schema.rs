@@ -7,7 +7,9 @@ use serde_json::{Map, Value, json};
 
 use crate::model::Kind;
 use crate::rules::RULES;
-use crate::spec::{self, CHANGE, CONFIG, DEVIATION, Field, QUESTION, REVIEWED, Ty, WAIVER};
+use crate::spec::{
+    self, CHANGE, CONFIG, DECISION, DEVIATION, Field, QUESTION, REVIEWED, Ty, WAIVER,
+};
 
 const DRAFT: &str = "http://json-schema.org/draft-07/schema#";
 
@@ -43,6 +45,13 @@ fn ty(t: Ty) -> Value {
         Ty::Questions => {
             json!({ "type": "array", "items": { "$ref": "#/definitions/question" } })
         }
+        Ty::Decisions => {
+            json!({ "type": "array", "items": { "$ref": "#/definitions/decision" } })
+        }
+        Ty::About => json!({
+            "type": "string",
+            "pattern": "^(category|user-impact|deviation:[^\\s]+)$"
+        }),
         Ty::Reviewed => json!({ "$ref": "#/definitions/reviewed" }),
         Ty::Date => json!({ "type": "string", "format": "date" }),
         Ty::Fingerprints => {
@@ -145,6 +154,13 @@ pub fn node() -> Value {
     definitions.insert(
         "question".into(),
         object(QUESTION, "A question asked about the node, and its answer."),
+    );
+    definitions.insert(
+        "decision".into(),
+        object(
+            DECISION,
+            "A decision of the OPSG about one item of the entry.",
+        ),
     );
     definitions.insert("reviewed".into(), object(REVIEWED, "A review stamp."));
     let bounds: Vec<Field> = spec::BOUNDS

@@ -3,7 +3,7 @@
 //! against these tables, and `rtm schema` builds the JSON Schemas in
 //! `schemas/` from them, so the two cannot drift apart.
 
-use crate::model::{Category, Classification, Kind, Stage, Status};
+use crate::model::{Category, Classification, Kind, Outcome, Stage, Status};
 use crate::rules::Level;
 
 /// The type of a field's value.
@@ -41,6 +41,11 @@ pub enum Ty {
     Waivers,
     /// An array of question tables.
     Questions,
+    /// An array of decision tables.
+    Decisions,
+    /// What a decision is about: `deviation:<SEC id>`, `category`,
+    /// `user-impact`.
+    About,
     /// A review stamp table.
     Reviewed,
     /// A TOML local date.
@@ -174,6 +179,12 @@ const REQUIREMENT: &[Field] = &[
         false,
         "Figures it commits to, checked against SEC limits.",
     ),
+    field(
+        "decisions",
+        Ty::Decisions,
+        false,
+        "The OPSG's decisions about its deviations, category and user impact.",
+    ),
 ];
 
 const SEC: &[Field] = &[
@@ -269,6 +280,36 @@ pub const QUESTION: &[Field] = &[
         Ty::Date,
         false,
         "When it was answered; required with `answer`.",
+    ),
+];
+
+/// The fields of a decision table (FORMAT §15).
+pub const DECISION: &[Field] = &[
+    field(
+        "about",
+        Ty::About,
+        true,
+        "What was decided: deviation:<SEC id>, category or user-impact.",
+    ),
+    field(
+        "outcome",
+        Ty::Enum(Outcome::NAMES),
+        true,
+        "accepted, rejected or noted.",
+    ),
+    field(
+        "by",
+        Ty::Str,
+        true,
+        "Who decided: a meeting, a role or a person.",
+    ),
+    field("on", Ty::Date, true, "When it was decided."),
+    field("note", Ty::Str, false, "What the decision says, in words."),
+    field(
+        "fingerprint",
+        Ty::Str,
+        false,
+        "Hash of what was decided on (written by rtm decide).",
     ),
 ];
 

@@ -44,7 +44,8 @@
 //! Left out on purpose: comments, white space and field order (they are not
 //! in the parsed model), `owner`, `tags`, `url`, `waivers`, `questions`
 //! (FORMAT §17: asking or answering does not make a review stale) and
-//! `reviewed`.
+//! `reviewed`; `decisions` (FORMAT §15: they have fingerprints of their own,
+//! and recording one does not make a review stale).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -54,7 +55,7 @@ use toml_edit::{DocumentMut, InlineTable, Item, TableLike, Value};
 
 use crate::graph::Graph;
 use crate::load::LoadError;
-use crate::model::{Kind, LinkField, Model, Node, Number};
+use crate::model::{About, Deviation, Kind, Limit, LinkField, Model, Node, Number};
 
 /// The prefix of every fingerprint this version of rtm writes.
 pub const PREFIX: &str = "v1:";
@@ -117,6 +118,40 @@ fn sorted(mut items: Vec<String>) -> Vec<String> {
     items
 }
 
+/// A deviation as a canonical line's value: `[sec, summary, rationale,
+/// modification]`.
+fn deviation_line(node: &Node, d: &Deviation) -> String {
+    let target = |i: Option<usize>| node.link(i).map(|l| l.target.as_str());
+    format!(
+        "[{},{},{},{}]",
+        json_opt(target(d.sec)),
+        json_opt(d.summary.as_ref().map(|s| text(&s.value)).as_deref()),
+        json_opt(d.rationale.as_ref().map(|s| text(&s.value)).as_deref()),
+        json_opt(target(d.modification)),
+    )
+}
+
+/// A limit as a canonical line's value: `[parameter, min, max, equals]`.
+fn limit_line(l: &Limit) -> String {
+    format!(
+        "[{},{},{},{}]",
+        json_str(&l.param),
+        json_num(l.min),
+        json_num(l.max),
+        json_num(l.equals)
+    )
+}
+
+/// A user impact as text, `"none"` when it means no impact (FORMAT §9).
+fn impact_text(s: &str) -> String {
+    let t = text(s);
+    if t.eq_ignore_ascii_case("none") {
+        "none".to_owned()
+    } else {
+        t
+    }
+}
+
 /// The canonical form of a node (see the module documentation).
 pub fn canonical(node: &Node) -> String {
     let mut out = String::new();
@@ -159,32 +194,17 @@ pub fn canonical(node: &Node) -> String {
             line(field.name(), json_array(&ids));
         }
     }
-    let target = |i: Option<usize>| node.link(i).map(|l| l.target.as_str());
     let mut deviations: Vec<String> = node
         .deviations
         .iter()
-        .map(|d| {
-            format!(
-                "[{},{},{},{}]",
-                json_opt(target(d.sec)),
-                json_opt(d.summary.as_ref().map(|s| text(&s.value)).as_deref()),
-                json_opt(d.rationale.as_ref().map(|s| text(&s.value)).as_deref()),
-                json_opt(target(d.modification)),
-            )
-        })
+        .map(|d| deviation_line(node, d))
         .collect();
     deviations.sort();
     for d in deviations {
         line("deviation", d);
     }
     if let Some(impact) = &node.user_impact {
-        let t = text(&impact.value);
-        let t = if t.eq_ignore_ascii_case("none") {
-            "none".to_owned()
-        } else {
-            t
-        };
-        line("user_impact", json_str(&t));
+        line("user_impact", json_str(&impact_text(&impact.value)));
     }
     let mut values: Vec<String> = node
         .values
@@ -195,7 +215,7 @@ pub fn canonical(node: &Node) -> String {
     for v in values {
         line("value", v);
     }
-    let mut limits: Vec<String> = node.limits.iter().map(limit_json).collect();
+    let mut limits: Vec<String> = node.limits.iter().map(limit_line).collect();
     limits.sort();
     for l in limits {
         line("limit", l);
@@ -203,11 +223,12 @@ pub fn canonical(node: &Node) -> String {
     if let Some(source) = &node.source {
         line("source", json_str(&text(source)));
     }
+    let target = |i: Option<usize>| node.link(i).map(|l| l.target.as_str());
     let mut changes: Vec<String> = node
         .changes
         .iter()
         .map(|c| {
-            let mut limits: Vec<String> = c.limits.iter().map(limit_json).collect();
+            let mut limits: Vec<String> = c.limits.iter().map(limit_line).collect();
             limits.sort();
             format!(
                 "[{},{},[{}]]",
@@ -224,20 +245,95 @@ pub fn canonical(node: &Node) -> String {
     out
 }
 
-/// A limit as the fingerprint writes it: `[parameter, min, max, equals]`.
-fn limit_json(l: &crate::model::Limit) -> String {
-    format!(
-        "[{},{},{},{}]",
-        json_str(&l.param),
-        json_num(l.min),
-        json_num(l.max),
-        json_num(l.equals)
-    )
-}
-
 /// The fingerprint of a node: `v1:` and the SHA-256 of its canonical form.
 pub fn fingerprint(node: &Node) -> String {
-    let digest = Sha256::digest(canonical(node).as_bytes());
+    digest(&canonical(node))
+}
+
+/// The canonical form of what a decision about `about` on `entry` covers
+/// (FORMAT §15), in the lines and spellings of [`canonical`]:
+///
+/// - `deviation:<SEC id>`: `about`, the entry's `category`, its `deviation`
+///   lines from that obligation, its `value` lines for every quantity the
+///   obligation limits, and the obligation's `limit` lines (none when no SEC
+///   obligation has that id);
+/// - `category`: `about`, `category`, `title`, `text`;
+/// - `user-impact`: `about`, `user_impact`.
+///
+/// Nothing else: not the modification's stage, not the entry's id.
+pub fn decision_canonical(model: &Model, graph: &Graph, entry: &Node, about: &About) -> String {
+    let mut out = String::new();
+    let mut line = |name: &str, json: String| {
+        out.push_str(name);
+        out.push(' ');
+        out.push_str(&json);
+        out.push('\n');
+    };
+    line("about", json_str(&about.to_string()));
+    match about {
+        About::Deviation(sec_id) => {
+            if let Some(c) = entry.category {
+                line("category", json_str(c.as_str()));
+            }
+            let target = |i: Option<usize>| entry.link(i).map(|l| l.target.as_str());
+            let mut deviations: Vec<String> = entry
+                .deviations
+                .iter()
+                .filter(|d| target(d.sec) == Some(sec_id.as_str()))
+                .map(|d| deviation_line(entry, d))
+                .collect();
+            deviations.sort();
+            for d in deviations {
+                line("deviation", d);
+            }
+            let sec = graph
+                .find(sec_id)
+                .and_then(|i| model.nodes.get(i))
+                .filter(|n| n.kind == Kind::Sec);
+            let limits = sec.map_or(&[][..], |s| s.limits.as_slice());
+            let mut values: Vec<String> = entry
+                .values
+                .iter()
+                .filter(|v| limits.iter().any(|l| l.param == v.param))
+                .map(|v| format!("[{},{}]", json_str(&v.param), number(v.value)))
+                .collect();
+            values.sort();
+            for v in values {
+                line("value", v);
+            }
+            let mut limits: Vec<String> = limits.iter().map(limit_line).collect();
+            limits.sort();
+            for l in limits {
+                line("limit", l);
+            }
+        }
+        About::Category => {
+            if let Some(c) = entry.category {
+                line("category", json_str(c.as_str()));
+            }
+            if let Some(title) = &entry.title {
+                line("title", json_str(&text(title)));
+            }
+            line("text", json_str(&text(&entry.text)));
+        }
+        About::UserImpact => {
+            if let Some(impact) = &entry.user_impact {
+                line("user_impact", json_str(&impact_text(&impact.value)));
+            }
+        }
+    }
+    out
+}
+
+/// The fingerprint of what a decision about `about` on `entry` covers:
+/// `v1:` and the SHA-256 of [`decision_canonical`].
+pub fn decision_fingerprint(model: &Model, graph: &Graph, entry: &Node, about: &About) -> String {
+    digest(&decision_canonical(model, graph, entry, about))
+}
+
+/// `v1:` and the lower-case hex SHA-256 of `canonical`.
+fn digest(canonical: &str) -> String {
+    let digest = Sha256::digest(canonical.as_bytes());
     let mut out = String::with_capacity(PREFIX.len() + 64);
     out.push_str(PREFIX);
     for b in digest.iter() {
@@ -325,7 +421,7 @@ pub struct FileEdit {
 }
 
 /// The table of one node in a document.
-enum NodeTable<'d> {
+pub(crate) enum NodeTable<'d> {
     /// `[[requirement]]`.
     Table(&'d mut toml_edit::Table),
     /// `requirement = [{ … }]`.
@@ -334,7 +430,11 @@ enum NodeTable<'d> {
 
 /// Finds the table of node `id` in the array `kind` of a document: an
 /// array of tables (`[[requirement]]`) or an array of inline tables.
-fn node_table<'d>(doc: &'d mut DocumentMut, kind: Kind, id: &str) -> Option<NodeTable<'d>> {
+pub(crate) fn node_table<'d>(
+    doc: &'d mut DocumentMut,
+    kind: Kind,
+    id: &str,
+) -> Option<NodeTable<'d>> {
     fn has_id(t: &dyn TableLike, id: &str) -> bool {
         t.get("id")
             .and_then(|i| i.as_value())
@@ -430,6 +530,24 @@ fn to_crlf(s: &str) -> String {
 /// CR LF keeps doing so, and a file whose last line has no line break
 /// still ends without one.
 pub fn stamp_text(text: &str, stamps: &[Stamp]) -> Result<String, String> {
+    edit_text(text, stamps.len(), |i, doc| {
+        let stamp = stamps
+            .get(i)
+            .ok_or_else(|| "internal error: no such stamp".to_owned())?;
+        let table = node_table(doc, stamp.kind, &stamp.id)
+            .ok_or_else(|| format!("cannot find the table of {} {}", stamp.kind, stamp.id))?;
+        put_stamp(table, stamp)
+    })
+}
+
+/// Applies `edits` edits (`edit(i, doc)` for each i in order) to the text
+/// of one node file, keeping every byte the edits do not change (see
+/// [`stamp_text`]); the result must be valid TOML.
+pub(crate) fn edit_text(
+    text: &str,
+    edits: usize,
+    mut edit: impl FnMut(usize, &mut DocumentMut) -> Result<(), String>,
+) -> Result<String, String> {
     let eol = if crlf_only(text) { "\r\n" } else { "\n" };
     // Edited with a line break at the end, taken off again afterwards.
     let open_end = !text.is_empty() && !text.ends_with('\n');
@@ -437,14 +555,14 @@ pub fn stamp_text(text: &str, stamps: &[Stamp]) -> Result<String, String> {
     if open_end {
         out.push_str(eol);
     }
-    for stamp in stamps {
-        out = stamp_one(&out, stamp)?;
+    for i in 0..edits {
+        out = edit_one(&out, |doc| edit(i, doc))?;
     }
     if open_end && let Some(cut) = out.strip_suffix(eol) {
         out.truncate(cut.len());
     }
     toml::de::DeTable::parse(&out)
-        .map_err(|e| format!("the stamped file would not be valid TOML: {}", e.message()))?;
+        .map_err(|e| format!("the edited file would not be valid TOML: {}", e.message()))?;
     Ok(out)
 }
 
@@ -454,11 +572,14 @@ fn parse_doc(text: &str) -> Result<DocumentMut, String> {
         .map_err(|e: toml_edit::TomlError| format!("cannot parse it: {}", e.message()))
 }
 
-/// Writes one stamp into a node file's text (which ends with a line break).
+/// Makes one edit to a node file's text (which ends with a line break).
 /// toml_edit writes the document back with LF line breaks and a few
-/// spellings of its own (`[[a . b]]` as `[[a. b]]`): the lines the stamp
+/// spellings of its own (`[[a . b]]` as `[[a. b]]`): the lines the edit
 /// changes are taken from its output, every other line from `text`.
-fn stamp_one(text: &str, stamp: &Stamp) -> Result<String, String> {
+fn edit_one(
+    text: &str,
+    edit: impl FnOnce(&mut DocumentMut) -> Result<(), String>,
+) -> Result<String, String> {
     let crlf = crlf_only(text);
     let render = |doc: &DocumentMut| {
         let s = doc.to_string();
@@ -466,9 +587,7 @@ fn stamp_one(text: &str, stamp: &Stamp) -> Result<String, String> {
     };
     let mut doc = parse_doc(text)?;
     let before = render(&doc);
-    let table = node_table(&mut doc, stamp.kind, &stamp.id)
-        .ok_or_else(|| format!("cannot find the table of {} {}", stamp.kind, stamp.id))?;
-    put_stamp(table, stamp)?;
+    edit(&mut doc)?;
     let after = render(&doc);
     if before == text {
         return Ok(after);

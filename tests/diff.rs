@@ -114,11 +114,16 @@ fn assert_base_to_head(v: &Value) {
     // RTM-0005's R004 exists in both versions, in different files.
     assert_eq!(
         codes(&v["findings"]["introduced"]),
-        ["R004 RTM-0010", "R201 RTM-0010"]
+        ["R004 RTM-0010", "R113 RTM-0010", "R201 RTM-0010"]
     );
     assert_eq!(
         codes(&v["findings"]["resolved"]),
-        ["R203 RTM-0001", "R201 RTM-0009"]
+        [
+            "R203 RTM-0001",
+            "R113 RTM-0009",
+            "R113 RTM-0009",
+            "R201 RTM-0009"
+        ]
     );
     // Findings have the shape of `rtm check --format json`, placed in
     // their own version of the tree.
@@ -187,7 +192,12 @@ fn git_revision_against_the_working_tree() {
     assert_eq!(ids(&back["nodes"]["removed"], "id"), ["RTM-0010"]);
     assert_eq!(
         codes(&back["findings"]["introduced"]),
-        ["R203 RTM-0001", "R201 RTM-0009"]
+        [
+            "R203 RTM-0001",
+            "R113 RTM-0009",
+            "R113 RTM-0009",
+            "R201 RTM-0009"
+        ]
     );
     assert_eq!(code, 1);
 }
@@ -338,7 +348,7 @@ fn markdown_for_a_pull_request() {
     assert_eq!(
         summary,
         "1 node added, 2 changed, 1 removed, 1 deviation added, 1 changed, 1 removed; \
-         2 findings introduced, 2 resolved"
+         3 findings introduced, 4 resolved"
     );
     // The title of RTM-0010 holds `<`, `>` and `|`.
     assert!(text.contains("Alerts from hubs on a &lt;roaming&gt; SIM \\| partner network"));

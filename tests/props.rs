@@ -581,8 +581,9 @@ fn r209_names_the_same_optional_entry_whatever_the_order() {
     let a = check("", &[("a.toml".into(), format!("{head}{o1}{o2}{m}"))]);
     let b = check("", &[("a.toml".into(), format!("{head}{o2}{o1}{m}"))]);
     assert_eq!(what(&a), what(&b));
+    let r209: Vec<_> = what(&a).into_iter().filter(|w| w.0 == "R209").collect();
     assert_eq!(
-        what(&a),
+        r209,
         [(
             "R209".to_owned(),
             Some("RTM-0003".to_owned()),

@@ -515,10 +515,13 @@ fn rows(text: &str) -> Vec<Vec<String>> {
 fn the_review_pack_lists_open_questions_overdue_first() {
     let dir = tree(PACK);
     let md = run(&["review", "--today", "2020-11-01"], dir.path());
-    // Right after the header, before section 1.
+    // Right after the header and Decisions needed (FORMAT §17), before
+    // section 1.
     let open_at = md.find("\n## Open questions\n").unwrap();
     let first = md.find("\n## ").unwrap();
-    assert_eq!(open_at, first, "{md}");
+    assert_eq!(first, md.find("\n## Decisions needed\n").unwrap(), "{md}");
+    let second = first + 1 + md[first + 1..].find("\n## ").unwrap();
+    assert_eq!(open_at, second, "{md}");
     assert!(open_at < md.find("\n## 1. Traceability assurance").unwrap());
 
     let open = section(&md, "## Open questions");

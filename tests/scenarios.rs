@@ -752,7 +752,7 @@ fn readme_excerpts_are_real_output() {
             .unwrap();
     let start = readme.find("## Scenarios:").expect("a Scenarios section");
     let section = &readme[start..];
-    let section = &section[..section.find("\n## Robustness").unwrap_or(section.len())];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
     let t = example();
     let (_, plain, _) = run(&["review", t.to_str().unwrap()]);
     let (_, pending, _) = run(&["review", t.to_str().unwrap(), "--assume", "pending"]);
@@ -768,8 +768,12 @@ fn readme_excerpts_are_real_output() {
     }
     assert!(quoted >= 7, "{quoted}");
     let (_, bundled, _) = run(&["review", "requirements", "--assume", "DP096"]);
-    assert!(section.contains("| SEC-POA-60 | Power outage alerts are sent within 60 seconds of a power outage |"));
-    assert!(bundled.contains("| SEC-POA-60 | Power outage alerts are sent within 60 seconds of a power outage |"));
+    assert!(section.contains(
+        "| SEC-POA-60 | Power outage alerts are sent within 60 seconds of a power outage |"
+    ));
+    assert!(bundled.contains(
+        "| SEC-POA-60 | Power outage alerts are sent within 60 seconds of a power outage |"
+    ));
 }
 
 /// A scenario follows classification: a withheld modification is in force

@@ -81,15 +81,15 @@ fn only_the_new_error_is_reported_and_fails() {
             "json",
         ],
     );
-    assert_eq!(codes(&v), ["R004 RTM-0020"]);
+    assert_eq!(codes(&v), ["R113 RTM-0020", "R004 RTM-0020"]);
     assert_eq!(code, 1);
     assert_eq!(
         v["since"],
-        serde_json::json!({ "base": "HEAD", "older": 4 })
+        serde_json::json!({ "base": "HEAD", "older": 8 })
     );
     // The summary counts what is reported.
     assert_eq!(v["summary"]["errors"], 1);
-    assert_eq!(v["summary"]["notes"], 0);
+    assert_eq!(v["summary"]["notes"], 1);
 
     rtm()
         .current_dir(repo)
@@ -99,7 +99,7 @@ fn only_the_new_error_is_reported_and_fails() {
         .stdout(predicate::str::contains("RTM-0020"))
         .stdout(predicate::str::contains("RTM-0005").not())
         .stdout(predicate::str::contains(
-            "rtm: 1 error, 0 warnings, 0 notes in 6 files (11 nodes); 4 older findings not shown",
+            "rtm: 1 error, 0 warnings, 1 note in 6 files (11 nodes); 8 older findings not shown",
         ));
 
     // Committed or not, it is new against the base commit.
@@ -116,7 +116,7 @@ fn only_the_new_error_is_reported_and_fails() {
             "json",
         ],
     );
-    assert_eq!(codes(&v), ["R004 RTM-0020"]);
+    assert_eq!(codes(&v), ["R113 RTM-0020", "R004 RTM-0020"]);
     assert_eq!(code, 1);
     // Against its own commit, nothing is new.
     let (v, code) = json(
@@ -157,13 +157,13 @@ fn only_old_errors_pass() {
     assert_eq!(code, 0);
     assert_eq!(codes(&v), Vec::<String>::new());
     assert_eq!(v["summary"]["errors"], 0);
-    assert_eq!(v["since"]["older"], 4);
+    assert_eq!(v["since"]["older"], 8);
     rtm()
         .current_dir(repo)
         .args(["check", "requirements", "--since", "HEAD"])
         .assert()
         .code(0)
-        .stdout(predicate::str::ends_with("; 4 older findings not shown\n"));
+        .stdout(predicate::str::ends_with("; 8 older findings not shown\n"));
     // Without --since there is no `since` key.
     let (v, _) = json(repo, &["check", "requirements", "--format", "json"]);
     assert!(v.get("since").is_none());
@@ -199,7 +199,7 @@ fn moving_a_node_to_another_file_does_not_make_its_findings_new() {
     );
     assert_eq!(codes(&v), Vec::<String>::new());
     assert_eq!(code, 0);
-    assert_eq!(v["since"]["older"], 4);
+    assert_eq!(v["since"]["older"], 8);
 
     // Committed, then checked since the commit before the move.
     git(repo, &["add", "-A"]);
@@ -235,8 +235,11 @@ fn since_a_folder() {
         ],
     );
     // RTM-0005's R004 is old, though it moved to moved/legacy.toml.
-    assert_eq!(codes(&v), ["R004 RTM-0010", "R201 RTM-0010"]);
-    assert_eq!(v["since"]["older"], 2);
+    assert_eq!(
+        codes(&v),
+        ["R004 RTM-0010", "R113 RTM-0010", "R201 RTM-0010"]
+    );
+    assert_eq!(v["since"]["older"], 4);
     assert_eq!(code, 1);
 }
 

@@ -7,10 +7,12 @@ use toml::de::{DeTable, DeValue};
 use super::decode::{Decoder, Value, describe, suggest};
 use crate::config::Config;
 use crate::model::{
-    Category, Change, Classification, Deviation, Kind, Limit, Link, LinkField, Node, Question,
-    Reviewed, Sp, Stage, Status, Value as Figure, Waiver,
+    About, Category, Change, Classification, Decision, Deviation, Kind, Limit, Link, LinkField,
+    Node, Outcome, Question, Reviewed, Sp, Stage, Status, Value as Figure, Waiver,
 };
-use crate::spec::{self, BOUNDS, CHANGE, DEVIATION, Field, QUESTION, REVIEWED, Ty, WAIVER};
+use crate::spec::{
+    self, BOUNDS, CHANGE, DECISION, DEVIATION, Field, QUESTION, REVIEWED, Ty, WAIVER,
+};
 
 /// Reads every node of a parsed file. Nodes whose `id` could not be read
 /// are dropped (after their other fields are checked).
@@ -170,6 +172,7 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
         ("changes", _) => read_changes(d, node, v),
         ("waivers", _) => node.waivers = read_waivers(d, v),
         ("questions", _) => node.questions = read_questions(d, v),
+        ("decisions", _) => node.decisions = read_decisions(d, v),
         ("reviewed", _) => node.reviewed = read_reviewed(d, v).map(Box::new),
         (_, Ty::Ids(_)) => {
             let link_field = match name {
@@ -498,6 +501,63 @@ fn read_questions(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Question> {
             _ => {}
         }
         out.push(q);
+    }
+    out
+}
+
+/// Reads `decisions` (FORMAT §15). A decision with a schema error (R002)
+/// is kept, marked invalid: it decides nothing.
+fn read_decisions(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Decision> {
+    let mut out = Vec::new();
+    for (table, span) in d.tables("decisions", v) {
+        let errors = d.findings.len();
+        d.check_keys(table, DECISION, "a decision", span.clone());
+        let mut dec = Decision {
+            span: d.span(span),
+            about: None,
+            outcome: None,
+            by: None,
+            on: None,
+            note: None,
+            fingerprint: None,
+            valid: false,
+        };
+        for (key, value) in table.iter() {
+            match key.get_ref().as_ref() {
+                "about" => {
+                    if let Some(s) = d.string("about", value) {
+                        match About::parse(&s.value) {
+                            Some(about) => {
+                                dec.about = Some(Sp {
+                                    value: about,
+                                    span: s.span,
+                                });
+                            }
+                            None => d.error(
+                                value.span(),
+                                format!("`about` has an invalid value \"{}\"", s.value),
+                                Some(
+                                    "expected `deviation:<SEC id>`, `category` or `user-impact`"
+                                        .into(),
+                                ),
+                            ),
+                        }
+                    }
+                }
+                "outcome" => {
+                    dec.outcome = d.choice("outcome", value, Outcome::NAMES, Outcome::parse);
+                }
+                "by" => dec.by = d.string("by", value).map(|s| s.value),
+                "on" => dec.on = d.date("on", value).map(|s| s.value),
+                "note" => dec.note = d.string("note", value).map(|s| s.value),
+                "fingerprint" => {
+                    dec.fingerprint = d.string("fingerprint", value).map(|s| s.value);
+                }
+                _ => {}
+            }
+        }
+        dec.valid = d.findings.len() == errors;
+        out.push(dec);
     }
     out
 }

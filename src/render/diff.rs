@@ -183,7 +183,7 @@ pub fn cell(text: &str) -> String {
 
 /// A field's value as text: strings as written, lists joined with commas,
 /// tables as `key = value`; "—" when not set or empty.
-fn value_text(v: &Value) -> String {
+pub fn value_text(v: &Value) -> String {
     fn inner(v: &Value) -> String {
         match v {
             Value::String(s) => serde_json::to_string(s).unwrap_or_else(|_| s.clone()),

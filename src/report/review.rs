@@ -10,18 +10,27 @@ use std::fmt::Write as _;
 use super::md::{Table, cell, count, esc, ratio};
 use super::{DocOptions, Facts, header, id_list, place, sources_of};
 use crate::graph::EdgeKind;
-use crate::model::{Category, Kind, LinkField, Node, Stage, Status, fmt_number};
+use crate::model::{About, Category, Kind, LinkField, Node, Outcome, Stage, Status, fmt_number};
 use crate::rules::Code;
 use crate::rules::content::is_no_impact;
+use crate::rules::decisions::{self, Standing};
 use crate::rules::questions::is_overdue;
 use crate::scenario::{InForce, With, breach};
 use crate::view::{View, withheld_phrase};
 
 /// Writes the review pack as Markdown.
 pub fn write(view: &View<'_>, opts: &DocOptions) -> String {
+    write_since(view, opts, None)
+}
+
+/// Writes the review pack as Markdown; with `since`, the stale items say
+/// what changed since BASE, field by field, and a last section
+/// "Changed since BASE" follows (FORMAT §15).
+pub fn write_since(view: &View<'_>, opts: &DocOptions, since: Option<&Since<'_>>) -> String {
     let facts = Facts::new(view);
     let mut out = String::new();
     header(&mut out, "OPSG assurance review", view, opts);
+    decisions_needed(&mut out, view, since);
     questions(&mut out, view);
     traceability(&mut out, view, &facts);
     deviations(&mut out, view);
@@ -30,6 +39,9 @@ pub fn write(view: &View<'_>, opts: &DocOptions) -> String {
     unaddressed(&mut out, view);
     modifications(&mut out, view);
     variants(&mut out, view, &facts);
+    if let Some(since) = since {
+        changed_since(&mut out, view, since);
+    }
     out
 }
 
@@ -308,6 +320,7 @@ fn deviations(out: &mut String, view: &View<'_>) {
             "Stage",
             "Contingent",
             "If MOD is in force",
+            "Decision",
         ]);
         for (entry, k) in devs {
             let Some(dev) = entry.deviations.get(*k) else {
@@ -389,6 +402,7 @@ fn deviations(out: &mut String, view: &View<'_>) {
                 } else {
                     if_in_force(view, entry, sec, m_index)
                 },
+                decision_cell(view, entry, &About::Deviation((*sec_id).to_owned())),
             ]);
         }
         t.write(out);
@@ -534,6 +548,7 @@ fn categories(out: &mut String, view: &View<'_>) {
         "Owner",
         "Satisfies",
         "Deviates from",
+        "Decision",
     ]);
     for n in &optional {
         t.row(vec![
@@ -546,6 +561,7 @@ fn categories(out: &mut String, view: &View<'_>) {
                 n.links_in(LinkField::Satisfies).map(|l| l.target.as_str()),
             ),
             deviates_from(view, n),
+            decision_cell(view, n, &About::Category),
         ]);
     }
     if !t.is_empty() {
@@ -590,11 +606,23 @@ fn user_impact(out: &mut String, view: &View<'_>) {
             *by_status.entry(n.status).or_default() += 1;
         }
         let statuses: Vec<String> = by_status.iter().map(|(s, k)| format!("{k} {s}")).collect();
+        // Agreed: the current decision accepts the impact and still holds.
+        let agreed = with
+            .iter()
+            .filter(|n| n.category == Some(Category::Mvp))
+            .filter(|n| match standing_of(view, n, &About::UserImpact) {
+                Standing::Decided { decision, stale } => {
+                    !stale && decision.outcome == Some(Outcome::Accepted)
+                }
+                Standing::Awaiting => false,
+            })
+            .count();
         let _ = writeln!(
             out,
-            "**Users would have to change something: yes, for {}** ({}). Each is listed below with what Users must change.\n",
+            "**Users would have to change something: yes, for {}** ({}). The OPSG has agreed {agreed} of {}. Each is listed below with what Users must change.\n",
             count(mvp_with, "MVP entry", "MVP entries"),
-            statuses.join(", ")
+            statuses.join(", "),
+            count(mvp_with, "impact", "impacts"),
         );
     } else if !unstated.is_empty() {
         let _ = writeln!(
@@ -620,8 +648,18 @@ fn user_impact(out: &mut String, view: &View<'_>) {
             "Owner",
             "Category",
             "What Users must change",
+            "Decision",
         ]);
         for n in &with {
+            // Only an MVP entry's impact needs a decision; another entry's
+            // shows one only when the OPSG recorded one.
+            let decision = if n.category == Some(Category::Mvp)
+                || decisions::current(n, &About::UserImpact).is_some()
+            {
+                decision_cell(view, n, &About::UserImpact)
+            } else {
+                "—".to_owned()
+            };
             t.row(vec![
                 esc(&n.id),
                 title(n),
@@ -629,6 +667,7 @@ fn user_impact(out: &mut String, view: &View<'_>) {
                 owner(n),
                 n.category.map_or("—", Category::as_str).to_owned(),
                 cell(&impact(n).unwrap_or_default()),
+                decision,
             ]);
         }
         t.write(out);
@@ -870,4 +909,428 @@ fn questions(out: &mut String, view: &View<'_>) {
         }
         t.write(out);
     }
+}
+
+/// What `rtm review --since BASE` compares with: BASE as given, the tree
+/// BASE shows at the document's level, and the comparison of the two.
+pub struct Since<'a> {
+    pub name: &'a str,
+    /// BASE as a reader at the document's level sees it.
+    pub base: &'a crate::Checked,
+    /// The tree as the same reader sees it (its findings those shown).
+    pub head: &'a crate::Checked,
+    /// `compare(base, head)`.
+    pub diff: &'a crate::diff::Diff,
+}
+
+/// Where an item of an entry the view shows stands (FORMAT §15), computed
+/// on the tree the document shows.
+fn standing_of<'a>(view: &'a View<'_>, entry: &'a Node, about: &About) -> Standing<'a> {
+    decisions::standing(&view.checked.model, &view.checked.graph, entry, about)
+}
+
+/// A Decision cell: "accepted by OPSG_37x on 2020-10-26", "awaiting", or
+/// "stale: accepted by … on …, changed since".
+fn decision_cell(view: &View<'_>, entry: &Node, about: &About) -> String {
+    cell(&standing_of(view, entry, about).describe())
+}
+
+/// The fields of `rtm diff` a decision about `about` covers, on the entry
+/// (and, for a deviation, `limits` on the obligation).
+fn covered(about: &About, field: &str) -> bool {
+    match about {
+        About::Deviation(sec) => {
+            field == "category"
+                || field == "values"
+                || field == format!("deviations.{sec}")
+                || field.starts_with(&format!("deviations.{sec}."))
+        }
+        About::Category => matches!(field, "category" | "title" | "text"),
+        About::UserImpact => field == "user_impact",
+    }
+}
+
+/// What changed since BASE in what a decision covers, as `rtm diff` shows
+/// it: "rationale: "old" → "new"".
+fn changes_since(since: &Since<'_>, entry: &Node, about: &About) -> Vec<String> {
+    use crate::render::diff::value_text;
+    let mut out = Vec::new();
+    for c in since.diff.nodes.changed.iter().filter(|c| c.id == entry.id) {
+        for f in c.fields.iter().filter(|f| covered(about, &f.field)) {
+            out.push(format!(
+                "`{}`: {} → {}",
+                f.field.replace('`', "'"),
+                value_text(&f.old),
+                value_text(&f.new)
+            ));
+        }
+    }
+    if let About::Deviation(sec) = about {
+        for c in since.diff.nodes.changed.iter().filter(|c| c.id == *sec) {
+            for f in c.fields.iter().filter(|f| f.field == "limits") {
+                out.push(format!(
+                    "{} `limits`: {} → {}",
+                    esc(sec),
+                    value_text(&f.old),
+                    value_text(&f.new)
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// "Decisions needed" (FORMAT §15): every item of an active entry the
+/// document shows with R113 (awaiting) or R112 (changed since the
+/// decision), as the document's findings have them (so rule levels,
+/// waivers and classification apply), grouped as deviations, optional
+/// entries and user impacts.
+fn decisions_needed(out: &mut String, view: &View<'_>, since: Option<&Since<'_>>) {
+    out.push_str("## Decisions needed\n\n");
+    let has = |code: Code, entry: &Node, span: crate::source::Span| {
+        view.findings
+            .iter()
+            .any(|f| f.code == code && f.node.as_deref() == Some(&entry.id) && f.span == span)
+    };
+    // (entry, about, standing) per group.
+    let mut groups: [Vec<(&Node, About, Standing<'_>)>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    for (_, entry) in active(view, Kind::Requirement) {
+        for about in decisions::items_and_decided(entry) {
+            if let About::Deviation(sec) = &about
+                && view.hides_id(sec)
+            {
+                continue;
+            }
+            let standing = standing_of(view, entry, &about);
+            let listed = match standing {
+                Standing::Awaiting => has(Code::R113, entry, decisions::item_span(entry, &about)),
+                Standing::Decided { decision, stale } => {
+                    stale && has(Code::R112, entry, decision.at())
+                }
+            };
+            if !listed {
+                continue;
+            }
+            let g = match about {
+                About::Deviation(_) => 0,
+                About::Category => 1,
+                About::UserImpact => 2,
+            };
+            if let Some(group) = groups.get_mut(g) {
+                group.push((entry, about, standing));
+            }
+        }
+    }
+    let total: usize = groups.iter().map(Vec::len).sum();
+    if total == 0 {
+        out.push_str("None: the OPSG has decided on every item this document shows, and nothing it decided on has changed since.\n\n");
+        return;
+    }
+    let stale = groups
+        .iter()
+        .flatten()
+        .filter(|(_, _, s)| matches!(s, Standing::Decided { .. }))
+        .count();
+    let _ = writeln!(
+        out,
+        "{}: {} awaiting a first decision, {stale} changed since the OPSG decided.\n",
+        count(total, "item needs a decision", "items need a decision"),
+        total - stale,
+    );
+    let what = |entry: &Node, about: &About, standing: &Standing<'_>| -> String {
+        match standing {
+            Standing::Awaiting => "awaiting".to_owned(),
+            Standing::Decided { decision, .. } => {
+                let mut s = if decision.fingerprint.is_none() {
+                    format!(
+                        "the decision ({}) records no fingerprint",
+                        cell(&decision.describe())
+                    )
+                } else {
+                    let covers = match about {
+                        About::Deviation(_) => "its deviation, values, limits or category",
+                        About::Category => "its category, title or text",
+                        About::UserImpact => "the impact",
+                    };
+                    format!(
+                        "{covers} changed since the decision ({})",
+                        cell(&decision.describe())
+                    )
+                };
+                if let Some(since) = since {
+                    let changes = changes_since(since, entry, about);
+                    if changes.is_empty() {
+                        let _ = write!(s, "; nothing it covers changed since {}", cell(since.name));
+                    } else {
+                        let _ = write!(s, "; since {}: {}", cell(since.name), changes.join("; "));
+                    }
+                }
+                s
+            }
+        }
+    };
+    let [devs, optional, impacts] = &groups;
+    if !devs.is_empty() {
+        out.push_str("### Deviations\n\n");
+        let mut t = Table::new(&["Entry", "Title", "SEC obligation", "Deviation", "Needs"]);
+        for (entry, about, standing) in devs {
+            let About::Deviation(sec) = about else {
+                continue;
+            };
+            let summary = entry
+                .deviations
+                .iter()
+                .find(|d| entry.link(d.sec).is_some_and(|l| l.target == *sec))
+                .and_then(|d| d.summary.as_ref())
+                .map_or("", |s| s.value.as_str());
+            t.row(vec![
+                esc(&entry.id),
+                title(entry),
+                esc(sec),
+                cell(summary),
+                what(entry, about, standing),
+            ]);
+        }
+        t.write(out);
+    }
+    if !optional.is_empty() {
+        out.push_str("### Optional entries\n\n");
+        let mut t = Table::new(&["Entry", "Title", "Status", "Owner", "Needs"]);
+        for (entry, about, standing) in optional {
+            t.row(vec![
+                esc(&entry.id),
+                title(entry),
+                status(entry),
+                owner(entry),
+                what(entry, about, standing),
+            ]);
+        }
+        t.write(out);
+    }
+    if !impacts.is_empty() {
+        out.push_str("### User impacts\n\n");
+        let mut t = Table::new(&["Entry", "Title", "What Users must change", "Needs"]);
+        for (entry, about, standing) in impacts {
+            t.row(vec![
+                esc(&entry.id),
+                title(entry),
+                cell(entry.user_impact.as_ref().map_or("", |u| u.value.trim())),
+                what(entry, about, standing),
+            ]);
+        }
+        t.write(out);
+    }
+}
+
+/// Decisions of one entry, by (about, on, by), for comparing two versions.
+fn decision_map(n: &Node) -> BTreeMap<(String, String, String), &crate::model::Decision> {
+    let mut m = BTreeMap::new();
+    for d in &n.decisions {
+        let key = (
+            d.about
+                .as_ref()
+                .map_or_else(String::new, |a| a.value.to_string()),
+            d.on.clone().unwrap_or_default(),
+            d.by.clone().unwrap_or_default(),
+        );
+        m.insert(key, d);
+    }
+    m
+}
+
+/// The first definition of every RTM entry, by id.
+fn entries_by_id(c: &crate::Checked) -> BTreeMap<&str, &Node> {
+    let mut m = BTreeMap::new();
+    for n in c.model.nodes.iter().filter(|n| n.kind == Kind::Requirement) {
+        m.entry(n.id.as_str()).or_insert(n);
+    }
+    m
+}
+
+fn opt_text(s: Option<&str>) -> String {
+    match s.map(str::trim) {
+        Some(s) if !s.is_empty() => cell(s),
+        _ => "—".to_owned(),
+    }
+}
+
+/// "Changed since BASE" (FORMAT §15): deviations, categories, user impacts
+/// and decisions added, changed or removed, and findings introduced and
+/// resolved, between BASE and the tree, both as the document's reader sees
+/// them.
+fn changed_since(out: &mut String, view: &View<'_>, since: &Since<'_>) {
+    use crate::render::diff::value_text;
+    let _ = writeln!(out, "## Changed since {}\n", cell(since.name));
+    let diff = since.diff;
+    let none = |out: &mut String| out.push_str("No change.\n\n");
+
+    out.push_str("### Deviations\n\n");
+    let mut t = Table::new(&[
+        "Change",
+        "Entry",
+        "SEC obligation",
+        "Field",
+        "Before",
+        "Now",
+    ]);
+    let d = &diff.deviations;
+    for r in &d.added {
+        t.row(vec![
+            "added".into(),
+            esc(&r.node),
+            esc(&r.sec),
+            "summary".into(),
+            "—".into(),
+            opt_text(r.summary.as_deref()),
+        ]);
+    }
+    for c in &d.changed {
+        for f in &c.fields {
+            t.row(vec![
+                "changed".into(),
+                esc(&c.node),
+                esc(&c.sec),
+                cell(&f.field),
+                value_text(&f.old),
+                value_text(&f.new),
+            ]);
+        }
+    }
+    for r in &d.removed {
+        t.row(vec![
+            "removed".into(),
+            esc(&r.node),
+            esc(&r.sec),
+            "summary".into(),
+            opt_text(r.summary.as_deref()),
+            "—".into(),
+        ]);
+    }
+    if t.is_empty() {
+        none(out);
+    } else {
+        t.write(out);
+    }
+
+    let old = entries_by_id(since.base);
+    let new = entries_by_id(since.head);
+    let ids: std::collections::BTreeSet<&str> = old.keys().chain(new.keys()).copied().collect();
+    let category = |n: &Node| n.category.map_or("—", Category::as_str).to_owned();
+    let impact_of = |n: &Node| {
+        n.user_impact
+            .as_ref()
+            .map(|u| u.value.trim().to_owned())
+            .filter(|u| !u.is_empty())
+    };
+    let mut cats = Table::new(&["Change", "Entry", "Title", "Before", "Now"]);
+    let mut impacts = Table::new(&["Change", "Entry", "Title", "Before", "Now"]);
+    let mut decs = Table::new(&["Change", "Entry", "About", "Before", "Now"]);
+    for id in ids {
+        let (o, n) = (old.get(id).copied(), new.get(id).copied());
+        let change = match (o, n) {
+            (None, Some(_)) => "added",
+            (Some(_), None) => "removed",
+            _ => "changed",
+        };
+        let shown = n.or(o);
+        let title_of = shown.map_or_else(String::new, title);
+        let (oc, nc) = (o.map(category), n.map(category));
+        if oc != nc {
+            cats.row(vec![
+                change.into(),
+                esc(id),
+                title_of.clone(),
+                oc.unwrap_or_else(|| "—".into()),
+                nc.unwrap_or_else(|| "—".into()),
+            ]);
+        }
+        let (oi, ni) = (o.and_then(impact_of), n.and_then(impact_of));
+        if oi != ni {
+            impacts.row(vec![
+                change.into(),
+                esc(id),
+                title_of.clone(),
+                opt_text(oi.as_deref()),
+                opt_text(ni.as_deref()),
+            ]);
+        }
+        let (od, nd) = (
+            o.map(decision_map).unwrap_or_default(),
+            n.map(decision_map).unwrap_or_default(),
+        );
+        let keys: std::collections::BTreeSet<&(String, String, String)> =
+            od.keys().chain(nd.keys()).collect();
+        for key in keys {
+            let describe = |d: &crate::model::Decision| {
+                let mut s = d.describe();
+                if let Some(note) = &d.note {
+                    let _ = write!(s, " ({})", note.trim());
+                }
+                cell(&s)
+            };
+            let (a, b) = (od.get(key).copied(), nd.get(key).copied());
+            let (change, before, now) = match (a, b) {
+                (None, Some(b)) => ("added", "—".to_owned(), describe(b)),
+                (Some(a), None) => ("removed", describe(a), "—".to_owned()),
+                (Some(a), Some(b)) if a.outcome != b.outcome || a.note != b.note => {
+                    ("changed", describe(a), describe(b))
+                }
+                _ => continue,
+            };
+            decs.row(vec![
+                change.into(),
+                esc(id),
+                if key.0.is_empty() {
+                    "—".to_owned()
+                } else {
+                    esc(&key.0)
+                },
+                before,
+                now,
+            ]);
+        }
+    }
+    for (heading, t) in [
+        ("### Categories\n\n", cats),
+        ("### User impacts\n\n", impacts),
+        ("### Decisions\n\n", decs),
+    ] {
+        out.push_str(heading);
+        if t.is_empty() {
+            none(out);
+        } else {
+            t.write(out);
+        }
+    }
+
+    for (heading, checked, indices) in [
+        (
+            "### Findings introduced\n\n",
+            since.head,
+            &diff.findings.introduced,
+        ),
+        (
+            "### Findings resolved\n\n",
+            since.base,
+            &diff.findings.resolved,
+        ),
+    ] {
+        out.push_str(heading);
+        let mut t = Table::new(&["Level", "Rule", "Node", "Finding"]);
+        for f in indices.iter().filter_map(|&i| checked.findings.get(i)) {
+            let rule = f.code.rule();
+            t.row(vec![
+                f.level.as_str().to_owned(),
+                format!("{} {}", rule.code, rule.name),
+                f.node.as_deref().map_or("—".to_owned(), esc),
+                cell(&f.message),
+            ]);
+        }
+        if t.is_empty() {
+            out.push_str("None.\n\n");
+        } else {
+            t.write(out);
+        }
+    }
+    let _ = view;
 }

@@ -5,6 +5,7 @@
 mod changes;
 pub mod content;
 pub mod coverage;
+pub mod decisions;
 pub mod questions;
 mod registry;
 mod review;
@@ -54,7 +55,7 @@ impl<'a> Ctx<'a> {
 /// afterwards, so the order they arrive in never shows.
 pub fn run(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     type Family = fn(&Ctx<'_>, &mut Sink<'_>);
-    const FAMILIES: [Family; 7] = [
+    const FAMILIES: [Family; 8] = [
         structure::check_links,
         structure::check_ids,
         coverage::check,
@@ -62,6 +63,7 @@ pub fn run(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         content::check,
         review::check,
         changes::check,
+        decisions::check,
     ];
     let levels = sink.levels();
     let found: Vec<Vec<crate::finding::Finding>> = FAMILIES

@@ -104,6 +104,10 @@ registry! {
     R109 = "R109", "suspect-link", Warning, "a node a stamped node links to has changed since the review, or is gone";
     R110 = "R110", "expired-waiver", Error, "a waiver's `until` date has passed";
     R111 = "R111", "unused-waiver", Warning, "a waiver matches no finding on its node";
+    R112 = "R112", "stale-decision", Warning, "an item changed after the OPSG decided on it: the decision no longer matches its fingerprint";
+    R113 = "R113", "awaiting-decision", Note, "a deviation, optional entry or user impact has no decision of the OPSG";
+    R114 = "R114", "rejected", Error, "an entry still carries what the OPSG rejected";
+    R115 = "R115", "decision-about-nothing", Error, "a decision names a deviation the entry does not declare, or a user impact it does not state";
     R116 = "R116", "open-question", Note, "a question asked about a node has no answer";
     R117 = "R117", "overdue-question", Warning, "a question has no answer and its `due` date has passed";
     R201 = "R201", "deviation", Note, "a declared deviation from the SEC: the register the OPSG reviews";
