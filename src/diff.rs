@@ -438,14 +438,9 @@ fn content_head(n: &Node) -> Vec<(&'static str, Value)> {
     ]
 }
 
-fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
-    let values: Map<String, Value> = n
-        .values
-        .iter()
-        .map(|v| (v.param.clone(), number(v.value)))
-        .collect();
-    let limits: Map<String, Value> = n
-        .limits
+/// Limits as JSON: parameter = { min, max, equals } (the bounds written).
+fn limits_value(limits: &[crate::model::Limit]) -> Map<String, Value> {
+    limits
         .iter()
         .map(|l| {
             let mut bounds = Map::new();
@@ -456,7 +451,16 @@ fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
             }
             (l.param.clone(), Value::Object(bounds))
         })
+        .collect()
+}
+
+fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
+    let values: Map<String, Value> = n
+        .values
+        .iter()
+        .map(|v| (v.param.clone(), number(v.value)))
         .collect();
+    let limits = limits_value(&n.limits);
     vec![
         ("values", Value::Object(values)),
         ("limits", Value::Object(limits)),
@@ -490,19 +494,7 @@ fn changes_value(n: &Node) -> Value {
         .changes
         .iter()
         .map(|c| {
-            let limits: Map<String, Value> = c
-                .limits
-                .iter()
-                .map(|l| {
-                    let mut bounds = Map::new();
-                    for (k, b) in [("min", l.min), ("max", l.max), ("equals", l.equals)] {
-                        if let Some(b) = b {
-                            bounds.insert(k.to_owned(), number(b));
-                        }
-                    }
-                    (l.param.clone(), Value::Object(bounds))
-                })
-                .collect();
+            let limits = limits_value(&c.limits);
             let mut o = Map::new();
             o.insert("sec".into(), opt(n.link(c.sec).map(|l| l.target.as_str())));
             if c.withdraws {
