@@ -816,3 +816,32 @@ fn an_assumed_withheld_modification_is_not_named() {
     );
     assert!(red.contains("— (obligation withdrawn by MP117)"), "{red}");
 }
+
+/// `rtm review --since BASE --assume …` composes: what changed, in the
+/// world the OPSG is asking about (both versions under the scenario).
+#[test]
+fn review_since_composes_with_assume() {
+    let head = edited(
+        "requirements.toml",
+        "values = { poa_latency_s = 180 }",
+        "values = { poa_latency_s = 200 }",
+    );
+    let base = example();
+    let (code, doc, err) = run(&[
+        "review",
+        head.path().to_str().unwrap(),
+        "--since",
+        base.to_str().unwrap(),
+        "--assume",
+        "pending",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(doc.contains("| Scenario | Assuming"), "{doc}");
+    let changed = doc
+        .split("## Changed since")
+        .nth(1)
+        .expect("a Changed since section");
+    assert!(changed.contains("RTM-0303"), "{changed}");
+    // Under the scenario, 200 s breaks DP096's 180 s: the deviation row says so.
+    assert!(doc.contains("still deviates: 200 > 180"), "{doc}");
+}
