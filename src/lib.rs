@@ -20,6 +20,7 @@ pub mod model;
 pub mod output;
 pub mod render;
 pub mod report;
+pub mod reqif;
 pub mod rules;
 pub mod schema;
 pub mod source;

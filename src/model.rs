@@ -380,6 +380,8 @@ pub struct Node {
     pub stage: Option<Stage>,
     pub source: Option<String>,
     pub url: Option<String>,
+    /// The ReqIF IDENTIFIER the node was imported with (`reqif_id`).
+    pub reqif_id: Option<String>,
     pub waivers: Vec<Waiver>,
     pub questions: Vec<Question>,
     /// Boxed: most nodes carry no stamp, and a node is kept small.
@@ -413,6 +415,7 @@ impl Node {
             stage: None,
             source: None,
             url: None,
+            reqif_id: None,
             waivers: Vec::new(),
             questions: Vec::new(),
             reviewed: None,
