@@ -271,18 +271,15 @@ pub fn export(view: &View<'_>, options: &Options) -> String {
         }
         x.push_str("      </SPEC-OBJECTS>\n");
     }
-    // Relations: every link to a node the view shows.
+    // Relations: every link to a node the view shows (a link written
+    // twice is two relations, so that it comes back as written).
     let mut relations = String::new();
-    let mut seen = HashSet::new();
     for (i, n) in nodes.iter().enumerate() {
         for (field, fname) in LINKS {
             for l in n.links_in(*field) {
                 let Some(&t) = index.get(l.target.as_str()) else {
                     continue;
                 };
-                if !seen.insert((i, *fname, t)) {
-                    continue;
-                }
                 let (Some(s), Some(tg)) = (idents.get(i), idents.get(t)) else {
                     continue;
                 };

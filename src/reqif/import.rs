@@ -366,50 +366,9 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
         }
     }
     make_ids(&mut cx, &mut nodes, target);
-    // Links: hierarchy parents, then relations.
+    // Links: relations (each one a link, as many as there are), then
+    // hierarchy parents (a link only when no relation made it).
     for d in docs {
-        for h in &d.hierarchy {
-            let element = || {
-                Some(format!(
-                    "SPEC-HIERARCHY {}",
-                    h.identifier.as_deref().unwrap_or("(no IDENTIFIER)")
-                ))
-            };
-            let Some(obj) = h.object.as_deref() else {
-                continue;
-            };
-            let Some(&child) = by_identifier.get(obj) else {
-                cx.diag(
-                    Severity::Warning,
-                    &d.file,
-                    h.line,
-                    element(),
-                    format!("places object {obj}, which does not exist; skipped"),
-                );
-                continue;
-            };
-            let Some(parent_obj) = h
-                .parent
-                .and_then(|p| d.hierarchy.get(p))
-                .and_then(|p| p.object.as_deref())
-            else {
-                continue;
-            };
-            let Some(&parent) = by_identifier.get(parent_obj) else {
-                continue;
-            };
-            let (Some(c), Some(p)) = (nodes.get(child), nodes.get(parent)) else {
-                continue;
-            };
-            if let Some(field) = link_between(c.kind, p.kind)
-                && child != parent
-            {
-                let target = p.id.clone();
-                if add_link(&mut nodes, child, field, target) {
-                    out.hierarchy_links += 1;
-                }
-            }
-        }
         for r in &d.relations {
             out.relations += 1;
             let ident = r.identifier.as_deref().unwrap_or("(no IDENTIFIER)");
@@ -479,8 +438,55 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
                 continue;
             }
             let target = t.id.clone();
-            if add_link(&mut nodes, from, field, target) {
+            if let Some(list) =
+                link_index(field).and_then(|i| nodes.get_mut(from).and_then(|n| n.links.get_mut(i)))
+            {
+                list.push(target);
                 out.relation_links += 1;
+            }
+        }
+    }
+    for d in docs {
+        for h in &d.hierarchy {
+            let element = || {
+                Some(format!(
+                    "SPEC-HIERARCHY {}",
+                    h.identifier.as_deref().unwrap_or("(no IDENTIFIER)")
+                ))
+            };
+            let Some(obj) = h.object.as_deref() else {
+                continue;
+            };
+            let Some(&child) = by_identifier.get(obj) else {
+                cx.diag(
+                    Severity::Warning,
+                    &d.file,
+                    h.line,
+                    element(),
+                    format!("places object {obj}, which does not exist; skipped"),
+                );
+                continue;
+            };
+            let Some(parent_obj) = h
+                .parent
+                .and_then(|p| d.hierarchy.get(p))
+                .and_then(|p| p.object.as_deref())
+            else {
+                continue;
+            };
+            let Some(&parent) = by_identifier.get(parent_obj) else {
+                continue;
+            };
+            let (Some(c), Some(p)) = (nodes.get(child), nodes.get(parent)) else {
+                continue;
+            };
+            if let Some(field) = link_between(c.kind, p.kind)
+                && child != parent
+            {
+                let target = p.id.clone();
+                if add_link(&mut nodes, child, field, target) {
+                    out.hierarchy_links += 1;
+                }
             }
         }
     }

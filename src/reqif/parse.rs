@@ -64,8 +64,9 @@ pub struct Doc {
     /// ATTRIBUTE-DEFINITION IDENTIFIER → LONG-NAME (the IDENTIFIER when it
     /// has none).
     pub attr_defs: HashMap<String, String>,
-    /// ENUM-VALUE IDENTIFIER → LONG-NAME (else its KEY's OTHER-CONTENT, else
-    /// its IDENTIFIER).
+    /// ENUM-VALUE IDENTIFIER → LONG-NAME (else its IDENTIFIER: real exports
+    /// without LONG-NAMEs name values by IDENTIFIER, and their KEY and
+    /// OTHER-CONTENT are often placeholders).
     pub enum_values: HashMap<String, String>,
     pub object_types: HashMap<String, String>,
     pub relation_types: HashMap<String, String>,
@@ -271,13 +272,6 @@ impl State<'_> {
             "ENUM-VALUE" => {
                 if let Some(id) = attr(e, "IDENTIFIER") {
                     self.enum_value = Some((id, attr(e, "LONG-NAME")));
-                }
-            }
-            "EMBEDDED-VALUE" => {
-                if let Some((_, name @ None)) = &mut self.enum_value {
-                    *name = attr(e, "OTHER-CONTENT")
-                        .filter(|s| !s.trim().is_empty())
-                        .or_else(|| attr(e, "KEY"));
                 }
             }
             "TITLE" if parent == "REQ-IF-HEADER" => {}
