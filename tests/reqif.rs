@@ -401,14 +401,17 @@ fn an_export_leaves_out_every_node_above_the_level() {
     std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
     std::fs::write(
         tree.join("n.toml"),
-        "[[theme]]\nid = \"TH-1\"\ntitle = \"Open\"\n\n[[theme]]\nid = \"TH-SECRET\"\ntitle = \"Hidden words\"\nclassification = \"red\"\n",
+        "[[theme]]\nid = \"TH-1\"\ntitle = \"Open\"\n\n[[theme]]\nid = \"TH-SECRET\"\ntitle = \"Hidden words\"\nclassification = \"red\"\n\n[[sec]]\nid = \"SEC-SECRET\"\ntitle = \"Red rule\"\nclassification = \"red\"\n\n[[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-1\", \"TH-SECRET\"]\n\n[[requirement]]\nid = \"RTM-1\"\ntitle = \"R\"\ncategory = \"mvp\"\nsatisfies = [\"BR-1\"]\ndeviations = [{ sec = \"SEC-SECRET\", summary = \"s\", rationale = \"r\" }]\n",
     )
     .unwrap();
     let out = tmp.path().join("o.reqif");
     export_tree(&tree, &out, &["--classification", "white"]);
     let xml = std::fs::read_to_string(&out).unwrap();
     assert!(xml.contains("TH-1"));
-    assert!(!xml.contains("TH-SECRET") && !xml.contains("Hidden words"));
+    assert!(xml.contains("RTM-1") && xml.contains("BR-1"));
+    for secret in ["TH-SECRET", "Hidden words", "SEC-SECRET", "Red rule"] {
+        assert!(!xml.contains(secret), "{secret} in the export");
+    }
     validate(&out);
 }
 
@@ -591,7 +594,7 @@ fn hostile_deep_nesting_is_refused() {
     xml.push_str("</REQ-IF>");
     let (a, _tmp) = import_text("deep.reqif", xml.as_bytes());
     a.code(2)
-        .stderr(predicates::str::contains("nested more than 256 deep"));
+        .stderr(predicates::str::contains("nested more than 1024 deep"));
 }
 
 #[test]
@@ -611,7 +614,7 @@ fn hostile_a_file_over_the_limit_is_not_read() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains(
-            "more than the limit of 268435456 bytes",
+            "more than the limit of 536870912 bytes",
         ));
     assert!(!tmp.path().join("t").exists());
 }
@@ -803,4 +806,68 @@ proptest! {
             prop_assert!(changes.is_empty(), "{}: {:?}", n.id, changes);
         }
     }
+}
+
+#[test]
+fn into_an_existing_tree_ids_must_match_its_patterns_and_be_new() {
+    let Some(dir) = corpus() else { return };
+    let file = dir.join("polarion-sample.reqif");
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("t");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(
+        tree.join("rtm.toml"),
+        "[ids]\nrequirement = \"^RTM-[0-9]{4}$\"\n",
+    )
+    .unwrap();
+    rtm()
+        .arg("import")
+        .arg(&file)
+        .arg("--into")
+        .arg(&tree)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "polarion-sample.reqif:129: SPEC-OBJECT rmf-1d312f18-fa7c-4de3-b8f3-ab105179fddf: id LOREM-818 does not match the tree's requirement pattern",
+        ))
+        .stderr(predicates::str::contains("nothing written"));
+    assert_eq!(std::fs::read_dir(&tree).unwrap().count(), 1);
+    // An id the tree already holds, in another file.
+    std::fs::write(tree.join("rtm.toml"), "").unwrap();
+    std::fs::write(
+        tree.join("mine.toml"),
+        "[[requirement]]\nid = \"LOREM-818\"\ntitle = \"Mine\"\ncategory = \"mvp\"\n",
+    )
+    .unwrap();
+    rtm()
+        .arg("import")
+        .arg(&file)
+        .arg("--into")
+        .arg(&tree)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "id LOREM-818 is already defined in the tree",
+        ));
+    assert!(!tree.join("requirements.toml").exists());
+}
+
+#[test]
+fn reqif_id_is_read_and_is_not_part_of_the_fingerprint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("t");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(
+        tree.join("n.toml"),
+        "[[theme]]\nid = \"TH-1\"\ntitle = \"A\"\nreqif_id = \"_x1\"\n\n[[theme]]\nid = \"TH-2\"\ntitle = \"A\"\n",
+    )
+    .unwrap();
+    let checked = common::check(&tree);
+    assert!(!codes(&checked).contains("R002"), "{:?}", codes(&checked));
+    let a = &checked.model.nodes[0];
+    let mut b = checked.model.nodes[1].clone();
+    assert_eq!(a.reqif_id.as_deref(), Some("_x1"));
+    b.id = a.id.clone();
+    assert_eq!(rtm::stamp::fingerprint(a), rtm::stamp::fingerprint(&b));
+    assert!(rtm::diff::field_changes(a, &b).is_empty());
 }

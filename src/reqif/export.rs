@@ -267,7 +267,8 @@ pub fn export(view: &View<'_>, options: &Options) -> String {
         x.push_str("      <SPEC-OBJECTS>\n");
         for (i, n) in nodes.iter().enumerate() {
             let ident = idents.get(i).map_or("", String::as_str);
-            spec_object(&mut x, n, ident, &time, tables.get(n, i));
+            let table = tables.get(n, i).map(|t| redact(view, t));
+            spec_object(&mut x, n, ident, &time, table.as_ref());
         }
         x.push_str("      </SPEC-OBJECTS>\n");
     }
@@ -464,6 +465,29 @@ impl Tables {
     fn get(&self, _n: &Node, i: usize) -> Option<&toml::Table> {
         self.by_node.get(i).and_then(Option::as_ref)
     }
+}
+
+/// A node's table as a reader at the view's level may see it: a deviation
+/// from a withheld obligation is left out, and a withheld modification is
+/// not named (as in the review pack).
+fn redact(view: &View<'_>, table: &toml::Table) -> toml::Table {
+    let mut t = table.clone();
+    if let Some(toml::Value::Array(devs)) = t.get_mut("deviations") {
+        let hidden = |d: &toml::Value, key: &str| {
+            d.get(key)
+                .and_then(toml::Value::as_str)
+                .is_some_and(|id| view.hides_id(id))
+        };
+        devs.retain(|d| !hidden(d, "sec"));
+        for d in devs.iter_mut() {
+            if hidden(d, "modification")
+                && let Some(d) = d.as_table_mut()
+            {
+                d.remove("modification");
+            }
+        }
+    }
+    t
 }
 
 fn string_value(x: &mut String, def: &str, value: &str) {

@@ -34,16 +34,16 @@ pub struct Limits {
     pub max_depth: usize,
 }
 
-/// 256 MiB: far above any real export (a 100,000-object export is about
-/// 100 MiB), far below what would exhaust a machine's memory.
-pub const MAX_BYTES: u64 = 256 * 1024 * 1024;
+/// 512 MiB: above any real export (rtm's own export of a 100,000-node tree
+/// is about 300 MiB), below what would exhaust a machine's memory.
+pub const MAX_BYTES: u64 = 512 * 1024 * 1024;
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_bytes: MAX_BYTES,
             max_entries: 10_000,
-            max_depth: 256,
+            max_depth: 1024,
         }
     }
 }
