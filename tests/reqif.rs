@@ -871,3 +871,25 @@ fn reqif_id_is_read_and_is_not_part_of_the_fingerprint() {
     assert_eq!(rtm::stamp::fingerprint(a), rtm::stamp::fingerprint(&b));
     assert!(rtm::diff::field_changes(a, &b).is_empty());
 }
+
+#[test]
+fn a_mapped_relation_the_kinds_cannot_hold_is_skipped_with_a_warning() {
+    let Some(dir) = corpus() else { return };
+    let docs = reqif::read_path(
+        &dir.join("pror-traceability-template.reqif"),
+        &Limits::default(),
+    )
+    .unwrap();
+    let mapping = Mapping::parse("[relations]\n\"realizes\" = \"sec\"\n").unwrap();
+    let imported = reqif::import(&docs, &mapping, &Target::default(), &Limits::default()).unwrap();
+    assert_eq!(imported.relation_links, 0);
+    let warnings = imported
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("a relation \"realizes\" from a requirement to a requirement has no rtm link field (`sec` names a sec)"))
+        .count();
+    assert_eq!(warnings, 9);
+    let mapping = Mapping::parse("[relations]\n\"realizes\" = \"refines\"\n").unwrap();
+    let imported = reqif::import(&docs, &mapping, &Target::default(), &Limits::default()).unwrap();
+    assert_eq!(imported.relation_links, 9);
+}
