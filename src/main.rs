@@ -525,20 +525,26 @@ fn reqif_export(args: &cli::ExportArgs) -> Result {
     let options = rtm::reqif::ExportOptions {
         date: args.date.map(|d| d.to_string()),
     };
-    let document = rtm::reqif::export(&view, &options);
     let path = &args.output;
     let zipped = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("reqifz"));
-    let bytes = if zipped {
+    if zipped {
+        let document = rtm::reqif::export(&view, &options);
         let stem = path
             .file_stem()
             .map_or_else(|| "export".into(), |s| s.to_string_lossy().into_owned());
-        rtm::reqif::zip_document(&format!("{stem}.reqif"), &document)?
+        let bytes = rtm::reqif::zip_document(&format!("{stem}.reqif"), &document)?;
+        rtm::output::write_atomic(path, &bytes)
     } else {
-        document.into_bytes()
-    };
-    rtm::output::write_atomic(path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        // Written as it is made, never whole in memory.
+        rtm::output::write_atomic_with(path, |f| {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+            rtm::reqif::export_to(&view, &options, &mut w)?;
+            w.flush()
+        })
+    }
+    .map_err(|e| format!("{}: {e}", path.display()))?;
     drop(view);
     leak(checked);
     Ok(ExitCode::SUCCESS)

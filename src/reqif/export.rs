@@ -122,8 +122,53 @@ fn enum_names(field: &str) -> Option<&'static [&'static str]> {
     }
 }
 
+/// Where the document goes: a buffer flushed to the sink every MiB, so
+/// that a large tree is never held whole in memory.
+struct Out<'w> {
+    buf: String,
+    sink: &'w mut dyn std::io::Write,
+    error: Option<std::io::Error>,
+}
+
+impl Out<'_> {
+    fn push_str(&mut self, s: &str) {
+        self.buf.push_str(s);
+        if self.buf.len() >= 1 << 20 {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.error.is_none()
+            && let Err(e) = self.sink.write_all(self.buf.as_bytes())
+        {
+            self.error = Some(e);
+        }
+        self.buf.clear();
+    }
+}
+
+impl std::fmt::Write for Out<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.push_str(s);
+        Ok(())
+    }
+}
+
 /// Exports what a view shows as one ReqIF document.
 pub fn export(view: &View<'_>, options: &Options) -> String {
+    let mut bytes = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = export_to(view, options, &mut bytes);
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// [`export`], written to `sink` as it is made.
+pub fn export_to(
+    view: &View<'_>,
+    options: &Options,
+    sink: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let checked = &view.checked;
     let nodes = &checked.model.nodes;
     let time = options
@@ -176,9 +221,14 @@ pub fn export(view: &View<'_>, options: &Options) -> String {
     for (i, n) in nodes.iter().enumerate() {
         index.entry(n.id.as_str()).or_insert(i);
     }
-    let tables = Tables::new(view);
+    let mut tables = Tables::new(view);
 
-    let mut x = String::with_capacity(nodes.len() * 1500 + 20_000);
+    let mut out = Out {
+        buf: String::with_capacity(1 << 21),
+        sink,
+        error: None,
+    };
+    let x = &mut out;
     x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     x.push_str("<REQ-IF xmlns=\"http://www.omg.org/spec/ReqIF/20110401/reqif.xsd\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
     let title = checked
@@ -267,14 +317,22 @@ pub fn export(view: &View<'_>, options: &Options) -> String {
         x.push_str("      <SPEC-OBJECTS>\n");
         for (i, n) in nodes.iter().enumerate() {
             let ident = idents.get(i).map_or("", String::as_str);
-            let table = tables.get(n, i).map(|t| redact(view, t));
-            spec_object(&mut x, n, ident, &time, table.as_ref());
+            let table = tables.take(i).map(|t| redact(view, t));
+            spec_object(x, n, ident, &time, table.as_ref());
         }
         x.push_str("      </SPEC-OBJECTS>\n");
     }
     // Relations: every link to a node the view shows (a link written
     // twice is two relations, so that it comes back as written).
-    let mut relations = String::new();
+    let has_relations = nodes.iter().any(|n| {
+        LINKS.iter().any(|(field, _)| {
+            n.links_in(*field)
+                .any(|l| index.contains_key(l.target.as_str()))
+        })
+    });
+    if has_relations {
+        x.push_str("      <SPEC-RELATIONS>\n");
+    }
     for (i, n) in nodes.iter().enumerate() {
         for (field, fname) in LINKS {
             for l in n.links_in(*field) {
@@ -286,15 +344,13 @@ pub fn export(view: &View<'_>, options: &Options) -> String {
                 };
                 let rid = ids.unique(format!("{s}--{fname}--{tg}"));
                 let _ = writeln!(
-                    relations,
+                    x,
                     "        <SPEC-RELATION IDENTIFIER=\"{rid}\" LAST-CHANGE=\"{time}\">\n          <SOURCE><SPEC-OBJECT-REF>{s}</SPEC-OBJECT-REF></SOURCE>\n          <TARGET><SPEC-OBJECT-REF>{tg}</SPEC-OBJECT-REF></TARGET>\n          <TYPE><SPEC-RELATION-TYPE-REF>rtm-relation-{fname}</SPEC-RELATION-TYPE-REF></TYPE>\n        </SPEC-RELATION>"
                 );
             }
         }
     }
-    if !relations.is_empty() {
-        x.push_str("      <SPEC-RELATIONS>\n");
-        x.push_str(&relations);
+    if has_relations {
         x.push_str("      </SPEC-RELATIONS>\n");
     }
     let _ = writeln!(
@@ -302,9 +358,13 @@ pub fn export(view: &View<'_>, options: &Options) -> String {
         "      <SPECIFICATIONS>\n        <SPECIFICATION IDENTIFIER=\"rtm-specification\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{}\">\n          <TYPE><SPECIFICATION-TYPE-REF>rtm-specification-type</SPECIFICATION-TYPE-REF></TYPE>",
         esc(&title)
     );
-    hierarchy(&mut x, nodes, &index, &idents, &mut ids, &time);
+    hierarchy(x, nodes, &index, &idents, &mut ids, &time);
     x.push_str("        </SPECIFICATION>\n      </SPECIFICATIONS>\n    </REQ-IF-CONTENT>\n  </CORE-CONTENT>\n</REQ-IF>\n");
-    x
+    out.flush();
+    match out.error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// Each node's parent in the hierarchy: a business under its first theme,
@@ -359,7 +419,7 @@ fn parents(nodes: &[Node], index: &HashMap<&str, usize>) -> Vec<Option<usize>> {
 }
 
 fn hierarchy(
-    x: &mut String,
+    x: &mut Out<'_>,
     nodes: &[Node],
     index: &HashMap<&str, usize>,
     idents: &[String],
@@ -386,7 +446,7 @@ fn hierarchy(
     x.push_str("          <CHILDREN>\n");
     // (node, next child) on an explicit stack: no recursion, however deep.
     let mut stack: Vec<(usize, usize)> = Vec::new();
-    let open = |x: &mut String, ids: &mut Ids, i: usize, depth: usize| {
+    let open = |x: &mut Out<'_>, ids: &mut Ids, i: usize, depth: usize| {
         let pad = "  ".repeat(depth * 2 + 6);
         let ident = idents.get(i).map_or("", String::as_str);
         let h = ids.unique(format!("{ident}--h"));
@@ -435,7 +495,6 @@ impl Tables {
     fn new(view: &View<'_>) -> Tables {
         let model = &view.checked.model;
         let mut files: HashMap<FileId, Option<toml::Table>> = HashMap::new();
-        let mut seen: HashMap<(FileId, Kind, &str), usize> = HashMap::new();
         let mut by_node = Vec::with_capacity(model.nodes.len());
         for n in &model.nodes {
             let file = files.entry(n.file()).or_insert_with(|| {
@@ -444,34 +503,33 @@ impl Tables {
                     .get(n.file())
                     .and_then(|s| toml::from_str::<toml::Table>(&s.text).ok())
             });
-            let k = seen.entry((n.file(), n.kind, n.id.as_str())).or_insert(0);
+            // Each table is taken out of its file as it is used: the next
+            // definition of the same id in the file is the next match.
             let table = file
-                .as_ref()
-                .and_then(|t| t.get(n.kind.as_str()))
-                .and_then(toml::Value::as_array)
+                .as_mut()
+                .and_then(|t| t.get_mut(n.kind.as_str()))
+                .and_then(toml::Value::as_array_mut)
                 .and_then(|a| {
-                    a.iter()
-                        .filter_map(toml::Value::as_table)
-                        .filter(|t| t.get("id").and_then(toml::Value::as_str) == Some(&n.id))
-                        .nth(*k)
+                    a.iter_mut()
+                        .filter_map(toml::Value::as_table_mut)
+                        .find(|t| t.get("id").and_then(toml::Value::as_str) == Some(&n.id))
                 })
-                .cloned();
-            *k += 1;
+                .map(std::mem::take);
             by_node.push(table);
         }
         Tables { by_node }
     }
 
-    fn get(&self, _n: &Node, i: usize) -> Option<&toml::Table> {
-        self.by_node.get(i).and_then(Option::as_ref)
+    fn take(&mut self, i: usize) -> Option<toml::Table> {
+        self.by_node.get_mut(i).and_then(Option::take)
     }
 }
 
 /// A node's table as a reader at the view's level may see it: a deviation
 /// from a withheld obligation is left out, and a withheld modification is
 /// not named (as in the review pack).
-fn redact(view: &View<'_>, table: &toml::Table) -> toml::Table {
-    let mut t = table.clone();
+fn redact(view: &View<'_>, table: toml::Table) -> toml::Table {
+    let mut t = table;
     if let Some(toml::Value::Array(devs)) = t.get_mut("deviations") {
         let hidden = |d: &toml::Value, key: &str| {
             d.get(key)
@@ -490,7 +548,7 @@ fn redact(view: &View<'_>, table: &toml::Table) -> toml::Table {
     t
 }
 
-fn string_value(x: &mut String, def: &str, value: &str) {
+fn string_value(x: &mut Out<'_>, def: &str, value: &str) {
     let _ = writeln!(
         x,
         "            <ATTRIBUTE-VALUE-STRING THE-VALUE=\"{}\">\n              <DEFINITION><ATTRIBUTE-DEFINITION-STRING-REF>{def}</ATTRIBUTE-DEFINITION-STRING-REF></DEFINITION>\n            </ATTRIBUTE-VALUE-STRING>",
@@ -512,7 +570,7 @@ fn xhtml(text: &str) -> String {
     out
 }
 
-fn spec_object(x: &mut String, n: &Node, ident: &str, time: &str, table: Option<&toml::Table>) {
+fn spec_object(x: &mut Out<'_>, n: &Node, ident: &str, time: &str, table: Option<&toml::Table>) {
     let k = n.kind;
     let _ = writeln!(
         x,

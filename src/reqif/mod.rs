@@ -19,7 +19,9 @@ mod xhtml;
 use std::io::Read;
 use std::path::Path;
 
-pub use export::{Options as ExportOptions, export, identifier_for, zip as zip_document};
+pub use export::{
+    Options as ExportOptions, export, export_to, identifier_for, zip as zip_document,
+};
 pub use import::{Diagnostic, Imported, Mapping, Severity, Target, import};
 
 /// The limits of what an import reads.
