@@ -476,6 +476,10 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
     );
     if args.dry_run {
         for (path, text) in &files {
+            if path.ends_with(rtm::load::PROJECT_FILE) {
+                writeln!(out, "would write {} (the project file)", path.display())?;
+                continue;
+            }
             let n = text.lines().filter(|l| l.starts_with("[[")).count();
             writeln!(out, "would write {} ({n} nodes)", path.display())?;
         }

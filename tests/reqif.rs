@@ -452,6 +452,7 @@ fn import_never_overwrites_without_force_and_dry_run_writes_nothing() {
         .success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(stdout.contains("requirements.toml (2 nodes)"), "{stdout}");
+    assert!(stdout.contains("rtm.toml (the project file)"), "{stdout}");
     assert!(!tree.exists());
     rtm()
         .arg("import")
