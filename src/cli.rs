@@ -63,6 +63,61 @@ pub enum Command {
     },
     /// Print rtm's manual page (roff), for `man`.
     Man,
+    /// Import requirements into a tree: ReqIF (.reqif, .reqifz).
+    Import(ImportArgs),
+    /// Export a tree: ReqIF (`rtm export reqif -o FILE.reqif|.reqifz`).
+    Export(ExportArgs),
+}
+
+/// Arguments of `rtm import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The file to import; its extension gives its format (.reqif,
+    /// .reqifz).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The tree to write the node files into (created, with an rtm.toml,
+    /// when it does not exist).
+    #[arg(long, value_name = "TREE")]
+    pub into: PathBuf,
+    /// A mapping file: [types], [attributes], [relations], [defaults].
+    #[arg(long, value_name = "MAP.toml")]
+    pub mapping: Option<PathBuf>,
+    /// Print what would be written (files, nodes per kind, links); write
+    /// nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace files that already exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Arguments of `rtm export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The format to write.
+    #[arg(value_enum)]
+    pub format: ExportFormat,
+    #[command(flatten)]
+    pub tree: TreeArg,
+    /// The file to write (atomically); `.reqifz` zips the document.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Leave out every node above this level (white, green, amber, red;
+    /// clear = white). Default: the project's classification.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub classification: Option<rtm::model::Classification>,
+    /// The date written as the document's CREATION-TIME and every
+    /// LAST-CHANGE (YYYY-MM-DD); default: a fixed date, so that the same
+    /// tree always exports the same bytes.
+    #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
+    pub date: Option<jiff::civil::Date>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// ReqIF 1.0 (`.reqif`, or zipped as `.reqifz`).
+    Reqif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -27,7 +27,7 @@ use crate::spec::{self, Field};
 /// Fields that lead every node, in this order (when the kind has them).
 const HEAD: &[&str] = &["id", "title", "text", "status", "stage"];
 /// Fields that record things about a node rather than state it: last.
-const TAIL: &[&str] = &["reviewed", "waivers", "questions", "decisions"];
+const TAIL: &[&str] = &["reqif_id", "reviewed", "waivers", "questions", "decisions"];
 /// Node fields that hold arrays of ids or labels, sorted by `rtm fmt`.
 const SORTED: &[&str] = &["themes", "satisfies", "refines", "sec", "variants", "tags"];
 
@@ -568,6 +568,7 @@ mod tests {
                 "variants",
                 "user_impact",
                 "values",
+                "reqif_id",
                 "reviewed",
                 "waivers",
                 "questions",

@@ -24,6 +24,7 @@ pub mod new;
 pub mod output;
 pub mod render;
 pub mod report;
+pub mod reqif;
 pub mod rules;
 pub mod scenario;
 pub mod schema;

@@ -41,6 +41,10 @@ fn main() -> ExitCode {
         Command::Schema { which } => schema(which),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
+        Command::Import(args) => reqif_import(&args),
+        Command::Export(args) => match args.format {
+            cli::ExportFormat::Reqif => reqif_export(&args),
+        },
     };
     match result {
         Ok(code) => code,
@@ -552,5 +556,189 @@ fn schema(which: SchemaKind) -> Result {
         SchemaKind::Config => rtm::schema::config(),
     };
     print!("{}", rtm::schema::to_text(&schema));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rtm import FILE.reqif|.reqifz --into TREE`: every node file prepared
+/// first, then each written atomically; nothing when any object cannot be
+/// imported (exit 1) or the input cannot be read (exit 2).
+fn reqif_import(args: &cli::ImportArgs) -> Result {
+    use rtm::reqif;
+    let limits = reqif::Limits::default();
+    let mapping = match &args.mapping {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            reqif::Mapping::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => reqif::Mapping::default(),
+    };
+    let docs = reqif::read_path(&args.file, &limits)?;
+    let tree = &args.into;
+    let has_project = tree.join(rtm::load::PROJECT_FILE).is_file();
+    let existing = if tree.is_dir() {
+        Some(rtm::load::load(tree)?)
+    } else {
+        None
+    };
+    let config = existing.as_ref().filter(|_| has_project).map(|l| &l.config);
+    let first = reqif::import(
+        &docs,
+        &mapping,
+        &reqif::Target {
+            config,
+            existing_ids: Default::default(),
+        },
+        &limits,
+    )?;
+    // Ids already in the tree, outside the files the import writes.
+    let written: std::collections::HashSet<&str> =
+        first.files.iter().map(|(p, _)| p.as_str()).collect();
+    let existing_ids: std::collections::HashSet<String> = existing
+        .as_ref()
+        .map(|l| {
+            l.model
+                .nodes
+                .iter()
+                .filter(|n| !written.contains(l.model.sources.path(n.file())))
+                .map(|n| n.id.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let imported = if existing_ids.is_empty() {
+        first
+    } else {
+        reqif::import(
+            &docs,
+            &mapping,
+            &reqif::Target {
+                config,
+                existing_ids,
+            },
+            &limits,
+        )?
+    };
+    let mut err = std::io::stderr().lock();
+    for d in &imported.diagnostics {
+        writeln!(err, "{}", render::escape_controls(&d.to_string()))?;
+    }
+    let errors = imported
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == reqif::Severity::Error)
+        .count();
+    if errors > 0 {
+        writeln!(
+            err,
+            "rtm: nothing written: {errors} {} could not be imported",
+            if errors == 1 { "object" } else { "objects" }
+        )?;
+        return Ok(ExitCode::from(1));
+    }
+    let mut files: Vec<(std::path::PathBuf, &str)> = imported
+        .files
+        .iter()
+        .map(|(rel, text)| (tree.join(rel), text.as_str()))
+        .collect();
+    if !has_project {
+        files.push((
+            tree.join(rtm::load::PROJECT_FILE),
+            imported.project.as_str(),
+        ));
+    }
+    let mut out = std::io::stdout().lock();
+    let nodes: usize = imported.counts.iter().sum();
+    let kinds: Vec<String> = rtm::model::Kind::ALL
+        .iter()
+        .zip(imported.counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+    let summary = format!(
+        "{nodes} {} ({}), {} {}, from {} SPEC-OBJECTs and {} SPEC-RELATIONs",
+        if nodes == 1 { "node" } else { "nodes" },
+        kinds.join(", "),
+        imported.links,
+        if imported.links == 1 { "link" } else { "links" },
+        imported.objects,
+        imported.relations,
+    );
+    if args.dry_run {
+        for (path, text) in &files {
+            if path.ends_with(rtm::load::PROJECT_FILE) {
+                writeln!(out, "would write {} (the project file)", path.display())?;
+                continue;
+            }
+            let n = text.lines().filter(|l| l.starts_with("[[")).count();
+            writeln!(out, "would write {} ({n} nodes)", path.display())?;
+        }
+        writeln!(out, "rtm: dry run: {summary}; nothing written")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.force {
+        let taken: Vec<String> = files
+            .iter()
+            .filter(|(p, _)| p.exists())
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        if !taken.is_empty() {
+            return Err(format!(
+                "nothing written: {} already {} (--force replaces {})",
+                taken.join(", "),
+                if taken.len() == 1 { "exists" } else { "exist" },
+                if taken.len() == 1 { "it" } else { "them" },
+            )
+            .into());
+        }
+    }
+    for (path, _) in &files {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+    }
+    for (path, text) in &files {
+        rtm::output::write_atomic(path, text.as_bytes())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    writeln!(
+        out,
+        "rtm: imported {summary} into {} ({} {})",
+        tree.display(),
+        files.len(),
+        if files.len() == 1 { "file" } else { "files" }
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rtm export reqif [TREE] -o FILE.reqif|.reqifz`: what the view at the
+/// classification shows (FORMAT §10).
+fn reqif_export(args: &cli::ExportArgs) -> Result {
+    let checked = rtm::check(&args.tree.resolve()?)?;
+    let view = rtm::view::View::new(&checked, args.classification)?;
+    let options = rtm::reqif::ExportOptions {
+        date: args.date.map(|d| d.to_string()),
+    };
+    let path = &args.output;
+    let zipped = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("reqifz"));
+    if zipped {
+        let document = rtm::reqif::export(&view, &options);
+        let stem = path
+            .file_stem()
+            .map_or_else(|| "export".into(), |s| s.to_string_lossy().into_owned());
+        let bytes = rtm::reqif::zip_document(&format!("{stem}.reqif"), &document)?;
+        rtm::output::write_atomic(path, &bytes)
+    } else {
+        // Written as it is made, never whole in memory.
+        rtm::output::write_atomic_with(path, |f| {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+            rtm::reqif::export_to(&view, &options, &mut w)?;
+            w.flush()
+        })
+    }
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    drop(view);
+    leak(checked);
     Ok(ExitCode::SUCCESS)
 }

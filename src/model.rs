@@ -485,6 +485,8 @@ pub struct Node {
     pub stage: Option<Stage>,
     pub source: Option<String>,
     pub url: Option<String>,
+    /// The ReqIF IDENTIFIER the node was imported with (`reqif_id`).
+    pub reqif_id: Option<String>,
     pub waivers: Vec<Waiver>,
     pub questions: Vec<Question>,
     /// The OPSG's decisions about the entry's items, in file order (FORMAT §15).
@@ -521,6 +523,7 @@ impl Node {
             stage: None,
             source: None,
             url: None,
+            reqif_id: None,
             waivers: Vec::new(),
             questions: Vec::new(),
             decisions: Vec::new(),

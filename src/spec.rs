@@ -104,6 +104,12 @@ const COMMON: &[Field] = &[
         false,
         "Questions asked about it, and their answers.",
     ),
+    field(
+        "reqif_id",
+        Ty::Str,
+        false,
+        "The ReqIF IDENTIFIER it was imported with; `rtm export reqif` gives it the same one again. Not part of the review fingerprint.",
+    ),
 ];
 
 const STATUS: Field = field(

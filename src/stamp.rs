@@ -43,9 +43,10 @@
 //!
 //! Left out on purpose: comments, white space and field order (they are not
 //! in the parsed model), `owner`, `tags`, `url`, `waivers`, `questions`
-//! (FORMAT §17: asking or answering does not make a review stale) and
-//! `reviewed`; `decisions` (FORMAT §15: they have fingerprints of their own,
-//! and recording one does not make a review stale).
+//! (FORMAT §17: asking or answering does not make a review stale),
+//! `reqif_id` (where it came from, not what it says) and `reviewed`;
+//! `decisions` (FORMAT §15: they have fingerprints of their own, and
+//! recording one does not make a review stale).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

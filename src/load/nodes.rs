@@ -146,6 +146,7 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
         ("owner", _) => node.owner = d.string(name, v).map(|s| s.value),
         ("source", _) => node.source = d.string(name, v).map(|s| s.value),
         ("url", _) => node.url = d.string(name, v).map(|s| s.value),
+        ("reqif_id", _) => node.reqif_id = d.string(name, v).map(|s| s.value),
         ("user_impact", _) => node.user_impact = d.string(name, v),
         ("status", _) => {
             if let Some(s) = d.choice(name, v, Status::NAMES, Status::parse) {

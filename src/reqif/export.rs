@@ -1,0 +1,631 @@
+//! A view of a tree to one ReqIF document (INTERCHANGE §3, export).
+//!
+//! One SPEC-OBJECT-TYPE per kind; `ReqIF.ForeignID` (the id), `ReqIF.Name`
+//! (the title) and `ReqIF.Text` (the Markdown text, one XHTML paragraph per
+//! paragraph); enumerations for `status`, `category` and `stage`; every
+//! other field as a string (a table or an array as inline TOML); a
+//! SPEC-RELATION-TYPE per link field; one SPECIFICATION holding the theme →
+//! business → entry hierarchy (each node once, under its first parent).
+//! IDENTIFIERs are stable: a node's `reqif_id`, else `rtm-` and its id.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+use crate::model::{Category, Kind, LinkField, Node, Stage, Status};
+use crate::source::FileId;
+use crate::spec::{self, Ty};
+use crate::view::View;
+
+use super::xhtml::RTM_CLASS;
+
+/// The time written as CREATION-TIME and LAST-CHANGE when no date is
+/// given: fixed, so that the same tree exports the same bytes.
+const FIXED_TIME: &str = "2000-01-01T00:00:00Z";
+
+const LINKS: &[(LinkField, &str)] = &[
+    (LinkField::Themes, "themes"),
+    (LinkField::Satisfies, "satisfies"),
+    (LinkField::Refines, "refines"),
+    (LinkField::Sec, "sec"),
+];
+
+/// The IDENTIFIER a node with this id gets when it has no `reqif_id`:
+/// `rtm-` and the id, every character an `xs:ID` may not hold written as
+/// `_xHH_`.
+pub fn identifier_for(id: &str) -> String {
+    let mut out = String::with_capacity(id.len() + 4);
+    out.push_str("rtm-");
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+            out.push(c);
+        } else {
+            let _ = write!(out, "_x{:x}_", u32::from(c));
+        }
+    }
+    out
+}
+
+/// Whether `s` is an `xs:ID` (an NCName; ASCII only, to be safe with
+/// every tool).
+fn is_ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// Escapes text for XML content and attribute values; a character XML 1.0
+/// cannot hold becomes U+FFFD.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text content (line breaks kept as they are).
+fn esc_text(s: &str) -> String {
+    esc(s).replace("&#10;", "\n")
+}
+
+struct Ids {
+    used: HashSet<String>,
+}
+
+impl Ids {
+    fn unique(&mut self, want: String) -> String {
+        let mut id = want.clone();
+        let mut k = 2;
+        while self.used.contains(&id) {
+            id = format!("{want}-{k}");
+            k += 1;
+        }
+        self.used.insert(id.clone());
+        id
+    }
+}
+
+/// Options of an export.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The date written as CREATION-TIME and LAST-CHANGE (`YYYY-MM-DD`);
+    /// a fixed one when `None`.
+    pub date: Option<String>,
+}
+
+/// The fields written as attributes of a kind (beyond ForeignID, Name and
+/// Text): every field but `id`, `title`, `text`, links and `reqif_id`.
+fn attribute_fields(kind: Kind) -> impl Iterator<Item = &'static spec::Field> {
+    spec::fields(kind).filter(|f| {
+        !matches!(f.name, "id" | "title" | "text" | "reqif_id") && !matches!(f.ty, Ty::Ids(_))
+    })
+}
+
+fn enum_names(field: &str) -> Option<&'static [&'static str]> {
+    match field {
+        "status" => Some(Status::NAMES),
+        "category" => Some(Category::NAMES),
+        "stage" => Some(Stage::NAMES),
+        _ => None,
+    }
+}
+
+/// Where the document goes: a buffer flushed to the sink every MiB, so
+/// that a large tree is never held whole in memory.
+struct Out<'w> {
+    buf: String,
+    sink: &'w mut dyn std::io::Write,
+    error: Option<std::io::Error>,
+}
+
+impl Out<'_> {
+    fn push_str(&mut self, s: &str) {
+        self.buf.push_str(s);
+        if self.buf.len() >= 1 << 20 {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.error.is_none()
+            && let Err(e) = self.sink.write_all(self.buf.as_bytes())
+        {
+            self.error = Some(e);
+        }
+        self.buf.clear();
+    }
+}
+
+impl std::fmt::Write for Out<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.push_str(s);
+        Ok(())
+    }
+}
+
+/// Exports what a view shows as one ReqIF document.
+pub fn export(view: &View<'_>, options: &Options) -> String {
+    let mut bytes = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = export_to(view, options, &mut bytes);
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// [`export`], written to `sink` as it is made.
+pub fn export_to(
+    view: &View<'_>,
+    options: &Options,
+    sink: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let checked = &view.checked;
+    let nodes = &checked.model.nodes;
+    let time = options
+        .date
+        .as_deref()
+        .map_or_else(|| FIXED_TIME.to_owned(), |d| format!("{d}T00:00:00Z"));
+    let mut ids = Ids {
+        used: HashSet::new(),
+    };
+    // Fixed identifiers first, so that no object's can take one.
+    for k in Kind::ALL {
+        ids.used.insert(format!("rtm-type-{k}"));
+        for f in attribute_fields(*k) {
+            ids.used.insert(format!("rtm-{k}-{}", f.name));
+        }
+        for a in ["ReqIF.ForeignID", "ReqIF.Name", "ReqIF.Text"] {
+            ids.used.insert(format!("rtm-{k}-{a}"));
+        }
+    }
+    for (_, f) in LINKS {
+        ids.used.insert(format!("rtm-relation-{f}"));
+    }
+    for f in ["status", "category", "stage"] {
+        ids.used.insert(format!("rtm-enum-{f}"));
+        for v in enum_names(f).unwrap_or(&[]) {
+            ids.used.insert(format!("rtm-enum-{f}-{v}"));
+        }
+    }
+    for s in [
+        "rtm-header",
+        "rtm-string",
+        "rtm-xhtml",
+        "rtm-specification",
+        "rtm-specification-type",
+    ] {
+        ids.used.insert(s.to_owned());
+    }
+    let idents: Vec<String> = nodes
+        .iter()
+        .map(|n| {
+            let want = n
+                .reqif_id
+                .clone()
+                .filter(|r| is_ncname(r))
+                .unwrap_or_else(|| identifier_for(&n.id));
+            ids.unique(want)
+        })
+        .collect();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        index.entry(n.id.as_str()).or_insert(i);
+    }
+    let mut tables = Tables::new(view);
+
+    let mut out = Out {
+        buf: String::with_capacity(1 << 21),
+        sink,
+        error: None,
+    };
+    let x = &mut out;
+    x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    x.push_str("<REQ-IF xmlns=\"http://www.omg.org/spec/ReqIF/20110401/reqif.xsd\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
+    let title = checked
+        .config
+        .project
+        .name
+        .clone()
+        .unwrap_or_else(|| "rtm requirement tree".into());
+    let _ = write!(
+        x,
+        "  <THE-HEADER>\n    <REQ-IF-HEADER IDENTIFIER=\"rtm-header\">\n      <CREATION-TIME>{time}</CREATION-TIME>\n      <REQ-IF-TOOL-ID>rtm</REQ-IF-TOOL-ID>\n      <REQ-IF-VERSION>1.0</REQ-IF-VERSION>\n      <SOURCE-TOOL-ID>rtm {}</SOURCE-TOOL-ID>\n      <TITLE>{}</TITLE>\n    </REQ-IF-HEADER>\n  </THE-HEADER>\n",
+        env!("CARGO_PKG_VERSION"),
+        esc(&title)
+    );
+    x.push_str("  <CORE-CONTENT>\n    <REQ-IF-CONTENT>\n      <DATATYPES>\n");
+    let _ = writeln!(
+        x,
+        "        <DATATYPE-DEFINITION-STRING IDENTIFIER=\"rtm-string\" LAST-CHANGE=\"{time}\" LONG-NAME=\"String\" MAX-LENGTH=\"1000000000\"/>"
+    );
+    let _ = writeln!(
+        x,
+        "        <DATATYPE-DEFINITION-XHTML IDENTIFIER=\"rtm-xhtml\" LAST-CHANGE=\"{time}\" LONG-NAME=\"XHTML\"/>"
+    );
+    for f in ["category", "stage", "status"] {
+        let _ = writeln!(
+            x,
+            "        <DATATYPE-DEFINITION-ENUMERATION IDENTIFIER=\"rtm-enum-{f}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{f}\">\n          <SPECIFIED-VALUES>"
+        );
+        for (k, v) in enum_names(f).unwrap_or(&[]).iter().enumerate() {
+            let _ = writeln!(
+                x,
+                "            <ENUM-VALUE IDENTIFIER=\"rtm-enum-{f}-{v}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{v}\">\n              <PROPERTIES>\n                <EMBEDDED-VALUE KEY=\"{k}\" OTHER-CONTENT=\"{v}\"/>\n              </PROPERTIES>\n            </ENUM-VALUE>"
+            );
+        }
+        x.push_str("          </SPECIFIED-VALUES>\n        </DATATYPE-DEFINITION-ENUMERATION>\n");
+    }
+    x.push_str("      </DATATYPES>\n      <SPEC-TYPES>\n");
+    for &k in Kind::ALL {
+        let _ = writeln!(
+            x,
+            "        <SPEC-OBJECT-TYPE IDENTIFIER=\"rtm-type-{k}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{k}\">\n          <SPEC-ATTRIBUTES>"
+        );
+        for (name, xhtml) in [
+            ("ReqIF.ForeignID", false),
+            ("ReqIF.Name", false),
+            ("ReqIF.Text", true),
+        ] {
+            let (el, dt, dtid) = if xhtml {
+                ("XHTML", "XHTML", "rtm-xhtml")
+            } else {
+                ("STRING", "STRING", "rtm-string")
+            };
+            let _ = writeln!(
+                x,
+                "            <ATTRIBUTE-DEFINITION-{el} IDENTIFIER=\"rtm-{k}-{name}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{name}\">\n              <TYPE><DATATYPE-DEFINITION-{dt}-REF>{dtid}</DATATYPE-DEFINITION-{dt}-REF></TYPE>\n            </ATTRIBUTE-DEFINITION-{el}>"
+            );
+        }
+        for f in attribute_fields(k) {
+            let name = f.name;
+            if enum_names(name).is_some() {
+                let _ = writeln!(
+                    x,
+                    "            <ATTRIBUTE-DEFINITION-ENUMERATION IDENTIFIER=\"rtm-{k}-{name}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{name}\" MULTI-VALUED=\"false\">\n              <TYPE><DATATYPE-DEFINITION-ENUMERATION-REF>rtm-enum-{name}</DATATYPE-DEFINITION-ENUMERATION-REF></TYPE>\n            </ATTRIBUTE-DEFINITION-ENUMERATION>"
+                );
+            } else {
+                let _ = writeln!(
+                    x,
+                    "            <ATTRIBUTE-DEFINITION-STRING IDENTIFIER=\"rtm-{k}-{name}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{name}\">\n              <TYPE><DATATYPE-DEFINITION-STRING-REF>rtm-string</DATATYPE-DEFINITION-STRING-REF></TYPE>\n            </ATTRIBUTE-DEFINITION-STRING>"
+                );
+            }
+        }
+        x.push_str("          </SPEC-ATTRIBUTES>\n        </SPEC-OBJECT-TYPE>\n");
+    }
+    for (_, f) in LINKS {
+        let _ = writeln!(
+            x,
+            "        <SPEC-RELATION-TYPE IDENTIFIER=\"rtm-relation-{f}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{f}\"/>"
+        );
+    }
+    let _ = writeln!(
+        x,
+        "        <SPECIFICATION-TYPE IDENTIFIER=\"rtm-specification-type\" LAST-CHANGE=\"{time}\" LONG-NAME=\"rtm tree\"/>"
+    );
+    x.push_str("      </SPEC-TYPES>\n");
+    if !nodes.is_empty() {
+        x.push_str("      <SPEC-OBJECTS>\n");
+        for (i, n) in nodes.iter().enumerate() {
+            let ident = idents.get(i).map_or("", String::as_str);
+            let table = tables.take(i).map(|t| redact(view, t));
+            spec_object(x, n, ident, &time, table.as_ref());
+        }
+        x.push_str("      </SPEC-OBJECTS>\n");
+    }
+    // Relations: every link to a node the view shows (a link written
+    // twice is two relations, so that it comes back as written).
+    let has_relations = nodes.iter().any(|n| {
+        LINKS.iter().any(|(field, _)| {
+            n.links_in(*field)
+                .any(|l| index.contains_key(l.target.as_str()))
+        })
+    });
+    if has_relations {
+        x.push_str("      <SPEC-RELATIONS>\n");
+    }
+    for (i, n) in nodes.iter().enumerate() {
+        for (field, fname) in LINKS {
+            for l in n.links_in(*field) {
+                let Some(&t) = index.get(l.target.as_str()) else {
+                    continue;
+                };
+                let (Some(s), Some(tg)) = (idents.get(i), idents.get(t)) else {
+                    continue;
+                };
+                let rid = ids.unique(format!("{s}--{fname}--{tg}"));
+                let _ = writeln!(
+                    x,
+                    "        <SPEC-RELATION IDENTIFIER=\"{rid}\" LAST-CHANGE=\"{time}\">\n          <SOURCE><SPEC-OBJECT-REF>{s}</SPEC-OBJECT-REF></SOURCE>\n          <TARGET><SPEC-OBJECT-REF>{tg}</SPEC-OBJECT-REF></TARGET>\n          <TYPE><SPEC-RELATION-TYPE-REF>rtm-relation-{fname}</SPEC-RELATION-TYPE-REF></TYPE>\n        </SPEC-RELATION>"
+                );
+            }
+        }
+    }
+    if has_relations {
+        x.push_str("      </SPEC-RELATIONS>\n");
+    }
+    let _ = writeln!(
+        x,
+        "      <SPECIFICATIONS>\n        <SPECIFICATION IDENTIFIER=\"rtm-specification\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{}\">\n          <TYPE><SPECIFICATION-TYPE-REF>rtm-specification-type</SPECIFICATION-TYPE-REF></TYPE>",
+        esc(&title)
+    );
+    hierarchy(x, nodes, &index, &idents, &mut ids, &time);
+    x.push_str("        </SPECIFICATION>\n      </SPECIFICATIONS>\n    </REQ-IF-CONTENT>\n  </CORE-CONTENT>\n</REQ-IF>\n");
+    out.flush();
+    match out.error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Each node's parent in the hierarchy: a business under its first theme,
+/// an entry under its first business requirement, else its first parent
+/// entry; none for the rest. Cycles are broken (the node goes to the top).
+fn parents(nodes: &[Node], index: &HashMap<&str, usize>) -> Vec<Option<usize>> {
+    let first = |n: &Node, field: LinkField, kind: Kind, me: usize| {
+        n.links_in(field)
+            .filter_map(|l| index.get(l.target.as_str()).copied())
+            .find(|&t| t != me && nodes.get(t).is_some_and(|x| x.kind == kind))
+    };
+    let mut parent: Vec<Option<usize>> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| match n.kind {
+            Kind::Business => first(n, LinkField::Themes, Kind::Theme, i),
+            Kind::Requirement => first(n, LinkField::Satisfies, Kind::Business, i)
+                .or_else(|| first(n, LinkField::Refines, Kind::Requirement, i)),
+            _ => None,
+        })
+        .collect();
+    // 0 = not seen, 1 = on the current path, 2 = done.
+    let mut state = vec![0u8; nodes.len()];
+    for start in 0..nodes.len() {
+        let mut path = Vec::new();
+        let mut at = start;
+        while let Some(0) = state.get(at).copied() {
+            if let Some(s) = state.get_mut(at) {
+                *s = 1;
+            }
+            path.push(at);
+            match parent.get(at).copied().flatten() {
+                Some(p) => {
+                    if state.get(p) == Some(&1) {
+                        if let Some(slot) = parent.get_mut(at) {
+                            *slot = None;
+                        }
+                        break;
+                    }
+                    at = p;
+                }
+                None => break,
+            }
+        }
+        for p in path {
+            if let Some(s) = state.get_mut(p) {
+                *s = 2;
+            }
+        }
+    }
+    parent
+}
+
+fn hierarchy(
+    x: &mut Out<'_>,
+    nodes: &[Node],
+    index: &HashMap<&str, usize>,
+    idents: &[String],
+    ids: &mut Ids,
+    time: &str,
+) {
+    let parent = parents(nodes, index);
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    let mut roots: Vec<usize> = Vec::new();
+    for (i, p) in parent.iter().enumerate() {
+        match p {
+            Some(p) => {
+                if let Some(c) = children.get_mut(*p) {
+                    c.push(i);
+                }
+            }
+            None => roots.push(i),
+        }
+    }
+    roots.sort_by_key(|&i| (nodes.get(i).map(|n| n.kind), i));
+    if roots.is_empty() {
+        return;
+    }
+    x.push_str("          <CHILDREN>\n");
+    // (node, next child) on an explicit stack: no recursion, however deep.
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    let open = |x: &mut Out<'_>, ids: &mut Ids, i: usize, depth: usize| {
+        let pad = "  ".repeat(depth * 2 + 6);
+        let ident = idents.get(i).map_or("", String::as_str);
+        let h = ids.unique(format!("{ident}--h"));
+        let _ = writeln!(
+            x,
+            "{pad}<SPEC-HIERARCHY IDENTIFIER=\"{h}\" LAST-CHANGE=\"{time}\">\n{pad}  <OBJECT><SPEC-OBJECT-REF>{ident}</SPEC-OBJECT-REF></OBJECT>"
+        );
+    };
+    for &r in &roots {
+        open(x, ids, r, 0);
+        stack.push((r, 0));
+        loop {
+            let depth = stack.len().saturating_sub(1);
+            let Some((node, next)) = stack.last_mut() else {
+                break;
+            };
+            let node = *node;
+            let kids = children.get(node).map_or(&[][..], Vec::as_slice);
+            let pad = "  ".repeat(depth * 2 + 6);
+            if let Some(&c) = kids.get(*next) {
+                if *next == 0 {
+                    let _ = writeln!(x, "{pad}  <CHILDREN>");
+                }
+                *next += 1;
+                open(x, ids, c, depth + 1);
+                stack.push((c, 0));
+            } else {
+                if !kids.is_empty() {
+                    let _ = writeln!(x, "{pad}  </CHILDREN>");
+                }
+                let _ = writeln!(x, "{pad}</SPEC-HIERARCHY>");
+                stack.pop();
+            }
+        }
+    }
+    x.push_str("          </CHILDREN>\n");
+}
+
+/// The TOML tables of the view's nodes, read again from their files, so
+/// that every field is exported as written.
+struct Tables {
+    by_node: Vec<Option<toml::Table>>,
+}
+
+impl Tables {
+    fn new(view: &View<'_>) -> Tables {
+        let model = &view.checked.model;
+        let mut files: HashMap<FileId, Option<toml::Table>> = HashMap::new();
+        let mut by_node = Vec::with_capacity(model.nodes.len());
+        for n in &model.nodes {
+            let file = files.entry(n.file()).or_insert_with(|| {
+                model
+                    .sources
+                    .get(n.file())
+                    .and_then(|s| toml::from_str::<toml::Table>(&s.text).ok())
+            });
+            // Each table is taken out of its file as it is used: the next
+            // definition of the same id in the file is the next match.
+            let table = file
+                .as_mut()
+                .and_then(|t| t.get_mut(n.kind.as_str()))
+                .and_then(toml::Value::as_array_mut)
+                .and_then(|a| {
+                    a.iter_mut()
+                        .filter_map(toml::Value::as_table_mut)
+                        .find(|t| t.get("id").and_then(toml::Value::as_str) == Some(&n.id))
+                })
+                .map(std::mem::take);
+            by_node.push(table);
+        }
+        Tables { by_node }
+    }
+
+    fn take(&mut self, i: usize) -> Option<toml::Table> {
+        self.by_node.get_mut(i).and_then(Option::take)
+    }
+}
+
+/// A node's table as a reader at the view's level may see it: a deviation
+/// from a withheld obligation is left out, and a withheld modification is
+/// not named (as in the review pack).
+fn redact(view: &View<'_>, table: toml::Table) -> toml::Table {
+    let mut t = table;
+    if let Some(toml::Value::Array(devs)) = t.get_mut("deviations") {
+        let hidden = |d: &toml::Value, key: &str| {
+            d.get(key)
+                .and_then(toml::Value::as_str)
+                .is_some_and(|id| view.hides_id(id))
+        };
+        devs.retain(|d| !hidden(d, "sec"));
+        for d in devs.iter_mut() {
+            if hidden(d, "modification")
+                && let Some(d) = d.as_table_mut()
+            {
+                d.remove("modification");
+            }
+        }
+    }
+    t
+}
+
+fn string_value(x: &mut Out<'_>, def: &str, value: &str) {
+    let _ = writeln!(
+        x,
+        "            <ATTRIBUTE-VALUE-STRING THE-VALUE=\"{}\">\n              <DEFINITION><ATTRIBUTE-DEFINITION-STRING-REF>{def}</ATTRIBUTE-DEFINITION-STRING-REF></DEFINITION>\n            </ATTRIBUTE-VALUE-STRING>",
+        esc(value)
+    );
+}
+
+/// A Markdown text as XHTML rtm reads back verbatim: a `div` of class
+/// `rtm-markdown`, one `p` per paragraph, `br` per line break.
+fn xhtml(text: &str) -> String {
+    let mut out = format!("<xhtml:div class=\"{RTM_CLASS}\">");
+    for para in text.split("\n\n") {
+        out.push_str("<xhtml:p>");
+        let lines: Vec<String> = para.split('\n').map(esc_text).collect();
+        out.push_str(&lines.join("<xhtml:br/>"));
+        out.push_str("</xhtml:p>");
+    }
+    out.push_str("</xhtml:div>");
+    out
+}
+
+fn spec_object(x: &mut Out<'_>, n: &Node, ident: &str, time: &str, table: Option<&toml::Table>) {
+    let k = n.kind;
+    let _ = writeln!(
+        x,
+        "        <SPEC-OBJECT IDENTIFIER=\"{ident}\" LAST-CHANGE=\"{time}\">\n          <VALUES>"
+    );
+    string_value(x, &format!("rtm-{k}-ReqIF.ForeignID"), &n.id);
+    if let Some(t) = &n.title {
+        string_value(x, &format!("rtm-{k}-ReqIF.Name"), t);
+    }
+    if n.text_span.is_some() {
+        let _ = writeln!(
+            x,
+            "            <ATTRIBUTE-VALUE-XHTML>\n              <DEFINITION><ATTRIBUTE-DEFINITION-XHTML-REF>rtm-{k}-ReqIF.Text</ATTRIBUTE-DEFINITION-XHTML-REF></DEFINITION>\n              <THE-VALUE>{}</THE-VALUE>\n            </ATTRIBUTE-VALUE-XHTML>",
+            xhtml(&n.text)
+        );
+    }
+    if let Some(table) = table {
+        for f in attribute_fields(k) {
+            let Some(v) = table.get(f.name) else {
+                continue;
+            };
+            let def = format!("rtm-{k}-{}", f.name);
+            if let Some(names) = enum_names(f.name) {
+                if let Some(s) = v.as_str().filter(|s| names.contains(s)) {
+                    let _ = writeln!(
+                        x,
+                        "            <ATTRIBUTE-VALUE-ENUMERATION>\n              <DEFINITION><ATTRIBUTE-DEFINITION-ENUMERATION-REF>{def}</ATTRIBUTE-DEFINITION-ENUMERATION-REF></DEFINITION>\n              <VALUES><ENUM-VALUE-REF>rtm-enum-{}-{s}</ENUM-VALUE-REF></VALUES>\n            </ATTRIBUTE-VALUE-ENUMERATION>",
+                        f.name
+                    );
+                }
+                continue;
+            }
+            let text = match v {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            string_value(x, &def, &text);
+        }
+    }
+    let _ = writeln!(
+        x,
+        "          </VALUES>\n          <TYPE><SPEC-OBJECT-TYPE-REF>rtm-type-{k}</SPEC-OBJECT-TYPE-REF></TYPE>\n        </SPEC-OBJECT>"
+    );
+}
+
+/// A `.reqifz`: the document zipped as `name` (deflate, a fixed time, so
+/// the same document gives the same bytes).
+pub fn zip(name: &str, document: &str) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default());
+    w.start_file(name, options).map_err(std::io::Error::other)?;
+    w.write_all(document.as_bytes())?;
+    let cursor = w.finish().map_err(std::io::Error::other)?;
+    Ok(cursor.into_inner())
+}

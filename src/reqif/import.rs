@@ -1,0 +1,946 @@
+//! ReqIF documents to node files (INTERCHANGE §3, import).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use crate::config::{Config, DEFAULT_ID_PATTERN};
+use crate::model::{Classification, Kind};
+use crate::spec::{self, Field, Ty};
+
+use super::parse::{self, Doc, Val};
+use super::xhtml::first_line;
+use super::{Document, Limits, ReadError};
+
+/// How bad a diagnostic is: an error stops the import (nothing is
+/// written, exit 1); a warning says what was skipped or changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A problem found in the input, at a ReqIF element: its file, line and
+/// IDENTIFIER.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub file: String,
+    pub line: Option<usize>,
+    /// The element and its IDENTIFIER (`SPEC-OBJECT _a1`).
+    pub element: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let level = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{level}: {}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(el) = &self.element {
+            write!(f, ": {el}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// `--mapping MAP.toml`: `[types]`, `[attributes]`, `[relations]` and
+/// `[defaults]`. Names are matched as written, then ignoring case and
+/// surrounding spaces.
+#[derive(Debug, Clone, Default)]
+pub struct Mapping {
+    types: Vec<(String, Kind)>,
+    attributes: Vec<(String, String)>,
+    relations: Vec<(String, String)>,
+    defaults: Vec<(String, String)>,
+}
+
+const LINK_FIELDS: &[&str] = &["themes", "satisfies", "refines", "sec"];
+
+fn lookup<'m, T>(list: &'m [(String, T)], name: &str) -> Option<&'m T> {
+    list.iter()
+        .find(|(k, _)| k == name)
+        .or_else(|| {
+            let name = name.trim();
+            list.iter()
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+        })
+        .map(|(_, v)| v)
+}
+
+fn is_node_field(name: &str) -> bool {
+    Kind::ALL
+        .iter()
+        .any(|&k| spec::fields(k).any(|f| f.name == name))
+}
+
+impl Mapping {
+    /// Reads a mapping file; every mistake is reported at once.
+    pub fn parse(text: &str) -> Result<Mapping, String> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut errors = Vec::new();
+        let mut m = Mapping::default();
+        for (section, value) in &table {
+            let Some(entries) = value.as_table() else {
+                errors.push(format!("`{section}` must be a table"));
+                continue;
+            };
+            for (key, v) in entries {
+                let Some(v) = v.as_str() else {
+                    errors.push(format!("[{section}] `{key}` must be a string"));
+                    continue;
+                };
+                match section.as_str() {
+                    "types" => match Kind::parse(v) {
+                        Some(k) => m.types.push((key.clone(), k)),
+                        None => errors.push(format!(
+                            "[types] `{key}` = \"{v}\": not a kind ({})",
+                            Kind::NAMES.join(", ")
+                        )),
+                    },
+                    "attributes" => {
+                        if is_node_field(v) && v != "reqif_id" {
+                            m.attributes.push((key.clone(), v.to_owned()));
+                        } else {
+                            errors.push(format!(
+                                "[attributes] `{key}` = \"{v}\": not a node field"
+                            ));
+                        }
+                    }
+                    "relations" => {
+                        if LINK_FIELDS.contains(&v) {
+                            m.relations.push((key.clone(), v.to_owned()));
+                        } else {
+                            errors.push(format!(
+                                "[relations] `{key}` = \"{v}\": not a link field ({})",
+                                LINK_FIELDS.join(", ")
+                            ));
+                        }
+                    }
+                    "defaults" => {
+                        if key == "kind" && Kind::parse(v).is_none() {
+                            errors.push(format!("[defaults] kind = \"{v}\": not a kind"));
+                        } else if key == "kind" || is_node_field(key) {
+                            m.defaults.push((key.clone(), v.to_owned()));
+                        } else {
+                            errors.push(format!("[defaults] `{key}`: not a node field"));
+                        }
+                    }
+                    _ => errors.push(format!(
+                        "unknown section [{section}] (expected [types], [attributes], [relations], [defaults])"
+                    )),
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(m)
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+}
+
+/// The tree an import writes into.
+#[derive(Debug, Default)]
+pub struct Target<'a> {
+    /// Its project file, when it has one: ids must match its `[ids]`.
+    pub config: Option<&'a Config>,
+    /// The ids already defined in the tree, outside the files the import
+    /// writes: an imported node may not take one.
+    pub existing_ids: HashSet<String>,
+}
+
+/// What an import makes: node files as text, the project file for a new
+/// tree, counts and diagnostics.
+#[derive(Debug, Default)]
+pub struct Imported {
+    /// (path relative to the tree, TOML text), in path order.
+    pub files: Vec<(String, String)>,
+    /// `rtm.toml` for a new tree.
+    pub project: String,
+    /// Nodes per kind, in [`Kind::ALL`] order.
+    pub counts: [usize; 5],
+    /// SPEC-OBJECTs read.
+    pub objects: usize,
+    /// SPEC-RELATIONs read.
+    pub relations: usize,
+    /// Links made from SPEC-HIERARCHY parents.
+    pub hierarchy_links: usize,
+    /// Links made from SPEC-RELATIONs.
+    pub relation_links: usize,
+    /// Distinct links written.
+    pub links: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Imported {
+    /// Whether an object could not be imported (nothing may be written).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+}
+
+struct NewNode {
+    kind: Kind,
+    identifier: String,
+    file: String,
+    line: usize,
+    id: String,
+    title: Option<String>,
+    /// field name → TOML value text.
+    fields: HashMap<&'static str, String>,
+    /// priority of each field's value (a mapping beats a default).
+    priority: HashMap<&'static str, u8>,
+    links: [Vec<String>; 4],
+}
+
+fn link_index(field: &str) -> Option<usize> {
+    LINK_FIELDS.iter().position(|f| *f == field)
+}
+
+/// The link field a node of kind `from` uses to name one of kind `to`.
+fn link_between(from: Kind, to: Kind) -> Option<&'static str> {
+    match (from, to) {
+        (Kind::Business, Kind::Theme) => Some("themes"),
+        (Kind::Requirement, Kind::Business) => Some("satisfies"),
+        (Kind::Requirement, Kind::Requirement) => Some("refines"),
+        (Kind::Requirement, Kind::Sec) => Some("sec"),
+        _ => None,
+    }
+}
+
+fn id_prefix(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Theme => "TH-",
+        Kind::Business => "BR-",
+        Kind::Requirement => "REQ-",
+        Kind::Sec => "SEC-",
+        Kind::Modification => "MOD-",
+    }
+}
+
+/// An id rtm accepts by default (`^[A-Za-z][A-Za-z0-9._-]*$`): other
+/// characters become `-`, and one that does not start with a letter gets
+/// its kind's prefix (`12` → `REQ-12`).
+fn make_id(kind: Kind, raw: &str) -> String {
+    let s: String = raw
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        s
+    } else {
+        format!("{}{s}", id_prefix(kind))
+    }
+}
+
+fn toml_string(s: &str) -> String {
+    toml_edit::Value::from(s).to_string().trim().to_owned()
+}
+
+/// The name a file of nodes of `kind` gets.
+fn file_stem(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Theme => "themes",
+        Kind::Business => "business",
+        Kind::Requirement => "requirements",
+        Kind::Sec => "sec",
+        Kind::Modification => "modifications",
+    }
+}
+
+/// More nodes than this in one kind are split over numbered files, so that
+/// no file comes near `[limits] max_file_bytes`.
+const NODES_PER_FILE: usize = 2000;
+
+struct Ctx<'a> {
+    mapping: &'a Mapping,
+    attr_defs: HashMap<&'a str, &'a str>,
+    enum_values: HashMap<&'a str, &'a str>,
+    object_types: HashMap<&'a str, &'a str>,
+    relation_types: HashMap<&'a str, &'a str>,
+    diagnostics: Vec<Diagnostic>,
+    unmapped: std::collections::BTreeMap<String, usize>,
+    variants: BTreeSet<String>,
+}
+
+impl Ctx<'_> {
+    fn diag(
+        &mut self,
+        severity: Severity,
+        file: &str,
+        line: usize,
+        element: Option<String>,
+        message: String,
+    ) {
+        self.diagnostics.push(Diagnostic {
+            severity,
+            file: file.to_owned(),
+            line: Some(line),
+            element,
+            message,
+        });
+    }
+}
+
+/// Imports ReqIF documents (as [`super::read_path`] returns them).
+pub fn import(
+    documents: &[Document],
+    mapping: &Mapping,
+    target: &Target<'_>,
+    limits: &Limits,
+) -> Result<Imported, ReadError> {
+    let docs = documents
+        .iter()
+        .map(|(name, bytes)| parse::parse(name, bytes, limits.max_depth))
+        .collect::<Result<Vec<Doc>, ReadError>>()?;
+    Ok(convert(&docs, mapping, target))
+}
+
+fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
+    let mut cx = Ctx {
+        mapping,
+        attr_defs: HashMap::new(),
+        enum_values: HashMap::new(),
+        object_types: HashMap::new(),
+        relation_types: HashMap::new(),
+        diagnostics: Vec::new(),
+        unmapped: Default::default(),
+        variants: BTreeSet::new(),
+    };
+    for d in docs {
+        cx.attr_defs
+            .extend(d.attr_defs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        cx.enum_values
+            .extend(d.enum_values.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        cx.object_types
+            .extend(d.object_types.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        cx.relation_types.extend(
+            d.relation_types
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+    }
+    let mut out = Imported::default();
+    let mut nodes: Vec<NewNode> = Vec::new();
+    let mut by_identifier: HashMap<&str, usize> = HashMap::new();
+    for d in docs {
+        for o in &d.objects {
+            out.objects += 1;
+            let Some(identifier) = o.identifier.as_deref() else {
+                cx.diag(
+                    Severity::Error,
+                    &d.file,
+                    o.line,
+                    Some("SPEC-OBJECT".into()),
+                    "has no IDENTIFIER; it cannot be imported".into(),
+                );
+                continue;
+            };
+            if by_identifier.contains_key(identifier) {
+                cx.diag(
+                    Severity::Warning,
+                    &d.file,
+                    o.line,
+                    Some(format!("SPEC-OBJECT {identifier}")),
+                    "the same IDENTIFIER was read before; this one is skipped".into(),
+                );
+                continue;
+            }
+            if let Some(node) = object_node(&mut cx, d, o, identifier) {
+                by_identifier.insert(identifier, nodes.len());
+                nodes.push(node);
+            }
+        }
+    }
+    make_ids(&mut cx, &mut nodes, target);
+    // Links: relations (each one a link, as many as there are), then
+    // hierarchy parents (a link only when no relation made it).
+    for d in docs {
+        for r in &d.relations {
+            out.relations += 1;
+            let ident = r.identifier.as_deref().unwrap_or("(no IDENTIFIER)");
+            let element = Some(format!("SPEC-RELATION {ident}"));
+            let ends = [("source", &r.source), ("target", &r.target)];
+            let mut found = Vec::new();
+            for (end, obj) in ends {
+                match obj.as_deref() {
+                    None => cx.diag(
+                        Severity::Warning,
+                        &d.file,
+                        r.line,
+                        element.clone(),
+                        format!("has no {end}; skipped"),
+                    ),
+                    Some(o) => match by_identifier.get(o) {
+                        Some(&i) => found.push(i),
+                        None => cx.diag(
+                            Severity::Warning,
+                            &d.file,
+                            r.line,
+                            element.clone(),
+                            format!("its {end} {o} does not exist; the relation is skipped"),
+                        ),
+                    },
+                }
+            }
+            let [from, to] = found[..] else {
+                continue;
+            };
+            let (Some(s), Some(t)) = (nodes.get(from), nodes.get(to)) else {
+                continue;
+            };
+            let type_name = r
+                .type_ref
+                .as_deref()
+                .and_then(|t| cx.relation_types.get(t).copied())
+                .unwrap_or("");
+            let field = match lookup(&cx.mapping.relations, type_name) {
+                Some(f) => Some(f.as_str()),
+                None => link_between(s.kind, t.kind),
+            };
+            let allowed = field.filter(|f| link_between(s.kind, t.kind) == Some(*f));
+            let Some(field) = allowed.and_then(|f| LINK_FIELDS.iter().find(|l| **l == f)) else {
+                cx.diag(
+                    Severity::Warning,
+                    &d.file,
+                    r.line,
+                    element,
+                    format!(
+                        "a relation \"{type_name}\" from a {} to a {} has no rtm link field{}; skipped",
+                        s.kind,
+                        t.kind,
+                        field.map_or(String::new(), |f| format!(" (`{f}` names a {})", link_target(f)))
+                    ),
+                );
+                continue;
+            };
+            if from == to {
+                cx.diag(
+                    Severity::Warning,
+                    &d.file,
+                    r.line,
+                    element,
+                    "relates an object to itself; skipped".into(),
+                );
+                continue;
+            }
+            let target = t.id.clone();
+            if let Some(list) =
+                link_index(field).and_then(|i| nodes.get_mut(from).and_then(|n| n.links.get_mut(i)))
+            {
+                list.push(target);
+                out.relation_links += 1;
+            }
+        }
+    }
+    for d in docs {
+        for h in &d.hierarchy {
+            let element = || {
+                Some(format!(
+                    "SPEC-HIERARCHY {}",
+                    h.identifier.as_deref().unwrap_or("(no IDENTIFIER)")
+                ))
+            };
+            let Some(obj) = h.object.as_deref() else {
+                continue;
+            };
+            let Some(&child) = by_identifier.get(obj) else {
+                cx.diag(
+                    Severity::Warning,
+                    &d.file,
+                    h.line,
+                    element(),
+                    format!("places object {obj}, which does not exist; skipped"),
+                );
+                continue;
+            };
+            let Some(parent_obj) = h
+                .parent
+                .and_then(|p| d.hierarchy.get(p))
+                .and_then(|p| p.object.as_deref())
+            else {
+                continue;
+            };
+            let Some(&parent) = by_identifier.get(parent_obj) else {
+                continue;
+            };
+            let (Some(c), Some(p)) = (nodes.get(child), nodes.get(parent)) else {
+                continue;
+            };
+            if let Some(field) = link_between(c.kind, p.kind)
+                && child != parent
+            {
+                let target = p.id.clone();
+                if add_link(&mut nodes, child, field, target) {
+                    out.hierarchy_links += 1;
+                }
+            }
+        }
+    }
+    // What each kind requires.
+    for n in &nodes {
+        if n.kind == Kind::Business && n.links.first().is_none_or(Vec::is_empty) {
+            cx.diagnostics.push(Diagnostic {
+                severity: Severity::Error,
+                file: n.file.clone(),
+                line: Some(n.line),
+                element: Some(format!("SPEC-OBJECT {}", n.identifier)),
+                message: format!(
+                    "business requirement {} has no theme (no parent theme, no relation to one); it cannot be imported",
+                    n.id
+                ),
+            });
+        }
+    }
+    for (name, count) in std::mem::take(&mut cx.unmapped) {
+        cx.diagnostics.push(Diagnostic {
+            severity: Severity::Warning,
+            file: docs.first().map_or(String::new(), |d| d.file.clone()),
+            line: None,
+            element: None,
+            message: format!(
+                "attribute \"{name}\" ({count} {}) is not mapped to a field; skipped (map it under [attributes])",
+                if count == 1 { "value" } else { "values" }
+            ),
+        });
+    }
+    out.links = nodes
+        .iter()
+        .map(|n| n.links.iter().map(Vec::len).sum::<usize>())
+        .sum();
+    for n in &nodes {
+        if let Some(c) = out.counts.get_mut(n.kind as usize) {
+            *c += 1;
+        }
+    }
+    out.files = write_files(&nodes, docs);
+    out.project = project_file(docs, &nodes, &cx.variants);
+    out.diagnostics = cx.diagnostics;
+    out
+}
+
+fn link_target(field: &str) -> Kind {
+    match field {
+        "themes" => Kind::Theme,
+        "satisfies" => Kind::Business,
+        "sec" => Kind::Sec,
+        _ => Kind::Requirement,
+    }
+}
+
+fn add_link(nodes: &mut [NewNode], from: usize, field: &str, target: String) -> bool {
+    let (Some(i), Some(n)) = (link_index(field), nodes.get_mut(from)) else {
+        return false;
+    };
+    let Some(list) = n.links.get_mut(i) else {
+        return false;
+    };
+    if list.contains(&target) {
+        return false;
+    }
+    list.push(target);
+    true
+}
+
+/// The default field of an attribute named `name` (before `[attributes]`):
+/// the ReqIF standard names, then an rtm field of the same name.
+fn default_field(name: &str, kind: Kind) -> Option<(&'static str, u8)> {
+    match name {
+        "ReqIF.ForeignID" => return Some(("id", 2)),
+        "ReqIF.Name" => return Some(("title", 2)),
+        "ReqIF.ChapterName" => return Some(("title", 1)),
+        "ReqIF.Text" => return Some(("text", 2)),
+        _ => {}
+    }
+    spec::fields(kind)
+        .find(|f| f.name == name && f.name != "reqif_id")
+        .map(|f| (f.name, 1))
+}
+
+fn object_node(cx: &mut Ctx<'_>, d: &Doc, o: &parse::Object, identifier: &str) -> Option<NewNode> {
+    let type_name = o
+        .type_ref
+        .as_deref()
+        .and_then(|t| cx.object_types.get(t).copied())
+        .unwrap_or("");
+    let kind = lookup(&cx.mapping.types, type_name)
+        .copied()
+        .or_else(|| Kind::parse(&type_name.trim().to_ascii_lowercase()))
+        .or_else(|| lookup(&cx.mapping.defaults, "kind").and_then(|k| Kind::parse(k)))
+        .unwrap_or(Kind::Requirement);
+    let element = || Some(format!("SPEC-OBJECT {identifier}"));
+    let mut node = NewNode {
+        kind,
+        identifier: identifier.to_owned(),
+        file: d.file.clone(),
+        line: o.line,
+        id: String::new(),
+        title: None,
+        fields: HashMap::new(),
+        priority: HashMap::new(),
+        links: Default::default(),
+    };
+    let mut raw_id: Option<(String, u8)> = None;
+    let mut ok = true;
+    for v in &o.values {
+        let name = cx.attr_defs.get(v.def.as_str()).copied().unwrap_or(&v.def);
+        let (field, prio) = match lookup(&cx.mapping.attributes, name) {
+            Some(f) => match spec::fields(kind).find(|x| x.name == f.as_str()) {
+                Some(x) => (x.name, 3),
+                None => {
+                    cx.diag(
+                        Severity::Warning,
+                        &d.file,
+                        o.line,
+                        element(),
+                        format!("a {kind} has no field `{f}` (mapped from attribute \"{name}\"); skipped"),
+                    );
+                    continue;
+                }
+            },
+            None => match default_field(name, kind) {
+                Some(f) => f,
+                None => {
+                    *cx.unmapped.entry(name.to_owned()).or_default() += 1;
+                    continue;
+                }
+            },
+        };
+        let text = match &v.val {
+            Val::Plain(s) | Val::Xhtml(s) => s.clone(),
+            Val::Enum(refs) => refs
+                .iter()
+                .map(|r| cx.enum_values.get(r.as_str()).copied().unwrap_or(r))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        match field {
+            "id" => {
+                if raw_id.as_ref().is_none_or(|(_, p)| prio > *p) {
+                    raw_id = Some((text, prio));
+                }
+            }
+            "title" => {
+                if node.priority.get("title").is_none_or(|p| prio > *p) {
+                    node.title = first_line(&text);
+                    node.priority.insert("title", prio);
+                }
+            }
+            _ => {
+                if node.priority.get(field).is_some_and(|p| prio <= *p) {
+                    continue;
+                }
+                let Some(f) = spec::fields(kind).find(|x| x.name == field) else {
+                    continue;
+                };
+                match value_for(cx, f, &text) {
+                    Ok(Value::Toml(t)) => {
+                        node.fields.insert(f.name, t);
+                        node.priority.insert(f.name, prio);
+                    }
+                    Ok(Value::Links(ids)) => {
+                        if let Some(i) = link_index(f.name)
+                            && let Some(list) = node.links.get_mut(i)
+                        {
+                            for id in ids {
+                                if !list.contains(&id) {
+                                    list.push(id);
+                                }
+                            }
+                        }
+                    }
+                    Ok(Value::Skip(why)) => cx.diag(
+                        Severity::Warning,
+                        &d.file,
+                        o.line,
+                        element(),
+                        format!("attribute \"{name}\": {why}; skipped"),
+                    ),
+                    Err(why) => {
+                        ok = false;
+                        cx.diag(
+                            Severity::Error,
+                            &d.file,
+                            o.line,
+                            element(),
+                            format!("attribute \"{name}\" cannot be read as `{}`: {why}", f.name),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // Defaults, then what each kind requires.
+    for (key, value) in &cx.mapping.defaults {
+        let Some(f) = spec::fields(kind).find(|x| x.name == key.as_str()) else {
+            continue;
+        };
+        if node.fields.contains_key(f.name) || matches!(f.ty, Ty::Ids(_)) {
+            continue;
+        }
+        if let Ok(Value::Toml(t)) = value_for(cx, f, value) {
+            node.fields.insert(f.name, t);
+        }
+    }
+    if kind == Kind::Requirement && !node.fields.contains_key("category") {
+        node.fields.insert("category", toml_string("optional"));
+    }
+    if kind == Kind::Modification && !node.fields.contains_key("stage") {
+        node.fields.insert("stage", toml_string("proposed"));
+    }
+    let text_title = node
+        .fields
+        .get("text")
+        .and_then(|t| t.parse::<toml_edit::Value>().ok())
+        .and_then(|v| v.as_str().and_then(first_line));
+    node.id = raw_id.map_or_else(|| identifier.to_owned(), |(s, _)| s);
+    node.title = node
+        .title
+        .take()
+        .or(text_title)
+        .or_else(|| o.long_name.as_deref().and_then(first_line));
+    ok.then_some(node)
+}
+
+enum Value {
+    Toml(String),
+    Links(Vec<String>),
+    Skip(String),
+}
+
+fn split_list(text: &str) -> Vec<String> {
+    text.split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn value_for(cx: &mut Ctx<'_>, f: &Field, text: &str) -> Result<Value, String> {
+    let t = text.trim();
+    Ok(match f.ty {
+        Ty::Str | Ty::Text | Ty::Line => Value::Toml(toml_string(text)),
+        Ty::Enum(names) => {
+            let v = t.to_ascii_lowercase();
+            if names.contains(&v.as_str()) {
+                Value::Toml(toml_string(&v))
+            } else {
+                Value::Skip(format!(
+                    "\"{t}\" is not a {} ({})",
+                    f.name,
+                    names.join(", ")
+                ))
+            }
+        }
+        Ty::Classification => match Classification::parse_level(&t.to_ascii_lowercase()) {
+            Some(c) => Value::Toml(toml_string(c.as_str())),
+            None => Value::Skip(format!("\"{t}\" is not a classification level")),
+        },
+        Ty::Ids(_) => Value::Links(if t.starts_with('[') {
+            string_array(t)?
+        } else {
+            split_list(t)
+        }),
+        Ty::Strings | Ty::Variants => {
+            let items = if t.starts_with('[') {
+                string_array(t)?
+            } else {
+                split_list(t)
+            };
+            if f.ty == Ty::Variants {
+                cx.variants.extend(items.iter().cloned());
+            }
+            let array: toml_edit::Array = items.iter().map(String::as_str).collect();
+            Value::Toml(array.to_string().trim().to_owned())
+        }
+        _ => {
+            let mut v = t.parse::<toml_edit::Value>().map_err(|e| {
+                e.to_string()
+                    .lines()
+                    .find(|l| !l.trim().is_empty() && !l.contains('|'))
+                    .unwrap_or("not TOML")
+                    .to_owned()
+            })?;
+            v.decor_mut().clear();
+            Value::Toml(v.to_string().trim().to_owned())
+        }
+    })
+}
+
+fn string_array(t: &str) -> Result<Vec<String>, String> {
+    let v = t
+        .parse::<toml_edit::Value>()
+        .map_err(|_| "not a TOML array of strings".to_owned())?;
+    let array = v.as_array().ok_or("not a TOML array of strings")?;
+    array
+        .iter()
+        .map(|x| {
+            x.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| "not a TOML array of strings".to_owned())
+        })
+        .collect()
+}
+
+/// Makes every id valid and unique; refuses ids the target tree's `[ids]`
+/// or nodes forbid.
+fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode], target: &Target<'_>) {
+    let mut taken: HashSet<String> = HashSet::new();
+    for n in nodes.iter_mut() {
+        let raw = n.id.clone();
+        let mut id = make_id(n.kind, &raw);
+        let element = Some(format!("SPEC-OBJECT {}", n.identifier));
+        if taken.contains(&id) {
+            let base = id.clone();
+            let mut k = 2;
+            while taken.contains(&id) {
+                id = format!("{base}-{k}");
+                k += 1;
+            }
+            cx.diag(
+                Severity::Warning,
+                &n.file,
+                n.line,
+                element.clone(),
+                format!("id {base} is taken by an earlier object; this one is {id}"),
+            );
+        } else if id != raw.trim() {
+            cx.diag(
+                Severity::Warning,
+                &n.file,
+                n.line,
+                element.clone(),
+                format!(
+                    "id \"{}\" is not a valid id; written as {id}",
+                    raw.escape_debug()
+                ),
+            );
+        }
+        if let Some(config) = target.config
+            && let Some(p) = config.id_pattern(n.kind)
+            && !p.regex.is_match(&id)
+        {
+            cx.diag(
+                Severity::Error,
+                &n.file,
+                n.line,
+                element.clone(),
+                format!(
+                    "id {id} does not match the tree's {} pattern `{}`; map another attribute to `id`, or change [ids]",
+                    n.kind, p.source
+                ),
+            );
+        }
+        if target.existing_ids.contains(&id) {
+            cx.diag(
+                Severity::Error,
+                &n.file,
+                n.line,
+                element,
+                format!("id {id} is already defined in the tree"),
+            );
+        }
+        if n.title.is_none() {
+            n.title = Some(id.clone());
+        }
+        taken.insert(id.clone());
+        n.id = id;
+    }
+}
+
+fn write_files(nodes: &[NewNode], docs: &[Doc]) -> Vec<(String, String)> {
+    let from = docs
+        .iter()
+        .map(|d| d.file.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut files = Vec::new();
+    for &kind in Kind::ALL {
+        let of_kind: Vec<&NewNode> = nodes.iter().filter(|n| n.kind == kind).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        let chunks: Vec<&[&NewNode]> = of_kind.chunks(NODES_PER_FILE).collect();
+        let many = chunks.len() > 1;
+        for (i, chunk) in chunks.iter().enumerate() {
+            let path = if many {
+                format!("{}/{:04}.toml", file_stem(kind), i + 1)
+            } else {
+                format!("{}.toml", file_stem(kind))
+            };
+            let mut text = format!("# Imported by rtm import from {from}.\n");
+            for n in chunk.iter() {
+                node_toml(&mut text, n);
+            }
+            files.push((path, text));
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files
+}
+
+fn node_toml(out: &mut String, n: &NewNode) {
+    out.push_str(&format!("\n[[{}]]\n", n.kind));
+    out.push_str(&format!("id = {}\n", toml_string(&n.id)));
+    let title = n.title.as_deref().unwrap_or(&n.id);
+    out.push_str(&format!("title = {}\n", toml_string(title)));
+    for f in spec::fields(n.kind) {
+        if let Some(i) = link_index(f.name)
+            && matches!(f.ty, Ty::Ids(_))
+        {
+            if let Some(list) = n.links.get(i).filter(|l| !l.is_empty()) {
+                let array: toml_edit::Array = list.iter().map(String::as_str).collect();
+                out.push_str(&format!("{} = {}\n", f.name, array.to_string().trim()));
+            }
+            continue;
+        }
+        if let Some(v) = n.fields.get(f.name) {
+            out.push_str(&format!("{} = {v}\n", f.name));
+        }
+    }
+    if super::identifier_for(&n.id) != n.identifier {
+        out.push_str(&format!("reqif_id = {}\n", toml_string(&n.identifier)));
+    }
+}
+
+fn project_file(docs: &[Doc], nodes: &[NewNode], variants: &BTreeSet<String>) -> String {
+    let name = docs
+        .iter()
+        .find_map(|d| {
+            d.title
+                .clone()
+                .or_else(|| d.specifications.first().cloned())
+        })
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| docs.first().map(|d| d.file.clone()))
+        .unwrap_or_default();
+    let mut out = String::from("# Made by rtm import.\n\n[project]\n");
+    out.push_str(&format!("name = {}\n", toml_string(&name)));
+    if !variants.is_empty() {
+        let array: toml_edit::Array = variants.iter().map(String::as_str).collect();
+        out.push_str(&format!("variants = {}\n", array.to_string().trim()));
+    }
+    out.push_str("\n# Every imported id matches these patterns.\n[ids]\n");
+    for &kind in Kind::ALL {
+        if nodes.iter().any(|n| n.kind == kind) {
+            out.push_str(&format!("{kind} = {}\n", toml_string(DEFAULT_ID_PATTERN)));
+        }
+    }
+    out
+}

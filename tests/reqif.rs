@@ -1,0 +1,896 @@
+//! ReqIF in and out (INTERCHANGE §3): real exports from the tools in
+//! `../shared/corpora/reqif/` (skipped with a message when absent), exports
+//! checked against the OMG XSD with xmllint (skipped when it is missing),
+//! round trips, random trees, hostile inputs.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use common::rtm;
+use proptest::prelude::*;
+use rtm::reqif::{self, Limits, Mapping, Severity, Target};
+
+fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/reqif");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipped: {} is absent (the real ReqIF exports are not part of the repository)",
+            dir.display()
+        );
+        None
+    }
+}
+
+fn xsd() -> Option<PathBuf> {
+    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/reqif-xsd/reqif.xsd");
+    let has_xmllint = std::process::Command::new("xmllint")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if xsd.is_file() && has_xmllint {
+        Some(xsd)
+    } else {
+        eprintln!("skipped: xmllint or {} is missing", xsd.display());
+        None
+    }
+}
+
+/// Asserts that a `.reqif` validates against the OMG XSD.
+fn validate(file: &Path) {
+    let Some(xsd) = xsd() else { return };
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(&xsd)
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{} does not validate:\n{}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// (file, SPEC-OBJECTs, SPEC-RELATIONs), as the corpus README counts them.
+const FILES: &[(&str, usize, usize)] = &[
+    ("reqif-studio-anonymised.reqif", 137, 14),
+    ("pror-traceability-template.reqif", 21, 9),
+    ("enterprise-architect-sample.reqif", 3, 1),
+    ("eclipse-rmf-sample.reqif", 6, 0),
+    ("polarion-sample.reqif", 2, 0),
+    ("strictdoc-example.reqifz", 2, 0),
+];
+
+fn import_lib(path: &Path) -> reqif::Imported {
+    let docs = reqif::read_path(path, &Limits::default()).unwrap();
+    reqif::import(
+        &docs,
+        &Mapping::default(),
+        &Target::default(),
+        &Limits::default(),
+    )
+    .unwrap()
+}
+
+fn codes(checked: &rtm::Checked) -> BTreeSet<&'static str> {
+    checked
+        .findings
+        .iter()
+        .map(|f| f.code.rule().code)
+        .collect()
+}
+
+fn link_count(checked: &rtm::Checked) -> usize {
+    checked.model.nodes.iter().map(|n| n.links.len()).sum()
+}
+
+/// The node files of a tree, by path, without their first line (which
+/// names the file they were imported from).
+fn node_files(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for e in walkdir(dir) {
+        let rel = e.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+        if rel == "rtm.toml" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&e).unwrap();
+        let body = text.split_once('\n').map_or("", |(_, b)| b).to_owned();
+        out.push((rel, body));
+    }
+    out.sort();
+    out
+}
+
+fn walkdir(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_real_export_imports_checks_reexports_and_round_trips() {
+    let Some(dir) = corpus() else { return };
+    for &(name, objects, relations) in FILES {
+        let file = dir.join(name);
+        let imported = import_lib(&file);
+        assert!(!imported.has_errors(), "{name}: {:?}", imported.diagnostics);
+        assert_eq!(imported.objects, objects, "{name}: SPEC-OBJECTs read");
+        assert_eq!(
+            imported.counts.iter().sum::<usize>(),
+            objects,
+            "{name}: one node per SPEC-OBJECT"
+        );
+        assert_eq!(imported.relations, relations, "{name}: SPEC-RELATIONs read");
+        // Every relation is a link, or a diagnostic says why it is not.
+        let skipped = imported
+            .diagnostics
+            .iter()
+            .filter(|d| {
+                d.element
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with("SPEC-RELATION "))
+            })
+            .map(|d| d.element.clone())
+            .collect::<BTreeSet<_>>()
+            .len();
+        assert_eq!(
+            imported.relation_links + skipped,
+            relations,
+            "{name}: relations"
+        );
+
+        // Through the command line, into a new tree.
+        let tmp = tempfile::tempdir().unwrap();
+        let tree = tmp.path().join("tree");
+        rtm()
+            .arg("import")
+            .arg(&file)
+            .arg("--into")
+            .arg(&tree)
+            .assert()
+            .success();
+        let checked = common::check(&tree);
+        assert_eq!(checked.model.nodes.len(), objects, "{name}: nodes");
+        assert_eq!(
+            link_count(&checked),
+            imported.hierarchy_links + imported.relation_links,
+            "{name}: links = hierarchy parents + relations"
+        );
+        assert_eq!(link_count(&checked), imported.links, "{name}: links");
+        let found = codes(&checked);
+        for bad in ["R001", "R002", "R003", "R007"] {
+            assert!(!found.contains(bad), "{name}: {bad} in {found:?}");
+        }
+
+        // Export validates; importing it again gives the same files.
+        let out = tmp.path().join("again.reqif");
+        rtm()
+            .args(["export", "reqif"])
+            .arg(&tree)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .success();
+        validate(&out);
+        let again = tmp.path().join("again");
+        rtm()
+            .arg("import")
+            .arg(&out)
+            .arg("--into")
+            .arg(&again)
+            .assert()
+            .success();
+        assert_eq!(
+            node_files(&tree),
+            node_files(&again),
+            "{name}: import, export, import"
+        );
+    }
+}
+
+#[test]
+fn a_relation_to_a_missing_object_is_named_with_its_line_and_the_rest_imported() {
+    let Some(dir) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = rtm()
+        .arg("import")
+        .arg(dir.join("enterprise-architect-sample.reqif"))
+        .arg("--into")
+        .arg(tmp.path().join("t"))
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains(
+            "enterprise-architect-sample.reqif:195: SPEC-RELATION ADB3C6E4-8014-4167-9D21-A8E13D98C6CA: its source FUNC-REQ-1 does not exist"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(common::check(&tmp.path().join("t")).model.nodes.len(), 3);
+}
+
+/// What real exports do that the XSD does not allow, or that needs care:
+/// no LONG-NAMEs, IDENTIFIERs that are not `xs:ID`s, enumerations, dates,
+/// XHTML with an embedded object, two specifications, a relation to an
+/// object that does not exist.
+const LENIENT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<REQ-IF xmlns="http://www.omg.org/spec/ReqIF/20110401/reqif.xsd" xmlns:xhtml="http://www.w3.org/1999/xhtml">
+  <CORE-CONTENT><REQ-IF-CONTENT>
+    <DATATYPES>
+      <DATATYPE-DEFINITION-ENUMERATION IDENTIFIER="st"><SPECIFIED-VALUES>
+        <ENUM-VALUE IDENTIFIER="Agreed"/><ENUM-VALUE IDENTIFIER="v2" LONG-NAME="Draft"/>
+      </SPECIFIED-VALUES></DATATYPE-DEFINITION-ENUMERATION>
+    </DATATYPES>
+    <SPEC-TYPES>
+      <SPEC-OBJECT-TYPE IDENTIFIER="T"><SPEC-ATTRIBUTES>
+        <ATTRIBUTE-DEFINITION-XHTML IDENTIFIER="ReqIF.Text"/>
+        <ATTRIBUTE-DEFINITION-ENUMERATION IDENTIFIER="status"/>
+        <ATTRIBUTE-DEFINITION-DATE IDENTIFIER="Created"/>
+      </SPEC-ATTRIBUTES></SPEC-OBJECT-TYPE>
+    </SPEC-TYPES>
+    <SPEC-OBJECTS>
+      <SPEC-OBJECT IDENTIFIER="1 not an id">
+        <TYPE><SPEC-OBJECT-TYPE-REF>T</SPEC-OBJECT-TYPE-REF></TYPE>
+        <VALUES>
+          <ATTRIBUTE-VALUE-XHTML><DEFINITION><ATTRIBUTE-DEFINITION-XHTML-REF>ReqIF.Text</ATTRIBUTE-DEFINITION-XHTML-REF></DEFINITION>
+            <THE-VALUE><xhtml:div><xhtml:p>The hub <xhtml:b>shall</xhtml:b> alert &amp; log.</xhtml:p><xhtml:p>See <xhtml:object data="files/diagram.png" type="image/png"><xhtml:object data="files/diagram.svg"/>fallback</xhtml:object>.</xhtml:p></xhtml:div></THE-VALUE>
+          </ATTRIBUTE-VALUE-XHTML>
+          <ATTRIBUTE-VALUE-ENUMERATION><DEFINITION><ATTRIBUTE-DEFINITION-ENUMERATION-REF>status</ATTRIBUTE-DEFINITION-ENUMERATION-REF></DEFINITION>
+            <VALUES><ENUM-VALUE-REF>Agreed</ENUM-VALUE-REF></VALUES></ATTRIBUTE-VALUE-ENUMERATION>
+          <ATTRIBUTE-VALUE-DATE THE-VALUE="2020-09-28T10:00:00+01:00"><DEFINITION><ATTRIBUTE-DEFINITION-DATE-REF>Created</ATTRIBUTE-DEFINITION-DATE-REF></DEFINITION></ATTRIBUTE-VALUE-DATE>
+        </VALUES>
+      </SPEC-OBJECT>
+      <SPEC-OBJECT IDENTIFIER="child">
+        <TYPE><SPEC-OBJECT-TYPE-REF>T</SPEC-OBJECT-TYPE-REF></TYPE>
+        <VALUES><ATTRIBUTE-VALUE-ENUMERATION><DEFINITION><ATTRIBUTE-DEFINITION-ENUMERATION-REF>status</ATTRIBUTE-DEFINITION-ENUMERATION-REF></DEFINITION>
+            <VALUES><ENUM-VALUE-REF>v2</ENUM-VALUE-REF></VALUES></ATTRIBUTE-VALUE-ENUMERATION></VALUES>
+      </SPEC-OBJECT>
+    </SPEC-OBJECTS>
+    <SPEC-RELATIONS>
+      <SPEC-RELATION IDENTIFIER="r1"><SOURCE><SPEC-OBJECT-REF>child</SPEC-OBJECT-REF></SOURCE><TARGET><SPEC-OBJECT-REF>gone</SPEC-OBJECT-REF></TARGET></SPEC-RELATION>
+    </SPEC-RELATIONS>
+    <SPECIFICATIONS>
+      <SPECIFICATION IDENTIFIER="s1"><CHILDREN><SPEC-HIERARCHY IDENTIFIER="h1"><OBJECT><SPEC-OBJECT-REF>1 not an id</SPEC-OBJECT-REF></OBJECT>
+        <CHILDREN><SPEC-HIERARCHY IDENTIFIER="h2"><OBJECT><SPEC-OBJECT-REF>child</SPEC-OBJECT-REF></OBJECT></SPEC-HIERARCHY></CHILDREN>
+      </SPEC-HIERARCHY></CHILDREN></SPECIFICATION>
+      <SPECIFICATION IDENTIFIER="s2"><CHILDREN><SPEC-HIERARCHY IDENTIFIER="h3"><OBJECT><SPEC-OBJECT-REF>child</SPEC-OBJECT-REF></OBJECT></SPEC-HIERARCHY></CHILDREN></SPECIFICATION>
+    </SPECIFICATIONS>
+  </REQ-IF-CONTENT></CORE-CONTENT>
+</REQ-IF>
+"#;
+
+#[test]
+fn lenient_where_real_exports_differ() {
+    let (a, tmp) = import_text("lenient.reqif", LENIENT.as_bytes());
+    let out = a.success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("lenient.reqif:35: SPEC-RELATION r1: its target gone does not exist"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("attribute \"Created\" (1 value) is not mapped"),
+        "{stderr}"
+    );
+    let tree = tmp.path().join("t");
+    let text = std::fs::read_to_string(tree.join("requirements.toml")).unwrap();
+    let expected = r#"
+[[requirement]]
+id = "REQ-1-not-an-id"
+title = "The hub **shall** alert & log."
+text = """
+The hub **shall** alert & log.
+
+See [attachment: files/diagram.png]."""
+status = "agreed"
+category = "optional"
+reqif_id = "1 not an id"
+
+[[requirement]]
+id = "child"
+title = "child"
+status = "draft"
+category = "optional"
+refines = ["REQ-1-not-an-id"]
+reqif_id = "child"
+"#;
+    assert_eq!(text.split_once('\n').unwrap().1, expected);
+    let checked = common::check(&tree);
+    let found = codes(&checked);
+    for bad in ["R001", "R002", "R003", "R007"] {
+        assert!(!found.contains(bad), "{bad} in {found:?}");
+    }
+}
+
+fn export_tree(tree: &Path, out: &Path, extra: &[&str]) {
+    rtm()
+        .args(["export", "reqif"])
+        .arg(tree)
+        .arg("-o")
+        .arg(out)
+        .args(extra)
+        .assert()
+        .success();
+}
+
+/// `rtm diff BASE TREE` says no node changed.
+fn assert_same_tree(base: &Path, tree: &Path) {
+    let out = rtm().arg("diff").arg(base).arg(tree).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("no node or deviation changed"), "{}", text);
+}
+
+#[test]
+fn the_bundled_tree_exports_valid_reqif_and_comes_back_the_same() {
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("requirements");
+    let tmp = tempfile::tempdir().unwrap();
+    for ext in ["reqif", "reqifz"] {
+        let out = tmp.path().join(format!("bundled.{ext}"));
+        export_tree(&bundled, &out, &[]);
+        if ext == "reqif" {
+            validate(&out);
+            // The same tree exports the same bytes.
+            let again = tmp.path().join("again.reqif");
+            export_tree(&bundled, &again, &[]);
+            assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&again).unwrap());
+        }
+        let tree = tmp.path().join(format!("tree-{ext}"));
+        std::fs::create_dir(&tree).unwrap();
+        std::fs::copy(bundled.join("rtm.toml"), tree.join("rtm.toml")).unwrap();
+        rtm()
+            .arg("import")
+            .arg(&out)
+            .arg("--into")
+            .arg(&tree)
+            .assert()
+            .success();
+        assert_same_tree(&bundled, &tree);
+        // No node needs a reqif_id: each has the IDENTIFIER its id gives.
+        for (_, text) in node_files(&tree) {
+            assert!(!text.contains("reqif_id"));
+        }
+    }
+}
+
+#[test]
+fn an_imported_node_keeps_its_identifier_on_export() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("t");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(
+        tree.join("n.toml"),
+        "[[theme]]\nid = \"TH-1\"\ntitle = \"A\"\nreqif_id = \"_abc-123\"\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("o.reqif");
+    export_tree(&tree, &out, &[]);
+    let xml = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        xml.contains("<SPEC-OBJECT IDENTIFIER=\"_abc-123\""),
+        "{xml}"
+    );
+    validate(&out);
+}
+
+#[test]
+fn an_export_leaves_out_every_node_above_the_level() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("t");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
+    std::fs::write(
+        tree.join("n.toml"),
+        "[[theme]]\nid = \"TH-1\"\ntitle = \"Open\"\n\n[[theme]]\nid = \"TH-SECRET\"\ntitle = \"Hidden words\"\nclassification = \"red\"\n\n[[sec]]\nid = \"SEC-SECRET\"\ntitle = \"Red rule\"\nclassification = \"red\"\n\n[[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-1\", \"TH-SECRET\"]\n\n[[requirement]]\nid = \"RTM-1\"\ntitle = \"R\"\ncategory = \"mvp\"\nsatisfies = [\"BR-1\"]\ndeviations = [{ sec = \"SEC-SECRET\", summary = \"s\", rationale = \"r\" }]\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("o.reqif");
+    export_tree(&tree, &out, &["--classification", "white"]);
+    let xml = std::fs::read_to_string(&out).unwrap();
+    assert!(xml.contains("TH-1"));
+    assert!(xml.contains("RTM-1") && xml.contains("BR-1"));
+    for secret in ["TH-SECRET", "Hidden words", "SEC-SECRET", "Red rule"] {
+        assert!(!xml.contains(secret), "{secret} in the export");
+    }
+    validate(&out);
+}
+
+#[test]
+fn a_generated_large_tree_exports_valid_reqif_and_round_trips() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("big");
+    rtm::corpus::write(&tree, 10_000, 7).unwrap();
+    let out = tmp.path().join("big.reqif");
+    export_tree(&tree, &out, &[]);
+    validate(&out);
+    let back = tmp.path().join("back");
+    std::fs::create_dir(&back).unwrap();
+    std::fs::copy(tree.join("rtm.toml"), back.join("rtm.toml")).unwrap();
+    rtm()
+        .arg("import")
+        .arg(&out)
+        .arg("--into")
+        .arg(&back)
+        .assert()
+        .success();
+    assert_same_tree(&tree, &back);
+}
+
+#[test]
+fn import_never_overwrites_without_force_and_dry_run_writes_nothing() {
+    let Some(dir) = corpus() else { return };
+    let file = dir.join("polarion-sample.reqif");
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("t");
+    let out = rtm()
+        .arg("import")
+        .arg(&file)
+        .arg("--into")
+        .arg(&tree)
+        .arg("--dry-run")
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(stdout.contains("requirements.toml (2 nodes)"), "{stdout}");
+    assert!(stdout.contains("rtm.toml (the project file)"), "{stdout}");
+    assert!(!tree.exists());
+    rtm()
+        .arg("import")
+        .arg(&file)
+        .arg("--into")
+        .arg(&tree)
+        .assert()
+        .success();
+    let first = std::fs::read(tree.join("requirements.toml")).unwrap();
+    std::fs::write(tree.join("requirements.toml"), "# mine\n").unwrap();
+    rtm()
+        .arg("import")
+        .arg(&file)
+        .arg("--into")
+        .arg(&tree)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("already exist"));
+    assert_eq!(
+        std::fs::read_to_string(tree.join("requirements.toml")).unwrap(),
+        "# mine\n"
+    );
+    rtm()
+        .arg("import")
+        .arg(&file)
+        .arg("--into")
+        .arg(&tree)
+        .arg("--force")
+        .assert()
+        .success();
+    // The same input gives the same bytes.
+    assert_eq!(
+        std::fs::read(tree.join("requirements.toml")).unwrap(),
+        first
+    );
+}
+
+#[test]
+fn an_object_that_cannot_be_imported_stops_the_import_with_exit_1() {
+    let Some(dir) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let map = tmp.path().join("map.toml");
+    // Business requirements need a theme; these objects have none.
+    std::fs::write(&map, "[types]\n\"Requirement Type\" = \"business\"\n").unwrap();
+    let tree = tmp.path().join("t");
+    rtm()
+        .arg("import")
+        .arg(dir.join("pror-traceability-template.reqif"))
+        .arg("--into")
+        .arg(&tree)
+        .arg("--mapping")
+        .arg(&map)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("has no theme"))
+        .stderr(predicates::str::contains("nothing written"));
+    assert!(!tree.exists());
+}
+
+#[test]
+fn a_mapping_names_types_attributes_and_relations() {
+    let Some(dir) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let map = tmp.path().join("map.toml");
+    std::fs::write(
+        &map,
+        "[attributes]\n\"FUNC-REQ-TXT\" = \"text\"\n\"PERF-REQ-TXT\" = \"text\"\n\"FUNC-REQ-STATUS\" = \"status\"\n[defaults]\ncategory = \"mvp\"\n",
+    )
+    .unwrap();
+    let tree = tmp.path().join("t");
+    rtm()
+        .arg("import")
+        .arg(dir.join("enterprise-architect-sample.reqif"))
+        .arg("--into")
+        .arg(&tree)
+        .arg("--mapping")
+        .arg(&map)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(tree.join("requirements.toml")).unwrap();
+    assert!(
+        text.contains("text = \"The system shall observe the earths surface.\""),
+        "{text}"
+    );
+    assert!(text.contains("status = \"proposed\""), "{text}");
+    assert!(text.contains("category = \"mvp\""), "{text}");
+    // A bad mapping is refused before anything is read.
+    std::fs::write(&map, "[types]\n\"X\" = \"epic\"\n").unwrap();
+    rtm()
+        .arg("import")
+        .arg(dir.join("enterprise-architect-sample.reqif"))
+        .arg("--into")
+        .arg(tmp.path().join("u"))
+        .arg("--mapping")
+        .arg(&map)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not a kind"));
+}
+
+/// Imports `xml` (as a `.reqif` file) and returns the command's result.
+fn import_text(name: &str, bytes: &[u8]) -> (assert_cmd::assert::Assert, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join(name);
+    std::fs::write(&file, bytes).unwrap();
+    let a = rtm()
+        .arg("import")
+        .arg(&file)
+        .arg("--into")
+        .arg(tmp.path().join("t"))
+        .assert();
+    (a, tmp)
+}
+
+#[test]
+fn hostile_a_billion_laughs_is_refused() {
+    let xml = r#"<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<REQ-IF><THE-HEADER>&lol3;</THE-HEADER></REQ-IF>"#;
+    let (a, tmp) = import_text("lol.reqif", xml.as_bytes());
+    a.code(2)
+        .stderr(predicates::str::contains("DOCTYPE (DTD) is not accepted"));
+    assert!(!tmp.path().join("t").exists());
+    // Without a DTD, an entity is simply undefined.
+    let (a, _tmp) = import_text("ent.reqif", b"<REQ-IF>&lol;</REQ-IF>");
+    a.code(2)
+        .stderr(predicates::str::contains("entity `&lol;` is not defined"));
+}
+
+#[test]
+fn hostile_deep_nesting_is_refused() {
+    let depth = 100_000;
+    let mut xml = String::from("<REQ-IF>");
+    xml.push_str(&"<a>".repeat(depth));
+    xml.push_str(&"</a>".repeat(depth));
+    xml.push_str("</REQ-IF>");
+    let (a, _tmp) = import_text("deep.reqif", xml.as_bytes());
+    a.code(2)
+        .stderr(predicates::str::contains("nested more than 1024 deep"));
+}
+
+#[test]
+fn hostile_a_file_over_the_limit_is_not_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("huge.reqif");
+    // 1 GiB, sparse: nothing of it is read.
+    std::fs::File::create(&file)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    rtm()
+        .arg("import")
+        .arg(&file)
+        .arg("--into")
+        .arg(tmp.path().join("t"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "more than the limit of 536870912 bytes",
+        ));
+    assert!(!tmp.path().join("t").exists());
+}
+
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in entries {
+        w.start_file(*name, options).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn hostile_a_zip_bomb_is_refused_with_bounded_memory() {
+    let zeros = vec![b' '; 8 << 20];
+    let bomb = zip_of(&[("a.reqif", &zeros)]);
+    assert!(bomb.len() < 100_000);
+    let limits = Limits {
+        max_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    let err = reqif::unzip("bomb.reqifz", bomb, &limits).unwrap_err();
+    assert!(err.to_string().contains("zip bomb"), "{err}");
+    // Too many entries.
+    let many: Vec<(String, Vec<u8>)> = (0..20).map(|i| (format!("{i}.txt"), vec![])).collect();
+    let refs: Vec<(&str, &[u8])> = many
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    let limits = Limits {
+        max_entries: 10,
+        ..Limits::default()
+    };
+    let err = reqif::unzip("many.reqifz", zip_of(&refs), &limits).unwrap_err();
+    assert!(err.to_string().contains("20 entries"), "{err}");
+}
+
+#[test]
+fn hostile_a_zip_entry_outside_the_archive_is_refused_and_nothing_written() {
+    let doc = b"<REQ-IF></REQ-IF>";
+    let z = zip_of(&[("ok.reqif", doc), ("../../evil.reqif", doc)]);
+    let (a, tmp) = import_text("evil.reqifz", &z);
+    a.code(2).stderr(predicates::str::contains(
+        "names a path outside the archive",
+    ));
+    assert!(!tmp.path().join("t").exists());
+    assert!(!tmp.path().join("evil.reqif").exists());
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
+// Random trees survive export then import.
+fn words() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "alert",
+        "power",
+        "outage",
+        "<hub>",
+        "R&D",
+        "\"quoted\"",
+        "naïve",
+        "a  b",
+        "x*y",
+        "50%",
+    ])
+    .prop_map(str::to_owned)
+}
+
+fn sentence() -> impl Strategy<Value = String> {
+    prop::collection::vec(words(), 1..5).prop_map(|w| w.join(" "))
+}
+
+fn text() -> impl Strategy<Value = String> {
+    prop::collection::vec(sentence(), 0..4).prop_map(|l| l.join("\n"))
+}
+
+#[derive(Debug, Clone)]
+struct Req {
+    title: String,
+    text: String,
+    category: usize,
+    business: usize,
+    refines: Option<usize>,
+    status: usize,
+}
+
+fn tree_strategy() -> impl Strategy<Value = (Vec<String>, Vec<(String, usize)>, Vec<Req>)> {
+    (
+        prop::collection::vec(sentence(), 1..3),
+        prop::collection::vec((sentence(), 0usize..3), 1..4),
+        prop::collection::vec(
+            (
+                sentence(),
+                text(),
+                0usize..3,
+                0usize..4,
+                prop::option::of(0usize..6),
+                0usize..4,
+            )
+                .prop_map(|(title, text, category, business, refines, status)| Req {
+                    title,
+                    text,
+                    category,
+                    business,
+                    refines,
+                    status,
+                }),
+            0..6,
+        ),
+    )
+}
+
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+fn write_tree(dir: &Path, themes: &[String], business: &[(String, usize)], reqs: &[Req]) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut t = String::new();
+    for (i, title) in themes.iter().enumerate() {
+        t.push_str(&format!(
+            "[[theme]]\nid = \"TH-{i}\"\ntitle = {}\n\n",
+            toml_str(title)
+        ));
+    }
+    for (i, (title, th)) in business.iter().enumerate() {
+        t.push_str(&format!(
+            "[[business]]\nid = \"BR-{i}\"\ntitle = {}\nthemes = [\"TH-{}\"]\n\n",
+            toml_str(title),
+            th % themes.len()
+        ));
+    }
+    for (i, r) in reqs.iter().enumerate() {
+        t.push_str(&format!(
+            "[[requirement]]\nid = \"RTM-{i}\"\ntitle = {}\ncategory = \"{}\"\nstatus = \"{}\"\nsatisfies = [\"BR-{}\"]\n",
+            toml_str(&r.title),
+            ["mvp", "sec-support", "optional"][r.category],
+            ["draft", "proposed", "agreed", "withdrawn"][r.status],
+            r.business % business.len(),
+        ));
+        if let Some(p) = r.refines.filter(|p| *p < i) {
+            t.push_str(&format!("refines = [\"RTM-{p}\"]\n"));
+        }
+        if !r.text.is_empty() {
+            t.push_str(&format!("text = {}\n", toml_str(&r.text)));
+        }
+        t.push('\n');
+    }
+    std::fs::write(dir.join("nodes.toml"), t).unwrap();
+    std::fs::write(dir.join("rtm.toml"), "[project]\nname = \"random\"\n").unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_trees_survive_export_then_import((themes, business, reqs) in tree_strategy()) {
+        let tmp = tempfile::tempdir().unwrap();
+        let tree = tmp.path().join("a");
+        write_tree(&tree, &themes, &business, &reqs);
+        let checked = common::check(&tree);
+        let view = rtm::view::View::new(&checked, None).unwrap();
+        let xml = reqif::export(&view, &reqif::ExportOptions::default());
+        let imported = reqif::import(
+            &[("random.reqif".into(), xml.into_bytes())],
+            &Mapping::default(),
+            &Target::default(),
+            &Limits::default(),
+        )
+        .unwrap();
+        prop_assert!(!imported.has_errors(), "{:?}", imported.diagnostics);
+        prop_assert!(imported.diagnostics.iter().all(|d| d.severity != Severity::Error));
+        let back = tmp.path().join("b");
+        std::fs::create_dir(&back).unwrap();
+        std::fs::copy(tree.join("rtm.toml"), back.join("rtm.toml")).unwrap();
+        for (rel, text) in &imported.files {
+            let p = back.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let again = common::check(&back);
+        prop_assert_eq!(again.model.nodes.len(), checked.model.nodes.len());
+        for n in &checked.model.nodes {
+            let m = again.model.nodes.iter().find(|m| m.id == n.id).unwrap();
+            let changes = rtm::diff::field_changes(n, m);
+            prop_assert!(changes.is_empty(), "{}: {:?}", n.id, changes);
+        }
+    }
+}
+
+#[test]
+fn into_an_existing_tree_ids_must_match_its_patterns_and_be_new() {
+    let Some(dir) = corpus() else { return };
+    let file = dir.join("polarion-sample.reqif");
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("t");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(
+        tree.join("rtm.toml"),
+        "[ids]\nrequirement = \"^RTM-[0-9]{4}$\"\n",
+    )
+    .unwrap();
+    rtm()
+        .arg("import")
+        .arg(&file)
+        .arg("--into")
+        .arg(&tree)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "polarion-sample.reqif:129: SPEC-OBJECT rmf-1d312f18-fa7c-4de3-b8f3-ab105179fddf: id LOREM-818 does not match the tree's requirement pattern",
+        ))
+        .stderr(predicates::str::contains("nothing written"));
+    assert_eq!(std::fs::read_dir(&tree).unwrap().count(), 1);
+    // An id the tree already holds, in another file.
+    std::fs::write(tree.join("rtm.toml"), "").unwrap();
+    std::fs::write(
+        tree.join("mine.toml"),
+        "[[requirement]]\nid = \"LOREM-818\"\ntitle = \"Mine\"\ncategory = \"mvp\"\n",
+    )
+    .unwrap();
+    rtm()
+        .arg("import")
+        .arg(&file)
+        .arg("--into")
+        .arg(&tree)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "id LOREM-818 is already defined in the tree",
+        ));
+    assert!(!tree.join("requirements.toml").exists());
+}
+
+#[test]
+fn reqif_id_is_read_and_is_not_part_of_the_fingerprint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("t");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(
+        tree.join("n.toml"),
+        "[[theme]]\nid = \"TH-1\"\ntitle = \"A\"\nreqif_id = \"_x1\"\n\n[[theme]]\nid = \"TH-2\"\ntitle = \"A\"\n",
+    )
+    .unwrap();
+    let checked = common::check(&tree);
+    assert!(!codes(&checked).contains("R002"), "{:?}", codes(&checked));
+    let a = &checked.model.nodes[0];
+    let mut b = checked.model.nodes[1].clone();
+    assert_eq!(a.reqif_id.as_deref(), Some("_x1"));
+    b.id = a.id.clone();
+    assert_eq!(rtm::stamp::fingerprint(a), rtm::stamp::fingerprint(&b));
+    assert!(rtm::diff::field_changes(a, &b).is_empty());
+}
+
+#[test]
+fn a_mapped_relation_the_kinds_cannot_hold_is_skipped_with_a_warning() {
+    let Some(dir) = corpus() else { return };
+    let docs = reqif::read_path(
+        &dir.join("pror-traceability-template.reqif"),
+        &Limits::default(),
+    )
+    .unwrap();
+    let mapping = Mapping::parse("[relations]\n\"realizes\" = \"sec\"\n").unwrap();
+    let imported = reqif::import(&docs, &mapping, &Target::default(), &Limits::default()).unwrap();
+    assert_eq!(imported.relation_links, 0);
+    let warnings = imported
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("a relation \"realizes\" from a requirement to a requirement has no rtm link field (`sec` names a sec)"))
+        .count();
+    assert_eq!(warnings, 9);
+    let mapping = Mapping::parse("[relations]\n\"realizes\" = \"refines\"\n").unwrap();
+    let imported = reqif::import(&docs, &mapping, &Target::default(), &Limits::default()).unwrap();
+    assert_eq!(imported.relation_links, 9);
+}
