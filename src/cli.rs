@@ -51,6 +51,66 @@ pub enum Command {
     },
     /// Print rtm's manual page (roff), for `man`.
     Man,
+    /// Write the tree to a workbook (xlsx: Nodes, Deviations, Matrix,
+    /// Findings) or to CSV (Nodes), for reviewers.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Read nodes from a spreadsheet (.xlsx, .xlsm, .xls, .ods) or a
+    /// .csv/.tsv file into a tree: all files or none.
+    Import(ImportArgs),
+}
+
+/// `rtm export FORMAT`.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// One workbook: the sheets Nodes, Deviations, Matrix and Findings.
+    Xlsx(ExportArgs),
+    /// The Nodes sheet alone, as CSV (RFC 4180, UTF-8).
+    Csv(ExportArgs),
+}
+
+/// Arguments of `rtm export xlsx|csv`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub tree: TreeArg,
+    /// The file to write (atomically).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Leave out every node above this level (white, green, amber, red;
+    /// clear = white). Default: the project's classification.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub classification: Option<rtm::model::Classification>,
+    /// The date waivers' `until` and questions' `due` are compared with
+    /// (YYYY-MM-DD); default: today (UTC).
+    #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
+    pub today: Option<jiff::civil::Date>,
+}
+
+/// Arguments of `rtm import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The spreadsheet or CSV file (.xlsx, .xlsm, .xls, .ods, .csv, .tsv).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The tree to write into (created, with an rtm.toml, if it has none).
+    #[arg(long, value_name = "DIR")]
+    pub into: PathBuf,
+    /// How the sheet's columns map to rtm fields (see the README).
+    #[arg(long, value_name = "MAP.toml")]
+    pub mapping: Option<PathBuf>,
+    /// The sheet to read. Default: the mapping's, else the first.
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Print what would be written, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -15,6 +15,7 @@ pub mod discover;
 pub mod finding;
 pub mod git;
 pub mod graph;
+pub mod interchange;
 pub mod load;
 pub mod model;
 pub mod output;
