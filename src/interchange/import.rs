@@ -688,7 +688,7 @@ pub fn prepare(
     let mut prepared: Vec<Prepared> = Vec::new();
     let mut first_cell: HashMap<String, String> = HashMap::new();
     let mut relaxed: BTreeSet<Kind> = BTreeSet::new();
-    let mut variants_seen: BTreeSet<String> = BTreeSet::new();
+    let mut variants_seen: Vec<String> = Vec::new();
     let mut blank_rows = 0;
     let mut row_of: HashMap<String, (u32, u32)> = HashMap::new();
     let id_col = column_of("id").map_or(0, |c| c.col);
@@ -888,6 +888,17 @@ pub fn prepare(
                 continue;
             }
             if STRING_FIELDS.contains(&field) {
+                // A title is one line: a line break typed in the cell
+                // (Alt+Enter) is a space.
+                let text = if field == "title" && text.contains(['\n', '\r']) {
+                    text.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                } else {
+                    text
+                };
                 out.push((field.to_owned(), text.into()));
                 continue;
             }
@@ -917,7 +928,9 @@ pub fn prepare(
                                         suggest(v, &vs).map(|s| format!("did you mean `{s}`?")),
                                     );
                                 }
-                                variants_seen.insert(v.clone());
+                                if !variants_seen.contains(v) {
+                                    variants_seen.push(v.clone());
+                                }
                             }
                         }
                         let mut array = toml_edit::Array::new();
@@ -1027,17 +1040,22 @@ pub fn prepare(
     // diagnostic on the row it came from.
     let loaded = check_plan(&plan, into, existing);
     for f in loaded {
-        let (row, col) = f
+        let (row, id_at) = f
             .node
             .as_deref()
             .and_then(|id| row_of.get(id))
             .copied()
             .unwrap_or((header_row, id_col));
+        // The column of the field the message names, else the id's.
+        let column = columns
+            .iter()
+            .find(|(field, _)| f.message.contains(&format!("`{field}`")))
+            .map(|(_, c)| c)
+            .or_else(|| column_of("id"));
+        let col = column.map_or(id_at, |c| c.col);
         diags.push(Diagnostic {
             cell: cell_ref(&grid.name, row as usize, col as usize),
-            header: column_of("id")
-                .map(|c| c.header.clone())
-                .unwrap_or_default(),
+            header: column.map(|c| c.header.clone()).unwrap_or_default(),
             message: f.message,
             help: f.help,
         });
@@ -1133,7 +1151,7 @@ fn build(
     prepared: Vec<Prepared>,
     existing: bool,
     relaxed: &BTreeSet<Kind>,
-    variants: &BTreeSet<String>,
+    variants: &[String],
     input: &Path,
     ignored: Vec<String>,
     blank_rows: usize,
