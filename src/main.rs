@@ -430,7 +430,17 @@ fn import(args: &ImportArgs) -> Result {
     };
     let json = args.format == RulesFormat::Json;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let plan = match import::prepare(&args.file, &args.into, &options)? {
+    let bar: std::cell::OnceCell<Option<indicatif::ProgressBar>> = std::cell::OnceCell::new();
+    let tick = |done: u64, total: u64| {
+        if let Some(b) = bar.get_or_init(|| progress(total, "importing")) {
+            b.set_position(done);
+        }
+    };
+    let prepared = import::prepare_with(&args.file, &args.into, &options, &tick);
+    if let Some(Some(b)) = bar.get() {
+        b.finish_and_clear();
+    }
+    let plan = match prepared? {
         Ok(plan) => plan,
         Err(diags) => {
             if json {

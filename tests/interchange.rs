@@ -713,3 +713,96 @@ fn a_hand_made_csv_and_tsv_import_without_a_mapping() {
     assert_eq!(import(&tsv, &into, &[]).0, 0);
     assert_eq!(common::check(&into).model.nodes[0].id, "TH-01");
 }
+
+#[test]
+fn a_cell_merged_down_belongs_to_every_row_it_covers() {
+    use rust_xlsxwriter::{Format, Workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("merged.xlsx");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in [
+        "kind",
+        "id",
+        "title",
+        "category",
+        "satisfies",
+        "user_impact",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=3u32 {
+        ws.write_string(r, 0, "requirement").unwrap();
+        ws.write_string(r, 1, format!("RTM-000{r}")).unwrap();
+        ws.write_string(r, 2, format!("Entry {r}")).unwrap();
+        ws.write_string(r, 3, "mvp").unwrap();
+        ws.write_string(r, 5, "none").unwrap();
+    }
+    ws.merge_range(1, 4, 3, 4, "BR-001", &Format::new())
+        .unwrap();
+    wb.save(&file).unwrap();
+    let into = dir.path().join("tree");
+    let (code, out, err) = import(&file, &into, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let checked = common::check(&into);
+    assert_eq!(checked.model.nodes.len(), 3);
+    for n in &checked.model.nodes {
+        let links: Vec<&str> = n.links.iter().map(|l| l.target.as_str()).collect();
+        assert_eq!(links, ["BR-001"], "{}", n.id);
+    }
+}
+
+#[test]
+fn a_field_the_kind_does_not_have_is_reported_on_its_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.csv");
+    std::fs::write(
+        &file,
+        "kind,id,title,satisfies,stage,values\n\
+         theme,TH-01,Hubs,BR-001,,\n\
+         modification,DP096,Alerts,,proposd,\n\
+         requirement,RTM-0001,Entry,,,{ latency = \"slow\" }\n",
+    )
+    .unwrap();
+    let into = dir.path().join("tree");
+    let (code, out, _) = import(&file, &into, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("error: 't.csv'!D2 (under `satisfies`): a theme has no field `satisfies`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("error: 't.csv'!E3 (under `stage`): unknown stage `proposd`"),
+        "{out}"
+    );
+    assert!(out.contains("help: did you mean `proposed`?"), "{out}");
+    // A requirement needs a category, and its cell is empty.
+    assert!(
+        out.contains("requirement RTM-0001 needs `category`"),
+        "{out}"
+    );
+    assert!(!into.exists());
+}
+
+#[test]
+fn what_the_loader_refuses_is_reported_on_its_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.csv");
+    std::fs::write(
+        &file,
+        "kind,id,title,category,values\n\
+         requirement,RTM-0001,Entry,mvp,{ latency = \"slow\" }\n",
+    )
+    .unwrap();
+    let into = dir.path().join("tree");
+    let (code, out, _) = import(&file, &into, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("error: 't.csv'!E2 (under `values`): "),
+        "{out}"
+    );
+    assert!(!into.exists());
+}

@@ -645,6 +645,17 @@ pub fn prepare(
     into: &Path,
     options: &Options,
 ) -> Result<Result<Plan, Vec<Diagnostic>>, ImportError> {
+    prepare_with(input, into, options, &|_, _| {})
+}
+
+/// [`prepare`], calling `tick(rows read, rows in all)` now and then (for a
+/// progress bar).
+pub fn prepare_with(
+    input: &Path,
+    into: &Path,
+    options: &Options,
+    tick: &dyn Fn(u64, u64),
+) -> Result<Result<Plan, Vec<Diagnostic>>, ImportError> {
     let mapping = options.mapping.as_ref();
     let sheet = options
         .sheet
@@ -693,6 +704,12 @@ pub fn prepare(
     let mut row_of: HashMap<String, (u32, u32)> = HashMap::new();
     let id_col = column_of("id").map_or(0, |c| c.col);
     for row in header_row + 1..=last_row {
+        if row % 1000 == 0 {
+            tick(
+                u64::from(row - header_row),
+                u64::from(last_row - header_row),
+            );
+        }
         // A row blank in every mapped column is a separator.
         let Some(cells) = grid.rows.get(&row) else {
             continue;
@@ -1049,7 +1066,11 @@ pub fn prepare(
         // The column of the field the message names, else the id's.
         let column = columns
             .iter()
-            .find(|(field, _)| f.message.contains(&format!("`{field}`")))
+            .find(|(field, _)| {
+                ["`", ".", "["]
+                    .iter()
+                    .any(|end| f.message.contains(&format!("`{field}{end}")))
+            })
             .map(|(_, c)| c)
             .or_else(|| column_of("id"));
         let col = column.map_or(id_at, |c| c.col);
