@@ -40,6 +40,9 @@ pub fn sheets(view: &View<'_>) -> Result<Vec<Sheet>, ExportError> {
     ])
 }
 
+/// One file's node tables by kind, each taken once.
+type FileTables = HashMap<Kind, Vec<Option<toml::Table>>>;
+
 /// Every node's own table, as its file holds it, one per node of the
 /// view (in the view's order).
 fn raw_tables(view: &View<'_>) -> Result<Vec<toml::Table>, ExportError> {
@@ -53,11 +56,13 @@ fn raw_tables(view: &View<'_>) -> Result<Vec<toml::Table>, ExportError> {
         ordinal.insert(n.id_span, *c);
         *c += 1;
     }
-    let mut parsed: HashMap<FileId, toml::Table> = HashMap::new();
+    // Nodes come file by file: one file's tables are held at a time, and
+    // each table is moved out, not copied.
+    let mut current: Option<(FileId, FileTables)> = None;
     let mut out = Vec::with_capacity(view.checked.model.nodes.len());
     for n in &view.checked.model.nodes {
         let file = n.file();
-        if let std::collections::hash_map::Entry::Vacant(slot) = parsed.entry(file) {
+        if current.as_ref().is_none_or(|(f, _)| *f != file) {
             let text = view
                 .checked
                 .model
@@ -66,21 +71,31 @@ fn raw_tables(view: &View<'_>) -> Result<Vec<toml::Table>, ExportError> {
                 .map_or("", |s| s.text.as_str());
             let doc: toml::Table =
                 toml::from_str(text).map_err(|_| ExportError::Unreadable(n.id.clone()))?;
-            slot.insert(doc);
+            let mut kinds = HashMap::new();
+            for (key, value) in doc {
+                let (Some(kind), toml::Value::Array(items)) = (Kind::parse(&key), value) else {
+                    continue;
+                };
+                let tables: Vec<Option<toml::Table>> = items
+                    .into_iter()
+                    .filter_map(|v| match v {
+                        toml::Value::Table(t) if t.get("id").is_some_and(toml::Value::is_str) => {
+                            Some(Some(t))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                kinds.insert(kind, tables);
+            }
+            current = Some((file, kinds));
         }
-        let table = parsed
-            .get(&file)
-            .and_then(|doc| doc.get(n.kind.as_str()))
-            .and_then(toml::Value::as_array)
-            .and_then(|items| {
-                items
-                    .iter()
-                    .filter_map(toml::Value::as_table)
-                    .filter(|t| t.get("id").is_some_and(toml::Value::is_str))
-                    .nth(ordinal.get(&n.id_span).copied().unwrap_or(usize::MAX))
-            })
+        let at = ordinal.get(&n.id_span).copied().unwrap_or(usize::MAX);
+        let mut table = current
+            .as_mut()
+            .and_then(|(_, kinds)| kinds.get_mut(&n.kind))
+            .and_then(|tables| tables.get_mut(at))
+            .and_then(Option::take)
             .ok_or_else(|| ExportError::Unreadable(n.id.clone()))?;
-        let mut table = table.clone();
         redact(view, &mut table);
         out.push(table);
     }
@@ -420,6 +435,9 @@ pub fn xlsx(view: &View<'_>, progress: &dyn Fn(u64)) -> Result<Vec<u8>, ExportEr
     let sheets = sheets(view)?;
     let note = classification_note(view);
     let mut workbook = Workbook::new();
+    // The fastest deflate: a large tree's workbook is written several
+    // times faster, and only somewhat larger.
+    workbook.set_zip_compression_level(1);
     let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
     workbook.set_properties(
         &DocProperties::new()

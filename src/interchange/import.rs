@@ -634,7 +634,6 @@ fn valid_file(rel: &str) -> bool {
 /// the row it came from.
 struct Prepared {
     kind: Kind,
-    id: String,
     fields: Vec<(String, toml_edit::Value)>,
     file: Option<String>,
 }
@@ -661,7 +660,7 @@ pub fn prepare_with(
         .sheet
         .as_deref()
         .or_else(|| mapping.and_then(|m| m.sheet.as_deref()));
-    let grid = read_grid(input, sheet)?;
+    let mut grid = read_grid(input, sheet)?;
     let existing = into.join(PROJECT_FILE).is_file();
     let tree = if existing {
         Some(crate::load::load(into).map_err(|e| ImportError::Unreadable(e.to_string()))?)
@@ -1005,7 +1004,9 @@ pub fn prepare_with(
                 );
             }
         }
-        let Some(id) = id else { continue };
+        if id.is_none() {
+            continue;
+        }
         out.sort_by_key(|(k, _)| {
             (
                 NODE_COLUMNS
@@ -1017,7 +1018,6 @@ pub fn prepare_with(
         });
         prepared.push(Prepared {
             kind,
-            id,
             fields: out,
             file,
         });
@@ -1025,6 +1025,11 @@ pub fn prepare_with(
     if !diags.is_empty() {
         return Ok(Err(diags));
     }
+    // The cells are no longer needed: only the sheet's name.
+    let grid = Grid {
+        name: std::mem::take(&mut grid.name),
+        ..Grid::default()
+    };
     let plan = build(
         &grid,
         prepared,
@@ -1179,8 +1184,9 @@ fn build(
 ) -> Plan {
     let mut counts = [0usize; 5];
     let mut links = 0;
-    // file → (kind order, kind → tables)
-    let mut files: BTreeMap<String, Vec<(Kind, toml_edit::ArrayOfTables)>> = BTreeMap::new();
+    // file → its nodes, in row order; each file is built and dropped in
+    // turn.
+    let mut by_file: BTreeMap<String, Vec<Prepared>> = BTreeMap::new();
     let mut per_kind = [0usize; 5];
     for p in prepared {
         let k = p.kind as usize;
@@ -1191,37 +1197,37 @@ fn build(
         if let Some(c) = per_kind.get_mut(k) {
             *c += 1;
         }
-        let rel = p.file.unwrap_or_else(|| default_file(p.kind, n));
-        let mut table = toml_edit::Table::new();
-        for (key, value) in p.fields {
-            if LINK_FIELDS.contains(&key.as_str())
-                && let toml_edit::Value::Array(a) = &value
-            {
-                links += a.len();
-            }
-            table.insert(&key, toml_edit::Item::Value(value));
-        }
-        let _ = &p.id;
-        let arrays = files.entry(rel).or_default();
-        match arrays.iter_mut().find(|(kind, _)| *kind == p.kind) {
-            Some((_, aot)) => aot.push(table),
-            None => {
-                let mut aot = toml_edit::ArrayOfTables::new();
-                aot.push(table);
-                arrays.push((p.kind, aot));
-            }
-        }
+        let rel = p.file.clone().unwrap_or_else(|| default_file(p.kind, n));
+        by_file.entry(rel).or_default().push(p);
     }
-    let files = files
-        .into_iter()
-        .map(|(rel, arrays)| {
-            let mut doc = toml_edit::DocumentMut::new();
-            for (kind, aot) in arrays {
-                doc.insert(kind.as_str(), toml_edit::Item::ArrayOfTables(aot));
+    let mut files = Vec::with_capacity(by_file.len());
+    for (rel, nodes) in by_file {
+        let mut arrays: Vec<(Kind, toml_edit::ArrayOfTables)> = Vec::new();
+        for p in nodes {
+            let mut table = toml_edit::Table::new();
+            for (key, value) in p.fields {
+                if LINK_FIELDS.contains(&key.as_str())
+                    && let toml_edit::Value::Array(a) = &value
+                {
+                    links += a.len();
+                }
+                table.insert(&key, toml_edit::Item::Value(value));
             }
-            (rel, doc.to_string())
-        })
-        .collect();
+            match arrays.iter_mut().find(|(kind, _)| *kind == p.kind) {
+                Some((_, aot)) => aot.push(table),
+                None => {
+                    let mut aot = toml_edit::ArrayOfTables::new();
+                    aot.push(table);
+                    arrays.push((p.kind, aot));
+                }
+            }
+        }
+        let mut doc = toml_edit::DocumentMut::new();
+        for (kind, aot) in arrays {
+            doc.insert(kind.as_str(), toml_edit::Item::ArrayOfTables(aot));
+        }
+        files.push((rel, doc.to_string()));
+    }
     let project = (!existing).then(|| {
         let name = input
             .file_stem()
