@@ -806,3 +806,38 @@ fn what_the_loader_refuses_is_reported_on_its_row() {
     );
     assert!(!into.exists());
 }
+
+#[test]
+fn a_dry_run_in_json_says_what_would_be_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rtm.xlsx");
+    export("xlsx", &bundled(), &file, &[]);
+    let into = dir.path().join("tree");
+    let (code, out, _) = import(
+        &file,
+        &into,
+        &["--dry-run", "--format", "json", "--sheet", "Nodes"],
+    );
+    assert_eq!(code, 0, "{out}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["written"], false);
+    assert_eq!(doc["sheet"], "Nodes");
+    assert_eq!(doc["nodes"]["requirement"], 81);
+    assert_eq!(doc["nodes"]["theme"], 11);
+    assert_eq!(doc["links"], 178);
+    assert!(
+        doc["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "rtm.toml")
+    );
+    assert!(!into.exists());
+    // Another sheet of the workbook has no id column.
+    let (code, out, _) = import(&file, &into, &["--sheet", "Matrix"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error: Matrix!1: no `id` column"), "{out}");
+    let (code, _, err) = import(&file, &into, &["--sheet", "Nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no sheet named `Nope`"), "{err}");
+}
