@@ -1326,11 +1326,12 @@ pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, Impo
                 .map_err(|e| ImportError::Write(format!("{}: {e}", dir.display())))?;
         }
     }
-    let mut written = Vec::new();
-    for (path, text) in targets {
-        crate::output::write_atomic(&path, text.as_bytes())
-            .map_err(|e| ImportError::Write(format!("{}: {e}", path.display())))?;
-        written.push(path);
-    }
-    Ok(written)
+    // Each file is written atomically (and synced to disk); many at once,
+    // so that the file system can gather the syncs.
+    use rayon::prelude::*;
+    targets.par_iter().try_for_each(|(path, text)| {
+        crate::output::write_atomic(path, text.as_bytes())
+            .map_err(|e| ImportError::Write(format!("{}: {e}", path.display())))
+    })?;
+    Ok(targets.into_iter().map(|(p, _)| p).collect())
 }
