@@ -63,41 +63,48 @@ pub enum Command {
     },
     /// Print rtm's manual page (roff), for `man`.
     Man,
-    /// Import requirements into a tree: ReqIF (.reqif, .reqifz).
+    /// Write the tree for other tools and readers: a workbook (xlsx: Nodes,
+    /// Deviations, Matrix, Findings), CSV (Nodes) or ReqIF.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Read nodes into a tree from a spreadsheet (.xlsx, .xlsm, .xls, .ods),
+    /// a .csv/.tsv file, or ReqIF (.reqif, .reqifz): all files or none.
     Import(ImportArgs),
-    /// Export a tree: ReqIF (`rtm export reqif -o FILE.reqif|.reqifz`).
-    Export(ExportArgs),
 }
 
-/// Arguments of `rtm import`.
-#[derive(Debug, clap::Args)]
-pub struct ImportArgs {
-    /// The file to import; its extension gives its format (.reqif,
-    /// .reqifz).
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
-    /// The tree to write the node files into (created, with an rtm.toml,
-    /// when it does not exist).
-    #[arg(long, value_name = "TREE")]
-    pub into: PathBuf,
-    /// A mapping file: [types], [attributes], [relations], [defaults].
-    #[arg(long, value_name = "MAP.toml")]
-    pub mapping: Option<PathBuf>,
-    /// Print what would be written (files, nodes per kind, links); write
-    /// nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Replace files that already exist.
-    #[arg(long)]
-    pub force: bool,
+/// `rtm export FORMAT`.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// One workbook: the sheets Nodes, Deviations, Matrix and Findings.
+    Xlsx(ExportArgs),
+    /// The Nodes sheet alone, as CSV (RFC 4180, UTF-8).
+    Csv(ExportArgs),
+    /// ReqIF 1.0 (`.reqif`, or zipped as `.reqifz`), for DOORS, Polarion
+    /// and every ReqIF tool.
+    Reqif(ReqifExportArgs),
 }
 
-/// Arguments of `rtm export`.
+/// Arguments of `rtm export xlsx|csv`.
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
-    /// The format to write.
-    #[arg(value_enum)]
-    pub format: ExportFormat,
+    #[command(flatten)]
+    pub tree: TreeArg,
+    /// The file to write (atomically).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Leave out every node above this level (white, green, amber, red;
+    /// clear = white). Default: the project's classification.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub classification: Option<rtm::model::Classification>,
+    /// The date waivers' `until` and questions' `due` are compared with
+    /// (YYYY-MM-DD); default: today (UTC).
+    #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
+    pub today: Option<jiff::civil::Date>,
+}
+
+/// Arguments of `rtm export reqif`.
+#[derive(Debug, clap::Args)]
+pub struct ReqifExportArgs {
     #[command(flatten)]
     pub tree: TreeArg,
     /// The file to write (atomically); `.reqifz` zips the document.
@@ -114,10 +121,32 @@ pub struct ExportArgs {
     pub date: Option<jiff::civil::Date>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    /// ReqIF 1.0 (`.reqif`, or zipped as `.reqifz`).
-    Reqif,
+/// Arguments of `rtm import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The file to import; its extension gives its format (.xlsx, .xlsm,
+    /// .xls, .ods, .csv, .tsv, .reqif, .reqifz).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The tree to write into (created, with an rtm.toml, if it has none).
+    #[arg(long, value_name = "DIR")]
+    pub into: PathBuf,
+    /// How the file maps to rtm fields (see the README): columns for a
+    /// spreadsheet; [types], [attributes], [relations], [defaults] for ReqIF.
+    #[arg(long, value_name = "MAP.toml")]
+    pub mapping: Option<PathBuf>,
+    /// The sheet to read. Default: the mapping's, else the first.
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Print what would be written, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
+    /// Output format (spreadsheets).
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

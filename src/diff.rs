@@ -73,6 +73,19 @@ pub struct FindingKey {
     pub message: String,
 }
 
+/// The value of a TOML string literal (`"a"`, `'a'`, `"""a"""`), so that the
+/// same text written with other quotes is the same target.
+fn string_value(raw: &str) -> Option<String> {
+    if !raw.starts_with(['"', '\'']) {
+        return None;
+    }
+    let doc: toml::Table = toml::from_str(&format!("v = {raw}")).ok()?;
+    match doc.get("v")? {
+        toml::Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
 static POSITION: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"(?i)\bline \d+,? column \d+|\b\d+:\d+(:\d+)?\b").ok());
 
@@ -83,11 +96,11 @@ impl FindingKey {
             .node
             .clone()
             .unwrap_or_else(|| sources.path(f.span.file).to_owned());
-        let target = sources
+        let raw = sources
             .get(f.span.file)
             .and_then(|s| s.text.get(f.span.range()))
-            .unwrap_or("")
-            .to_owned();
+            .unwrap_or("");
+        let target = string_value(raw).unwrap_or_else(|| raw.to_owned());
         let message = match POSITION.as_ref() {
             Some(re) => re.replace_all(&f.message, "").into_owned(),
             None => f.message.clone(),

@@ -18,6 +18,7 @@ pub mod fmt;
 pub mod git;
 pub mod graph;
 pub mod init;
+pub mod interchange;
 pub mod load;
 pub mod model;
 pub mod new;

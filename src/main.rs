@@ -19,6 +19,7 @@ use cli::{
 };
 use cli::{DecideArgs, StampArgs};
 use cli::{DiffArgs, DiffFormat};
+use cli::{ExportCommand, ImportArgs};
 use cli::{FmtArgs, InitArgs, NewArgs};
 use rtm::render;
 use rtm::rules::{RULES, lookup};
@@ -41,10 +42,10 @@ fn main() -> ExitCode {
         Command::Schema { which } => schema(which),
         Command::Completions { shell } => completions(shell),
         Command::Man => man(),
-        Command::Import(args) => reqif_import(&args),
-        Command::Export(args) => match args.format {
-            cli::ExportFormat::Reqif => reqif_export(&args),
-        },
+        Command::Export(ExportCommand::Reqif(args)) => reqif_export(&args),
+        Command::Export(cmd) => export(&cmd),
+        Command::Import(args) if is_reqif(&args.file) => reqif_import(&args),
+        Command::Import(args) => import(&args),
     };
     match result {
         Ok(code) => code,
@@ -712,7 +713,7 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
 
 /// `rtm export reqif [TREE] -o FILE.reqif|.reqifz`: what the view at the
 /// classification shows (FORMAT §10).
-fn reqif_export(args: &cli::ExportArgs) -> Result {
+fn reqif_export(args: &cli::ReqifExportArgs) -> Result {
     let checked = rtm::check(&args.tree.resolve()?)?;
     let view = rtm::view::View::new(&checked, args.classification)?;
     let options = rtm::reqif::ExportOptions {
@@ -740,5 +741,204 @@ fn reqif_export(args: &cli::ExportArgs) -> Result {
     .map_err(|e| format!("{}: {e}", path.display()))?;
     drop(view);
     leak(checked);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether a file to import is ReqIF, by its extension.
+fn is_reqif(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|x| x.to_str())
+        .is_some_and(|x| x.eq_ignore_ascii_case("reqif") || x.eq_ignore_ascii_case("reqifz"))
+}
+
+/// A progress bar on standard error, only when it is a terminal and the
+/// work is long enough to need one.
+fn progress(len: u64, what: &str) -> Option<indicatif::ProgressBar> {
+    if len < 20_000 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows ({eta})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_owned());
+    Some(bar)
+}
+
+/// `rtm export xlsx|csv [TREE] -o FILE`.
+fn export(cmd: &ExportCommand) -> Result {
+    let (args, xlsx) = match cmd {
+        ExportCommand::Xlsx(a) => (a, true),
+        ExportCommand::Csv(a) => (a, false),
+        ExportCommand::Reqif(a) => return reqif_export(a),
+    };
+    let options = rtm::Options {
+        today: args.today,
+        ..Default::default()
+    };
+    let checked = rtm::check_with(&args.tree.resolve()?, &options)?;
+    let view = rtm::view::View::new(&checked, args.classification)?;
+    let bytes = if xlsx {
+        let bar = progress(view.checked.model.nodes.len() as u64, "exporting");
+        let tick = |n: u64| {
+            if let Some(b) = &bar {
+                b.inc(n);
+            }
+        };
+        let bytes = rtm::interchange::export::xlsx(&view, &tick)?;
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        bytes
+    } else {
+        rtm::interchange::export::csv(&view)?
+    };
+    rtm::output::write_atomic(&args.output, &bytes)
+        .map_err(|e| format!("{}: {e}", args.output.display()))?;
+    drop(view);
+    leak(checked);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rtm import FILE --into TREE`: exit 1 when a cell is bad (nothing
+/// written), 2 when the input cannot be read.
+fn import(args: &ImportArgs) -> Result {
+    use rtm::interchange::import;
+    let mapping = match &args.mapping {
+        Some(p) => Some(import::Mapping::read(p)?),
+        None => None,
+    };
+    let options = import::Options {
+        mapping,
+        sheet: args.sheet.clone(),
+    };
+    let json = args.format == RulesFormat::Json;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let bar: std::cell::OnceCell<Option<indicatif::ProgressBar>> = std::cell::OnceCell::new();
+    let tick = |done: u64, total: u64| {
+        if let Some(b) = bar.get_or_init(|| progress(total, "importing")) {
+            b.set_position(done);
+        }
+    };
+    let prepared = import::prepare_with(&args.file, &args.into, &options, &tick);
+    if let Some(Some(b)) = bar.get() {
+        b.finish_and_clear();
+    }
+    let plan = match prepared? {
+        Ok(plan) => plan,
+        Err(diags) => {
+            if json {
+                let doc = serde_json::json!({
+                    "version": 1,
+                    "input": args.file.to_string_lossy(),
+                    "written": false,
+                    "diagnostics": diags,
+                });
+                serde_json::to_writer_pretty(&mut out, &doc)?;
+                writeln!(out)?;
+            } else {
+                for d in &diags {
+                    let under = if d.header.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (under `{}`)", render::escape_controls(&d.header))
+                    };
+                    writeln!(
+                        out,
+                        "error: {}{under}: {}",
+                        render::escape_controls(&d.cell),
+                        render::escape_controls(&d.message)
+                    )?;
+                    if let Some(h) = &d.help {
+                        writeln!(out, "  help: {}", render::escape_controls(h))?;
+                    }
+                }
+                let n = diags.len();
+                writeln!(
+                    out,
+                    "rtm: {n} bad {}: nothing written",
+                    if n == 1 { "cell" } else { "cells" }
+                )?;
+            }
+            out.flush()?;
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let written = if args.dry_run {
+        Vec::new()
+    } else {
+        import::write(&plan, &args.into, args.force)?
+    };
+    let mut files: Vec<String> = plan.files.iter().map(|(r, _)| r.clone()).collect();
+    if plan.project.is_some() {
+        files.push(rtm::load::PROJECT_FILE.to_owned());
+    }
+    let counts: serde_json::Map<String, serde_json::Value> = rtm::model::Kind::ALL
+        .iter()
+        .zip(plan.counts)
+        .map(|(k, n)| (k.as_str().to_owned(), n.into()))
+        .collect();
+    if json {
+        let doc = serde_json::json!({
+            "version": 1,
+            "input": args.file.to_string_lossy(),
+            "sheet": plan.sheet,
+            "into": args.into.to_string_lossy(),
+            "written": !args.dry_run,
+            "files": files,
+            "nodes": counts,
+            "links": plan.links,
+            "blank_rows": plan.blank_rows,
+            "ignored_columns": plan.ignored,
+            "diagnostics": [],
+        });
+        serde_json::to_writer_pretty(&mut out, &doc)?;
+        writeln!(out)?;
+    } else {
+        let verb = if args.dry_run { "would write" } else { "wrote" };
+        for f in &files {
+            writeln!(out, "{verb} {}", render::escape_controls(f))?;
+        }
+        for c in &plan.ignored {
+            writeln!(
+                out,
+                "warning: column {} is not an rtm field: left out",
+                render::escape_controls(c)
+            )?;
+        }
+        let nodes: Vec<String> = rtm::model::Kind::ALL
+            .iter()
+            .zip(plan.counts)
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        let total: usize = plan.counts.iter().sum();
+        writeln!(
+            out,
+            "rtm: {verb} {total} {} ({}), {} {}, in {} {}{}",
+            if total == 1 { "node" } else { "nodes" },
+            if nodes.is_empty() {
+                "none".to_owned()
+            } else {
+                nodes.join(", ")
+            },
+            plan.links,
+            if plan.links == 1 { "link" } else { "links" },
+            files.len(),
+            if files.len() == 1 { "file" } else { "files" },
+            if args.dry_run {
+                "; nothing written (--dry-run)".to_owned()
+            } else {
+                format!(
+                    " under {}",
+                    render::escape_controls(&args.into.to_string_lossy())
+                )
+            },
+        )?;
+    }
+    let _ = written;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,497 @@
+//! `rtm export xlsx` and `rtm export csv` (INTERCHANGE §2): the sheets
+//! `Nodes`, `Deviations`, `Matrix` and `Findings`, built from a
+//! [`View`], so that nothing above the level asked for is written.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Note, Workbook};
+
+use super::{FILE_COLUMN, LIST_FIELDS, NODE_COLUMNS, STRING_FIELDS};
+use crate::model::{Kind, LinkField, Node};
+use crate::source::{FileId, Span};
+use crate::view::View;
+
+/// Why an export could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("cannot write the workbook: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("cannot write the CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("{0}: cannot read the node back from its file")]
+    Unreadable(String),
+}
+
+/// One sheet: its name, header and rows of cell texts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sheet {
+    pub name: &'static str,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The four sheets of the workbook, in order.
+pub fn sheets(view: &View<'_>) -> Result<Vec<Sheet>, ExportError> {
+    Ok(vec![
+        nodes(view)?,
+        deviations(view),
+        matrix(view),
+        findings(view),
+    ])
+}
+
+/// One file's node tables by kind, each taken once.
+type FileTables = HashMap<Kind, Vec<Option<toml::Table>>>;
+
+/// Every node's own table, as its file holds it, one per node of the
+/// view (in the view's order).
+fn raw_tables(view: &View<'_>) -> Result<Vec<toml::Table>, ExportError> {
+    // The ordinal of every definition among those of its kind in its file
+    // (the loader keeps a node when its id is a string, so the n-th such
+    // table of a kind is the n-th node of that kind).
+    let mut ordinal: HashMap<Span, usize> = HashMap::new();
+    let mut count: HashMap<(FileId, Kind), usize> = HashMap::new();
+    for n in &view.full.model.nodes {
+        let c = count.entry((n.file(), n.kind)).or_default();
+        ordinal.insert(n.id_span, *c);
+        *c += 1;
+    }
+    // Nodes come file by file: one file's tables are held at a time, and
+    // each table is moved out, not copied.
+    let mut current: Option<(FileId, FileTables)> = None;
+    let mut out = Vec::with_capacity(view.checked.model.nodes.len());
+    for n in &view.checked.model.nodes {
+        let file = n.file();
+        if current.as_ref().is_none_or(|(f, _)| *f != file) {
+            let text = view
+                .checked
+                .model
+                .sources
+                .get(file)
+                .map_or("", |s| s.text.as_str());
+            let doc: toml::Table =
+                toml::from_str(text).map_err(|_| ExportError::Unreadable(n.id.clone()))?;
+            let mut kinds = HashMap::new();
+            for (key, value) in doc {
+                let (Some(kind), toml::Value::Array(items)) = (Kind::parse(&key), value) else {
+                    continue;
+                };
+                let tables: Vec<Option<toml::Table>> = items
+                    .into_iter()
+                    .filter_map(|v| match v {
+                        toml::Value::Table(t) if t.get("id").is_some_and(toml::Value::is_str) => {
+                            Some(Some(t))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                kinds.insert(kind, tables);
+            }
+            current = Some((file, kinds));
+        }
+        let at = ordinal.get(&n.id_span).copied().unwrap_or(usize::MAX);
+        let mut table = current
+            .as_mut()
+            .and_then(|(_, kinds)| kinds.get_mut(&n.kind))
+            .and_then(|tables| tables.get_mut(at))
+            .and_then(Option::take)
+            .ok_or_else(|| ExportError::Unreadable(n.id.clone()))?;
+        redact(view, &mut table);
+        out.push(table);
+    }
+    Ok(out)
+}
+
+/// Removes from a node's table every id that names a withheld node:
+/// links, deviations from a withheld obligation, a withheld modification,
+/// and the fingerprints of withheld nodes in a review stamp.
+fn redact(view: &View<'_>, table: &mut toml::Table) {
+    let hidden = |v: &toml::Value| v.as_str().is_some_and(|id| view.hides_id(id));
+    for field in super::LINK_FIELDS {
+        if let Some(toml::Value::Array(items)) = table.get_mut(*field) {
+            items.retain(|v| !hidden(v));
+        }
+    }
+    if let Some(toml::Value::Array(items)) = table.get_mut("deviations") {
+        items.retain(|d| !d.get("sec").is_some_and(hidden));
+        for d in items.iter_mut() {
+            if let Some(t) = d.as_table_mut()
+                && t.get("modification").is_some_and(hidden)
+            {
+                t.remove("modification");
+            }
+        }
+    }
+    if let Some(toml::Value::Table(stamp)) = table.get_mut("reviewed")
+        && let Some(toml::Value::Table(links)) = stamp.get_mut("links")
+    {
+        links.retain(|id, _| !view.hides_id(id));
+    }
+}
+
+/// A value as one cell: strings as they are, lists of plain ids or
+/// labels joined with `, `, everything else as inline TOML.
+fn cell(field: &str, value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => {
+            // A field this version does not know is read back as TOML when
+            // it parses as TOML: such a string is quoted.
+            if !STRING_FIELDS.contains(&field)
+                && !LIST_FIELDS.contains(&field)
+                && super::import::parse_toml_value(s).is_some()
+            {
+                value.to_string()
+            } else {
+                s.clone()
+            }
+        }
+        toml::Value::Array(items) if LIST_FIELDS.contains(&field) && joinable(items) => items
+            .iter()
+            .filter_map(toml::Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// Whether a list reads back the same once joined with `, `: strings only,
+/// at least one, none empty, none holding a separator or surrounding
+/// spaces, none starting with `[`.
+fn joinable(items: &[toml::Value]) -> bool {
+    !items.is_empty()
+        && items.iter().all(|v| {
+            v.as_str().is_some_and(|s| {
+                !s.is_empty()
+                    && s.trim() == s
+                    && !s.starts_with('[')
+                    && !s.contains([',', ';', '\n', '\r'])
+            })
+        })
+}
+
+/// The `Nodes` sheet: one row per node, every field it holds.
+pub fn nodes(view: &View<'_>) -> Result<Sheet, ExportError> {
+    let tables = raw_tables(view)?;
+    let extra: BTreeSet<&str> = tables
+        .iter()
+        .flat_map(|t| t.keys())
+        .map(String::as_str)
+        .filter(|k| !NODE_COLUMNS.contains(k) && *k != FILE_COLUMN)
+        .collect();
+    let mut header: Vec<String> = NODE_COLUMNS.iter().map(|s| (*s).to_owned()).collect();
+    header.extend(extra.iter().map(|s| (*s).to_owned()));
+    header.push(FILE_COLUMN.to_owned());
+    let sources = &view.checked.model.sources;
+    let rows = view
+        .checked
+        .model
+        .nodes
+        .iter()
+        .zip(&tables)
+        .map(|(n, t)| {
+            header
+                .iter()
+                .map(|h| match h.as_str() {
+                    "kind" => n.kind.as_str().to_owned(),
+                    FILE_COLUMN => sources.path(n.file()).to_owned(),
+                    field => t.get(field).map_or_else(String::new, |v| cell(field, v)),
+                })
+                .collect()
+        })
+        .collect();
+    Ok(Sheet {
+        name: "Nodes",
+        header,
+        rows,
+    })
+}
+
+fn by_id<'v>(view: &'v View<'_>) -> HashMap<&'v str, &'v Node> {
+    let mut map = HashMap::new();
+    for (_, n) in view.nodes() {
+        map.entry(n.id.as_str()).or_insert(n);
+    }
+    map
+}
+
+/// The `Deviations` sheet: one row per declared deviation.
+pub fn deviations(view: &View<'_>) -> Sheet {
+    let ids = by_id(view);
+    let shown = |id: &str| {
+        if view.hides_id(id) {
+            None
+        } else {
+            Some(id.to_owned())
+        }
+    };
+    let mut rows = Vec::new();
+    for (_, n) in view.nodes() {
+        for d in &n.deviations {
+            let sec = n.link(d.sec).and_then(|l| shown(&l.target));
+            let Some(sec) = sec else { continue };
+            let modification = n.link(d.modification).and_then(|l| shown(&l.target));
+            let stage = modification
+                .as_deref()
+                .and_then(|m| ids.get(m))
+                .and_then(|m| m.stage);
+            let contingent = match (&modification, stage) {
+                (Some(_), Some(s)) => !s.is_settled(),
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            rows.push(vec![
+                n.id.clone(),
+                n.category.map_or("", |c| c.as_str()).to_owned(),
+                sec,
+                d.summary
+                    .as_ref()
+                    .map_or("", |s| s.value.as_str())
+                    .to_owned(),
+                d.rationale
+                    .as_ref()
+                    .map_or("", |s| s.value.as_str())
+                    .to_owned(),
+                modification.unwrap_or_default(),
+                stage.map_or("", |s| s.as_str()).to_owned(),
+                if contingent { "yes" } else { "no" }.to_owned(),
+            ]);
+        }
+    }
+    Sheet {
+        name: "Deviations",
+        header: [
+            "entry",
+            "category",
+            "sec",
+            "summary",
+            "rationale",
+            "modification",
+            "stage",
+            "contingent",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows,
+    }
+}
+
+/// The `Matrix` sheet: one row per path theme → business requirement →
+/// RTM entry (through `satisfies`, directly or from an entry it refines).
+/// An entry that reaches no business requirement has a row of its own
+/// with the theme and business columns empty.
+pub fn matrix(view: &View<'_>) -> Sheet {
+    let ids = by_id(view);
+    let title = |n: &Node| n.title.clone().unwrap_or_default();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (_, e) in view.nodes().filter(|(_, n)| n.kind == Kind::Requirement) {
+        // The business requirements the entry reaches.
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut stack = vec![e];
+        let mut business: BTreeSet<&str> = BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n.id.as_str()) {
+                continue;
+            }
+            for l in n.links_in(LinkField::Satisfies) {
+                if ids
+                    .get(l.target.as_str())
+                    .is_some_and(|b| b.kind == Kind::Business)
+                {
+                    business.insert(l.target.as_str());
+                }
+            }
+            for l in n.links_in(LinkField::Refines) {
+                if let Some(p) = ids.get(l.target.as_str())
+                    && p.kind == Kind::Requirement
+                {
+                    stack.push(p);
+                }
+            }
+        }
+        let tail = [
+            e.id.clone(),
+            title(e),
+            e.category.map_or("", |c| c.as_str()).to_owned(),
+            e.status.as_str().to_owned(),
+        ];
+        let mut any = false;
+        for b in business.iter().filter_map(|b| ids.get(b)) {
+            let themes: BTreeSet<&str> = b
+                .links_in(LinkField::Themes)
+                .map(|l| l.target.as_str())
+                .filter(|t| ids.get(t).is_some_and(|t| t.kind == Kind::Theme))
+                .collect();
+            let themes: Vec<Option<&Node>> = if themes.is_empty() {
+                vec![None]
+            } else {
+                themes.iter().map(|t| ids.get(t).copied()).collect()
+            };
+            for t in themes {
+                let mut row = vec![
+                    t.map_or_else(String::new, |t| t.id.clone()),
+                    t.map_or_else(String::new, title),
+                    b.id.clone(),
+                    title(b),
+                ];
+                row.extend(tail.iter().cloned());
+                rows.push(row);
+                any = true;
+            }
+        }
+        if !any {
+            let mut row = vec![String::new(); 4];
+            row.extend(tail.iter().cloned());
+            rows.push(row);
+        }
+    }
+    rows.sort();
+    Sheet {
+        name: "Matrix",
+        header: [
+            "theme",
+            "theme title",
+            "business",
+            "business title",
+            "entry",
+            "entry title",
+            "category",
+            "status",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows,
+    }
+}
+
+/// The `Findings` sheet: the findings a reader at the view's level may see.
+pub fn findings(view: &View<'_>) -> Sheet {
+    let sources = &view.checked.model.sources;
+    let rows = view
+        .findings
+        .iter()
+        .map(|f| {
+            let rule = f.code.rule();
+            let (line, _) = sources.line_col(f.span);
+            vec![
+                rule.code.to_owned(),
+                rule.name.to_owned(),
+                f.level.as_str().to_owned(),
+                f.node.clone().unwrap_or_default(),
+                sources.path(f.span.file).to_owned(),
+                line.to_string(),
+                f.message.clone(),
+            ]
+        })
+        .collect();
+    Sheet {
+        name: "Findings",
+        header: [
+            "code", "rule", "severity", "node", "file", "line", "message",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows,
+    }
+}
+
+/// The classification note every sheet carries: the document's level and
+/// its handling rule.
+pub fn classification_note(view: &View<'_>) -> String {
+    format!(
+        "Classification: {}",
+        view.labels().label(view.document_level())
+    )
+}
+
+/// Excel's limit on the characters of one cell.
+const CELL_LIMIT: usize = 32_767;
+
+/// Column widths, in characters: the longest line of the header and the
+/// first rows, between 8 and 60.
+fn widths(sheet: &Sheet) -> Vec<f64> {
+    sheet
+        .header
+        .iter()
+        .enumerate()
+        .map(|(c, h)| {
+            let longest = sheet
+                .rows
+                .iter()
+                .take(200)
+                .filter_map(|r| r.get(c))
+                .chain(std::iter::once(h))
+                .flat_map(|t| t.lines())
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap_or(0);
+            (longest + 2).clamp(8, 60) as f64
+        })
+        .collect()
+}
+
+/// The workbook's bytes. The same view gives the same bytes: the creation
+/// date is fixed.
+pub fn xlsx(view: &View<'_>, progress: &dyn Fn(u64)) -> Result<Vec<u8>, ExportError> {
+    let sheets = sheets(view)?;
+    let note = classification_note(view);
+    let mut workbook = Workbook::new();
+    // The fastest deflate: a large tree's workbook is written several
+    // times faster, and only somewhat larger.
+    workbook.set_zip_compression_level(1);
+    let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_creation_datetime(&created)
+            .set_comment(note.as_str()),
+    );
+    let head = Format::new().set_bold().set_text_wrap();
+    let wrap = Format::new().set_text_wrap();
+    for sheet in &sheets {
+        let ws = workbook.add_worksheet();
+        ws.set_name(sheet.name)?;
+        for (c, h) in sheet.header.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, h, &head)?;
+        }
+        for (r, row) in sheet.rows.iter().enumerate() {
+            for (c, text) in row.iter().enumerate() {
+                if text.is_empty() {
+                    continue;
+                }
+                if text.chars().count() > CELL_LIMIT {
+                    return Err(ExportError::Unreadable(format!(
+                        "{} row {}: a cell longer than Excel's {CELL_LIMIT} characters",
+                        sheet.name,
+                        r + 2
+                    )));
+                }
+                ws.write_string_with_format(r as u32 + 1, c as u16, text, &wrap)?;
+            }
+            if r % 1000 == 999 {
+                progress(1000);
+            }
+        }
+        for (c, w) in widths(sheet).into_iter().enumerate() {
+            ws.set_column_width(c as u16, w)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        let last_col = sheet.header.len().saturating_sub(1) as u16;
+        ws.autofilter(0, 0, sheet.rows.len() as u32, last_col)?;
+        ws.set_header(format!("&C{}", note.replace('&', "&&")));
+        ws.insert_note(0, 0, &Note::new(note.as_str()).add_author_prefix(false))?;
+    }
+    Ok(workbook.save_to_buffer()?)
+}
+
+/// The `Nodes` sheet as CSV (RFC 4180, UTF-8).
+pub fn csv(view: &View<'_>) -> Result<Vec<u8>, ExportError> {
+    let sheet = nodes(view)?;
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    w.write_record(&sheet.header)?;
+    for row in &sheet.rows {
+        w.write_record(row)?;
+    }
+    w.into_inner()
+        .map_err(|e| ExportError::Csv(csv::Error::from(e.into_error())))
+}

@@ -1,0 +1,1337 @@
+//! `rtm import FILE --into TREE` (INTERCHANGE §1–§2): a sheet of a
+//! workbook (`.xlsx`, `.xlsm`, `.xls`, `.ods`) or a CSV/TSV file, read into
+//! node files. Every bad cell is reported (`SHEET!C12`, the header it sits
+//! under, what was expected); when any is, nothing is written.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{FILE_COLUMN, LINK_FIELDS, LIST_FIELDS, NODE_COLUMNS, STRING_FIELDS, cell_ref};
+use crate::config::{Config, DEFAULT_ID_PATTERN};
+use crate::load::decode::suggest;
+use crate::load::{Entry, FileSet, PROJECT_FILE};
+use crate::model::{Category, Classification, Kind, Stage, Status};
+
+/// Why an import could not start (exit status 2): the input or the
+/// mapping cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    Unreadable(String),
+    #[error("{path}: {message}")]
+    Mapping { path: String, message: String },
+    #[error("{0}")]
+    Write(String),
+}
+
+/// One bad place in the input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// `SHEET!C12`, or the sheet alone when no cell is to blame.
+    pub cell: String,
+    /// The header of the cell's column ("" when none).
+    pub header: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+/// `[sheet]`, `[columns]`, `[defaults]` and `[values.FIELD]` of a mapping
+/// file (INTERCHANGE §2).
+#[derive(Debug, Clone, Default)]
+pub struct Mapping {
+    pub sheet: Option<String>,
+    /// 1-based.
+    pub header_row: Option<usize>,
+    /// rtm field → header text or column letter, in the file's order.
+    pub columns: Vec<(String, String)>,
+    pub defaults: BTreeMap<String, String>,
+    /// field → (cell text, lower case and trimmed → rtm value).
+    pub values: HashMap<String, HashMap<String, String>>,
+}
+
+impl Mapping {
+    /// Reads a mapping file.
+    pub fn read(path: &Path) -> Result<Mapping, ImportError> {
+        let shown = path.display().to_string();
+        let err = |message: String| ImportError::Mapping {
+            path: shown.clone(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let doc: toml::Table = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        let mut m = Mapping::default();
+        for (key, value) in &doc {
+            match (key.as_str(), value) {
+                ("sheet", toml::Value::Table(t)) => {
+                    for (k, v) in t {
+                        match (k.as_str(), v) {
+                            ("name", toml::Value::String(s)) => m.sheet = Some(s.clone()),
+                            ("header_row", toml::Value::Integer(n)) if *n >= 1 => {
+                                m.header_row = usize::try_from(*n).ok();
+                            }
+                            _ => {
+                                return Err(err(format!(
+                                    "[sheet] {k}: expected `name = \"…\"` or `header_row = N` (1 or more)"
+                                )));
+                            }
+                        }
+                    }
+                }
+                ("columns", toml::Value::Table(t)) => {
+                    for (k, v) in t {
+                        let Some(s) = v.as_str() else {
+                            return Err(err(format!(
+                                "[columns] {k}: expected a header text or a column letter"
+                            )));
+                        };
+                        if !super::known_field(k) {
+                            return Err(err(unknown_field_message("[columns]", k)));
+                        }
+                        m.columns.push((k.clone(), s.to_owned()));
+                    }
+                }
+                ("defaults", toml::Value::Table(t)) => {
+                    for (k, v) in t {
+                        let Some(s) = v.as_str() else {
+                            return Err(err(format!("[defaults] {k}: expected a string")));
+                        };
+                        if !super::known_field(k) {
+                            return Err(err(unknown_field_message("[defaults]", k)));
+                        }
+                        m.defaults.insert(k.clone(), s.to_owned());
+                    }
+                }
+                ("values", toml::Value::Table(t)) => {
+                    for (field, v) in t {
+                        let Some(table) = v.as_table() else {
+                            return Err(err(format!(
+                                "[values.{field}]: expected a table of cell text = rtm value"
+                            )));
+                        };
+                        let mut map = HashMap::new();
+                        for (from, to) in table {
+                            let Some(to) = to.as_str() else {
+                                return Err(err(format!(
+                                    "[values.{field}] {from}: expected a string"
+                                )));
+                            };
+                            map.insert(normal(from), to.to_owned());
+                        }
+                        m.values.insert(field.clone(), map);
+                    }
+                }
+                (k, _) => {
+                    return Err(err(format!(
+                        "unknown key `{k}`; a mapping has [sheet], [columns], [defaults] and [values.FIELD]"
+                    )));
+                }
+            }
+        }
+        Ok(m)
+    }
+}
+
+fn unknown_field_message(section: &str, k: &str) -> String {
+    let names: Vec<&str> = field_names();
+    let hint = suggest(k, &names).map_or_else(String::new, |s| format!("; did you mean `{s}`?"));
+    format!("{section} {k}: not an rtm field{hint}")
+}
+
+fn field_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = NODE_COLUMNS.to_vec();
+    for &k in Kind::ALL {
+        for f in crate::spec::fields_of(k) {
+            if !names.contains(&f.name) {
+                names.push(f.name);
+            }
+        }
+    }
+    names.push(FILE_COLUMN);
+    names
+}
+
+/// Lower case, surrounding spaces removed, inner runs of white space as
+/// one space: how header texts and mapped values are compared.
+fn normal(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// How an import runs.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub mapping: Option<Mapping>,
+    /// `--sheet`: wins over the mapping's `[sheet] name`.
+    pub sheet: Option<String>,
+}
+
+/// One cell as read: its shown text, or an error value (`#N/A`).
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Text(String),
+    Error(String),
+}
+
+/// A sheet as read: only the cells that hold something, by row then
+/// column (0-based), whatever range the file states.
+#[derive(Debug, Default)]
+struct Grid {
+    name: String,
+    rows: BTreeMap<u32, BTreeMap<u32, Cell>>,
+}
+
+impl Grid {
+    fn get(&self, row: u32, col: u32) -> Option<&Cell> {
+        self.rows.get(&row).and_then(|r| r.get(&col))
+    }
+
+    fn text(&self, row: u32, col: u32) -> &str {
+        match self.get(row, col) {
+            Some(Cell::Text(t)) => t,
+            _ => "",
+        }
+    }
+
+    fn put(&mut self, row: u32, col: u32, cell: Cell) {
+        if matches!(&cell, Cell::Text(t) if t.is_empty()) {
+            return;
+        }
+        self.rows.entry(row).or_default().insert(col, cell);
+    }
+}
+
+/// A number as shown: `101`, not `101.0`.
+fn number_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+fn datetime_text(dt: &calamine::ExcelDateTime) -> String {
+    if !dt.is_datetime() {
+        return number_text(dt.as_f64());
+    }
+    let (y, m, d, h, mi, s, ms) = dt.to_ymd_hms_milli();
+    if (h, mi, s, ms) == (0, 0, 0, 0) {
+        format!("{y:04}-{m:02}-{d:02}")
+    } else {
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}")
+    }
+}
+
+fn data_ref_cell(v: &calamine::DataRef<'_>) -> Option<Cell> {
+    use calamine::DataRef as D;
+    Some(Cell::Text(match v {
+        D::Int(i) => i.to_string(),
+        D::Float(f) => number_text(*f),
+        D::String(s) => s.clone(),
+        D::SharedString(s) => (*s).to_owned(),
+        D::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+        D::DateTime(dt) => datetime_text(dt),
+        D::DateTimeIso(s) => s.strip_suffix("T00:00:00").unwrap_or(s).to_owned(),
+        D::DurationIso(s) => s.clone(),
+        D::Error(e) => return Some(Cell::Error(format!("#{e:?}"))),
+        D::Empty => return None,
+    }))
+}
+
+fn data_cell(v: &calamine::Data) -> Option<Cell> {
+    use calamine::Data as D;
+    Some(Cell::Text(match v {
+        D::Int(i) => i.to_string(),
+        D::Float(f) => number_text(*f),
+        D::String(s) => s.clone(),
+        D::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+        D::DateTime(dt) => datetime_text(dt),
+        D::DateTimeIso(s) => s.strip_suffix("T00:00:00").unwrap_or(s).to_owned(),
+        D::DurationIso(s) => s.clone(),
+        D::Error(e) => return Some(Cell::Error(format!("{e}"))),
+        D::Empty => return None,
+    }))
+}
+
+/// The input's kind, from its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Input {
+    Xlsx,
+    Workbook,
+    Csv(u8),
+}
+
+fn input_kind(path: &Path) -> Result<Input, ImportError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "xlsx" | "xlsm" => Ok(Input::Xlsx),
+        "xls" | "ods" => Ok(Input::Workbook),
+        "csv" => Ok(Input::Csv(b',')),
+        "tsv" => Ok(Input::Csv(b'\t')),
+        "reqif" | "reqifz" => Err(ImportError::Unreadable(format!(
+            "{}: ReqIF import is not supported yet",
+            path.display()
+        ))),
+        _ => Err(ImportError::Unreadable(format!(
+            "{}: unknown input format (expected .xlsx, .xlsm, .xls, .ods, .csv or .tsv)",
+            path.display()
+        ))),
+    }
+}
+
+fn unreadable(path: &Path, e: impl std::fmt::Display) -> ImportError {
+    ImportError::Unreadable(format!("{}: cannot read: {e}", path.display()))
+}
+
+fn choose_sheet(
+    path: &Path,
+    names: &[String],
+    wanted: Option<&str>,
+) -> Result<String, ImportError> {
+    match wanted {
+        Some(w) => names
+            .iter()
+            .find(|n| n.as_str() == w)
+            .or_else(|| names.iter().find(|n| normal(n) == normal(w)))
+            .cloned()
+            .ok_or_else(|| {
+                ImportError::Unreadable(format!(
+                    "{}: no sheet named `{w}` (sheets: {})",
+                    path.display(),
+                    names.join(", ")
+                ))
+            }),
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| ImportError::Unreadable(format!("{}: no sheet", path.display()))),
+    }
+}
+
+/// Reads the chosen sheet.
+fn read_grid(path: &Path, sheet: Option<&str>) -> Result<Grid, ImportError> {
+    match input_kind(path)? {
+        Input::Xlsx => {
+            use calamine::Reader;
+            let mut wb: calamine::Xlsx<_> =
+                calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
+            let name = choose_sheet(path, &wb.sheet_names(), sheet)?;
+            let mut grid = Grid {
+                name: name.clone(),
+                ..Grid::default()
+            };
+            {
+                // Cell by cell: a sheet whose stated range is a million
+                // rows costs only the cells it holds.
+                let mut reader = wb
+                    .worksheet_cells_reader(&name)
+                    .map_err(|e| unreadable(path, e))?;
+                while let Some(c) = reader.next_cell().map_err(|e| unreadable(path, e))? {
+                    let (r, col) = c.get_position();
+                    if let Some(cell) = data_ref_cell(c.get_value()) {
+                        grid.put(r, col, cell);
+                    }
+                }
+            }
+            let merged = wb
+                .merge_cells_by_sheet_name(&name)
+                .map_err(|e| unreadable(path, e))?;
+            fill_merged(&mut grid, &merged);
+            Ok(grid)
+        }
+        Input::Workbook => {
+            use calamine::Reader;
+            let mut wb = calamine::open_workbook_auto(path).map_err(|e| unreadable(path, e))?;
+            let name = choose_sheet(path, &wb.sheet_names(), sheet)?;
+            let range = wb.worksheet_range(&name).map_err(|e| unreadable(path, e))?;
+            let mut grid = Grid {
+                name,
+                ..Grid::default()
+            };
+            for (r, c, v) in range.used_cells() {
+                let (r0, c0) = range.start().unwrap_or((0, 0));
+                if let Some(cell) = data_cell(v) {
+                    grid.put(r0 + r as u32, c0 + c as u32, cell);
+                }
+            }
+            Ok(grid)
+        }
+        Input::Csv(delimiter) => {
+            let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
+            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .delimiter(delimiter)
+                .from_reader(bytes);
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut grid = Grid {
+                name,
+                ..Grid::default()
+            };
+            for (r, record) in reader.records().enumerate() {
+                let record = record.map_err(|e| match e.kind() {
+                    csv::ErrorKind::Utf8 { .. } => {
+                        ImportError::Unreadable(format!("{}: not UTF-8: {e}", path.display()))
+                    }
+                    _ => unreadable(path, e),
+                })?;
+                for (c, field) in record.iter().enumerate() {
+                    grid.put(r as u32, c as u32, Cell::Text(field.to_owned()));
+                }
+            }
+            Ok(grid)
+        }
+    }
+}
+
+/// A merged range shows its value in every cell it covers (a business
+/// requirement merged down several rows belongs to each of them). Only
+/// rows and columns that hold something are filled.
+fn fill_merged(grid: &mut Grid, merged: &[calamine::Dimensions]) {
+    let last_row = grid.rows.keys().next_back().copied().unwrap_or(0);
+    let last_col = grid
+        .rows
+        .values()
+        .filter_map(|r| r.keys().next_back().copied())
+        .max()
+        .unwrap_or(0);
+    for d in merged {
+        let (r0, c0) = d.start;
+        let Some(value) = grid.get(r0, c0).cloned() else {
+            continue;
+        };
+        for r in r0..=d.end.0.min(last_row) {
+            for c in c0..=d.end.1.min(last_col) {
+                if (r, c) != (r0, c0) && grid.get(r, c).is_none() {
+                    grid.put(r, c, value.clone());
+                }
+            }
+        }
+    }
+}
+
+/// What an import would write.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Plan {
+    /// Node files, by path relative to the tree, with their bytes.
+    pub files: Vec<(String, String)>,
+    /// `rtm.toml`, for a new tree.
+    pub project: Option<String>,
+    /// Nodes per kind, in [`Kind::ALL`] order.
+    pub counts: [usize; 5],
+    /// Ids written in link fields.
+    pub links: usize,
+    /// Columns read and left out (their header does not name an rtm
+    /// field), as `SHEET!C1 "header"`.
+    pub ignored: Vec<String>,
+    /// Rows skipped because every mapped cell is blank.
+    pub blank_rows: usize,
+    /// The sheet read.
+    pub sheet: String,
+}
+
+/// A column read: its index and header text.
+#[derive(Debug, Clone)]
+struct Column {
+    col: u32,
+    header: String,
+}
+
+/// The header row, each field's column, and the columns left out.
+type Header = (u32, Vec<(String, Column)>, Vec<String>);
+
+/// The header row and each field's column.
+fn find_header(
+    grid: &Grid,
+    mapping: Option<&Mapping>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Header> {
+    let names = |row: u32| -> Vec<(u32, String)> {
+        grid.rows
+            .get(&row)
+            .map(|r| {
+                r.iter()
+                    .filter_map(|(c, v)| match v {
+                        Cell::Text(t) => Some((*c, t.clone())),
+                        Cell::Error(_) => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let header_row = match mapping.and_then(|m| m.header_row) {
+        Some(n) => u32::try_from(n - 1).ok()?,
+        None => {
+            let wanted: Vec<String> = match mapping {
+                Some(m) => m.columns.iter().map(|(_, h)| normal(h)).collect(),
+                None => field_names().iter().map(|s| (*s).to_owned()).collect(),
+            };
+            let found = grid.rows.keys().take(100).copied().find(|&r| {
+                names(r)
+                    .iter()
+                    .filter(|(_, t)| wanted.contains(&normal(t)))
+                    .count()
+                    >= 2
+            });
+            match found {
+                Some(r) => r,
+                None => {
+                    let what = if mapping.is_some() {
+                        "the mapping's [columns]"
+                    } else {
+                        "rtm fields (id, title, kind…)"
+                    };
+                    diags.push(Diagnostic {
+                        cell: grid.name.clone(),
+                        header: String::new(),
+                        message: format!("no header row: no row names at least two of {what}"),
+                        help: Some(if mapping.is_some() {
+                            "set [sheet] header_row, or check the header texts in [columns]".into()
+                        } else {
+                            "name the columns after rtm fields, or import with --mapping MAP.toml"
+                                .into()
+                        }),
+                    });
+                    return None;
+                }
+            }
+        }
+    };
+    let header = names(header_row);
+    let mut columns: Vec<(String, Column)> = Vec::new();
+    let mut ignored = Vec::new();
+    match mapping {
+        Some(m) => {
+            for (field, spec) in &m.columns {
+                let by_text = header.iter().find(|(_, t)| normal(t) == normal(spec));
+                let by_letter = || {
+                    let letters = spec.trim();
+                    if !letters.is_empty()
+                        && letters.len() <= 3
+                        && letters.chars().all(|c| c.is_ascii_alphabetic())
+                    {
+                        let col = letters
+                            .to_ascii_uppercase()
+                            .bytes()
+                            .fold(0u32, |n, b| n * 26 + u32::from(b - b'A' + 1))
+                            - 1;
+                        Some((col, grid.text(header_row, col).to_owned()))
+                    } else {
+                        None
+                    }
+                };
+                match by_text.cloned().or_else(by_letter) {
+                    Some((col, text)) => columns.push((
+                        field.clone(),
+                        Column {
+                            col,
+                            header: text.trim().to_owned(),
+                        },
+                    )),
+                    None => {
+                        let shown: Vec<String> = header
+                            .iter()
+                            .map(|(_, t)| format!("`{}`", t.trim()))
+                            .collect();
+                        let texts: Vec<String> = header.iter().map(|(_, t)| normal(t)).collect();
+                        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                        let near = suggest(&normal(spec), &refs);
+                        diags.push(Diagnostic {
+                            cell: format!("{}!{}", quoted(&grid.name), header_row + 1),
+                            header: String::new(),
+                            message: format!(
+                                "no column `{spec}` (for `{field}`) in the header row; its headers are {}",
+                                shown.join(", ")
+                            ),
+                            help: near.map(|n| format!("did you mean `{n}`?")),
+                        });
+                    }
+                }
+            }
+        }
+        None => {
+            for (col, text) in &header {
+                let name = normal(text);
+                if super::known_field(&name) && !columns.iter().any(|(f, _)| *f == name) {
+                    columns.push((
+                        name,
+                        Column {
+                            col: *col,
+                            header: text.trim().to_owned(),
+                        },
+                    ));
+                } else {
+                    ignored.push(format!(
+                        "{} `{}`",
+                        cell_ref(&grid.name, header_row as usize, *col as usize),
+                        text.trim()
+                    ));
+                }
+            }
+        }
+    }
+    Some((header_row, columns, ignored))
+}
+
+fn quoted(sheet: &str) -> String {
+    let r = cell_ref(sheet, 0, 0);
+    r.strip_suffix("!A1").unwrap_or(&r).to_owned()
+}
+
+/// Parses a cell as one TOML value (`{ a = 1 }`, `[1, 2]`, `60`).
+pub fn parse_toml_value(text: &str) -> Option<toml::Value> {
+    let doc: toml::Table = toml::from_str(&format!("v = {text}")).ok()?;
+    doc.get("v").cloned()
+}
+
+/// Whether an id has only the characters an id may have.
+fn id_chars(id: &str) -> bool {
+    id.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// Where the nodes of a kind go when the input names no file: one file
+/// per kind, split every [`PER_FILE`] nodes.
+fn default_file(kind: Kind, n: usize) -> String {
+    let stem = match kind {
+        Kind::Theme => "themes",
+        Kind::Business => "business",
+        Kind::Requirement => "requirements",
+        Kind::Sec => "sec",
+        Kind::Modification => "modifications",
+    };
+    match n / PER_FILE {
+        0 => format!("{stem}.toml"),
+        k => format!("{stem}-{}.toml", k + 1),
+    }
+}
+
+const PER_FILE: usize = 2000;
+
+/// Whether a `file` cell names a node file inside the tree.
+fn valid_file(rel: &str) -> bool {
+    crate::load::FileSet::is_node_path(rel)
+        && !rel.starts_with('/')
+        && !rel.contains('\\')
+        && rel
+            .split('/')
+            .all(|c| !c.is_empty() && c != ".." && c != ".")
+}
+
+/// One node as prepared: kind, key/value pairs in order, the file, and
+/// the row it came from.
+struct Prepared {
+    kind: Kind,
+    fields: Vec<(String, toml_edit::Value)>,
+    file: Option<String>,
+}
+
+/// Reads the input and prepares every file; `Err` lists every bad cell.
+pub fn prepare(
+    input: &Path,
+    into: &Path,
+    options: &Options,
+) -> Result<Result<Plan, Vec<Diagnostic>>, ImportError> {
+    prepare_with(input, into, options, &|_, _| {})
+}
+
+/// [`prepare`], calling `tick(rows read, rows in all)` now and then (for a
+/// progress bar).
+pub fn prepare_with(
+    input: &Path,
+    into: &Path,
+    options: &Options,
+    tick: &dyn Fn(u64, u64),
+) -> Result<Result<Plan, Vec<Diagnostic>>, ImportError> {
+    let mapping = options.mapping.as_ref();
+    let sheet = options
+        .sheet
+        .as_deref()
+        .or_else(|| mapping.and_then(|m| m.sheet.as_deref()));
+    let mut grid = read_grid(input, sheet)?;
+    let existing = into.join(PROJECT_FILE).is_file();
+    let tree = if existing {
+        Some(crate::load::load(into).map_err(|e| ImportError::Unreadable(e.to_string()))?)
+    } else {
+        None
+    };
+    let config = tree
+        .as_ref()
+        .map_or_else(Config::default, |t| t.config.clone());
+    let mut diags = Vec::new();
+    let Some((header_row, columns, ignored)) = find_header(&grid, mapping, &mut diags) else {
+        return Ok(Err(diags));
+    };
+    if !diags.is_empty() {
+        return Ok(Err(diags));
+    }
+    let column_of = |field: &str| columns.iter().find(|(f, _)| f == field).map(|(_, c)| c);
+    if column_of("id").is_none() {
+        diags.push(Diagnostic {
+            cell: format!("{}!{}", quoted(&grid.name), header_row + 1),
+            header: String::new(),
+            message: "no `id` column".into(),
+            help: Some(if mapping.is_some() {
+                "map one in [columns]: id = \"Req ID\"".into()
+            } else {
+                "name a column `id`, or import with --mapping MAP.toml".into()
+            }),
+        });
+        return Ok(Err(diags));
+    }
+    let defaults = mapping.map(|m| m.defaults.clone()).unwrap_or_default();
+    let empty = HashMap::new();
+    let values_of = |field: &str| mapping.and_then(|m| m.values.get(field)).unwrap_or(&empty);
+    let last_row = grid.rows.keys().next_back().copied().unwrap_or(0);
+    let mut prepared: Vec<Prepared> = Vec::new();
+    let mut first_cell: HashMap<String, String> = HashMap::new();
+    let mut relaxed: BTreeSet<Kind> = BTreeSet::new();
+    let mut variants_seen: Vec<String> = Vec::new();
+    let mut blank_rows = 0;
+    let mut row_of: HashMap<String, (u32, u32)> = HashMap::new();
+    let id_col = column_of("id").map_or(0, |c| c.col);
+    for row in header_row + 1..=last_row {
+        if row % 1000 == 0 {
+            tick(
+                u64::from(row - header_row),
+                u64::from(last_row - header_row),
+            );
+        }
+        // A row blank in every mapped column is a separator.
+        let Some(cells) = grid.rows.get(&row) else {
+            continue;
+        };
+        if columns.iter().all(|(_, c)| match cells.get(&c.col) {
+            None => true,
+            Some(Cell::Text(t)) => t.trim().is_empty(),
+            Some(Cell::Error(_)) => false,
+        }) {
+            blank_rows += 1;
+            continue;
+        }
+        let at = |col: u32| cell_ref(&grid.name, row as usize, col as usize);
+        let mut bad = |col: u32, header: &str, message: String, help: Option<String>| {
+            diags.push(Diagnostic {
+                cell: at(col),
+                header: header.to_owned(),
+                message,
+                help,
+            });
+        };
+        // Each field's text: the cell, or the default; an error value is
+        // reported.
+        let mut texts: Vec<(String, Option<&Column>, String)> = Vec::new();
+        for (field, c) in &columns {
+            match cells.get(&c.col) {
+                Some(Cell::Error(e)) => {
+                    bad(
+                        c.col,
+                        &c.header,
+                        format!("the cell holds the error value {e}"),
+                        Some("fix the formula, or type the value".into()),
+                    );
+                }
+                Some(Cell::Text(t)) if !t.trim().is_empty() => {
+                    texts.push((field.clone(), Some(c), t.clone()));
+                }
+                _ => {
+                    if let Some(d) = defaults.get(field) {
+                        texts.push((field.clone(), Some(c), d.clone()));
+                    }
+                }
+            }
+        }
+        for (field, d) in &defaults {
+            if column_of(field).is_none() {
+                texts.push((field.clone(), None, d.clone()));
+            }
+        }
+        let place =
+            |c: Option<&Column>| c.map_or((id_col, String::new()), |c| (c.col, c.header.clone()));
+        // The kind first: it says which fields the row may have.
+        let kind_text = texts.iter().find(|(f, _, _)| f == "kind");
+        let kind = match kind_text {
+            None => {
+                let (col, header) = place(column_of("kind"));
+                bad(
+                    col,
+                    &header,
+                    "no kind: expected theme, business, requirement, sec or modification".into(),
+                    Some("add a `kind` column, or set one kind for every row with [defaults] kind = \"requirement\"".into()),
+                );
+                continue;
+            }
+            Some((_, c, t)) => {
+                let t = values_of("kind")
+                    .get(&normal(t))
+                    .cloned()
+                    .unwrap_or_else(|| normal(t));
+                match Kind::parse(&t) {
+                    Some(k) => k,
+                    None => {
+                        let (col, header) = place(*c);
+                        bad(
+                            col,
+                            &header,
+                            format!(
+                                "unknown kind `{t}`: expected theme, business, requirement, sec or modification"
+                            ),
+                            suggest(&t, Kind::NAMES).map(|s| format!("did you mean `{s}`?")),
+                        );
+                        continue;
+                    }
+                }
+            }
+        };
+        let fields = crate::spec::fields_of(kind);
+        let mut out: Vec<(String, toml_edit::Value)> = Vec::new();
+        let mut file = None;
+        let mut id = None;
+        for (field, c, raw) in &texts {
+            let field = field.as_str();
+            if field == "kind" {
+                continue;
+            }
+            let (col, header) = place(*c);
+            if field == FILE_COLUMN {
+                let rel = raw.trim();
+                if valid_file(rel) {
+                    file = Some(rel.to_owned());
+                } else {
+                    bad(
+                        col,
+                        &header,
+                        format!("`{rel}` is not a node file of the tree"),
+                        Some("a relative path ending in .toml, without `..`, not rtm.toml".into()),
+                    );
+                }
+                continue;
+            }
+            if !fields.iter().any(|f| f.name == field) {
+                let hint = if kind == Kind::Modification && field == "status" {
+                    Some("a modification has `stage` instead".to_owned())
+                } else {
+                    Some("leave the cell empty for this kind".to_owned())
+                };
+                bad(
+                    col,
+                    &header,
+                    format!("a {kind} has no field `{field}`"),
+                    hint,
+                );
+                continue;
+            }
+            // `text` is kept as written (its spaces and line breaks are
+            // Markdown); with a mapping, surrounding spaces go too.
+            let keep = field == "text" && mapping.is_none();
+            let text = if keep {
+                raw.clone()
+            } else {
+                raw.trim().to_owned()
+            };
+            let mapped = values_of(field).get(&normal(&text)).cloned();
+            let text = mapped.unwrap_or(text);
+            if field == "id" {
+                match check_id(&text, kind, &config, existing) {
+                    Ok(relax) => {
+                        if relax {
+                            relaxed.insert(kind);
+                        }
+                        let here = at(col);
+                        if let Some(first) = first_cell.get(&text) {
+                            bad(
+                                col,
+                                &header,
+                                format!("duplicate id `{text}`: also at {first}"),
+                                Some("give every node its own id".into()),
+                            );
+                        } else {
+                            first_cell.insert(text.clone(), here);
+                        }
+                        row_of.insert(text.clone(), (row, col));
+                        id = Some(text.clone());
+                        out.push((field.to_owned(), text.into()));
+                    }
+                    Err((message, help)) => bad(col, &header, message, help),
+                }
+                continue;
+            }
+            let choices: Option<&[&str]> = match field {
+                "status" => Some(Status::NAMES),
+                "category" => Some(Category::NAMES),
+                "stage" => Some(Stage::NAMES),
+                "classification" => Some(Classification::NAMES),
+                _ => None,
+            };
+            if let Some(choices) = choices {
+                let v = normal(&text).replace([' ', '_'], "-");
+                let v = if field == "classification" && v == "clear" {
+                    "clear".to_owned()
+                } else {
+                    v
+                };
+                if choices.contains(&v.as_str()) || (field == "classification" && v == "clear") {
+                    out.push((field.to_owned(), v.into()));
+                } else {
+                    let near = suggest(&v, choices).map(|s| format!("did you mean `{s}`?"));
+                    bad(
+                        col,
+                        &header,
+                        format!(
+                            "unknown {field} `{}`: expected {}",
+                            text.trim(),
+                            choices.join(", ")
+                        ),
+                        near.or_else(|| {
+                            Some(format!(
+                                "map the cell's text in [values.{field}] of a mapping"
+                            ))
+                        }),
+                    );
+                }
+                continue;
+            }
+            if STRING_FIELDS.contains(&field) {
+                // A title is one line: a line break typed in the cell
+                // (Alt+Enter) is a space.
+                let text = if field == "title" && text.contains(['\n', '\r']) {
+                    text.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                } else {
+                    text
+                };
+                out.push((field.to_owned(), text.into()));
+                continue;
+            }
+            if LIST_FIELDS.contains(&field) {
+                match split_list(&text, LINK_FIELDS.contains(&field)) {
+                    Ok(items) => {
+                        if field == "variants" {
+                            for v in &items {
+                                if existing && !config.project.variants.contains(v) {
+                                    let vs: Vec<&str> = config
+                                        .project
+                                        .variants
+                                        .iter()
+                                        .map(String::as_str)
+                                        .collect();
+                                    bad(
+                                        col,
+                                        &header,
+                                        format!(
+                                            "unknown variant `{v}`: the project's are {}",
+                                            if vs.is_empty() {
+                                                "none".to_owned()
+                                            } else {
+                                                vs.join(", ")
+                                            }
+                                        ),
+                                        suggest(v, &vs).map(|s| format!("did you mean `{s}`?")),
+                                    );
+                                }
+                                if !variants_seen.contains(v) {
+                                    variants_seen.push(v.clone());
+                                }
+                            }
+                        }
+                        let mut array = toml_edit::Array::new();
+                        for item in items {
+                            array.push(item);
+                        }
+                        out.push((field.to_owned(), toml_edit::Value::Array(array)));
+                    }
+                    Err((message, help)) => bad(col, &header, message, Some(help)),
+                }
+                continue;
+            }
+            // Tables and arrays of tables, and fields this version does not
+            // know: inline TOML (a string when it is not TOML).
+            match text.parse::<toml_edit::Value>() {
+                Ok(v) if !matches!(v, toml_edit::Value::String(_)) => {
+                    let mut v = v;
+                    v.decor_mut().clear();
+                    out.push((field.to_owned(), v));
+                }
+                Ok(v) => out.push((field.to_owned(), v)),
+                Err(_) if NODE_COLUMNS.contains(&field) || field == "questions" => bad(
+                    col,
+                    &header,
+                    format!(
+                        "`{field}` must be written as inline TOML, not `{}`",
+                        text.trim()
+                    ),
+                    Some(match field {
+                        "values" => "e.g. { poa_latency_s = 180 }".into(),
+                        "limits" => "e.g. { poa_latency_s = { max = 60 } }".into(),
+                        _ => format!("e.g. the cell an export writes for `{field}`"),
+                    }),
+                ),
+                Err(_) => out.push((field.to_owned(), text.into())),
+            }
+        }
+        // Required fields.
+        for f in fields.iter().filter(|f| f.required) {
+            if !out.iter().any(|(k, _)| k == f.name) && !texts.iter().any(|(k, _, _)| k == f.name) {
+                let (col, header) = place(column_of(f.name));
+                let what = match &id {
+                    Some(id) => format!("{kind} {id}"),
+                    None => format!("a {kind}"),
+                };
+                bad(
+                    col,
+                    &header,
+                    if f.name == "id" {
+                        "empty id: every node needs one".to_owned()
+                    } else {
+                        format!("{what} needs `{}`, and the cell is empty", f.name)
+                    },
+                    None,
+                );
+            }
+        }
+        if id.is_none() {
+            continue;
+        }
+        out.sort_by_key(|(k, _)| {
+            (
+                NODE_COLUMNS
+                    .iter()
+                    .position(|c| c == k)
+                    .unwrap_or(NODE_COLUMNS.len()),
+                k.clone(),
+            )
+        });
+        prepared.push(Prepared {
+            kind,
+            fields: out,
+            file,
+        });
+    }
+    if !diags.is_empty() {
+        return Ok(Err(diags));
+    }
+    // The cells are no longer needed: only the sheet's name.
+    let grid = Grid {
+        name: std::mem::take(&mut grid.name),
+        ..Grid::default()
+    };
+    let plan = build(
+        &grid,
+        prepared,
+        existing,
+        &relaxed,
+        &variants_seen,
+        input,
+        ignored,
+        blank_rows,
+    );
+    // An id the tree already holds, in a file the import does not replace.
+    if let Some(t) = &tree {
+        let replaced: BTreeSet<&str> = plan.files.iter().map(|(r, _)| r.as_str()).collect();
+        for n in &t.model.nodes {
+            let path = t.model.sources.path(n.file());
+            if replaced.contains(path) {
+                continue;
+            }
+            if let Some(&(row, col)) = row_of.get(&n.id) {
+                diags.push(Diagnostic {
+                    cell: cell_ref(&grid.name, row as usize, col as usize),
+                    header: column_of("id").map(|c| c.header.clone()).unwrap_or_default(),
+                    message: format!("duplicate id `{}`: the tree already holds it in {path}", n.id),
+                    help: Some("give every node its own id, or import into the file that holds it (--force)".into()),
+                });
+            }
+        }
+    }
+    // The files as rtm reads them: anything the loader refuses is a
+    // diagnostic on the row it came from.
+    let loaded = check_plan(&plan, into, existing);
+    for f in loaded {
+        let (row, id_at) = f
+            .node
+            .as_deref()
+            .and_then(|id| row_of.get(id))
+            .copied()
+            .unwrap_or((header_row, id_col));
+        // The column of the field the message names, else the id's.
+        let column = columns
+            .iter()
+            .find(|(field, _)| {
+                ["`", ".", "["]
+                    .iter()
+                    .any(|end| f.message.contains(&format!("`{field}{end}")))
+            })
+            .map(|(_, c)| c)
+            .or_else(|| column_of("id"));
+        let col = column.map_or(id_at, |c| c.col);
+        diags.push(Diagnostic {
+            cell: cell_ref(&grid.name, row as usize, col as usize),
+            header: column.map(|c| c.header.clone()).unwrap_or_default(),
+            message: f.message,
+            help: f.help,
+        });
+    }
+    if diags.is_empty() {
+        Ok(Ok(plan))
+    } else {
+        Ok(Err(diags))
+    }
+}
+
+/// Checks an id: `Ok(true)` when it is valid only with a wider pattern
+/// (it starts with a digit: a new tree's `rtm.toml` then gets one).
+fn check_id(
+    id: &str,
+    kind: Kind,
+    config: &Config,
+    existing: bool,
+) -> Result<bool, (String, Option<String>)> {
+    if id.is_empty() {
+        return Err(("empty id: every node needs one".into(), None));
+    }
+    if let Some(p) = config.id_pattern(kind)
+        && p.regex.is_match(id)
+    {
+        return Ok(false);
+    }
+    let pattern = config
+        .id_pattern(kind)
+        .map_or(DEFAULT_ID_PATTERN, |p| p.source.as_str());
+    if !id_chars(id) {
+        let hint = if id.contains(char::is_whitespace) {
+            "an id cannot hold spaces: use `-` or `_`"
+        } else {
+            "an id holds letters, digits, `.`, `_` and `-`"
+        };
+        return Err((
+            format!("`{id}` cannot be made a valid {kind} id"),
+            Some(hint.to_owned()),
+        ));
+    }
+    if !existing && pattern == DEFAULT_ID_PATTERN {
+        return Ok(true);
+    }
+    Err((
+        format!("`{id}` does not match the {kind} id pattern `{pattern}` of rtm.toml"),
+        Some("change the id, or the pattern in [ids] of rtm.toml".into()),
+    ))
+}
+
+/// Splits a list cell on commas, semicolons and line breaks; a cell
+/// written as a TOML array (`["a, b", "c"]`) is read as one.
+fn split_list(text: &str, ids: bool) -> Result<Vec<String>, (String, String)> {
+    let t = text.trim();
+    if t.starts_with('[') {
+        let parsed = parse_toml_value(t).and_then(|v| {
+            v.as_array().and_then(|a| {
+                a.iter()
+                    .map(|x| x.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+            })
+        });
+        return parsed.ok_or_else(|| {
+            (
+                format!("`{t}` is not a list of strings"),
+                "write the items separated by commas, or a TOML array such as [\"a\", \"b\"]"
+                    .to_owned(),
+            )
+        });
+    }
+    let items: Vec<String> = t
+        .split([',', ';', '\n', '\r'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if ids {
+        for item in &items {
+            if item.contains(char::is_whitespace) || !id_chars(item) {
+                return Err((
+                    format!("`{t}` does not split into ids (`{item}` is not one)"),
+                    "separate the ids with commas, semicolons or line breaks".to_owned(),
+                ));
+            }
+        }
+    }
+    Ok(items)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    grid: &Grid,
+    prepared: Vec<Prepared>,
+    existing: bool,
+    relaxed: &BTreeSet<Kind>,
+    variants: &[String],
+    input: &Path,
+    ignored: Vec<String>,
+    blank_rows: usize,
+) -> Plan {
+    let mut counts = [0usize; 5];
+    let mut links = 0;
+    // file → its nodes, in row order; each file is built and dropped in
+    // turn.
+    let mut by_file: BTreeMap<String, Vec<Prepared>> = BTreeMap::new();
+    let mut per_kind = [0usize; 5];
+    for p in prepared {
+        let k = p.kind as usize;
+        if let Some(c) = counts.get_mut(k) {
+            *c += 1;
+        }
+        let n = per_kind.get(k).copied().unwrap_or(0);
+        if let Some(c) = per_kind.get_mut(k) {
+            *c += 1;
+        }
+        let rel = p.file.clone().unwrap_or_else(|| default_file(p.kind, n));
+        by_file.entry(rel).or_default().push(p);
+    }
+    let mut files = Vec::with_capacity(by_file.len());
+    for (rel, nodes) in by_file {
+        let mut arrays: Vec<(Kind, toml_edit::ArrayOfTables)> = Vec::new();
+        for p in nodes {
+            let mut table = toml_edit::Table::new();
+            for (key, value) in p.fields {
+                if LINK_FIELDS.contains(&key.as_str())
+                    && let toml_edit::Value::Array(a) = &value
+                {
+                    links += a.len();
+                }
+                table.insert(&key, toml_edit::Item::Value(value));
+            }
+            match arrays.iter_mut().find(|(kind, _)| *kind == p.kind) {
+                Some((_, aot)) => aot.push(table),
+                None => {
+                    let mut aot = toml_edit::ArrayOfTables::new();
+                    aot.push(table);
+                    arrays.push((p.kind, aot));
+                }
+            }
+        }
+        let mut doc = toml_edit::DocumentMut::new();
+        for (kind, aot) in arrays {
+            doc.insert(kind.as_str(), toml_edit::Item::ArrayOfTables(aot));
+        }
+        files.push((rel, doc.to_string()));
+    }
+    let project = (!existing).then(|| {
+        let name = input
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut doc = toml_edit::DocumentMut::new();
+        let mut project = toml_edit::Table::new();
+        project.insert("name", toml_edit::value(name));
+        if !variants.is_empty() {
+            let mut a = toml_edit::Array::new();
+            for v in variants {
+                a.push(v.as_str());
+            }
+            project.insert("variants", toml_edit::value(a));
+        }
+        doc.insert("project", toml_edit::Item::Table(project));
+        if !relaxed.is_empty() {
+            let mut ids = toml_edit::Table::new();
+            for k in relaxed {
+                ids.insert(k.as_str(), toml_edit::value("^[A-Za-z0-9][A-Za-z0-9._-]*$"));
+            }
+            doc.insert("ids", toml_edit::Item::Table(ids));
+        }
+        format!(
+            "# The project file of a tree imported from {} (sheet {}).\n{doc}",
+            input
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            grid.name
+        )
+    });
+    Plan {
+        files,
+        project,
+        counts,
+        links,
+        ignored,
+        blank_rows,
+        sheet: grid.name.clone(),
+    }
+}
+
+/// The findings the loader would report on the tree as written (R001,
+/// R002), and ids defined twice (R003) or invalid (R007).
+fn check_plan(plan: &Plan, into: &Path, existing: bool) -> Vec<crate::finding::Finding> {
+    let mut set = if existing {
+        FileSet::from_dir(into).unwrap_or_default()
+    } else {
+        FileSet::default()
+    };
+    if let Some(p) = &plan.project {
+        set.project = Some(Entry::Bytes(p.clone().into_bytes()));
+    }
+    for (rel, text) in &plan.files {
+        set.entries.retain(|(r, _)| r != rel);
+        set.entries
+            .push((rel.clone(), Entry::Bytes(text.clone().into_bytes())));
+    }
+    let loaded = crate::load::load_files(set);
+    loaded
+        .findings
+        .into_iter()
+        .filter(|f| matches!(f.code.rule().code, "R001" | "R002" | "R003" | "R007"))
+        .collect()
+}
+
+/// Writes the plan: refuses, before writing anything, when a file exists
+/// and `force` is not set; then writes every file atomically.
+pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, ImportError> {
+    let mut targets: Vec<(PathBuf, &str)> = plan
+        .files
+        .iter()
+        .map(|(rel, text)| (into.join(rel), text.as_str()))
+        .collect();
+    if let Some(p) = &plan.project {
+        targets.push((into.join(PROJECT_FILE), p.as_str()));
+    }
+    if !force {
+        let exist: Vec<String> = targets
+            .iter()
+            .filter(|(p, _)| p.exists())
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        if !exist.is_empty() {
+            return Err(ImportError::Write(format!(
+                "{} already exist{}: nothing written (--force overwrites)",
+                exist.join(", "),
+                if exist.len() == 1 { "s" } else { "" }
+            )));
+        }
+    }
+    for (path, _) in &targets {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| ImportError::Write(format!("{}: {e}", dir.display())))?;
+        }
+    }
+    // Each file is written atomically (and synced to disk); many at once,
+    // so that the file system can gather the syncs.
+    use rayon::prelude::*;
+    targets.par_iter().try_for_each(|(path, text)| {
+        crate::output::write_atomic(path, text.as_bytes())
+            .map_err(|e| ImportError::Write(format!("{}: {e}", path.display())))
+    })?;
+    Ok(targets.into_iter().map(|(p, _)| p).collect())
+}

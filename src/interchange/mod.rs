@@ -1,0 +1,114 @@
+//! Spreadsheets in and out (INTERCHANGE §1–§2): `rtm export xlsx|csv` and
+//! `rtm import`.
+//!
+//! A node is exported from the table its file holds (not from the model),
+//! so that every field is kept, even one this version does not know; an
+//! import builds the same tables back from the cells.
+
+pub mod export;
+pub mod import;
+
+/// The `Nodes` sheet's columns, in order (INTERCHANGE §2); any other field
+/// a node holds follows them (sorted by name), then [`FILE_COLUMN`].
+pub const NODE_COLUMNS: &[&str] = &[
+    "kind",
+    "id",
+    "title",
+    "text",
+    "status",
+    "owner",
+    "classification",
+    "tags",
+    "category",
+    "themes",
+    "satisfies",
+    "refines",
+    "sec",
+    "variants",
+    "user_impact",
+    "values",
+    "source",
+    "limits",
+    "stage",
+    "deviations",
+    "waivers",
+    "reviewed",
+    "decisions",
+];
+
+/// The last column of `Nodes`: the node's file, relative to the tree, so
+/// that an import puts every node back where it was.
+pub const FILE_COLUMN: &str = "file";
+
+/// Fields whose value is a list of strings, written `a, b, c` in a cell.
+pub const LIST_FIELDS: &[&str] = &["tags", "themes", "satisfies", "refines", "sec", "variants"];
+
+/// List fields whose items are ids.
+pub const LINK_FIELDS: &[&str] = &["themes", "satisfies", "refines", "sec"];
+
+/// Fields whose value is a string.
+pub const STRING_FIELDS: &[&str] = &[
+    "id",
+    "title",
+    "text",
+    "status",
+    "owner",
+    "classification",
+    "category",
+    "user_impact",
+    "source",
+    "stage",
+    "url",
+];
+
+/// Every field name an import reads from a column (the others are
+/// reported and left out): the fields of every kind, and the columns the
+/// export writes.
+pub fn known_field(name: &str) -> bool {
+    NODE_COLUMNS.contains(&name)
+        || name == FILE_COLUMN
+        || crate::model::Kind::ALL
+            .iter()
+            .any(|&k| crate::spec::fields_of(k).iter().any(|f| f.name == name))
+}
+
+/// A column letter: 0 → `A`, 26 → `AA`.
+pub fn column_letter(mut col: usize) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (col % 26) as u8);
+        if col < 26 {
+            break;
+        }
+        col = col / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `SHEET!C12`, from 0-based row and column.
+pub fn cell_ref(sheet: &str, row: usize, col: usize) -> String {
+    let simple = sheet.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let sheet = if simple {
+        sheet.to_owned()
+    } else {
+        format!("'{}'", sheet.replace('\'', "''"))
+    };
+    format!("{sheet}!{}{}", column_letter(col), row + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters_and_references() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(701), "ZZ");
+        assert_eq!(column_letter(702), "AAA");
+        assert_eq!(cell_ref("RTM", 11, 2), "RTM!C12");
+        assert_eq!(cell_ref("My RTM", 0, 0), "'My RTM'!A1");
+    }
+}
