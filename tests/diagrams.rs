@@ -183,7 +183,10 @@ fn every_link_of_both_documents_leads_to_an_anchor_of_the_page() {
             "{doc}"
         );
         assert!(html.contains("<nav class=\"rtm-contents\""), "{doc}");
-        assert!(html.contains("class=\"rtm-diagram\""), "{doc}: drawings inline");
+        assert!(
+            html.contains("class=\"rtm-diagram\""),
+            "{doc}: drawings inline"
+        );
     }
 }
 

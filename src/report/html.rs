@@ -20,13 +20,31 @@ pre { background: #f6f8fa; padding: .8rem; overflow-x: auto; }
 details { margin: .4rem 0; padding: .3rem .6rem; border: 1px solid #d0d7de; border-radius: 4px; }
 summary { cursor: pointer; font-weight: 600; }
 .classification { font-weight: 700; border: 2px solid #1b1f24; padding: .3rem .6rem; margin-bottom: 1rem; }
+a { color: #0550ae; }
+:target { background: #fff8c5; }
+.rtm-contents { border: 1px solid #d0d7de; border-radius: 4px; padding: .2rem 1rem; margin: 1rem 0; }
+.rtm-contents ul { margin: .2rem 0; padding-left: 1.2rem; }
+.rtm-figure { margin: 1rem 0; overflow-x: auto; }
+.rtm-figure svg { max-width: 100%; height: auto; }
+.rtm-legend .rtm-mvp { color: #0969da; font-weight: 600; }
+.rtm-legend .rtm-sec-support { color: #1a7f37; font-weight: 600; }
+.rtm-legend .rtm-optional { color: #57606a; font-weight: 600; }
+.rtm-node { border-top: 1px solid #d0d7de; padding: .3rem 0 .5rem; }
+.rtm-node h4 { margin: .3rem 0 .1rem; }
+.rtm-meta { color: #57606a; margin: 0 0 .2rem; font-size: .9rem; }
+.rtm-links { margin: .2rem 0; padding-left: 1.2rem; font-size: .9rem; }
 @media print {
   .classification { border-width: 1px; }
   body { margin: 0; max-width: none; font-size: 10.5pt; }
   details { border: none; padding: 0; }
   details > summary { list-style: none; }
-  h2 { page-break-after: avoid; }
-  table, tr, pre { page-break-inside: avoid; }
+  /* Folded sections print unfolded. */
+  details::details-content { content-visibility: visible; display: block; }
+  a { color: inherit; text-decoration: none; }
+  :target { background: none; }
+  .rtm-figure { overflow: visible; }
+  h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
+  table, tr, pre, .rtm-node { break-inside: avoid; page-break-inside: avoid; }
 }
 "#;
 
