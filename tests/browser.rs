@@ -283,5 +283,9 @@ fn the_report_of_a_generated_10k_tree_opens_in_the_browser() {
         "node sections"
     );
     assert_eq!(dom.matches("<p class=\"classification\">").count(), 2);
+    // The overview is drawn; the themes' drawings, too many boxes for one
+    // page, are left out and the page says so.
+    assert!(dom.contains("id=\"rtm-overview\""));
+    assert!(dom.contains("are left out of this page"));
     links_resolve(&dom, "10k report");
 }

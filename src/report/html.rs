@@ -33,6 +33,9 @@ a { color: #0550ae; }
 .rtm-node h4 { margin: .3rem 0 .1rem; }
 .rtm-meta { color: #57606a; margin: 0 0 .2rem; font-size: .9rem; }
 .rtm-links { margin: .2rem 0; padding-left: 1.2rem; font-size: .9rem; }
+/* A long page lays out only what is on the screen (a table in a box of
+   its own: containment does not apply to a table). */
+.rtm-node, .rtm-figure, .rtm-table { content-visibility: auto; contain-intrinsic-size: auto 10rem; }
 @media print {
   .classification { border-width: 1px; }
   body { margin: 0; max-width: none; font-size: 10.5pt; }
@@ -43,6 +46,7 @@ a { color: #0550ae; }
   a { color: inherit; text-decoration: none; }
   :target { background: none; }
   .rtm-figure { overflow: visible; }
+  .rtm-node, .rtm-figure, .rtm-table { content-visibility: visible; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   table, tr, pre, .rtm-node { break-inside: avoid; page-break-inside: avoid; }
 }
@@ -347,6 +351,7 @@ fn render(markdown: &str, banner: &str, view: Option<&crate::view::View<'_>>) ->
     let mut index_done = false;
     let mut map_after: Option<usize> = None;
     let mut diagrams_done = false;
+    let mut themes_drawn = false;
     let index_title = "Nodes";
     for e in events {
         if let Event::Start(Tag::Heading { level, .. }) = &e {
@@ -355,7 +360,7 @@ fn render(markdown: &str, banner: &str, view: Option<&crate::view::View<'_>>) ->
                 skipping = false;
                 if let Some(v) = view {
                     flush(&mut kept, &mut parts);
-                    parts.push(Part::Clean(node_index(v, index_title)));
+                    parts.push(Part::Clean(node_index(v, index_title, themes_drawn)));
                     index_done = true;
                 }
             }
@@ -421,11 +426,21 @@ fn render(markdown: &str, banner: &str, view: Option<&crate::view::View<'_>>) ->
                 {
                     diagrams_done = true;
                     flush(&mut kept, &mut parts);
-                    parts.push(Part::Drawn(diagrams(v)));
+                    let (drawings, drawn) = diagrams(v);
+                    themes_drawn = drawn;
+                    parts.push(Part::Drawn(drawings));
                 }
             }
             Event::End(TagEnd::CodeBlock) if skip_code => skip_code = false,
             _ if skip_code => {}
+            Event::Start(Tag::Table(align)) => {
+                kept.push(Event::Html(CowStr::from("<div class=\"rtm-table\">\n")));
+                kept.push(Event::Start(Tag::Table(align)));
+            }
+            Event::End(TagEnd::Table) => {
+                kept.push(Event::End(TagEnd::Table));
+                kept.push(Event::Html(CowStr::from("</div>\n")));
+            }
             Event::Start(Tag::CodeBlock(k)) => {
                 in_code = true;
                 kept.push(Event::Start(Tag::CodeBlock(k)));
@@ -462,7 +477,7 @@ fn render(markdown: &str, banner: &str, view: Option<&crate::view::View<'_>>) ->
     if let Some(v) = view
         && !index_done
     {
-        parts.push(Part::Clean(node_index(v, index_title)));
+        parts.push(Part::Clean(node_index(v, index_title, themes_drawn)));
     }
     let cleaner = page_sanitiser();
     let mut clean = String::new();
@@ -538,27 +553,60 @@ fn contents(heads: &[(u8, String)], with_index: bool, index_title: &str) -> Stri
 
 /// The report's drawings: the overview, then one per theme (folded), then
 /// the deviation map.
-fn diagrams(view: &crate::view::View<'_>) -> String {
+/// The most boxes the drawings of the themes may hold together for the
+/// page to show them; a larger tree's page leaves them out and says so
+/// (they would make it too slow to open, and `rtm graph --format svg`
+/// writes them).
+pub const MAX_THEME_BOXES: usize = 3000;
+
+/// The report's drawings, and whether the themes' drawings are among them.
+fn diagrams(view: &crate::view::View<'_>) -> (String, bool) {
     use crate::model::Kind;
     let mut out = String::from(
         "<p class=\"rtm-legend\">Each box links to its node's section. RTM entries: <span class=\"rtm-mvp\">mvp</span> blue, <span class=\"rtm-sec-support\">sec-support</span> green with round ends, <span class=\"rtm-optional\">optional</span> grey with a dashed border; a red border marks a deviation from the SEC; withdrawn nodes are faded.</p>\n",
     );
     if let Some(o) = crate::render::svg::overview(view) {
-        out.push_str(&format!("<figure class=\"rtm-figure\">\n{o}</figure>\n"));
+        out.push_str(&format!(
+            "<figure class=\"rtm-figure\" id=\"rtm-overview\">\n{o}</figure>\n"
+        ));
     }
-    for (t, n) in view.nodes().filter(|(_, n)| n.kind == Kind::Theme) {
-        if let Some(d) = crate::render::svg::theme(view, t) {
+    let themes: Vec<(&crate::model::Node, String)> = view
+        .nodes()
+        .filter(|(_, n)| n.kind == Kind::Theme)
+        .filter_map(|(t, n)| crate::render::svg::theme(view, t).map(|d| (n, d)))
+        .collect();
+    let boxes: usize = themes
+        .iter()
+        .map(|(_, d)| d.matches("<a href=").count())
+        .sum();
+    let drawn = boxes <= MAX_THEME_BOXES;
+    if drawn {
+        for (n, d) in &themes {
             out.push_str(&format!(
-                "<details class=\"rtm-fold\">\n<summary>Diagram of {} {}</summary>\n<figure class=\"rtm-figure\">\n{d}</figure>\n</details>\n",
+                "<details class=\"rtm-fold\">\n<summary>Diagram of {} {}</summary>\n<figure class=\"rtm-figure\" id=\"{}\">\n{d}</figure>\n</details>\n",
                 text(&n.id),
-                text(n.title.as_deref().unwrap_or(""))
+                text(n.title.as_deref().unwrap_or("")),
+                diagram_anchor(&n.id)
             ));
         }
+    } else {
+        out.push_str(&format!(
+            "<p>The drawings of the {} themes, {boxes} boxes in all, are left out of this page, which they would make too heavy for a browser; <code>rtm graph --format svg</code> writes them, and <code>rtm graph --format svg --root ID</code> draws what lies around one node.</p>\n",
+            themes.len()
+        ));
     }
     if let Some(m) = crate::render::svg::deviation_map(view) {
-        out.push_str(&format!("<figure class=\"rtm-figure\">\n{m}</figure>\n"));
+        out.push_str(&format!(
+            "<figure class=\"rtm-figure\" id=\"rtm-deviation-map\">\n{m}</figure>\n"
+        ));
     }
-    out
+    (out, drawn)
+}
+
+/// The anchor of a theme's drawing (inside its fold: following a link to
+/// it unfolds it).
+fn diagram_anchor(id: &str) -> String {
+    format!("rtm-diagram-{}", anchor(id))
 }
 
 /// A node's text longer than this folds under a `<details>`.
@@ -567,7 +615,7 @@ const FOLD_CHARS: usize = 600;
 /// One section per shown node, by kind, in tree order: its id (the
 /// anchor every link to it leads to), title, status, what it links to and
 /// what links to it, and its text and questions.
-pub fn node_index(view: &crate::view::View<'_>, title: &str) -> String {
+pub fn node_index(view: &crate::view::View<'_>, title: &str, drawn: bool) -> String {
     use crate::graph::EdgeKind;
     use crate::model::Kind;
     let g = &view.checked.graph;
@@ -622,6 +670,13 @@ pub fn node_index(view: &crate::view::View<'_>, title: &str) -> String {
                 "<p class=\"rtm-meta\">{}</p>\n",
                 text(&crate::render::escape_controls(&facts.join(" · ")))
             ));
+            if drawn && kind == Kind::Theme {
+                out.push_str(&format!(
+                    "<p class=\"rtm-meta\"><a href=\"#{}\">Diagram of {}</a></p>\n",
+                    diagram_anchor(&n.id),
+                    text(&n.id)
+                ));
+            }
             let mut rows: Vec<(&str, Vec<usize>)> = Vec::new();
             for (k, word) in [
                 (EdgeKind::Theme, "Themes"),
