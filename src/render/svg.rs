@@ -84,7 +84,10 @@ pub fn xml(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => super::push_escaped(&mut out, c),
+            // Characters XML does not allow: controls and U+FFFE, U+FFFF.
+            c if c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}') => {
+                super::push_escaped(&mut out, c)
+            }
             _ => out.push(c),
         }
     }
@@ -747,6 +750,7 @@ mod tests {
 
     #[test]
     fn xml_text_is_escaped() {
+        assert_eq!(xml("\u{ffff}"), "\\u{ffff}");
         assert_eq!(
             xml("<a href=\"x\">&'\u{1b}"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;\\u{1b}"
