@@ -35,7 +35,7 @@ pub enum Command {
     Report(DocArgs),
     /// Write the OPSG assurance review pack (Markdown or HTML).
     Review(DocArgs),
-    /// Draw the traceability graph (Graphviz DOT or Mermaid).
+    /// Draw the traceability graph (Graphviz DOT, Mermaid or SVG).
     Graph(GraphArgs),
     /// Record a review: write a `reviewed` stamp into each node's table.
     Stamp(StampArgs),
@@ -482,6 +482,8 @@ pub enum DocFormat {
 pub enum GraphFormatArg {
     Dot,
     Mermaid,
+    /// Drawn by rtm: the same drawings as the HTML report.
+    Svg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

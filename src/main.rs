@@ -289,6 +289,7 @@ fn graph(args: &GraphArgs) -> Result {
     let format = match args.format {
         GraphFormatArg::Dot => render::graph::GraphFormat::Dot,
         GraphFormatArg::Mermaid => render::graph::GraphFormat::Mermaid,
+        GraphFormatArg::Svg => render::graph::GraphFormat::Svg,
     };
     let text = render::graph::write(&view, format, args.root.as_deref())?;
     emit(args.output.as_deref(), &text)?;

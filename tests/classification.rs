@@ -646,6 +646,7 @@ fn docs(checked: &rtm::Checked, level: rtm::model::Classification) -> Vec<String
     for f in [
         rtm::render::graph::GraphFormat::Dot,
         rtm::render::graph::GraphFormat::Mermaid,
+        rtm::render::graph::GraphFormat::Svg,
     ] {
         out.push(rtm::render::graph::write(&view, f, None).unwrap());
     }

@@ -74,9 +74,17 @@ fn outputs(tree: &Path, root: &str) -> Vec<(String, Vec<u8>)> {
     for (name, format) in [
         ("graph.dot", rtm::render::graph::GraphFormat::Dot),
         ("graph.mmd", rtm::render::graph::GraphFormat::Mermaid),
+        ("graph.svg", rtm::render::graph::GraphFormat::Svg),
     ] {
         let g = rtm::render::graph::write(&view, format, None).unwrap();
         out.push((name.to_owned(), g.into_bytes()));
+    }
+    // Each drawing of the bundled tree on its own, so that a change names
+    // the drawing (the generated tree's are in its graph.svg).
+    if root == "requirements" {
+        for (name, svg) in rtm::render::svg::all(&view) {
+            out.push((format!("svg/{name}.svg"), svg.into_bytes()));
+        }
     }
     out
 }

@@ -1,5 +1,6 @@
-//! `rtm graph`: the traceability graph in Graphviz DOT or Mermaid, whole or
-//! around one node, each edge type drawn its own way. Respects the
+//! `rtm graph`: the traceability graph in Graphviz DOT, Mermaid or SVG
+//! (drawn by rtm, [`super::svg`]), whole or around one node, each edge
+//! type drawn its own way. Respects the
 //! document's classification like every document for people.
 
 use std::collections::{BTreeSet, VecDeque};
@@ -18,6 +19,9 @@ use crate::view::{View, withheld_phrase};
 pub enum GraphFormat {
     Dot,
     Mermaid,
+    /// The drawings of the HTML report (whole tree), or the drawing of
+    /// what lies around `--root`.
+    Svg,
 }
 
 /// Why a graph cannot be drawn.
@@ -147,6 +151,21 @@ pub fn write(
     root: Option<&str>,
 ) -> Result<String, GraphError> {
     let keep = selection(view, root)?;
+    let note = format!(
+        "classification {}; {}",
+        view.labels().label(view.document_level()),
+        withheld_phrase(view.withheld_nodes)
+    );
+    if format == GraphFormat::Svg {
+        let drawings = match root {
+            None => super::svg::all(view).into_iter().map(|(_, s)| s).collect(),
+            Some(id) => vec![super::svg::around(view, &keep, &format!("Around {id}"))],
+        };
+        return Ok(super::svg::stack(
+            &drawings,
+            &format!("rtm traceability graph; {note}"),
+        ));
+    }
     let g = &view.checked.graph;
     let nodes = &view.checked.model.nodes;
     let mut edges: Vec<(usize, usize, EdgeKind)> = g
@@ -163,11 +182,6 @@ pub fn write(
         })
     };
     let mut out = String::new();
-    let note = format!(
-        "classification {}; {}",
-        view.labels().label(view.document_level()),
-        withheld_phrase(view.withheld_nodes)
-    );
     match format {
         GraphFormat::Dot => {
             let _ = writeln!(out, "// rtm traceability graph; {note}");
@@ -238,6 +252,7 @@ pub fn write(
                 let _ = writeln!(out, "  linkStyle {} stroke:{color}", list.join(","));
             }
         }
+        GraphFormat::Svg => {}
     }
     Ok(out)
 }

@@ -10,6 +10,7 @@ pub mod graph;
 pub mod human;
 pub mod json;
 pub mod sarif;
+pub mod svg;
 
 /// Whether a character is shown escaped in text for a terminal or a
 /// diagram: every C0 control but tab and line feed, DEL, and every C1

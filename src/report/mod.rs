@@ -285,7 +285,7 @@ pub fn node_texts(out: &mut String, view: &View<'_>, kinds: &[Kind]) {
 
 /// A node's questions as a list: open ones marked (and overdue ones), the
 /// answered ones with their answer and its date.
-fn node_questions(out: &mut String, n: &Node, today: jiff::civil::Date) {
+pub(crate) fn node_questions(out: &mut String, n: &Node, today: jiff::civil::Date) {
     use crate::rules::questions::is_overdue;
     if n.questions.is_empty() {
         return;
