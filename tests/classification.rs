@@ -706,3 +706,23 @@ proptest! {
         }
     }
 }
+
+/// Item 18: the traceability answer reads as a person would write it.
+#[test]
+fn one_theme_reads_as_the_only_theme() {
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = format!(
+        "{WHITE_CHAIN}\n[[requirement]]\nid = \"RTM-9901\"\ntitle = \"Open entry\"\ncategory = \"mvp\"\nsatisfies = [\"BR-001\"]\nuser_impact = \"none\"\n"
+    );
+    write_tree(dir.path(), CONFIG, &nodes);
+    let o = rtm()
+        .args(["review", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        md.contains("**Yes.** The only theme and the only business requirement are traced to detailed requirements."),
+        "{md}"
+    );
+    assert!(!md.contains("All 1 "), "{md}");
+}
