@@ -75,7 +75,7 @@ pub struct BadLink {
 
 /// The graph over a model. Node weight `i` is the index of the node in
 /// `model.nodes`, and petgraph's `NodeIndex` `i` is the same number.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Graph {
     pub graph: DiGraph<usize, Edge>,
     /// The first definition of every id.

@@ -44,7 +44,7 @@ use load::LoadError;
 use model::Model;
 
 /// A checked tree: everything read, the graph, and the sorted findings.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Checked {
     pub model: Model,
     pub config: Config,

@@ -12,6 +12,7 @@
 //! ([`Node::level`]), and a project whose classification cannot be read
 //! makes [`View::new`] refuse.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use crate::Checked;
@@ -212,8 +213,9 @@ impl Visibility {
 pub struct View<'a> {
     /// The whole tree, as checked.
     pub full: &'a Checked,
-    /// The tree the document shows.
-    pub checked: Checked,
+    /// The tree the document shows: the tree itself when nothing is
+    /// withheld, else the tree with the withheld nodes deleted and checked.
+    pub checked: Cow<'a, Checked>,
     /// The level the document was asked for (`--classification`).
     pub level: Classification,
     visibility: Visibility,
@@ -232,7 +234,12 @@ impl<'a> View<'a> {
     /// cannot be read.
     pub fn new(full: &'a Checked, level: Option<Classification>) -> Result<View<'a>, Refused> {
         let visibility = Visibility::new(full, level)?;
-        let checked = visibility.shown_tree(full);
+        // With nothing withheld, the shown tree is the tree: no second check.
+        let checked = if visibility.withheld_nodes == 0 {
+            Cow::Borrowed(full)
+        } else {
+            Cow::Owned(visibility.shown_tree(full))
+        };
         let withheld_findings = full
             .findings
             .iter()
@@ -259,7 +266,7 @@ impl<'a> View<'a> {
 
     /// The tree the document shows, with the findings a reader may see.
     pub fn into_shown(self) -> Checked {
-        let mut checked = self.checked;
+        let mut checked = self.checked.into_owned();
         checked.findings = self.findings;
         checked
     }

@@ -100,21 +100,8 @@ fn page_sanitiser() -> ammonia::Builder<'static> {
 /// line (code keeps its line breaks as `&#10;`), so the whole fragment is
 /// one HTML block wherever a Markdown document embeds it.
 pub fn fragment(markdown: &str) -> String {
-    use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
-    let mut in_code = false;
+    use pulldown_cmark::Event;
     let events = Parser::new_ext(markdown, options()).map(|e| match e {
-        Event::Start(Tag::CodeBlock(kind)) => {
-            in_code = true;
-            Event::Start(Tag::CodeBlock(match kind {
-                CodeBlockKind::Fenced(_) => CodeBlockKind::Fenced("".into()),
-                CodeBlockKind::Indented => CodeBlockKind::Indented,
-            }))
-        }
-        Event::End(TagEnd::CodeBlock) => {
-            in_code = false;
-            e
-        }
-        Event::Text(t) if in_code => Event::InlineHtml(code_text(&t).into()),
         // Raw HTML that would swallow what follows it is shown as text.
         Event::Html(h) | Event::InlineHtml(h) if swallows(&h) => Event::Text(h),
         other => other,
@@ -186,22 +173,6 @@ fn pre_breaks(html: &str) -> String {
             c => out.push(c),
         }
         rest = rest.get(c.len_utf8()..).unwrap_or("");
-    }
-    out
-}
-
-/// Text of a code block, escaped, its line breaks as character references.
-fn code_text(t: &str) -> String {
-    let mut out = String::with_capacity(t.len());
-    for c in t.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => {}
-            _ => out.push(c),
-        }
     }
     out
 }
