@@ -34,6 +34,7 @@ pub mod spec;
 pub mod stamp;
 pub mod view;
 pub mod waivers;
+pub mod workspace;
 
 use std::path::Path;
 

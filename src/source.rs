@@ -161,6 +161,18 @@ impl Sources {
         self.files.len() - 1
     }
 
+    /// Replaces the file at `id` (a file read again after an edit); false
+    /// when there is no such file.
+    pub fn set(&mut self, id: FileId, file: SourceFile) -> bool {
+        match self.files.get_mut(id) {
+            Some(slot) => {
+                *slot = file;
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id)
     }

@@ -336,16 +336,18 @@ fn parse_error(span: Span, message: String) -> Finding {
         .help("fix the file: the rest of the tree was checked without it")
 }
 
-struct FileResult {
-    source: SourceFile,
-    nodes: Vec<Node>,
-    findings: Vec<Finding>,
-    info: FileInfo,
+/// One node file, read and decoded on its own: what the loader merges
+/// into the model, and what [`crate::workspace`] replaces after an edit.
+pub(crate) struct FileResult {
+    pub(crate) source: SourceFile,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) info: FileInfo,
     /// False for symbolic links and unreadable folders.
-    node_file: bool,
+    pub(crate) node_file: bool,
 }
 
-fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Config) -> FileResult {
+pub(crate) fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Config) -> FileResult {
     let mut result = FileResult {
         source: SourceFile::new(rel.to_owned(), String::new()),
         nodes: Vec::new(),

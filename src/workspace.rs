@@ -1,0 +1,214 @@
+//! A loaded tree kept between checks: a set of file units (one per node
+//! file, plus the project file), re-checked after each edit.
+//!
+//! [`Workspace::update`] reads one node file again from the text it is
+//! given (an editor's buffer may differ from the disk), replaces that
+//! file's nodes, source and findings of reading in place, then builds the
+//! graph and runs the rules again. Every other file is reused as it was
+//! parsed and decoded: nothing else is read or parsed. A change of
+//! `rtm.toml` (every node file is validated against it), a file added or
+//! a file removed loads the whole tree again from the texts the workspace
+//! holds, since the files' ids follow their paths.
+//!
+//! The result is always what a fresh check of the same files gives
+//! ([`crate::check_files`]): the same findings, in the same order.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rustc_hash::FxHashMap;
+
+use crate::finding::Finding;
+use crate::load::{self, Entry, FileSet, LoadError, PROJECT_FILE};
+use crate::model::Model;
+use crate::source::FileId;
+use crate::{Checked, Options, check_model};
+
+/// A tree loaded once and checked again after every edit.
+#[derive(Debug)]
+pub struct Workspace {
+    root: PathBuf,
+    options: Options,
+    /// The project file as the workspace knows it: from disk, or the text
+    /// last given to [`Workspace::update`].
+    project: Option<Entry>,
+    /// Every node file (and link or unreadable entry) by relative path;
+    /// a file given to [`Workspace::update`] holds that text.
+    entries: BTreeMap<String, Entry>,
+    /// The id each path was loaded under.
+    ids: FxHashMap<String, FileId>,
+    /// The findings of reading each file, by id, in the order the loader
+    /// made them.
+    read: Vec<Vec<Finding>>,
+    checked: Checked,
+}
+
+impl Workspace {
+    /// Loads and checks the tree at `root`, as [`crate::check_with`] does.
+    pub fn open(root: &Path, options: &Options) -> Result<Workspace, LoadError> {
+        let set = FileSet::from_dir(root)?;
+        Ok(Workspace::from_files(root, set, options))
+    }
+
+    /// Loads and checks a tree from a file set; `root` is only where it
+    /// came from.
+    pub fn from_files(root: &Path, set: FileSet, options: &Options) -> Workspace {
+        let mut ws = Workspace {
+            root: root.to_path_buf(),
+            options: options.clone(),
+            project: set.project,
+            entries: set.entries.into_iter().collect(),
+            ids: FxHashMap::default(),
+            read: Vec::new(),
+            checked: check_model(
+                Model::default(),
+                crate::config::Config::default(),
+                Vec::new(),
+                options.today.unwrap_or_else(crate::waivers::today),
+                &options.assume,
+            ),
+        };
+        ws.reload();
+        ws
+    }
+
+    /// The folder the tree was opened from.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The current result: what a fresh check of the same files gives.
+    pub fn checked(&self) -> &Checked {
+        &self.checked
+    }
+
+    /// Whether a relative path is a file of the tree (the project file or
+    /// a node file): what [`Workspace::update`] and [`Workspace::remove`]
+    /// take; any other path leaves the workspace as it is.
+    pub fn is_tree_path(rel_path: &str) -> bool {
+        let rel = normalise(rel_path);
+        rel == PROJECT_FILE || FileSet::is_node_path(rel)
+    }
+
+    /// A file added or changed, with its text (which may differ from the
+    /// disk): that file is read again and the tree checked again. A path
+    /// that is not a file of the tree (see [`Workspace::is_tree_path`])
+    /// changes nothing.
+    pub fn update(&mut self, rel_path: &str, text: String) {
+        let rel = normalise(rel_path);
+        let entry = Entry::Bytes(text.into_bytes());
+        if rel == PROJECT_FILE {
+            self.project = Some(entry);
+            self.reload();
+            return;
+        }
+        if !FileSet::is_node_path(rel) {
+            return;
+        }
+        let old = self.entries.insert(rel.to_owned(), entry);
+        let was_node_file = matches!(
+            old,
+            Some(Entry::File(_) | Entry::Bytes(_) | Entry::TooLarge(_))
+        );
+        match self.ids.get(rel) {
+            Some(&id) if was_node_file => self.replace(id, rel),
+            _ => self.reload(),
+        }
+    }
+
+    /// A file deleted. A path the workspace does not hold changes nothing.
+    pub fn remove(&mut self, rel_path: &str) {
+        let rel = normalise(rel_path);
+        if rel == PROJECT_FILE {
+            if self.project.take().is_some() {
+                self.reload();
+            }
+        } else if self.entries.remove(rel).is_some() {
+            self.reload();
+        }
+    }
+
+    /// Reads the file set again from the disk, dropping every text given
+    /// to [`Workspace::update`]; the folder must still be readable.
+    pub fn reopen(&mut self) -> Result<(), LoadError> {
+        let set = FileSet::from_dir(&self.root)?;
+        self.project = set.project;
+        self.entries = set.entries.into_iter().collect();
+        self.reload();
+        Ok(())
+    }
+
+    /// Loads every file again from the entries held, and checks the tree.
+    fn reload(&mut self) {
+        let set = FileSet {
+            project: self.project.clone(),
+            entries: self
+                .entries
+                .iter()
+                .map(|(rel, e)| (rel.clone(), e.clone()))
+                .collect(),
+        };
+        let loaded = load::load_files(set);
+        let sources = &loaded.model.sources;
+        self.ids = (0..sources.len())
+            .map(|id| (sources.path(id).to_owned(), id))
+            .collect();
+        // Every finding of reading a file points into that file, and the
+        // loader makes them file by file, in id order.
+        let mut read: Vec<Vec<Finding>> = vec![Vec::new(); sources.len()];
+        let mut stray = Vec::new();
+        for f in loaded.findings {
+            match read.get_mut(f.span.file) {
+                Some(v) => v.push(f),
+                None => stray.push(f),
+            }
+        }
+        read.push(stray);
+        self.read = read;
+        self.run(loaded.model, loaded.config);
+    }
+
+    /// Reads one node file again and puts its unit in place of the old one.
+    fn replace(&mut self, id: FileId, rel: &str) {
+        let Some(entry) = self.entries.get(rel) else {
+            return;
+        };
+        let model = &mut self.checked.model;
+        let unit = load::read_node_file(id, rel, entry, &self.checked.config);
+        // A file's nodes are together, and the files in id order.
+        let start = model.nodes.partition_point(|n| n.file() < id);
+        let end = model.nodes.partition_point(|n| n.file() <= id);
+        model.nodes.splice(start..end, unit.nodes);
+        model.sources.set(id, unit.source);
+        match model.files.binary_search_by_key(&id, |f| f.file) {
+            Ok(i) if unit.node_file => {
+                if let Some(slot) = model.files.get_mut(i) {
+                    *slot = unit.info;
+                }
+            }
+            Ok(i) => {
+                model.files.remove(i);
+            }
+            Err(i) if unit.node_file => model.files.insert(i, unit.info),
+            Err(_) => {}
+        }
+        if let Some(slot) = self.read.get_mut(id) {
+            *slot = unit.findings;
+        }
+        let model = std::mem::take(&mut self.checked.model);
+        let config = std::mem::take(&mut self.checked.config);
+        self.run(model, config);
+    }
+
+    /// Builds the graph and runs every rule over the model.
+    fn run(&mut self, model: Model, config: crate::config::Config) {
+        let today = self.options.today.unwrap_or_else(crate::waivers::today);
+        let read = self.read.concat();
+        self.checked = check_model(model, config, read, today, &self.options.assume);
+    }
+}
+
+/// A relative path as the loader writes it: without a leading `./`.
+fn normalise(rel: &str) -> &str {
+    rel.strip_prefix("./").unwrap_or(rel)
+}
