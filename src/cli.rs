@@ -227,6 +227,13 @@ pub struct CheckArgs {
     /// ids with commas.
     #[arg(long, value_name = "ID", value_delimiter = ',', action = clap::ArgAction::Append)]
     pub assume: Vec<String>,
+    /// Keep running: check again after every save (changes settled for
+    /// 200 ms) and print the new findings. Only the changed files are read
+    /// again. On a terminal the screen is cleared before each check, as
+    /// `cargo watch -c` does; into a pipe or a file each check's output
+    /// follows the last. Stop it with Ctrl-C.
+    #[arg(long, conflicts_with = "since")]
+    pub watch: bool,
 }
 
 /// Arguments of `rtm stamp`.

@@ -64,6 +64,9 @@ fn check(args: &CheckArgs) -> Result {
         today: args.today,
         assume: rtm::scenario::Assume::parse(&args.assume),
     };
+    if args.watch {
+        return watch(args, &tree, &options);
+    }
     let mut checked = rtm::check_with(&tree, &options)?;
     options.assume.validate(&[&checked.model])?;
     // --since: keep only the findings BASE does not have (FORMAT §12).
@@ -87,6 +90,26 @@ fn check(args: &CheckArgs) -> Result {
         }
         None => None,
     };
+    let fail = write_check(args, &tree, &checked, c, since.as_ref(), withheld)?;
+    leak(checked);
+    Ok(if fail {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Prints a checked tree's findings in the chosen format; `counts` are
+/// the whole tree's, `withheld` how many findings `--classification` held
+/// back and the level's name. True when the check fails.
+fn write_check(
+    args: &CheckArgs,
+    tree: &std::path::Path,
+    checked: &rtm::Checked,
+    c: rtm::finding::Counts,
+    since: Option<&rtm::diff::Since>,
+    withheld: Option<(usize, &str)>,
+) -> std::result::Result<bool, Box<dyn std::error::Error>> {
     // --deny-warnings: why the check fails when only warnings make it fail.
     let denied = (args.deny_warnings && c.errors == 0 && c.warnings > 0).then(|| {
         let noun = if c.warnings == 1 {
@@ -99,18 +122,12 @@ fn check(args: &CheckArgs) -> Result {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
-        Format::Sarif => render::sarif::write(&mut out, &tree, &checked)?,
-        Format::Github => render::github::write(&mut out, &tree, &checked)?,
-        Format::Gitlab => render::gitlab::write(&mut out, &tree, &checked)?,
+        Format::Sarif => render::sarif::write(&mut out, tree, checked)?,
+        Format::Github => render::github::write(&mut out, tree, checked)?,
+        Format::Gitlab => render::gitlab::write(&mut out, tree, checked)?,
         Format::Json => {
             let root = tree.to_string_lossy();
-            render::json::write_with(
-                &mut out,
-                &root,
-                &checked,
-                since.as_ref(),
-                withheld.map(|(n, _)| n),
-            )?;
+            render::json::write_with(&mut out, &root, checked, since, withheld.map(|(n, _)| n))?;
         }
         Format::Human => {
             let color = match args.color {
@@ -126,9 +143,9 @@ fn check(args: &CheckArgs) -> Result {
                 width: 100,
                 snippets: withheld.is_none(),
             };
-            render::human::write_findings(&mut out, &checked, style)?;
-            let mut line = render::human::summary(&checked);
-            if let Some(s) = &since {
+            render::human::write_findings(&mut out, checked, style)?;
+            let mut line = render::human::summary(checked);
+            if let Some(s) = since {
                 let noun = if s.older == 1 { "finding" } else { "findings" };
                 line.push_str(&format!("; {} older {noun} not shown", s.older));
             }
@@ -146,13 +163,111 @@ fn check(args: &CheckArgs) -> Result {
     if let (Some(why), false) = (&denied, args.format == Format::Human) {
         eprintln!("rtm: {why}");
     }
-    let fail = c.errors > 0 || (args.deny_warnings && c.warnings > 0);
-    leak(checked);
-    Ok(if fail {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(c.errors > 0 || (args.deny_warnings && c.warnings > 0))
+}
+
+/// `rtm check --watch`: checks the tree, then checks it again through a
+/// [`rtm::workspace::Workspace`] after every change to its files (changes
+/// settled for 200 ms), printing the findings each time. On a terminal
+/// the screen is cleared first. Runs until stopped.
+fn watch(args: &CheckArgs, tree: &std::path::Path, options: &rtm::Options) -> Result {
+    use notify_debouncer_mini::notify::RecursiveMode;
+    let mut ws = rtm::workspace::Workspace::open(tree, options)?;
+    options.assume.validate(&[&ws.checked().model])?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut debouncer =
+        notify_debouncer_mini::new_debouncer(std::time::Duration::from_millis(200), tx)?;
+    debouncer.watcher().watch(tree, RecursiveMode::Recursive)?;
+    // Canonical, as the watcher reports paths below it.
+    let root = std::fs::canonicalize(tree).unwrap_or_else(|_| tree.to_path_buf());
+    let terminal = std::io::stdout().is_terminal();
+    eprintln!(
+        "rtm: watching {} for changes (Ctrl-C to stop)",
+        tree.display()
+    );
+    loop {
+        if terminal {
+            // Clear the screen and go to its top, as `cargo watch -c` does.
+            print!("\x1b[2J\x1b[H");
+        }
+        watch_round(args, tree, ws.checked())?;
+        // Wait for the next change to a file of the tree.
+        let mut changed = Vec::new();
+        while changed.is_empty() {
+            let events = match rx.recv() {
+                Ok(Ok(events)) => events,
+                Ok(Err(e)) => {
+                    eprintln!("rtm: watching {}: {e}", tree.display());
+                    continue;
+                }
+                Err(_) => return Ok(ExitCode::SUCCESS),
+            };
+            for e in events {
+                let rel = e
+                    .path
+                    .strip_prefix(&root)
+                    .or_else(|_| e.path.strip_prefix(tree));
+                let Some(rel) = rel.ok().and_then(|r| r.to_str()) else {
+                    continue;
+                };
+                let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
+                if rtm::workspace::Workspace::is_tree_path(&rel) && !changed.contains(&rel) {
+                    changed.push(rel);
+                }
+            }
+        }
+        changed.sort();
+        if let Err(e) = apply_changes(&mut ws, tree, &changed) {
+            eprintln!("rtm: {e}");
+        }
+        eprintln!(
+            "rtm: checked again after a change to {}",
+            changed.join(", ")
+        );
+    }
+}
+
+/// One round of `--watch`: the findings, under `--classification`.
+fn watch_round(
+    args: &CheckArgs,
+    tree: &std::path::Path,
+    checked: &rtm::Checked,
+) -> std::result::Result<bool, Box<dyn std::error::Error>> {
+    let c = checked.counts();
+    match args.classification {
+        Some(level) => {
+            let visibility = rtm::view::Visibility::new(checked, Some(level))?;
+            let (shown, withheld) = visibility.redact(checked);
+            let mut redacted = checked.clone();
+            redacted.findings = shown;
+            let name = checked.config.labels.name(level);
+            write_check(args, tree, &redacted, c, None, Some((withheld, name)))
+        }
+        None => write_check(args, tree, checked, c, None, None),
+    }
+}
+
+/// Gives the workspace the changed files as they now are on disk: a
+/// plain UTF-8 file is read again on its own; a deleted one is removed;
+/// anything else (a link, a folder, a file that is not UTF-8) reads the
+/// whole tree again, as a fresh check would.
+fn apply_changes(
+    ws: &mut rtm::workspace::Workspace,
+    tree: &std::path::Path,
+    changed: &[String],
+) -> std::result::Result<(), rtm::load::LoadError> {
+    for rel in changed {
+        let path = tree.join(rel);
+        match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ws.remove(rel),
+            Ok(m) if m.is_file() => match std::fs::read(&path).map(String::from_utf8) {
+                Ok(Ok(text)) => ws.update(rel, text),
+                _ => return ws.reopen(),
+            },
+            _ => return ws.reopen(),
+        }
+    }
+    Ok(())
 }
 
 /// `rtm diff BASE [TREE]`: exit 1 when a finding at level error is introduced.
