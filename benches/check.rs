@@ -1,12 +1,19 @@
 //! Benchmarks at 1k, 10k and 100k nodes (a tree from `rtm::corpus`):
 //! the floor (read every file and parse it into a `toml::Table` on one
-//! thread), then each stage of a check, the renderers and the documents.
+//! thread), then each stage of a check, the renderers and the documents,
+//! and **recheck**: a loaded [`rtm::workspace::Workspace`] checked again
+//! after a one-file edit.
 //!
 //!     cargo bench --bench check
 //!     RTM_BENCH_SIZES=1000,10000 cargo bench --bench check   # fewer sizes
 
 // A benchmark that cannot set up its tree should stop at once, loudly.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -89,6 +96,24 @@ fn bench(c: &mut Criterion) {
                 black_box(sink.into_findings())
             })
         });
+        // A one-file edit in a loaded tree: a title changed in one node
+        // file, then changed back, each followed by the whole re-check.
+        let mut ws = rtm::workspace::Workspace::open(dir.path(), &rtm::Options::default()).unwrap();
+        let rel = "detailed/detailed-00001.toml";
+        let texts = {
+            let text = std::fs::read_to_string(dir.path().join(rel)).unwrap();
+            let edited = text.replacen("title = \"", "title = \"Edited ", 1);
+            [text, edited]
+        };
+        let mut turn = 0;
+        g.bench_function(BenchmarkId::new("recheck", n), |b| {
+            b.iter(|| {
+                turn ^= 1;
+                ws.update(rel, texts[turn].clone());
+                black_box(ws.checked().findings.len())
+            })
+        });
+        drop(ws);
         let checked = rtm::check(dir.path()).unwrap();
         g.bench_function(BenchmarkId::new("json", n), |b| {
             b.iter(|| {

@@ -115,6 +115,20 @@ pub fn check_model(
     assume: &scenario::Assume,
 ) -> Checked {
     let graph = Graph::build(&model);
+    check_linked(model, graph, config, load_findings, today, assume)
+}
+
+/// [`check_model`] with the model's graph already built (by
+/// [`Graph::build`] on this very model, or one it equals in every id, kind
+/// and link).
+pub(crate) fn check_linked(
+    model: Model,
+    graph: Graph,
+    config: Config,
+    load_findings: Vec<Finding>,
+    today: jiff::civil::Date,
+    assume: &scenario::Assume,
+) -> Checked {
     let scenario = scenario::Scenario::build(&model, &graph, assume);
     let mut sink = Sink::new(&config.levels);
     sink.extend(load_findings.iter().cloned());

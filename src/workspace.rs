@@ -19,10 +19,11 @@ use std::path::{Path, PathBuf};
 use rustc_hash::FxHashMap;
 
 use crate::finding::Finding;
+use crate::graph::Graph;
 use crate::load::{self, Entry, FileSet, LoadError, PROJECT_FILE};
-use crate::model::Model;
+use crate::model::{Model, Node};
 use crate::source::FileId;
-use crate::{Checked, Options, check_model};
+use crate::{Checked, Options, check_linked, check_model};
 
 /// A tree loaded once and checked again after every edit.
 #[derive(Debug)]
@@ -178,6 +179,12 @@ impl Workspace {
         // A file's nodes are together, and the files in id order.
         let start = model.nodes.partition_point(|n| n.file() < id);
         let end = model.nodes.partition_point(|n| n.file() <= id);
+        // An edit that keeps every id, kind and link (a title, a text, a
+        // status) leaves the graph as it was.
+        let linked = model
+            .nodes
+            .get(start..end)
+            .is_some_and(|old| same_links(old, &unit.nodes));
         model.nodes.splice(start..end, unit.nodes);
         model.sources.set(id, unit.source);
         match model.files.binary_search_by_key(&id, |f| f.file) {
@@ -197,15 +204,51 @@ impl Workspace {
         }
         let model = std::mem::take(&mut self.checked.model);
         let config = std::mem::take(&mut self.checked.config);
-        self.run(model, config);
+        let graph = if linked {
+            std::mem::replace(&mut self.checked.graph, Graph::build(&Model::default()))
+        } else {
+            Graph::build(&model)
+        };
+        self.run_linked(model, graph, config);
     }
 
     /// Builds the graph and runs every rule over the model.
     fn run(&mut self, model: Model, config: crate::config::Config) {
+        let graph = Graph::build(&model);
+        self.run_linked(model, graph, config);
+    }
+
+    /// Runs every rule over the model and its graph.
+    fn run_linked(&mut self, model: Model, graph: Graph, config: crate::config::Config) {
         let today = self.options.today.unwrap_or_else(crate::waivers::today);
         let read = self.read.concat();
-        self.checked = check_model(model, config, read, today, &self.options.assume);
+        self.checked = check_linked(model, graph, config, read, today, &self.options.assume);
     }
+}
+
+/// Whether two versions of one file's nodes give the same graph: the same
+/// ids, kinds and links (field and target) in the same order, and the ids
+/// in the same order in the file (which decides the first of two equal
+/// ids).
+fn same_links(old: &[Node], new: &[Node]) -> bool {
+    let same = old.len() == new.len()
+        && old.iter().zip(new).all(|(a, b)| {
+            a.kind == b.kind
+                && a.id == b.id
+                && a.links.len() == b.links.len()
+                && a.links
+                    .iter()
+                    .zip(&b.links)
+                    .all(|(x, y)| x.field == y.field && x.target == y.target)
+        });
+    same && place_order(old) == place_order(new)
+}
+
+/// The nodes' indices in the order of their ids' places in the file.
+fn place_order(nodes: &[Node]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..nodes.len()).collect();
+    order.sort_by_key(|&i| nodes.get(i).map(|n| n.id_span.start));
+    order
 }
 
 /// A relative path as the loader writes it: without a leading `./`.

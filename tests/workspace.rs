@@ -273,3 +273,25 @@ fn removing_and_adding_a_file() {
     ws.update(".hidden/x.toml", "= broken".to_owned());
     assert_eq!(json(ws.checked()), before);
 }
+
+/// Two definitions of one id in one file: moving the later above the
+/// earlier changes which one is first, though every id, kind and link is
+/// the same (the graph cannot be kept).
+#[test]
+fn moving_a_duplicate_above_its_first_definition() {
+    let mut files: BTreeMap<String, String> = BTreeMap::new();
+    files.insert("rtm.toml".into(), "[project]\nname = \"T\"\n".into());
+    let theme = "[[theme]]\nid = \"X-1\"\ntitle = \"A theme\"\ntext = \"t\"\n\n";
+    let business =
+        "[[business]]\nid = \"X-1\"\ntitle = \"A need\"\nthemes = [\"X-1\"]\ntext = \"b\"\n\n";
+    files.insert("a.toml".into(), format!("{theme}{business}"));
+    let dir = tempfile::tempdir().unwrap();
+    write_all(dir.path(), &files);
+    let mut ws = Workspace::open(dir.path(), &options()).unwrap();
+    assert_eq!(json(ws.checked()), json(&fresh(&files)));
+    let first = json(ws.checked());
+    files.insert("a.toml".into(), format!("{business}{theme}"));
+    ws.update("a.toml", files["a.toml"].clone());
+    assert_eq!(json(ws.checked()), json(&fresh(&files)));
+    assert_ne!(json(ws.checked()), first);
+}
