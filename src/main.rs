@@ -177,9 +177,10 @@ fn watch(args: &CheckArgs, tree: &std::path::Path, options: &rtm::Options) -> Re
     let (tx, rx) = std::sync::mpsc::channel();
     let mut debouncer =
         notify_debouncer_mini::new_debouncer(std::time::Duration::from_millis(200), tx)?;
-    debouncer.watcher().watch(tree, RecursiveMode::Recursive)?;
-    // Canonical, as the watcher reports paths below it.
+    // Watched by its canonical path, so that every event names a path
+    // below it.
     let root = std::fs::canonicalize(tree).unwrap_or_else(|_| tree.to_path_buf());
+    debouncer.watcher().watch(&root, RecursiveMode::Recursive)?;
     let terminal = std::io::stdout().is_terminal();
     eprintln!(
         "rtm: watching {} for changes (Ctrl-C to stop)",
