@@ -9,8 +9,10 @@
 
 use lsp_types::{CompletionItem, CompletionItemKind, Documentation};
 
+use std::collections::BTreeMap;
+
 use crate::Checked;
-use crate::model::{Category, Classification, Kind, Stage, Status};
+use crate::model::{Category, Classification, Kind, Node, Stage, Status};
 
 /// What the cursor is in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,8 +175,33 @@ pub fn slot(text: &str, offset: usize) -> Option<Slot> {
     Some(Slot::Words { words, quoted })
 }
 
-/// The items for a slot.
-pub fn items(checked: Option<&Checked>, slot: &Slot) -> Vec<CompletionItem> {
+/// The ids of one kind defined in a text, read line by line (`id = "…"`
+/// under a `[[kind]]` header): the file being typed may not parse, and its
+/// own nodes are still worth offering.
+fn ids_in_text(text: &str, kind: Kind) -> Vec<String> {
+    let mut current = None;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(h) = t.strip_prefix("[[").and_then(|h| h.strip_suffix("]]")) {
+            current = Kind::parse(h.trim());
+        } else if t.starts_with('[') {
+            current = None;
+        } else if current == Some(kind)
+            && let Some((k, v)) = t.split_once('=')
+            && k.trim() == "id"
+        {
+            let v = v.trim().trim_matches(['"', '\'']);
+            if super::ids::is_id(v) {
+                out.push(v.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// The items for a slot; `text` is the file being typed.
+pub fn items(checked: Option<&Checked>, text: &str, slot: &Slot) -> Vec<CompletionItem> {
     let wrap = |s: &str, quoted: bool| {
         if quoted {
             s.to_owned()
@@ -188,41 +215,38 @@ pub fn items(checked: Option<&Checked>, slot: &Slot) -> Vec<CompletionItem> {
             quoted,
             about,
         } => {
-            let Some(checked) = checked else {
-                return Vec::new();
-            };
-            let mut nodes: Vec<_> = checked
-                .model
-                .nodes
+            let mut nodes: BTreeMap<String, Option<&Node>> = BTreeMap::new();
+            for n in checked
                 .iter()
+                .flat_map(|c| c.model.nodes.iter())
                 .filter(|n| n.kind == *kind)
-                .collect();
-            nodes.sort_by(|a, b| a.id.cmp(&b.id));
-            nodes.dedup_by(|a, b| a.id == b.id);
+            {
+                nodes.entry(n.id.clone()).or_insert(Some(n));
+            }
+            for id in ids_in_text(text, *kind) {
+                nodes.entry(id).or_insert(None);
+            }
             nodes
                 .into_iter()
-                .map(|n| {
+                .map(|(id, n)| {
                     let insert = if *about {
-                        n.id.clone()
+                        id.clone()
                     } else {
-                        wrap(&n.id, *quoted)
+                        wrap(&id, *quoted)
                     };
+                    let state = n.map(|n| match n.stage {
+                        Some(stage) if n.kind == Kind::Modification => stage.as_str(),
+                        _ => n.status.as_str(),
+                    });
                     CompletionItem {
-                        label: n.id.clone(),
                         kind: Some(CompletionItemKind::REFERENCE),
-                        detail: n.title.clone(),
-                        documentation: Some(Documentation::String(format!(
-                            "{} · {}",
-                            n.kind,
-                            if n.kind == Kind::Modification {
-                                n.stage.map_or("", Stage::as_str)
-                            } else {
-                                n.status.as_str()
-                            }
-                        ))),
+                        detail: n.and_then(|n| n.title.clone()),
+                        documentation: state
+                            .map(|s| Documentation::String(format!("{kind} · {s}"))),
                         insert_text: Some(insert),
-                        filter_text: Some(n.id.clone()),
-                        sort_text: Some(n.id.clone()),
+                        filter_text: Some(id.clone()),
+                        sort_text: Some(id.clone()),
+                        label: id,
                         ..CompletionItem::default()
                     }
                 })

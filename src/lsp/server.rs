@@ -500,7 +500,7 @@ impl Server {
                 let offset = LineIndex::new(text).offset(text, at.position, s.encoding);
                 let checked = s.tree.as_ref().map(Tree::checked);
                 let items = complete::slot(text, offset)
-                    .map(|slot| complete::items(checked, &slot))
+                    .map(|slot| complete::items(checked, text, &slot))
                     .unwrap_or_default();
                 to_value(CompletionResponse::Array(items))
             }
