@@ -35,6 +35,8 @@ struct Client {
     next_id: i64,
     /// The project folder (holding `requirements/`); kept alive.
     dir: tempfile::TempDir,
+    /// The answer to `initialize`.
+    init: Value,
 }
 
 /// Reads framed messages from the server.
@@ -73,6 +75,11 @@ impl Client {
     /// Starts `rtm lsp` with `args` on a copy of the bundled tree and
     /// initializes it, with the project folder as the workspace folder.
     fn start(args: &[&str]) -> Client {
+        Client::start_with(args, json!({}))
+    }
+
+    /// [`Client::start`], with these client capabilities.
+    fn start_with(args: &[&str], capabilities: Value) -> Client {
         let dir = tempfile::tempdir().unwrap();
         common::copy_dir(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("requirements"),
@@ -96,6 +103,7 @@ impl Client {
             backlog: VecDeque::new(),
             next_id: 0,
             dir,
+            init: Value::Null,
         };
         let root = url(c.dir.path());
         let init = c.request(
@@ -104,13 +112,14 @@ impl Client {
                 "processId": null,
                 "rootUri": root,
                 "workspaceFolders": [{ "uri": root, "name": "project" }],
-                "capabilities": {},
+                "capabilities": capabilities,
             }),
         );
         assert_eq!(
             init["result"]["serverInfo"]["name"], "rtm",
             "initialize: {init}"
         );
+        c.init = init;
         c.notify("initialized", json!({}));
         c
     }
@@ -1185,4 +1194,121 @@ fn requests_before_initialize_are_refused() {
     drop(stdin);
     // The input ended without `exit`.
     assert_eq!(wait_exit(&mut child), Some(1));
+}
+
+#[test]
+fn positions_count_utf16_units_unless_utf8_is_offered() {
+    let line = "deviations = [{ summary = \"é😀\", sec = \"SEC-NOPE\", rationale = \"r\" }]";
+    let bytes = line.find("\"SEC-NOPE\"").unwrap() as u64;
+    // `é` is 2 bytes and 1 UTF-16 unit, `😀` 4 bytes and 2 units.
+    for (offer, encoding, column) in [
+        (json!({}), "utf-16", bytes - 3),
+        (
+            json!({ "general": { "positionEncodings": ["utf-8", "utf-16"] } }),
+            "utf-8",
+            bytes,
+        ),
+    ] {
+        let mut c = Client::start_with(&["--debounce-ms", "0"], offer);
+        assert_eq!(
+            c.init["result"]["capabilities"]["positionEncoding"],
+            encoding
+        );
+        let rel = "detailed/outage-alerts.toml";
+        c.open(rel);
+        let text = c.text(rel);
+        let edited = text.replacen(
+            "user_impact = \"none\"",
+            &format!("user_impact = \"none\"\n{line}"),
+            1,
+        );
+        c.change(rel, 2, &edited);
+        let diags = c.diagnostics_until(rel, |d| {
+            d.iter().any(|d| {
+                d["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("SEC-NOPE, which does not exist")
+            })
+        });
+        let d = diags
+            .iter()
+            .find(|d| {
+                d["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("SEC-NOPE, which does not exist")
+            })
+            .unwrap();
+        let (l, _) = find(&edited, "deviations = [{");
+        let l = l as u64;
+        assert_eq!(range(d), (l, column, l, column + 10), "{encoding}");
+        // And back: hover at that position finds the id.
+        let r = c.at(
+            "textDocument/hover",
+            rel,
+            l as usize,
+            column as usize + 2,
+            json!({}),
+        );
+        assert_eq!(
+            r["result"]["contents"]["value"], "**SEC-NOPE**: no node has this id",
+            "{encoding}"
+        );
+        c.finish();
+    }
+}
+
+#[test]
+fn ids_in_decisions_and_review_stamps_navigate() {
+    let mut c = Client::start(&["--debounce-ms", "0"]);
+    let rel = "detailed/outage-alerts.toml";
+    c.open(rel);
+    let text = c.text(rel);
+    assert!(text.ends_with("settles on.'''\n"));
+    let edited = format!(
+        "{text}reviewed = {{ by = \"OPSG_37x\", on = 2020-10-26, fingerprint = \"f\", links = {{ \"SEC-PM-REPORT\" = \"abc\" }} }}\n\n\
+         [[requirement.decisions]]\nabout = \"deviation:SEC-POA-60\"\noutcome = \"noted\"\nby = \"OPSG_37x\"\non = 2020-10-26\n"
+    );
+    c.change(rel, 2, &edited);
+    // From the decision's `about` to the obligation.
+    let (line, col) = find(&edited, "deviation:SEC-POA-60");
+    let r = c.at("textDocument/definition", rel, line, col + 12, json!({}));
+    assert_eq!(
+        r["result"][0]["uri"],
+        c.uri("sec/alerts-and-devices.toml"),
+        "{r}"
+    );
+    let sec = c.text("sec/alerts-and-devices.toml");
+    assert_eq!(
+        range(&r["result"][0]).0,
+        find(&sec, "\"SEC-POA-60\"").0 as u64
+    );
+    // From the review stamp's link to the obligation, and back.
+    let (line, col) = find(&edited, "\"SEC-PM-REPORT\" = ");
+    let r = c.at("textDocument/definition", rel, line, col + 2, json!({}));
+    assert_eq!(r["result"][0]["uri"], c.uri("sec/operations.toml"), "{r}");
+    let r = c.at(
+        "textDocument/references",
+        rel,
+        line,
+        col + 2,
+        json!({ "context": { "includeDeclaration": true } }),
+    );
+    let places: Vec<(String, Range)> = r["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["uri"].as_str().unwrap().to_owned(), range(l)))
+        .collect();
+    let (l, col) = (line as u64, col as u64);
+    assert!(
+        places.contains(&(c.uri(rel), (l, col + 1, l, col + 14))),
+        "{places:?}"
+    );
+    assert!(
+        places.iter().any(|p| p.0 == c.uri("sec/operations.toml")),
+        "{places:?}"
+    );
+    c.finish();
 }
