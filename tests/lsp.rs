@@ -484,6 +484,12 @@ fn diagnostics_wait_until_the_edits_pause() {
     let uri = c.uri(rel);
     let is_publish =
         |m: &Value| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri;
+    // Completion, asked at every keystroke, does not cut the pause short.
+    let r = c.at("textDocument/completion", rel, 0, 0, json!({}));
+    assert!(r.get("error").is_none(), "{r}");
+    if start.elapsed() < Duration::from_millis(400) {
+        assert!(!c.backlog.iter().any(is_publish), "{:?}", c.backlog);
+    }
     let m = c.wait(is_publish);
     assert!(
         start.elapsed() >= Duration::from_millis(500),
@@ -496,6 +502,16 @@ fn diagnostics_wait_until_the_edits_pause() {
     assert!(message.starts_with("unknown field `ownerr`"), "{message}");
     assert_eq!(m["params"]["diagnostics"].as_array().unwrap().len(), 1);
     assert!(c.wait_for(Duration::from_millis(800), is_publish).is_none());
+
+    // Any other request is answered from the text as it is: the check runs
+    // at once, and its diagnostics come before the answer.
+    c.change(rel, 5, &text);
+    let r = c.at("textDocument/hover", rel, 0, 0, json!({}));
+    assert!(r.get("error").is_none(), "{r}");
+    let m = c.backlog.iter().find(|m| is_publish(m)).cloned();
+    let m = m.expect("diagnostics before the answer");
+    assert_eq!(m["params"]["version"], 5);
+    assert_eq!(m["params"]["diagnostics"], json!([]));
     c.finish();
 }
 

@@ -178,7 +178,7 @@ fn capabilities(encoding: Encoding) -> InitializeResult {
             hover_provider: Some(HoverProviderCapability::Simple(true)),
             completion_provider: Some(CompletionOptions {
                 trigger_characters: Some(
-                    ["\"", "[", ",", " ", ":"]
+                    ["\"", "[", ",", ":"]
                         .iter()
                         .map(|s| (*s).to_owned())
                         .collect(),
@@ -459,8 +459,10 @@ impl Server {
             self.shutdown = true;
             return Ok(Value::Null);
         }
-        // Answer from the tree as the editor has it now.
-        if !self.state.pending.is_empty() {
+        // Answer from the tree as the editor has it now; completion reads
+        // the text being typed itself, and needs no check of every
+        // keystroke.
+        if !self.state.pending.is_empty() && req.method != "textDocument/completion" {
             self.deadline = None;
             self.recheck()
                 .map_err(|e| (ErrorCode::InternalError, e.to_string()))?;
