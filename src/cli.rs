@@ -70,6 +70,31 @@ pub enum Command {
     /// Read nodes into a tree from a spreadsheet (.xlsx, .xlsm, .xls, .ods),
     /// a .csv/.tsv file, or ReqIF (.reqif, .reqifz): all files or none.
     Import(ImportArgs),
+    /// Run the language server on standard input and output, for editors:
+    /// diagnostics, definitions, references, hover, completion, rename,
+    /// symbols and fixes. It never writes a file.
+    Lsp(LspArgs),
+}
+
+/// Arguments of `rtm lsp`.
+#[derive(Debug, clap::Args)]
+pub struct LspArgs {
+    /// The tree's folder. Default: found from the editor's workspace folder
+    /// as `rtm check` finds it from the current folder.
+    #[arg(value_name = "TREE")]
+    pub tree: Option<PathBuf>,
+    /// How long edits must pause, in milliseconds, before the tree is
+    /// checked again and its diagnostics sent.
+    #[arg(long, value_name = "MS", default_value_t = 200)]
+    pub debounce_ms: u64,
+    /// The date waivers' `until` and questions' `due` are compared with
+    /// (YYYY-MM-DD); default: today (UTC).
+    #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
+    pub today: Option<jiff::civil::Date>,
+    /// Accepted and ignored: standard input and output are the only
+    /// transport (editors' clients often pass it).
+    #[arg(long, hide = true)]
+    pub stdio: bool,
 }
 
 /// `rtm export FORMAT`.

@@ -20,6 +20,7 @@ pub mod graph;
 pub mod init;
 pub mod interchange;
 pub mod load;
+pub mod lsp;
 pub mod model;
 pub mod new;
 pub mod output;

@@ -46,6 +46,7 @@ fn main() -> ExitCode {
         Command::Export(cmd) => export(&cmd),
         Command::Import(args) if is_reqif(&args.file) => reqif_import(&args),
         Command::Import(args) => import(&args),
+        Command::Lsp(args) => lsp(&args),
     };
     match result {
         Ok(code) => code,
@@ -57,6 +58,24 @@ fn main() -> ExitCode {
 }
 
 type Result = std::result::Result<ExitCode, Box<dyn std::error::Error>>;
+
+fn lsp(args: &cli::LspArgs) -> Result {
+    let settings = rtm::lsp::Settings {
+        tree: args.tree.clone(),
+        debounce: std::time::Duration::from_millis(args.debounce_ms),
+        options: rtm::Options {
+            today: args.today,
+            assume: rtm::scenario::Assume::default(),
+        },
+    };
+    // Exit 0 after `shutdown` then `exit`, 1 otherwise (LSP's rule).
+    let clean = rtm::lsp::run(&settings)?;
+    Ok(if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
 
 fn check(args: &CheckArgs) -> Result {
     let tree = args.tree.resolve()?;
