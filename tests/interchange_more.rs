@@ -426,3 +426,199 @@ fn force_makes_the_tree_s_node_files_exactly_the_import_s() {
     let now: Vec<String> = files(&into).into_iter().map(|(p, _)| p).collect();
     assert_eq!(now, want);
 }
+
+/// One BIFF record: type, length, data.
+fn biff(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
+    out.extend(typ.to_le_bytes());
+    out.extend((data.len() as u16).to_le_bytes());
+    out.extend(data);
+}
+
+/// Writes a minimal `.xls` (BIFF8 in a version 3 compound file, as
+/// MS-XLS and MS-CFB describe them): a workbook globals substream (BOF,
+/// BoundSheet8, EOF) and one worksheet substream (BOF, Number and Label
+/// cells, EOF) in the `Workbook` stream. A cell that parses as a whole
+/// number is a Number record; texts must be ASCII (stored 8-bit).
+fn xls(path: &Path, sheet: &str, rows: &[&[&str]]) {
+    let bof = |dt: u16| {
+        let mut d = Vec::new();
+        d.extend(0x0600u16.to_le_bytes()); // BIFF8
+        d.extend(dt.to_le_bytes());
+        d.extend([0u8; 12]);
+        d
+    };
+    // The globals: BOF (4 + 16), BoundSheet8 (4 + 8 + name), EOF (4).
+    let sheet_at = 20 + (4 + 8 + sheet.len()) + 4;
+    let mut stream = Vec::new();
+    biff(&mut stream, 0x0809, &bof(0x0005));
+    let mut bound = (sheet_at as u32).to_le_bytes().to_vec();
+    bound.extend([0, 0, sheet.len() as u8, 0]);
+    bound.extend(sheet.as_bytes());
+    biff(&mut stream, 0x0085, &bound);
+    biff(&mut stream, 0x000A, &[]);
+    assert_eq!(stream.len(), sheet_at);
+    biff(&mut stream, 0x0809, &bof(0x0010));
+    for (r, row) in rows.iter().enumerate() {
+        for (c, text) in row.iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            let mut d = Vec::new();
+            d.extend((r as u16).to_le_bytes());
+            d.extend((c as u16).to_le_bytes());
+            d.extend(0u16.to_le_bytes()); // XF
+            match text.parse::<i64>() {
+                Ok(n) => {
+                    d.extend((n as f64).to_le_bytes());
+                    biff(&mut stream, 0x0203, &d);
+                }
+                Err(_) => {
+                    assert!(text.is_ascii());
+                    d.extend((text.len() as u16).to_le_bytes());
+                    d.push(0); // 8-bit characters
+                    d.extend(text.as_bytes());
+                    biff(&mut stream, 0x0204, &d);
+                }
+            }
+        }
+    }
+    biff(&mut stream, 0x000A, &[]);
+    // At least 4096 bytes, so that the stream lives in regular sectors
+    // (no mini stream); the padding follows the last EOF.
+    let size = stream.len().max(4096);
+    let sectors = size.div_ceil(512);
+    assert!(sectors <= 126);
+    stream.resize(sectors * 512, 0);
+    const END: u32 = 0xFFFF_FFFE;
+    const FREE: u32 = 0xFFFF_FFFF;
+    let put = |buf: &mut [u8], at: usize, v: &[u8]| buf[at..at + v.len()].copy_from_slice(v);
+    let mut header = vec![0u8; 512];
+    put(&mut header, 0, b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1");
+    put(&mut header, 24, &0x003Eu16.to_le_bytes());
+    put(&mut header, 26, &3u16.to_le_bytes());
+    put(&mut header, 28, &0xFFFEu16.to_le_bytes());
+    put(&mut header, 30, &9u16.to_le_bytes()); // 512-byte sectors
+    put(&mut header, 32, &6u16.to_le_bytes()); // 64-byte mini sectors
+    put(&mut header, 44, &1u32.to_le_bytes()); // one FAT sector
+    put(&mut header, 48, &1u32.to_le_bytes()); // the directory: sector 1
+    put(&mut header, 56, &4096u32.to_le_bytes());
+    put(&mut header, 60, &END.to_le_bytes()); // no mini FAT
+    put(&mut header, 68, &END.to_le_bytes()); // no DIFAT sectors
+    for i in 0..109 {
+        let v = if i == 0 { 0 } else { FREE }; // the FAT: sector 0
+        put(&mut header, 76 + 4 * i, &v.to_le_bytes());
+    }
+    let mut fat = vec![0u8; 512];
+    for i in 0..128 {
+        let v: u32 = match i {
+            0 => 0xFFFF_FFFD, // the FAT itself
+            1 => END,         // the directory
+            i if i >= 2 && i < 1 + sectors => i as u32 + 1,
+            i if i == 1 + sectors => END,
+            _ => FREE,
+        };
+        put(&mut fat, 4 * i, &v.to_le_bytes());
+    }
+    let entry = |name: &str, kind: u8, child: u32, start: u32, len: u32| {
+        let mut e = vec![0u8; 128];
+        let utf16: Vec<u8> = name
+            .encode_utf16()
+            .chain([0])
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        put(&mut e, 0, &utf16);
+        put(&mut e, 64, &(utf16.len() as u16).to_le_bytes());
+        e[66] = kind;
+        e[67] = 1; // black
+        put(&mut e, 68, &FREE.to_le_bytes());
+        put(&mut e, 72, &FREE.to_le_bytes());
+        put(&mut e, 76, &child.to_le_bytes());
+        put(&mut e, 116, &start.to_le_bytes());
+        put(&mut e, 120, &len.to_le_bytes());
+        e
+    };
+    let mut dir = Vec::new();
+    dir.extend(entry("Root Entry", 5, 1, END, 0));
+    dir.extend(entry("Workbook", 2, FREE, 2, size as u32));
+    dir.extend(entry("", 0, FREE, FREE, 0));
+    dir.extend(entry("", 0, FREE, FREE, 0));
+    let mut file = header;
+    file.extend(fat);
+    file.extend(dir);
+    file.extend(stream);
+    std::fs::write(path, file).unwrap();
+}
+
+#[test]
+fn an_xls_imports_with_a_title_block_and_a_number_for_an_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rtm.xls");
+    xls(
+        &file,
+        "RTM",
+        &[
+            &["Programme RTM, version 0.3"],
+            &[],
+            &["kind", "id", "title", "themes", "category", "satisfies"],
+            &["theme", "TH-01", "Alerts", "", "", ""],
+            &["business", "BR-001", "Outage alerts", "TH-01", "", ""],
+            &[
+                "requirement",
+                "RTM-0101",
+                "Alert latency ",
+                "",
+                "mvp",
+                "BR-001;\nBR-002",
+            ],
+            &[],
+            &[
+                "requirement",
+                "102",
+                "Hub firmware",
+                "",
+                "sec-support",
+                "BR-001",
+            ],
+        ],
+    );
+    let into = dir.path().join("tree");
+    let (code, out, err) = import(&file, &into, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("wrote 4 nodes (1 theme, 1 business, 2 requirement)"),
+        "{out}"
+    );
+    let text = std::fs::read_to_string(into.join("requirements.toml")).unwrap();
+    assert_eq!(
+        text,
+        r#"[[requirement]]
+id = "RTM-0101"
+title = "Alert latency"
+category = "mvp"
+satisfies = ["BR-001", "BR-002"]
+
+[[requirement]]
+id = "102"
+title = "Hub firmware"
+category = "sec-support"
+satisfies = ["BR-001"]
+"#
+    );
+    // A bad cell is reported at its place in the sheet.
+    let bad = dir.path().join("bad.xls");
+    xls(
+        &bad,
+        "RTM",
+        &[
+            &["kind", "id", "title"],
+            &["requirment", "RTM-0101", "Alert latency"],
+        ],
+    );
+    let (code, out, _) = import(&bad, &dir.path().join("bad-tree"), &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("error: RTM!A2 (under `kind`): unknown kind `requirment`"),
+        "{out}"
+    );
+    assert!(out.contains("did you mean `requirement`?"), "{out}");
+}
