@@ -1064,9 +1064,12 @@ pub fn prepare_with(
     );
     if options.replace {
         let written: BTreeSet<&str> = plan.files.iter().map(|(r, _)| r.as_str()).collect();
+        // Files, links and FIFOs named `*.toml`; not a folder that could
+        // not be read.
         plan.removed = present
             .entries
             .iter()
+            .filter(|(_, e)| matches!(e, Entry::File(_) | Entry::Symlink | Entry::Special(_)))
             .map(|(rel, _)| rel)
             .filter(|rel| !written.contains(rel.as_str()))
             .cloned()
