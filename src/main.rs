@@ -916,23 +916,40 @@ fn export(cmd: &ExportCommand) -> Result {
     };
     let checked = rtm::check_with(&args.tree.resolve()?, &options)?;
     let view = rtm::view::View::new(&checked, args.classification)?;
-    let bytes = if xlsx {
+    // Written into the temporary file as it is made, not built whole in
+    // memory first; an export that fails leaves no file.
+    let mut failed: Option<rtm::interchange::export::ExportError> = None;
+    let written = if xlsx {
         let bar = progress(view.checked.model.nodes.len() as u64, "exporting");
         let tick = |n: u64| {
             if let Some(b) = &bar {
                 b.inc(n);
             }
         };
-        let bytes = rtm::interchange::export::xlsx(&view, &tick)?;
+        let written = if rtm::output::replaces(&args.output) {
+            rtm::output::write_atomic_with(&args.output, |file| {
+                rtm::interchange::export::write_xlsx(&view, &tick, file)
+                    .map_err(|e| std::io::Error::other(failed.insert(e).to_string()))
+            })
+        } else {
+            // A pipe cannot be sought in: the workbook is made in memory.
+            let bytes = rtm::interchange::export::xlsx(&view, &tick)?;
+            rtm::output::write_atomic(&args.output, &bytes)
+        };
         if let Some(b) = bar {
             b.finish_and_clear();
         }
-        bytes
+        written
     } else {
-        rtm::interchange::export::csv(&view)?
+        rtm::output::write_atomic_with(&args.output, |file| {
+            rtm::interchange::export::write_csv(&view, file)
+                .map_err(|e| std::io::Error::other(failed.insert(e).to_string()))
+        })
     };
-    rtm::output::write_atomic(&args.output, &bytes)
-        .map_err(|e| format!("{}: {e}", args.output.display()))?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    written.map_err(|e| format!("{}: {e}", args.output.display()))?;
     drop(view);
     leak(checked);
     Ok(ExitCode::SUCCESS)
@@ -949,6 +966,7 @@ fn import(args: &ImportArgs) -> Result {
     let options = import::Options {
         mapping,
         sheet: args.sheet.clone(),
+        replace: args.force,
     };
     let json = args.format == RulesFormat::Json;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -1024,6 +1042,7 @@ fn import(args: &ImportArgs) -> Result {
             "into": args.into.to_string_lossy(),
             "written": !args.dry_run,
             "files": files,
+            "removed": plan.removed,
             "nodes": counts,
             "links": plan.links,
             "blank_rows": plan.blank_rows,
@@ -1036,6 +1055,18 @@ fn import(args: &ImportArgs) -> Result {
         let verb = if args.dry_run { "would write" } else { "wrote" };
         for f in &files {
             writeln!(out, "{verb} {}", render::escape_controls(f))?;
+        }
+        let removal = if args.dry_run {
+            "would remove"
+        } else {
+            "removed"
+        };
+        for f in &plan.removed {
+            writeln!(
+                out,
+                "{removal} {} (not in the import; --force)",
+                render::escape_controls(f)
+            )?;
         }
         for c in &plan.ignored {
             writeln!(
@@ -1073,6 +1104,14 @@ fn import(args: &ImportArgs) -> Result {
                 )
             },
         )?;
+        if !plan.removed.is_empty() {
+            let n = plan.removed.len();
+            writeln!(
+                out,
+                "rtm: {removal} {n} node {} that the import does not write",
+                if n == 1 { "file" } else { "files" }
+            )?;
+        }
     }
     let _ = written;
     out.flush()?;

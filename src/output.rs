@@ -67,6 +67,40 @@ fn plain(e: std::io::Error) -> std::io::Error {
     }
 }
 
+/// Whether a write to `path` replaces a plain file (through a temporary
+/// file, which can be sought in), rather than writing into a device, a
+/// FIFO, a socket or `/dev/stdout`.
+pub fn replaces(path: &Path) -> bool {
+    matches!(resolve(path), Ok(Target::Replace(_)))
+}
+
+/// A temporary file beside `path` (resolved: not a link), and the old
+/// file's metadata, if any.
+fn temp_beside(
+    path: &Path,
+) -> std::io::Result<(tempfile::NamedTempFile, Option<std::fs::Metadata>)> {
+    let old = std::fs::metadata(path).ok();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".rtm-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let tmp = builder.tempfile_in(dir).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            std::io::Error::new(e.kind(), format!("no such folder {}", dir.display()))
+        } else {
+            plain(e)
+        }
+    })?;
+    Ok((tmp, old))
+}
+
 /// Writes a file atomically: creates a temporary file in the same folder,
 /// fills it with `write`, gives it the old file's permissions (a new file
 /// gets 0666 less the umask, as any program's), then renames it over
@@ -88,25 +122,7 @@ pub fn write_atomic_with(
         }
     };
     let path = path.as_path();
-    let old = std::fs::metadata(path).ok();
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".rtm-").suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let mut tmp = builder.tempfile_in(dir).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            std::io::Error::new(e.kind(), format!("no such folder {}", dir.display()))
-        } else {
-            plain(e)
-        }
-    })?;
+    let (mut tmp, old) = temp_beside(path)?;
     write(tmp.as_file_mut())?;
     tmp.as_file_mut().flush()?;
     tmp.as_file().sync_all()?;
@@ -115,6 +131,61 @@ pub fn write_atomic_with(
     }
     tmp.persist(path).map_err(|e| plain(e.error))?;
     Ok(())
+}
+
+/// A file written in full beside its target and synced to disk, not yet
+/// in place: [`Staged::commit`] renames it over the target; dropping it
+/// removes it and leaves the target as it was. Many files are staged
+/// first and committed only when every one is staged, so that a failure
+/// while writing them changes nothing.
+pub struct Staged(StagedTo);
+
+enum StagedTo {
+    Temp {
+        tmp: tempfile::NamedTempFile,
+        path: PathBuf,
+    },
+    /// A device, a FIFO or a socket: written into when committed.
+    Direct { path: PathBuf, bytes: Vec<u8> },
+}
+
+/// Stages `bytes` for `path` (see [`Staged`]): the same as
+/// [`write_atomic`] up to the rename.
+pub fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
+    let path = match resolve(path)? {
+        Target::Replace(p) => p,
+        Target::Direct => {
+            return Ok(Staged(StagedTo::Direct {
+                path: path.to_path_buf(),
+                bytes: bytes.to_vec(),
+            }));
+        }
+    };
+    let (mut tmp, old) = temp_beside(&path)?;
+    tmp.as_file_mut().write_all(bytes)?;
+    tmp.as_file_mut().flush()?;
+    tmp.as_file().sync_all()?;
+    if let Some(meta) = old {
+        std::fs::set_permissions(tmp.path(), meta.permissions())?;
+    }
+    Ok(Staged(StagedTo::Temp { tmp, path }))
+}
+
+impl Staged {
+    /// Puts the staged file in place.
+    pub fn commit(self) -> std::io::Result<()> {
+        match self.0 {
+            StagedTo::Temp { tmp, path } => {
+                tmp.persist(&path).map_err(|e| plain(e.error))?;
+                Ok(())
+            }
+            StagedTo::Direct { path, bytes } => {
+                let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
+                file.write_all(&bytes)?;
+                file.flush()
+            }
+        }
+    }
 }
 
 /// [`write_atomic_with`], writing `bytes`.
@@ -133,6 +204,24 @@ mod tests {
         std::fs::write(&path, "old").unwrap();
         write_atomic(&path, b"new").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_staged_file_is_in_place_only_once_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.toml");
+        let b = dir.path().join("b.toml");
+        std::fs::write(&a, "old").unwrap();
+        let staged_a = super::stage(&a, b"new a").unwrap();
+        let staged_b = super::stage(&b, b"new b").unwrap();
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old");
+        assert!(!b.exists());
+        // Dropped: as if another file had failed; nothing changed.
+        drop(staged_b);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+        staged_a.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "new a");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

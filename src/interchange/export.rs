@@ -2,7 +2,10 @@
 //! `Nodes`, `Deviations`, `Matrix` and `Findings`, built from a
 //! [`View`], so that nothing above the level asked for is written.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
+use std::io::{Seek, Write};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Note, Workbook};
 
@@ -43,63 +46,101 @@ pub fn sheets(view: &View<'_>) -> Result<Vec<Sheet>, ExportError> {
 /// One file's node tables by kind, each taken once.
 type FileTables = HashMap<Kind, Vec<Option<toml::Table>>>;
 
-/// Every node's own table, as its file holds it, one per node of the
-/// view (in the view's order).
-fn raw_tables(view: &View<'_>) -> Result<Vec<toml::Table>, ExportError> {
+/// A node's cells before the header is known: one per column of
+/// [`NODE_COLUMNS`], then the fields not among them, by name.
+struct NodeCells {
+    fixed: Vec<String>,
+    extra: Vec<(String, String)>,
+}
+
+/// A file's node tables by kind, as the loader keeps them (a table is a
+/// node when its id is a string).
+fn file_tables(text: &str) -> Option<FileTables> {
+    let doc: toml::Table = toml::from_str(text).ok()?;
+    let mut kinds = HashMap::new();
+    for (key, value) in doc {
+        let (Some(kind), toml::Value::Array(items)) = (Kind::parse(&key), value) else {
+            continue;
+        };
+        let tables: Vec<Option<toml::Table>> = items
+            .into_iter()
+            .filter_map(|v| match v {
+                toml::Value::Table(t) if t.get("id").is_some_and(toml::Value::is_str) => {
+                    Some(Some(t))
+                }
+                _ => None,
+            })
+            .collect();
+        kinds.insert(kind, tables);
+    }
+    Some(kinds)
+}
+
+/// Every node's cells, from its own table as its file holds it, one per
+/// node of the view (in the view's order). The files are read again in
+/// parallel, and each table is turned into cells and dropped at once.
+fn node_cells(view: &View<'_>) -> Result<Vec<NodeCells>, ExportError> {
+    use rayon::prelude::*;
     // The ordinal of every definition among those of its kind in its file
     // (the loader keeps a node when its id is a string, so the n-th such
     // table of a kind is the n-th node of that kind).
-    let mut ordinal: HashMap<Span, usize> = HashMap::new();
-    let mut count: HashMap<(FileId, Kind), usize> = HashMap::new();
+    let mut ordinal: FxHashMap<Span, usize> = FxHashMap::default();
+    let mut count: FxHashMap<(FileId, Kind), usize> = FxHashMap::default();
     for n in &view.full.model.nodes {
         let c = count.entry((n.file(), n.kind)).or_default();
         ordinal.insert(n.id_span, *c);
         *c += 1;
     }
-    // Nodes come file by file: one file's tables are held at a time, and
-    // each table is moved out, not copied.
-    let mut current: Option<(FileId, FileTables)> = None;
-    let mut out = Vec::with_capacity(view.checked.model.nodes.len());
-    for n in &view.checked.model.nodes {
-        let file = n.file();
-        if current.as_ref().is_none_or(|(f, _)| *f != file) {
-            let text = view
-                .checked
-                .model
-                .sources
-                .get(file)
-                .map_or("", |s| s.text.as_str());
-            let doc: toml::Table =
-                toml::from_str(text).map_err(|_| ExportError::Unreadable(n.id.clone()))?;
-            let mut kinds = HashMap::new();
-            for (key, value) in doc {
-                let (Some(kind), toml::Value::Array(items)) = (Kind::parse(&key), value) else {
-                    continue;
-                };
-                let tables: Vec<Option<toml::Table>> = items
-                    .into_iter()
-                    .filter_map(|v| match v {
-                        toml::Value::Table(t) if t.get("id").is_some_and(toml::Value::is_str) => {
-                            Some(Some(t))
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                kinds.insert(kind, tables);
-            }
-            current = Some((file, kinds));
+    // Runs of nodes from one file (nodes come file by file).
+    let nodes = &view.checked.model.nodes;
+    let mut runs: Vec<(FileId, usize, usize)> = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        match runs.last_mut() {
+            Some((f, _, end)) if *f == n.file() => *end = i + 1,
+            _ => runs.push((n.file(), i, i + 1)),
         }
-        let at = ordinal.get(&n.id_span).copied().unwrap_or(usize::MAX);
-        let mut table = current
-            .as_mut()
-            .and_then(|(_, kinds)| kinds.get_mut(&n.kind))
-            .and_then(|tables| tables.get_mut(at))
-            .and_then(Option::take)
-            .ok_or_else(|| ExportError::Unreadable(n.id.clone()))?;
-        redact(view, &mut table);
-        out.push(table);
     }
-    Ok(out)
+    let sources = &view.checked.model.sources;
+    let per_run: Vec<Vec<NodeCells>> = runs
+        .par_iter()
+        .map(|&(file, start, end)| {
+            let run = nodes.get(start..end).unwrap_or_default();
+            let text = sources.get(file).map_or("", |s| s.text.as_str());
+            let unreadable =
+                || ExportError::Unreadable(run.first().map(|n| n.id.clone()).unwrap_or_default());
+            let mut kinds = file_tables(text).ok_or_else(unreadable)?;
+            let mut out = Vec::with_capacity(run.len());
+            for n in run {
+                let at = ordinal.get(&n.id_span).copied().unwrap_or(usize::MAX);
+                let mut table = kinds
+                    .get_mut(&n.kind)
+                    .and_then(|tables| tables.get_mut(at))
+                    .and_then(Option::take)
+                    .ok_or_else(|| ExportError::Unreadable(n.id.clone()))?;
+                redact(view, &mut table);
+                let mut fixed = vec![String::new(); NODE_COLUMNS.len()];
+                if let Some(k) = fixed.first_mut() {
+                    *k = n.kind.as_str().to_owned();
+                }
+                let mut extra = Vec::new();
+                for (key, value) in &table {
+                    match NODE_COLUMNS.iter().position(|c| c == key) {
+                        Some(0) => {}
+                        Some(i) => {
+                            if let Some(c) = fixed.get_mut(i) {
+                                *c = cell(key, value);
+                            }
+                        }
+                        None if key == FILE_COLUMN => {}
+                        None => extra.push((key.clone(), cell(key, value))),
+                    }
+                }
+                out.push(NodeCells { fixed, extra });
+            }
+            Ok(out)
+        })
+        .collect::<Result<_, ExportError>>()?;
+    Ok(per_run.into_iter().flatten().collect())
 }
 
 /// Removes from a node's table every id that names a withheld node:
@@ -171,32 +212,35 @@ fn joinable(items: &[toml::Value]) -> bool {
 
 /// The `Nodes` sheet: one row per node, every field it holds.
 pub fn nodes(view: &View<'_>) -> Result<Sheet, ExportError> {
-    let tables = raw_tables(view)?;
-    let extra: BTreeSet<&str> = tables
+    let cells = node_cells(view)?;
+    let extra: BTreeSet<&str> = cells
         .iter()
-        .flat_map(|t| t.keys())
-        .map(String::as_str)
-        .filter(|k| !NODE_COLUMNS.contains(k) && *k != FILE_COLUMN)
+        .flat_map(|c| c.extra.iter().map(|(k, _)| k.as_str()))
         .collect();
     let mut header: Vec<String> = NODE_COLUMNS.iter().map(|s| (*s).to_owned()).collect();
     header.extend(extra.iter().map(|s| (*s).to_owned()));
     header.push(FILE_COLUMN.to_owned());
+    let extra: Vec<String> = extra.into_iter().map(str::to_owned).collect();
     let sources = &view.checked.model.sources;
     let rows = view
         .checked
         .model
         .nodes
         .iter()
-        .zip(&tables)
-        .map(|(n, t)| {
-            header
-                .iter()
-                .map(|h| match h.as_str() {
-                    "kind" => n.kind.as_str().to_owned(),
-                    FILE_COLUMN => sources.path(n.file()).to_owned(),
-                    field => t.get(field).map_or_else(String::new, |v| cell(field, v)),
-                })
-                .collect()
+        .zip(cells)
+        .map(|(n, c)| {
+            let mut row = c.fixed;
+            if !extra.is_empty() {
+                let mut own = c.extra;
+                row.extend(extra.iter().map(|h| {
+                    own.iter_mut()
+                        .find(|(k, _)| k == h)
+                        .map(|(_, v)| std::mem::take(v))
+                        .unwrap_or_default()
+                }));
+            }
+            row.push(sources.path(n.file()).to_owned());
+            row
         })
         .collect();
     Ok(Sheet {
@@ -206,8 +250,8 @@ pub fn nodes(view: &View<'_>) -> Result<Sheet, ExportError> {
     })
 }
 
-fn by_id<'v>(view: &'v View<'_>) -> HashMap<&'v str, &'v Node> {
-    let mut map = HashMap::new();
+fn by_id<'v>(view: &'v View<'_>) -> FxHashMap<&'v str, &'v Node> {
+    let mut map = FxHashMap::default();
     for (_, n) in view.nodes() {
         map.entry(n.id.as_str()).or_insert(n);
     }
@@ -285,7 +329,7 @@ pub fn matrix(view: &View<'_>) -> Sheet {
     let mut rows: Vec<Vec<String>> = Vec::new();
     for (_, e) in view.nodes().filter(|(_, n)| n.kind == Kind::Requirement) {
         // The business requirements the entry reaches.
-        let mut seen: HashSet<&str> = HashSet::new();
+        let mut seen: FxHashSet<&str> = FxHashSet::default();
         let mut stack = vec![e];
         let mut business: BTreeSet<&str> = BTreeSet::new();
         while let Some(n) = stack.pop() {
@@ -344,7 +388,8 @@ pub fn matrix(view: &View<'_>) -> Sheet {
             rows.push(row);
         }
     }
-    rows.sort();
+    // Equal rows are equal throughout: an unstable sort gives the same.
+    rows.sort_unstable();
     Sheet {
         name: "Matrix",
         header: [
@@ -429,10 +474,26 @@ fn widths(sheet: &Sheet) -> Vec<f64> {
         .collect()
 }
 
+/// Builds one sheet of the workbook.
+type SheetBuilder = dyn Fn(&View<'_>) -> Result<Sheet, ExportError>;
+
 /// The workbook's bytes. The same view gives the same bytes: the creation
 /// date is fixed.
 pub fn xlsx(view: &View<'_>, progress: &dyn Fn(u64)) -> Result<Vec<u8>, ExportError> {
-    let sheets = sheets(view)?;
+    let mut out = std::io::Cursor::new(Vec::new());
+    write_xlsx(view, progress, &mut out)?;
+    Ok(out.into_inner())
+}
+
+/// Writes the workbook into `out`. Each sheet is built, written and
+/// dropped in turn; each worksheet streams its rows to a temporary file
+/// (rust_xlsxwriter's constant-memory mode, strings written inline), so
+/// that the cells are not held twice.
+pub fn write_xlsx<W: Write + Seek + Send>(
+    view: &View<'_>,
+    progress: &dyn Fn(u64),
+    out: W,
+) -> Result<(), ExportError> {
     let note = classification_note(view);
     let mut workbook = Workbook::new();
     // The fastest deflate: a large tree's workbook is written several
@@ -446,9 +507,27 @@ pub fn xlsx(view: &View<'_>, progress: &dyn Fn(u64)) -> Result<Vec<u8>, ExportEr
     );
     let head = Format::new().set_bold().set_text_wrap();
     let wrap = Format::new().set_text_wrap();
-    for sheet in &sheets {
-        let ws = workbook.add_worksheet();
+    let builders: [&SheetBuilder; 4] = [&nodes, &|v| Ok(deviations(v)), &|v| Ok(matrix(v)), &|v| {
+        Ok(findings(v))
+    }];
+    for build in builders {
+        let sheet = build(view)?;
+        let ws = match workbook.add_worksheet_with_constant_memory() {
+            Ok(ws) => ws,
+            // No temporary folder to write into: held in memory instead.
+            Err(_) => workbook.add_worksheet(),
+        };
         ws.set_name(sheet.name)?;
+        // Wrapped text as the columns' format: a cell written without a
+        // format of its own takes it (looked up by column, not by hashing
+        // the format again for every cell).
+        for (c, w) in widths(&sheet).into_iter().enumerate() {
+            ws.set_column_width(c as u16, w)?;
+            ws.set_column_format(c as u16, &wrap)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        ws.set_header(format!("&C{}", note.replace('&', "&&")));
+        ws.insert_note(0, 0, &Note::new(note.as_str()).add_author_prefix(false))?;
         for (c, h) in sheet.header.iter().enumerate() {
             ws.write_string_with_format(0, c as u16, h, &head)?;
         }
@@ -457,41 +536,44 @@ pub fn xlsx(view: &View<'_>, progress: &dyn Fn(u64)) -> Result<Vec<u8>, ExportEr
                 if text.is_empty() {
                     continue;
                 }
-                if text.chars().count() > CELL_LIMIT {
+                if text.len() > CELL_LIMIT && text.chars().count() > CELL_LIMIT {
                     return Err(ExportError::Unreadable(format!(
                         "{} row {}: a cell longer than Excel's {CELL_LIMIT} characters",
                         sheet.name,
                         r + 2
                     )));
                 }
-                ws.write_string_with_format(r as u32 + 1, c as u16, text, &wrap)?;
+                ws.write_string(r as u32 + 1, c as u16, text)?;
             }
             if r % 1000 == 999 {
                 progress(1000);
             }
         }
-        for (c, w) in widths(sheet).into_iter().enumerate() {
-            ws.set_column_width(c as u16, w)?;
-        }
-        ws.set_freeze_panes(1, 0)?;
         let last_col = sheet.header.len().saturating_sub(1) as u16;
         ws.autofilter(0, 0, sheet.rows.len() as u32, last_col)?;
-        ws.set_header(format!("&C{}", note.replace('&', "&&")));
-        ws.insert_note(0, 0, &Note::new(note.as_str()).add_author_prefix(false))?;
     }
-    Ok(workbook.save_to_buffer()?)
+    workbook.save_to_writer(out)?;
+    Ok(())
 }
 
 /// The `Nodes` sheet as CSV (RFC 4180, UTF-8).
 pub fn csv(view: &View<'_>) -> Result<Vec<u8>, ExportError> {
+    let mut out = Vec::new();
+    write_csv(view, &mut out)?;
+    Ok(out)
+}
+
+/// Writes the `Nodes` sheet as CSV into `out`.
+pub fn write_csv<W: Write>(view: &View<'_>, out: W) -> Result<(), ExportError> {
     let sheet = nodes(view)?;
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+        .buffer_capacity(1 << 20)
+        .from_writer(out);
     w.write_record(&sheet.header)?;
     for row in &sheet.rows {
         w.write_record(row)?;
     }
-    w.into_inner()
-        .map_err(|e| ExportError::Csv(csv::Error::from(e.into_error())))
+    w.flush().map_err(csv::Error::from)?;
+    Ok(())
 }

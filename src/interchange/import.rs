@@ -168,6 +168,10 @@ pub struct Options {
     pub mapping: Option<Mapping>,
     /// `--sheet`: wins over the mapping's `[sheet] name`.
     pub sheet: Option<String>,
+    /// `--force`: the import replaces the tree's node files; every node
+    /// file it does not write is removed (`rtm.toml` and hidden files
+    /// stay).
+    pub replace: bool,
 }
 
 /// One cell as read: its shown text, or an error value (`#N/A`).
@@ -440,6 +444,9 @@ pub struct Plan {
     pub blank_rows: usize,
     /// The sheet read.
     pub sheet: String,
+    /// Node files of the tree that the import does not write, removed by
+    /// `--force` (relative to the tree).
+    pub removed: Vec<String>,
 }
 
 /// A column read: its index and header text.
@@ -662,8 +669,19 @@ pub fn prepare_with(
         .or_else(|| mapping.and_then(|m| m.sheet.as_deref()));
     let mut grid = read_grid(input, sheet)?;
     let existing = into.join(PROJECT_FILE).is_file();
+    // The tree's node files now; with --force, only its project file
+    // counts (every node file is replaced or removed).
+    let present = if into.is_dir() {
+        crate::load::FileSet::from_dir(into).unwrap_or_default()
+    } else {
+        crate::load::FileSet::default()
+    };
     let tree = if existing {
-        Some(crate::load::load(into).map_err(|e| ImportError::Unreadable(e.to_string()))?)
+        let mut set = present.clone();
+        if options.replace {
+            set.entries.clear();
+        }
+        Some(crate::load::load_files(set))
     } else {
         None
     };
@@ -841,8 +859,12 @@ pub fn prepare_with(
             } else {
                 raw.trim().to_owned()
             };
-            let mapped = values_of(field).get(&normal(&text)).cloned();
-            let text = mapped.unwrap_or(text);
+            let map = values_of(field);
+            let text = if map.is_empty() {
+                text
+            } else {
+                map.get(&normal(&text)).cloned().unwrap_or(text)
+            };
             if field == "id" {
                 match check_id(&text, kind, &config, existing) {
                     Ok(relax) => {
@@ -1030,7 +1052,7 @@ pub fn prepare_with(
         name: std::mem::take(&mut grid.name),
         ..Grid::default()
     };
-    let plan = build(
+    let mut plan = build(
         &grid,
         prepared,
         existing,
@@ -1040,6 +1062,20 @@ pub fn prepare_with(
         ignored,
         blank_rows,
     );
+    if options.replace {
+        let written: BTreeSet<&str> = plan.files.iter().map(|(r, _)| r.as_str()).collect();
+        // Files, links and FIFOs named `*.toml`; not a folder that could
+        // not be read.
+        plan.removed = present
+            .entries
+            .iter()
+            .filter(|(_, e)| matches!(e, Entry::File(_) | Entry::Symlink | Entry::Special(_)))
+            .map(|(rel, _)| rel)
+            .filter(|rel| !written.contains(rel.as_str()))
+            .cloned()
+            .collect();
+        plan.removed.sort();
+    }
     // An id the tree already holds, in a file the import does not replace.
     if let Some(t) = &tree {
         let replaced: BTreeSet<&str> = plan.files.iter().map(|(r, _)| r.as_str()).collect();
@@ -1051,16 +1087,24 @@ pub fn prepare_with(
             if let Some(&(row, col)) = row_of.get(&n.id) {
                 diags.push(Diagnostic {
                     cell: cell_ref(&grid.name, row as usize, col as usize),
-                    header: column_of("id").map(|c| c.header.clone()).unwrap_or_default(),
-                    message: format!("duplicate id `{}`: the tree already holds it in {path}", n.id),
-                    help: Some("give every node its own id, or import into the file that holds it (--force)".into()),
+                    header: column_of("id")
+                        .map(|c| c.header.clone())
+                        .unwrap_or_default(),
+                    message: format!(
+                        "duplicate id `{}`: the tree already holds it in {path}",
+                        n.id
+                    ),
+                    help: Some(
+                        "give every node its own id, or replace the tree's node files with --force"
+                            .into(),
+                    ),
                 });
             }
         }
     }
     // The files as rtm reads them: anything the loader refuses is a
     // diagnostic on the row it came from.
-    let loaded = check_plan(&plan, into, existing);
+    let loaded = check_plan(&plan, present, existing, options.replace);
     for f in loaded {
         let (row, id_at) = f
             .node
@@ -1200,33 +1244,21 @@ fn build(
         let rel = p.file.clone().unwrap_or_else(|| default_file(p.kind, n));
         by_file.entry(rel).or_default().push(p);
     }
-    let mut files = Vec::with_capacity(by_file.len());
-    for (rel, nodes) in by_file {
-        let mut arrays: Vec<(Kind, toml_edit::ArrayOfTables)> = Vec::new();
-        for p in nodes {
-            let mut table = toml_edit::Table::new();
-            for (key, value) in p.fields {
-                if LINK_FIELDS.contains(&key.as_str())
-                    && let toml_edit::Value::Array(a) = &value
-                {
-                    links += a.len();
-                }
-                table.insert(&key, toml_edit::Item::Value(value));
-            }
-            match arrays.iter_mut().find(|(kind, _)| *kind == p.kind) {
-                Some((_, aot)) => aot.push(table),
-                None => {
-                    let mut aot = toml_edit::ArrayOfTables::new();
-                    aot.push(table);
-                    arrays.push((p.kind, aot));
-                }
-            }
-        }
-        let mut doc = toml_edit::DocumentMut::new();
-        for (kind, aot) in arrays {
-            doc.insert(kind.as_str(), toml_edit::Item::ArrayOfTables(aot));
-        }
-        files.push((rel, doc.to_string()));
+    // Each file is built on its own (in parallel), in path order.
+    use rayon::prelude::*;
+    let built: Vec<(String, String, usize)> = by_file
+        .into_iter()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|(rel, nodes)| {
+            let (text, n) = file_text(nodes);
+            (rel, text, n)
+        })
+        .collect();
+    let mut files = Vec::with_capacity(built.len());
+    for (rel, text, n) in built {
+        links += n;
+        files.push((rel, text));
     }
     let project = (!existing).then(|| {
         let name = input
@@ -1268,17 +1300,57 @@ fn build(
         ignored,
         blank_rows,
         sheet: grid.name.clone(),
+        removed: Vec::new(),
     }
+}
+
+/// One file's text, from its nodes in row order, and the ids it holds
+/// in link fields.
+fn file_text(nodes: Vec<Prepared>) -> (String, usize) {
+    let mut links = 0;
+    let mut arrays: Vec<(Kind, toml_edit::ArrayOfTables)> = Vec::new();
+    for p in nodes {
+        let mut table = toml_edit::Table::new();
+        for (key, value) in p.fields {
+            if LINK_FIELDS.contains(&key.as_str())
+                && let toml_edit::Value::Array(a) = &value
+            {
+                links += a.len();
+            }
+            table.insert(&key, toml_edit::Item::Value(value));
+        }
+        match arrays.iter_mut().find(|(kind, _)| *kind == p.kind) {
+            Some((_, aot)) => aot.push(table),
+            None => {
+                let mut aot = toml_edit::ArrayOfTables::new();
+                aot.push(table);
+                arrays.push((p.kind, aot));
+            }
+        }
+    }
+    let mut doc = toml_edit::DocumentMut::new();
+    for (kind, aot) in arrays {
+        doc.insert(kind.as_str(), toml_edit::Item::ArrayOfTables(aot));
+    }
+    (doc.to_string(), links)
 }
 
 /// The findings the loader would report on the tree as written (R001,
 /// R002), and ids defined twice (R003) or invalid (R007).
-fn check_plan(plan: &Plan, into: &Path, existing: bool) -> Vec<crate::finding::Finding> {
+fn check_plan(
+    plan: &Plan,
+    present: FileSet,
+    existing: bool,
+    replace: bool,
+) -> Vec<crate::finding::Finding> {
     let mut set = if existing {
-        FileSet::from_dir(into).unwrap_or_default()
+        present
     } else {
         FileSet::default()
     };
+    if replace {
+        set.entries.clear();
+    }
     if let Some(p) = &plan.project {
         set.project = Some(Entry::Bytes(p.clone().into_bytes()));
     }
@@ -1296,7 +1368,10 @@ fn check_plan(plan: &Plan, into: &Path, existing: bool) -> Vec<crate::finding::F
 }
 
 /// Writes the plan: refuses, before writing anything, when a file exists
-/// and `force` is not set; then writes every file atomically.
+/// and `force` is not set; then stages every file (written in full beside
+/// its target and synced), and only when all are staged puts them in
+/// place and removes the node files the plan replaces (`force`). A
+/// failure while staging leaves the tree as it was.
 pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, ImportError> {
     let mut targets: Vec<(PathBuf, &str)> = plan
         .files
@@ -1326,12 +1401,39 @@ pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, Impo
                 .map_err(|e| ImportError::Write(format!("{}: {e}", dir.display())))?;
         }
     }
-    // Each file is written atomically (and synced to disk); many at once,
-    // so that the file system can gather the syncs.
+    // Staged many at once: the time goes in waiting for the disk, and the
+    // file system gathers the syncs of concurrent writers.
     use rayon::prelude::*;
-    targets.par_iter().try_for_each(|(path, text)| {
-        crate::output::write_atomic(path, text.as_bytes())
-            .map_err(|e| ImportError::Write(format!("{}: {e}", path.display())))
-    })?;
+    let stage_all = || {
+        targets
+            .par_iter()
+            .map(|(path, text)| {
+                crate::output::stage(path, text.as_bytes()).map_err(|e| {
+                    ImportError::Write(format!("{}: {e}; nothing written", path.display()))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let staged = match rayon::ThreadPoolBuilder::new().num_threads(WRITERS).build() {
+        Ok(pool) => pool.install(stage_all),
+        Err(_) => stage_all(),
+    }?;
+    for (s, (path, _)) in staged.into_iter().zip(&targets) {
+        s.commit()
+            .map_err(|e| ImportError::Write(format!("{}: {e}", path.display())))?;
+    }
+    if force {
+        for rel in &plan.removed {
+            let path = into.join(rel);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(ImportError::Write(format!("{}: {e}", path.display()))),
+            }
+        }
+    }
     Ok(targets.into_iter().map(|(p, _)| p).collect())
 }
+
+/// How many files are staged at once.
+const WRITERS: usize = 16;

@@ -1,0 +1,624 @@
+//! `rtm import` of OpenDocument spreadsheets (built here, as a zip of
+//! `mimetype` and `content.xml`), and `--force` replacing a tree's node
+//! files.
+
+// Test code: a failed unwrap or assertion is the test failing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+
+use common::rtm;
+
+fn bundled() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("requirements")
+}
+
+/// Runs `rtm import` and returns (exit code, stdout, stderr).
+fn import(file: &Path, into: &Path, extra: &[&str]) -> (i32, String, String) {
+    let out = rtm()
+        .arg("import")
+        .arg(file)
+        .arg("--into")
+        .arg(into)
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// `rtm diff OLD NEW` says nothing changed.
+fn assert_same_tree(old: &Path, new: &Path) {
+    let out = rtm()
+        .arg("diff")
+        .arg(old)
+        .arg(new)
+        .args(["--today", "2026-01-01"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("no node or deviation changed; no finding introduced or resolved"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// One ODS cell.
+enum Ods<'a> {
+    /// A text, one `<text:p>` per line (as LibreOffice writes it).
+    Text(&'a str),
+    /// A number (`office:value-type="float"`).
+    Number(f64),
+    /// A text cell merged over this many columns, then the covered cells.
+    Spanned(&'a str, usize),
+    /// Empty cells, written as one repeated cell.
+    Empty(usize),
+}
+
+/// Writes an `.ods`: `mimetype` first and stored, the manifest, then
+/// `content.xml` holding one table per sheet.
+fn ods(path: &Path, sheets: &[(&str, Vec<Vec<Ods<'_>>>)]) {
+    let mut xml = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>"#,
+    );
+    for (name, rows) in sheets {
+        xml.push_str(&format!(
+            r#"<table:table table:name="{}">"#,
+            xml_escape(name)
+        ));
+        for row in rows {
+            xml.push_str("<table:table-row>");
+            for cell in row {
+                match cell {
+                    Ods::Text(t) => {
+                        xml.push_str(r#"<table:table-cell office:value-type="string">"#);
+                        for line in t.split('\n') {
+                            xml.push_str(&format!("<text:p>{}</text:p>", xml_escape(line)));
+                        }
+                        xml.push_str("</table:table-cell>");
+                    }
+                    Ods::Number(n) => xml.push_str(&format!(
+                        r#"<table:table-cell office:value-type="float" office:value="{n}"><text:p>{n}</text:p></table:table-cell>"#
+                    )),
+                    Ods::Spanned(t, n) => {
+                        xml.push_str(&format!(
+                            r#"<table:table-cell table:number-columns-spanned="{n}" office:value-type="string"><text:p>{}</text:p></table:table-cell>"#,
+                            xml_escape(t)
+                        ));
+                        xml.push_str(&format!(
+                            r#"<table:covered-table-cell table:number-columns-repeated="{}"/>"#,
+                            n - 1
+                        ));
+                    }
+                    Ods::Empty(n) => xml.push_str(&format!(
+                        r#"<table:table-cell table:number-columns-repeated="{n}"/>"#
+                    )),
+                }
+            }
+            xml.push_str("</table:table-row>");
+        }
+        xml.push_str("</table:table>");
+    }
+    xml.push_str("</office:spreadsheet></office:body></office:document-content>");
+    let file = std::fs::File::create(path).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("META-INF/manifest.xml", deflated).unwrap();
+    zip.write_all(
+        br#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+ <manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+ <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>
+"#,
+    )
+    .unwrap();
+    zip.start_file("content.xml", deflated).unwrap();
+    zip.write_all(xml.as_bytes()).unwrap();
+    zip.finish().unwrap();
+}
+
+#[test]
+fn an_ods_in_the_export_s_layout_gives_back_the_bundled_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    // The export's own cells, from its CSV, laid out as an ODS sheet.
+    let csv_file = dir.path().join("rtm.csv");
+    rtm()
+        .args(["export", "csv"])
+        .arg(bundled())
+        .arg("-o")
+        .arg(&csv_file)
+        .assert()
+        .success();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(&csv_file)
+        .unwrap();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(records.len() > 10);
+    let rows: Vec<Vec<Ods<'_>>> = records
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|t| {
+                    if t.is_empty() {
+                        Ods::Empty(1)
+                    } else {
+                        Ods::Text(t)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let file = dir.path().join("rtm.ods");
+    ods(&file, &[("Nodes", rows)]);
+    let into = dir.path().join("back");
+    let (code, out, err) = import(&file, &into, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let nodes = records.len() - 1;
+    assert!(out.contains(&format!("wrote {nodes} nodes")), "{out}");
+    assert_same_tree(&bundled(), &into);
+}
+
+#[test]
+fn an_ods_with_a_title_block_and_a_mapping_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("programme.ods");
+    let rows = vec![
+        // A title block over the header, merged over four columns.
+        vec![Ods::Spanned("Programme RTM, version 0.3", 4)],
+        vec![],
+        vec![
+            Ods::Text("Req ID"),
+            Ods::Text("Requirement "),
+            Ods::Text("MVP / SEC / Optional"),
+            Ods::Text("Business Req"),
+        ],
+        vec![
+            Ods::Text("RTM-0101 "),
+            Ods::Text("Power outage alert latency"),
+            Ods::Text("MVP"),
+            Ods::Text("BR-001;\nBR-002"),
+        ],
+        // A blank separator row, then an id typed as a number.
+        vec![Ods::Empty(4)],
+        vec![
+            Ods::Number(102.0),
+            Ods::Text("Hub firmware"),
+            Ods::Text("SEC Support"),
+            Ods::Text("BR-003"),
+        ],
+    ];
+    // A second sheet first: the mapping names the sheet to read.
+    ods(
+        &file,
+        &[("Cover", vec![vec![Ods::Text("Read me")]]), ("RTM", rows)],
+    );
+    let map = dir.path().join("map.toml");
+    std::fs::write(
+        &map,
+        r#"
+[sheet]
+name = "RTM"
+
+[columns]
+id = "Req ID"
+title = "requirement"
+category = "MVP / SEC / Optional"
+satisfies = "Business Req"
+
+[defaults]
+kind = "requirement"
+status = "agreed"
+
+[values.category]
+"MVP" = "mvp"
+"SEC Support" = "sec-support"
+"#,
+    )
+    .unwrap();
+    let into = dir.path().join("tree");
+    let (code, out, err) = import(&file, &into, &["--mapping", map.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("wrote 2 nodes (2 requirement)"), "{out}");
+    let text = std::fs::read_to_string(into.join("requirements.toml")).unwrap();
+    assert_eq!(
+        text,
+        r#"[[requirement]]
+id = "RTM-0101"
+title = "Power outage alert latency"
+status = "agreed"
+category = "mvp"
+satisfies = ["BR-001", "BR-002"]
+
+[[requirement]]
+id = "102"
+title = "Hub firmware"
+status = "agreed"
+category = "sec-support"
+satisfies = ["BR-003"]
+"#
+    );
+    // A bad cell is reported at its place in the ODS sheet.
+    let bad = dir.path().join("bad.ods");
+    ods(
+        &bad,
+        &[(
+            "RTM",
+            vec![
+                vec![
+                    Ods::Text("Req ID"),
+                    Ods::Text("Requirement"),
+                    Ods::Text("MVP / SEC / Optional"),
+                    Ods::Text("Business Req"),
+                ],
+                vec![
+                    Ods::Text("RTM 0101"),
+                    Ods::Text("Spaces in the id"),
+                    Ods::Text("MVP"),
+                ],
+            ],
+        )],
+    );
+    let (code, out, _) = import(
+        &bad,
+        &dir.path().join("bad-tree"),
+        &["--mapping", map.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "error: RTM!A2 (under `Req ID`): `RTM 0101` cannot be made a valid requirement id"
+        ),
+        "{out}"
+    );
+}
+
+/// Every file below `dir`, by relative path, with its bytes.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn force_makes_the_tree_s_node_files_exactly_the_import_s() {
+    let dir = tempfile::tempdir().unwrap();
+    let into = dir.path().join("tree");
+    let first = dir.path().join("first.csv");
+    std::fs::write(
+        &first,
+        "kind,id,title,file\r\n\
+         theme,TH-01,First,a.toml\r\n\
+         theme,TH-02,Second,b.toml\r\n\
+         theme,TH-03,Third,b.toml\r\n\
+         theme,TH-04,Fourth,old/d.toml\r\n",
+    )
+    .unwrap();
+    let (code, out, err) = import(&first, &into, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    // What the import does not own: the project file, a hidden folder, a
+    // file that is not a node file.
+    std::fs::write(into.join("rtm.toml"), "[project]\nname = \"kept\"\n").unwrap();
+    std::fs::create_dir(into.join(".hidden")).unwrap();
+    std::fs::write(into.join(".hidden/notes.toml"), "x = 1\n").unwrap();
+    std::fs::write(into.join("README.txt"), "kept\n").unwrap();
+
+    // The refreshed sheet: TH-02 and TH-04 deleted, TH-03 moved to c.toml.
+    let second = dir.path().join("second.csv");
+    std::fs::write(
+        &second,
+        "kind,id,title,file\r\n\
+         theme,TH-01,First,a.toml\r\n\
+         theme,TH-03,Third moved,c.toml\r\n",
+    )
+    .unwrap();
+    let before = files(&into);
+    let (code, out, err) = import(&second, &into, &["--force", "--dry-run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("would write a.toml\nwould write c.toml\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("would remove b.toml (not in the import; --force)\nwould remove old/d.toml (not in the import; --force)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("rtm: would remove 2 node files that the import does not write"),
+        "{out}"
+    );
+    assert_eq!(files(&into), before, "a dry run changed the tree");
+    let (code, out, err) = import(
+        &second,
+        &into,
+        &["--force", "--dry-run", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["removed"], serde_json::json!(["b.toml", "old/d.toml"]));
+
+    let (code, out, err) = import(&second, &into, &["--force"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("removed b.toml (not in the import; --force)"),
+        "{out}"
+    );
+    let now: Vec<String> = files(&into).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(
+        now,
+        [
+            ".hidden/notes.toml",
+            "README.txt",
+            "a.toml",
+            "c.toml",
+            "rtm.toml"
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(into.join("rtm.toml")).unwrap(),
+        "[project]\nname = \"kept\"\n"
+    );
+    // The deleted node is gone, the moved one is there once.
+    let checked = common::check(&into);
+    let ids: Vec<&str> = checked.model.nodes.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["TH-01", "TH-03"]);
+    let out = rtm()
+        .arg("check")
+        .arg(&into)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("R003"), "{text}");
+
+    // Without --force, a refreshed sheet that writes an existing file is
+    // refused and nothing is removed.
+    let third = dir.path().join("third.csv");
+    std::fs::write(&third, "kind,id,title,file\r\ntheme,TH-05,Fifth,e.toml\r\n").unwrap();
+    let before = files(&into);
+    let (code, out, err) = import(&third, &into, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("remove"), "{out}");
+    let mut want: Vec<String> = before.into_iter().map(|(p, _)| p).collect();
+    want.push("e.toml".into());
+    want.sort();
+    let now: Vec<String> = files(&into).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(now, want);
+}
+
+/// One BIFF record: type, length, data.
+fn biff(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
+    out.extend(typ.to_le_bytes());
+    out.extend((data.len() as u16).to_le_bytes());
+    out.extend(data);
+}
+
+/// Writes a minimal `.xls` (BIFF8 in a version 3 compound file, as
+/// MS-XLS and MS-CFB describe them): a workbook globals substream (BOF,
+/// BoundSheet8, EOF) and one worksheet substream (BOF, Number and Label
+/// cells, EOF) in the `Workbook` stream. A cell that parses as a whole
+/// number is a Number record; texts must be ASCII (stored 8-bit).
+fn xls(path: &Path, sheet: &str, rows: &[&[&str]]) {
+    let bof = |dt: u16| {
+        let mut d = Vec::new();
+        d.extend(0x0600u16.to_le_bytes()); // BIFF8
+        d.extend(dt.to_le_bytes());
+        d.extend([0u8; 12]);
+        d
+    };
+    // The globals: BOF (4 + 16), BoundSheet8 (4 + 8 + name), EOF (4).
+    let sheet_at = 20 + (4 + 8 + sheet.len()) + 4;
+    let mut stream = Vec::new();
+    biff(&mut stream, 0x0809, &bof(0x0005));
+    let mut bound = (sheet_at as u32).to_le_bytes().to_vec();
+    bound.extend([0, 0, sheet.len() as u8, 0]);
+    bound.extend(sheet.as_bytes());
+    biff(&mut stream, 0x0085, &bound);
+    biff(&mut stream, 0x000A, &[]);
+    assert_eq!(stream.len(), sheet_at);
+    biff(&mut stream, 0x0809, &bof(0x0010));
+    for (r, row) in rows.iter().enumerate() {
+        for (c, text) in row.iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            let mut d = Vec::new();
+            d.extend((r as u16).to_le_bytes());
+            d.extend((c as u16).to_le_bytes());
+            d.extend(0u16.to_le_bytes()); // XF
+            match text.parse::<i64>() {
+                Ok(n) => {
+                    d.extend((n as f64).to_le_bytes());
+                    biff(&mut stream, 0x0203, &d);
+                }
+                Err(_) => {
+                    assert!(text.is_ascii());
+                    d.extend((text.len() as u16).to_le_bytes());
+                    d.push(0); // 8-bit characters
+                    d.extend(text.as_bytes());
+                    biff(&mut stream, 0x0204, &d);
+                }
+            }
+        }
+    }
+    biff(&mut stream, 0x000A, &[]);
+    // At least 4096 bytes, so that the stream lives in regular sectors
+    // (no mini stream); the padding follows the last EOF.
+    let size = stream.len().max(4096);
+    let sectors = size.div_ceil(512);
+    assert!(sectors <= 126);
+    stream.resize(sectors * 512, 0);
+    const END: u32 = 0xFFFF_FFFE;
+    const FREE: u32 = 0xFFFF_FFFF;
+    let put = |buf: &mut [u8], at: usize, v: &[u8]| buf[at..at + v.len()].copy_from_slice(v);
+    let mut header = vec![0u8; 512];
+    put(&mut header, 0, b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1");
+    put(&mut header, 24, &0x003Eu16.to_le_bytes());
+    put(&mut header, 26, &3u16.to_le_bytes());
+    put(&mut header, 28, &0xFFFEu16.to_le_bytes());
+    put(&mut header, 30, &9u16.to_le_bytes()); // 512-byte sectors
+    put(&mut header, 32, &6u16.to_le_bytes()); // 64-byte mini sectors
+    put(&mut header, 44, &1u32.to_le_bytes()); // one FAT sector
+    put(&mut header, 48, &1u32.to_le_bytes()); // the directory: sector 1
+    put(&mut header, 56, &4096u32.to_le_bytes());
+    put(&mut header, 60, &END.to_le_bytes()); // no mini FAT
+    put(&mut header, 68, &END.to_le_bytes()); // no DIFAT sectors
+    for i in 0..109 {
+        let v = if i == 0 { 0 } else { FREE }; // the FAT: sector 0
+        put(&mut header, 76 + 4 * i, &v.to_le_bytes());
+    }
+    let mut fat = vec![0u8; 512];
+    for i in 0..128 {
+        let v: u32 = match i {
+            0 => 0xFFFF_FFFD, // the FAT itself
+            1 => END,         // the directory
+            i if i >= 2 && i < 1 + sectors => i as u32 + 1,
+            i if i == 1 + sectors => END,
+            _ => FREE,
+        };
+        put(&mut fat, 4 * i, &v.to_le_bytes());
+    }
+    let entry = |name: &str, kind: u8, child: u32, start: u32, len: u32| {
+        let mut e = vec![0u8; 128];
+        let utf16: Vec<u8> = name
+            .encode_utf16()
+            .chain([0])
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        put(&mut e, 0, &utf16);
+        put(&mut e, 64, &(utf16.len() as u16).to_le_bytes());
+        e[66] = kind;
+        e[67] = 1; // black
+        put(&mut e, 68, &FREE.to_le_bytes());
+        put(&mut e, 72, &FREE.to_le_bytes());
+        put(&mut e, 76, &child.to_le_bytes());
+        put(&mut e, 116, &start.to_le_bytes());
+        put(&mut e, 120, &len.to_le_bytes());
+        e
+    };
+    let mut dir = Vec::new();
+    dir.extend(entry("Root Entry", 5, 1, END, 0));
+    dir.extend(entry("Workbook", 2, FREE, 2, size as u32));
+    dir.extend(entry("", 0, FREE, FREE, 0));
+    dir.extend(entry("", 0, FREE, FREE, 0));
+    let mut file = header;
+    file.extend(fat);
+    file.extend(dir);
+    file.extend(stream);
+    std::fs::write(path, file).unwrap();
+}
+
+#[test]
+fn an_xls_imports_with_a_title_block_and_a_number_for_an_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rtm.xls");
+    xls(
+        &file,
+        "RTM",
+        &[
+            &["Programme RTM, version 0.3"],
+            &[],
+            &["kind", "id", "title", "themes", "category", "satisfies"],
+            &["theme", "TH-01", "Alerts", "", "", ""],
+            &["business", "BR-001", "Outage alerts", "TH-01", "", ""],
+            &[
+                "requirement",
+                "RTM-0101",
+                "Alert latency ",
+                "",
+                "mvp",
+                "BR-001;\nBR-002",
+            ],
+            &[],
+            &[
+                "requirement",
+                "102",
+                "Hub firmware",
+                "",
+                "sec-support",
+                "BR-001",
+            ],
+        ],
+    );
+    let into = dir.path().join("tree");
+    let (code, out, err) = import(&file, &into, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("wrote 4 nodes (1 theme, 1 business, 2 requirement)"),
+        "{out}"
+    );
+    let text = std::fs::read_to_string(into.join("requirements.toml")).unwrap();
+    assert_eq!(
+        text,
+        r#"[[requirement]]
+id = "RTM-0101"
+title = "Alert latency"
+category = "mvp"
+satisfies = ["BR-001", "BR-002"]
+
+[[requirement]]
+id = "102"
+title = "Hub firmware"
+category = "sec-support"
+satisfies = ["BR-001"]
+"#
+    );
+    // A bad cell is reported at its place in the sheet.
+    let bad = dir.path().join("bad.xls");
+    xls(
+        &bad,
+        "RTM",
+        &[
+            &["kind", "id", "title"],
+            &["requirment", "RTM-0101", "Alert latency"],
+        ],
+    );
+    let (code, out, _) = import(&bad, &dir.path().join("bad-tree"), &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("error: RTM!A2 (under `kind`): unknown kind `requirment`"),
+        "{out}"
+    );
+    assert!(out.contains("did you mean `requirement`?"), "{out}");
+}
