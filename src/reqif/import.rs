@@ -340,6 +340,34 @@ impl Ctx<'_> {
     }
 }
 
+/// What converting one object found besides its node: merged into the
+/// import's only when the object is taken.
+#[derive(Default)]
+struct Sink {
+    diagnostics: Vec<Diagnostic>,
+    unmapped: Vec<String>,
+    variants: Vec<String>,
+}
+
+impl Sink {
+    fn diag(
+        &mut self,
+        severity: Severity,
+        file: &str,
+        line: usize,
+        element: Option<String>,
+        message: String,
+    ) {
+        self.diagnostics.push(Diagnostic {
+            severity,
+            file: file.to_owned(),
+            line: Some(line),
+            element,
+            message,
+        });
+    }
+}
+
 /// Imports ReqIF documents (as [`super::read_path`] returns them).
 pub fn import(
     documents: &[Document],
@@ -381,33 +409,56 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
     let mut out = Imported::default();
     let mut nodes: Vec<NewNode> = Vec::new();
     let mut by_identifier: FxHashMap<&str, usize> = FxHashMap::default();
-    for d in docs {
-        for o in &d.objects {
-            out.objects += 1;
-            let Some(identifier) = o.identifier.as_deref() else {
-                cx.diag(
-                    Severity::Error,
-                    &d.file,
-                    o.line,
-                    Some("SPEC-OBJECT".into()),
-                    "has no IDENTIFIER; it cannot be imported".into(),
-                );
-                continue;
-            };
-            if by_identifier.contains_key(identifier) {
-                cx.diag(
-                    Severity::Warning,
-                    &d.file,
-                    o.line,
-                    Some(format!("SPEC-OBJECT {identifier}")),
-                    "the same IDENTIFIER was read before; this one is skipped".into(),
-                );
-                continue;
-            }
-            if let Some(node) = object_node(&mut cx, d, o, identifier) {
-                by_identifier.insert(identifier, nodes.len());
-                nodes.push(node);
-            }
+    // Every object with an IDENTIFIER converted in parallel, then taken
+    // in document order: the first of an IDENTIFIER that converts wins,
+    // and only what a taken object found is reported.
+    let objects: Vec<(&Doc, &parse::Object)> = docs
+        .iter()
+        .flat_map(|d| d.objects.iter().map(move |o| (d, o)))
+        .collect();
+    let converted: Vec<Option<(Option<NewNode>, Sink)>> = {
+        use rayon::prelude::*;
+        let cx = &cx;
+        objects
+            .par_iter()
+            .map(|(d, o)| {
+                let identifier = o.identifier.as_deref()?;
+                let mut sink = Sink::default();
+                let node = object_node(cx, &mut sink, d, o, identifier);
+                Some((node, sink))
+            })
+            .collect()
+    };
+    for ((d, o), conv) in objects.iter().zip(converted) {
+        out.objects += 1;
+        let (Some(identifier), Some((node, sink))) = (o.identifier.as_deref(), conv) else {
+            cx.diag(
+                Severity::Error,
+                &d.file,
+                o.line,
+                Some("SPEC-OBJECT".into()),
+                "has no IDENTIFIER; it cannot be imported".into(),
+            );
+            continue;
+        };
+        if by_identifier.contains_key(identifier) {
+            cx.diag(
+                Severity::Warning,
+                &d.file,
+                o.line,
+                Some(format!("SPEC-OBJECT {identifier}")),
+                "the same IDENTIFIER was read before; this one is skipped".into(),
+            );
+            continue;
+        }
+        cx.diagnostics.extend(sink.diagnostics);
+        for name in sink.unmapped {
+            *cx.unmapped.entry(name).or_default() += 1;
+        }
+        cx.variants.extend(sink.variants);
+        if let Some(node) = node {
+            by_identifier.insert(identifier, nodes.len());
+            nodes.push(node);
         }
     }
     make_ids(&mut cx, &mut nodes, target);
@@ -628,7 +679,13 @@ fn default_field(name: &str, kind: Kind) -> Option<(&'static str, u8)> {
         .map(|f| (f.name, 1))
 }
 
-fn object_node(cx: &mut Ctx<'_>, d: &Doc, o: &parse::Object, identifier: &str) -> Option<NewNode> {
+fn object_node(
+    cx: &Ctx<'_>,
+    sink: &mut Sink,
+    d: &Doc,
+    o: &parse::Object,
+    identifier: &str,
+) -> Option<NewNode> {
     let type_name = o
         .type_ref
         .as_deref()
@@ -681,7 +738,7 @@ fn object_node(cx: &mut Ctx<'_>, d: &Doc, o: &parse::Object, identifier: &str) -
                 }
                 Err(why) => {
                     ok = false;
-                    cx.diag(
+                    sink.diag(
                         Severity::Error,
                         &d.file,
                         o.line,
@@ -696,7 +753,7 @@ fn object_node(cx: &mut Ctx<'_>, d: &Doc, o: &parse::Object, identifier: &str) -
             Some(f) => match spec::fields(kind).find(|x| x.name == f.as_str()) {
                 Some(x) => (x.name, 3),
                 None => {
-                    cx.diag(
+                    sink.diag(
                         Severity::Warning,
                         &d.file,
                         o.line,
@@ -709,7 +766,7 @@ fn object_node(cx: &mut Ctx<'_>, d: &Doc, o: &parse::Object, identifier: &str) -
             None => match default_field(name, kind) {
                 Some(f) => f,
                 None => {
-                    *cx.unmapped.entry(name.to_owned()).or_default() += 1;
+                    sink.unmapped.push(name.to_owned());
                     continue;
                 }
             },
@@ -744,7 +801,7 @@ fn object_node(cx: &mut Ctx<'_>, d: &Doc, o: &parse::Object, identifier: &str) -
                 let Some(f) = spec::fields(kind).find(|x| x.name == field) else {
                     continue;
                 };
-                match value_for(cx, f, &text) {
+                match value_for(sink, f, &text) {
                     Ok(Value::Toml(t)) => {
                         node.fields.insert(f.name, t);
                         node.priority.insert(f.name, prio);
@@ -760,7 +817,7 @@ fn object_node(cx: &mut Ctx<'_>, d: &Doc, o: &parse::Object, identifier: &str) -
                             }
                         }
                     }
-                    Ok(Value::Skip(why)) => cx.diag(
+                    Ok(Value::Skip(why)) => sink.diag(
                         Severity::Warning,
                         &d.file,
                         o.line,
@@ -769,7 +826,7 @@ fn object_node(cx: &mut Ctx<'_>, d: &Doc, o: &parse::Object, identifier: &str) -
                     ),
                     Err(why) => {
                         ok = false;
-                        cx.diag(
+                        sink.diag(
                             Severity::Error,
                             &d.file,
                             o.line,
@@ -789,7 +846,7 @@ fn object_node(cx: &mut Ctx<'_>, d: &Doc, o: &parse::Object, identifier: &str) -
         if node.fields.contains_key(f.name) || matches!(f.ty, Ty::Ids(_)) {
             continue;
         }
-        if let Ok(Value::Toml(t)) = value_for(cx, f, value) {
+        if let Ok(Value::Toml(t)) = value_for(sink, f, value) {
             node.fields.insert(f.name, t);
         }
     }
@@ -827,7 +884,7 @@ fn split_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn value_for(cx: &mut Ctx<'_>, f: &Field, text: &str) -> Result<Value, String> {
+fn value_for(sink: &mut Sink, f: &Field, text: &str) -> Result<Value, String> {
     let t = text.trim();
     Ok(match f.ty {
         Ty::Str | Ty::Text | Ty::Line => Value::Toml(toml_string(text)),
@@ -859,7 +916,7 @@ fn value_for(cx: &mut Ctx<'_>, f: &Field, text: &str) -> Result<Value, String> {
                 split_list(t)
             };
             if f.ty == Ty::Variants {
-                cx.variants.extend(items.iter().cloned());
+                sink.variants.extend(items.iter().cloned());
             }
             let array: toml_edit::Array = items.iter().map(String::as_str).collect();
             Value::Toml(array.to_string().trim().to_owned())
