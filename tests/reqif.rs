@@ -415,6 +415,147 @@ fn an_export_leaves_out_every_node_above_the_level() {
     validate(&out);
 }
 
+/// The links of node `id` in `field`, as `rtm check` reads the tree.
+fn links_of(tree: &Path, id: &str, field: rtm::model::LinkField) -> Vec<String> {
+    let checked = common::check(tree);
+    let n = checked.model.nodes.iter().find(|n| n.id == id).unwrap();
+    n.links_in(field).map(|l| l.target.clone()).collect()
+}
+
+/// Imports `file` into a new tree holding `rtm.toml` of `from`.
+fn import_into(file: &Path, from: &Path, tree: &Path) {
+    std::fs::create_dir(tree).unwrap();
+    std::fs::copy(from.join("rtm.toml"), tree.join("rtm.toml")).unwrap();
+    rtm()
+        .arg("import")
+        .arg(file)
+        .arg("--into")
+        .arg(tree)
+        .assert()
+        .success();
+}
+
+#[test]
+fn dangling_links_survive_export_then_import() {
+    use rtm::model::LinkField;
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("t");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
+    std::fs::write(
+        tree.join("n.toml"),
+        "[[theme]]\nid = \"TH-1\"\ntitle = \"T\"\n\n\
+         [[sec]]\nid = \"SEC-1\"\ntitle = \"S\"\n\n\
+         [[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-GONE\", \"TH-1\"]\n\n\
+         [[business]]\nid = \"BR-2\"\ntitle = \"Only a dangling theme\"\nthemes = [\"TH-NOWHERE\"]\n\n\
+         [[requirement]]\nid = \"RTM-1\"\ntitle = \"R\"\ncategory = \"mvp\"\n\
+         satisfies = [\"BR-GONE\", \"BR-1\", \"BR-GONE\"]\nrefines = [\"RTM-GONE\"]\n\
+         sec = [\"SEC-1\", \"SEC, odd \\\"id\\\"\"]\n",
+    )
+    .unwrap();
+    // The tree as written has the dangling links (R004).
+    assert_eq!(
+        links_of(&tree, "RTM-1", LinkField::Satisfies),
+        ["BR-GONE", "BR-1", "BR-GONE"]
+    );
+    let out = tmp.path().join("o.reqif");
+    export_tree(&tree, &out, &[]);
+    validate(&out);
+    let xml = std::fs::read_to_string(&out).unwrap();
+    for name in [
+        "rtm.dangling.themes",
+        "rtm.dangling.satisfies",
+        "rtm.dangling.refines",
+        "rtm.dangling.sec",
+    ] {
+        assert!(xml.contains(&format!("LONG-NAME=\"{name}\"")), "{name}");
+    }
+    let back = tmp.path().join("back");
+    import_into(&out, &tree, &back);
+    assert_same_tree(&tree, &back);
+    assert_eq!(
+        links_of(&back, "RTM-1", LinkField::Satisfies),
+        ["BR-1", "BR-GONE", "BR-GONE"]
+    );
+    assert_eq!(links_of(&back, "RTM-1", LinkField::Refines), ["RTM-GONE"]);
+    assert_eq!(
+        links_of(&back, "RTM-1", LinkField::Sec),
+        ["SEC-1", "SEC, odd \"id\""]
+    );
+    assert_eq!(links_of(&back, "BR-2", LinkField::Themes), ["TH-NOWHERE"]);
+    // And again: the re-export of the imported tree is the same document.
+    let again = tmp.path().join("again.reqif");
+    export_tree(&back, &again, &[]);
+    let back2 = tmp.path().join("back2");
+    import_into(&again, &tree, &back2);
+    assert_same_tree(&tree, &back2);
+}
+
+#[test]
+fn a_withheld_node_leaves_no_trace_while_a_dangling_link_survives() {
+    use rtm::model::LinkField;
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("t");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
+    std::fs::write(
+        tree.join("n.toml"),
+        "[[theme]]\nid = \"TH-1\"\ntitle = \"Open\"\n\n\
+         [[theme]]\nid = \"TH-SECRET\"\ntitle = \"Hidden\"\nclassification = \"red\"\n\n\
+         [[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-1\", \"TH-SECRET\", \"TH-GONE\"]\n\n\
+         [[requirement]]\nid = \"RTM-SECRET\"\ntitle = \"Hidden entry\"\ncategory = \"mvp\"\n\
+         satisfies = [\"BR-1\"]\nclassification = \"amber\"\n\n\
+         [[requirement]]\nid = \"RTM-1\"\ntitle = \"R\"\ncategory = \"mvp\"\n\
+         satisfies = [\"BR-1\"]\nrefines = [\"RTM-SECRET\"]\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("o.reqif");
+    export_tree(&tree, &out, &["--classification", "white"]);
+    validate(&out);
+    let xml = std::fs::read_to_string(&out).unwrap();
+    for secret in ["TH-SECRET", "RTM-SECRET", "Hidden"] {
+        assert!(!xml.contains(secret), "{secret} in the export");
+    }
+    // The withheld link leaves no attribute, not even an empty one.
+    assert!(!xml.contains("rtm.dangling.refines"), "{xml}");
+    assert!(xml.contains("TH-GONE"));
+    let back = tmp.path().join("back");
+    import_into(&out, &tree, &back);
+    assert_eq!(
+        links_of(&back, "BR-1", LinkField::Themes),
+        ["TH-1", "TH-GONE"]
+    );
+    assert!(links_of(&back, "RTM-1", LinkField::Refines).is_empty());
+    for (_, text) in node_files(&back) {
+        assert!(!text.contains("SECRET"), "{text}");
+    }
+    // At red, the same tree round-trips whole.
+    let all = tmp.path().join("all.reqif");
+    export_tree(&tree, &all, &["--classification", "red"]);
+    let back_all = tmp.path().join("back-all");
+    import_into(&all, &tree, &back_all);
+    assert_same_tree(&tree, &back_all);
+}
+
+#[test]
+fn a_shown_definition_never_takes_the_fields_of_a_withheld_one_of_the_same_id() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("t");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
+    std::fs::write(
+        tree.join("n.toml"),
+        "[[theme]]\nid = \"TH-1\"\ntitle = \"T\"\nowner = \"Secret Owner\"\nclassification = \"red\"\n\n\
+         [[theme]]\nid = \"TH-1\"\ntitle = \"T\"\nowner = \"Open Owner\"\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("o.reqif");
+    export_tree(&tree, &out, &["--classification", "white"]);
+    let xml = std::fs::read_to_string(&out).unwrap();
+    assert!(xml.contains("Open Owner"), "{xml}");
+    assert!(!xml.contains("Secret Owner"), "{xml}");
+}
+
 #[test]
 fn a_generated_large_tree_exports_valid_reqif_and_round_trips() {
     let tmp = tempfile::tempdir().unwrap();
@@ -703,6 +844,8 @@ struct Req {
     business: usize,
     refines: Option<usize>,
     status: usize,
+    /// A link to an id the tree does not define (R004).
+    dangling: Option<usize>,
 }
 
 fn tree_strategy() -> impl Strategy<Value = (Vec<String>, Vec<(String, usize)>, Vec<Req>)> {
@@ -717,15 +860,19 @@ fn tree_strategy() -> impl Strategy<Value = (Vec<String>, Vec<(String, usize)>, 
                 0usize..4,
                 prop::option::of(0usize..6),
                 0usize..4,
+                prop::option::of(0usize..3),
             )
-                .prop_map(|(title, text, category, business, refines, status)| Req {
-                    title,
-                    text,
-                    category,
-                    business,
-                    refines,
-                    status,
-                }),
+                .prop_map(
+                    |(title, text, category, business, refines, status, dangling)| Req {
+                        title,
+                        text,
+                        category,
+                        business,
+                        refines,
+                        status,
+                        dangling,
+                    },
+                ),
             0..6,
         ),
     )
@@ -753,11 +900,13 @@ fn write_tree(dir: &Path, themes: &[String], business: &[(String, usize)], reqs:
     }
     for (i, r) in reqs.iter().enumerate() {
         t.push_str(&format!(
-            "[[requirement]]\nid = \"RTM-{i}\"\ntitle = {}\ncategory = \"{}\"\nstatus = \"{}\"\nsatisfies = [\"BR-{}\"]\n",
+            "[[requirement]]\nid = \"RTM-{i}\"\ntitle = {}\ncategory = \"{}\"\nstatus = \"{}\"\nsatisfies = [\"BR-{}\"{}]\n",
             toml_str(&r.title),
             ["mvp", "sec-support", "optional"][r.category],
             ["draft", "proposed", "agreed", "withdrawn"][r.status],
             r.business % business.len(),
+            r.dangling
+                .map_or(String::new(), |d| format!(", \"BR-GONE-{d}\"")),
         ));
         if let Some(p) = r.refines.filter(|p| *p < i) {
             t.push_str(&format!("refines = [\"RTM-{p}\"]\n"));

@@ -8,8 +8,10 @@
 //! business → entry hierarchy (each node once, under its first parent).
 //! IDENTIFIERs are stable: a node's `reqif_id`, else `rtm-` and its id.
 
-use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::model::{Category, Kind, LinkField, Node, Stage, Status};
 use crate::source::FileId;
@@ -55,45 +57,68 @@ fn is_ncname(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
-/// Escapes text for XML content and attribute values; a character XML 1.0
-/// cannot hold becomes U+FFFD.
+/// Appends `s` escaped for XML content and attribute values; a character
+/// XML 1.0 cannot hold becomes U+FFFD. With `newlines`, a line break is
+/// kept as it is (text content), else written `&#10;` (attribute values).
+fn esc_into(out: &mut String, s: &str, newlines: bool) {
+    let mut from = 0;
+    for (i, c) in s.char_indices() {
+        let with = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\n' if newlines => continue,
+            '\n' => "&#10;",
+            '\r' => "&#13;",
+            '\t' => "&#9;",
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => "\u{FFFD}",
+            _ => continue,
+        };
+        out.push_str(s.get(from..i).unwrap_or(""));
+        out.push_str(with);
+        from = i + c.len_utf8();
+    }
+    out.push_str(s.get(from..).unwrap_or(""));
+}
+
+/// [`esc_into`] a new string (attribute values).
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
+    esc_into(&mut out, s, false);
     out
 }
 
-/// Text content (line breaks kept as they are).
-fn esc_text(s: &str) -> String {
-    esc(s).replace("&#10;", "\n")
-}
-
 struct Ids {
-    used: HashSet<String>,
+    used: FxHashSet<String>,
 }
 
 impl Ids {
     fn unique(&mut self, want: String) -> String {
-        let mut id = want.clone();
+        if !self.used.contains(&want) {
+            self.used.insert(want.clone());
+            return want;
+        }
         let mut k = 2;
-        while self.used.contains(&id) {
-            id = format!("{want}-{k}");
+        loop {
+            let id = format!("{want}-{k}");
+            if !self.used.contains(&id) {
+                self.used.insert(id.clone());
+                return id;
+            }
             k += 1;
         }
-        self.used.insert(id.clone());
-        id
+    }
+
+    /// [`Ids::unique`], appended to `out` (no copy when `want` is free).
+    fn push_unique(&mut self, out: &mut Out<'_>, want: String) {
+        if self.used.contains(&want) {
+            let id = self.unique(want);
+            out.push_str(&id);
+        } else {
+            out.push_str(&want);
+            self.used.insert(want);
+        }
     }
 }
 
@@ -176,7 +201,7 @@ pub fn export_to(
         .as_deref()
         .map_or_else(|| FIXED_TIME.to_owned(), |d| format!("{d}T00:00:00Z"));
     let mut ids = Ids {
-        used: HashSet::new(),
+        used: FxHashSet::default(),
     };
     // Fixed identifiers first, so that no object's can take one.
     for k in Kind::ALL {
@@ -206,6 +231,15 @@ pub fn export_to(
     ] {
         ids.used.insert(s.to_owned());
     }
+    let mut index: FxHashMap<&str, usize> = FxHashMap::default();
+    for (i, n) in nodes.iter().enumerate() {
+        index.entry(n.id.as_str()).or_insert(i);
+    }
+    let dangling = Dangling::new(view, &index);
+    for &(k, f) in &dangling.declared {
+        ids.used
+            .insert(format!("rtm-{k}-{DANGLING}{}", field_name(f)));
+    }
     let idents: Vec<String> = nodes
         .iter()
         .map(|n| {
@@ -217,11 +251,6 @@ pub fn export_to(
             ids.unique(want)
         })
         .collect();
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for (i, n) in nodes.iter().enumerate() {
-        index.entry(n.id.as_str()).or_insert(i);
-    }
-    let mut tables = Tables::new(view);
 
     let mut out = Out {
         buf: String::with_capacity(1 << 21),
@@ -300,6 +329,16 @@ pub fn export_to(
                 );
             }
         }
+        for &(dk, f) in &dangling.declared {
+            if dk != k {
+                continue;
+            }
+            let name = format!("{DANGLING}{}", field_name(f));
+            let _ = writeln!(
+                x,
+                "            <ATTRIBUTE-DEFINITION-STRING IDENTIFIER=\"rtm-{k}-{name}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{name}\">\n              <TYPE><DATATYPE-DEFINITION-STRING-REF>rtm-string</DATATYPE-DEFINITION-STRING-REF></TYPE>\n            </ATTRIBUTE-DEFINITION-STRING>"
+            );
+        }
         x.push_str("          </SPEC-ATTRIBUTES>\n        </SPEC-OBJECT-TYPE>\n");
     }
     for (_, f) in LINKS {
@@ -315,11 +354,7 @@ pub fn export_to(
     x.push_str("      </SPEC-TYPES>\n");
     if !nodes.is_empty() {
         x.push_str("      <SPEC-OBJECTS>\n");
-        for (i, n) in nodes.iter().enumerate() {
-            let ident = idents.get(i).map_or("", String::as_str);
-            let table = tables.take(i).map(|t| redact(view, t));
-            spec_object(x, n, ident, &time, table.as_ref());
-        }
+        spec_objects(x, view, &idents, &dangling, &time);
         x.push_str("      </SPEC-OBJECTS>\n");
     }
     // Relations: every link to a node the view shows (a link written
@@ -334,19 +369,35 @@ pub fn export_to(
         x.push_str("      <SPEC-RELATIONS>\n");
     }
     for (i, n) in nodes.iter().enumerate() {
+        let Some(s) = idents.get(i) else {
+            continue;
+        };
         for (field, fname) in LINKS {
             for l in n.links_in(*field) {
-                let Some(&t) = index.get(l.target.as_str()) else {
+                let Some(tg) = index.get(l.target.as_str()).and_then(|&t| idents.get(t)) else {
                     continue;
                 };
-                let (Some(s), Some(tg)) = (idents.get(i), idents.get(t)) else {
-                    continue;
-                };
-                let rid = ids.unique(format!("{s}--{fname}--{tg}"));
-                let _ = writeln!(
-                    x,
-                    "        <SPEC-RELATION IDENTIFIER=\"{rid}\" LAST-CHANGE=\"{time}\">\n          <SOURCE><SPEC-OBJECT-REF>{s}</SPEC-OBJECT-REF></SOURCE>\n          <TARGET><SPEC-OBJECT-REF>{tg}</SPEC-OBJECT-REF></TARGET>\n          <TYPE><SPEC-RELATION-TYPE-REF>rtm-relation-{fname}</SPEC-RELATION-TYPE-REF></TYPE>\n        </SPEC-RELATION>"
-                );
+                let mut rid = String::with_capacity(s.len() + tg.len() + fname.len() + 4);
+                rid.push_str(s);
+                rid.push_str("--");
+                rid.push_str(fname);
+                rid.push_str("--");
+                rid.push_str(tg);
+                x.push_str("        <SPEC-RELATION IDENTIFIER=\"");
+                ids.push_unique(x, rid);
+                for part in [
+                    "\" LAST-CHANGE=\"",
+                    &time,
+                    "\">\n          <SOURCE><SPEC-OBJECT-REF>",
+                    s,
+                    "</SPEC-OBJECT-REF></SOURCE>\n          <TARGET><SPEC-OBJECT-REF>",
+                    tg,
+                    "</SPEC-OBJECT-REF></TARGET>\n          <TYPE><SPEC-RELATION-TYPE-REF>rtm-relation-",
+                    fname,
+                    "</SPEC-RELATION-TYPE-REF></TYPE>\n        </SPEC-RELATION>\n",
+                ] {
+                    x.push_str(part);
+                }
             }
         }
     }
@@ -370,7 +421,7 @@ pub fn export_to(
 /// Each node's parent in the hierarchy: a business under its first theme,
 /// an entry under its first business requirement, else its first parent
 /// entry; none for the rest. Cycles are broken (the node goes to the top).
-fn parents(nodes: &[Node], index: &HashMap<&str, usize>) -> Vec<Option<usize>> {
+fn parents(nodes: &[Node], index: &FxHashMap<&str, usize>) -> Vec<Option<usize>> {
     let first = |n: &Node, field: LinkField, kind: Kind, me: usize| {
         n.links_in(field)
             .filter_map(|l| index.get(l.target.as_str()).copied())
@@ -421,7 +472,7 @@ fn parents(nodes: &[Node], index: &HashMap<&str, usize>) -> Vec<Option<usize>> {
 fn hierarchy(
     x: &mut Out<'_>,
     nodes: &[Node],
-    index: &HashMap<&str, usize>,
+    index: &FxHashMap<&str, usize>,
     idents: &[String],
     ids: &mut Ids,
     time: &str,
@@ -446,17 +497,37 @@ fn hierarchy(
     x.push_str("          <CHILDREN>\n");
     // (node, next child) on an explicit stack: no recursion, however deep.
     let mut stack: Vec<(usize, usize)> = Vec::new();
-    let open = |x: &mut Out<'_>, ids: &mut Ids, i: usize, depth: usize| {
-        let pad = "  ".repeat(depth * 2 + 6);
+    let mut pad = String::new();
+    let pad_to = |pad: &mut String, depth: usize| {
+        let want = (depth * 2 + 6) * 2;
+        while pad.len() < want {
+            pad.push(' ');
+        }
+        pad.truncate(want);
+    };
+    let open = |x: &mut Out<'_>, ids: &mut Ids, pad: &str, i: usize| {
         let ident = idents.get(i).map_or("", String::as_str);
-        let h = ids.unique(format!("{ident}--h"));
-        let _ = writeln!(
-            x,
-            "{pad}<SPEC-HIERARCHY IDENTIFIER=\"{h}\" LAST-CHANGE=\"{time}\">\n{pad}  <OBJECT><SPEC-OBJECT-REF>{ident}</SPEC-OBJECT-REF></OBJECT>"
-        );
+        let mut h = String::with_capacity(ident.len() + 3);
+        h.push_str(ident);
+        h.push_str("--h");
+        x.push_str(pad);
+        x.push_str("<SPEC-HIERARCHY IDENTIFIER=\"");
+        ids.push_unique(x, h);
+        for part in [
+            "\" LAST-CHANGE=\"",
+            time,
+            "\">\n",
+            pad,
+            "  <OBJECT><SPEC-OBJECT-REF>",
+            ident,
+            "</SPEC-OBJECT-REF></OBJECT>\n",
+        ] {
+            x.push_str(part);
+        }
     };
     for &r in &roots {
-        open(x, ids, r, 0);
+        pad_to(&mut pad, 0);
+        open(x, ids, &pad, r);
         stack.push((r, 0));
         loop {
             let depth = stack.len().saturating_sub(1);
@@ -465,19 +536,23 @@ fn hierarchy(
             };
             let node = *node;
             let kids = children.get(node).map_or(&[][..], Vec::as_slice);
-            let pad = "  ".repeat(depth * 2 + 6);
+            pad_to(&mut pad, depth);
             if let Some(&c) = kids.get(*next) {
                 if *next == 0 {
-                    let _ = writeln!(x, "{pad}  <CHILDREN>");
+                    x.push_str(&pad);
+                    x.push_str("  <CHILDREN>\n");
                 }
                 *next += 1;
-                open(x, ids, c, depth + 1);
+                pad_to(&mut pad, depth + 1);
+                open(x, ids, &pad, c);
                 stack.push((c, 0));
             } else {
                 if !kids.is_empty() {
-                    let _ = writeln!(x, "{pad}  </CHILDREN>");
+                    x.push_str(&pad);
+                    x.push_str("  </CHILDREN>\n");
                 }
-                let _ = writeln!(x, "{pad}</SPEC-HIERARCHY>");
+                x.push_str(&pad);
+                x.push_str("</SPEC-HIERARCHY>\n");
                 stack.pop();
             }
         }
@@ -485,44 +560,207 @@ fn hierarchy(
     x.push_str("          </CHILDREN>\n");
 }
 
-/// The TOML tables of the view's nodes, read again from their files, so
-/// that every field is exported as written.
-struct Tables {
-    by_node: Vec<Option<toml::Table>>,
+/// The prefix of the attribute that holds, per link field, the ids a node
+/// links to that the whole tree does not define (R004): there is no
+/// SPEC-OBJECT to relate to, so they are written as a string (a TOML array
+/// of the ids, as written), and import reads them back as links.
+pub(super) const DANGLING: &str = "rtm.dangling.";
+
+fn field_name(f: LinkField) -> &'static str {
+    LINKS.iter().find(|(l, _)| *l == f).map_or("", |(_, n)| n)
 }
 
-impl Tables {
-    fn new(view: &View<'_>) -> Tables {
-        let model = &view.checked.model;
-        let mut files: HashMap<FileId, Option<toml::Table>> = HashMap::new();
-        let mut by_node = Vec::with_capacity(model.nodes.len());
-        for n in &model.nodes {
-            let file = files.entry(n.file()).or_insert_with(|| {
-                model
-                    .sources
-                    .get(n.file())
-                    .and_then(|s| toml::from_str::<toml::Table>(&s.text).ok())
-            });
-            // Each table is taken out of its file as it is used: the next
-            // definition of the same id in the file is the next match.
-            let table = file
-                .as_mut()
-                .and_then(|t| t.get_mut(n.kind.as_str()))
-                .and_then(toml::Value::as_array_mut)
-                .and_then(|a| {
-                    a.iter_mut()
-                        .filter_map(toml::Value::as_table_mut)
-                        .find(|t| t.get("id").and_then(toml::Value::as_str) == Some(&n.id))
-                })
-                .map(std::mem::take);
-            by_node.push(table);
+/// The dangling links of the view's nodes. A link to a node the view
+/// withholds is not one: only an id that no definition of the whole tree
+/// holds is kept, so a withheld node leaves no trace, not even a count
+/// (FORMAT §10).
+struct Dangling<'a> {
+    /// Every id the whole tree defines, shown or withheld.
+    defined: FxHashSet<&'a str>,
+    index: &'a FxHashMap<&'a str, usize>,
+    /// (kind, field) pairs with at least one dangling link, in
+    /// [`Kind::ALL`] and [`LINKS`] order: each gets an attribute
+    /// definition.
+    declared: Vec<(Kind, LinkField)>,
+}
+
+impl<'a> Dangling<'a> {
+    fn new(view: &'a View<'_>, index: &'a FxHashMap<&'a str, usize>) -> Dangling<'a> {
+        let defined: FxHashSet<&str> = view
+            .full
+            .model
+            .nodes
+            .iter()
+            .map(|n| n.id.as_str())
+            .collect();
+        let mut d = Dangling {
+            defined,
+            index,
+            declared: Vec::new(),
+        };
+        let mut seen: FxHashSet<(Kind, LinkField)> = FxHashSet::default();
+        for n in &view.checked.model.nodes {
+            for (f, _) in LINKS {
+                if d.targets(n, *f).next().is_some() {
+                    seen.insert((n.kind, *f));
+                }
+            }
         }
-        Tables { by_node }
+        for &k in Kind::ALL {
+            for (f, _) in LINKS {
+                if seen.contains(&(k, *f)) {
+                    d.declared.push((k, *f));
+                }
+            }
+        }
+        d
     }
 
-    fn take(&mut self, i: usize) -> Option<toml::Table> {
-        self.by_node.get_mut(i).and_then(Option::take)
+    /// The ids `n` names in `field` that the whole tree does not define,
+    /// in order, repeats kept.
+    fn targets<'n>(&'n self, n: &'n Node, field: LinkField) -> impl Iterator<Item = &'n str> {
+        n.links_in(field)
+            .map(|l| l.target.as_str())
+            .filter(|t| !self.index.contains_key(t) && !self.defined.contains(t))
     }
+}
+
+/// Nodes per batch: a batch's files are read again and its objects
+/// written in parallel, then appended in order, so that memory holds one
+/// batch at a time.
+const BATCH: usize = 8192;
+
+/// Every SPEC-OBJECT of the view, in node order.
+fn spec_objects(
+    x: &mut Out<'_>,
+    view: &View<'_>,
+    idents: &[String],
+    dangling: &Dangling<'_>,
+    time: &str,
+) {
+    let nodes = &view.checked.model.nodes;
+    // Which definition of its id, among those of its kind in its file,
+    // each node is: counted over the whole tree, so that a withheld
+    // definition of the same id is never taken for a shown one.
+    let mut count: FxHashMap<(FileId, Kind, &str), usize> = FxHashMap::default();
+    let mut nth_of: FxHashMap<crate::source::Span, usize> = FxHashMap::default();
+    for n in &view.full.model.nodes {
+        let c = count.entry((n.file(), n.kind, n.id.as_str())).or_insert(0);
+        nth_of.insert(n.id_span, *c);
+        *c += 1;
+    }
+    let nth: Vec<usize> = nodes
+        .iter()
+        .map(|n| nth_of.get(&n.id_span).copied().unwrap_or(0))
+        .collect();
+    drop(nth_of);
+    // Runs of consecutive nodes from one file (as the loader reads them).
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        match runs.last_mut() {
+            Some(r) if nodes.get(r.start).is_some_and(|m| m.file() == n.file()) => r.end = i + 1,
+            _ => runs.push(i..i + 1),
+        }
+    }
+    let mut at = 0;
+    while at < runs.len() {
+        let mut end = at;
+        let mut size = 0;
+        while let Some(r) = runs.get(end) {
+            if size >= BATCH {
+                break;
+            }
+            size += r.len();
+            end += 1;
+        }
+        let batch = runs.get(at..end).unwrap_or(&[]);
+        at = end;
+        let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
+            break;
+        };
+        let span = first.start..last.end;
+        let mut tables: Vec<Option<toml::Table>> = batch
+            .par_iter()
+            .flat_map_iter(|r| tables_of(view, r.clone(), &nth))
+            .collect();
+        const CHUNK: usize = 256;
+        let texts: Vec<String> = nodes
+            .get(span.clone())
+            .unwrap_or(&[])
+            .par_chunks(CHUNK)
+            .zip(tables.par_chunks_mut(CHUNK))
+            .enumerate()
+            .map(|(c, (ns, ts))| {
+                let mut s = String::with_capacity(ns.len() * 2048);
+                for (j, (n, t)) in ns.iter().zip(ts.iter_mut()).enumerate() {
+                    let i = span.start + c * CHUNK + j;
+                    let ident = idents.get(i).map_or("", String::as_str);
+                    let table = t.take().map(|t| redact(view, t));
+                    spec_object(&mut s, n, ident, time, table.as_ref(), dangling);
+                }
+                s
+            })
+            .collect();
+        for t in &texts {
+            x.push_str(t);
+        }
+    }
+}
+
+/// The TOML tables of the nodes `range` (all from one file), read again
+/// from the file, so that every field is exported as written.
+fn tables_of(
+    view: &View<'_>,
+    range: std::ops::Range<usize>,
+    nth: &[usize],
+) -> Vec<Option<toml::Table>> {
+    let model = &view.checked.model;
+    let len = range.len();
+    let Some(mut file) = model
+        .nodes
+        .get(range.start)
+        .and_then(|n| model.sources.get(n.file()))
+        .and_then(|s| toml::from_str::<toml::Table>(&s.text).ok())
+    else {
+        return vec![None; len];
+    };
+    // Where each node's table is in its kind's array.
+    let picks: Vec<Option<(&'static str, usize)>> = {
+        let mut at: FxHashMap<(&str, &str), Vec<usize>> = FxHashMap::default();
+        for (kind, v) in &file {
+            let Some(k) = Kind::parse(kind) else {
+                continue;
+            };
+            let Some(array) = v.as_array() else {
+                continue;
+            };
+            for (p, t) in array.iter().enumerate() {
+                if let Some(id) = t.get("id").and_then(toml::Value::as_str) {
+                    at.entry((k.as_str(), id)).or_default().push(p);
+                }
+            }
+        }
+        range
+            .map(|i| {
+                let n = model.nodes.get(i)?;
+                let p = at
+                    .get(&(n.kind.as_str(), n.id.as_str()))?
+                    .get(*nth.get(i)?)?;
+                Some((n.kind.as_str(), *p))
+            })
+            .collect()
+    };
+    picks
+        .into_iter()
+        .map(|pick| {
+            let (kind, p) = pick?;
+            file.get_mut(kind)?
+                .as_array_mut()?
+                .get_mut(p)?
+                .as_table_mut()
+                .map(std::mem::take)
+        })
+        .collect()
 }
 
 /// A node's table as a reader at the view's level may see it: a deviation
@@ -548,72 +786,114 @@ fn redact(view: &View<'_>, table: toml::Table) -> toml::Table {
     t
 }
 
-fn string_value(x: &mut Out<'_>, def: &str, value: &str) {
-    let _ = writeln!(
-        x,
-        "            <ATTRIBUTE-VALUE-STRING THE-VALUE=\"{}\">\n              <DEFINITION><ATTRIBUTE-DEFINITION-STRING-REF>{def}</ATTRIBUTE-DEFINITION-STRING-REF></DEFINITION>\n            </ATTRIBUTE-VALUE-STRING>",
-        esc(value)
+/// An `ATTRIBUTE-VALUE-STRING` of definition `rtm-{kind}-{name}`.
+fn string_value(x: &mut String, kind: Kind, name: &str, value: &str) {
+    x.push_str("            <ATTRIBUTE-VALUE-STRING THE-VALUE=\"");
+    esc_into(x, value, false);
+    x.push_str("\">\n              <DEFINITION><ATTRIBUTE-DEFINITION-STRING-REF>rtm-");
+    x.push_str(kind.as_str());
+    x.push('-');
+    x.push_str(name);
+    x.push_str(
+        "</ATTRIBUTE-DEFINITION-STRING-REF></DEFINITION>\n            </ATTRIBUTE-VALUE-STRING>\n",
     );
 }
 
 /// A Markdown text as XHTML rtm reads back verbatim: a `div` of class
 /// `rtm-markdown`, one `p` per paragraph, `br` per line break.
-fn xhtml(text: &str) -> String {
-    let mut out = format!("<xhtml:div class=\"{RTM_CLASS}\">");
+fn xhtml(x: &mut String, text: &str) {
+    x.push_str("<xhtml:div class=\"");
+    x.push_str(RTM_CLASS);
+    x.push_str("\">");
     for para in text.split("\n\n") {
-        out.push_str("<xhtml:p>");
-        let lines: Vec<String> = para.split('\n').map(esc_text).collect();
-        out.push_str(&lines.join("<xhtml:br/>"));
-        out.push_str("</xhtml:p>");
+        x.push_str("<xhtml:p>");
+        for (k, line) in para.split('\n').enumerate() {
+            if k > 0 {
+                x.push_str("<xhtml:br/>");
+            }
+            esc_into(x, line, true);
+        }
+        x.push_str("</xhtml:p>");
     }
-    out.push_str("</xhtml:div>");
-    out
+    x.push_str("</xhtml:div>");
 }
 
-fn spec_object(x: &mut Out<'_>, n: &Node, ident: &str, time: &str, table: Option<&toml::Table>) {
+fn spec_object(
+    x: &mut String,
+    n: &Node,
+    ident: &str,
+    time: &str,
+    table: Option<&toml::Table>,
+    dangling: &Dangling<'_>,
+) {
     let k = n.kind;
-    let _ = writeln!(
-        x,
-        "        <SPEC-OBJECT IDENTIFIER=\"{ident}\" LAST-CHANGE=\"{time}\">\n          <VALUES>"
-    );
-    string_value(x, &format!("rtm-{k}-ReqIF.ForeignID"), &n.id);
+    for part in [
+        "        <SPEC-OBJECT IDENTIFIER=\"",
+        ident,
+        "\" LAST-CHANGE=\"",
+        time,
+        "\">\n          <VALUES>\n",
+    ] {
+        x.push_str(part);
+    }
+    string_value(x, k, "ReqIF.ForeignID", &n.id);
     if let Some(t) = &n.title {
-        string_value(x, &format!("rtm-{k}-ReqIF.Name"), t);
+        string_value(x, k, "ReqIF.Name", t);
     }
     if n.text_span.is_some() {
-        let _ = writeln!(
-            x,
-            "            <ATTRIBUTE-VALUE-XHTML>\n              <DEFINITION><ATTRIBUTE-DEFINITION-XHTML-REF>rtm-{k}-ReqIF.Text</ATTRIBUTE-DEFINITION-XHTML-REF></DEFINITION>\n              <THE-VALUE>{}</THE-VALUE>\n            </ATTRIBUTE-VALUE-XHTML>",
-            xhtml(&n.text)
+        x.push_str("            <ATTRIBUTE-VALUE-XHTML>\n              <DEFINITION><ATTRIBUTE-DEFINITION-XHTML-REF>rtm-");
+        x.push_str(k.as_str());
+        x.push_str(
+            "-ReqIF.Text</ATTRIBUTE-DEFINITION-XHTML-REF></DEFINITION>\n              <THE-VALUE>",
         );
+        xhtml(x, &n.text);
+        x.push_str("</THE-VALUE>\n            </ATTRIBUTE-VALUE-XHTML>\n");
     }
     if let Some(table) = table {
         for f in attribute_fields(k) {
             let Some(v) = table.get(f.name) else {
                 continue;
             };
-            let def = format!("rtm-{k}-{}", f.name);
             if let Some(names) = enum_names(f.name) {
                 if let Some(s) = v.as_str().filter(|s| names.contains(s)) {
-                    let _ = writeln!(
-                        x,
-                        "            <ATTRIBUTE-VALUE-ENUMERATION>\n              <DEFINITION><ATTRIBUTE-DEFINITION-ENUMERATION-REF>{def}</ATTRIBUTE-DEFINITION-ENUMERATION-REF></DEFINITION>\n              <VALUES><ENUM-VALUE-REF>rtm-enum-{}-{s}</ENUM-VALUE-REF></VALUES>\n            </ATTRIBUTE-VALUE-ENUMERATION>",
-                        f.name
-                    );
+                    for part in [
+                        "            <ATTRIBUTE-VALUE-ENUMERATION>\n              <DEFINITION><ATTRIBUTE-DEFINITION-ENUMERATION-REF>rtm-",
+                        k.as_str(),
+                        "-",
+                        f.name,
+                        "</ATTRIBUTE-DEFINITION-ENUMERATION-REF></DEFINITION>\n              <VALUES><ENUM-VALUE-REF>rtm-enum-",
+                        f.name,
+                        "-",
+                        s,
+                        "</ENUM-VALUE-REF></VALUES>\n            </ATTRIBUTE-VALUE-ENUMERATION>\n",
+                    ] {
+                        x.push_str(part);
+                    }
                 }
                 continue;
             }
-            let text = match v {
-                toml::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            string_value(x, &def, &text);
+            match v {
+                toml::Value::String(s) => string_value(x, k, f.name, s),
+                other => string_value(x, k, f.name, &other.to_string()),
+            }
         }
     }
-    let _ = writeln!(
-        x,
-        "          </VALUES>\n          <TYPE><SPEC-OBJECT-TYPE-REF>rtm-type-{k}</SPEC-OBJECT-TYPE-REF></TYPE>\n        </SPEC-OBJECT>"
-    );
+    for (f, fname) in LINKS {
+        let ids: Vec<&str> = dangling.targets(n, *f).collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let array: toml_edit::Array = ids.into_iter().collect();
+        let name = format!("{DANGLING}{fname}");
+        string_value(x, k, &name, array.to_string().trim());
+    }
+    for part in [
+        "          </VALUES>\n          <TYPE><SPEC-OBJECT-TYPE-REF>rtm-type-",
+        k.as_str(),
+        "</SPEC-OBJECT-TYPE-REF></TYPE>\n        </SPEC-OBJECT>\n",
+    ] {
+        x.push_str(part);
+    }
 }
 
 /// A `.reqifz`: the document zipped as `name` (deflate, a fixed time, so

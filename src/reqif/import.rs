@@ -1,6 +1,8 @@
 //! ReqIF documents to node files (INTERCHANGE §3, import).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::{Config, DEFAULT_ID_PATTERN};
 use crate::model::{Classification, Kind};
@@ -193,10 +195,41 @@ struct NewNode {
     id: String,
     title: Option<String>,
     /// field name → TOML value text.
-    fields: HashMap<&'static str, String>,
+    fields: Small<String>,
     /// priority of each field's value (a mapping beats a default).
-    priority: HashMap<&'static str, u8>,
+    priority: Small<u8>,
     links: [Vec<String>; 4],
+    /// Links to ids no object holds (`rtm.dangling.<field>`): added after
+    /// the relations and the hierarchy, repeats kept.
+    dangling: [Vec<String>; 4],
+}
+
+/// A few values by field name: a list, faster than a hash map at this
+/// size (a node has a handful of fields).
+#[derive(Debug)]
+struct Small<V>(Vec<(&'static str, V)>);
+
+impl<V> Default for Small<V> {
+    fn default() -> Self {
+        Small(Vec::new())
+    }
+}
+
+impl<V> Small<V> {
+    fn get(&self, key: &str) -> Option<&V> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    fn insert(&mut self, key: &'static str, value: V) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
 }
 
 fn link_index(field: &str) -> Option<usize> {
@@ -247,6 +280,18 @@ fn make_id(kind: Kind, raw: &str) -> String {
 }
 
 fn toml_string(s: &str) -> String {
+    // What toml_edit writes for a string with nothing to escape (no
+    // control character, quote, backslash or line break), without it.
+    if !s
+        .bytes()
+        .any(|b| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\')
+    {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return out;
+    }
     toml_edit::Value::from(s).to_string().trim().to_owned()
 }
 
@@ -267,16 +312,44 @@ const NODES_PER_FILE: usize = 2000;
 
 struct Ctx<'a> {
     mapping: &'a Mapping,
-    attr_defs: HashMap<&'a str, &'a str>,
-    enum_values: HashMap<&'a str, &'a str>,
-    object_types: HashMap<&'a str, &'a str>,
-    relation_types: HashMap<&'a str, &'a str>,
+    attr_defs: FxHashMap<&'a str, &'a str>,
+    enum_values: FxHashMap<&'a str, &'a str>,
+    object_types: FxHashMap<&'a str, &'a str>,
+    relation_types: FxHashMap<&'a str, &'a str>,
     diagnostics: Vec<Diagnostic>,
     unmapped: std::collections::BTreeMap<String, usize>,
     variants: BTreeSet<String>,
 }
 
 impl Ctx<'_> {
+    fn diag(
+        &mut self,
+        severity: Severity,
+        file: &str,
+        line: usize,
+        element: Option<String>,
+        message: String,
+    ) {
+        self.diagnostics.push(Diagnostic {
+            severity,
+            file: file.to_owned(),
+            line: Some(line),
+            element,
+            message,
+        });
+    }
+}
+
+/// What converting one object found besides its node: merged into the
+/// import's only when the object is taken.
+#[derive(Default)]
+struct Sink {
+    diagnostics: Vec<Diagnostic>,
+    unmapped: Vec<String>,
+    variants: Vec<String>,
+}
+
+impl Sink {
     fn diag(
         &mut self,
         severity: Severity,
@@ -312,10 +385,10 @@ pub fn import(
 fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
     let mut cx = Ctx {
         mapping,
-        attr_defs: HashMap::new(),
-        enum_values: HashMap::new(),
-        object_types: HashMap::new(),
-        relation_types: HashMap::new(),
+        attr_defs: FxHashMap::default(),
+        enum_values: FxHashMap::default(),
+        object_types: FxHashMap::default(),
+        relation_types: FxHashMap::default(),
         diagnostics: Vec::new(),
         unmapped: Default::default(),
         variants: BTreeSet::new(),
@@ -335,34 +408,57 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
     }
     let mut out = Imported::default();
     let mut nodes: Vec<NewNode> = Vec::new();
-    let mut by_identifier: HashMap<&str, usize> = HashMap::new();
-    for d in docs {
-        for o in &d.objects {
-            out.objects += 1;
-            let Some(identifier) = o.identifier.as_deref() else {
-                cx.diag(
-                    Severity::Error,
-                    &d.file,
-                    o.line,
-                    Some("SPEC-OBJECT".into()),
-                    "has no IDENTIFIER; it cannot be imported".into(),
-                );
-                continue;
-            };
-            if by_identifier.contains_key(identifier) {
-                cx.diag(
-                    Severity::Warning,
-                    &d.file,
-                    o.line,
-                    Some(format!("SPEC-OBJECT {identifier}")),
-                    "the same IDENTIFIER was read before; this one is skipped".into(),
-                );
-                continue;
-            }
-            if let Some(node) = object_node(&mut cx, d, o, identifier) {
-                by_identifier.insert(identifier, nodes.len());
-                nodes.push(node);
-            }
+    let mut by_identifier: FxHashMap<&str, usize> = FxHashMap::default();
+    // Every object with an IDENTIFIER converted in parallel, then taken
+    // in document order: the first of an IDENTIFIER that converts wins,
+    // and only what a taken object found is reported.
+    let objects: Vec<(&Doc, &parse::Object)> = docs
+        .iter()
+        .flat_map(|d| d.objects.iter().map(move |o| (d, o)))
+        .collect();
+    let converted: Vec<Option<(Option<NewNode>, Sink)>> = {
+        use rayon::prelude::*;
+        let cx = &cx;
+        objects
+            .par_iter()
+            .map(|(d, o)| {
+                let identifier = o.identifier.as_deref()?;
+                let mut sink = Sink::default();
+                let node = object_node(cx, &mut sink, d, o, identifier);
+                Some((node, sink))
+            })
+            .collect()
+    };
+    for ((d, o), conv) in objects.iter().zip(converted) {
+        out.objects += 1;
+        let (Some(identifier), Some((node, sink))) = (o.identifier.as_deref(), conv) else {
+            cx.diag(
+                Severity::Error,
+                &d.file,
+                o.line,
+                Some("SPEC-OBJECT".into()),
+                "has no IDENTIFIER; it cannot be imported".into(),
+            );
+            continue;
+        };
+        if by_identifier.contains_key(identifier) {
+            cx.diag(
+                Severity::Warning,
+                &d.file,
+                o.line,
+                Some(format!("SPEC-OBJECT {identifier}")),
+                "the same IDENTIFIER was read before; this one is skipped".into(),
+            );
+            continue;
+        }
+        cx.diagnostics.extend(sink.diagnostics);
+        for name in sink.unmapped {
+            *cx.unmapped.entry(name).or_default() += 1;
+        }
+        cx.variants.extend(sink.variants);
+        if let Some(node) = node {
+            by_identifier.insert(identifier, nodes.len());
+            nodes.push(node);
         }
     }
     make_ids(&mut cx, &mut nodes, target);
@@ -490,6 +586,19 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
             }
         }
     }
+    // Links to ids no object holds, as export wrote them (a repeat kept,
+    // unless a relation or the hierarchy made the link already).
+    for n in &mut nodes {
+        let extra = std::mem::take(&mut n.dangling);
+        for (list, extra) in n.links.iter_mut().zip(extra) {
+            let made = list.len();
+            for id in extra {
+                if !list.get(..made).is_some_and(|l| l.contains(&id)) {
+                    list.push(id);
+                }
+            }
+        }
+    }
     // What each kind requires.
     for n in &nodes {
         if n.kind == Kind::Business && n.links.first().is_none_or(Vec::is_empty) {
@@ -570,7 +679,13 @@ fn default_field(name: &str, kind: Kind) -> Option<(&'static str, u8)> {
         .map(|f| (f.name, 1))
 }
 
-fn object_node(cx: &mut Ctx<'_>, d: &Doc, o: &parse::Object, identifier: &str) -> Option<NewNode> {
+fn object_node(
+    cx: &Ctx<'_>,
+    sink: &mut Sink,
+    d: &Doc,
+    o: &parse::Object,
+    identifier: &str,
+) -> Option<NewNode> {
     let type_name = o
         .type_ref
         .as_deref()
@@ -589,19 +704,56 @@ fn object_node(cx: &mut Ctx<'_>, d: &Doc, o: &parse::Object, identifier: &str) -
         line: o.line,
         id: String::new(),
         title: None,
-        fields: HashMap::new(),
-        priority: HashMap::new(),
+        fields: Small::default(),
+        priority: Small::default(),
         links: Default::default(),
+        dangling: Default::default(),
     };
     let mut raw_id: Option<(String, u8)> = None;
     let mut ok = true;
     for v in &o.values {
-        let name = cx.attr_defs.get(v.def.as_str()).copied().unwrap_or(&v.def);
+        let name = cx.attr_defs.get(&*v.def).copied().unwrap_or(&v.def);
+        // What `rtm export reqif` writes for links to ids the tree does
+        // not define (R004): back to the same links.
+        if lookup(&cx.mapping.attributes, name).is_none()
+            && let Some(i) = name
+                .strip_prefix(super::export::DANGLING)
+                .and_then(link_index)
+        {
+            let text = match &v.val {
+                Val::Plain(s) | Val::Xhtml(s) => s.as_str(),
+                Val::Enum(_) => "",
+            };
+            let t = text.trim();
+            let ids = if t.starts_with('[') {
+                string_array(t)
+            } else {
+                Ok(split_list(t))
+            };
+            match ids {
+                Ok(ids) => {
+                    if let Some(list) = node.dangling.get_mut(i) {
+                        list.extend(ids);
+                    }
+                }
+                Err(why) => {
+                    ok = false;
+                    sink.diag(
+                        Severity::Error,
+                        &d.file,
+                        o.line,
+                        element(),
+                        format!("attribute \"{name}\" cannot be read as links: {why}"),
+                    );
+                }
+            }
+            continue;
+        }
         let (field, prio) = match lookup(&cx.mapping.attributes, name) {
             Some(f) => match spec::fields(kind).find(|x| x.name == f.as_str()) {
                 Some(x) => (x.name, 3),
                 None => {
-                    cx.diag(
+                    sink.diag(
                         Severity::Warning,
                         &d.file,
                         o.line,
@@ -614,7 +766,7 @@ fn object_node(cx: &mut Ctx<'_>, d: &Doc, o: &parse::Object, identifier: &str) -
             None => match default_field(name, kind) {
                 Some(f) => f,
                 None => {
-                    *cx.unmapped.entry(name.to_owned()).or_default() += 1;
+                    sink.unmapped.push(name.to_owned());
                     continue;
                 }
             },
@@ -649,7 +801,7 @@ fn object_node(cx: &mut Ctx<'_>, d: &Doc, o: &parse::Object, identifier: &str) -
                 let Some(f) = spec::fields(kind).find(|x| x.name == field) else {
                     continue;
                 };
-                match value_for(cx, f, &text) {
+                match value_for(sink, f, &text) {
                     Ok(Value::Toml(t)) => {
                         node.fields.insert(f.name, t);
                         node.priority.insert(f.name, prio);
@@ -665,7 +817,7 @@ fn object_node(cx: &mut Ctx<'_>, d: &Doc, o: &parse::Object, identifier: &str) -
                             }
                         }
                     }
-                    Ok(Value::Skip(why)) => cx.diag(
+                    Ok(Value::Skip(why)) => sink.diag(
                         Severity::Warning,
                         &d.file,
                         o.line,
@@ -674,7 +826,7 @@ fn object_node(cx: &mut Ctx<'_>, d: &Doc, o: &parse::Object, identifier: &str) -
                     ),
                     Err(why) => {
                         ok = false;
-                        cx.diag(
+                        sink.diag(
                             Severity::Error,
                             &d.file,
                             o.line,
@@ -694,7 +846,7 @@ fn object_node(cx: &mut Ctx<'_>, d: &Doc, o: &parse::Object, identifier: &str) -
         if node.fields.contains_key(f.name) || matches!(f.ty, Ty::Ids(_)) {
             continue;
         }
-        if let Ok(Value::Toml(t)) = value_for(cx, f, value) {
+        if let Ok(Value::Toml(t)) = value_for(sink, f, value) {
             node.fields.insert(f.name, t);
         }
     }
@@ -732,7 +884,7 @@ fn split_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn value_for(cx: &mut Ctx<'_>, f: &Field, text: &str) -> Result<Value, String> {
+fn value_for(sink: &mut Sink, f: &Field, text: &str) -> Result<Value, String> {
     let t = text.trim();
     Ok(match f.ty {
         Ty::Str | Ty::Text | Ty::Line => Value::Toml(toml_string(text)),
@@ -764,7 +916,7 @@ fn value_for(cx: &mut Ctx<'_>, f: &Field, text: &str) -> Result<Value, String> {
                 split_list(t)
             };
             if f.ty == Ty::Variants {
-                cx.variants.extend(items.iter().cloned());
+                sink.variants.extend(items.iter().cloned());
             }
             let array: toml_edit::Array = items.iter().map(String::as_str).collect();
             Value::Toml(array.to_string().trim().to_owned())
@@ -801,7 +953,7 @@ fn string_array(t: &str) -> Result<Vec<String>, String> {
 /// Makes every id valid and unique; refuses ids the target tree's `[ids]`
 /// or nodes forbid.
 fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode], target: &Target<'_>) {
-    let mut taken: HashSet<String> = HashSet::new();
+    let mut taken: FxHashSet<String> = FxHashSet::default();
     for n in nodes.iter_mut() {
         let raw = n.id.clone();
         let mut id = make_id(n.kind, &raw);
@@ -870,7 +1022,8 @@ fn write_files(nodes: &[NewNode], docs: &[Doc]) -> Vec<(String, String)> {
         .map(|d| d.file.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    let mut files = Vec::new();
+    // (path, nodes) of every file, then each file's text made in parallel.
+    let mut plan: Vec<(String, Vec<&NewNode>)> = Vec::new();
     for &kind in Kind::ALL {
         let of_kind: Vec<&NewNode> = nodes.iter().filter(|n| n.kind == kind).collect();
         if of_kind.is_empty() {
@@ -884,13 +1037,20 @@ fn write_files(nodes: &[NewNode], docs: &[Doc]) -> Vec<(String, String)> {
             } else {
                 format!("{}.toml", file_stem(kind))
             };
-            let mut text = format!("# Imported by rtm import from {from}.\n");
-            for n in chunk.iter() {
-                node_toml(&mut text, n);
-            }
-            files.push((path, text));
+            plan.push((path, chunk.to_vec()));
         }
     }
+    use rayon::prelude::*;
+    let mut files: Vec<(String, String)> = plan
+        .into_par_iter()
+        .map(|(path, chunk)| {
+            let mut text = format!("# Imported by rtm import from {from}.\n");
+            for n in chunk {
+                node_toml(&mut text, n);
+            }
+            (path, text)
+        })
+        .collect();
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files
 }
@@ -943,4 +1103,31 @@ fn project_file(docs: &[Doc], nodes: &[NewNode], variants: &BTreeSet<String>) ->
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    #[test]
+    fn toml_string_writes_what_toml_edit_writes() {
+        for s in [
+            "",
+            "plain",
+            "naïve café – 50%",
+            "it's",
+            "'quoted'",
+            "a \"b\"",
+            "back\\slash",
+            "tab\there",
+            "line\nbreak",
+            "del\u{7f}",
+            "'''",
+            "\"\"\"",
+            "x = { y = 1 }",
+        ] {
+            let want = toml_edit::Value::from(s).to_string().trim().to_owned();
+            assert_eq!(super::toml_string(s), want, "{s:?}");
+        }
+    }
 }

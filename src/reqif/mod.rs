@@ -97,7 +97,8 @@ pub fn read_path(path: &Path, limits: &Limits) -> Result<Vec<Document>, ReadErro
             limit: limits.max_bytes,
         });
     }
-    let mut bytes = Vec::new();
+    // Sized once: no copy as it grows (the size is within the limit).
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
     file.take(limits.max_bytes.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| ReadError::Io(shown.clone(), e))?;

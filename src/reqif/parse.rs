@@ -3,6 +3,9 @@
 //! expanded but XML's five and character references; nesting is bounded.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use rustc_hash::FxHashSet;
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
@@ -24,7 +27,7 @@ pub enum Val {
 #[derive(Debug, Clone)]
 pub struct AttrValue {
     /// The IDENTIFIER of its ATTRIBUTE-DEFINITION.
-    pub def: String,
+    pub def: Arc<str>,
     pub val: Val,
 }
 
@@ -33,7 +36,7 @@ pub struct Object {
     pub identifier: Option<String>,
     pub line: usize,
     pub long_name: Option<String>,
-    pub type_ref: Option<String>,
+    pub type_ref: Option<Arc<str>>,
     pub values: Vec<AttrValue>,
 }
 
@@ -41,7 +44,7 @@ pub struct Object {
 pub struct Relation {
     pub identifier: Option<String>,
     pub line: usize,
-    pub type_ref: Option<String>,
+    pub type_ref: Option<Arc<str>>,
     pub source: Option<String>,
     pub target: Option<String>,
 }
@@ -77,7 +80,7 @@ pub struct Doc {
 }
 
 struct ValueBuilder {
-    def: Option<String>,
+    def: Option<Arc<str>>,
     xhtml: bool,
     enumeration: bool,
     plain: Option<String>,
@@ -88,8 +91,13 @@ struct ValueBuilder {
 struct State<'a> {
     doc: Doc,
     text: &'a str,
-    newlines: Vec<usize>,
-    stack: Vec<String>,
+    /// The line at byte `.1` is `.0` (lines are counted as the reader
+    /// goes, not indexed: positions only grow).
+    line_at: (usize, usize),
+    /// Open elements: the names that matter as a parent, `""` for others.
+    stack: Vec<&'static str>,
+    /// References (definitions, types), one copy of each.
+    names: FxHashSet<Arc<str>>,
     buf: String,
     object: Option<Object>,
     relation: Option<Relation>,
@@ -117,8 +125,9 @@ pub fn parse(file: &str, bytes: &[u8], max_depth: usize) -> Result<Doc, ReadErro
             ..Doc::default()
         },
         text,
-        newlines: Vec::new(),
+        line_at: (1, 0),
         stack: Vec::new(),
+        names: FxHashSet::default(),
         buf: String::new(),
         object: None,
         relation: None,
@@ -129,12 +138,6 @@ pub fn parse(file: &str, bytes: &[u8], max_depth: usize) -> Result<Doc, ReadErro
         skip: None,
         max_depth,
     };
-    st.newlines = text
-        .bytes()
-        .enumerate()
-        .filter(|(_, b)| *b == b'\n')
-        .map(|(i, _)| i)
-        .collect();
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_end_names = true;
     let mut saw_root = false;
@@ -158,9 +161,9 @@ pub fn parse(file: &str, bytes: &[u8], max_depth: usize) -> Result<Doc, ReadErro
             Event::Empty(e) => {
                 saw_root = true;
                 st.start(&e, pos)?;
-                st.end(pos)?;
+                st.end(AsRef::<str>::as_ref(&e.local_name()))?;
             }
-            Event::End(_) => st.end(pos)?,
+            Event::End(e) => st.end(AsRef::<str>::as_ref(&e.local_name()))?,
             Event::Text(t) => st.text(&t.xml10_content()),
             Event::CData(c) => {
                 let s: &str = c.as_ref();
@@ -221,21 +224,60 @@ fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
     })
 }
 
+/// The names that matter as the parent of an element.
+fn parent_name(name: &str) -> &'static str {
+    match name {
+        "REQ-IF-HEADER" => "REQ-IF-HEADER",
+        "SPEC-OBJECTS" => "SPEC-OBJECTS",
+        "SPEC-RELATIONS" => "SPEC-RELATIONS",
+        "SPECIFICATIONS" => "SPECIFICATIONS",
+        "VALUES" => "VALUES",
+        "SOURCE" => "SOURCE",
+        "TARGET" => "TARGET",
+        "OBJECT" => "OBJECT",
+        _ => "",
+    }
+}
+
+/// One shared copy of a reference that many elements repeat.
+fn intern(names: &mut FxHashSet<Arc<str>>, s: &str) -> Arc<str> {
+    if let Some(a) = names.get(s) {
+        return a.clone();
+    }
+    let a: Arc<str> = Arc::from(s);
+    names.insert(a.clone());
+    a
+}
+
+fn count_lines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
 impl State<'_> {
-    fn line(&self, pos: usize) -> usize {
-        self.newlines.partition_point(|&n| n < pos) + 1
+    /// The line of byte `pos`, counted on from the last one asked for.
+    fn line(&mut self, pos: usize) -> usize {
+        let (line, at) = self.line_at;
+        let pos = pos.min(self.text.len());
+        let line = if pos >= at {
+            line + count_lines(self.text.as_bytes().get(at..pos).unwrap_or(&[]))
+        } else {
+            1 + count_lines(self.text.as_bytes().get(..pos).unwrap_or(&[]))
+        };
+        self.line_at = (line, pos);
+        line
     }
 
     fn error(&self, pos: usize, message: String) -> ReadError {
+        let pos = pos.min(self.text.len());
         ReadError::Xml {
             file: self.doc.file.clone(),
-            line: self.line(pos.min(self.text.len())),
+            line: 1 + count_lines(self.text.as_bytes().get(..pos).unwrap_or(&[])),
             message,
         }
     }
 
-    fn parent(&self) -> Option<&str> {
-        self.stack.last().map(String::as_str)
+    fn parent(&self) -> &'static str {
+        self.stack.last().copied().unwrap_or("")
     }
 
     fn start(&mut self, e: &BytesStart<'_>, pos: usize) -> Result<(), ReadError> {
@@ -252,19 +294,23 @@ impl State<'_> {
             a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|err| self.error(pos, err.to_string()))?;
         }
-        let name = AsRef::<str>::as_ref(&e.local_name()).to_owned();
+        let local = e.local_name();
+        let name: &str = local.as_ref();
         if let Some((_, md)) = &mut self.xhtml {
-            md.start(&name, &|n| attr(e, n));
-            self.stack.push(name);
+            md.start(name, &|n| attr(e, n));
+            self.stack.push("");
             return Ok(());
         }
         if self.skip.is_some() {
-            self.stack.push(name);
+            self.stack.push("");
             return Ok(());
         }
-        let line = self.line(pos);
-        let parent = self.parent().unwrap_or("").to_owned();
-        match name.as_str() {
+        let parent = self.parent();
+        let line = match name {
+            "SPEC-OBJECT" | "SPEC-RELATION" | "SPEC-HIERARCHY" => self.line(pos),
+            _ => 0,
+        };
+        match name {
             "THE-VALUE" if self.value.as_ref().is_some_and(|v| v.xhtml) => {
                 self.xhtml = Some((self.stack.len(), Markdown::new()));
             }
@@ -343,14 +389,16 @@ impl State<'_> {
             _ => {}
         }
         self.buf.clear();
-        self.stack.push(name);
+        self.stack.push(parent_name(name));
         Ok(())
     }
 
-    fn end(&mut self, _pos: usize) -> Result<(), ReadError> {
-        let Some(name) = self.stack.pop() else {
+    /// An element ends (its name, as the reader checked it against its
+    /// start).
+    fn end(&mut self, name: &str) -> Result<(), ReadError> {
+        if self.stack.pop().is_none() {
             return Ok(());
-        };
+        }
         if let Some((depth, md)) = &mut self.xhtml {
             if self.stack.len() == *depth {
                 if let Some((_, md)) = self.xhtml.take()
@@ -359,7 +407,7 @@ impl State<'_> {
                     v.markdown = Some(md.finish());
                 }
             } else {
-                md.end(&name);
+                md.end(name);
             }
             return Ok(());
         }
@@ -369,11 +417,10 @@ impl State<'_> {
             }
             return Ok(());
         }
-        let text = std::mem::take(&mut self.buf);
-        let text = text.trim();
-        let parent = self.parent().unwrap_or("").to_owned();
-        let parent = parent.as_str();
-        match name.as_str() {
+        let buf = std::mem::take(&mut self.buf);
+        let text = buf.trim();
+        let parent = self.parent();
+        match name {
             "TITLE" if parent == "REQ-IF-HEADER" => {
                 self.doc.title = Some(text.to_owned()).filter(|t| !t.is_empty());
             }
@@ -385,12 +432,12 @@ impl State<'_> {
             }
             "SPEC-OBJECT-TYPE-REF" => {
                 if let Some(o) = &mut self.object {
-                    o.type_ref = Some(text.to_owned());
+                    o.type_ref = Some(intern(&mut self.names, text));
                 }
             }
             "SPEC-RELATION-TYPE-REF" => {
                 if let Some(r) = &mut self.relation {
-                    r.type_ref = Some(text.to_owned());
+                    r.type_ref = Some(intern(&mut self.names, text));
                 }
             }
             "SPEC-OBJECT-REF" => match parent {
@@ -421,7 +468,7 @@ impl State<'_> {
             }
             n if n.starts_with("ATTRIBUTE-DEFINITION-") && n.ends_with("-REF") => {
                 if let Some(v) = &mut self.value {
-                    v.def = Some(text.to_owned());
+                    v.def = Some(intern(&mut self.names, text));
                 }
             }
             n if n.starts_with("ATTRIBUTE-VALUE-") && parent == "VALUES" => {
@@ -453,6 +500,10 @@ impl State<'_> {
             }
             _ => {}
         }
+        // The buffer is kept for the next element's text.
+        let mut buf = buf;
+        buf.clear();
+        self.buf = buf;
         Ok(())
     }
 
