@@ -492,6 +492,38 @@ fn dangling_links_survive_export_then_import() {
 }
 
 #[test]
+fn a_link_of_a_node_to_itself_survives_export_then_import() {
+    use rtm::model::LinkField;
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("t");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
+    std::fs::write(
+        tree.join("n.toml"),
+        "[[theme]]\nid = \"TH-1\"\ntitle = \"T\"\n\n\
+         [[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-1\"]\n\n\
+         [[requirement]]\nid = \"RTM-1\"\ntitle = \"R\"\ncategory = \"mvp\"\n\
+         satisfies = [\"BR-1\"]\nrefines = [\"RTM-1\"]\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("o.reqif");
+    export_tree(&tree, &out, &[]);
+    validate(&out);
+    let back = tmp.path().join("back");
+    import_into(&out, &tree, &back);
+    assert_same_tree(&tree, &back);
+    assert_eq!(links_of(&back, "RTM-1", LinkField::Refines), ["RTM-1"]);
+    // The loop is the tree's own, and the check reports it as for any tree.
+    let checked = rtm::check(&back).unwrap();
+    assert!(
+        checked
+            .findings
+            .iter()
+            .any(|f| f.code == rtm::rules::Code::R006)
+    );
+}
+
+#[test]
 fn a_withheld_node_leaves_no_trace_while_a_dangling_link_survives() {
     use rtm::model::LinkField;
     let tmp = tempfile::tempdir().unwrap();

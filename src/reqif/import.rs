@@ -523,16 +523,9 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
                 );
                 continue;
             };
-            if from == to {
-                cx.diag(
-                    Severity::Warning,
-                    &d.file,
-                    r.line,
-                    element,
-                    "relates an object to itself; skipped".into(),
-                );
-                continue;
-            }
+            // A relation of an object to itself is imported like any
+            // other: it is the file's own loop, which `rtm check` reports
+            // (R006), and an export of such a tree writes it back.
             let target = t.id.clone();
             if let Some(list) =
                 link_index(field).and_then(|i| nodes.get_mut(from).and_then(|n| n.links.get_mut(i)))
