@@ -166,9 +166,9 @@ pub struct ImportArgs {
     /// Print what would be written, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Overwrite files that already exist. From a spreadsheet: replace
-    /// the tree's node files, removing those the import does not write
-    /// (rtm.toml and hidden files stay).
+    /// Overwrite files that already exist, and replace the tree's node
+    /// files: those the import does not write are removed (rtm.toml and
+    /// hidden files stay).
     #[arg(long)]
     pub force: bool,
     /// Output format (spreadsheets).

@@ -731,8 +731,11 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
     // Ids already in the tree, outside the files the import writes.
     let written: std::collections::HashSet<&str> =
         first.files.iter().map(|(p, _)| p.as_str()).collect();
+    // With --force every node file the import does not write is removed,
+    // so no id outside the import remains.
     let existing_ids: std::collections::HashSet<String> = existing
         .as_ref()
+        .filter(|_| !args.force)
         .map(|l| {
             l.model
                 .nodes
@@ -800,7 +803,39 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
         imported.objects,
         imported.relations,
     );
+    // With --force the tree's node files become exactly the import's, as
+    // for a spreadsheet: the others are removed once the new ones are in
+    // place (rtm.toml and hidden files stay).
+    let removed: Vec<String> = if args.force && tree.is_dir() {
+        let written: std::collections::HashSet<&str> =
+            imported.files.iter().map(|(p, _)| p.as_str()).collect();
+        let mut removed: Vec<String> = rtm::load::FileSet::from_dir(tree)?
+            .entries
+            .into_iter()
+            .filter(|(_, e)| {
+                matches!(
+                    e,
+                    rtm::load::Entry::File(_)
+                        | rtm::load::Entry::Symlink
+                        | rtm::load::Entry::Special(_)
+                )
+            })
+            .map(|(rel, _)| rel)
+            .filter(|rel| !written.contains(rel.as_str()))
+            .collect();
+        removed.sort();
+        removed
+    } else {
+        Vec::new()
+    };
     if args.dry_run {
+        for rel in &removed {
+            writeln!(
+                out,
+                "would remove {} (not in the import; --force)",
+                render::escape_controls(&tree.join(rel).display().to_string())
+            )?;
+        }
         for (path, text) in &files {
             if path.ends_with(rtm::load::PROJECT_FILE) {
                 writeln!(out, "would write {} (the project file)", path.display())?;
@@ -833,14 +868,33 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
     }
-    // Each file written atomically (and synced), several at once so that
-    // the file system can gather the syncs.
-    {
+    // Every file staged (written beside its target and synced), several at
+    // once so that the file system can gather the syncs, and put in place
+    // only when all are staged: a failure while writing changes nothing.
+    let staged = {
         use rayon::prelude::*;
-        files.par_iter().try_for_each(|(path, text)| {
-            rtm::output::write_atomic(path, text.as_bytes())
-                .map_err(|e| format!("{}: {e}", path.display()))
-        })?;
+        files
+            .par_iter()
+            .map(|(path, text)| {
+                rtm::output::stage(path, text.as_bytes())
+                    .map_err(|e| format!("{}: {e}; nothing written", path.display()))
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?
+    };
+    for (s, (path, _)) in staged.into_iter().zip(&files) {
+        s.commit().map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    for rel in &removed {
+        let path = tree.join(rel);
+        match std::fs::remove_file(&path) {
+            Ok(()) => writeln!(
+                out,
+                "removed {} (not in the import; --force)",
+                render::escape_controls(&path.display().to_string())
+            )?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("{}: {e}", path.display()).into()),
+        }
     }
     writeln!(
         out,

@@ -492,6 +492,96 @@ fn dangling_links_survive_export_then_import() {
 }
 
 #[test]
+fn force_makes_the_tree_s_node_files_exactly_the_import_s() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("t");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
+    std::fs::write(
+        tree.join("n.toml"),
+        "[[theme]]\nid = \"TH-1\"\ntitle = \"T\"\n\n\
+         [[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-1\"]\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("o.reqif");
+    export_tree(&tree, &out, &[]);
+    let back = tmp.path().join("back");
+    import_into(&out, &tree, &back);
+    // A file left from an earlier import: a node since deleted, and one
+    // since moved into the import's file.
+    let stale = back.join("old.toml");
+    std::fs::write(
+        &stale,
+        "[[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-1\"]\n\n\
+         [[business]]\nid = \"BR-OLD\"\ntitle = \"Deleted since\"\nthemes = [\"TH-1\"]\n",
+    )
+    .unwrap();
+    let snapshot = |dir: &Path| {
+        let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = snapshot(&back);
+    // Without --force nothing is overwritten or removed.
+    rtm()
+        .arg("import")
+        .arg(&out)
+        .arg("--into")
+        .arg(&back)
+        .assert()
+        .failure();
+    assert_eq!(snapshot(&back), before);
+    // A dry run names the file it would remove, and changes nothing.
+    let dry = rtm()
+        .arg("import")
+        .arg(&out)
+        .arg("--into")
+        .arg(&back)
+        .args(["--force", "--dry-run"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&dry.get_output().stdout).into_owned();
+    assert!(
+        text.contains("would remove") && text.contains("old.toml"),
+        "{text}"
+    );
+    assert_eq!(snapshot(&back), before);
+    let done = rtm()
+        .arg("import")
+        .arg(&out)
+        .arg("--into")
+        .arg(&back)
+        .arg("--force")
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&done.get_output().stdout).into_owned();
+    assert!(
+        text.contains("removed") && text.contains("old.toml"),
+        "{text}"
+    );
+    assert!(!stale.exists());
+    assert!(back.join("rtm.toml").exists());
+    let checked = rtm::check(&back).unwrap();
+    assert!(checked.model.nodes.iter().all(|n| n.id != "BR-OLD"));
+    assert!(
+        !checked
+            .findings
+            .iter()
+            .any(|f| f.code == rtm::rules::Code::R003),
+        "{:?}",
+        checked.findings
+    );
+    assert_same_tree(&tree, &back);
+}
+
+#[test]
 fn a_link_of_a_node_to_itself_survives_export_then_import() {
     use rtm::model::LinkField;
     let tmp = tempfile::tempdir().unwrap();
