@@ -59,12 +59,7 @@ impl Facts {
 
     /// Whether an active business requirement is covered for variant `k`.
     pub fn covers(&self, i: usize, k: usize) -> bool {
-        k < 64
-            && self
-                .variants
-                .covered
-                .get(i)
-                .is_some_and(|m| m & (1u64 << k) != 0)
+        self.variants.covers(i, k)
     }
 }
 

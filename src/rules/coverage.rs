@@ -154,32 +154,63 @@ fn orphans(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     }
 }
 
-/// Variants as bit masks over the project's variants (at most 64).
+/// Sets of variants, as bit masks over the project's variants: one row
+/// of `words` 64-bit words per node, so any number of variants fits.
 pub struct VariantCoverage {
+    /// Words per row: one for every 64 variants.
+    words: usize,
     /// For every node: for an active business requirement, the variants of
-    /// the active entries that reach it; 0 for other nodes.
-    pub covered: Vec<u64>,
+    /// the active entries that reach it; empty for other nodes.
+    covered: Vec<u64>,
     /// For every node: whether an active entry reaches it (business only).
     pub reached: Vec<bool>,
 }
 
+/// The number of 64-bit words that hold one bit per variant.
+fn words_for(variants: usize) -> usize {
+    variants.div_ceil(64)
+}
+
+/// Whether bit `k` is set in a row.
+fn has_bit(row: &[u64], k: usize) -> bool {
+    row.get(k / 64).is_some_and(|w| w & (1u64 << (k % 64)) != 0)
+}
+
+/// `dst |= src`, word by word.
+fn or_into(dst: &mut [u64], src: &[u64]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d |= s;
+    }
+}
+
 impl VariantCoverage {
-    /// The mask of a node's variants (no `variants` means all).
-    pub fn mask(all: &[String], node: &crate::model::Node) -> u64 {
-        let full: u64 = if all.len() >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << all.len()) - 1
-        };
-        match &node.variants {
-            None => full,
-            Some(vs) => all
-                .iter()
-                .enumerate()
-                .take(64)
-                .filter(|(_, v)| vs.contains(v))
-                .fold(0, |m, (k, _)| m | (1 << k)),
+    /// Sets bit `k` of `row` for each of the project's variants `all`
+    /// that a node has (no `variants` means all).
+    pub fn mask_into(all: &[String], node: &crate::model::Node, row: &mut [u64]) {
+        for (k, v) in all.iter().enumerate() {
+            if node.variants.as_ref().is_none_or(|vs| vs.contains(v))
+                && let Some(w) = row.get_mut(k / 64)
+            {
+                *w |= 1u64 << (k % 64);
+            }
         }
+    }
+
+    /// The variants of a node (no `variants` means all), as a row.
+    pub fn mask(all: &[String], node: &crate::model::Node) -> Vec<u64> {
+        let mut row = vec![0; words_for(all.len())];
+        Self::mask_into(all, node, &mut row);
+        row
+    }
+
+    /// Whether node `i` is covered for variant `k`: an active business
+    /// requirement reached by an active entry with that variant.
+    pub fn covers(&self, i: usize, k: usize) -> bool {
+        let row = self
+            .covered
+            .get(i * self.words..(i + 1) * self.words)
+            .unwrap_or(&[]);
+        has_bit(row, k)
     }
 }
 
@@ -207,32 +238,35 @@ pub fn variant_coverage(ctx: &Ctx<'_>) -> VariantCoverage {
             }
         }
     }
-    let mut subtree = vec![0u64; sccs.len()];
+    let words = words_for(all.len());
+    let mut subtree = vec![0u64; sccs.len() * words];
+    let mut mask = vec![0u64; words];
     for (c, scc) in sccs.iter().enumerate().rev() {
-        let mut mask = 0;
+        mask.fill(0);
         for node in scc {
             let i = node.index();
             if let Some(entry) = ctx.node(i)
                 && entry.kind == Kind::Requirement
                 && entry.is_active()
             {
-                mask |= VariantCoverage::mask(all, entry);
+                VariantCoverage::mask_into(all, entry, &mut mask);
             }
             for e in ctx.graph.into(i, EdgeKind::Refines) {
                 let child = e.source().index();
                 if ctx.is_active(child)
                     && let Some(&cc) = component.get(child)
                     && cc != c
+                    && let Some(src) = subtree.get(cc * words..(cc + 1) * words)
                 {
-                    mask |= subtree.get(cc).copied().unwrap_or(0);
+                    or_into(&mut mask, src);
                 }
             }
         }
-        if let Some(slot) = subtree.get_mut(c) {
-            *slot = mask;
+        if let Some(slot) = subtree.get_mut(c * words..(c + 1) * words) {
+            slot.copy_from_slice(&mask);
         }
     }
-    let mut covered = vec![0u64; n];
+    let mut covered = vec![0u64; n * words];
     let mut reached = vec![false; n];
     for (i, _) in active(ctx, Kind::Business) {
         for e in ctx.graph.into(i, EdgeKind::Satisfies) {
@@ -241,24 +275,26 @@ pub fn variant_coverage(ctx: &Ctx<'_>) -> VariantCoverage {
                 if let Some(r) = reached.get_mut(i) {
                     *r = true;
                 }
-                let m = component
-                    .get(s)
-                    .and_then(|&c| subtree.get(c))
-                    .copied()
-                    .unwrap_or(0);
-                if let Some(slot) = covered.get_mut(i) {
-                    *slot |= m;
+                if let Some(&c) = component.get(s)
+                    && let Some(m) = subtree.get(c * words..(c + 1) * words)
+                    && let Some(slot) = covered.get_mut(i * words..(i + 1) * words)
+                {
+                    or_into(slot, m);
                 }
             }
         }
     }
-    VariantCoverage { covered, reached }
+    VariantCoverage {
+        words,
+        covered,
+        reached,
+    }
 }
 
 /// R105.
 fn variants(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     let all = &ctx.config.project.variants;
-    if all.is_empty() || all.len() > 64 {
+    if all.is_empty() {
         return;
     }
     let cov = variant_coverage(ctx);
@@ -266,10 +302,9 @@ fn variants(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         if !cov.reached.get(i).copied().unwrap_or(false) {
             continue; // R102 alone
         }
-        let covered = cov.covered.get(i).copied().unwrap_or(0);
         let wanted = VariantCoverage::mask(all, br);
         for (k, v) in all.iter().enumerate() {
-            if wanted & (1 << k) != 0 && covered & (1 << k) == 0 {
+            if has_bit(&wanted, k) && !cov.covers(i, k) {
                 sink.push(
                     Finding::new(
                         Code::R105,
