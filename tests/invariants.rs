@@ -32,10 +32,7 @@ fn many_variants(dir: &Path, n: usize) -> String {
             .join(", ")
     };
     let last = names.last().unwrap().clone();
-    let config = format!(
-        "[project]\nname = \"P\"\nvariants = [{}]\n",
-        quoted(&names)
-    );
+    let config = format!("[project]\nname = \"P\"\nvariants = [{}]\n", quoted(&names));
     let mut nodes = String::new();
     nodes.push_str("[[theme]]\nid = \"TH-01\"\ntitle = \"Theme\"\ntext = \"Theme.\"\n\n");
     nodes.push_str(
