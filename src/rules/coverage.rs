@@ -134,23 +134,28 @@ pub fn reaching(ctx: &Ctx<'_>) -> Vec<bool> {
 }
 
 fn orphans(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
-    let reaches = reaching(ctx);
-    for (i, entry) in active(ctx, Kind::Requirement) {
-        if !reaches.get(i).copied().unwrap_or(true) {
-            sink.push(
-                Finding::new(
-                    Code::R103,
-                    entry.id_span,
-                    format!(
-                        "RTM entry {} reaches no business requirement",
-                        entry.id
-                    ),
-                )
-                .node(&entry.id)
-                .label("orphan")
-                .help("add `satisfies` naming the business requirement it delivers, or `refines` an entry that reaches one through active entries"),
-            );
-        }
+    // `reaching` gives one flag per node, so the nodes and their flags are
+    // walked side by side: no lookup, no default for a missing flag.
+    let orphans = ctx
+        .model
+        .nodes
+        .iter()
+        .zip(reaching(ctx))
+        .filter(|(n, reaches)| n.kind == Kind::Requirement && n.is_active() && !reaches);
+    for (entry, _) in orphans {
+        sink.push(
+            Finding::new(
+                Code::R103,
+                entry.id_span,
+                format!(
+                    "RTM entry {} reaches no business requirement",
+                    entry.id
+                ),
+            )
+            .node(&entry.id)
+            .label("orphan")
+            .help("add `satisfies` naming the business requirement it delivers, or `refines` an entry that reaches one through active entries"),
+        );
     }
 }
 
