@@ -413,3 +413,35 @@ fn first_line(s: &str) -> String {
         .trim()
         .to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The field tables spell some choices out (the schemes, the
+    /// classification levels with `clear`); the schemas and messages are
+    /// built from the tables and the values are read by the parsers, so the
+    /// two must list the same values.
+    #[test]
+    fn the_field_tables_list_the_values_the_parsers_accept() {
+        let scheme = CONFIG
+            .iter()
+            .find(|s| s.name == "classification")
+            .and_then(|s| s.fields.iter().find(|f| f.name == "scheme"))
+            .map(|f| f.ty);
+        assert_eq!(scheme.map(crate::spec::choices), Some(Scheme::NAMES));
+        for name in Scheme::NAMES {
+            assert!(Scheme::parse(name).is_some(), "{name}");
+        }
+        let levels = crate::spec::choices(Ty::Classification);
+        for name in levels {
+            assert!(Classification::parse_level(name).is_some(), "{name}");
+        }
+        for c in Classification::ALL {
+            assert!(levels.contains(&c.as_str()), "{c}");
+        }
+        for name in crate::spec::choices(Ty::Level) {
+            assert!(Level::parse(name).is_some(), "{name}");
+        }
+    }
+}

@@ -482,13 +482,13 @@ fn changes(
 /// or removed, `deviations.<SEC id>.<field>` for a field of one changed:
 /// `summary`, `rationale`, `modification`), `values`,
 /// `limits`, `user_impact`, `stage`, `changes`, `classification`, `owner`, `tags`,
-/// `source`, `url`. Lists whose order carries no meaning (links, variants,
-/// tags) are compared sorted. Not compared: comments, layout, field order,
-/// the file.
-///
-/// After `url` come `waivers`, `decisions` (each `about`, `outcome`, `by`,
-/// `on` and `note`, by date) and `reviewed` (`by` and `on`): recording them
-/// is a change of the node, so that it shows in a pull request.
+/// `source`, `url`, then `waivers` (each `rule`, `reason`, `by`, `until`),
+/// `decisions` (each `about`, `outcome`, `by`, `on` and `note`, by date)
+/// and `reviewed` (`by` and `on`): recording a waiver, a decision or a
+/// review is a change of the node, so that it shows in a pull request.
+/// Lists whose order carries no meaning (links, variants, tags, waivers,
+/// a modification's changes) are compared sorted. Not compared: comments,
+/// layout, field order, the file, `reqif_id`, `questions`.
 pub fn field_changes(old: &Node, new: &Node) -> Vec<FieldChange> {
     let mut out = changes(content_head(old), content_head(new));
     let (o, n) = (deviations(old), deviations(new));

@@ -1,7 +1,11 @@
 //! The file format as data: every field of every node kind and of
 //! `rtm.toml`, with its type and whether it is required. The loader validates
 //! against these tables, and `rtm schema` builds the JSON Schemas in
-//! `schemas/` from them, so the two cannot drift apart.
+//! `schemas/` from them. What keeps them in step: `tests/schemas.rs` fails
+//! when `schemas/` differs from what the tables generate; enum fields take
+//! their choices from the enums' `NAMES` (the parsers' own lists); the few
+//! choices spelled out here (classification levels, schemes) are checked
+//! against their parsers by a unit test in `config`.
 
 use crate::model::{Category, Classification, Kind, Outcome, Stage, Status};
 use crate::rules::Level;
