@@ -48,7 +48,7 @@
 //! `decisions` (FORMAT §15: they have fingerprints of their own, and
 //! recording one does not make a review stale).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -531,14 +531,75 @@ fn to_crlf(s: &str) -> String {
 /// CR LF keeps doing so, and a file whose last line has no line break
 /// still ends without one.
 pub fn stamp_text(text: &str, stamps: &[Stamp]) -> Result<String, String> {
+    // Where each node's table is in its array, found once: the edits add
+    // no table, so the places hold for every edit.
+    let mut places: Option<HashMap<(Kind, String), usize>> = None;
     edit_text(text, stamps.len(), |i, doc| {
         let stamp = stamps
             .get(i)
             .ok_or_else(|| "internal error: no such stamp".to_owned())?;
-        let table = node_table(doc, stamp.kind, &stamp.id)
-            .ok_or_else(|| format!("cannot find the table of {} {}", stamp.kind, stamp.id))?;
+        let places = places.get_or_insert_with(|| table_places(doc));
+        let at = places.get(&(stamp.kind, stamp.id.clone())).copied();
+        let table = match at {
+            Some(at) if node_table_at(doc, stamp.kind, &stamp.id, at).is_some() => {
+                node_table_at(doc, stamp.kind, &stamp.id, at)
+            }
+            _ => node_table(doc, stamp.kind, &stamp.id),
+        };
+        let table =
+            table.ok_or_else(|| format!("cannot find the table of {} {}", stamp.kind, stamp.id))?;
         put_stamp(table, stamp)
     })
+}
+
+/// The id of a node table.
+fn table_id(t: &dyn TableLike) -> Option<&str> {
+    t.get("id")
+        .and_then(|i| i.as_value())
+        .and_then(Value::as_str)
+}
+
+/// For every node table of a document, its place in its kind's array (the
+/// first, for an id given twice).
+fn table_places(doc: &DocumentMut) -> HashMap<(Kind, String), usize> {
+    let mut places = HashMap::new();
+    for &kind in Kind::ALL {
+        let ids: Vec<Option<&str>> = match doc.get(kind.as_str()) {
+            Some(Item::ArrayOfTables(tables)) => tables.iter().map(|t| table_id(t)).collect(),
+            Some(Item::Value(Value::Array(items))) => items
+                .iter()
+                .map(|v| v.as_inline_table().and_then(|t| table_id(t)))
+                .collect(),
+            _ => continue,
+        };
+        for (at, id) in ids.into_iter().enumerate() {
+            if let Some(id) = id {
+                places.entry((kind, id.to_owned())).or_insert(at);
+            }
+        }
+    }
+    places
+}
+
+/// The table at place `at` of the array `kind`, if it is node `id`'s.
+fn node_table_at<'d>(
+    doc: &'d mut DocumentMut,
+    kind: Kind,
+    id: &str,
+    at: usize,
+) -> Option<NodeTable<'d>> {
+    match doc.get_mut(kind.as_str())? {
+        Item::ArrayOfTables(tables) => tables
+            .get_mut(at)
+            .filter(|t| table_id(*t) == Some(id))
+            .map(NodeTable::Table),
+        Item::Value(Value::Array(items)) => items
+            .get_mut(at)
+            .and_then(Value::as_inline_table_mut)
+            .filter(|t| table_id(*t) == Some(id))
+            .map(NodeTable::Inline),
+        _ => None,
+    }
 }
 
 /// Applies `edits` edits (`edit(i, doc)` for each i in order) to the text
@@ -556,8 +617,30 @@ pub(crate) fn edit_text(
     if open_end {
         out.push_str(eol);
     }
-    for i in 0..edits {
-        out = edit_one(&out, |doc| edit(i, doc))?;
+    // When toml_edit writes the file back as it is (the usual case), every
+    // edit is made on one parsed document, written once: linear in the
+    // file. Otherwise each edit is spliced into the text on its own, so
+    // that the lines no edit touches keep their bytes.
+    let crlf = crlf_only(&out);
+    let render = |doc: &DocumentMut| {
+        let s = doc.to_string();
+        if crlf { to_crlf(&s) } else { s }
+    };
+    let mut batched = false;
+    if edits > 1 {
+        let mut doc = parse_doc(&out)?;
+        if render(&doc) == out {
+            for i in 0..edits {
+                edit(i, &mut doc)?;
+            }
+            out = render(&doc);
+            batched = true;
+        }
+    }
+    if !batched {
+        for i in 0..edits {
+            out = edit_one(&out, |doc| edit(i, doc))?;
+        }
     }
     if open_end && let Some(cut) = out.strip_suffix(eol) {
         out.truncate(cut.len());
@@ -649,16 +732,20 @@ pub fn plan(root: &Path, ids: &[String], by: &str, on: &str) -> Result<Vec<FileE
     let model = &loaded.model;
     let graph = Graph::build(model);
     let mut per_file: BTreeMap<usize, Vec<Stamp>> = BTreeMap::new();
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    // The later definition of each id defined more than once.
+    let mut later_of: HashMap<usize, usize> = HashMap::new();
+    for &(later, first) in &graph.duplicates {
+        later_of.entry(first).or_insert(later);
+    }
     for id in ids {
-        if seen.contains(&id.as_str()) {
+        if !seen.insert(id.as_str()) {
             continue;
         }
-        seen.push(id);
         let i = graph
             .find(id)
             .ok_or_else(|| StampError::UnknownId(id.clone()))?;
-        if let Some(&(later, _)) = graph.duplicates.iter().find(|(_, first)| *first == i) {
+        if let Some(&later) = later_of.get(&i) {
             let place = |n: usize| {
                 model.nodes.get(n).map_or_else(String::new, |node| {
                     let (line, _) = model.sources.line_col(node.id_span);
@@ -737,6 +824,67 @@ pub fn stamp(root: &Path, ids: &[String], by: &str, on: &str) -> Result<Vec<File
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Many stamps in one file are written in one pass (one parse, one
+    /// write), with the same bytes as writing them one by one; and each
+    /// node's table is found through an index built once.
+    #[test]
+    fn stamps_written_together_equal_stamps_written_one_by_one() {
+        let stamp = |kind: Kind, id: &str| Stamp {
+            kind,
+            id: id.to_owned(),
+            by: "OPSG".to_owned(),
+            on: "2024-05-01".to_owned(),
+            fingerprint: format!("fp-{id}"),
+            links: vec![("BR-001".to_owned(), "fp-br".to_owned())],
+        };
+        for eol in ["\n", "\r\n"] {
+            let text = [
+                "# a comment",
+                "[[business]]",
+                "id = \"BR-001\"",
+                "title = \"b\"",
+                "",
+                "[[requirement]]",
+                "id = \"RTM-0001\"  # kept",
+                "title = \"one\"",
+                "reviewed = { by = \"old\", on = 2020-01-01, fingerprint = \"x\" }",
+                "",
+                "[[requirement]]",
+                "id = \"RTM-0002\"",
+                "title = \"two\"",
+                "",
+                "[requirement.reviewed]",
+                "by = \"old\"",
+                "",
+                "[[requirement]]",
+                "id = \"RTM-0003\"",
+                "title = \"three\"",
+                "",
+            ]
+            .join(eol);
+            let stamps = [
+                stamp(Kind::Requirement, "RTM-0003"),
+                stamp(Kind::Business, "BR-001"),
+                stamp(Kind::Requirement, "RTM-0001"),
+                stamp(Kind::Requirement, "RTM-0002"),
+            ];
+            let together = stamp_text(&text, &stamps).unwrap_or_else(|e| panic!("{e}"));
+            let mut one_by_one = text.clone();
+            for s in &stamps {
+                one_by_one = stamp_text(&one_by_one, std::slice::from_ref(s))
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+            assert_eq!(together, one_by_one);
+            assert!(together.contains("fp-RTM-0003") && together.contains("# kept"));
+            let places = table_places(&parse_doc(&text).unwrap_or_else(|e| panic!("{e}")));
+            assert_eq!(
+                places.get(&(Kind::Requirement, "RTM-0003".to_owned())),
+                Some(&2)
+            );
+            assert_eq!(places.get(&(Kind::Business, "BR-001".to_owned())), Some(&0));
+        }
+    }
 
     #[test]
     fn numbers_are_canonical() {

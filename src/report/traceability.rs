@@ -159,9 +159,10 @@ fn diagram(out: &mut String, view: &View<'_>) {
         }
         let _ = writeln!(out, "  n{i}[\"{}\"]", mermaid_label(&text));
     }
+    let drawn: HashSet<usize> = themes.iter().map(|(t, _)| *t).collect();
     for (b, _) in &brs {
         for t in super::targets_of(g, *b, EdgeKind::Theme) {
-            if themes.iter().any(|(ti, _)| *ti == t) {
+            if drawn.contains(&t) {
                 let _ = writeln!(out, "  n{t} --> n{b}");
             }
         }
