@@ -13,6 +13,7 @@ pub mod corpus;
 pub mod decide;
 pub mod diff;
 pub mod discover;
+pub mod escape;
 pub mod finding;
 pub mod fmt;
 pub mod git;

@@ -332,23 +332,7 @@ pub(crate) fn node_questions(out: &mut String, n: &Node, today: jiff::civil::Dat
 }
 
 /// Escapes text for an HTML context inside the Markdown (`<summary>`).
-pub fn html_escape(s: &str) -> String {
-    if !s.contains(['&', '<', '>', '"', '\n', '\r']) {
-        return s.to_owned();
-    }
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::escape::html as html_escape;
 
 /// A finding's place, `file:line`.
 pub fn place(view: &View<'_>, f: &crate::finding::Finding) -> String {

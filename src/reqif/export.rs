@@ -55,30 +55,7 @@ fn is_ncname(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
-/// Escapes text for XML content and attribute values; a character XML 1.0
-/// cannot hold becomes U+FFFD.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Text content (line breaks kept as they are).
-fn esc_text(s: &str) -> String {
-    esc(s).replace("&#10;", "\n")
-}
+use crate::escape::{xml_data as esc, xml_text as esc_text};
 
 struct Ids {
     used: HashSet<String>,

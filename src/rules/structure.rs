@@ -404,22 +404,7 @@ fn confusables(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 }
 
 /// Shows non-ASCII characters of an id as `\u{…}` so look-alikes are seen.
-fn escape_id(id: &str) -> String {
-    if id.is_ascii() {
-        return id.to_owned();
-    }
-    let escaped: String = id
-        .chars()
-        .map(|c| {
-            if c.is_ascii() {
-                c.to_string()
-            } else {
-                format!("\\u{{{:04X}}}", c as u32)
-            }
-        })
-        .collect();
-    format!("{id} ({escaped})")
-}
+use crate::escape::non_ascii as escape_id;
 
 #[cfg(test)]
 mod tests {
