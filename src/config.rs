@@ -5,10 +5,10 @@
 use regex::Regex;
 use toml::de::DeTable;
 
+use crate::decode::Decoder;
 use crate::finding::{Finding, Levels};
-use crate::load::decode::Decoder;
 use crate::model::{Classification, Kind};
-use crate::rules::{Code, Level, lookup};
+use crate::registry::{Code, Level, lookup};
 use crate::source::FileId;
 use crate::spec::{CONFIG, Ty};
 
@@ -354,11 +354,11 @@ impl Config {
         for (key, v) in table.iter() {
             let name = key.get_ref().as_ref();
             let Some((code, rule)) = lookup(name) else {
-                let known: Vec<&str> = crate::rules::RULES
+                let known: Vec<&str> = crate::registry::RULES
                     .iter()
                     .flat_map(|r| [r.code, r.name])
                     .collect();
-                let help = match crate::load::decode::suggest(name, &known) {
+                let help = match crate::decode::suggest(name, &known) {
                     Some(s) => format!("did you mean `{s}`? `rtm rules` lists every rule"),
                     None => "`rtm rules` lists every rule".to_owned(),
                 };

@@ -8,7 +8,7 @@
 //! against their parsers by a unit test in `config`.
 
 use crate::model::{Category, Classification, Kind, Outcome, Stage, Status};
-use crate::rules::Level;
+use crate::registry::Level;
 
 /// The type of a field's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -495,3 +495,14 @@ pub fn choices(ty: Ty) -> &'static [&'static str] {
 
 /// Default classification when the project names none.
 pub const DEFAULT_CLASSIFICATION: Classification = Classification::White;
+
+/// "business requirement", "SEC obligation"… without an article.
+pub fn kind_noun(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Theme => "theme",
+        Kind::Business => "business requirement",
+        Kind::Requirement => "RTM entry",
+        Kind::Sec => "SEC obligation",
+        Kind::Modification => "modification",
+    }
+}

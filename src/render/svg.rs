@@ -34,8 +34,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::graph::EdgeKind;
+use crate::graph::{sources_of, targets_of};
 use crate::model::{Category, Kind, Node, Stage};
-use crate::report::{sources_of, targets_of};
 use crate::view::View;
 
 /// Width of a box.

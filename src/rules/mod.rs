@@ -10,12 +10,11 @@ pub mod content;
 pub mod coverage;
 pub mod decisions;
 pub mod questions;
-mod registry;
 mod review;
 mod sec;
 pub mod structure;
 
-pub use registry::{ALL_CODES, Code, Level, RULES, Rule, lookup};
+pub use crate::registry::{ALL_CODES, Code, Level, RULES, Rule, lookup};
 
 use rayon::prelude::*;
 

@@ -11,9 +11,9 @@ use std::collections::HashMap;
 
 use super::{Code, Ctx};
 use crate::finding::{Finding, Sink};
+use crate::fingerprint::fingerprint;
 use crate::model::{Node, Reviewed};
 use crate::source::Span;
-use crate::stamp::fingerprint;
 
 /// "by OPSG_37x on 2020-10-26", or as much of it as the stamp says.
 fn review_of(r: &Reviewed) -> String {

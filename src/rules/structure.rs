@@ -38,16 +38,7 @@ pub fn kind_phrase(kind: Kind) -> &'static str {
     }
 }
 
-/// "business requirement", "SEC obligation"… without an article.
-pub fn kind_noun(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Theme => "theme",
-        Kind::Business => "business requirement",
-        Kind::Requirement => "RTM entry",
-        Kind::Sec => "SEC obligation",
-        Kind::Modification => "modification",
-    }
-}
+pub use crate::spec::kind_noun;
 
 /// How a link reads in a sentence: "satisfies", "names in `themes`"…
 fn verb(field: LinkField) -> &'static str {
