@@ -10,8 +10,12 @@
 //! - `diagram`: the traceability report of 3,000 themes and business
 //!   requirements (each line of the diagram used to scan every theme).
 //!
-//!     cargo bench --bench scale
-//!     RTM_BENCH_SCALE=0.1 cargo bench --bench scale   # smaller trees
+//! Run with:
+//!
+//! ```text
+//! cargo bench --bench scale
+//! RTM_BENCH_SCALE=0.1 cargo bench --bench scale   # smaller trees
+//! ```
 
 // A benchmark that cannot set up its tree should stop at once, loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
