@@ -5,10 +5,10 @@
 use regex::Regex;
 use toml::de::DeTable;
 
+use crate::decode::Decoder;
 use crate::finding::{Finding, Levels};
-use crate::load::decode::Decoder;
 use crate::model::{Classification, Kind};
-use crate::rules::{Code, Level, lookup};
+use crate::registry::{Code, Level, lookup};
 use crate::source::FileId;
 use crate::spec::{CONFIG, Ty};
 
@@ -354,11 +354,11 @@ impl Config {
         for (key, v) in table.iter() {
             let name = key.get_ref().as_ref();
             let Some((code, rule)) = lookup(name) else {
-                let known: Vec<&str> = crate::rules::RULES
+                let known: Vec<&str> = crate::registry::RULES
                     .iter()
                     .flat_map(|r| [r.code, r.name])
                     .collect();
-                let help = match crate::load::decode::suggest(name, &known) {
+                let help = match crate::decode::suggest(name, &known) {
                     Some(s) => format!("did you mean `{s}`? `rtm rules` lists every rule"),
                     None => "`rtm rules` lists every rule".to_owned(),
                 };
@@ -412,4 +412,36 @@ fn first_line(s: &str) -> String {
         .unwrap_or(s)
         .trim()
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The field tables spell some choices out (the schemes, the
+    /// classification levels with `clear`); the schemas and messages are
+    /// built from the tables and the values are read by the parsers, so the
+    /// two must list the same values.
+    #[test]
+    fn the_field_tables_list_the_values_the_parsers_accept() {
+        let scheme = CONFIG
+            .iter()
+            .find(|s| s.name == "classification")
+            .and_then(|s| s.fields.iter().find(|f| f.name == "scheme"))
+            .map(|f| f.ty);
+        assert_eq!(scheme.map(crate::spec::choices), Some(Scheme::NAMES));
+        for name in Scheme::NAMES {
+            assert!(Scheme::parse(name).is_some(), "{name}");
+        }
+        let levels = crate::spec::choices(Ty::Classification);
+        for name in levels {
+            assert!(Classification::parse_level(name).is_some(), "{name}");
+        }
+        for c in Classification::ALL {
+            assert!(levels.contains(&c.as_str()), "{c}");
+        }
+        for name in crate::spec::choices(Ty::Level) {
+            assert!(Level::parse(name).is_some(), "{name}");
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Findings: plain data produced by the loader and the rules, read by every
 //! renderer. Nothing here knows how a finding is printed.
 
-use crate::rules::{Code, Level};
+use crate::registry::{Code, Level};
 use crate::source::{Sources, Span};
 
 /// A place related to a finding: the other definition, the SEC limit…
@@ -88,7 +88,7 @@ pub struct Levels(Vec<Level>);
 
 impl Default for Levels {
     fn default() -> Self {
-        Levels(crate::rules::RULES.iter().map(|r| r.default).collect())
+        Levels(crate::registry::RULES.iter().map(|r| r.default).collect())
     }
 }
 

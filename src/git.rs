@@ -211,16 +211,7 @@ fn parse_ls_tree(listing: &[u8], prefix: &str) -> Listed {
 
 /// A path as text, every byte that is not part of a UTF-8 character
 /// written `\xNN` (as the folder walk shows it).
-fn escaped(path: &[u8]) -> String {
-    let mut out = String::new();
-    for chunk in path.utf8_chunks() {
-        out.push_str(chunk.valid());
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02X}"));
-        }
-    }
-    out
-}
+use crate::escape::bytes as escaped;
 
 /// Reads every object with one `git cat-file --batch`: the ids are written
 /// from a thread while the answers are read, so neither pipe can fill up.

@@ -203,3 +203,21 @@ impl Graph {
             .filter(move |(_, n)| n.kind == kind)
     }
 }
+
+/// Nodes that link to node `i` with an edge of `kind`, in tree order.
+pub fn sources_of(graph: &Graph, i: usize, kind: EdgeKind) -> Vec<usize> {
+    use petgraph::visit::EdgeRef;
+    let mut v: Vec<usize> = graph.into(i, kind).map(|e| e.source().index()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Nodes that node `i` links to with an edge of `kind`, in tree order.
+pub fn targets_of(graph: &Graph, i: usize, kind: EdgeKind) -> Vec<usize> {
+    use petgraph::visit::EdgeRef;
+    let mut v: Vec<usize> = graph.out(i, kind).map(|e| e.target().index()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}

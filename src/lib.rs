@@ -4,16 +4,29 @@
 //! The flow is files → model → graph → rules → findings → renderers:
 //! [`load`] reads a tree into a [`model::Model`], [`graph::Graph`] links it,
 //! [`rules`] check it, and [`render`] prints the findings.
+//!
+//! The modules form layers, each importing only from the layers before it
+//! (`tests/layers.rs` fails on a cycle; `docs/architecture.md` lists
+//! them): base ([`source`], [`registry`], [`escape`], [`model`],
+//! [`finding`], [`spec`]) → analysis ([`graph`], [`coverage`],
+//! [`fingerprint`], [`scenario`]: facts, no findings) → input
+//! ([`decode`], [`config`], [`load`]) → [`rules`] → the check → outputs
+//! ([`render`], [`report`]), with stamps and decisions as edits beside
+//! them.
 
 #![forbid(unsafe_code)]
 
 pub mod config;
 #[doc(hidden)]
 pub mod corpus;
+pub mod coverage;
 pub mod decide;
+pub mod decode;
 pub mod diff;
 pub mod discover;
+pub mod escape;
 pub mod finding;
+pub mod fingerprint;
 pub mod fmt;
 pub mod git;
 pub mod graph;
@@ -24,6 +37,7 @@ pub mod lsp;
 pub mod model;
 pub mod new;
 pub mod output;
+pub mod registry;
 pub mod render;
 pub mod report;
 pub mod reqif;

@@ -16,8 +16,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::decode::suggest;
 use crate::graph::Graph;
-use crate::load::decode::suggest;
 use crate::model::{Change, Kind, Limit, Model, Node, Stage};
 use crate::source::Span;
 
@@ -84,7 +84,7 @@ impl Assume {
                 .collect();
             let mut message = match other_kind {
                 Some(k) => {
-                    let noun = crate::rules::structure::kind_noun(k);
+                    let noun = crate::spec::kind_noun(k);
                     let article = if matches!(k, Kind::Sec | Kind::Requirement) {
                         "an"
                     } else {

@@ -1,10 +1,14 @@
 //! The file format as data: every field of every node kind and of
 //! `rtm.toml`, with its type and whether it is required. The loader validates
 //! against these tables, and `rtm schema` builds the JSON Schemas in
-//! `schemas/` from them, so the two cannot drift apart.
+//! `schemas/` from them. What keeps them in step: `tests/schemas.rs` fails
+//! when `schemas/` differs from what the tables generate; enum fields take
+//! their choices from the enums' `NAMES` (the parsers' own lists); the few
+//! choices spelled out here (classification levels, schemes) are checked
+//! against their parsers by a unit test in `config`.
 
 use crate::model::{Category, Classification, Kind, Outcome, Stage, Status};
-use crate::rules::Level;
+use crate::registry::Level;
 
 /// The type of a field's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -491,3 +495,14 @@ pub fn choices(ty: Ty) -> &'static [&'static str] {
 
 /// Default classification when the project names none.
 pub const DEFAULT_CLASSIFICATION: Classification = Classification::White;
+
+/// "business requirement", "SEC obligation"… without an article.
+pub fn kind_noun(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Theme => "theme",
+        Kind::Business => "business requirement",
+        Kind::Requirement => "RTM entry",
+        Kind::Sec => "SEC obligation",
+        Kind::Modification => "modification",
+    }
+}

@@ -25,7 +25,7 @@ use jiff::civil::Date;
 
 use crate::finding::{Finding, Levels, Sink, Waived};
 use crate::model::{Model, Node, Waiver};
-use crate::rules::{Code, lookup};
+use crate::registry::{Code, lookup};
 
 /// Rules no waiver may accept.
 pub const UNWAIVABLE: &[Code] = &[Code::R001, Code::R002, Code::R003, Code::R110, Code::R111];
@@ -145,7 +145,7 @@ pub fn apply(
         if let Some(f) = findings.get_mut(i)
             && f.waived.is_none()
         {
-            f.level = crate::rules::Level::Note;
+            f.level = crate::registry::Level::Note;
             f.waived = Some(waived);
         }
     }

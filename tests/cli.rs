@@ -201,6 +201,43 @@ fn json_snapshot() {
     insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
 }
 
+/// On a terminal (a pseudo-terminal, through `script`), `--color auto` (the
+/// default) colours the output, and `NO_COLOR` turns it off.
+#[test]
+fn colour_on_a_terminal_only() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is missing");
+        return;
+    }
+    let tree = fixture("rules/R203/fires");
+    let on_tty = |no_color: Option<&str>| {
+        let command = format!("{} check {}", env!("CARGO_BIN_EXE_rtm"), tree.display());
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &command, "/dev/null"])
+            .env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            c.env("NO_COLOR", v);
+        }
+        String::from_utf8_lossy(&c.output().unwrap().stdout).into_owned()
+    };
+    let coloured = on_tty(None);
+    assert!(coloured.contains("R203"), "{coloured}");
+    assert!(
+        coloured.contains("\u{1b}["),
+        "no colour on a terminal: {coloured:?}"
+    );
+    let plain = on_tty(Some("1"));
+    assert!(plain.contains("R203"), "{plain}");
+    assert!(
+        !plain.contains("\u{1b}["),
+        "colour despite NO_COLOR: {plain:?}"
+    );
+}
+
 #[test]
 fn human_snapshot() {
     for case in ["R003", "R005", "R203", "R001"] {
@@ -215,30 +252,46 @@ fn human_snapshot() {
     }
 }
 
+/// The rules find in family order (links before coverage), file by file:
+/// here that puts b.toml's R004 before a.toml's R101, so the order shown
+/// is the sort's, not the order of finding.
 #[test]
 fn findings_are_sorted_by_file_line_column_code() {
-    let v = json(&[
-        "check",
-        "--format",
-        "json",
-        fixture("rules/R107/fires").to_str().unwrap(),
-    ]);
-    let keys: Vec<(String, u64, u64, String)> = v["findings"]
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rtm.toml"), "[project]\nname = \"P\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("a.toml"),
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"t\"\ntext = \"t\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.toml"),
+        "[[theme]]\nid = \"TH-02\"\ntitle = \"t\"\ntext = \"t\"\n\n\
+         [[business]]\nid = \"BR-001\"\ntitle = \"t\"\ntext = \"t\"\nthemes = [\"TH-02\"]\n\n\
+         [[requirement]]\nid = \"RTM-0001\"\ntitle = \"t\"\ntext = \"t\"\ncategory = \"mvp\"\n\
+         user_impact = \"none\"\nsatisfies = [\"BR-001\", \"BR-404\"]\nrefines = [\"RTM-0404\"]\n",
+    )
+    .unwrap();
+    let v = json(&["check", "--format", "json", dir.path().to_str().unwrap()]);
+    let keys: Vec<String> = v["findings"]
         .as_array()
         .unwrap()
         .iter()
         .map(|f| {
-            (
-                f["file"].as_str().unwrap().to_owned(),
-                f["line"].as_u64().unwrap(),
-                f["column"].as_u64().unwrap(),
-                f["code"].as_str().unwrap().to_owned(),
+            format!(
+                "{} {}:{}:{}",
+                f["code"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["column"]
             )
         })
         .collect();
-    let mut sorted = keys.clone();
-    sorted.sort();
-    assert_eq!(keys, sorted);
+    assert_eq!(
+        keys,
+        ["R101 a.toml:2:6", "R004 b.toml:18:24", "R004 b.toml:19:12"],
+        "{v:#}"
+    );
 }
 
 #[test]

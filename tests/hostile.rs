@@ -785,8 +785,8 @@ fn a_million_character_title() {
 /// 10,000 links on one node, all on one line, 5,000 of them dangling: one
 /// R004 each, at the right column. Linear: each place is found through
 /// the line index, and R004's "did you mean" suggestions are computed for
-/// at most 100 dangling links. Timed by hand with
-/// `cargo test --release --test hostile ten_thousand -- --nocapture`.
+/// at most 100 dangling links. Timed by the `links` benchmark
+/// (`cargo bench --bench scale`), not here.
 #[test]
 fn ten_thousand_links_on_one_node() {
     let n = 10_000;
@@ -803,9 +803,7 @@ fn ten_thousand_links_on_one_node() {
         "[[requirement]]\nid = \"RTM-0001\"\ntitle = \"t\"\ntext = \"t\"\ncategory = \"optional\"\n{line}\n"
     ));
     let line_no = text.lines().count();
-    let start = std::time::Instant::now();
     let checked = check_bytes(None, &[("links.toml", &text)]);
-    eprintln!("10,000 links: checked in {:?}", start.elapsed());
     let r004 = of_code(&checked, Code::R004);
     assert_eq!(r004.len(), n / 2);
     for (k, f) in r004.iter().enumerate() {
@@ -823,10 +821,8 @@ fn ten_thousand_links_on_one_node() {
 
 /// 50,000 nodes in one file, with a `refines` chain 50,000 entries deep
 /// (every rule walks it without recursion) and a dangling link every
-/// 1,000 entries: exactly those findings, on a 2 MiB stack. Linear: timed
-/// by hand with `cargo test --release --test hostile fifty_thousand --
-/// --nocapture` (and `cargo run --release --example gen_corpus` for the
-/// CLI, see the README).
+/// 1,000 entries: exactly those findings, on a 2 MiB stack. Timed by the
+/// `chain` benchmark (`cargo bench --bench scale`), not here.
 #[test]
 fn fifty_thousand_nodes_in_one_file() {
     let n = 50_000;
@@ -850,9 +846,7 @@ fn fifty_thousand_nodes_in_one_file() {
         }
     }
     let (r004, r103, nodes, total) = on_small_stack(move || {
-        let start = std::time::Instant::now();
         let checked = check_bytes(None, &[("many.toml", &text)]);
-        eprintln!("50,000 nodes: checked in {:?}", start.elapsed());
         let view = rtm::view::View::new(&checked, None).unwrap();
         let report = rtm::report::traceability::write(&view, &Default::default());
         assert!(report.contains("RTM-49999"));
@@ -1343,9 +1337,7 @@ fn run_fuzz_input(set: FileSet) -> Vec<&'static str> {
 #[test]
 fn fuzz_tree_timeout_cf0ef289() {
     let data = std::fs::read(common::fixture("fuzz-regressions/tree-timeout-cf0ef289")).unwrap();
-    let start = std::time::Instant::now();
     let codes = run_fuzz_input(fuzz_tree(&data));
-    eprintln!("checked and rendered in {:?}", start.elapsed());
     // Its one node file is broken TOML (a mangled `[[requirement.deviations]]`).
     assert_eq!(codes, ["R001"]);
 }

@@ -4,7 +4,8 @@
 //! tree is still read. A tree comes from a folder on disk or from memory
 //! (a git revision, for `rtm diff`) through the same [`FileSet`].
 
-pub mod decode;
+/// The decoding helpers, at their former path.
+pub use crate::decode;
 mod nodes;
 
 use std::io::Read;
@@ -16,7 +17,7 @@ use toml::de::{DeTable, DeValue};
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::model::{FileInfo, Model, Node};
-use crate::rules::Code;
+use crate::registry::Code;
 use crate::source::{FileId, SourceFile, Span};
 use decode::Decoder;
 
@@ -264,14 +265,7 @@ fn escaped(name: &std::ffi::OsStr) -> String {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
-        let mut out = String::new();
-        for chunk in name.as_bytes().utf8_chunks() {
-            out.push_str(chunk.valid());
-            for b in chunk.invalid() {
-                out.push_str(&format!("\\x{b:02X}"));
-            }
-        }
-        out
+        crate::escape::bytes(name.as_bytes())
     }
     #[cfg(not(unix))]
     {

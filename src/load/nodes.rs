@@ -4,8 +4,8 @@ use std::ops::Range;
 
 use toml::de::{DeTable, DeValue};
 
-use super::decode::{Decoder, Value, describe, suggest};
 use crate::config::Config;
+use crate::decode::{Decoder, Value, describe, suggest};
 use crate::model::{
     About, Category, Change, Classification, Decision, Deviation, Kind, Limit, Link, LinkField,
     Node, Outcome, Question, Reviewed, Sp, Stage, Status, Value as Figure, Waiver,
@@ -415,7 +415,7 @@ fn read_waivers(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Waiver> {
             match key.get_ref().as_ref() {
                 "rule" => {
                     if let Some(s) = d.string("rule", value) {
-                        if crate::rules::lookup(&s.value).is_none() {
+                        if crate::registry::lookup(&s.value).is_none() {
                             d.error(
                                 value.span(),
                                 format!("unknown rule \"{}\"", s.value),

@@ -107,9 +107,7 @@ pub fn json(
     writeln!(out)
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+use crate::escape::plural;
 
 /// "2 nodes added, 1 changed": the noun goes with the first count shown.
 fn counts(one: &str, many: &str, parts: &[(usize, &str)]) -> Vec<String> {
@@ -172,14 +170,7 @@ pub fn summary(diff: &Diff) -> String {
 /// Escapes text for a Markdown table cell as the reports do (no markup,
 /// link or HTML can start in it, a `|` never splits it), with line breaks
 /// as `<br>`.
-pub fn cell(text: &str) -> String {
-    // The report's escaping, line by line, with `<br>` between the lines so
-    // that a multi-line value stays readable in one cell.
-    text.split('\n')
-        .map(|line| crate::report::md::esc(line.trim_end_matches('\r')))
-        .collect::<Vec<_>>()
-        .join("<br>")
-}
+pub use crate::escape::markdown_lines as cell;
 
 /// A field's value as text: strings as written, lists joined with commas,
 /// tables as `key = value`; "—" when not set or empty.
@@ -239,15 +230,13 @@ fn table(
     if rows.is_empty() {
         return Ok(());
     }
-    writeln!(out)?;
-    writeln!(out, "### {heading}")?;
-    writeln!(out)?;
-    writeln!(out, "| {} |", header.join(" | "))?;
-    writeln!(out, "|{}", "---|".repeat(header.len()))?;
+    let mut t = crate::escape::Table::new(header);
     for row in rows {
-        writeln!(out, "| {} |", row.join(" | "))?;
+        t.row(row.clone());
     }
-    Ok(())
+    let mut text = format!("\n### {heading}\n\n");
+    t.write_lines(&mut text);
+    out.write_all(text.as_bytes())
 }
 
 fn field_rows(first: &[String], fields: &[FieldChange]) -> Vec<Vec<String>> {

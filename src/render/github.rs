@@ -42,21 +42,7 @@ pub fn escape_property(s: &str) -> String {
     escape(s, true)
 }
 
-fn escape(s: &str, property: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            ':' if property => out.push_str("%3A"),
-            ',' if property => out.push_str("%2C"),
-            c if super::is_hidden_control(c) => super::push_escaped(&mut out, c),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::escape::github as escape;
 
 /// The workflow command line of one finding, without the newline.
 pub fn line(root: &Path, checked: &Checked, f: &Finding) -> String {

@@ -322,7 +322,7 @@ impl Texts<'_> {
 
 /// Content as shown: control characters escaped.
 fn escape(s: &str) -> String {
-    super::escape_controls(s).into_owned()
+    crate::escape::controls(s).into_owned()
 }
 
 fn diag(texts: &mut Texts<'_>, f: &Finding) -> Diag {
@@ -396,9 +396,7 @@ fn diag(texts: &mut Texts<'_>, f: &Finding) -> Diag {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+use crate::escape::plural;
 
 /// The one summary line printed after the findings.
 pub fn summary(checked: &Checked) -> String {

@@ -34,8 +34,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::graph::EdgeKind;
+use crate::graph::{sources_of, targets_of};
 use crate::model::{Category, Kind, Node, Stage};
-use crate::report::{sources_of, targets_of};
 use crate::view::View;
 
 /// Width of a box.
@@ -71,28 +71,8 @@ pub fn anchor(id: &str) -> String {
     out
 }
 
-/// Text escaped for XML (element content and attribute values): markup
-/// characters as references, line breaks as spaces, other control
-/// characters (which XML does not allow) shown as `\u{1b}`.
-pub fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' | '\r' | '\t' => out.push(' '),
-            // Characters XML does not allow: controls and U+FFFE, U+FFFF.
-            c if c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}') => {
-                super::push_escaped(&mut out, c)
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// Text escaped for XML (element content and attribute values).
+pub use crate::escape::xml;
 
 /// The first `max` characters of `s`, with "…" when cut.
 fn cut(s: &str, max: usize) -> String {
@@ -405,7 +385,7 @@ fn active(view: &View<'_>, i: usize) -> bool {
 
 /// "1 RTM entry", "3 RTM entries".
 fn entries_phrase(n: usize) -> String {
-    crate::report::md::count(n, "active RTM entry", "active RTM entries")
+    crate::escape::plural(n, "active RTM entry", "active RTM entries")
 }
 
 /// The SEC obligations an entry deviates from, by id; those withheld from
@@ -440,7 +420,7 @@ pub fn overview(view: &View<'_>) -> Option<String> {
         .filter(|(_, n)| matches!(n.kind, Kind::Theme | Kind::Business))
     {
         let note = match n.kind {
-            Kind::Theme => crate::report::md::count(
+            Kind::Theme => crate::escape::plural(
                 sources_of(g, i, EdgeKind::Theme).len(),
                 "business requirement",
                 "business requirements",
@@ -528,7 +508,7 @@ pub fn theme(view: &View<'_>, t: usize) -> Option<String> {
         }
         let note = match n.kind {
             Kind::Theme => {
-                crate::report::md::count(brs.len(), "business requirement", "business requirements")
+                crate::escape::plural(brs.len(), "business requirement", "business requirements")
             }
             Kind::Business => entries_phrase(
                 sources_of(g, i, EdgeKind::Satisfies)
@@ -611,7 +591,7 @@ pub fn deviation_map(view: &View<'_>) -> Option<String> {
         }
         let note = match n.kind {
             Kind::Modification => format!("stage: {}", n.stage.map_or("not stated", Stage::as_str)),
-            Kind::Sec => crate::report::md::count(
+            Kind::Sec => crate::escape::plural(
                 sources_of(g, i, EdgeKind::Deviates).len(),
                 "entry deviates",
                 "entries deviate",

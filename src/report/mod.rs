@@ -10,10 +10,8 @@ pub mod traceability;
 
 use std::fmt::Write as _;
 
-use crate::graph::{EdgeKind, Graph};
+use crate::coverage::{VariantCoverage, reaching, variant_coverage};
 use crate::model::{Kind, Node};
-use crate::rules::Ctx;
-use crate::rules::coverage::{VariantCoverage, reaching, variant_coverage};
 use crate::view::{View, withheld_phrase};
 use md::{Table, cell, esc};
 
@@ -37,15 +35,9 @@ pub struct Facts {
 impl Facts {
     pub fn new(view: &View<'_>) -> Facts {
         let c = &view.checked;
-        let ctx = Ctx {
-            model: &c.model,
-            graph: &c.graph,
-            config: &c.config,
-            scenario: &c.scenario,
-        };
         Facts {
-            reaches: reaching(&ctx),
-            variants: variant_coverage(&ctx),
+            reaches: reaching(&c.model, &c.graph),
+            variants: variant_coverage(&c.model, &c.graph, &c.config.project.variants),
         }
     }
 
@@ -59,32 +51,11 @@ impl Facts {
 
     /// Whether an active business requirement is covered for variant `k`.
     pub fn covers(&self, i: usize, k: usize) -> bool {
-        k < 64
-            && self
-                .variants
-                .covered
-                .get(i)
-                .is_some_and(|m| m & (1u64 << k) != 0)
+        self.variants.covers(i, k)
     }
 }
 
-/// Nodes that link to node `i` with an edge of `kind`, in tree order.
-pub fn sources_of(graph: &Graph, i: usize, kind: EdgeKind) -> Vec<usize> {
-    use petgraph::visit::EdgeRef;
-    let mut v: Vec<usize> = graph.into(i, kind).map(|e| e.source().index()).collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
-/// Nodes that node `i` links to with an edge of `kind`, in tree order.
-pub fn targets_of(graph: &Graph, i: usize, kind: EdgeKind) -> Vec<usize> {
-    use petgraph::visit::EdgeRef;
-    let mut v: Vec<usize> = graph.out(i, kind).map(|e| e.target().index()).collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
+pub use crate::graph::{sources_of, targets_of};
 
 /// Ids a view may show, joined, with "N withheld items" when some are not.
 pub fn id_list<'i>(view: &View<'_>, ids: impl Iterator<Item = &'i str>) -> String {
@@ -337,23 +308,7 @@ pub(crate) fn node_questions(out: &mut String, n: &Node, today: jiff::civil::Dat
 }
 
 /// Escapes text for an HTML context inside the Markdown (`<summary>`).
-pub fn html_escape(s: &str) -> String {
-    if !s.contains(['&', '<', '>', '"', '\n', '\r']) {
-        return s.to_owned();
-    }
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::escape::html as html_escape;
 
 /// A finding's place, `file:line`.
 pub fn place(view: &View<'_>, f: &crate::finding::Finding) -> String {

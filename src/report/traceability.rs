@@ -110,24 +110,7 @@ fn coverage(out: &mut String, view: &View<'_>, facts: &Facts) {
     t.write(out);
 }
 
-/// A Mermaid label: quotes and angle brackets as Mermaid entities, control
-/// characters escaped (`\u{1b}`).
-fn mermaid_label(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("#quot;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '#' => out.push_str("#35;"),
-            '`' => out.push_str("#96;"),
-            '\n' | '\r' => out.push(' '),
-            c if crate::render::is_hidden_control(c) => crate::render::push_escaped(&mut out, c),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+use crate::escape::mermaid as mermaid_label;
 
 fn short(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -159,9 +142,10 @@ fn diagram(out: &mut String, view: &View<'_>) {
         }
         let _ = writeln!(out, "  n{i}[\"{}\"]", mermaid_label(&text));
     }
+    let drawn: HashSet<usize> = themes.iter().map(|(t, _)| *t).collect();
     for (b, _) in &brs {
         for t in super::targets_of(g, *b, EdgeKind::Theme) {
-            if themes.iter().any(|(ti, _)| *ti == t) {
+            if drawn.contains(&t) {
                 let _ = writeln!(out, "  n{t} --> n{b}");
             }
         }

@@ -57,37 +57,7 @@ fn is_ncname(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
-/// Appends `s` escaped for XML content and attribute values; a character
-/// XML 1.0 cannot hold becomes U+FFFD. With `newlines`, a line break is
-/// kept as it is (text content), else written `&#10;` (attribute values).
-fn esc_into(out: &mut String, s: &str, newlines: bool) {
-    let mut from = 0;
-    for (i, c) in s.char_indices() {
-        let with = match c {
-            '&' => "&amp;",
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '"' => "&quot;",
-            '\n' if newlines => continue,
-            '\n' => "&#10;",
-            '\r' => "&#13;",
-            '\t' => "&#9;",
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => "\u{FFFD}",
-            _ => continue,
-        };
-        out.push_str(s.get(from..i).unwrap_or(""));
-        out.push_str(with);
-        from = i + c.len_utf8();
-    }
-    out.push_str(s.get(from..).unwrap_or(""));
-}
-
-/// [`esc_into`] a new string (attribute values).
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    esc_into(&mut out, s, false);
-    out
-}
+use crate::escape::{xml_data as esc, xml_data_into as esc_into};
 
 struct Ids {
     used: FxHashSet<String>,

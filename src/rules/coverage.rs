@@ -2,12 +2,10 @@
 //! through a withdrawn node do not count. Every rule here is linear in
 //! nodes plus links.
 
-use std::collections::VecDeque;
-
-use petgraph::algo::tarjan_scc;
-use petgraph::visit::{EdgeFiltered, EdgeRef};
+use petgraph::visit::EdgeRef;
 
 use super::{Code, Ctx};
+use crate::coverage::{VariantCoverage, has_bit, reaching, variant_coverage};
 use crate::finding::{Finding, Sink};
 use crate::graph::EdgeKind;
 use crate::model::{Kind, LinkField};
@@ -99,177 +97,46 @@ fn business(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     }
 }
 
-/// For every node, whether it is an active RTM entry that reaches an active
-/// business requirement through `satisfies` and `refines` links between
-/// active nodes. Linear: a walk down the `refines` links from every entry
-/// that satisfies a business requirement directly.
-pub fn reaching(ctx: &Ctx<'_>) -> Vec<bool> {
-    let n = ctx.model.nodes.len();
-    let mut reaches = vec![false; n];
-    let mut queue = VecDeque::new();
-    for (i, _) in active(ctx, Kind::Requirement) {
-        let direct = ctx
-            .graph
-            .out(i, EdgeKind::Satisfies)
-            .any(|e| ctx.is_active(e.target().index()));
-        if direct && let Some(r) = reaches.get_mut(i) {
-            *r = true;
-            queue.push_back(i);
-        }
-    }
-    // Down the refines links: an active child of a reaching entry reaches.
-    while let Some(p) = queue.pop_front() {
-        for e in ctx.graph.into(p, EdgeKind::Refines) {
-            let c = e.source().index();
-            if ctx.is_active(c)
-                && let Some(r) = reaches.get_mut(c)
-                && !*r
-            {
-                *r = true;
-                queue.push_back(c);
-            }
-        }
-    }
-    reaches
-}
-
 fn orphans(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
-    let reaches = reaching(ctx);
-    for (i, entry) in active(ctx, Kind::Requirement) {
-        if !reaches.get(i).copied().unwrap_or(true) {
-            sink.push(
-                Finding::new(
-                    Code::R103,
-                    entry.id_span,
-                    format!(
-                        "RTM entry {} reaches no business requirement",
-                        entry.id
-                    ),
-                )
-                .node(&entry.id)
-                .label("orphan")
-                .help("add `satisfies` naming the business requirement it delivers, or `refines` an entry that reaches one through active entries"),
-            );
-        }
+    // `reaching` gives one flag per node, so the nodes and their flags are
+    // walked side by side: no lookup, no default for a missing flag.
+    let orphans = ctx
+        .model
+        .nodes
+        .iter()
+        .zip(reaching(ctx.model, ctx.graph))
+        .filter(|(n, reaches)| n.kind == Kind::Requirement && n.is_active() && !reaches);
+    for (entry, _) in orphans {
+        sink.push(
+            Finding::new(
+                Code::R103,
+                entry.id_span,
+                format!(
+                    "RTM entry {} reaches no business requirement",
+                    entry.id
+                ),
+            )
+            .node(&entry.id)
+            .label("orphan")
+            .help("add `satisfies` naming the business requirement it delivers, or `refines` an entry that reaches one through active entries"),
+        );
     }
-}
-
-/// Variants as bit masks over the project's variants (at most 64).
-pub struct VariantCoverage {
-    /// For every node: for an active business requirement, the variants of
-    /// the active entries that reach it; 0 for other nodes.
-    pub covered: Vec<u64>,
-    /// For every node: whether an active entry reaches it (business only).
-    pub reached: Vec<bool>,
-}
-
-impl VariantCoverage {
-    /// The mask of a node's variants (no `variants` means all).
-    pub fn mask(all: &[String], node: &crate::model::Node) -> u64 {
-        let full: u64 = if all.len() >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << all.len()) - 1
-        };
-        match &node.variants {
-            None => full,
-            Some(vs) => all
-                .iter()
-                .enumerate()
-                .take(64)
-                .filter(|(_, v)| vs.contains(v))
-                .fold(0, |m, (k, _)| m | (1 << k)),
-        }
-    }
-}
-
-/// For each business requirement, the variants of every active entry that
-/// reaches it. Each entry's "subtree" (itself and every active entry
-/// refining it, directly or not) is summed once, component by component,
-/// children first, so loops cannot mislead it. Linear in nodes and links.
-pub fn variant_coverage(ctx: &Ctx<'_>) -> VariantCoverage {
-    let all = &ctx.config.project.variants;
-    let n = ctx.model.nodes.len();
-    let g = &ctx.graph.graph;
-    let active_refines = EdgeFiltered::from_fn(g, |e| {
-        e.weight().kind == EdgeKind::Refines
-            && ctx.is_active(e.source().index())
-            && ctx.is_active(e.target().index())
-    });
-    // Tarjan lists a component after every component it links to
-    // (parents first); reversed, children come first.
-    let sccs = tarjan_scc(&active_refines);
-    let mut component = vec![0usize; n];
-    for (c, scc) in sccs.iter().enumerate() {
-        for node in scc {
-            if let Some(slot) = component.get_mut(node.index()) {
-                *slot = c;
-            }
-        }
-    }
-    let mut subtree = vec![0u64; sccs.len()];
-    for (c, scc) in sccs.iter().enumerate().rev() {
-        let mut mask = 0;
-        for node in scc {
-            let i = node.index();
-            if let Some(entry) = ctx.node(i)
-                && entry.kind == Kind::Requirement
-                && entry.is_active()
-            {
-                mask |= VariantCoverage::mask(all, entry);
-            }
-            for e in ctx.graph.into(i, EdgeKind::Refines) {
-                let child = e.source().index();
-                if ctx.is_active(child)
-                    && let Some(&cc) = component.get(child)
-                    && cc != c
-                {
-                    mask |= subtree.get(cc).copied().unwrap_or(0);
-                }
-            }
-        }
-        if let Some(slot) = subtree.get_mut(c) {
-            *slot = mask;
-        }
-    }
-    let mut covered = vec![0u64; n];
-    let mut reached = vec![false; n];
-    for (i, _) in active(ctx, Kind::Business) {
-        for e in ctx.graph.into(i, EdgeKind::Satisfies) {
-            let s = e.source().index();
-            if ctx.is_active(s) {
-                if let Some(r) = reached.get_mut(i) {
-                    *r = true;
-                }
-                let m = component
-                    .get(s)
-                    .and_then(|&c| subtree.get(c))
-                    .copied()
-                    .unwrap_or(0);
-                if let Some(slot) = covered.get_mut(i) {
-                    *slot |= m;
-                }
-            }
-        }
-    }
-    VariantCoverage { covered, reached }
 }
 
 /// R105.
 fn variants(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     let all = &ctx.config.project.variants;
-    if all.is_empty() || all.len() > 64 {
+    if all.is_empty() {
         return;
     }
-    let cov = variant_coverage(ctx);
+    let cov = variant_coverage(ctx.model, ctx.graph, all);
     for (i, br) in active(ctx, Kind::Business) {
         if !cov.reached.get(i).copied().unwrap_or(false) {
             continue; // R102 alone
         }
-        let covered = cov.covered.get(i).copied().unwrap_or(0);
         let wanted = VariantCoverage::mask(all, br);
         for (k, v) in all.iter().enumerate() {
-            if wanted & (1 << k) != 0 && covered & (1 << k) == 0 {
+            if has_bit(&wanted, k) && !cov.covers(i, k) {
                 sink.push(
                     Finding::new(
                         Code::R105,

@@ -23,11 +23,11 @@
 
 use super::{Code, Ctx};
 use crate::finding::{Finding, Sink};
+use crate::fingerprint::decision_fingerprint;
 use crate::graph::Graph;
 use crate::model::{About, Category, Decision, Kind, Model, Node, Outcome};
 use crate::rules::content::is_no_impact;
 use crate::source::Span;
-use crate::stamp::decision_fingerprint;
 
 /// Where an item stands with the OPSG.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,18 +1,20 @@
-//! The rules. Each family of rules is one module with a `check(ctx, sink)`
-//! function that reads the model and the graph and pushes findings; levels
-//! are applied by the sink, never here.
+//! The rules. Each family of rules is one module; [`run`] calls its entry
+//! points (most have one `check(ctx, sink)`; `structure` has two,
+//! `check_links` and `check_ids`), which read the model and the graph and
+//! push findings. `questions` is the exception: it needs the check's date,
+//! so [`crate::check_model`] calls it beside [`run`]. Levels are applied by
+//! the sink, never here.
 
 mod changes;
 pub mod content;
 pub mod coverage;
 pub mod decisions;
 pub mod questions;
-mod registry;
 mod review;
 mod sec;
 pub mod structure;
 
-pub use registry::{ALL_CODES, Code, Level, RULES, Rule, lookup};
+pub use crate::registry::{ALL_CODES, Code, Level, RULES, Rule, lookup};
 
 use rayon::prelude::*;
 

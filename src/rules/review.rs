@@ -11,9 +11,9 @@ use std::collections::HashMap;
 
 use super::{Code, Ctx};
 use crate::finding::{Finding, Sink};
+use crate::fingerprint::fingerprint;
 use crate::model::{Node, Reviewed};
 use crate::source::Span;
-use crate::stamp::fingerprint;
 
 /// "by OPSG_37x on 2020-10-26", or as much of it as the stamp says.
 fn review_of(r: &Reviewed) -> String {
@@ -110,6 +110,11 @@ fn suspect(
     cache: &mut HashMap<usize, String>,
     sink: &mut Sink<'_>,
 ) {
+    // The first link to each target, looked up once per stamp entry.
+    let mut first_link: HashMap<&str, &crate::model::Link> = HashMap::new();
+    for l in &node.links {
+        first_link.entry(l.target.as_str()).or_insert(l);
+    }
     for (target, recorded, entry) in &reviewed.links {
         let found = ctx.graph.find(target);
         let target_node = found.and_then(|i| ctx.node(i));
@@ -137,7 +142,7 @@ fn suspect(
                 "no longer exists",
             ),
         };
-        let link = node.links.iter().find(|l| l.target == *target);
+        let link = first_link.get(target.as_str()).copied();
         let span = link.map_or(*entry, |l| l.span);
         let mut f = Finding::new(Code::R109, span, message)
             .node(node.id.clone())

@@ -38,16 +38,7 @@ pub fn kind_phrase(kind: Kind) -> &'static str {
     }
 }
 
-/// "business requirement", "SEC obligation"… without an article.
-pub fn kind_noun(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Theme => "theme",
-        Kind::Business => "business requirement",
-        Kind::Requirement => "RTM entry",
-        Kind::Sec => "SEC obligation",
-        Kind::Modification => "modification",
-    }
-}
+pub use crate::spec::kind_noun;
 
 /// How a link reads in a sentence: "satisfies", "names in `themes`"…
 fn verb(field: LinkField) -> &'static str {
@@ -404,22 +395,7 @@ fn confusables(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 }
 
 /// Shows non-ASCII characters of an id as `\u{…}` so look-alikes are seen.
-fn escape_id(id: &str) -> String {
-    if id.is_ascii() {
-        return id.to_owned();
-    }
-    let escaped: String = id
-        .chars()
-        .map(|c| {
-            if c.is_ascii() {
-                c.to_string()
-            } else {
-                format!("\\u{{{:04X}}}", c as u32)
-            }
-        })
-        .collect();
-    format!("{id} ({escaped})")
-}
+use crate::escape::non_ascii as escape_id;
 
 #[cfg(test)]
 mod tests {

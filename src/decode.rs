@@ -9,7 +9,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::finding::Finding;
 use crate::model::{Number, Sp};
-use crate::rules::Code;
+use crate::registry::Code;
 use crate::source::{FileId, Span};
 use crate::spec::Field;
 

@@ -76,7 +76,7 @@ macro_rules! registry {
                 name: $name,
                 default: Level::$level,
                 summary: $summary,
-                doc: include_str!(concat!("../../docs/rules/", $code, ".md")),
+                doc: include_str!(concat!("../docs/rules/", $code, ".md")),
             },
         )* ];
 
