@@ -186,7 +186,47 @@ enum Cell {
 #[derive(Debug, Default)]
 struct Grid {
     name: String,
-    rows: BTreeMap<u32, BTreeMap<u32, Cell>>,
+    rows: BTreeMap<u32, Row>,
+}
+
+/// One row's cells, by column (ascending): a sheet's cells come in column
+/// order, so each is pushed at the end.
+#[derive(Debug, Default)]
+struct Row(Vec<(u32, Cell)>);
+
+impl Row {
+    fn get(&self, col: &u32) -> Option<&Cell> {
+        self.0
+            .binary_search_by_key(col, |(c, _)| *c)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map(|(_, v)| v)
+    }
+
+    /// Sets a cell, replacing what it held.
+    fn insert(&mut self, col: u32, cell: Cell) {
+        match self.0.last() {
+            Some((last, _)) if *last >= col => {
+                match self.0.binary_search_by_key(&col, |(c, _)| *c) {
+                    Ok(i) => {
+                        if let Some(slot) = self.0.get_mut(i) {
+                            slot.1 = cell;
+                        }
+                    }
+                    Err(i) => self.0.insert(i, (col, cell)),
+                }
+            }
+            _ => self.0.push((col, cell)),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&u32, &Cell)> {
+        self.0.iter().map(|(c, v)| (c, v))
+    }
+
+    fn last_col(&self) -> Option<u32> {
+        self.0.last().map(|(c, _)| *c)
+    }
 }
 
 impl Grid {
@@ -332,22 +372,38 @@ fn read_grid(path: &Path, sheet: Option<&str>) -> Result<Grid, ImportError> {
                 name: name.clone(),
                 ..Grid::default()
             };
-            {
+            // calamine reads the merged cells in a pass of their own over
+            // the sheet's XML: made on a second reader of the file, at the
+            // same time as the cells are read.
+            let merged = std::thread::scope(|s| {
+                let merged = s.spawn(|| {
+                    let mut wb: calamine::Xlsx<_> =
+                        calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
+                    wb.merge_cells_by_sheet_name(&name)
+                        .map_err(|e| unreadable(path, e))
+                });
                 // Cell by cell: a sheet whose stated range is a million
                 // rows costs only the cells it holds.
-                let mut reader = wb
+                let cells = wb
                     .worksheet_cells_reader(&name)
-                    .map_err(|e| unreadable(path, e))?;
-                while let Some(c) = reader.next_cell().map_err(|e| unreadable(path, e))? {
-                    let (r, col) = c.get_position();
-                    if let Some(cell) = data_ref_cell(c.get_value()) {
-                        grid.put(r, col, cell);
-                    }
-                }
-            }
-            let merged = wb
-                .merge_cells_by_sheet_name(&name)
-                .map_err(|e| unreadable(path, e))?;
+                    .map_err(|e| unreadable(path, e))
+                    .and_then(|mut reader| {
+                        while let Some(c) = reader.next_cell().map_err(|e| unreadable(path, e))? {
+                            let (r, col) = c.get_position();
+                            if let Some(cell) = data_ref_cell(c.get_value()) {
+                                grid.put(r, col, cell);
+                            }
+                        }
+                        Ok(())
+                    });
+                let merged = merged.join().unwrap_or_else(|_| {
+                    Err(ImportError::Unreadable(format!(
+                        "{}: cannot read the merged cells",
+                        path.display()
+                    )))
+                });
+                cells.and(merged)
+            })?;
             fill_merged(&mut grid, &merged);
             Ok(grid)
         }
@@ -408,7 +464,7 @@ fn fill_merged(grid: &mut Grid, merged: &[calamine::Dimensions]) {
     let last_col = grid
         .rows
         .values()
-        .filter_map(|r| r.keys().next_back().copied())
+        .filter_map(Row::last_col)
         .max()
         .unwrap_or(0);
     for d in merged {
@@ -720,17 +776,19 @@ pub fn prepare_with(
     let mut blank_rows = 0;
     let mut row_of: HashMap<String, (u32, u32)> = HashMap::new();
     let id_col = column_of("id").map_or(0, |c| c.col);
-    for row in header_row + 1..=last_row {
-        if row % 1000 == 0 {
+    // The rows below the header, each dropped once read (so that the
+    // memory of the cells is reused for the nodes).
+    let body = grid.rows.split_off(&header_row.saturating_add(1));
+    let mut ticked = 0;
+    for (row, cells) in body {
+        if row / 1000 > ticked {
+            ticked = row / 1000;
             tick(
                 u64::from(row - header_row),
                 u64::from(last_row - header_row),
             );
         }
         // A row blank in every mapped column is a separator.
-        let Some(cells) = grid.rows.get(&row) else {
-            continue;
-        };
         if columns.iter().all(|(_, c)| match cells.get(&c.col) {
             None => true,
             Some(Cell::Text(t)) => t.trim().is_empty(),
@@ -1048,10 +1106,8 @@ pub fn prepare_with(
         return Ok(Err(diags));
     }
     // The cells are no longer needed: only the sheet's name.
-    let grid = Grid {
-        name: std::mem::take(&mut grid.name),
-        ..Grid::default()
-    };
+    grid.rows.clear();
+    let grid = grid;
     let mut plan = build(
         &grid,
         prepared,
