@@ -848,7 +848,7 @@ pub fn prepare_with(
         };
         // Each field's text: the cell, or the default; an error value is
         // reported.
-        let mut texts: Vec<(String, Option<&Column>, String)> = Vec::new();
+        let mut texts: Vec<(&str, Option<&Column>, &str)> = Vec::new();
         for (field, c) in &columns {
             match cells.get(&c.col) {
                 Some(Cell::Error(e)) => {
@@ -860,24 +860,24 @@ pub fn prepare_with(
                     );
                 }
                 Some(Cell::Text(t)) if !t.trim().is_empty() => {
-                    texts.push((field.clone(), Some(c), t.clone()));
+                    texts.push((field, Some(c), t));
                 }
                 _ => {
                     if let Some(d) = defaults.get(field) {
-                        texts.push((field.clone(), Some(c), d.clone()));
+                        texts.push((field, Some(c), d));
                     }
                 }
             }
         }
         for (field, d) in &defaults {
             if column_of(field).is_none() {
-                texts.push((field.clone(), None, d.clone()));
+                texts.push((field, None, d));
             }
         }
         let place =
             |c: Option<&Column>| c.map_or((id_col, String::new()), |c| (c.col, c.header.clone()));
         // The kind first: it says which fields the row may have.
-        let kind_text = texts.iter().find(|(f, _, _)| f == "kind");
+        let kind_text = texts.iter().find(|(f, _, _)| *f == "kind");
         let kind = match kind_text {
             None => {
                 let (col, header) = place(column_of("kind"));
@@ -915,12 +915,11 @@ pub fn prepare_with(
         let mut out: Vec<(Cow<'static, str>, Val)> = Vec::with_capacity(texts.len());
         let mut file = None;
         let mut id = None;
-        for (field, c, raw) in &texts {
-            let field = field.as_str();
+        for &(field, c, raw) in &texts {
             if field == "kind" {
                 continue;
             }
-            let (col, header) = place(*c);
+            let (col, header) = place(c);
             if field == FILE_COLUMN {
                 let rel = raw.trim();
                 if valid_file(rel) {
@@ -953,7 +952,7 @@ pub fn prepare_with(
             // Markdown); with a mapping, surrounding spaces go too.
             let keep = field == "text" && mapping.is_none();
             let text = if keep {
-                raw.clone()
+                raw.to_owned()
             } else {
                 raw.trim().to_owned()
             };
@@ -1102,7 +1101,8 @@ pub fn prepare_with(
         }
         // Required fields.
         for f in fields.iter().filter(|f| f.required) {
-            if !out.iter().any(|(k, _)| k == f.name) && !texts.iter().any(|(k, _, _)| k == f.name) {
+            if !out.iter().any(|(k, _)| k == f.name) && !texts.iter().any(|(k, _, _)| *k == f.name)
+            {
                 let (col, header) = place(column_of(f.name));
                 let what = match &id {
                     Some(id) => format!("{kind} {id}"),
