@@ -2,6 +2,7 @@
 //! `Nodes`, `Deviations`, `Matrix` and `Findings`, built from a
 //! [`View`], so that nothing above the level asked for is written.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{Seek, Write};
 
@@ -25,16 +26,17 @@ pub enum ExportError {
     Unreadable(String),
 }
 
-/// One sheet: its name, header and rows of cell texts.
+/// One sheet: its name, header and rows of cell texts (borrowed from the
+/// checked tree where they are its own).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sheet {
+pub struct Sheet<'a> {
     pub name: &'static str,
     pub header: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<Vec<Cow<'a, str>>>,
 }
 
 /// The four sheets of the workbook, in order.
-pub fn sheets(view: &View<'_>) -> Result<Vec<Sheet>, ExportError> {
+pub fn sheets<'v>(view: &'v View<'_>) -> Result<Vec<Sheet<'v>>, ExportError> {
     Ok(vec![
         nodes(view)?,
         deviations(view),
@@ -211,7 +213,7 @@ fn joinable(items: &[toml::Value]) -> bool {
 }
 
 /// The `Nodes` sheet: one row per node, every field it holds.
-pub fn nodes(view: &View<'_>) -> Result<Sheet, ExportError> {
+pub fn nodes<'v>(view: &'v View<'_>) -> Result<Sheet<'v>, ExportError> {
     let cells = node_cells(view)?;
     let extra: BTreeSet<&str> = cells
         .iter()
@@ -229,17 +231,20 @@ pub fn nodes(view: &View<'_>) -> Result<Sheet, ExportError> {
         .iter()
         .zip(cells)
         .map(|(n, c)| {
-            let mut row = c.fixed;
+            let mut row: Vec<Cow<'v, str>> = Vec::with_capacity(c.fixed.len() + extra.len() + 1);
+            row.extend(c.fixed.into_iter().map(Cow::Owned));
             if !extra.is_empty() {
                 let mut own = c.extra;
                 row.extend(extra.iter().map(|h| {
-                    own.iter_mut()
-                        .find(|(k, _)| k == h)
-                        .map(|(_, v)| std::mem::take(v))
-                        .unwrap_or_default()
+                    Cow::Owned(
+                        own.iter_mut()
+                            .find(|(k, _)| k == h)
+                            .map(|(_, v)| std::mem::take(v))
+                            .unwrap_or_default(),
+                    )
                 }));
             }
-            row.push(sources.path(n.file()).to_owned());
+            row.push(Cow::Borrowed(sources.path(n.file())));
             row
         })
         .collect();
@@ -259,46 +264,35 @@ fn by_id<'v>(view: &'v View<'_>) -> FxHashMap<&'v str, &'v Node> {
 }
 
 /// The `Deviations` sheet: one row per declared deviation.
-pub fn deviations(view: &View<'_>) -> Sheet {
+pub fn deviations<'v>(view: &'v View<'_>) -> Sheet<'v> {
     let ids = by_id(view);
-    let shown = |id: &str| {
-        if view.hides_id(id) {
-            None
-        } else {
-            Some(id.to_owned())
-        }
-    };
+    let shown = |id: &'v str| if view.hides_id(id) { None } else { Some(id) };
     let mut rows = Vec::new();
     for (_, n) in view.nodes() {
         for d in &n.deviations {
             let sec = n.link(d.sec).and_then(|l| shown(&l.target));
             let Some(sec) = sec else { continue };
             let modification = n.link(d.modification).and_then(|l| shown(&l.target));
-            let stage = modification
-                .as_deref()
-                .and_then(|m| ids.get(m))
-                .and_then(|m| m.stage);
+            let stage = modification.and_then(|m| ids.get(m)).and_then(|m| m.stage);
             let contingent = match (&modification, stage) {
                 (Some(_), Some(s)) => !s.is_settled(),
                 (Some(_), None) => true,
                 (None, _) => false,
             };
-            rows.push(vec![
-                n.id.clone(),
-                n.category.map_or("", |c| c.as_str()).to_owned(),
-                sec,
-                d.summary
-                    .as_ref()
-                    .map_or("", |s| s.value.as_str())
-                    .to_owned(),
-                d.rationale
-                    .as_ref()
-                    .map_or("", |s| s.value.as_str())
-                    .to_owned(),
-                modification.unwrap_or_default(),
-                stage.map_or("", |s| s.as_str()).to_owned(),
-                if contingent { "yes" } else { "no" }.to_owned(),
-            ]);
+            rows.push(
+                [
+                    n.id.as_str(),
+                    n.category.map_or("", |c| c.as_str()),
+                    sec,
+                    d.summary.as_ref().map_or("", |s| s.value.as_str()),
+                    d.rationale.as_ref().map_or("", |s| s.value.as_str()),
+                    modification.unwrap_or_default(),
+                    stage.map_or("", |s| s.as_str()),
+                    if contingent { "yes" } else { "no" },
+                ]
+                .map(Cow::Borrowed)
+                .to_vec(),
+            );
         }
     }
     Sheet {
@@ -323,10 +317,10 @@ pub fn deviations(view: &View<'_>) -> Sheet {
 /// RTM entry (through `satisfies`, directly or from an entry it refines).
 /// An entry that reaches no business requirement has a row of its own
 /// with the theme and business columns empty.
-pub fn matrix(view: &View<'_>) -> Sheet {
+pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
     let ids = by_id(view);
-    let title = |n: &Node| n.title.clone().unwrap_or_default();
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let title = |n: &'v Node| n.title.as_deref().unwrap_or_default();
+    let mut rows: Vec<[&'v str; 8]> = Vec::new();
     for (_, e) in view.nodes().filter(|(_, n)| n.kind == Kind::Requirement) {
         // The business requirements the entry reaches.
         let mut seen: FxHashSet<&str> = FxHashSet::default();
@@ -353,10 +347,10 @@ pub fn matrix(view: &View<'_>) -> Sheet {
             }
         }
         let tail = [
-            e.id.clone(),
+            e.id.as_str(),
             title(e),
-            e.category.map_or("", |c| c.as_str()).to_owned(),
-            e.status.as_str().to_owned(),
+            e.category.map_or("", |c| c.as_str()),
+            e.status.as_str(),
         ];
         let mut any = false;
         for b in business.iter().filter_map(|b| ids.get(b)) {
@@ -371,25 +365,31 @@ pub fn matrix(view: &View<'_>) -> Sheet {
                 themes.iter().map(|t| ids.get(t).copied()).collect()
             };
             for t in themes {
-                let mut row = vec![
-                    t.map_or_else(String::new, |t| t.id.clone()),
-                    t.map_or_else(String::new, title),
-                    b.id.clone(),
+                let [e0, e1, e2, e3] = tail;
+                rows.push([
+                    t.map_or("", |t| t.id.as_str()),
+                    t.map_or("", title),
+                    b.id.as_str(),
                     title(b),
-                ];
-                row.extend(tail.iter().cloned());
-                rows.push(row);
+                    e0,
+                    e1,
+                    e2,
+                    e3,
+                ]);
                 any = true;
             }
         }
         if !any {
-            let mut row = vec![String::new(); 4];
-            row.extend(tail.iter().cloned());
-            rows.push(row);
+            let [e0, e1, e2, e3] = tail;
+            rows.push(["", "", "", "", e0, e1, e2, e3]);
         }
     }
     // Equal rows are equal throughout: an unstable sort gives the same.
     rows.sort_unstable();
+    let rows = rows
+        .into_iter()
+        .map(|r| r.map(Cow::Borrowed).to_vec())
+        .collect();
     Sheet {
         name: "Matrix",
         header: [
@@ -409,7 +409,7 @@ pub fn matrix(view: &View<'_>) -> Sheet {
 }
 
 /// The `Findings` sheet: the findings a reader at the view's level may see.
-pub fn findings(view: &View<'_>) -> Sheet {
+pub fn findings<'v>(view: &'v View<'_>) -> Sheet<'v> {
     let sources = &view.checked.model.sources;
     let rows = view
         .findings
@@ -418,13 +418,13 @@ pub fn findings(view: &View<'_>) -> Sheet {
             let rule = f.code.rule();
             let (line, _) = sources.line_col(f.span);
             vec![
-                rule.code.to_owned(),
-                rule.name.to_owned(),
-                f.level.as_str().to_owned(),
-                f.node.clone().unwrap_or_default(),
-                sources.path(f.span.file).to_owned(),
-                line.to_string(),
-                f.message.clone(),
+                Cow::Borrowed(rule.code),
+                Cow::Borrowed(rule.name),
+                Cow::Borrowed(f.level.as_str()),
+                Cow::Borrowed(f.node.as_deref().unwrap_or_default()),
+                Cow::Borrowed(sources.path(f.span.file)),
+                Cow::Owned(line.to_string()),
+                Cow::Borrowed(f.message.as_str()),
             ]
         })
         .collect();
@@ -463,8 +463,8 @@ fn widths(sheet: &Sheet) -> Vec<f64> {
                 .rows
                 .iter()
                 .take(200)
-                .filter_map(|r| r.get(c))
-                .chain(std::iter::once(h))
+                .filter_map(|r| r.get(c).map(|t| t.as_ref()))
+                .chain(std::iter::once(h.as_str()))
                 .flat_map(|t| t.lines())
                 .map(|l| l.chars().count())
                 .max()
@@ -475,7 +475,7 @@ fn widths(sheet: &Sheet) -> Vec<f64> {
 }
 
 /// Builds one sheet of the workbook.
-type SheetBuilder = dyn Fn(&View<'_>) -> Result<Sheet, ExportError>;
+type SheetBuilder = dyn for<'v> Fn(&'v View<'_>) -> Result<Sheet<'v>, ExportError>;
 
 /// The workbook's bytes. The same view gives the same bytes: the creation
 /// date is fixed.
@@ -531,8 +531,11 @@ pub fn write_xlsx<W: Write + Seek + Send>(
         for (c, h) in sheet.header.iter().enumerate() {
             ws.write_string_with_format(0, c as u16, h, &head)?;
         }
-        for (r, row) in sheet.rows.iter().enumerate() {
-            for (c, text) in row.iter().enumerate() {
+        let last_row = sheet.rows.len() as u32;
+        // Each cell's text is handed over (rust_xlsxwriter takes a
+        // `String`) and each row dropped once written.
+        for (r, row) in sheet.rows.into_iter().enumerate() {
+            for (c, text) in row.into_iter().enumerate() {
                 if text.is_empty() {
                     continue;
                 }
@@ -543,14 +546,14 @@ pub fn write_xlsx<W: Write + Seek + Send>(
                         r + 2
                     )));
                 }
-                ws.write_string(r as u32 + 1, c as u16, text)?;
+                ws.write_string(r as u32 + 1, c as u16, text.into_owned())?;
             }
             if r % 1000 == 999 {
                 progress(1000);
             }
         }
         let last_col = sheet.header.len().saturating_sub(1) as u16;
-        ws.autofilter(0, 0, sheet.rows.len() as u32, last_col)?;
+        ws.autofilter(0, 0, last_row, last_col)?;
     }
     workbook.save_to_writer(out)?;
     Ok(())
@@ -572,7 +575,7 @@ pub fn write_csv<W: Write>(view: &View<'_>, out: W) -> Result<(), ExportError> {
         .from_writer(out);
     w.write_record(&sheet.header)?;
     for row in &sheet.rows {
-        w.write_record(row)?;
+        w.write_record(row.iter().map(|c| c.as_bytes()))?;
     }
     w.flush().map_err(csv::Error::from)?;
     Ok(())

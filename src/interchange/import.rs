@@ -3,6 +3,7 @@
 //! node files. Every bad cell is reported (`SHEET!C12`, the header it sits
 //! under, what was expected); when any is, nothing is written.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -186,7 +187,47 @@ enum Cell {
 #[derive(Debug, Default)]
 struct Grid {
     name: String,
-    rows: BTreeMap<u32, BTreeMap<u32, Cell>>,
+    rows: BTreeMap<u32, Row>,
+}
+
+/// One row's cells, by column (ascending): a sheet's cells come in column
+/// order, so each is pushed at the end.
+#[derive(Debug, Default)]
+struct Row(Vec<(u32, Cell)>);
+
+impl Row {
+    fn get(&self, col: &u32) -> Option<&Cell> {
+        self.0
+            .binary_search_by_key(col, |(c, _)| *c)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map(|(_, v)| v)
+    }
+
+    /// Sets a cell, replacing what it held.
+    fn insert(&mut self, col: u32, cell: Cell) {
+        match self.0.last() {
+            Some((last, _)) if *last >= col => {
+                match self.0.binary_search_by_key(&col, |(c, _)| *c) {
+                    Ok(i) => {
+                        if let Some(slot) = self.0.get_mut(i) {
+                            slot.1 = cell;
+                        }
+                    }
+                    Err(i) => self.0.insert(i, (col, cell)),
+                }
+            }
+            _ => self.0.push((col, cell)),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&u32, &Cell)> {
+        self.0.iter().map(|(c, v)| (c, v))
+    }
+
+    fn last_col(&self) -> Option<u32> {
+        self.0.last().map(|(c, _)| *c)
+    }
 }
 
 impl Grid {
@@ -332,22 +373,38 @@ fn read_grid(path: &Path, sheet: Option<&str>) -> Result<Grid, ImportError> {
                 name: name.clone(),
                 ..Grid::default()
             };
-            {
+            // calamine reads the merged cells in a pass of their own over
+            // the sheet's XML: made on a second reader of the file, at the
+            // same time as the cells are read.
+            let merged = std::thread::scope(|s| {
+                let merged = s.spawn(|| {
+                    let mut wb: calamine::Xlsx<_> =
+                        calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
+                    wb.merge_cells_by_sheet_name(&name)
+                        .map_err(|e| unreadable(path, e))
+                });
                 // Cell by cell: a sheet whose stated range is a million
                 // rows costs only the cells it holds.
-                let mut reader = wb
+                let cells = wb
                     .worksheet_cells_reader(&name)
-                    .map_err(|e| unreadable(path, e))?;
-                while let Some(c) = reader.next_cell().map_err(|e| unreadable(path, e))? {
-                    let (r, col) = c.get_position();
-                    if let Some(cell) = data_ref_cell(c.get_value()) {
-                        grid.put(r, col, cell);
-                    }
-                }
-            }
-            let merged = wb
-                .merge_cells_by_sheet_name(&name)
-                .map_err(|e| unreadable(path, e))?;
+                    .map_err(|e| unreadable(path, e))
+                    .and_then(|mut reader| {
+                        while let Some(c) = reader.next_cell().map_err(|e| unreadable(path, e))? {
+                            let (r, col) = c.get_position();
+                            if let Some(cell) = data_ref_cell(c.get_value()) {
+                                grid.put(r, col, cell);
+                            }
+                        }
+                        Ok(())
+                    });
+                let merged = merged.join().unwrap_or_else(|_| {
+                    Err(ImportError::Unreadable(format!(
+                        "{}: cannot read the merged cells",
+                        path.display()
+                    )))
+                });
+                cells.and(merged)
+            })?;
             fill_merged(&mut grid, &merged);
             Ok(grid)
         }
@@ -408,7 +465,7 @@ fn fill_merged(grid: &mut Grid, merged: &[calamine::Dimensions]) {
     let last_col = grid
         .rows
         .values()
-        .filter_map(|r| r.keys().next_back().copied())
+        .filter_map(Row::last_col)
         .max()
         .unwrap_or(0);
     for d in merged {
@@ -641,8 +698,46 @@ fn valid_file(rel: &str) -> bool {
 /// the row it came from.
 struct Prepared {
     kind: Kind,
-    fields: Vec<(String, toml_edit::Value)>,
+    fields: Vec<(Cow<'static, str>, Val)>,
     file: Option<String>,
+}
+
+/// A field's value as prepared: small, since every node's are held until
+/// the files are written.
+#[derive(Debug, Clone)]
+enum Val {
+    Str(String),
+    List(Vec<String>),
+    /// A value read as inline TOML, as it is written after `key =`.
+    Toml(String),
+}
+
+impl Val {
+    /// A value read as inline TOML.
+    fn toml(v: &toml_edit::Value) -> Val {
+        let mut text = String::new();
+        push_value(&mut text, v);
+        Val::Toml(text)
+    }
+}
+
+/// A value as toml_edit writes it after `key =` in a table: its own
+/// leading decor, else one space.
+fn push_value(out: &mut String, v: &toml_edit::Value) {
+    use std::fmt::Write as _;
+    if v.decor().prefix().is_none() {
+        out.push(' ');
+    }
+    let _ = write!(out, "{v}");
+}
+
+/// A field name without an allocation of its own when it is one rtm
+/// knows (every node holds a dozen).
+fn field_key(field: &str, known: &[&'static str]) -> Cow<'static, str> {
+    known
+        .iter()
+        .find(|k| **k == field)
+        .map_or_else(|| Cow::Owned(field.to_owned()), |k| Cow::Borrowed(*k))
 }
 
 /// Reads the input and prepares every file; `Err` lists every bad cell.
@@ -720,17 +815,20 @@ pub fn prepare_with(
     let mut blank_rows = 0;
     let mut row_of: HashMap<String, (u32, u32)> = HashMap::new();
     let id_col = column_of("id").map_or(0, |c| c.col);
-    for row in header_row + 1..=last_row {
-        if row % 1000 == 0 {
+    let known = field_names();
+    // The rows below the header, each dropped once read (so that the
+    // memory of the cells is reused for the nodes).
+    let body = grid.rows.split_off(&header_row.saturating_add(1));
+    let mut ticked = 0;
+    for (row, cells) in body {
+        if row / 1000 > ticked {
+            ticked = row / 1000;
             tick(
                 u64::from(row - header_row),
                 u64::from(last_row - header_row),
             );
         }
         // A row blank in every mapped column is a separator.
-        let Some(cells) = grid.rows.get(&row) else {
-            continue;
-        };
         if columns.iter().all(|(_, c)| match cells.get(&c.col) {
             None => true,
             Some(Cell::Text(t)) => t.trim().is_empty(),
@@ -750,7 +848,7 @@ pub fn prepare_with(
         };
         // Each field's text: the cell, or the default; an error value is
         // reported.
-        let mut texts: Vec<(String, Option<&Column>, String)> = Vec::new();
+        let mut texts: Vec<(&str, Option<&Column>, &str)> = Vec::new();
         for (field, c) in &columns {
             match cells.get(&c.col) {
                 Some(Cell::Error(e)) => {
@@ -762,24 +860,24 @@ pub fn prepare_with(
                     );
                 }
                 Some(Cell::Text(t)) if !t.trim().is_empty() => {
-                    texts.push((field.clone(), Some(c), t.clone()));
+                    texts.push((field, Some(c), t));
                 }
                 _ => {
                     if let Some(d) = defaults.get(field) {
-                        texts.push((field.clone(), Some(c), d.clone()));
+                        texts.push((field, Some(c), d));
                     }
                 }
             }
         }
         for (field, d) in &defaults {
             if column_of(field).is_none() {
-                texts.push((field.clone(), None, d.clone()));
+                texts.push((field, None, d));
             }
         }
         let place =
             |c: Option<&Column>| c.map_or((id_col, String::new()), |c| (c.col, c.header.clone()));
         // The kind first: it says which fields the row may have.
-        let kind_text = texts.iter().find(|(f, _, _)| f == "kind");
+        let kind_text = texts.iter().find(|(f, _, _)| *f == "kind");
         let kind = match kind_text {
             None => {
                 let (col, header) = place(column_of("kind"));
@@ -814,15 +912,14 @@ pub fn prepare_with(
             }
         };
         let fields = crate::spec::fields_of(kind);
-        let mut out: Vec<(String, toml_edit::Value)> = Vec::new();
+        let mut out: Vec<(Cow<'static, str>, Val)> = Vec::with_capacity(texts.len());
         let mut file = None;
         let mut id = None;
-        for (field, c, raw) in &texts {
-            let field = field.as_str();
+        for &(field, c, raw) in &texts {
             if field == "kind" {
                 continue;
             }
-            let (col, header) = place(*c);
+            let (col, header) = place(c);
             if field == FILE_COLUMN {
                 let rel = raw.trim();
                 if valid_file(rel) {
@@ -855,7 +952,7 @@ pub fn prepare_with(
             // Markdown); with a mapping, surrounding spaces go too.
             let keep = field == "text" && mapping.is_none();
             let text = if keep {
-                raw.clone()
+                raw.to_owned()
             } else {
                 raw.trim().to_owned()
             };
@@ -884,7 +981,7 @@ pub fn prepare_with(
                         }
                         row_of.insert(text.clone(), (row, col));
                         id = Some(text.clone());
-                        out.push((field.to_owned(), text.into()));
+                        out.push((field_key(field, &known), Val::Str(text)));
                     }
                     Err((message, help)) => bad(col, &header, message, help),
                 }
@@ -905,7 +1002,7 @@ pub fn prepare_with(
                     v
                 };
                 if choices.contains(&v.as_str()) || (field == "classification" && v == "clear") {
-                    out.push((field.to_owned(), v.into()));
+                    out.push((field_key(field, &known), Val::Str(v)));
                 } else {
                     let near = suggest(&v, choices).map(|s| format!("did you mean `{s}`?"));
                     bad(
@@ -937,7 +1034,7 @@ pub fn prepare_with(
                 } else {
                     text
                 };
-                out.push((field.to_owned(), text.into()));
+                out.push((field_key(field, &known), Val::Str(text)));
                 continue;
             }
             if LIST_FIELDS.contains(&field) {
@@ -971,11 +1068,7 @@ pub fn prepare_with(
                                 }
                             }
                         }
-                        let mut array = toml_edit::Array::new();
-                        for item in items {
-                            array.push(item);
-                        }
-                        out.push((field.to_owned(), toml_edit::Value::Array(array)));
+                        out.push((field_key(field, &known), Val::List(items)));
                     }
                     Err((message, help)) => bad(col, &header, message, Some(help)),
                 }
@@ -987,9 +1080,9 @@ pub fn prepare_with(
                 Ok(v) if !matches!(v, toml_edit::Value::String(_)) => {
                     let mut v = v;
                     v.decor_mut().clear();
-                    out.push((field.to_owned(), v));
+                    out.push((field_key(field, &known), Val::toml(&v)));
                 }
-                Ok(v) => out.push((field.to_owned(), v)),
+                Ok(v) => out.push((field_key(field, &known), Val::toml(&v))),
                 Err(_) if NODE_COLUMNS.contains(&field) || field == "questions" => bad(
                     col,
                     &header,
@@ -1003,12 +1096,13 @@ pub fn prepare_with(
                         _ => format!("e.g. the cell an export writes for `{field}`"),
                     }),
                 ),
-                Err(_) => out.push((field.to_owned(), text.into())),
+                Err(_) => out.push((field_key(field, &known), Val::Str(text))),
             }
         }
         // Required fields.
         for f in fields.iter().filter(|f| f.required) {
-            if !out.iter().any(|(k, _)| k == f.name) && !texts.iter().any(|(k, _, _)| k == f.name) {
+            if !out.iter().any(|(k, _)| k == f.name) && !texts.iter().any(|(k, _, _)| *k == f.name)
+            {
                 let (col, header) = place(column_of(f.name));
                 let what = match &id {
                     Some(id) => format!("{kind} {id}"),
@@ -1048,10 +1142,8 @@ pub fn prepare_with(
         return Ok(Err(diags));
     }
     // The cells are no longer needed: only the sheet's name.
-    let grid = Grid {
-        name: std::mem::take(&mut grid.name),
-        ..Grid::default()
-    };
+    grid.rows.clear();
+    let grid = grid;
     let mut plan = build(
         &grid,
         prepared,
@@ -1305,13 +1397,68 @@ fn build(
 }
 
 /// One file's text, from its nodes in row order, and the ids it holds
-/// in link fields.
+/// in link fields: the nodes of each kind (kinds in the order they first
+/// come) as an array of tables, written as toml_edit writes such a
+/// document, each value formatted by toml_edit.
 fn file_text(nodes: Vec<Prepared>) -> (String, usize) {
     let mut links = 0;
-    let mut arrays: Vec<(Kind, toml_edit::ArrayOfTables)> = Vec::new();
+    let mut kinds: Vec<(Kind, Vec<Prepared>)> = Vec::new();
     for p in nodes {
+        match kinds.iter_mut().find(|(kind, _)| *kind == p.kind) {
+            Some((_, v)) => v.push(p),
+            None => kinds.push((p.kind, vec![p])),
+        }
+    }
+    let mut out = String::new();
+    for (kind, nodes) in kinds {
+        for p in nodes {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str("[[");
+            out.push_str(kind.as_str());
+            out.push_str("]]\n");
+            for (key, value) in &p.fields {
+                if !key.is_empty()
+                    && key
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                {
+                    out.push_str(key);
+                } else {
+                    out.push_str(&toml_edit::Key::new(key.as_ref()).display_repr());
+                }
+                out.push_str(" =");
+                match value {
+                    Val::Str(s) => push_value(&mut out, &toml_edit::Value::from(s.as_str())),
+                    Val::List(items) => {
+                        if LINK_FIELDS.contains(&key.as_ref()) {
+                            links += items.len();
+                        }
+                        let mut a = toml_edit::Array::new();
+                        for item in items {
+                            a.push(item.as_str());
+                        }
+                        push_value(&mut out, &toml_edit::Value::Array(a));
+                    }
+                    Val::Toml(text) => out.push_str(text),
+                }
+                out.push('\n');
+            }
+        }
+    }
+    (out, links)
+}
+
+/// [`file_text`] through toml_edit's document model, as imports wrote
+/// files before: the tests check that both write the same bytes.
+#[cfg(test)]
+fn file_text_document(nodes: Vec<(Kind, Vec<(String, toml_edit::Value)>)>) -> (String, usize) {
+    let mut links = 0;
+    let mut arrays: Vec<(Kind, toml_edit::ArrayOfTables)> = Vec::new();
+    for (kind, fields) in nodes {
         let mut table = toml_edit::Table::new();
-        for (key, value) in p.fields {
+        for (key, value) in fields {
             if LINK_FIELDS.contains(&key.as_str())
                 && let toml_edit::Value::Array(a) = &value
             {
@@ -1319,12 +1466,12 @@ fn file_text(nodes: Vec<Prepared>) -> (String, usize) {
             }
             table.insert(&key, toml_edit::Item::Value(value));
         }
-        match arrays.iter_mut().find(|(kind, _)| *kind == p.kind) {
+        match arrays.iter_mut().find(|(k, _)| *k == kind) {
             Some((_, aot)) => aot.push(table),
             None => {
                 let mut aot = toml_edit::ArrayOfTables::new();
                 aot.push(table);
-                arrays.push((p.kind, aot));
+                arrays.push((kind, aot));
             }
         }
     }
@@ -1437,3 +1584,116 @@ pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, Impo
 
 /// How many files are staged at once.
 const WRITERS: usize = 16;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_keep_their_cells_in_column_order() {
+        let mut row = Row::default();
+        row.insert(3, Cell::Text("d".into()));
+        row.insert(7, Cell::Text("h".into()));
+        row.insert(1, Cell::Text("b".into()));
+        row.insert(3, Cell::Text("D".into()));
+        let cols: Vec<(u32, &Cell)> = row.iter().map(|(c, v)| (*c, v)).collect();
+        assert_eq!(
+            cols,
+            [
+                (1, &Cell::Text("b".into())),
+                (3, &Cell::Text("D".into())),
+                (7, &Cell::Text("h".into()))
+            ]
+        );
+        assert_eq!(row.get(&7), Some(&Cell::Text("h".into())));
+        assert_eq!(row.get(&2), None);
+        assert_eq!(row.last_col(), Some(7));
+    }
+
+    /// The node files are written as text, byte for byte as toml_edit's
+    /// document model wrote them.
+    #[test]
+    fn files_are_written_as_toml_edit_wrote_them() {
+        let strings = [
+            "REQ-1",
+            "plain title",
+            "it's \"quoted\"",
+            "line one\nline two\n",
+            "tab\there and a backslash \\ and 'both' \"kinds\"",
+            "trailing space ",
+            "ünïcödé — “quotes”",
+            "three ''' and \"\"\" quotes\nover lines",
+            "control \u{7} char",
+            "",
+        ];
+        let inline = [
+            "{ poa_latency_s = 180 }",
+            "{ a = { max = 60 },b=\"x\" }",
+            "[{ sec = \"SEC-1\", summary = \"s\" }, { sec = \"SEC-2\" }]",
+            "60",
+            "\"a quoted string\"",
+            "'literal'",
+            "[1, 2,3]",
+            "2026-01-01",
+        ];
+        let kinds = [
+            Kind::Requirement,
+            Kind::Business,
+            Kind::Requirement,
+            Kind::Theme,
+            Kind::Business,
+        ];
+        let keys = ["id", "title", "text", "my key", "ünknown", "x.y", "tags"];
+        let mut reference = Vec::new();
+        let mut prepared = Vec::new();
+        for (n, kind) in kinds.iter().enumerate() {
+            let mut doc_fields: Vec<(String, toml_edit::Value)> = Vec::new();
+            let mut fields: Vec<(Cow<'static, str>, Val)> = Vec::new();
+            for (i, s) in strings.iter().enumerate() {
+                let key = format!("{}{i}", keys[(i + n) % keys.len()]);
+                doc_fields.push((key.clone(), (*s).into()));
+                fields.push((Cow::Owned(key), Val::Str((*s).to_owned())));
+            }
+            for (i, t) in inline.iter().enumerate() {
+                let mut v: toml_edit::Value = t.parse().unwrap();
+                if !matches!(v, toml_edit::Value::String(_)) {
+                    v.decor_mut().clear();
+                }
+                let key = format!("inline{i}");
+                fields.push((Cow::Owned(key.clone()), Val::toml(&v)));
+                doc_fields.push((key, v));
+            }
+            let lists: [&[&str]; 3] = [&[], &["a"], &["SEC-1", "it's", "B \"2\""]];
+            for (i, items) in lists.iter().enumerate() {
+                let key = if i == 2 {
+                    "satisfies".to_owned()
+                } else {
+                    format!("list{i}")
+                };
+                let mut a = toml_edit::Array::new();
+                for item in *items {
+                    a.push(*item);
+                }
+                doc_fields.push((key.clone(), toml_edit::Value::Array(a)));
+                fields.push((
+                    Cow::Owned(key),
+                    Val::List(items.iter().map(|s| (*s).to_owned()).collect()),
+                ));
+            }
+            reference.push((*kind, doc_fields));
+            prepared.push(Prepared {
+                kind: *kind,
+                fields,
+                file: None,
+            });
+        }
+        let (want, want_links) = file_text_document(reference);
+        let (got, got_links) = file_text(prepared);
+        assert_eq!(got, want);
+        assert_eq!(got_links, want_links);
+        assert_eq!(got_links, 15);
+        // The text is TOML that reads back.
+        let _: toml::Table = toml::from_str(&got).unwrap();
+    }
+}
