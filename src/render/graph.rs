@@ -105,21 +105,7 @@ fn quote_dot(s: &str) -> String {
 /// written as an entity; line breaks as spaces, other control characters
 /// escaped (`\u{1b}`).
 fn quote_mermaid(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("#quot;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '#' => out.push_str("#35;"),
-            '`' => out.push_str("#96;"),
-            '\n' | '\r' => out.push(' '),
-            c if super::is_hidden_control(c) => super::push_escaped(&mut out, c),
-            _ => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    format!("\"{}\"", crate::escape::mermaid(s))
 }
 
 fn dot_style(kind: EdgeKind) -> &'static str {

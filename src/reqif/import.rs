@@ -330,13 +330,25 @@ impl Ctx<'_> {
         element: Option<String>,
         message: String,
     ) {
-        self.diagnostics.push(Diagnostic {
-            severity,
-            file: file.to_owned(),
-            line: Some(line),
-            element,
-            message,
-        });
+        self.diagnostics
+            .push(diagnostic(severity, file, line, element, message));
+    }
+}
+
+/// A diagnostic at a line of a file.
+fn diagnostic(
+    severity: Severity,
+    file: &str,
+    line: usize,
+    element: Option<String>,
+    message: String,
+) -> Diagnostic {
+    Diagnostic {
+        severity,
+        file: file.to_owned(),
+        line: Some(line),
+        element,
+        message,
     }
 }
 
@@ -358,13 +370,8 @@ impl Sink {
         element: Option<String>,
         message: String,
     ) {
-        self.diagnostics.push(Diagnostic {
-            severity,
-            file: file.to_owned(),
-            line: Some(line),
-            element,
-            message,
-        });
+        self.diagnostics
+            .push(diagnostic(severity, file, line, element, message));
     }
 }
 
