@@ -310,7 +310,7 @@ fn render(markdown: &str, banner: &str, view: Option<&crate::view::View<'_>>) ->
         if !kept.is_empty() {
             let mut body = String::new();
             html::push_html(&mut body, kept.drain(..));
-            parts.push(Part::Clean(body));
+            parts.push(Part::Clean(without_empty_heads(&body)));
         }
     };
     let mut heading = 0usize;
@@ -731,9 +731,56 @@ fn css_string(s: &str) -> String {
     out
 }
 
+/// `html` without the table heads whose cells are all empty: Markdown needs
+/// a header row, so a two-column list of labels and values (the header
+/// every document starts with) has an empty one, which a page would show
+/// as a blank bar above the table.
+fn without_empty_heads(html: &str) -> String {
+    const OPEN: &str = "<thead><tr>";
+    const CELL: &str = "<th></th>";
+    const CLOSE: &str = "</tr></thead>";
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(OPEN) {
+        let (before, head) = rest.split_at(at);
+        out.push_str(before);
+        let mut after = head.get(OPEN.len()..).unwrap_or("");
+        let mut cells = 0;
+        while let Some(next) = after.strip_prefix(CELL) {
+            after = next;
+            cells += 1;
+        }
+        match after.strip_prefix(CLOSE) {
+            Some(next) if cells > 0 => rest = next,
+            _ => {
+                out.push_str(OPEN);
+                rest = head.get(OPEN.len()..).unwrap_or("");
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_table_head_is_left_out() {
+        let empty = "<table><thead><tr><th></th><th></th></tr></thead><tbody>\n<tr><td>a</td></tr>";
+        assert_eq!(
+            without_empty_heads(empty),
+            "<table><tbody>\n<tr><td>a</td></tr>"
+        );
+        let named = "<table><thead><tr><th>Entry</th><th></th></tr></thead><tbody>";
+        assert_eq!(without_empty_heads(named), named);
+        let twice = format!("{empty}</tbody></table>{named}");
+        assert_eq!(
+            without_empty_heads(&twice),
+            format!("<table><tbody>\n<tr><td>a</td></tr></tbody></table>{named}")
+        );
+    }
 
     #[test]
     fn a_fragment_is_one_balanced_block() {
