@@ -809,22 +809,7 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
     let removed: Vec<String> = if args.force && tree.is_dir() {
         let written: std::collections::HashSet<&str> =
             imported.files.iter().map(|(p, _)| p.as_str()).collect();
-        let mut removed: Vec<String> = rtm::load::FileSet::from_dir(tree)?
-            .entries
-            .into_iter()
-            .filter(|(_, e)| {
-                matches!(
-                    e,
-                    rtm::load::Entry::File(_)
-                        | rtm::load::Entry::Symlink
-                        | rtm::load::Entry::Special(_)
-                )
-            })
-            .map(|(rel, _)| rel)
-            .filter(|rel| !written.contains(rel.as_str()))
-            .collect();
-        removed.sort();
-        removed
+        rtm::load::FileSet::from_dir(tree)?.node_files_except(|rel| written.contains(rel))
     } else {
         Vec::new()
     };

@@ -15,44 +15,10 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 
-use common::rtm;
+use common::{assert_same_tree, import, rtm};
 
 fn bundled() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("requirements")
-}
-
-/// Runs `rtm import` and returns (exit code, stdout, stderr).
-fn import(file: &Path, into: &Path, extra: &[&str]) -> (i32, String, String) {
-    let out = rtm()
-        .arg("import")
-        .arg(file)
-        .arg("--into")
-        .arg(into)
-        .args(extra)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-/// `rtm diff OLD NEW` says nothing changed.
-fn assert_same_tree(old: &Path, new: &Path) {
-    let out = rtm()
-        .arg("diff")
-        .arg(old)
-        .arg(new)
-        .args(["--today", "2026-01-01"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("no node or deviation changed; no finding introduced or resolved"),
-        "{text}"
-    );
-    assert_eq!(out.status.code(), Some(0));
 }
 
 fn xml_escape(s: &str) -> String {

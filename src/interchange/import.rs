@@ -1156,17 +1156,7 @@ pub fn prepare_with(
     );
     if options.replace {
         let written: BTreeSet<&str> = plan.files.iter().map(|(r, _)| r.as_str()).collect();
-        // Files, links and FIFOs named `*.toml`; not a folder that could
-        // not be read.
-        plan.removed = present
-            .entries
-            .iter()
-            .filter(|(_, e)| matches!(e, Entry::File(_) | Entry::Symlink | Entry::Special(_)))
-            .map(|(rel, _)| rel)
-            .filter(|rel| !written.contains(rel.as_str()))
-            .cloned()
-            .collect();
-        plan.removed.sort();
+        plan.removed = present.node_files_except(|rel| written.contains(rel));
     }
     // An id the tree already holds, in a file the import does not replace.
     if let Some(t) = &tree {

@@ -75,6 +75,22 @@ pub struct FileSet {
 }
 
 impl FileSet {
+    /// The node files, links and special files named `*.toml` (not a
+    /// folder that could not be read) that `kept` does not keep, sorted:
+    /// what an import with `--force` removes.
+    pub fn node_files_except(&self, kept: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| matches!(e, Entry::File(_) | Entry::Symlink | Entry::Special(_)))
+            .map(|(rel, _)| rel)
+            .filter(|rel| !kept(rel))
+            .cloned()
+            .collect();
+        out.sort();
+        out
+    }
+
     /// Whether a relative path is a node file of a tree: a `*.toml` that
     /// is not the root's `rtm.toml` and has no hidden component.
     pub fn is_node_path(rel: &str) -> bool {
