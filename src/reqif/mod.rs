@@ -16,7 +16,7 @@ mod import;
 mod parse;
 mod xhtml;
 
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::Path;
 
 pub use export::{
@@ -97,11 +97,21 @@ pub fn read_path(path: &Path, limits: &Limits) -> Result<Vec<Document>, ReadErro
             limit: limits.max_bytes,
         });
     }
-    // Sized once: no copy as it grows (the size is within the limit).
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
-    file.take(limits.max_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| ReadError::Io(shown.clone(), e))?;
+    let bytes = match read_parallel(&file, size, 16 << 20) {
+        Some(bytes) => bytes,
+        None => {
+            // Sized once: no copy as it grows (the size is within the limit).
+            let mut bytes =
+                Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+            let mut file = file;
+            file.seek(std::io::SeekFrom::Start(0))
+                .map_err(|e| ReadError::Io(shown.clone(), e))?;
+            file.take(limits.max_bytes.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(|e| ReadError::Io(shown.clone(), e))?;
+            bytes
+        }
+    };
     if bytes.len() as u64 > limits.max_bytes {
         return Err(ReadError::TooLarge {
             file: shown,
@@ -118,6 +128,38 @@ pub fn read_path(path: &Path, limits: &Limits) -> Result<Vec<Document>, ReadErro
     } else {
         Ok(vec![(name, bytes)])
     }
+}
+
+/// The `size` bytes of a file, read in a few parts (of `part` bytes at
+/// least) at once: most of reading a large file is the system preparing
+/// the memory it goes into, which is then shared between the cores. `None`
+/// when the file is small, is not exactly `size` bytes long or cannot be
+/// read this way (the caller then reads it in one go).
+#[cfg(unix)]
+fn read_parallel(file: &std::fs::File, size: u64, part: usize) -> Option<Vec<u8>> {
+    use rayon::prelude::*;
+    use std::os::unix::fs::FileExt;
+    let len = usize::try_from(size).ok()?;
+    if len < part.saturating_mul(2) {
+        return None;
+    }
+    let mut bytes = vec![0u8; len];
+    let part = len
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(part)
+        .max(1);
+    let ok = bytes.par_chunks_mut(part).enumerate().all(|(i, piece)| {
+        let at = (i as u64).saturating_mul(part as u64);
+        file.read_exact_at(piece, at).is_ok()
+    });
+    // Nothing after the end: the file did not grow.
+    let mut more = [0u8; 1];
+    (ok && file.read_at(&mut more, size).ok()? == 0).then_some(bytes)
+}
+
+#[cfg(not(unix))]
+fn read_parallel(_file: &std::fs::File, _size: u64, _part: usize) -> Option<Vec<u8>> {
+    None
 }
 
 /// The `.reqif` entries of a `.reqifz`, read in memory within the limits.
@@ -185,4 +227,32 @@ pub fn unzip(name: &str, bytes: Vec<u8>, limits: &Limits) -> Result<Vec<Document
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_read_in_parts_is_read_whole() {
+        use std::io::Write;
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        let bytes: Vec<u8> = (0..100_003u32).map(|i| (i * 7919 % 251) as u8).collect();
+        f.write_all(&bytes).unwrap();
+        f.flush().unwrap();
+        let file = std::fs::File::open(f.path()).unwrap();
+        let size = bytes.len() as u64;
+        for part in [1, 4096, 30_000, 50_001] {
+            assert_eq!(
+                super::read_parallel(&file, size, part).as_ref(),
+                Some(&bytes),
+                "{part}"
+            );
+        }
+        // Too small to be worth it, or not the size the file has.
+        assert_eq!(super::read_parallel(&file, size, 60_000), None);
+        assert_eq!(super::read_parallel(&file, size - 1, 4096), None);
+        assert_eq!(super::read_parallel(&file, size + 1, 4096), None);
+    }
 }
