@@ -1165,3 +1165,81 @@ fn a_mapped_relation_the_kinds_cannot_hold_is_skipped_with_a_warning() {
     let imported = reqif::import(&docs, &mapping, &Target::default(), &Limits::default()).unwrap();
     assert_eq!(imported.relation_links, 9);
 }
+
+/// The IDENTIFIERs of the elements `element` of an export, in order.
+fn identifiers_of(xml: &str, element: &str) -> Vec<String> {
+    let open = format!("<{element} IDENTIFIER=\"");
+    xml.match_indices(&open)
+        .map(|(at, _)| {
+            let rest = &xml[at + open.len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn relation_and_hierarchy_identifiers_are_unique_however_they_are_made() {
+    let tmp = tempfile::tempdir().unwrap();
+    let head = "[[theme]]\nid = \"TH-1\"\ntitle = \"T\"\n\n\
+         [[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-1\"]\n\n";
+    let cases: [(&str, &str, &[&str], &[&str]); 3] = [
+        // Every identifier as made (written in parallel).
+        (
+            "plain",
+            "[[requirement]]\nid = \"RTM-1\"\ntitle = \"R\"\ncategory = \"mvp\"\nsatisfies = [\"BR-1\"]\n",
+            &[
+                "rtm-BR-1--themes--rtm-TH-1",
+                "rtm-RTM-1--satisfies--rtm-BR-1",
+            ],
+            &["rtm-TH-1--h", "rtm-BR-1--h", "rtm-RTM-1--h"],
+        ),
+        // A link written twice: two relations, the second numbered.
+        (
+            "twice",
+            "[[requirement]]\nid = \"RTM-1\"\ntitle = \"R\"\ncategory = \"mvp\"\nsatisfies = [\"BR-1\", \"BR-1\"]\n",
+            &[
+                "rtm-BR-1--themes--rtm-TH-1",
+                "rtm-RTM-1--satisfies--rtm-BR-1",
+                "rtm-RTM-1--satisfies--rtm-BR-1-2",
+            ],
+            &["rtm-TH-1--h", "rtm-BR-1--h", "rtm-RTM-1--h"],
+        ),
+        // A node's own identifier takes what a relation and a hierarchy
+        // would be: they are numbered.
+        (
+            "taken",
+            "[[requirement]]\nid = \"RTM-1\"\ntitle = \"R\"\ncategory = \"mvp\"\nsatisfies = [\"BR-1\"]\n\n\
+             [[requirement]]\nid = \"RTM-2\"\ntitle = \"R\"\ncategory = \"mvp\"\nsatisfies = [\"BR-1\"]\nreqif_id = \"rtm-RTM-1--satisfies--rtm-BR-1\"\n\n\
+             [[requirement]]\nid = \"RTM-3\"\ntitle = \"R\"\ncategory = \"mvp\"\nsatisfies = [\"BR-1\"]\nreqif_id = \"rtm-BR-1--h\"\n",
+            &[
+                "rtm-BR-1--themes--rtm-TH-1",
+                "rtm-RTM-1--satisfies--rtm-BR-1-2",
+                "rtm-RTM-1--satisfies--rtm-BR-1--satisfies--rtm-BR-1",
+                "rtm-BR-1--h--satisfies--rtm-BR-1",
+            ],
+            &[
+                "rtm-TH-1--h",
+                "rtm-BR-1--h-2",
+                "rtm-RTM-1--h",
+                "rtm-RTM-1--satisfies--rtm-BR-1--h",
+                "rtm-BR-1--h--h",
+            ],
+        ),
+    ];
+    for (name, reqs, relations, hierarchy) in cases {
+        let tree = tmp.path().join(name);
+        std::fs::create_dir(&tree).unwrap();
+        std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
+        std::fs::write(tree.join("n.toml"), format!("{head}{reqs}")).unwrap();
+        let out = tmp.path().join(format!("{name}.reqif"));
+        export_tree(&tree, &out, &[]);
+        let xml = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(identifiers_of(&xml, "SPEC-RELATION"), relations, "{name}");
+        assert_eq!(identifiers_of(&xml, "SPEC-HIERARCHY"), hierarchy, "{name}");
+        // xs:IDs are unique in a valid document.
+        validate(&out);
+        let back = tmp.path().join(format!("{name}-back"));
+        import_into(&out, &tree, &back);
+        assert_same_tree(&tree, &back);
+    }
+}
