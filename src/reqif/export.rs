@@ -7,6 +7,8 @@
 //! SPEC-RELATION-TYPE per link field; one SPECIFICATION holding the theme →
 //! business → entry hierarchy (each node once, under its first parent).
 //! IDENTIFIERs are stable: a node's `reqif_id`, else `rtm-` and its id.
+//! Each element starts a line of its own, not indented: indenting made a
+//! large document 15% larger, and no tool needs it.
 
 use std::fmt::Write as _;
 
@@ -238,37 +240,37 @@ pub fn export_to(
         .unwrap_or_else(|| "rtm requirement tree".into());
     let _ = write!(
         x,
-        "  <THE-HEADER>\n    <REQ-IF-HEADER IDENTIFIER=\"rtm-header\">\n      <CREATION-TIME>{time}</CREATION-TIME>\n      <REQ-IF-TOOL-ID>rtm</REQ-IF-TOOL-ID>\n      <REQ-IF-VERSION>1.0</REQ-IF-VERSION>\n      <SOURCE-TOOL-ID>rtm {}</SOURCE-TOOL-ID>\n      <TITLE>{}</TITLE>\n    </REQ-IF-HEADER>\n  </THE-HEADER>\n",
+        "<THE-HEADER>\n<REQ-IF-HEADER IDENTIFIER=\"rtm-header\">\n<CREATION-TIME>{time}</CREATION-TIME>\n<REQ-IF-TOOL-ID>rtm</REQ-IF-TOOL-ID>\n<REQ-IF-VERSION>1.0</REQ-IF-VERSION>\n<SOURCE-TOOL-ID>rtm {}</SOURCE-TOOL-ID>\n<TITLE>{}</TITLE>\n</REQ-IF-HEADER>\n</THE-HEADER>\n",
         env!("CARGO_PKG_VERSION"),
         esc(&title)
     );
-    x.push_str("  <CORE-CONTENT>\n    <REQ-IF-CONTENT>\n      <DATATYPES>\n");
+    x.push_str("<CORE-CONTENT>\n<REQ-IF-CONTENT>\n<DATATYPES>\n");
     let _ = writeln!(
         x,
-        "        <DATATYPE-DEFINITION-STRING IDENTIFIER=\"rtm-string\" LAST-CHANGE=\"{time}\" LONG-NAME=\"String\" MAX-LENGTH=\"1000000000\"/>"
+        "<DATATYPE-DEFINITION-STRING IDENTIFIER=\"rtm-string\" LAST-CHANGE=\"{time}\" LONG-NAME=\"String\" MAX-LENGTH=\"1000000000\"/>"
     );
     let _ = writeln!(
         x,
-        "        <DATATYPE-DEFINITION-XHTML IDENTIFIER=\"rtm-xhtml\" LAST-CHANGE=\"{time}\" LONG-NAME=\"XHTML\"/>"
+        "<DATATYPE-DEFINITION-XHTML IDENTIFIER=\"rtm-xhtml\" LAST-CHANGE=\"{time}\" LONG-NAME=\"XHTML\"/>"
     );
     for f in ["category", "stage", "status"] {
         let _ = writeln!(
             x,
-            "        <DATATYPE-DEFINITION-ENUMERATION IDENTIFIER=\"rtm-enum-{f}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{f}\">\n          <SPECIFIED-VALUES>"
+            "<DATATYPE-DEFINITION-ENUMERATION IDENTIFIER=\"rtm-enum-{f}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{f}\">\n<SPECIFIED-VALUES>"
         );
         for (k, v) in enum_names(f).unwrap_or(&[]).iter().enumerate() {
             let _ = writeln!(
                 x,
-                "            <ENUM-VALUE IDENTIFIER=\"rtm-enum-{f}-{v}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{v}\">\n              <PROPERTIES>\n                <EMBEDDED-VALUE KEY=\"{k}\" OTHER-CONTENT=\"{v}\"/>\n              </PROPERTIES>\n            </ENUM-VALUE>"
+                "<ENUM-VALUE IDENTIFIER=\"rtm-enum-{f}-{v}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{v}\">\n<PROPERTIES>\n<EMBEDDED-VALUE KEY=\"{k}\" OTHER-CONTENT=\"{v}\"/>\n</PROPERTIES>\n</ENUM-VALUE>"
             );
         }
-        x.push_str("          </SPECIFIED-VALUES>\n        </DATATYPE-DEFINITION-ENUMERATION>\n");
+        x.push_str("</SPECIFIED-VALUES>\n</DATATYPE-DEFINITION-ENUMERATION>\n");
     }
-    x.push_str("      </DATATYPES>\n      <SPEC-TYPES>\n");
+    x.push_str("</DATATYPES>\n<SPEC-TYPES>\n");
     for &k in Kind::ALL {
         let _ = writeln!(
             x,
-            "        <SPEC-OBJECT-TYPE IDENTIFIER=\"rtm-type-{k}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{k}\">\n          <SPEC-ATTRIBUTES>"
+            "<SPEC-OBJECT-TYPE IDENTIFIER=\"rtm-type-{k}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{k}\">\n<SPEC-ATTRIBUTES>"
         );
         for (name, xhtml) in [
             ("ReqIF.ForeignID", false),
@@ -282,7 +284,7 @@ pub fn export_to(
             };
             let _ = writeln!(
                 x,
-                "            <ATTRIBUTE-DEFINITION-{el} IDENTIFIER=\"rtm-{k}-{name}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{name}\">\n              <TYPE><DATATYPE-DEFINITION-{dt}-REF>{dtid}</DATATYPE-DEFINITION-{dt}-REF></TYPE>\n            </ATTRIBUTE-DEFINITION-{el}>"
+                "<ATTRIBUTE-DEFINITION-{el} IDENTIFIER=\"rtm-{k}-{name}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{name}\">\n<TYPE><DATATYPE-DEFINITION-{dt}-REF>{dtid}</DATATYPE-DEFINITION-{dt}-REF></TYPE>\n</ATTRIBUTE-DEFINITION-{el}>"
             );
         }
         for f in attribute_fields(k) {
@@ -290,12 +292,12 @@ pub fn export_to(
             if enum_names(name).is_some() {
                 let _ = writeln!(
                     x,
-                    "            <ATTRIBUTE-DEFINITION-ENUMERATION IDENTIFIER=\"rtm-{k}-{name}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{name}\" MULTI-VALUED=\"false\">\n              <TYPE><DATATYPE-DEFINITION-ENUMERATION-REF>rtm-enum-{name}</DATATYPE-DEFINITION-ENUMERATION-REF></TYPE>\n            </ATTRIBUTE-DEFINITION-ENUMERATION>"
+                    "<ATTRIBUTE-DEFINITION-ENUMERATION IDENTIFIER=\"rtm-{k}-{name}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{name}\" MULTI-VALUED=\"false\">\n<TYPE><DATATYPE-DEFINITION-ENUMERATION-REF>rtm-enum-{name}</DATATYPE-DEFINITION-ENUMERATION-REF></TYPE>\n</ATTRIBUTE-DEFINITION-ENUMERATION>"
                 );
             } else {
                 let _ = writeln!(
                     x,
-                    "            <ATTRIBUTE-DEFINITION-STRING IDENTIFIER=\"rtm-{k}-{name}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{name}\">\n              <TYPE><DATATYPE-DEFINITION-STRING-REF>rtm-string</DATATYPE-DEFINITION-STRING-REF></TYPE>\n            </ATTRIBUTE-DEFINITION-STRING>"
+                    "<ATTRIBUTE-DEFINITION-STRING IDENTIFIER=\"rtm-{k}-{name}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{name}\">\n<TYPE><DATATYPE-DEFINITION-STRING-REF>rtm-string</DATATYPE-DEFINITION-STRING-REF></TYPE>\n</ATTRIBUTE-DEFINITION-STRING>"
                 );
             }
         }
@@ -306,26 +308,26 @@ pub fn export_to(
             let name = format!("{DANGLING}{}", field_name(f));
             let _ = writeln!(
                 x,
-                "            <ATTRIBUTE-DEFINITION-STRING IDENTIFIER=\"rtm-{k}-{name}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{name}\">\n              <TYPE><DATATYPE-DEFINITION-STRING-REF>rtm-string</DATATYPE-DEFINITION-STRING-REF></TYPE>\n            </ATTRIBUTE-DEFINITION-STRING>"
+                "<ATTRIBUTE-DEFINITION-STRING IDENTIFIER=\"rtm-{k}-{name}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{name}\">\n<TYPE><DATATYPE-DEFINITION-STRING-REF>rtm-string</DATATYPE-DEFINITION-STRING-REF></TYPE>\n</ATTRIBUTE-DEFINITION-STRING>"
             );
         }
-        x.push_str("          </SPEC-ATTRIBUTES>\n        </SPEC-OBJECT-TYPE>\n");
+        x.push_str("</SPEC-ATTRIBUTES>\n</SPEC-OBJECT-TYPE>\n");
     }
     for (_, f) in LINKS {
         let _ = writeln!(
             x,
-            "        <SPEC-RELATION-TYPE IDENTIFIER=\"rtm-relation-{f}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{f}\"/>"
+            "<SPEC-RELATION-TYPE IDENTIFIER=\"rtm-relation-{f}\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{f}\"/>"
         );
     }
     let _ = writeln!(
         x,
-        "        <SPECIFICATION-TYPE IDENTIFIER=\"rtm-specification-type\" LAST-CHANGE=\"{time}\" LONG-NAME=\"rtm tree\"/>"
+        "<SPECIFICATION-TYPE IDENTIFIER=\"rtm-specification-type\" LAST-CHANGE=\"{time}\" LONG-NAME=\"rtm tree\"/>"
     );
-    x.push_str("      </SPEC-TYPES>\n");
+    x.push_str("</SPEC-TYPES>\n");
     if !nodes.is_empty() {
-        x.push_str("      <SPEC-OBJECTS>\n");
+        x.push_str("<SPEC-OBJECTS>\n");
         spec_objects(x, view, &idents, &dangling, &time);
-        x.push_str("      </SPEC-OBJECTS>\n");
+        x.push_str("</SPEC-OBJECTS>\n");
     }
     // Relations: every link to a node the view shows (a link written
     // twice is two relations, so that it comes back as written).
@@ -336,7 +338,7 @@ pub fn export_to(
         })
     });
     if has_relations {
-        x.push_str("      <SPEC-RELATIONS>\n");
+        x.push_str("<SPEC-RELATIONS>\n");
     }
     // Every identifier made so far is free of `--`, and no node links
     // twice to the same node in the same field: then every relation's
@@ -362,18 +364,18 @@ pub fn export_to(
                     rid.push_str(fname);
                     rid.push_str("--");
                     rid.push_str(tg);
-                    x.push_str("        <SPEC-RELATION IDENTIFIER=\"");
+                    x.push_str("<SPEC-RELATION IDENTIFIER=\"");
                     ids.push_unique(x, rid);
                     for part in [
                         "\" LAST-CHANGE=\"",
                         &time,
-                        "\">\n          <SOURCE><SPEC-OBJECT-REF>",
+                        "\">\n<SOURCE><SPEC-OBJECT-REF>",
                         s,
-                        "</SPEC-OBJECT-REF></SOURCE>\n          <TARGET><SPEC-OBJECT-REF>",
+                        "</SPEC-OBJECT-REF></SOURCE>\n<TARGET><SPEC-OBJECT-REF>",
                         tg,
-                        "</SPEC-OBJECT-REF></TARGET>\n          <TYPE><SPEC-RELATION-TYPE-REF>rtm-relation-",
+                        "</SPEC-OBJECT-REF></TARGET>\n<TYPE><SPEC-RELATION-TYPE-REF>rtm-relation-",
                         fname,
-                        "</SPEC-RELATION-TYPE-REF></TYPE>\n        </SPEC-RELATION>\n",
+                        "</SPEC-RELATION-TYPE-REF></TYPE>\n</SPEC-RELATION>\n",
                     ] {
                         x.push_str(part);
                     }
@@ -382,11 +384,11 @@ pub fn export_to(
         }
     }
     if has_relations {
-        x.push_str("      </SPEC-RELATIONS>\n");
+        x.push_str("</SPEC-RELATIONS>\n");
     }
     let _ = writeln!(
         x,
-        "      <SPECIFICATIONS>\n        <SPECIFICATION IDENTIFIER=\"rtm-specification\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{}\">\n          <TYPE><SPECIFICATION-TYPE-REF>rtm-specification-type</SPECIFICATION-TYPE-REF></TYPE>",
+        "<SPECIFICATIONS>\n<SPECIFICATION IDENTIFIER=\"rtm-specification\" LAST-CHANGE=\"{time}\" LONG-NAME=\"{}\">\n<TYPE><SPECIFICATION-TYPE-REF>rtm-specification-type</SPECIFICATION-TYPE-REF></TYPE>",
         esc(&title)
     );
     hierarchy(
@@ -397,7 +399,9 @@ pub fn export_to(
         (!plain).then_some(&mut ids),
         &time,
     );
-    x.push_str("        </SPECIFICATION>\n      </SPECIFICATIONS>\n    </REQ-IF-CONTENT>\n  </CORE-CONTENT>\n</REQ-IF>\n");
+    x.push_str(
+        "</SPECIFICATION>\n</SPECIFICATIONS>\n</REQ-IF-CONTENT>\n</CORE-CONTENT>\n</REQ-IF>\n",
+    );
     out.flush();
     match out.error {
         Some(e) => Err(e),
@@ -462,20 +466,20 @@ fn relations_parallel(
 /// One SPEC-RELATION from `s` to `tg` in link field `fname`, its
 /// IDENTIFIER `s--fname--tg`.
 fn relation(x: &mut String, s: &str, fname: &str, tg: &str, time: &str) {
-    x.push_str("        <SPEC-RELATION IDENTIFIER=\"");
+    x.push_str("<SPEC-RELATION IDENTIFIER=\"");
     for part in [s, "--", fname, "--", tg] {
         x.push_str(part);
     }
     for part in [
         "\" LAST-CHANGE=\"",
         time,
-        "\">\n          <SOURCE><SPEC-OBJECT-REF>",
+        "\">\n<SOURCE><SPEC-OBJECT-REF>",
         s,
-        "</SPEC-OBJECT-REF></SOURCE>\n          <TARGET><SPEC-OBJECT-REF>",
+        "</SPEC-OBJECT-REF></SOURCE>\n<TARGET><SPEC-OBJECT-REF>",
         tg,
-        "</SPEC-OBJECT-REF></TARGET>\n          <TYPE><SPEC-RELATION-TYPE-REF>rtm-relation-",
+        "</SPEC-OBJECT-REF></TARGET>\n<TYPE><SPEC-RELATION-TYPE-REF>rtm-relation-",
         fname,
-        "</SPEC-RELATION-TYPE-REF></TYPE>\n        </SPEC-RELATION>\n",
+        "</SPEC-RELATION-TYPE-REF></TYPE>\n</SPEC-RELATION>\n",
     ] {
         x.push_str(part);
     }
@@ -557,24 +561,15 @@ fn hierarchy(
     if roots.is_empty() {
         return;
     }
-    x.push_str("          <CHILDREN>\n");
+    x.push_str("<CHILDREN>\n");
     // (node, next child) on an explicit stack: no recursion, however deep.
     let mut stack: Vec<(usize, usize)> = Vec::new();
-    let mut pad = String::new();
-    let pad_to = |pad: &mut String, depth: usize| {
-        let want = (depth * 2 + 6) * 2;
-        while pad.len() < want {
-            pad.push(' ');
-        }
-        pad.truncate(want);
-    };
     // Without `ids`, every identifier is known to be unique as made.
-    let mut open = |x: &mut Out<'_>, pad: &str, i: usize| {
+    let mut open = |x: &mut Out<'_>, i: usize| {
         let ident = idents.get(i).map_or("", String::as_str);
         let mut h = String::with_capacity(ident.len() + 3);
         h.push_str(ident);
         h.push_str("--h");
-        x.push_str(pad);
         x.push_str("<SPEC-HIERARCHY IDENTIFIER=\"");
         match ids.as_deref_mut() {
             Some(ids) => ids.push_unique(x, h),
@@ -583,9 +578,7 @@ fn hierarchy(
         for part in [
             "\" LAST-CHANGE=\"",
             time,
-            "\">\n",
-            pad,
-            "  <OBJECT><SPEC-OBJECT-REF>",
+            "\">\n<OBJECT><SPEC-OBJECT-REF>",
             ident,
             "</SPEC-OBJECT-REF></OBJECT>\n",
         ] {
@@ -593,38 +586,28 @@ fn hierarchy(
         }
     };
     for &r in &roots {
-        pad_to(&mut pad, 0);
-        open(x, &pad, r);
+        open(x, r);
         stack.push((r, 0));
-        loop {
-            let depth = stack.len().saturating_sub(1);
-            let Some((node, next)) = stack.last_mut() else {
-                break;
-            };
+        while let Some((node, next)) = stack.last_mut() {
             let node = *node;
             let kids = children.get(node).map_or(&[][..], Vec::as_slice);
-            pad_to(&mut pad, depth);
             if let Some(&c) = kids.get(*next) {
                 if *next == 0 {
-                    x.push_str(&pad);
-                    x.push_str("  <CHILDREN>\n");
+                    x.push_str("<CHILDREN>\n");
                 }
                 *next += 1;
-                pad_to(&mut pad, depth + 1);
-                open(x, &pad, c);
+                open(x, c);
                 stack.push((c, 0));
             } else {
                 if !kids.is_empty() {
-                    x.push_str(&pad);
-                    x.push_str("  </CHILDREN>\n");
+                    x.push_str("</CHILDREN>\n");
                 }
-                x.push_str(&pad);
                 x.push_str("</SPEC-HIERARCHY>\n");
                 stack.pop();
             }
         }
     }
-    x.push_str("          </CHILDREN>\n");
+    x.push_str("</CHILDREN>\n");
 }
 
 /// The prefix of the attribute that holds, per link field, the ids a node
@@ -855,15 +838,13 @@ fn redact(view: &View<'_>, table: toml::Table) -> toml::Table {
 
 /// An `ATTRIBUTE-VALUE-STRING` of definition `rtm-{kind}-{name}`.
 fn string_value(x: &mut String, kind: Kind, name: &str, value: &str) {
-    x.push_str("            <ATTRIBUTE-VALUE-STRING THE-VALUE=\"");
+    x.push_str("<ATTRIBUTE-VALUE-STRING THE-VALUE=\"");
     esc_into(x, value, false);
-    x.push_str("\">\n              <DEFINITION><ATTRIBUTE-DEFINITION-STRING-REF>rtm-");
+    x.push_str("\">\n<DEFINITION><ATTRIBUTE-DEFINITION-STRING-REF>rtm-");
     x.push_str(kind.as_str());
     x.push('-');
     x.push_str(name);
-    x.push_str(
-        "</ATTRIBUTE-DEFINITION-STRING-REF></DEFINITION>\n            </ATTRIBUTE-VALUE-STRING>\n",
-    );
+    x.push_str("</ATTRIBUTE-DEFINITION-STRING-REF></DEFINITION>\n</ATTRIBUTE-VALUE-STRING>\n");
 }
 
 /// A Markdown text as XHTML rtm reads back verbatim: a `div` of class
@@ -895,11 +876,11 @@ fn spec_object(
 ) {
     let k = n.kind;
     for part in [
-        "        <SPEC-OBJECT IDENTIFIER=\"",
+        "<SPEC-OBJECT IDENTIFIER=\"",
         ident,
         "\" LAST-CHANGE=\"",
         time,
-        "\">\n          <VALUES>\n",
+        "\">\n<VALUES>\n",
     ] {
         x.push_str(part);
     }
@@ -908,13 +889,11 @@ fn spec_object(
         string_value(x, k, "ReqIF.Name", t);
     }
     if n.text_span.is_some() {
-        x.push_str("            <ATTRIBUTE-VALUE-XHTML>\n              <DEFINITION><ATTRIBUTE-DEFINITION-XHTML-REF>rtm-");
+        x.push_str("<ATTRIBUTE-VALUE-XHTML>\n<DEFINITION><ATTRIBUTE-DEFINITION-XHTML-REF>rtm-");
         x.push_str(k.as_str());
-        x.push_str(
-            "-ReqIF.Text</ATTRIBUTE-DEFINITION-XHTML-REF></DEFINITION>\n              <THE-VALUE>",
-        );
+        x.push_str("-ReqIF.Text</ATTRIBUTE-DEFINITION-XHTML-REF></DEFINITION>\n<THE-VALUE>");
         xhtml(x, &n.text);
-        x.push_str("</THE-VALUE>\n            </ATTRIBUTE-VALUE-XHTML>\n");
+        x.push_str("</THE-VALUE>\n</ATTRIBUTE-VALUE-XHTML>\n");
     }
     if let Some(table) = table {
         for f in attribute_fields(k) {
@@ -924,15 +903,15 @@ fn spec_object(
             if let Some(names) = enum_names(f.name) {
                 if let Some(s) = v.as_str().filter(|s| names.contains(s)) {
                     for part in [
-                        "            <ATTRIBUTE-VALUE-ENUMERATION>\n              <DEFINITION><ATTRIBUTE-DEFINITION-ENUMERATION-REF>rtm-",
+                        "<ATTRIBUTE-VALUE-ENUMERATION>\n<DEFINITION><ATTRIBUTE-DEFINITION-ENUMERATION-REF>rtm-",
                         k.as_str(),
                         "-",
                         f.name,
-                        "</ATTRIBUTE-DEFINITION-ENUMERATION-REF></DEFINITION>\n              <VALUES><ENUM-VALUE-REF>rtm-enum-",
+                        "</ATTRIBUTE-DEFINITION-ENUMERATION-REF></DEFINITION>\n<VALUES><ENUM-VALUE-REF>rtm-enum-",
                         f.name,
                         "-",
                         s,
-                        "</ENUM-VALUE-REF></VALUES>\n            </ATTRIBUTE-VALUE-ENUMERATION>\n",
+                        "</ENUM-VALUE-REF></VALUES>\n</ATTRIBUTE-VALUE-ENUMERATION>\n",
                     ] {
                         x.push_str(part);
                     }
@@ -955,9 +934,9 @@ fn spec_object(
         string_value(x, k, &name, array.to_string().trim());
     }
     for part in [
-        "          </VALUES>\n          <TYPE><SPEC-OBJECT-TYPE-REF>rtm-type-",
+        "</VALUES>\n<TYPE><SPEC-OBJECT-TYPE-REF>rtm-type-",
         k.as_str(),
-        "</SPEC-OBJECT-TYPE-REF></TYPE>\n        </SPEC-OBJECT>\n",
+        "</SPEC-OBJECT-TYPE-REF></TYPE>\n</SPEC-OBJECT>\n",
     ] {
         x.push_str(part);
     }
