@@ -470,76 +470,35 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
     }
     make_ids(&mut cx, &mut nodes, target);
     // Links: relations (each one a link, as many as there are), then
-    // hierarchy parents (a link only when no relation made it).
-    for d in docs {
-        for r in &d.relations {
-            out.relations += 1;
-            let ident = r.identifier.as_deref().unwrap_or("(no IDENTIFIER)");
-            let element = Some(format!("SPEC-RELATION {ident}"));
-            let ends = [("source", &r.source), ("target", &r.target)];
-            let mut found = Vec::new();
-            for (end, obj) in ends {
-                match obj.as_deref() {
-                    None => cx.diag(
-                        Severity::Warning,
-                        &d.file,
-                        r.line,
-                        element.clone(),
-                        format!("has no {end}; skipped"),
-                    ),
-                    Some(o) => match by_identifier.get(o) {
-                        Some(&i) => found.push(i),
-                        None => cx.diag(
-                            Severity::Warning,
-                            &d.file,
-                            r.line,
-                            element.clone(),
-                            format!("its {end} {o} does not exist; the relation is skipped"),
-                        ),
-                    },
-                }
-            }
-            let [from, to] = found[..] else {
-                continue;
-            };
-            let (Some(s), Some(t)) = (nodes.get(from), nodes.get(to)) else {
-                continue;
-            };
-            let type_name = r
-                .type_ref
-                .as_deref()
-                .and_then(|t| cx.relation_types.get(t).copied())
-                .unwrap_or("");
-            let field = match lookup(&cx.mapping.relations, type_name) {
-                Some(f) => Some(f.as_str()),
-                None => link_between(s.kind, t.kind),
-            };
-            let allowed = field.filter(|f| link_between(s.kind, t.kind) == Some(*f));
-            let Some(field) = allowed.and_then(|f| LINK_FIELDS.iter().find(|l| **l == f)) else {
-                cx.diag(
-                    Severity::Warning,
-                    &d.file,
-                    r.line,
-                    element,
-                    format!(
-                        "a relation \"{type_name}\" from a {} to a {} has no rtm link field{}; skipped",
-                        s.kind,
-                        t.kind,
-                        field.map_or(String::new(), |f| format!(" (`{f}` names a {})", link_target(f)))
-                    ),
-                );
-                continue;
-            };
-            // A relation of an object to itself is imported like any
-            // other: it is the file's own loop, which `rtm check` reports
-            // (R006), and an export of such a tree writes it back.
-            let target = t.id.clone();
-            if let Some(list) =
-                link_index(field).and_then(|i| nodes.get_mut(from).and_then(|n| n.links.get_mut(i)))
-            {
-                list.push(target);
-                out.relation_links += 1;
-            }
+    // hierarchy parents (a link only when no relation made it). What each
+    // relation makes is found in parallel, then applied in order.
+    let relations: Vec<(&Doc, &parse::Relation)> = docs
+        .iter()
+        .flat_map(|d| d.relations.iter().map(move |r| (d, r)))
+        .collect();
+    let resolved: Vec<Resolved> = {
+        use rayon::prelude::*;
+        let (cx, nodes, by_identifier) = (&cx, &nodes, &by_identifier);
+        relations
+            .par_iter()
+            .map(|(d, r)| relation_link(cx, nodes, by_identifier, d, r))
+            .collect()
+    };
+    for (link, diags) in resolved {
+        out.relations += 1;
+        cx.diagnostics.extend(diags);
+        let Some((from, i, to)) = link else {
+            continue;
+        };
+        // A relation of an object to itself is imported like any
+        // other: it is the file's own loop, which `rtm check` reports
+        // (R006), and an export of such a tree writes it back.
+        let Some(target) = nodes.get(to).map(|t| t.id.clone()) else {
+            continue;
+        };
+        if let Some(list) = nodes.get_mut(from).and_then(|n| n.links.get_mut(i)) {
+            list.push(target);
+            out.relation_links += 1;
         }
     }
     for d in docs {
@@ -639,6 +598,81 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
     out.project = project_file(docs, &nodes, &cx.variants);
     out.diagnostics = cx.diagnostics;
     out
+}
+
+/// The link a relation makes, as (source node, link field index, target
+/// node), and what it reports.
+type Resolved = (Option<(usize, usize, usize)>, Vec<Diagnostic>);
+
+/// The link a relation makes ([`Resolved`]).
+fn relation_link(
+    cx: &Ctx<'_>,
+    nodes: &[NewNode],
+    by_identifier: &FxHashMap<&str, usize>,
+    d: &Doc,
+    r: &parse::Relation,
+) -> Resolved {
+    let mut diags = Vec::new();
+    let ident = r.identifier.as_deref().unwrap_or("(no IDENTIFIER)");
+    let element = || Some(format!("SPEC-RELATION {ident}"));
+    let ends = [("source", &r.source), ("target", &r.target)];
+    let mut found = [None, None];
+    for ((end, obj), slot) in ends.into_iter().zip(found.iter_mut()) {
+        match obj.as_deref() {
+            None => diags.push(diagnostic(
+                Severity::Warning,
+                &d.file,
+                r.line,
+                element(),
+                format!("has no {end}; skipped"),
+            )),
+            Some(o) => match by_identifier.get(o) {
+                Some(&i) => *slot = Some(i),
+                None => diags.push(diagnostic(
+                    Severity::Warning,
+                    &d.file,
+                    r.line,
+                    element(),
+                    format!("its {end} {o} does not exist; the relation is skipped"),
+                )),
+            },
+        }
+    }
+    let [Some(from), Some(to)] = found else {
+        return (None, diags);
+    };
+    let (Some(s), Some(t)) = (nodes.get(from), nodes.get(to)) else {
+        return (None, diags);
+    };
+    let type_name = r
+        .type_ref
+        .as_deref()
+        .and_then(|t| cx.relation_types.get(t).copied())
+        .unwrap_or("");
+    let field = match lookup(&cx.mapping.relations, type_name) {
+        Some(f) => Some(f.as_str()),
+        None => link_between(s.kind, t.kind),
+    };
+    let allowed = field.filter(|f| link_between(s.kind, t.kind) == Some(*f));
+    let Some(i) = allowed.and_then(link_index) else {
+        diags.push(diagnostic(
+            Severity::Warning,
+            &d.file,
+            r.line,
+            element(),
+            format!(
+                "a relation \"{type_name}\" from a {} to a {} has no rtm link field{}; skipped",
+                s.kind,
+                t.kind,
+                field.map_or(String::new(), |f| format!(
+                    " (`{f}` names a {})",
+                    link_target(f)
+                ))
+            ),
+        ));
+        return (None, diags);
+    };
+    (Some((from, i, to)), diags)
 }
 
 fn link_target(field: &str) -> Kind {
@@ -957,7 +991,7 @@ fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode], target: &Target<'_>) {
     for n in nodes.iter_mut() {
         let raw = n.id.clone();
         let mut id = make_id(n.kind, &raw);
-        let element = Some(format!("SPEC-OBJECT {}", n.identifier));
+        let element = || Some(format!("SPEC-OBJECT {}", n.identifier));
         if taken.contains(&id) {
             let base = id.clone();
             let mut k = 2;
@@ -969,7 +1003,7 @@ fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode], target: &Target<'_>) {
                 Severity::Warning,
                 &n.file,
                 n.line,
-                element.clone(),
+                element(),
                 format!("id {base} is taken by an earlier object; this one is {id}"),
             );
         } else if id != raw.trim() {
@@ -977,7 +1011,7 @@ fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode], target: &Target<'_>) {
                 Severity::Warning,
                 &n.file,
                 n.line,
-                element.clone(),
+                element(),
                 format!(
                     "id \"{}\" is not a valid id; written as {id}",
                     raw.escape_debug()
@@ -992,7 +1026,7 @@ fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode], target: &Target<'_>) {
                 Severity::Error,
                 &n.file,
                 n.line,
-                element.clone(),
+                element(),
                 format!(
                     "id {id} does not match the tree's {} pattern `{}`; map another attribute to `id`, or change [ids]",
                     n.kind, p.source
@@ -1004,7 +1038,7 @@ fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode], target: &Target<'_>) {
                 Severity::Error,
                 &n.file,
                 n.line,
-                element,
+                element(),
                 format!("id {id} is already defined in the tree"),
             );
         }
