@@ -729,7 +729,7 @@ fn spec_objects(
             break;
         };
         let span = first.start..last.end;
-        let mut tables: Vec<Option<toml::Table>> = batch
+        let mut tables: Vec<Option<Fields>> = batch
             .par_iter()
             .flat_map_iter(|r| tables_of(view, r.clone(), &nth))
             .collect();
@@ -757,68 +757,74 @@ fn spec_objects(
     }
 }
 
-/// The TOML tables of the nodes `range` (all from one file), read again
-/// from the file, so that every field is exported as written.
-fn tables_of(
-    view: &View<'_>,
-    range: std::ops::Range<usize>,
-    nth: &[usize],
-) -> Vec<Option<toml::Table>> {
+/// The fields a node exports as attributes (every field but `id`,
+/// `title`, `text`, links and `reqif_id`), as written in its file.
+type Fields = Vec<(&'static str, toml::Value)>;
+
+/// The attribute fields of the nodes `range` (all from one file), read
+/// again from the file, so that every field is exported as written. The
+/// file is parsed without building tables of its values; only the values
+/// exported are made into TOML values.
+fn tables_of(view: &View<'_>, range: std::ops::Range<usize>, nth: &[usize]) -> Vec<Option<Fields>> {
+    use toml::de::{DeTable, DeValue};
     let model = &view.checked.model;
     let len = range.len();
-    let Some(mut file) = model
+    let Some(file) = model
         .nodes
         .get(range.start)
         .and_then(|n| model.sources.get(n.file()))
-        .and_then(|s| toml::from_str::<toml::Table>(&s.text).ok())
+        .and_then(|s| DeTable::parse(&s.text).ok())
     else {
         return vec![None; len];
     };
-    // Where each node's table is in its kind's array.
-    let picks: Vec<Option<(&'static str, usize)>> = {
-        let mut at: FxHashMap<(&str, &str), Vec<usize>> = FxHashMap::default();
-        for (kind, v) in &file {
-            let Some(k) = Kind::parse(kind) else {
+    // Each node's table, by kind and id, in file order.
+    let mut at: FxHashMap<(Kind, &str), Vec<&DeTable<'_>>> = FxHashMap::default();
+    for (kind, v) in file.get_ref().iter() {
+        let Some(k) = Kind::parse(kind.get_ref()) else {
+            continue;
+        };
+        let DeValue::Array(array) = v.get_ref() else {
+            continue;
+        };
+        for t in array.iter() {
+            let DeValue::Table(t) = t.get_ref() else {
                 continue;
             };
-            let Some(array) = v.as_array() else {
-                continue;
-            };
-            for (p, t) in array.iter().enumerate() {
-                if let Some(id) = t.get("id").and_then(toml::Value::as_str) {
-                    at.entry((k.as_str(), id)).or_default().push(p);
-                }
+            let id = t.iter().find_map(|(key, v)| match v.get_ref() {
+                DeValue::String(id) if key.get_ref() == "id" => Some(id.as_ref()),
+                _ => None,
+            });
+            if let Some(id) = id {
+                at.entry((k, id)).or_default().push(t);
             }
         }
-        range
-            .map(|i| {
-                let n = model.nodes.get(i)?;
-                let p = at
-                    .get(&(n.kind.as_str(), n.id.as_str()))?
-                    .get(*nth.get(i)?)?;
-                Some((n.kind.as_str(), *p))
-            })
-            .collect()
-    };
-    picks
-        .into_iter()
-        .map(|pick| {
-            let (kind, p) = pick?;
-            file.get_mut(kind)?
-                .as_array_mut()?
-                .get_mut(p)?
-                .as_table_mut()
-                .map(std::mem::take)
+    }
+    range
+        .map(|i| {
+            let n = model.nodes.get(i)?;
+            let t = at.get(&(n.kind, n.id.as_str()))?.get(*nth.get(i)?)?;
+            Some(
+                attribute_fields(n.kind)
+                    .filter_map(|f| {
+                        let (_, v) = t.iter().find(|(key, _)| key.get_ref() == f.name)?;
+                        let de = toml::de::ValueDeserializer::from(v.clone());
+                        let value = <toml::Value as serde::Deserialize>::deserialize(de).ok()?;
+                        Some((f.name, value))
+                    })
+                    .collect(),
+            )
         })
         .collect()
 }
 
-/// A node's table as a reader at the view's level may see it: a deviation
-/// from a withheld obligation is left out, and a withheld modification is
-/// not named (as in the review pack).
-fn redact(view: &View<'_>, table: toml::Table) -> toml::Table {
-    let mut t = table;
-    if let Some(toml::Value::Array(devs)) = t.get_mut("deviations") {
+/// A node's fields as a reader at the view's level may see them: a
+/// deviation from a withheld obligation is left out, and a withheld
+/// modification is not named (as in the review pack).
+fn redact(view: &View<'_>, fields: Fields) -> Fields {
+    let mut fields = fields;
+    if let Some((_, toml::Value::Array(devs))) =
+        fields.iter_mut().find(|(name, _)| *name == "deviations")
+    {
         let hidden = |d: &toml::Value, key: &str| {
             d.get(key)
                 .and_then(toml::Value::as_str)
@@ -833,7 +839,7 @@ fn redact(view: &View<'_>, table: toml::Table) -> toml::Table {
             }
         }
     }
-    t
+    fields
 }
 
 /// An `ATTRIBUTE-VALUE-STRING` of definition `rtm-{kind}-{name}`.
@@ -871,7 +877,7 @@ fn spec_object(
     n: &Node,
     ident: &str,
     time: &str,
-    table: Option<&toml::Table>,
+    table: Option<&Fields>,
     dangling: &Dangling<'_>,
 ) {
     let k = n.kind;
@@ -897,7 +903,7 @@ fn spec_object(
     }
     if let Some(table) = table {
         for f in attribute_fields(k) {
-            let Some(v) = table.get(f.name) else {
+            let Some((_, v)) = table.iter().find(|(name, _)| *name == f.name) else {
                 continue;
             };
             if let Some(names) = enum_names(f.name) {
