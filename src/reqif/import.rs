@@ -890,17 +890,18 @@ fn object_node(
     if kind == Kind::Modification && !node.fields.contains_key("stage") {
         node.fields.insert("stage", toml_string("proposed"));
     }
-    let text_title = node
-        .fields
-        .get("text")
-        .and_then(|t| t.parse::<toml_edit::Value>().ok())
-        .and_then(|v| v.as_str().and_then(first_line));
+    // The text's first line, read back only when there is no title.
+    let text_title = |fields: &Small<String>| {
+        fields
+            .get("text")
+            .and_then(|t| t.parse::<toml_edit::Value>().ok())
+            .and_then(|v| v.as_str().and_then(first_line))
+    };
     node.id = raw_id.map_or_else(|| identifier.to_owned(), |(s, _)| s);
-    node.title = node
-        .title
-        .take()
-        .or(text_title)
-        .or_else(|| o.long_name.as_deref().and_then(first_line));
+    node.title = match node.title.take() {
+        Some(t) => Some(t),
+        None => text_title(&node.fields).or_else(|| o.long_name.as_deref().and_then(first_line)),
+    };
     ok.then_some(node)
 }
 
