@@ -116,7 +116,7 @@ pub fn plan(root: &Path, req: &Request<'_>) -> Result<(FileEdit, Recorded), Deci
         None => (false, bytes.as_slice()),
     };
     let text = std::str::from_utf8(body).map_err(|_| fail("it is not UTF-8".into()))?;
-    if model.sources.get(entry.file()).map(|s| s.text.as_str()) != Some(text) {
+    if model.sources.file(entry.file()).text != text {
         return Err(fail("it changed while rtm was reading the tree".into()));
     }
     let mut fields: Vec<(&str, Value)> = vec![

@@ -185,8 +185,9 @@ impl FindingKey {
             .clone()
             .unwrap_or_else(|| sources.path(f.span.file).to_owned());
         let raw = sources
-            .get(f.span.file)
-            .and_then(|s| s.text.get(f.span.range()))
+            .file(f.span.file)
+            .text
+            .get(f.span.range())
             .unwrap_or("");
         let target = string_value(raw).unwrap_or_else(|| raw.to_owned());
         let message = strip_positions(&f.message);

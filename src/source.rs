@@ -3,8 +3,31 @@
 
 use std::ops::Range;
 
-/// Index of a file in [`Sources`].
-pub type FileId = usize;
+/// A file of a [`Sources`] registry. Only [`Sources::add`] makes one, and
+/// a registry never drops a file, so an id always names a file of the
+/// registry that made it (or of a clone of it): there is no id to print
+/// as an empty path at 1:1.
+///
+/// ```compile_fail
+/// // No id can be made from a number.
+/// let id = rtm::source::FileId(7);
+/// ```
+///
+/// ```
+/// use rtm::source::{SourceFile, Sources};
+/// let mut sources = Sources::default();
+/// let id = sources.add(SourceFile::new("a.toml".into(), String::new()));
+/// assert_eq!(sources.path(id), "a.toml");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(u32);
+
+impl FileId {
+    /// The file's place in its registry (0 for the first file added).
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// A byte range inside one source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -156,35 +179,40 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// Adds a file and returns its id: the only way to make a [`FileId`].
+    /// Files are never removed, so the id stays valid for the life of the
+    /// registry.
     pub fn add(&mut self, file: SourceFile) -> FileId {
-        self.files.push(file);
-        self.files.len() - 1
+        // A tree has far fewer than 4 billion files (each is read into
+        // memory); past that, ids would repeat rather than dangle.
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        if id.index() == self.files.len() {
+            self.files.push(file);
+        }
+        id
     }
 
-    /// Replaces the file at `id` (a file read again after an edit); false
-    /// when there is no such file.
-    pub fn set(&mut self, id: FileId, file: SourceFile) -> bool {
-        match self.files.get_mut(id) {
-            Some(slot) => {
-                *slot = file;
-                true
-            }
-            None => false,
+    /// Replaces the file at `id` (a file read again after an edit).
+    pub fn set(&mut self, id: FileId, file: SourceFile) {
+        if let Some(slot) = self.files.get_mut(id.index()) {
+            *slot = file;
         }
     }
 
-    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
-        self.files.get(id)
+    /// The file an id names.
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        // Only `add` makes an id, from the length before a push, and no
+        // file is ever removed: the index is in range.
+        #[allow(clippy::indexing_slicing)]
+        &self.files[id.index()]
     }
 
     pub fn path(&self, id: FileId) -> &str {
-        self.files.get(id).map_or("", |f| f.path.as_str())
+        &self.file(id).path
     }
 
     pub fn line_col(&self, span: Span) -> (usize, usize) {
-        self.files
-            .get(span.file)
-            .map_or((1, 1), |f| f.line_col(span.start))
+        self.file(span.file).line_col(span.start)
     }
 
     pub fn len(&self) -> usize {
@@ -198,11 +226,38 @@ impl Sources {
     pub fn iter(&self) -> impl Iterator<Item = &SourceFile> {
         self.files.iter()
     }
+
+    /// Every file with its id, in the order they were added.
+    pub fn ids(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        (0u32..).map(FileId).zip(self.files.iter())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_file_id_names_a_file_of_its_registry() {
+        // `FileId` has no public constructor (`FileId(7)` does not compile
+        // outside this module): the registry makes every id, and never
+        // drops a file, so each id has a path and a text.
+        let mut sources = Sources::default();
+        let a = sources.add(SourceFile::new("a.toml".into(), "x = 1\n".into()));
+        let b = sources.add(SourceFile::new("b/c.toml".into(), String::new()));
+        assert_eq!((a.index(), b.index()), (0, 1));
+        assert_eq!(sources.path(a), "a.toml");
+        assert_eq!(sources.path(b), "b/c.toml");
+        // A file read again keeps its id.
+        sources.set(a, SourceFile::new("a.toml".into(), "\ny = 2\n".into()));
+        assert_eq!(sources.file(a).text, "\ny = 2\n");
+        assert_eq!(sources.line_col(Span::new(a, 1..2)), (2, 1));
+        let listed: Vec<(FileId, &str)> =
+            sources.ids().map(|(id, f)| (id, f.path.as_str())).collect();
+        assert_eq!(listed, vec![(a, "a.toml"), (b, "b/c.toml")]);
+        // A clone holds the same files under the same ids.
+        assert_eq!(sources.clone().path(b), "b/c.toml");
+    }
 
     #[test]
     fn line_and_column_are_one_based_and_count_characters() {

@@ -107,7 +107,7 @@ fn node_cells(view: &View<'_>) -> Result<Vec<NodeCells>, ExportError> {
         .par_iter()
         .map(|&(file, start, end)| {
             let run = nodes.get(start..end).unwrap_or_default();
-            let text = sources.get(file).map_or("", |s| s.text.as_str());
+            let text = sources.file(file).text.as_str();
             let unreadable =
                 || ExportError::Unreadable(run.first().map(|n| n.id.clone()).unwrap_or_default());
             let mut kinds = file_tables(text).ok_or_else(unreadable)?;

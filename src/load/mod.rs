@@ -167,7 +167,7 @@ pub fn load_files(mut set: FileSet) -> Loaded {
             let limits = crate::config::Limits::default();
             let (source, read) = read_entry(entry, PROJECT_FILE, limits.max_file_bytes);
             let id = model.sources.add(source);
-            let text = model.sources.get(id).map_or("", |s| s.text.as_str());
+            let text = model.sources.file(id).text.as_str();
             match read.and_then(|()| parse(text, limits.max_depth)) {
                 Ok(doc) => config = Config::from_table(id, doc.get_ref(), &mut findings),
                 Err((range, message)) => {
@@ -180,12 +180,22 @@ pub fn load_files(mut set: FileSet) -> Loaded {
         }
     }
 
-    let base = model.sources.len();
+    // Every file gets its id first (its path, no text yet), then the
+    // files are read in parallel and put in place.
+    let ids: Vec<FileId> = set
+        .entries
+        .iter()
+        .map(|(rel, _)| {
+            model
+                .sources
+                .add(SourceFile::new(rel.clone(), String::new()))
+        })
+        .collect();
     let results: Vec<FileResult> = set
         .entries
         .par_iter()
-        .enumerate()
-        .map(|(i, (rel, entry))| read_node_file(base + i, rel, entry, &config))
+        .zip(ids.par_iter())
+        .map(|((rel, entry), &id)| read_node_file(id, rel, entry, &config))
         .collect();
     // Reserve once: growing a vector of 100,000 nodes by doubling would
     // hold two copies of it for a moment.
@@ -194,8 +204,7 @@ pub fn load_files(mut set: FileSet) -> Loaded {
         .reserve_exact(results.iter().map(|r| r.nodes.len()).sum());
     model.files.reserve_exact(results.len());
     for r in results {
-        let id = model.sources.add(r.source);
-        debug_assert_eq!(id, r.info.file);
+        model.sources.set(r.info.file, r.source);
         model.nodes.extend(r.nodes);
         findings.extend(r.findings);
         if r.node_file {

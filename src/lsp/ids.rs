@@ -26,11 +26,7 @@ pub struct Occurrence {
 
 /// The text of a span's file.
 fn text(checked: &Checked, file: FileId) -> &str {
-    checked
-        .model
-        .sources
-        .get(file)
-        .map_or("", |s| s.text.as_str())
+    checked.model.sources.file(file).text.as_str()
 }
 
 /// The span of `id` inside a written value: the value itself when it is

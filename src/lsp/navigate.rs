@@ -19,7 +19,11 @@ pub type Refusal = String;
 
 /// The checked tree, the file `uri` names in it and the byte offset of a
 /// position in that file.
-fn locate<'s>(state: &'s State, uri: &Url, pos: Position) -> Option<(&'s Checked, usize, usize)> {
+fn locate<'s>(
+    state: &'s State,
+    uri: &Url,
+    pos: Position,
+) -> Option<(&'s Checked, crate::source::FileId, usize)> {
     let (file, source) = state.file(uri)?;
     let checked = state.tree.as_ref()?.checked();
     let offset = super::state::index(source).offset(&source.text, pos, state.encoding);

@@ -689,7 +689,7 @@ fn tables_of(
     let Some(mut file) = model
         .nodes
         .get(range.start)
-        .and_then(|n| model.sources.get(n.file()))
+        .map(|n| model.sources.file(n.file()))
         .and_then(|s| toml::from_str::<toml::Table>(&s.text).ok())
     else {
         return vec![None; len];
