@@ -180,7 +180,7 @@ pub fn canonical(node: &Node) -> String {
         line("category", json_str(c.as_str()));
     }
     if let Some(v) = &node.variants {
-        line("variants", json_array(&sorted(v.clone())));
+        line("variants", json_array(&sorted(v.to_vec())));
     }
     for field in [
         LinkField::Themes,

@@ -455,6 +455,73 @@ pub struct Reviewed {
     pub links: Vec<(String, String, Span)>,
 }
 
+/// A list that is usually empty, one pointer wide (a `Vec` is three):
+/// most nodes have no values, limits, deviations, waivers, questions or
+/// decisions, and a node is kept small. Reads as a slice.
+#[derive(Clone, PartialEq)]
+// The box is the point: one pointer in the node, the vector's three words
+// only when there is something in it.
+#[allow(clippy::box_collection)]
+pub struct Few<T>(Option<Box<Vec<T>>>);
+
+impl<T> Few<T> {
+    pub const fn new() -> Self {
+        Few(None)
+    }
+
+    pub fn push(&mut self, item: T) {
+        self.0.get_or_insert_with(Box::default).push(item);
+    }
+
+    pub fn as_slice(&self) -> &[T] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
+impl<T> Default for Few<T> {
+    fn default() -> Self {
+        Few(None)
+    }
+}
+
+impl<T> std::ops::Deref for Few<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.as_slice()
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Few<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_slice().fmt(f)
+    }
+}
+
+impl<T> From<Vec<T>> for Few<T> {
+    fn from(mut v: Vec<T>) -> Self {
+        if v.is_empty() {
+            Few(None)
+        } else {
+            v.shrink_to_fit();
+            Few(Some(Box::new(v)))
+        }
+    }
+}
+
+impl<T> FromIterator<T> for Few<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Few::from(iter.into_iter().collect::<Vec<T>>())
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Few<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
 /// One node, as read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -470,27 +537,28 @@ pub struct Node {
     /// another case, a list): the node is then treated as `red` by every
     /// document (FORMAT §10, fails closed).
     pub classification_invalid: bool,
-    pub tags: Vec<String>,
+    pub tags: Few<String>,
     /// Every id the node names, in every link field, in file order.
     pub links: Vec<Link>,
     pub category: Option<Category>,
     /// `None` means "all the project's variants".
-    pub variants: Option<Vec<String>>,
-    pub user_impact: Option<Sp<String>>,
-    pub values: Vec<Value>,
-    pub limits: Vec<Limit>,
-    pub deviations: Vec<Deviation>,
+    pub variants: Option<Box<Vec<String>>>,
+    /// Boxed: few nodes carry one.
+    pub user_impact: Option<Box<Sp<String>>>,
+    pub values: Few<Value>,
+    pub limits: Few<Limit>,
+    pub deviations: Few<Deviation>,
     /// A modification's changes to SEC obligations (FORMAT §16).
-    pub changes: Vec<Change>,
+    pub changes: Few<Change>,
     pub stage: Option<Stage>,
     pub source: Option<String>,
     pub url: Option<String>,
     /// The ReqIF IDENTIFIER the node was imported with (`reqif_id`).
     pub reqif_id: Option<String>,
-    pub waivers: Vec<Waiver>,
-    pub questions: Vec<Question>,
+    pub waivers: Few<Waiver>,
+    pub questions: Few<Question>,
     /// The OPSG's decisions about the entry's items, in file order (FORMAT §15).
-    pub decisions: Vec<Decision>,
+    pub decisions: Few<Decision>,
     /// Boxed: most nodes carry no stamp, and a node is kept small.
     pub reviewed: Option<Box<Reviewed>>,
     /// The span of the `text` value, when the node wrote one (R301).
@@ -511,22 +579,22 @@ impl Node {
             owner: None,
             classification: None,
             classification_invalid: false,
-            tags: Vec::new(),
+            tags: Few::new(),
             links: Vec::new(),
             category: None,
             variants: None,
             user_impact: None,
-            values: Vec::new(),
-            limits: Vec::new(),
-            deviations: Vec::new(),
-            changes: Vec::new(),
+            values: Few::new(),
+            limits: Few::new(),
+            deviations: Few::new(),
+            changes: Few::new(),
             stage: None,
             source: None,
             url: None,
             reqif_id: None,
-            waivers: Vec::new(),
-            questions: Vec::new(),
-            decisions: Vec::new(),
+            waivers: Few::new(),
+            questions: Few::new(),
+            decisions: Few::new(),
             reviewed: None,
             text_span: None,
             themes_span: None,
@@ -628,5 +696,16 @@ mod tests {
         assert_eq!(Int(60).to_string(), "60");
         assert_eq!(Float(60.0).to_string(), "60");
         assert_eq!(Float(6.5).to_string(), "6.5");
+    }
+}
+
+#[cfg(test)]
+mod size {
+    /// A node is kept small: 100,000 of them are held at once (560 bytes
+    /// before the rarely used lists were made one pointer wide).
+    #[test]
+    fn a_node_is_small() {
+        assert!(std::mem::size_of::<super::Node>() <= 376);
+        assert_eq!(std::mem::size_of::<super::Few<super::Value>>(), 8);
     }
 }

@@ -147,7 +147,7 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
         ("source", _) => node.source = d.string(name, v).map(|s| s.value),
         ("url", _) => node.url = d.string(name, v).map(|s| s.value),
         ("reqif_id", _) => node.reqif_id = d.string(name, v).map(|s| s.value),
-        ("user_impact", _) => node.user_impact = d.string(name, v),
+        ("user_impact", _) => node.user_impact = d.string(name, v).map(Box::new),
         ("status", _) => {
             if let Some(s) = d.choice(name, v, Status::NAMES, Status::parse) {
                 node.status = s;
@@ -166,14 +166,14 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
             node.classification_invalid = node.classification.is_none();
         }
         ("tags", _) => node.tags = d.strings(name, v).into_iter().map(|s| s.value).collect(),
-        ("variants", _) => node.variants = Some(read_variants(d, v, config)),
-        ("values", _) => node.values = read_values(d, v),
-        ("limits", _) => node.limits = read_limits(d, v),
+        ("variants", _) => node.variants = Some(Box::new(read_variants(d, v, config))),
+        ("values", _) => node.values = read_values(d, v).into(),
+        ("limits", _) => node.limits = read_limits(d, v).into(),
         ("deviations", _) => read_deviations(d, node, v),
         ("changes", _) => read_changes(d, node, v),
-        ("waivers", _) => node.waivers = read_waivers(d, v),
-        ("questions", _) => node.questions = read_questions(d, v),
-        ("decisions", _) => node.decisions = read_decisions(d, v),
+        ("waivers", _) => node.waivers = read_waivers(d, v).into(),
+        ("questions", _) => node.questions = read_questions(d, v).into(),
+        ("decisions", _) => node.decisions = read_decisions(d, v).into(),
         ("reviewed", _) => node.reviewed = read_reviewed(d, v).map(Box::new),
         (_, Ty::Ids(_)) => {
             let link_field = match name {
