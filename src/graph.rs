@@ -79,7 +79,7 @@ pub struct BadLink {
 pub struct Graph {
     pub graph: DiGraph<usize, Edge>,
     /// The first definition of every id.
-    pub by_id: FxHashMap<String, usize>,
+    pub by_id: FxHashMap<crate::source::Str, usize>,
     /// (later definition, first definition) for every repeated id.
     pub duplicates: Vec<(usize, usize)>,
     pub bad_links: Vec<BadLink>,
@@ -98,7 +98,7 @@ impl Graph {
         let place = |i: usize| model.nodes.get(i).map(|n| (n.file(), n.id_span.start));
         for (i, node) in model.nodes.iter().enumerate() {
             graph.add_node(i);
-            if let Some(first) = by_id.get_mut(&node.id) {
+            if let Some(first) = by_id.get_mut(node.id.as_str()) {
                 let f = *first;
                 if place(i) < place(f) {
                     for d in duplicates
@@ -128,7 +128,7 @@ impl Graph {
                 node.links
                     .iter()
                     .enumerate()
-                    .map(move |(l, link)| (i, l, by_id.get(&link.target).copied()))
+                    .map(move |(l, link)| (i, l, by_id.get(link.target.as_str()).copied()))
             })
             .collect();
         let mut bad_links = Vec::new();

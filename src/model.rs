@@ -1,7 +1,7 @@
 //! The requirement model: nodes as read from the tree, with the span of
 //! every id and every link value.
 
-use crate::source::{FileId, Sources, Span};
+use crate::source::{FileId, Sources, Span, Str};
 
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $( $variant:ident = $text:literal ),* $(,)? }) => {
@@ -168,7 +168,7 @@ impl LinkField {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Link {
     pub field: LinkField,
-    pub target: String,
+    pub target: Str,
     pub span: Span,
 }
 
@@ -526,10 +526,10 @@ impl<'a, T> IntoIterator for &'a Few<T> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub kind: Kind,
-    pub id: String,
+    pub id: Str,
     pub id_span: Span,
-    pub title: Option<String>,
-    pub text: String,
+    pub title: Option<Str>,
+    pub text: Str,
     pub status: Status,
     pub owner: Option<String>,
     pub classification: Option<Classification>,
@@ -568,13 +568,13 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn new(kind: Kind, id: String, id_span: Span) -> Self {
+    pub fn new(kind: Kind, id: Str, id_span: Span) -> Self {
         Node {
             kind,
             id,
             id_span,
             title: None,
-            text: String::new(),
+            text: Str::default(),
             status: Status::Draft,
             owner: None,
             classification: None,
@@ -705,7 +705,7 @@ mod size {
     /// before the rarely used lists were made one pointer wide).
     #[test]
     fn a_node_is_small() {
-        assert!(std::mem::size_of::<super::Node>() <= 376);
+        assert!(std::mem::size_of::<super::Node>() <= 352);
         assert_eq!(std::mem::size_of::<super::Few<super::Value>>(), 8);
     }
 }

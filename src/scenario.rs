@@ -55,7 +55,8 @@ impl Assume {
 
     /// Whether a modification is assumed in force.
     pub fn assumes(&self, m: &Node) -> bool {
-        self.ids.contains(&m.id) || (self.pending && !m.stage.is_some_and(Stage::is_dead))
+        self.ids.iter().any(|id| *id == m.id)
+            || (self.pending && !m.stage.is_some_and(Stage::is_dead))
     }
 
     /// Checks that every assumed id names a modification of one of the

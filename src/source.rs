@@ -2,6 +2,7 @@
 //! from byte offsets to 1-based line and column.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 /// A file of a [`Sources`] registry. Only [`Sources::add`] makes one, and
 /// a registry never drops a file, so an id always names a file of the
@@ -66,8 +67,9 @@ pub struct SourceFile {
     /// Path relative to the tree's folder, with `/` separators.
     pub path: String,
     /// The text, without a UTF-8 byte-order mark. For a file that is not
-    /// UTF-8 this is a lossy rendering, kept only to show snippets.
-    pub text: String,
+    /// UTF-8 this is a lossy rendering, kept only to show snippets. Shared
+    /// with the [`Str`]s of the nodes read from it.
+    pub text: Arc<String>,
     /// Byte offset of every line's start (u32: files are far below 4 GiB,
     /// as `limits.max_file_bytes` caps them).
     line_starts: Vec<u32>,
@@ -96,7 +98,7 @@ impl SourceFile {
         let checkpoints = checkpoints(&text);
         SourceFile {
             path,
-            text,
+            text: Arc::new(text),
             line_starts,
             checkpoints,
         }
@@ -170,6 +172,193 @@ fn checkpoints(text: &str) -> Vec<(u32, u32)> {
         ));
     }
     out
+}
+
+/// A string read from a file: a span of the file's text (shared, never
+/// copied), or its own text when the value as read differs from what the
+/// file holds at that place (a TOML string with escapes). Reads as a
+/// `str`; compares, orders and hashes as one.
+#[derive(Clone)]
+pub struct Str {
+    text: Arc<String>,
+    start: u32,
+    len: u32,
+}
+
+impl Str {
+    /// `s` as a span of `text` when it lies inside it (a string the TOML
+    /// parser borrowed from the file), otherwise a copy of it.
+    pub fn within(text: &Arc<String>, s: &str) -> Str {
+        let base = text.as_ptr() as usize;
+        let at = (s.as_ptr() as usize).wrapping_sub(base);
+        let inside = text
+            .get(at..at.saturating_add(s.len()))
+            .is_some_and(|t| t.as_ptr() == s.as_ptr());
+        match (inside, u32::try_from(at), u32::try_from(s.len())) {
+            (true, Ok(start), Ok(len)) => Str {
+                text: Arc::clone(text),
+                start,
+                len,
+            },
+            _ => Str::from(s),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        let start = self.start as usize;
+        // Every constructor checks that the range is inside the text and on
+        // character boundaries, and the text never changes: never "".
+        self.text
+            .get(start..start + self.len as usize)
+            .unwrap_or_default()
+    }
+}
+
+impl From<&str> for Str {
+    fn from(s: &str) -> Str {
+        Str::from(s.to_owned())
+    }
+}
+
+impl From<String> for Str {
+    fn from(s: String) -> Str {
+        match u32::try_from(s.len()) {
+            Ok(len) => Str {
+                text: Arc::new(s),
+                start: 0,
+                len,
+            },
+            // Past 4 GiB (never, as files are capped far below): cut at a
+            // character boundary rather than hold a span that cannot be
+            // written.
+            Err(_) => {
+                let mut end = u32::MAX as usize;
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let mut s = s;
+                s.truncate(end);
+                Str::from(s)
+            }
+        }
+    }
+}
+
+impl From<Str> for String {
+    fn from(s: Str) -> String {
+        s.as_str().to_owned()
+    }
+}
+
+impl From<&Str> for String {
+    fn from(s: &Str) -> String {
+        s.as_str().to_owned()
+    }
+}
+
+impl Default for Str {
+    fn default() -> Str {
+        Str::from(String::new())
+    }
+}
+
+impl std::ops::Deref for Str {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Str {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Str {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for Str {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl std::fmt::Display for Str {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl PartialEq for Str {
+    fn eq(&self, other: &Str) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Str {}
+
+impl PartialOrd for Str {
+    fn partial_cmp(&self, other: &Str) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Str {
+    fn cmp(&self, other: &Str) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Str {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialEq<str> for Str {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Str {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Str {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<Str> for str {
+    fn eq(&self, other: &Str) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<Str> for &str {
+    fn eq(&self, other: &Str) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<Str> for String {
+    fn eq(&self, other: &Str) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl serde::Serialize for Str {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// Every file rtm has read, indexed by [`FileId`].
@@ -250,13 +439,36 @@ mod tests {
         assert_eq!(sources.path(b), "b/c.toml");
         // A file read again keeps its id.
         sources.set(a, SourceFile::new("a.toml".into(), "\ny = 2\n".into()));
-        assert_eq!(sources.file(a).text, "\ny = 2\n");
+        assert_eq!(sources.file(a).text.as_str(), "\ny = 2\n");
         assert_eq!(sources.line_col(Span::new(a, 1..2)), (2, 1));
         let listed: Vec<(FileId, &str)> =
             sources.ids().map(|(id, f)| (id, f.path.as_str())).collect();
         assert_eq!(listed, vec![(a, "a.toml"), (b, "b/c.toml")]);
         // A clone holds the same files under the same ids.
         assert_eq!(sources.clone().path(b), "b/c.toml");
+    }
+
+    #[test]
+    fn a_str_inside_a_text_shares_it_and_reads_as_that_span() {
+        let text = Arc::new("id = \"REQ-1\"\ntitle = \"é\"\n".to_owned());
+        let inner = &text[6..11];
+        let id = Str::within(&text, inner);
+        assert_eq!(id, "REQ-1");
+        assert_eq!(Arc::strong_count(&text), 2, "a span, not a copy");
+        assert!(std::ptr::eq(id.as_str().as_ptr(), inner.as_ptr()));
+        // A string from elsewhere (an unescaped value) is copied.
+        let other = Str::within(&text, "REQ-1");
+        assert_eq!(Arc::strong_count(&text), 2);
+        assert_eq!(other, id);
+        // Compares, orders and hashes as its text.
+        use std::collections::HashSet;
+        let set: HashSet<Str> = [id.clone()].into_iter().collect();
+        assert!(set.contains("REQ-1"));
+        let (a, b) = (Str::from("A"), Str::from("B"));
+        assert_eq!(a.cmp(&b), std::cmp::Ordering::Less);
+        assert_eq!(format!("{id} {id:?}"), "REQ-1 \"REQ-1\"");
+        assert_eq!(Str::default(), "");
+        assert_eq!(String::from(id), "REQ-1");
     }
 
     #[test]

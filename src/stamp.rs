@@ -418,7 +418,7 @@ pub fn plan(root: &Path, ids: &[String], by: &str, on: &str) -> Result<Vec<FileE
         };
         per_file.entry(node.file()).or_default().push(Stamp {
             kind: node.kind,
-            id: node.id.clone(),
+            id: node.id.to_string(),
             by: by.to_owned(),
             on: on.to_owned(),
             fingerprint: fingerprint(node),
@@ -436,7 +436,7 @@ pub fn plan(root: &Path, ids: &[String], by: &str, on: &str) -> Result<Vec<FileE
             None => (false, bytes.as_slice()),
         };
         let text = std::str::from_utf8(body).map_err(|_| fail("it is not UTF-8".into()))?;
-        if model.sources.file(file).text != text {
+        if model.sources.file(file).text.as_str() != text {
             return Err(fail("it changed while rtm was reading the tree".into()));
         }
         let new = stamp_text(text, &stamps).map_err(fail)?;

@@ -399,7 +399,8 @@ pub(crate) fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Conf
     result.node_file = true;
     let (source, read) = read_entry(entry, rel, config.limits.max_file_bytes);
     result.source = source;
-    match read.and_then(|()| parse(&result.source.text, config.limits.max_depth)) {
+    let text = std::sync::Arc::clone(&result.source.text);
+    match read.and_then(|()| parse(&text, config.limits.max_depth)) {
         Err((range, message)) => {
             result
                 .findings
@@ -408,7 +409,7 @@ pub(crate) fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Conf
         Ok(doc) => {
             result.info.broken = false;
             result.info.has_keys = !doc.get_ref().is_empty();
-            let mut d = Decoder::new(id, &mut result.findings);
+            let mut d = Decoder::with_text(id, std::sync::Arc::clone(&text), &mut result.findings);
             nodes::decode_file(&mut d, doc.get_ref(), config, &mut result.nodes);
         }
     }

@@ -10,6 +10,7 @@ use crate::model::{
     About, Category, Change, Classification, Decision, Deviation, Kind, Limit, Link, LinkField,
     Node, Outcome, Question, Reviewed, Sp, Stage, Status, Value as Figure, Waiver,
 };
+use crate::source::Str;
 use crate::spec::{
     self, BOUNDS, CHANGE, DECISION, DEVIATION, Field, QUESTION, REVIEWED, Ty, WAIVER,
 };
@@ -76,14 +77,14 @@ fn decode_node(
     config: &Config,
 ) -> Option<Node> {
     let id = table.get("id").and_then(|v| match v.get_ref() {
-        DeValue::String(s) => Some((s.to_string(), v.span())),
+        DeValue::String(s) => Some((Str::within(&d.text, s), v.span())),
         _ => None,
     });
     let (mut node, keep) = match id {
         Some((id, id_span)) => (Node::new(kind, id, d.span(id_span)), true),
-        None => (Node::new(kind, String::new(), d.span(span.clone())), false),
+        None => (Node::new(kind, Str::default(), d.span(span.clone())), false),
     };
-    d.node = keep.then(|| node.id.clone());
+    d.node = keep.then(|| node.id.to_string());
     let fields = spec::fields_of(kind);
     // How findings name the node; built only when there is one to report.
     let what = |node: &Node| {
@@ -139,9 +140,9 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
                 None,
             );
         }
-        ("title", _) => node.title = d.line(name, v).map(|s| s.value),
+        ("title", _) => node.title = d.line_str(name, v).map(|s| s.value),
         ("text", _) => {
-            node.text = d.string(name, v).map(|s| s.value).unwrap_or_default();
+            node.text = d.str(name, v).map(|s| s.value).unwrap_or_default();
         }
         ("owner", _) => node.owner = d.string(name, v).map(|s| s.value),
         ("source", _) => node.source = d.string(name, v).map(|s| s.value),
@@ -182,7 +183,7 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
                 "refines" => LinkField::Refines,
                 _ => LinkField::Sec,
             };
-            let ids = d.strings(name, v);
+            let ids = d.strs(name, v);
             node.links.reserve_exact(ids.len());
             for s in ids {
                 node.links.push(Link {
@@ -313,7 +314,7 @@ fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
         for (key, value) in table.iter() {
             match key.get_ref().as_ref() {
                 "sec" => {
-                    if let Some(s) = d.string("sec", value) {
+                    if let Some(s) = d.str("sec", value) {
                         dev.sec = Some(node.links.len());
                         node.links.push(Link {
                             field: LinkField::DeviationSec(index),
@@ -323,7 +324,7 @@ fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
                     }
                 }
                 "modification" => {
-                    if let Some(s) = d.string("modification", value) {
+                    if let Some(s) = d.str("modification", value) {
                         dev.modification = Some(node.links.len());
                         node.links.push(Link {
                             field: LinkField::DeviationModification(index),
@@ -355,7 +356,7 @@ fn read_changes(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
         for (key, value) in table.iter() {
             match key.get_ref().as_ref() {
                 "sec" => {
-                    if let Some(s) = d.string("sec", value) {
+                    if let Some(s) = d.str("sec", value) {
                         change.sec = Some(node.links.len());
                         node.links.push(Link {
                             field: LinkField::ChangeSec(index),

@@ -262,8 +262,8 @@ pub fn document_symbols(state: &State, uri: &Url) -> Vec<DocumentSymbol> {
             let whole = extent(&source.text, n, next);
             let selection = ranges.range(n.id_span);
             DocumentSymbol {
-                name: n.id.clone(),
-                detail: n.title.clone(),
+                name: n.id.to_string(),
+                detail: n.title.clone().map(String::from),
                 kind: symbol_kind(n.kind),
                 tags: None,
                 deprecated: None,
@@ -314,12 +314,12 @@ pub fn workspace_symbols(state: &State, query: &str) -> Vec<SymbolInformation> {
         .take(MAX_SYMBOLS)
         .filter_map(|(_, n)| {
             Some(SymbolInformation {
-                name: n.id.clone(),
+                name: n.id.to_string(),
                 kind: symbol_kind(n.kind),
                 tags: None,
                 deprecated: None,
                 location: location(state, &mut ranges, checked, n.id_span)?,
-                container_name: n.title.clone(),
+                container_name: n.title.clone().map(String::from),
             })
         })
         .collect()

@@ -149,7 +149,7 @@ fn closest(ctx: &Ctx<'_>, id: &str, kind: Kind) -> Option<String> {
         .map(|n| (strsim::damerau_levenshtein(id, &n.id), &n.id))
         .filter(|(d, _)| *d <= 2)
         .min()
-        .map(|(_, s)| s.clone())
+        .map(|(_, s)| s.to_string())
 }
 
 /// Whether two ids are surely more than 2 edits apart, by a bound cheap
