@@ -191,24 +191,26 @@ pub fn load_files(mut set: FileSet) -> Loaded {
                 .add(SourceFile::new(rel.clone(), String::new()))
         })
         .collect();
-    let results: Vec<FileResult> = set
-        .entries
-        .par_iter()
-        .zip(ids.par_iter())
-        .map(|((rel, entry), &id)| read_node_file(id, rel, entry, &config))
-        .collect();
-    // Reserve once: growing a vector of 100,000 nodes by doubling would
-    // hold two copies of it for a moment.
-    model
-        .nodes
-        .reserve_exact(results.iter().map(|r| r.nodes.len()).sum());
-    model.files.reserve_exact(results.len());
-    for r in results {
-        model.sources.set(r.info.file, r.source);
-        model.nodes.extend(r.nodes);
-        findings.extend(r.findings);
-        if r.node_file {
-            model.files.push(r.info);
+    // A batch of files at a time, each batch in parallel, its nodes moved
+    // into the model's vector before the next batch is read: the nodes are
+    // never all held twice (once per file, once merged), only a batch's.
+    model.files.reserve_exact(ids.len());
+    for (entries, ids) in set.entries.chunks(BATCH).zip(ids.chunks(BATCH)) {
+        let results: Vec<FileResult> = entries
+            .par_iter()
+            .zip(ids.par_iter())
+            .map(|((rel, entry), &id)| read_node_file(id, rel, entry, &config))
+            .collect();
+        model
+            .nodes
+            .reserve(results.iter().map(|r| r.nodes.len()).sum());
+        for r in results {
+            model.sources.set(r.info.file, r.source);
+            model.nodes.extend(r.nodes);
+            findings.extend(r.findings);
+            if r.node_file {
+                model.files.push(r.info);
+            }
         }
     }
     Loaded {
@@ -217,6 +219,11 @@ pub fn load_files(mut set: FileSet) -> Loaded {
         findings,
     }
 }
+
+/// How many files [`load_files`] reads in parallel before moving their
+/// nodes into the model: enough to keep every thread busy, few enough that
+/// their nodes are a small part of the tree's.
+const BATCH: usize = 128;
 
 /// Every node file, symbolic link and unreadable entry below `root`, sorted
 /// by relative path (byte order, `/` separators). Hidden entries are skipped.
