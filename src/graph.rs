@@ -119,20 +119,23 @@ impl Graph {
         // Resolve every link in parallel (lookups only), then add the
         // edges in order, so the graph is the same whatever the threads do.
         let kinds: Vec<Kind> = model.nodes.iter().map(|n| n.kind).collect();
-        let resolved: Vec<(usize, usize, Option<usize>)> = model
+        // In 32 bits (petgraph's indices are too): 16 bytes a link, not 32.
+        let small = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        let resolved: Vec<(u32, u32, Option<u32>)> = model
             .nodes
             .par_iter()
             .enumerate()
             .flat_map_iter(|(i, node)| {
                 let by_id = &by_id;
-                node.links
-                    .iter()
-                    .enumerate()
-                    .map(move |(l, link)| (i, l, by_id.get(link.target.as_str()).copied()))
+                node.links.iter().enumerate().map(move |(l, link)| {
+                    let target = by_id.get(link.target.as_str()).map(|&t| small(t));
+                    (small(i), small(l), target)
+                })
             })
             .collect();
         let mut bad_links = Vec::new();
         for (i, l, target) in resolved {
+            let (i, l, target) = (i as usize, l as usize, target.map(|t| t as usize));
             let Some(field) = model
                 .nodes
                 .get(i)

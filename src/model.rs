@@ -129,13 +129,14 @@ pub enum LinkField {
     Refines,
     /// `sec`: an obligation the entry upholds.
     Sec,
-    /// A deviation's `sec`; the index is the deviation's.
-    DeviationSec(usize),
+    /// A deviation's `sec`; the index is the deviation's (32 bits keep a
+    /// link small).
+    DeviationSec(u32),
     /// A deviation's `modification`; the index is the deviation's.
-    DeviationModification(usize),
+    DeviationModification(u32),
     /// A modification's change's `sec`; the index is the change's
     /// (FORMAT §16).
-    ChangeSec(usize),
+    ChangeSec(u32),
 }
 
 impl LinkField {
@@ -531,7 +532,7 @@ pub struct Node {
     pub title: Option<Str>,
     pub text: Str,
     pub status: Status,
-    pub owner: Option<String>,
+    pub owner: Option<Str>,
     pub classification: Option<Classification>,
     /// True when `classification` was written but is not a level (a typo,
     /// another case, a list): the node is then treated as `red` by every
@@ -551,20 +552,22 @@ pub struct Node {
     /// A modification's changes to SEC obligations (FORMAT §16).
     pub changes: Few<Change>,
     pub stage: Option<Stage>,
-    pub source: Option<String>,
-    pub url: Option<String>,
+    pub source: Option<Str>,
+    pub url: Option<Str>,
     /// The ReqIF IDENTIFIER the node was imported with (`reqif_id`).
-    pub reqif_id: Option<String>,
+    pub reqif_id: Option<Str>,
     pub waivers: Few<Waiver>,
     pub questions: Few<Question>,
     /// The OPSG's decisions about the entry's items, in file order (FORMAT §15).
     pub decisions: Few<Decision>,
     /// Boxed: most nodes carry no stamp, and a node is kept small.
     pub reviewed: Option<Box<Reviewed>>,
-    /// The span of the `text` value, when the node wrote one (R301).
-    pub text_span: Option<Span>,
-    /// The span of the `themes` value, when the node wrote one (R104).
-    pub themes_span: Option<Span>,
+    /// Where the `text` and `themes` values are in the node's file, when
+    /// the node wrote them (R301, R104): read with [`Node::text_span`] and
+    /// [`Node::themes_span`]. Two offsets, not a [`Span`], to keep a node
+    /// small.
+    text_at: Option<(u32, u32)>,
+    themes_at: Option<(u32, u32)>,
 }
 
 impl Node {
@@ -596,8 +599,8 @@ impl Node {
             questions: Few::new(),
             decisions: Few::new(),
             reviewed: None,
-            text_span: None,
-            themes_span: None,
+            text_at: None,
+            themes_at: None,
         }
     }
 
@@ -609,6 +612,30 @@ impl Node {
 
     pub fn file(&self) -> FileId {
         self.id_span.file
+    }
+
+    /// The span of the `text` value, when the node wrote one (R301).
+    pub fn text_span(&self) -> Option<Span> {
+        self.text_at.map(|at| self.in_file(at))
+    }
+
+    /// The span of the `themes` value, when the node wrote one (R104).
+    pub fn themes_span(&self) -> Option<Span> {
+        self.themes_at.map(|at| self.in_file(at))
+    }
+
+    /// Records where the `text` value is (a span of the node's file).
+    pub fn set_text_span(&mut self, span: Span) {
+        self.text_at = Some(compact(span));
+    }
+
+    /// Records where the `themes` value is (a span of the node's file).
+    pub fn set_themes_span(&mut self, span: Span) {
+        self.themes_at = Some(compact(span));
+    }
+
+    fn in_file(&self, (start, end): (u32, u32)) -> Span {
+        Span::new(self.file(), start as usize..end as usize)
     }
 
     /// The links written in one field (not deviations).
@@ -636,6 +663,13 @@ impl Node {
             .as_ref()
             .is_none_or(|v| v.iter().any(|x| x == variant))
     }
+}
+
+/// A span's offsets in 32 bits (files are capped far below 4 GiB by
+/// `limits.max_file_bytes`; past it they would stop at the last offset).
+fn compact(span: Span) -> (u32, u32) {
+    let at = |o: usize| u32::try_from(o).unwrap_or(u32::MAX);
+    (at(span.start), at(span.end))
 }
 
 /// What one node file held, beyond its nodes.
@@ -705,7 +739,8 @@ mod size {
     /// before the rarely used lists were made one pointer wide).
     #[test]
     fn a_node_is_small() {
-        assert!(std::mem::size_of::<super::Node>() <= 352);
+        assert!(std::mem::size_of::<super::Node>() <= 280);
+        assert!(std::mem::size_of::<super::Link>() <= 48);
         assert_eq!(std::mem::size_of::<super::Few<super::Value>>(), 8);
     }
 }

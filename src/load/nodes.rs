@@ -128,8 +128,8 @@ fn decode_node(
 fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>, config: &Config) {
     let name = field.name;
     match name {
-        "text" => node.text_span = Some(d.span(v.span())),
-        "themes" => node.themes_span = Some(d.span(v.span())),
+        "text" => node.set_text_span(d.span(v.span())),
+        "themes" => node.set_themes_span(d.span(v.span())),
         _ => {}
     }
     match (name, field.ty) {
@@ -144,10 +144,10 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
         ("text", _) => {
             node.text = d.str(name, v).map(|s| s.value).unwrap_or_default();
         }
-        ("owner", _) => node.owner = d.string(name, v).map(|s| s.value),
-        ("source", _) => node.source = d.string(name, v).map(|s| s.value),
-        ("url", _) => node.url = d.string(name, v).map(|s| s.value),
-        ("reqif_id", _) => node.reqif_id = d.string(name, v).map(|s| s.value),
+        ("owner", _) => node.owner = d.str(name, v).map(|s| s.value),
+        ("source", _) => node.source = d.str(name, v).map(|s| s.value),
+        ("url", _) => node.url = d.str(name, v).map(|s| s.value),
+        ("reqif_id", _) => node.reqif_id = d.str(name, v).map(|s| s.value),
         ("user_impact", _) => node.user_impact = d.string(name, v).map(Box::new),
         ("status", _) => {
             if let Some(s) = d.choice(name, v, Status::NAMES, Status::parse) {
@@ -305,7 +305,7 @@ fn read_limits(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Limit> {
 
 fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
     for (table, span) in d.tables("deviations", v) {
-        let index = node.deviations.len();
+        let index = u32::try_from(node.deviations.len()).unwrap_or(u32::MAX);
         let mut dev = Deviation {
             span: Some(d.span(span.clone())),
             ..Deviation::default()
@@ -347,7 +347,7 @@ fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
 /// both and never neither.
 fn read_changes(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
     for (table, span) in d.tables("changes", v) {
-        let index = node.changes.len();
+        let index = u32::try_from(node.changes.len()).unwrap_or(u32::MAX);
         let mut change = Change {
             span: Some(d.span(span.clone())),
             ..Change::default()

@@ -215,8 +215,9 @@ pub fn export_to(
         .map(|n| {
             let want = n
                 .reqif_id
-                .clone()
+                .as_deref()
                 .filter(|r| is_ncname(r))
+                .map(str::to_owned)
                 .unwrap_or_else(|| identifier_for(&n.id));
             ids.unique(want)
         })
@@ -810,7 +811,7 @@ fn spec_object(
     if let Some(t) = &n.title {
         string_value(x, k, "ReqIF.Name", t);
     }
-    if n.text_span.is_some() {
+    if n.text_span().is_some() {
         x.push_str("            <ATTRIBUTE-VALUE-XHTML>\n              <DEFINITION><ATTRIBUTE-DEFINITION-XHTML-REF>rtm-");
         x.push_str(k.as_str());
         x.push_str(

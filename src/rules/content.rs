@@ -155,7 +155,7 @@ fn missing_text(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             sink.push(
                 Finding::new(
                     Code::R301,
-                    node.text_span.unwrap_or(node.id_span),
+                    node.text_span().unwrap_or(node.id_span),
                     format!(
                         "{} {} has no text",
                         super::structure::kind_noun(node.kind),

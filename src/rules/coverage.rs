@@ -60,7 +60,7 @@ fn themes(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 
 fn business(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     for (i, br) in active(ctx, Kind::Business) {
-        if let Some(span) = br.themes_span
+        if let Some(span) = br.themes_span()
             && br.links_in(LinkField::Themes).next().is_none()
         {
             sink.push(
