@@ -60,8 +60,16 @@ impl EdgeKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Edge {
     pub kind: EdgeKind,
+    /// Index of the link in the source node's `links` ([`Edge::link`];
+    /// 32 bits keep an edge small).
+    link: u32,
+}
+
+impl Edge {
     /// Index of the link in the source node's `links`.
-    pub link: usize,
+    pub fn link(&self) -> usize {
+        self.link as usize
+    }
 }
 
 /// A link that does not resolve to a node of the right kind.
@@ -156,7 +164,7 @@ impl Graph {
                         NodeIndex::new(t),
                         Edge {
                             kind: EdgeKind::of(field),
-                            link: l,
+                            link: small(l),
                         },
                     );
                 }

@@ -97,7 +97,7 @@ fn mvp_on_optional(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
                 {
                     continue;
                 }
-                let candidate = (opt, p, e.weight().link);
+                let candidate = (opt, p, e.weight().link());
                 let key = |(o, p, l): (usize, usize, usize)| (id(o), id(p), l, o, p);
                 best.entry(c)
                     .and_modify(|b| {

@@ -202,7 +202,7 @@ fn withdrawn_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         {
             continue;
         }
-        let Some(link) = src.links.get(e.weight().link) else {
+        let Some(link) = src.links.get(e.weight().link()) else {
             continue;
         };
         sink.push(
