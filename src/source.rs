@@ -70,6 +70,14 @@ pub struct SourceFile {
     /// UTF-8 this is a lossy rendering, kept only to show snippets. Shared
     /// with the [`Str`]s of the nodes read from it.
     pub text: Arc<String>,
+    /// Built the first time a line or column is asked: most files of a
+    /// tree never are (a few MB at 100,000 nodes).
+    index: std::sync::OnceLock<LineIndex>,
+}
+
+/// Where the lines of a text start, and where to count its columns from.
+#[derive(Debug, Clone)]
+struct LineIndex {
     /// Byte offset of every line's start (u32: files are far below 4 GiB,
     /// as `limits.max_file_bytes` caps them).
     line_starts: Vec<u32>,
@@ -81,11 +89,8 @@ pub struct SourceFile {
     checkpoints: Vec<(u32, u32)>,
 }
 
-/// The spacing of [`SourceFile`] checkpoints, in bytes.
-const CHECKPOINT: usize = 4096;
-
-impl SourceFile {
-    pub fn new(path: String, text: String) -> Self {
+impl LineIndex {
+    fn of(text: &str) -> LineIndex {
         let mut line_starts: Vec<u32> = std::iter::once(0)
             .chain(
                 text.bytes()
@@ -95,25 +100,38 @@ impl SourceFile {
             )
             .collect();
         line_starts.shrink_to_fit();
-        let checkpoints = checkpoints(&text);
+        LineIndex {
+            line_starts,
+            checkpoints: checkpoints(text),
+        }
+    }
+}
+
+/// The spacing of [`SourceFile`] checkpoints, in bytes.
+const CHECKPOINT: usize = 4096;
+
+impl SourceFile {
+    pub fn new(path: String, text: String) -> Self {
         SourceFile {
             path,
             text: Arc::new(text),
-            line_starts,
-            checkpoints,
+            index: std::sync::OnceLock::new(),
         }
+    }
+
+    fn index(&self) -> &LineIndex {
+        self.index.get_or_init(|| LineIndex::of(&self.text))
     }
 
     /// The number of characters before a byte offset (a character
     /// boundary): linear in [`CHECKPOINT`], not in the offset.
     fn chars_before(&self, offset: usize) -> usize {
-        if self.checkpoints.is_empty() {
+        let checkpoints = &self.index().checkpoints;
+        if checkpoints.is_empty() {
             return offset;
         }
-        let k = self
-            .checkpoints
-            .partition_point(|&(b, _)| (b as usize) <= offset);
-        let (byte, chars) = match k.checked_sub(1).and_then(|k| self.checkpoints.get(k)) {
+        let k = checkpoints.partition_point(|&(b, _)| (b as usize) <= offset);
+        let (byte, chars) = match k.checked_sub(1).and_then(|k| checkpoints.get(k)) {
             Some(&(b, c)) => (b as usize, c as usize),
             None => (0, 0),
         };
@@ -128,16 +146,14 @@ impl SourceFile {
     /// scalar values, so they match what an editor shows for UTF-8 text.
     /// Byte offset of every line's start (lines end at `\n`).
     pub fn line_starts(&self) -> &[u32] {
-        &self.line_starts
+        &self.index().line_starts
     }
 
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self
-            .line_starts
-            .partition_point(|&s| (s as usize) <= offset);
-        let start = self
-            .line_starts
+        let line_starts = self.line_starts();
+        let line = line_starts.partition_point(|&s| (s as usize) <= offset);
+        let start = line_starts
             .get(line.saturating_sub(1))
             .map_or(0, |&s| s as usize);
         // A place inside a character counts from that character.
@@ -474,7 +490,9 @@ mod tests {
     #[test]
     fn line_and_column_are_one_based_and_count_characters() {
         let f = SourceFile::new("a.toml".into(), "ab\r\nxé = \"z\"\n".into());
+        assert!(f.index.get().is_none(), "no line index until one is asked");
         assert_eq!(f.line_col(0), (1, 1));
+        assert!(f.index.get().is_some());
         assert_eq!(f.line_col(1), (1, 2));
         assert_eq!(f.line_col(4), (2, 1));
         // `é` is two bytes but one column.
