@@ -98,7 +98,7 @@ pub fn plan(root: &Path, req: &Request<'_>) -> Result<(FileEdit, Recorded), Deci
         .get(i)
         .ok_or_else(|| DecideError::UnknownId(req.id.into()))?;
     if entry.kind != Kind::Requirement {
-        return Err(DecideError::NotAnEntry(entry.id.clone(), entry.kind));
+        return Err(DecideError::NotAnEntry(entry.id.to_string(), entry.kind));
     }
     if !names_something(entry, &about) {
         return Err(DecideError::AboutNothing(match &about {
@@ -116,7 +116,7 @@ pub fn plan(root: &Path, req: &Request<'_>) -> Result<(FileEdit, Recorded), Deci
         None => (false, bytes.as_slice()),
     };
     let text = std::str::from_utf8(body).map_err(|_| fail("it is not UTF-8".into()))?;
-    if model.sources.get(entry.file()).map(|s| s.text.as_str()) != Some(text) {
+    if model.sources.file(entry.file()).text.as_str() != text {
         return Err(fail("it changed while rtm was reading the tree".into()));
     }
     let mut fields: Vec<(&str, Value)> = vec![
@@ -144,11 +144,11 @@ pub fn plan(root: &Path, req: &Request<'_>) -> Result<(FileEdit, Recorded), Deci
         FileEdit {
             path,
             rel,
-            ids: vec![entry.id.clone()],
+            ids: vec![entry.id.to_string()],
             bytes: out,
         },
         Recorded {
-            id: entry.id.clone(),
+            id: entry.id.to_string(),
             about,
             outcome,
             fingerprint,

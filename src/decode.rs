@@ -10,7 +10,9 @@ use toml::de::{DeTable, DeValue};
 use crate::finding::Finding;
 use crate::model::{Number, Sp};
 use crate::registry::Code;
-use crate::source::{FileId, Span};
+use std::sync::Arc;
+
+use crate::source::{FileId, Span, Str};
 use crate::spec::Field;
 
 pub type Value<'i> = Spanned<DeValue<'i>>;
@@ -21,6 +23,9 @@ pub struct Decoder<'f> {
     pub findings: &'f mut Vec<Finding>,
     /// The node being read, named in findings.
     pub node: Option<String>,
+    /// The text being decoded: strings read with [`Decoder::str`] are
+    /// spans of it.
+    pub text: Arc<String>,
 }
 
 /// What a TOML value is, in words: "a string", "an integer".
@@ -42,7 +47,71 @@ impl<'f> Decoder<'f> {
             file,
             findings,
             node: None,
+            text: Arc::default(),
         }
+    }
+
+    /// A decoder whose strings read with [`Decoder::str`] share `text`,
+    /// the text the values were parsed from.
+    pub fn with_text(file: FileId, text: Arc<String>, findings: &'f mut Vec<Finding>) -> Self {
+        Decoder {
+            text,
+            ..Decoder::new(file, findings)
+        }
+    }
+
+    /// A string as a [`Str`] of the decoded text.
+    pub fn str(&mut self, name: &str, v: &Value<'_>) -> Option<Sp<Str>> {
+        match v.get_ref() {
+            DeValue::String(s) => Some(Sp {
+                value: Str::within(&self.text, s),
+                span: self.span(v.span()),
+            }),
+            _ => {
+                self.wrong_type(name, "a string", v);
+                None
+            }
+        }
+    }
+
+    /// [`Decoder::line`] as a [`Str`].
+    pub fn line_str(&mut self, name: &str, v: &Value<'_>) -> Option<Sp<Str>> {
+        let s = self.str(name, v)?;
+        if s.value.contains(['\n', '\r']) {
+            self.error(
+                v.span(),
+                format!("`{name}` must be one line"),
+                Some("move the detail into `text`".into()),
+            );
+        }
+        Some(s)
+    }
+
+    /// [`Decoder::strings`] as [`Str`]s.
+    pub fn strs(&mut self, name: &str, v: &Value<'_>) -> Vec<Sp<Str>> {
+        let Some(items) = self.array(name, v) else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|item| match item.get_ref() {
+                DeValue::String(s) => Some(Sp {
+                    value: Str::within(&self.text, s),
+                    span: self.span(item.span()),
+                }),
+                _ => {
+                    self.error(
+                        item.span(),
+                        format!(
+                            "`{name}` must hold strings, not {}",
+                            describe(item.get_ref())
+                        ),
+                        None,
+                    );
+                    None
+                }
+            })
+            .collect()
     }
 
     pub fn span(&self, range: Range<usize>) -> Span {

@@ -185,8 +185,9 @@ impl FindingKey {
             .clone()
             .unwrap_or_else(|| sources.path(f.span.file).to_owned());
         let raw = sources
-            .get(f.span.file)
-            .and_then(|s| s.text.get(f.span.range()))
+            .file(f.span.file)
+            .text
+            .get(f.span.range())
             .unwrap_or("");
         let target = string_value(raw).unwrap_or_else(|| raw.to_owned());
         let message = strip_positions(&f.message);
@@ -389,9 +390,9 @@ fn by_id(checked: &Checked) -> BTreeMap<&str, &Node> {
 
 fn node_ref(checked: &Checked, node: &Node) -> NodeRef {
     NodeRef {
-        id: node.id.clone(),
+        id: node.id.to_string(),
         kind: node.kind.as_str(),
-        title: node.title.clone(),
+        title: node.title.clone().map(String::from),
         file: checked.model.sources.path(node.file()).to_owned(),
     }
 }
@@ -409,11 +410,11 @@ fn deviations(node: &Node) -> BTreeMap<&str, &Deviation> {
 
 fn deviation_ref(node: &Node, sec: &str, d: &Deviation) -> DeviationRef {
     DeviationRef {
-        node: node.id.clone(),
+        node: node.id.to_string(),
         sec: sec.to_owned(),
         summary: d.summary.as_ref().map(|s| s.value.clone()),
         rationale: d.rationale.as_ref().map(|s| s.value.clone()),
-        modification: node.link(d.modification).map(|l| l.target.clone()),
+        modification: node.link(d.modification).map(|l| l.target.to_string()),
     }
 }
 
@@ -449,7 +450,7 @@ fn compare_deviations(old: &Node, new: &Node, out: &mut DeviationChanges) {
                 let fields = changes(deviation_fields(&a), deviation_fields(&b));
                 if !fields.is_empty() {
                     out.changed.push(DeviationChange {
-                        node: new.id.clone(),
+                        node: new.id.to_string(),
                         sec: sec.to_owned(),
                         fields,
                     });

@@ -180,7 +180,7 @@ pub fn canonical(node: &Node) -> String {
         line("category", json_str(c.as_str()));
     }
     if let Some(v) = &node.variants {
-        line("variants", json_array(&sorted(v.clone())));
+        line("variants", json_array(&sorted(v.to_vec())));
     }
     for field in [
         LinkField::Themes,
@@ -188,7 +188,7 @@ pub fn canonical(node: &Node) -> String {
         LinkField::Refines,
         LinkField::Sec,
     ] {
-        let ids = sorted(node.links_in(field).map(|l| l.target.clone()).collect());
+        let ids = sorted(node.links_in(field).map(|l| l.target.to_string()).collect());
         if !ids.is_empty() {
             line(field.name(), json_array(&ids));
         }
@@ -346,11 +346,11 @@ fn digest(canonical: &str) -> String {
 pub fn link_fingerprints(model: &Model, graph: &Graph, node: &Node) -> Vec<(String, String)> {
     let mut out = BTreeMap::new();
     for link in &node.links {
-        if out.contains_key(&link.target) {
+        if out.contains_key(link.target.as_str()) {
             continue;
         }
         if let Some(target) = graph.find(&link.target).and_then(|i| model.nodes.get(i)) {
-            out.insert(link.target.clone(), fingerprint(target));
+            out.insert(link.target.to_string(), fingerprint(target));
         }
     }
     out.into_iter().collect()

@@ -60,8 +60,16 @@ impl EdgeKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Edge {
     pub kind: EdgeKind,
+    /// Index of the link in the source node's `links` ([`Edge::link`];
+    /// 32 bits keep an edge small).
+    link: u32,
+}
+
+impl Edge {
     /// Index of the link in the source node's `links`.
-    pub link: usize,
+    pub fn link(&self) -> usize {
+        self.link as usize
+    }
 }
 
 /// A link that does not resolve to a node of the right kind.
@@ -79,7 +87,7 @@ pub struct BadLink {
 pub struct Graph {
     pub graph: DiGraph<usize, Edge>,
     /// The first definition of every id.
-    pub by_id: FxHashMap<String, usize>,
+    pub by_id: FxHashMap<crate::source::Str, usize>,
     /// (later definition, first definition) for every repeated id.
     pub duplicates: Vec<(usize, usize)>,
     pub bad_links: Vec<BadLink>,
@@ -98,7 +106,7 @@ impl Graph {
         let place = |i: usize| model.nodes.get(i).map(|n| (n.file(), n.id_span.start));
         for (i, node) in model.nodes.iter().enumerate() {
             graph.add_node(i);
-            if let Some(first) = by_id.get_mut(&node.id) {
+            if let Some(first) = by_id.get_mut(node.id.as_str()) {
                 let f = *first;
                 if place(i) < place(f) {
                     for d in duplicates
@@ -119,20 +127,23 @@ impl Graph {
         // Resolve every link in parallel (lookups only), then add the
         // edges in order, so the graph is the same whatever the threads do.
         let kinds: Vec<Kind> = model.nodes.iter().map(|n| n.kind).collect();
-        let resolved: Vec<(usize, usize, Option<usize>)> = model
+        // In 32 bits (petgraph's indices are too): 16 bytes a link, not 32.
+        let small = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        let resolved: Vec<(u32, u32, Option<u32>)> = model
             .nodes
             .par_iter()
             .enumerate()
             .flat_map_iter(|(i, node)| {
                 let by_id = &by_id;
-                node.links
-                    .iter()
-                    .enumerate()
-                    .map(move |(l, link)| (i, l, by_id.get(&link.target).copied()))
+                node.links.iter().enumerate().map(move |(l, link)| {
+                    let target = by_id.get(link.target.as_str()).map(|&t| small(t));
+                    (small(i), small(l), target)
+                })
             })
             .collect();
         let mut bad_links = Vec::new();
         for (i, l, target) in resolved {
+            let (i, l, target) = (i as usize, l as usize, target.map(|t| t as usize));
             let Some(field) = model
                 .nodes
                 .get(i)
@@ -153,7 +164,7 @@ impl Graph {
                         NodeIndex::new(t),
                         Edge {
                             kind: EdgeKind::of(field),
-                            link: l,
+                            link: small(l),
                         },
                     );
                 }

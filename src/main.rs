@@ -741,7 +741,7 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
                 .nodes
                 .iter()
                 .filter(|n| !written.contains(l.model.sources.path(n.file())))
-                .map(|n| n.id.clone())
+                .map(|n| n.id.to_string())
                 .collect()
         })
         .unwrap_or_default();

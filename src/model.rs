@@ -1,7 +1,7 @@
 //! The requirement model: nodes as read from the tree, with the span of
 //! every id and every link value.
 
-use crate::source::{FileId, Sources, Span};
+use crate::source::{FileId, Sources, Span, Str};
 
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $( $variant:ident = $text:literal ),* $(,)? }) => {
@@ -129,13 +129,14 @@ pub enum LinkField {
     Refines,
     /// `sec`: an obligation the entry upholds.
     Sec,
-    /// A deviation's `sec`; the index is the deviation's.
-    DeviationSec(usize),
+    /// A deviation's `sec`; the index is the deviation's (32 bits keep a
+    /// link small).
+    DeviationSec(u32),
     /// A deviation's `modification`; the index is the deviation's.
-    DeviationModification(usize),
+    DeviationModification(u32),
     /// A modification's change's `sec`; the index is the change's
     /// (FORMAT §16).
-    ChangeSec(usize),
+    ChangeSec(u32),
 }
 
 impl LinkField {
@@ -168,7 +169,7 @@ impl LinkField {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Link {
     pub field: LinkField,
-    pub target: String,
+    pub target: Str,
     pub span: Span,
 }
 
@@ -455,81 +456,151 @@ pub struct Reviewed {
     pub links: Vec<(String, String, Span)>,
 }
 
+/// A list that is usually empty, one pointer wide (a `Vec` is three):
+/// most nodes have no values, limits, deviations, waivers, questions or
+/// decisions, and a node is kept small. Reads as a slice.
+#[derive(Clone, PartialEq)]
+// The box is the point: one pointer in the node, the vector's three words
+// only when there is something in it.
+#[allow(clippy::box_collection)]
+pub struct Few<T>(Option<Box<Vec<T>>>);
+
+impl<T> Few<T> {
+    pub const fn new() -> Self {
+        Few(None)
+    }
+
+    pub fn push(&mut self, item: T) {
+        self.0.get_or_insert_with(Box::default).push(item);
+    }
+
+    pub fn as_slice(&self) -> &[T] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
+impl<T> Default for Few<T> {
+    fn default() -> Self {
+        Few(None)
+    }
+}
+
+impl<T> std::ops::Deref for Few<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.as_slice()
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Few<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_slice().fmt(f)
+    }
+}
+
+impl<T> From<Vec<T>> for Few<T> {
+    fn from(mut v: Vec<T>) -> Self {
+        if v.is_empty() {
+            Few(None)
+        } else {
+            v.shrink_to_fit();
+            Few(Some(Box::new(v)))
+        }
+    }
+}
+
+impl<T> FromIterator<T> for Few<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Few::from(iter.into_iter().collect::<Vec<T>>())
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Few<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
 /// One node, as read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub kind: Kind,
-    pub id: String,
+    pub id: Str,
     pub id_span: Span,
-    pub title: Option<String>,
-    pub text: String,
+    pub title: Option<Str>,
+    pub text: Str,
     pub status: Status,
-    pub owner: Option<String>,
+    pub owner: Option<Str>,
     pub classification: Option<Classification>,
     /// True when `classification` was written but is not a level (a typo,
     /// another case, a list): the node is then treated as `red` by every
     /// document (FORMAT §10, fails closed).
     pub classification_invalid: bool,
-    pub tags: Vec<String>,
+    pub tags: Few<String>,
     /// Every id the node names, in every link field, in file order.
     pub links: Vec<Link>,
     pub category: Option<Category>,
     /// `None` means "all the project's variants".
-    pub variants: Option<Vec<String>>,
-    pub user_impact: Option<Sp<String>>,
-    pub values: Vec<Value>,
-    pub limits: Vec<Limit>,
-    pub deviations: Vec<Deviation>,
+    pub variants: Option<Box<Vec<String>>>,
+    /// Boxed: few nodes carry one.
+    pub user_impact: Option<Box<Sp<String>>>,
+    pub values: Few<Value>,
+    pub limits: Few<Limit>,
+    pub deviations: Few<Deviation>,
     /// A modification's changes to SEC obligations (FORMAT §16).
-    pub changes: Vec<Change>,
+    pub changes: Few<Change>,
     pub stage: Option<Stage>,
-    pub source: Option<String>,
-    pub url: Option<String>,
+    pub source: Option<Str>,
+    pub url: Option<Str>,
     /// The ReqIF IDENTIFIER the node was imported with (`reqif_id`).
-    pub reqif_id: Option<String>,
-    pub waivers: Vec<Waiver>,
-    pub questions: Vec<Question>,
+    pub reqif_id: Option<Str>,
+    pub waivers: Few<Waiver>,
+    pub questions: Few<Question>,
     /// The OPSG's decisions about the entry's items, in file order (FORMAT §15).
-    pub decisions: Vec<Decision>,
+    pub decisions: Few<Decision>,
     /// Boxed: most nodes carry no stamp, and a node is kept small.
     pub reviewed: Option<Box<Reviewed>>,
-    /// The span of the `text` value, when the node wrote one (R301).
-    pub text_span: Option<Span>,
-    /// The span of the `themes` value, when the node wrote one (R104).
-    pub themes_span: Option<Span>,
+    /// Where the `text` and `themes` values are in the node's file, when
+    /// the node wrote them (R301, R104): read with [`Node::text_span`] and
+    /// [`Node::themes_span`]. Two offsets, not a [`Span`], to keep a node
+    /// small.
+    text_at: Option<(u32, u32)>,
+    themes_at: Option<(u32, u32)>,
 }
 
 impl Node {
-    pub fn new(kind: Kind, id: String, id_span: Span) -> Self {
+    pub fn new(kind: Kind, id: Str, id_span: Span) -> Self {
         Node {
             kind,
             id,
             id_span,
             title: None,
-            text: String::new(),
+            text: Str::default(),
             status: Status::Draft,
             owner: None,
             classification: None,
             classification_invalid: false,
-            tags: Vec::new(),
+            tags: Few::new(),
             links: Vec::new(),
             category: None,
             variants: None,
             user_impact: None,
-            values: Vec::new(),
-            limits: Vec::new(),
-            deviations: Vec::new(),
-            changes: Vec::new(),
+            values: Few::new(),
+            limits: Few::new(),
+            deviations: Few::new(),
+            changes: Few::new(),
             stage: None,
             source: None,
             url: None,
             reqif_id: None,
-            waivers: Vec::new(),
-            questions: Vec::new(),
-            decisions: Vec::new(),
+            waivers: Few::new(),
+            questions: Few::new(),
+            decisions: Few::new(),
             reviewed: None,
-            text_span: None,
-            themes_span: None,
+            text_at: None,
+            themes_at: None,
         }
     }
 
@@ -541,6 +612,30 @@ impl Node {
 
     pub fn file(&self) -> FileId {
         self.id_span.file
+    }
+
+    /// The span of the `text` value, when the node wrote one (R301).
+    pub fn text_span(&self) -> Option<Span> {
+        self.text_at.map(|at| self.in_file(at))
+    }
+
+    /// The span of the `themes` value, when the node wrote one (R104).
+    pub fn themes_span(&self) -> Option<Span> {
+        self.themes_at.map(|at| self.in_file(at))
+    }
+
+    /// Records where the `text` value is (a span of the node's file).
+    pub fn set_text_span(&mut self, span: Span) {
+        self.text_at = Some(compact(span));
+    }
+
+    /// Records where the `themes` value is (a span of the node's file).
+    pub fn set_themes_span(&mut self, span: Span) {
+        self.themes_at = Some(compact(span));
+    }
+
+    fn in_file(&self, (start, end): (u32, u32)) -> Span {
+        Span::new(self.file(), start as usize..end as usize)
     }
 
     /// The links written in one field (not deviations).
@@ -568,6 +663,13 @@ impl Node {
             .as_ref()
             .is_none_or(|v| v.iter().any(|x| x == variant))
     }
+}
+
+/// A span's offsets in 32 bits (files are capped far below 4 GiB by
+/// `limits.max_file_bytes`; past it they would stop at the last offset).
+fn compact(span: Span) -> (u32, u32) {
+    let at = |o: usize| u32::try_from(o).unwrap_or(u32::MAX);
+    (at(span.start), at(span.end))
 }
 
 /// What one node file held, beyond its nodes.
@@ -628,5 +730,17 @@ mod tests {
         assert_eq!(Int(60).to_string(), "60");
         assert_eq!(Float(60.0).to_string(), "60");
         assert_eq!(Float(6.5).to_string(), "6.5");
+    }
+}
+
+#[cfg(test)]
+mod size {
+    /// A node is kept small: 100,000 of them are held at once (560 bytes
+    /// before the rarely used lists were made one pointer wide).
+    #[test]
+    fn a_node_is_small() {
+        assert!(std::mem::size_of::<super::Node>() <= 280);
+        assert!(std::mem::size_of::<super::Link>() <= 48);
+        assert_eq!(std::mem::size_of::<super::Few<super::Value>>(), 8);
     }
 }

@@ -55,7 +55,8 @@ impl Assume {
 
     /// Whether a modification is assumed in force.
     pub fn assumes(&self, m: &Node) -> bool {
-        self.ids.contains(&m.id) || (self.pending && !m.stage.is_some_and(Stage::is_dead))
+        self.ids.iter().any(|id| *id == m.id)
+            || (self.pending && !m.stage.is_some_and(Stage::is_dead))
     }
 
     /// Checks that every assumed id names a modification of one of the
@@ -171,7 +172,9 @@ pub struct Scenario {
     /// Per node: why it is in force (modifications only).
     in_force: Vec<Option<InForce>>,
     /// Per node: how modifications in force change it (obligations only).
-    changed: Vec<Option<Changed>>,
+    /// By obligation (node index): few obligations are changed, so a map,
+    /// not a slot per node.
+    changed: BTreeMap<usize, Changed>,
     /// Every pair of in-force modifications that change one quantity.
     pub conflicts: Vec<Conflict>,
 }
@@ -299,19 +302,22 @@ impl Scenario {
                 }
             }
         }
-        let mut changed = vec![None; n];
+        let mut changed = BTreeMap::new();
         for (si, users) in by {
             let own = model.nodes.get(si).map_or(&[][..], |s| s.limits.as_slice());
             let new: Vec<Limit> = set
                 .get(&si)
                 .map(|q| q.values().map(|(_, l)| l.clone()).collect())
                 .unwrap_or_default();
-            if let Some(slot) = changed.get_mut(si) {
-                *slot = Some(Changed {
-                    withdrawn_by: withdrawn.get(&si).map(|w| w.0),
-                    limits: replaced(own, &new),
-                    by: users,
-                });
+            if si < n {
+                changed.insert(
+                    si,
+                    Changed {
+                        withdrawn_by: withdrawn.get(&si).map(|w| w.0),
+                        limits: replaced(own, &new),
+                        by: users,
+                    },
+                );
             }
         }
         Scenario {
@@ -342,23 +348,17 @@ impl Scenario {
 
     /// The in-force modification that withdraws obligation `i`.
     pub fn withdrawn_by(&self, i: usize) -> Option<usize> {
-        self.changed
-            .get(i)
-            .and_then(Option::as_ref)
-            .and_then(|c| c.withdrawn_by)
+        self.changed.get(&i).and_then(|c| c.withdrawn_by)
     }
 
     /// The in-force modifications that change obligation `i`, in id order.
     pub fn changed_by(&self, i: usize) -> &[usize] {
-        self.changed
-            .get(i)
-            .and_then(Option::as_ref)
-            .map_or(&[], |c| c.by.as_slice())
+        self.changed.get(&i).map_or(&[], |c| c.by.as_slice())
     }
 
     /// Obligation `i`'s effective limits: `None` when it is withdrawn.
     pub fn limits<'a>(&'a self, i: usize, sec: &'a Node) -> Option<&'a [Limit]> {
-        match self.changed.get(i).and_then(Option::as_ref) {
+        match self.changed.get(&i) {
             Some(c) if c.withdrawn_by.is_some() => None,
             Some(c) => Some(&c.limits),
             None => Some(&sec.limits),

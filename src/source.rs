@@ -2,9 +2,33 @@
 //! from byte offsets to 1-based line and column.
 
 use std::ops::Range;
+use std::sync::Arc;
 
-/// Index of a file in [`Sources`].
-pub type FileId = usize;
+/// A file of a [`Sources`] registry. Only [`Sources::add`] makes one, and
+/// a registry never drops a file, so an id always names a file of the
+/// registry that made it (or of a clone of it): there is no id to print
+/// as an empty path at 1:1.
+///
+/// ```compile_fail
+/// // No id can be made from a number.
+/// let id = rtm::source::FileId(7);
+/// ```
+///
+/// ```
+/// use rtm::source::{SourceFile, Sources};
+/// let mut sources = Sources::default();
+/// let id = sources.add(SourceFile::new("a.toml".into(), String::new()));
+/// assert_eq!(sources.path(id), "a.toml");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(u32);
+
+impl FileId {
+    /// The file's place in its registry (0 for the first file added).
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// A byte range inside one source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -43,8 +67,17 @@ pub struct SourceFile {
     /// Path relative to the tree's folder, with `/` separators.
     pub path: String,
     /// The text, without a UTF-8 byte-order mark. For a file that is not
-    /// UTF-8 this is a lossy rendering, kept only to show snippets.
-    pub text: String,
+    /// UTF-8 this is a lossy rendering, kept only to show snippets. Shared
+    /// with the [`Str`]s of the nodes read from it.
+    pub text: Arc<String>,
+    /// Built the first time a line or column is asked: most files of a
+    /// tree never are (a few MB at 100,000 nodes).
+    index: std::sync::OnceLock<LineIndex>,
+}
+
+/// Where the lines of a text start, and where to count its columns from.
+#[derive(Debug, Clone)]
+struct LineIndex {
     /// Byte offset of every line's start (u32: files are far below 4 GiB,
     /// as `limits.max_file_bytes` caps them).
     line_starts: Vec<u32>,
@@ -56,11 +89,8 @@ pub struct SourceFile {
     checkpoints: Vec<(u32, u32)>,
 }
 
-/// The spacing of [`SourceFile`] checkpoints, in bytes.
-const CHECKPOINT: usize = 4096;
-
-impl SourceFile {
-    pub fn new(path: String, text: String) -> Self {
+impl LineIndex {
+    fn of(text: &str) -> LineIndex {
         let mut line_starts: Vec<u32> = std::iter::once(0)
             .chain(
                 text.bytes()
@@ -70,25 +100,38 @@ impl SourceFile {
             )
             .collect();
         line_starts.shrink_to_fit();
-        let checkpoints = checkpoints(&text);
+        LineIndex {
+            line_starts,
+            checkpoints: checkpoints(text),
+        }
+    }
+}
+
+/// The spacing of [`SourceFile`] checkpoints, in bytes.
+const CHECKPOINT: usize = 4096;
+
+impl SourceFile {
+    pub fn new(path: String, text: String) -> Self {
         SourceFile {
             path,
-            text,
-            line_starts,
-            checkpoints,
+            text: Arc::new(text),
+            index: std::sync::OnceLock::new(),
         }
+    }
+
+    fn index(&self) -> &LineIndex {
+        self.index.get_or_init(|| LineIndex::of(&self.text))
     }
 
     /// The number of characters before a byte offset (a character
     /// boundary): linear in [`CHECKPOINT`], not in the offset.
     fn chars_before(&self, offset: usize) -> usize {
-        if self.checkpoints.is_empty() {
+        let checkpoints = &self.index().checkpoints;
+        if checkpoints.is_empty() {
             return offset;
         }
-        let k = self
-            .checkpoints
-            .partition_point(|&(b, _)| (b as usize) <= offset);
-        let (byte, chars) = match k.checked_sub(1).and_then(|k| self.checkpoints.get(k)) {
+        let k = checkpoints.partition_point(|&(b, _)| (b as usize) <= offset);
+        let (byte, chars) = match k.checked_sub(1).and_then(|k| checkpoints.get(k)) {
             Some(&(b, c)) => (b as usize, c as usize),
             None => (0, 0),
         };
@@ -103,16 +146,14 @@ impl SourceFile {
     /// scalar values, so they match what an editor shows for UTF-8 text.
     /// Byte offset of every line's start (lines end at `\n`).
     pub fn line_starts(&self) -> &[u32] {
-        &self.line_starts
+        &self.index().line_starts
     }
 
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self
-            .line_starts
-            .partition_point(|&s| (s as usize) <= offset);
-        let start = self
-            .line_starts
+        let line_starts = self.line_starts();
+        let line = line_starts.partition_point(|&s| (s as usize) <= offset);
+        let start = line_starts
             .get(line.saturating_sub(1))
             .map_or(0, |&s| s as usize);
         // A place inside a character counts from that character.
@@ -149,6 +190,193 @@ fn checkpoints(text: &str) -> Vec<(u32, u32)> {
     out
 }
 
+/// A string read from a file: a span of the file's text (shared, never
+/// copied), or its own text when the value as read differs from what the
+/// file holds at that place (a TOML string with escapes). Reads as a
+/// `str`; compares, orders and hashes as one.
+#[derive(Clone)]
+pub struct Str {
+    text: Arc<String>,
+    start: u32,
+    len: u32,
+}
+
+impl Str {
+    /// `s` as a span of `text` when it lies inside it (a string the TOML
+    /// parser borrowed from the file), otherwise a copy of it.
+    pub fn within(text: &Arc<String>, s: &str) -> Str {
+        let base = text.as_ptr() as usize;
+        let at = (s.as_ptr() as usize).wrapping_sub(base);
+        let inside = text
+            .get(at..at.saturating_add(s.len()))
+            .is_some_and(|t| t.as_ptr() == s.as_ptr());
+        match (inside, u32::try_from(at), u32::try_from(s.len())) {
+            (true, Ok(start), Ok(len)) => Str {
+                text: Arc::clone(text),
+                start,
+                len,
+            },
+            _ => Str::from(s),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        let start = self.start as usize;
+        // Every constructor checks that the range is inside the text and on
+        // character boundaries, and the text never changes: never "".
+        self.text
+            .get(start..start + self.len as usize)
+            .unwrap_or_default()
+    }
+}
+
+impl From<&str> for Str {
+    fn from(s: &str) -> Str {
+        Str::from(s.to_owned())
+    }
+}
+
+impl From<String> for Str {
+    fn from(s: String) -> Str {
+        match u32::try_from(s.len()) {
+            Ok(len) => Str {
+                text: Arc::new(s),
+                start: 0,
+                len,
+            },
+            // Past 4 GiB (never, as files are capped far below): cut at a
+            // character boundary rather than hold a span that cannot be
+            // written.
+            Err(_) => {
+                let mut end = u32::MAX as usize;
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let mut s = s;
+                s.truncate(end);
+                Str::from(s)
+            }
+        }
+    }
+}
+
+impl From<Str> for String {
+    fn from(s: Str) -> String {
+        s.as_str().to_owned()
+    }
+}
+
+impl From<&Str> for String {
+    fn from(s: &Str) -> String {
+        s.as_str().to_owned()
+    }
+}
+
+impl Default for Str {
+    fn default() -> Str {
+        Str::from(String::new())
+    }
+}
+
+impl std::ops::Deref for Str {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Str {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Str {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for Str {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl std::fmt::Display for Str {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl PartialEq for Str {
+    fn eq(&self, other: &Str) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Str {}
+
+impl PartialOrd for Str {
+    fn partial_cmp(&self, other: &Str) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Str {
+    fn cmp(&self, other: &Str) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Str {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialEq<str> for Str {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Str {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Str {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<Str> for str {
+    fn eq(&self, other: &Str) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<Str> for &str {
+    fn eq(&self, other: &Str) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<Str> for String {
+    fn eq(&self, other: &Str) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl serde::Serialize for Str {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Every file rtm has read, indexed by [`FileId`].
 #[derive(Debug, Default, Clone)]
 pub struct Sources {
@@ -156,35 +384,40 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// Adds a file and returns its id: the only way to make a [`FileId`].
+    /// Files are never removed, so the id stays valid for the life of the
+    /// registry.
     pub fn add(&mut self, file: SourceFile) -> FileId {
-        self.files.push(file);
-        self.files.len() - 1
+        // A tree has far fewer than 4 billion files (each is read into
+        // memory); past that, ids would repeat rather than dangle.
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        if id.index() == self.files.len() {
+            self.files.push(file);
+        }
+        id
     }
 
-    /// Replaces the file at `id` (a file read again after an edit); false
-    /// when there is no such file.
-    pub fn set(&mut self, id: FileId, file: SourceFile) -> bool {
-        match self.files.get_mut(id) {
-            Some(slot) => {
-                *slot = file;
-                true
-            }
-            None => false,
+    /// Replaces the file at `id` (a file read again after an edit).
+    pub fn set(&mut self, id: FileId, file: SourceFile) {
+        if let Some(slot) = self.files.get_mut(id.index()) {
+            *slot = file;
         }
     }
 
-    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
-        self.files.get(id)
+    /// The file an id names.
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        // Only `add` makes an id, from the length before a push, and no
+        // file is ever removed: the index is in range.
+        #[allow(clippy::indexing_slicing)]
+        &self.files[id.index()]
     }
 
     pub fn path(&self, id: FileId) -> &str {
-        self.files.get(id).map_or("", |f| f.path.as_str())
+        &self.file(id).path
     }
 
     pub fn line_col(&self, span: Span) -> (usize, usize) {
-        self.files
-            .get(span.file)
-            .map_or((1, 1), |f| f.line_col(span.start))
+        self.file(span.file).line_col(span.start)
     }
 
     pub fn len(&self) -> usize {
@@ -198,6 +431,11 @@ impl Sources {
     pub fn iter(&self) -> impl Iterator<Item = &SourceFile> {
         self.files.iter()
     }
+
+    /// Every file with its id, in the order they were added.
+    pub fn ids(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        (0u32..).map(FileId).zip(self.files.iter())
+    }
 }
 
 #[cfg(test)]
@@ -205,9 +443,56 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_file_id_names_a_file_of_its_registry() {
+        // `FileId` has no public constructor (`FileId(7)` does not compile
+        // outside this module): the registry makes every id, and never
+        // drops a file, so each id has a path and a text.
+        let mut sources = Sources::default();
+        let a = sources.add(SourceFile::new("a.toml".into(), "x = 1\n".into()));
+        let b = sources.add(SourceFile::new("b/c.toml".into(), String::new()));
+        assert_eq!((a.index(), b.index()), (0, 1));
+        assert_eq!(sources.path(a), "a.toml");
+        assert_eq!(sources.path(b), "b/c.toml");
+        // A file read again keeps its id.
+        sources.set(a, SourceFile::new("a.toml".into(), "\ny = 2\n".into()));
+        assert_eq!(sources.file(a).text.as_str(), "\ny = 2\n");
+        assert_eq!(sources.line_col(Span::new(a, 1..2)), (2, 1));
+        let listed: Vec<(FileId, &str)> =
+            sources.ids().map(|(id, f)| (id, f.path.as_str())).collect();
+        assert_eq!(listed, vec![(a, "a.toml"), (b, "b/c.toml")]);
+        // A clone holds the same files under the same ids.
+        assert_eq!(sources.clone().path(b), "b/c.toml");
+    }
+
+    #[test]
+    fn a_str_inside_a_text_shares_it_and_reads_as_that_span() {
+        let text = Arc::new("id = \"REQ-1\"\ntitle = \"é\"\n".to_owned());
+        let inner = &text[6..11];
+        let id = Str::within(&text, inner);
+        assert_eq!(id, "REQ-1");
+        assert_eq!(Arc::strong_count(&text), 2, "a span, not a copy");
+        assert!(std::ptr::eq(id.as_str().as_ptr(), inner.as_ptr()));
+        // A string from elsewhere (an unescaped value) is copied.
+        let other = Str::within(&text, "REQ-1");
+        assert_eq!(Arc::strong_count(&text), 2);
+        assert_eq!(other, id);
+        // Compares, orders and hashes as its text.
+        use std::collections::HashSet;
+        let set: HashSet<Str> = [id.clone()].into_iter().collect();
+        assert!(set.contains("REQ-1"));
+        let (a, b) = (Str::from("A"), Str::from("B"));
+        assert_eq!(a.cmp(&b), std::cmp::Ordering::Less);
+        assert_eq!(format!("{id} {id:?}"), "REQ-1 \"REQ-1\"");
+        assert_eq!(Str::default(), "");
+        assert_eq!(String::from(id), "REQ-1");
+    }
+
+    #[test]
     fn line_and_column_are_one_based_and_count_characters() {
         let f = SourceFile::new("a.toml".into(), "ab\r\nxé = \"z\"\n".into());
+        assert!(f.index.get().is_none(), "no line index until one is asked");
         assert_eq!(f.line_col(0), (1, 1));
+        assert!(f.index.get().is_some());
         assert_eq!(f.line_col(1), (1, 2));
         assert_eq!(f.line_col(4), (2, 1));
         // `é` is two bytes but one column.

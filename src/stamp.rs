@@ -387,7 +387,7 @@ pub fn plan(root: &Path, ids: &[String], by: &str, on: &str) -> Result<Vec<FileE
     let loaded = crate::load::load(root)?;
     let model = &loaded.model;
     let graph = Graph::build(model);
-    let mut per_file: BTreeMap<usize, Vec<Stamp>> = BTreeMap::new();
+    let mut per_file: BTreeMap<crate::source::FileId, Vec<Stamp>> = BTreeMap::new();
     let mut seen: HashSet<&str> = HashSet::new();
     // The later definition of each id defined more than once.
     let mut later_of: HashMap<usize, usize> = HashMap::new();
@@ -418,7 +418,7 @@ pub fn plan(root: &Path, ids: &[String], by: &str, on: &str) -> Result<Vec<FileE
         };
         per_file.entry(node.file()).or_default().push(Stamp {
             kind: node.kind,
-            id: node.id.clone(),
+            id: node.id.to_string(),
             by: by.to_owned(),
             on: on.to_owned(),
             fingerprint: fingerprint(node),
@@ -436,8 +436,7 @@ pub fn plan(root: &Path, ids: &[String], by: &str, on: &str) -> Result<Vec<FileE
             None => (false, bytes.as_slice()),
         };
         let text = std::str::from_utf8(body).map_err(|_| fail("it is not UTF-8".into()))?;
-        let loaded_text = model.sources.get(file).map(|s| s.text.as_str());
-        if loaded_text != Some(text) {
+        if model.sources.file(file).text.as_str() != text {
             return Err(fail("it changed while rtm was reading the tree".into()));
         }
         let new = stamp_text(text, &stamps).map_err(fail)?;

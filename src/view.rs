@@ -75,9 +75,9 @@ impl Visibility {
         {
             hidden_spans.insert(n.id_span);
             if shown_ids.contains(n.id.as_str()) {
-                mixed.entry(n.id.clone()).or_default().insert(n.file());
+                mixed.entry(n.id.to_string()).or_default().insert(n.file());
             } else {
-                hidden_ids.insert(n.id.clone());
+                hidden_ids.insert(n.id.to_string());
             }
         }
         let withheld_nodes = visible.iter().filter(|v| !**v).count();
@@ -139,7 +139,10 @@ impl Visibility {
         let mut out = Vec::new();
         let mut done = HashSet::new();
         for (i, n) in checked.model.nodes.iter().enumerate() {
-            if !self.shows(i) || !self.mixed.contains_key(&n.id) || !done.insert(n.id.as_str()) {
+            if !self.shows(i)
+                || !self.mixed.contains_key(n.id.as_str())
+                || !done.insert(n.id.as_str())
+            {
                 continue;
             }
             let mut f = Finding::new(

@@ -151,15 +151,13 @@ impl Workspace {
         };
         let loaded = load::load_files(set);
         let sources = &loaded.model.sources;
-        self.ids = (0..sources.len())
-            .map(|id| (sources.path(id).to_owned(), id))
-            .collect();
+        self.ids = sources.ids().map(|(id, f)| (f.path.clone(), id)).collect();
         // Every finding of reading a file points into that file, and the
         // loader makes them file by file, in id order.
         let mut read: Vec<Vec<Finding>> = vec![Vec::new(); sources.len()];
         let mut stray = Vec::new();
         for f in loaded.findings {
-            match read.get_mut(f.span.file) {
+            match read.get_mut(f.span.file.index()) {
                 Some(v) => v.push(f),
                 None => stray.push(f),
             }
@@ -199,7 +197,7 @@ impl Workspace {
             Err(i) if unit.node_file => model.files.insert(i, unit.info),
             Err(_) => {}
         }
-        if let Some(slot) = self.read.get_mut(id) {
+        if let Some(slot) = self.read.get_mut(id.index()) {
             *slot = unit.findings;
         }
         let model = std::mem::take(&mut self.checked.model);

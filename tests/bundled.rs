@@ -186,7 +186,11 @@ fn bundled_review_has_no_mp117_or_mp122_entry_in_the_mvp_category() {
                 .iter()
                 .any(|l| l.target == "MP117" || l.target == "MP122");
         if about {
-            assert!(!mvp.contains(&n.id), "{} in the MVP section:\n{mvp}", n.id);
+            assert!(
+                !mvp.contains(n.id.as_str()),
+                "{} in the MVP section:\n{mvp}",
+                n.id
+            );
         }
     }
     // The modifications are still there, for what they are.

@@ -734,7 +734,7 @@ fn crlf_and_a_byte_order_mark_keep_places_exact() {
         .iter()
         .find(|f| f.code == Code::R004)
         .unwrap();
-    let text = &windows.model.sources.get(f.span.file).unwrap().text;
+    let text = &windows.model.sources.file(f.span.file).text;
     assert_eq!(&text[f.span.range()], "\"BR-99\"");
     assert!(!text.starts_with('\u{FEFF}'));
 }

@@ -178,7 +178,7 @@ fn report_structure_and_counts_match_the_tree() {
         .filter(|n| n.kind == rtm::model::Kind::Requirement)
     {
         assert!(
-            matrix_ids.contains(&n.id),
+            matrix_ids.contains(n.id.as_str()),
             "{} missing from the matrix",
             n.id
         );

@@ -419,7 +419,7 @@ fn an_export_leaves_out_every_node_above_the_level() {
 fn links_of(tree: &Path, id: &str, field: rtm::model::LinkField) -> Vec<String> {
     let checked = common::check(tree);
     let n = checked.model.nodes.iter().find(|n| n.id == id).unwrap();
-    n.links_in(field).map(|l| l.target.clone()).collect()
+    n.links_in(field).map(|l| l.target.to_string()).collect()
 }
 
 /// Imports `file` into a new tree holding `rtm.toml` of `from`.

@@ -287,7 +287,7 @@ fn a_linked_node_that_is_gone_is_r109_at_the_recorded_link() {
     assert_eq!(r109.len(), 1, "{}", common::listing(&checked));
     assert!(r109[0].message.starts_with("DP096 no longer exists"));
     let s = &checked.model.sources;
-    let at = s.get(r109[0].span.file).unwrap().text[r109[0].span.range()].to_owned();
+    let at = s.file(r109[0].span.file).text[r109[0].span.range()].to_owned();
     assert!(
         at.starts_with("\"v1:"),
         "points at the recorded fingerprint: {at}"

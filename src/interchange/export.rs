@@ -107,9 +107,10 @@ fn node_cells(view: &View<'_>) -> Result<Vec<NodeCells>, ExportError> {
         .par_iter()
         .map(|&(file, start, end)| {
             let run = nodes.get(start..end).unwrap_or_default();
-            let text = sources.get(file).map_or("", |s| s.text.as_str());
-            let unreadable =
-                || ExportError::Unreadable(run.first().map(|n| n.id.clone()).unwrap_or_default());
+            let text = sources.file(file).text.as_str();
+            let unreadable = || {
+                ExportError::Unreadable(run.first().map(|n| n.id.to_string()).unwrap_or_default())
+            };
             let mut kinds = file_tables(text).ok_or_else(unreadable)?;
             let mut out = Vec::with_capacity(run.len());
             for n in run {
@@ -118,7 +119,7 @@ fn node_cells(view: &View<'_>) -> Result<Vec<NodeCells>, ExportError> {
                     .get_mut(&n.kind)
                     .and_then(|tables| tables.get_mut(at))
                     .and_then(Option::take)
-                    .ok_or_else(|| ExportError::Unreadable(n.id.clone()))?;
+                    .ok_or_else(|| ExportError::Unreadable(n.id.to_string()))?;
                 redact(view, &mut table);
                 let mut fixed = vec![String::new(); NODE_COLUMNS.len()];
                 if let Some(k) = fixed.first_mut() {

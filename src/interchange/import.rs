@@ -1166,7 +1166,7 @@ pub fn prepare_with(
             if replaced.contains(path) {
                 continue;
             }
-            if let Some(&(row, col)) = row_of.get(&n.id) {
+            if let Some(&(row, col)) = row_of.get(n.id.as_str()) {
                 diags.push(Diagnostic {
                     cell: cell_ref(&grid.name, row as usize, col as usize),
                     header: column_of("id")

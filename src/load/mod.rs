@@ -167,7 +167,7 @@ pub fn load_files(mut set: FileSet) -> Loaded {
             let limits = crate::config::Limits::default();
             let (source, read) = read_entry(entry, PROJECT_FILE, limits.max_file_bytes);
             let id = model.sources.add(source);
-            let text = model.sources.get(id).map_or("", |s| s.text.as_str());
+            let text = model.sources.file(id).text.as_str();
             match read.and_then(|()| parse(text, limits.max_depth)) {
                 Ok(doc) => config = Config::from_table(id, doc.get_ref(), &mut findings),
                 Err((range, message)) => {
@@ -180,26 +180,37 @@ pub fn load_files(mut set: FileSet) -> Loaded {
         }
     }
 
-    let base = model.sources.len();
-    let results: Vec<FileResult> = set
+    // Every file gets its id first (its path, no text yet), then the
+    // files are read in parallel and put in place.
+    let ids: Vec<FileId> = set
         .entries
-        .par_iter()
-        .enumerate()
-        .map(|(i, (rel, entry))| read_node_file(base + i, rel, entry, &config))
+        .iter()
+        .map(|(rel, _)| {
+            model
+                .sources
+                .add(SourceFile::new(rel.clone(), String::new()))
+        })
         .collect();
-    // Reserve once: growing a vector of 100,000 nodes by doubling would
-    // hold two copies of it for a moment.
-    model
-        .nodes
-        .reserve_exact(results.iter().map(|r| r.nodes.len()).sum());
-    model.files.reserve_exact(results.len());
-    for r in results {
-        let id = model.sources.add(r.source);
-        debug_assert_eq!(id, r.info.file);
-        model.nodes.extend(r.nodes);
-        findings.extend(r.findings);
-        if r.node_file {
-            model.files.push(r.info);
+    // A batch of files at a time, each batch in parallel, its nodes moved
+    // into the model's vector before the next batch is read: the nodes are
+    // never all held twice (once per file, once merged), only a batch's.
+    model.files.reserve_exact(ids.len());
+    for (entries, ids) in set.entries.chunks(BATCH).zip(ids.chunks(BATCH)) {
+        let results: Vec<FileResult> = entries
+            .par_iter()
+            .zip(ids.par_iter())
+            .map(|((rel, entry), &id)| read_node_file(id, rel, entry, &config))
+            .collect();
+        model
+            .nodes
+            .reserve(results.iter().map(|r| r.nodes.len()).sum());
+        for r in results {
+            model.sources.set(r.info.file, r.source);
+            model.nodes.extend(r.nodes);
+            findings.extend(r.findings);
+            if r.node_file {
+                model.files.push(r.info);
+            }
         }
     }
     Loaded {
@@ -208,6 +219,11 @@ pub fn load_files(mut set: FileSet) -> Loaded {
         findings,
     }
 }
+
+/// How many files [`load_files`] reads in parallel before moving their
+/// nodes into the model: enough to keep every thread busy, few enough that
+/// their nodes are a small part of the tree's.
+const BATCH: usize = 128;
 
 /// Every node file, symbolic link and unreadable entry below `root`, sorted
 /// by relative path (byte order, `/` separators). Hidden entries are skipped.
@@ -390,7 +406,8 @@ pub(crate) fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Conf
     result.node_file = true;
     let (source, read) = read_entry(entry, rel, config.limits.max_file_bytes);
     result.source = source;
-    match read.and_then(|()| parse(&result.source.text, config.limits.max_depth)) {
+    let text = std::sync::Arc::clone(&result.source.text);
+    match read.and_then(|()| parse(&text, config.limits.max_depth)) {
         Err((range, message)) => {
             result
                 .findings
@@ -399,7 +416,7 @@ pub(crate) fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Conf
         Ok(doc) => {
             result.info.broken = false;
             result.info.has_keys = !doc.get_ref().is_empty();
-            let mut d = Decoder::new(id, &mut result.findings);
+            let mut d = Decoder::with_text(id, std::sync::Arc::clone(&text), &mut result.findings);
             nodes::decode_file(&mut d, doc.get_ref(), config, &mut result.nodes);
         }
     }

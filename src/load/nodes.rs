@@ -10,6 +10,7 @@ use crate::model::{
     About, Category, Change, Classification, Decision, Deviation, Kind, Limit, Link, LinkField,
     Node, Outcome, Question, Reviewed, Sp, Stage, Status, Value as Figure, Waiver,
 };
+use crate::source::Str;
 use crate::spec::{
     self, BOUNDS, CHANGE, DECISION, DEVIATION, Field, QUESTION, REVIEWED, Ty, WAIVER,
 };
@@ -76,14 +77,14 @@ fn decode_node(
     config: &Config,
 ) -> Option<Node> {
     let id = table.get("id").and_then(|v| match v.get_ref() {
-        DeValue::String(s) => Some((s.to_string(), v.span())),
+        DeValue::String(s) => Some((Str::within(&d.text, s), v.span())),
         _ => None,
     });
     let (mut node, keep) = match id {
         Some((id, id_span)) => (Node::new(kind, id, d.span(id_span)), true),
-        None => (Node::new(kind, String::new(), d.span(span.clone())), false),
+        None => (Node::new(kind, Str::default(), d.span(span.clone())), false),
     };
-    d.node = keep.then(|| node.id.clone());
+    d.node = keep.then(|| node.id.to_string());
     let fields = spec::fields_of(kind);
     // How findings name the node; built only when there is one to report.
     let what = |node: &Node| {
@@ -127,8 +128,8 @@ fn decode_node(
 fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>, config: &Config) {
     let name = field.name;
     match name {
-        "text" => node.text_span = Some(d.span(v.span())),
-        "themes" => node.themes_span = Some(d.span(v.span())),
+        "text" => node.set_text_span(d.span(v.span())),
+        "themes" => node.set_themes_span(d.span(v.span())),
         _ => {}
     }
     match (name, field.ty) {
@@ -139,15 +140,15 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
                 None,
             );
         }
-        ("title", _) => node.title = d.line(name, v).map(|s| s.value),
+        ("title", _) => node.title = d.line_str(name, v).map(|s| s.value),
         ("text", _) => {
-            node.text = d.string(name, v).map(|s| s.value).unwrap_or_default();
+            node.text = d.str(name, v).map(|s| s.value).unwrap_or_default();
         }
-        ("owner", _) => node.owner = d.string(name, v).map(|s| s.value),
-        ("source", _) => node.source = d.string(name, v).map(|s| s.value),
-        ("url", _) => node.url = d.string(name, v).map(|s| s.value),
-        ("reqif_id", _) => node.reqif_id = d.string(name, v).map(|s| s.value),
-        ("user_impact", _) => node.user_impact = d.string(name, v),
+        ("owner", _) => node.owner = d.str(name, v).map(|s| s.value),
+        ("source", _) => node.source = d.str(name, v).map(|s| s.value),
+        ("url", _) => node.url = d.str(name, v).map(|s| s.value),
+        ("reqif_id", _) => node.reqif_id = d.str(name, v).map(|s| s.value),
+        ("user_impact", _) => node.user_impact = d.string(name, v).map(Box::new),
         ("status", _) => {
             if let Some(s) = d.choice(name, v, Status::NAMES, Status::parse) {
                 node.status = s;
@@ -166,14 +167,14 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
             node.classification_invalid = node.classification.is_none();
         }
         ("tags", _) => node.tags = d.strings(name, v).into_iter().map(|s| s.value).collect(),
-        ("variants", _) => node.variants = Some(read_variants(d, v, config)),
-        ("values", _) => node.values = read_values(d, v),
-        ("limits", _) => node.limits = read_limits(d, v),
+        ("variants", _) => node.variants = Some(Box::new(read_variants(d, v, config))),
+        ("values", _) => node.values = read_values(d, v).into(),
+        ("limits", _) => node.limits = read_limits(d, v).into(),
         ("deviations", _) => read_deviations(d, node, v),
         ("changes", _) => read_changes(d, node, v),
-        ("waivers", _) => node.waivers = read_waivers(d, v),
-        ("questions", _) => node.questions = read_questions(d, v),
-        ("decisions", _) => node.decisions = read_decisions(d, v),
+        ("waivers", _) => node.waivers = read_waivers(d, v).into(),
+        ("questions", _) => node.questions = read_questions(d, v).into(),
+        ("decisions", _) => node.decisions = read_decisions(d, v).into(),
         ("reviewed", _) => node.reviewed = read_reviewed(d, v).map(Box::new),
         (_, Ty::Ids(_)) => {
             let link_field = match name {
@@ -182,7 +183,7 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
                 "refines" => LinkField::Refines,
                 _ => LinkField::Sec,
             };
-            let ids = d.strings(name, v);
+            let ids = d.strs(name, v);
             node.links.reserve_exact(ids.len());
             for s in ids {
                 node.links.push(Link {
@@ -304,7 +305,7 @@ fn read_limits(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Limit> {
 
 fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
     for (table, span) in d.tables("deviations", v) {
-        let index = node.deviations.len();
+        let index = u32::try_from(node.deviations.len()).unwrap_or(u32::MAX);
         let mut dev = Deviation {
             span: Some(d.span(span.clone())),
             ..Deviation::default()
@@ -313,7 +314,7 @@ fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
         for (key, value) in table.iter() {
             match key.get_ref().as_ref() {
                 "sec" => {
-                    if let Some(s) = d.string("sec", value) {
+                    if let Some(s) = d.str("sec", value) {
                         dev.sec = Some(node.links.len());
                         node.links.push(Link {
                             field: LinkField::DeviationSec(index),
@@ -323,7 +324,7 @@ fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
                     }
                 }
                 "modification" => {
-                    if let Some(s) = d.string("modification", value) {
+                    if let Some(s) = d.str("modification", value) {
                         dev.modification = Some(node.links.len());
                         node.links.push(Link {
                             field: LinkField::DeviationModification(index),
@@ -346,7 +347,7 @@ fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
 /// both and never neither.
 fn read_changes(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
     for (table, span) in d.tables("changes", v) {
-        let index = node.changes.len();
+        let index = u32::try_from(node.changes.len()).unwrap_or(u32::MAX);
         let mut change = Change {
             span: Some(d.span(span.clone())),
             ..Change::default()
@@ -355,7 +356,7 @@ fn read_changes(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
         for (key, value) in table.iter() {
             match key.get_ref().as_ref() {
                 "sec" => {
-                    if let Some(s) = d.string("sec", value) {
+                    if let Some(s) = d.str("sec", value) {
                         change.sec = Some(node.links.len());
                         node.links.push(Link {
                             field: LinkField::ChangeSec(index),

@@ -220,7 +220,7 @@ pub fn format(state: &State, uri: &Url) -> Option<Vec<TextEdit>> {
     }
     let text = match state.docs.get(uri) {
         Some(d) => d.text.clone(),
-        None => state.file(uri)?.1.text.clone(),
+        None => state.file(uri)?.1.text.to_string(),
     };
     let formatted = crate::fmt::format_text(&text).ok()?;
     if formatted == text {

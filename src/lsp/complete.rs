@@ -221,7 +221,7 @@ pub fn items(checked: Option<&Checked>, text: &str, slot: &Slot) -> Vec<Completi
                 .flat_map(|c| c.model.nodes.iter())
                 .filter(|n| n.kind == *kind)
             {
-                nodes.entry(n.id.clone()).or_insert(Some(n));
+                nodes.entry(n.id.to_string()).or_insert(Some(n));
             }
             for id in ids_in_text(text, *kind) {
                 nodes.entry(id).or_insert(None);
@@ -240,7 +240,7 @@ pub fn items(checked: Option<&Checked>, text: &str, slot: &Slot) -> Vec<Completi
                     });
                     CompletionItem {
                         kind: Some(CompletionItemKind::REFERENCE),
-                        detail: n.and_then(|n| n.title.clone()),
+                        detail: n.and_then(|n| n.title.clone().map(String::from)),
                         documentation: state
                             .map(|s| Documentation::String(format!("{kind} · {s}"))),
                         insert_text: Some(insert),

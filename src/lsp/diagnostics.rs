@@ -21,7 +21,7 @@ use crate::rules::Level;
 pub struct Ranges<'a> {
     checked: &'a Checked,
     encoding: Encoding,
-    indexes: HashMap<usize, LineIndex>,
+    indexes: HashMap<crate::source::FileId, LineIndex>,
 }
 
 impl<'a> Ranges<'a> {
@@ -34,12 +34,7 @@ impl<'a> Ranges<'a> {
     }
 
     pub fn range(&mut self, span: crate::source::Span) -> lsp_types::Range {
-        let text = self
-            .checked
-            .model
-            .sources
-            .get(span.file)
-            .map_or("", |s| s.text.as_str());
+        let text = self.checked.model.sources.file(span.file).text.as_str();
         let index = self
             .indexes
             .entry(span.file)

@@ -26,11 +26,7 @@ pub struct Occurrence {
 
 /// The text of a span's file.
 fn text(checked: &Checked, file: FileId) -> &str {
-    checked
-        .model
-        .sources
-        .get(file)
-        .map_or("", |s| s.text.as_str())
+    checked.model.sources.file(file).text.as_str()
 }
 
 /// The span of `id` inside a written value: the value itself when it is
@@ -69,7 +65,7 @@ pub fn of_node(checked: &Checked, node: &Node) -> Vec<Occurrence> {
     let mut out = Vec::new();
     if let Some(span) = inner(checked, node.id_span, &node.id, 0) {
         out.push(Occurrence {
-            id: node.id.clone(),
+            id: node.id.to_string(),
             span,
             role: Role::Definition,
         });
@@ -77,7 +73,7 @@ pub fn of_node(checked: &Checked, node: &Node) -> Vec<Occurrence> {
     for link in &node.links {
         if let Some(span) = inner(checked, link.span, &link.target, 0) {
             out.push(Occurrence {
-                id: link.target.clone(),
+                id: link.target.to_string(),
                 span,
                 role: Role::Reference,
             });

@@ -19,7 +19,11 @@ pub type Refusal = String;
 
 /// The checked tree, the file `uri` names in it and the byte offset of a
 /// position in that file.
-fn locate<'s>(state: &'s State, uri: &Url, pos: Position) -> Option<(&'s Checked, usize, usize)> {
+fn locate<'s>(
+    state: &'s State,
+    uri: &Url,
+    pos: Position,
+) -> Option<(&'s Checked, crate::source::FileId, usize)> {
     let (file, source) = state.file(uri)?;
     let checked = state.tree.as_ref()?.checked();
     let offset = super::state::index(source).offset(&source.text, pos, state.encoding);
@@ -258,8 +262,8 @@ pub fn document_symbols(state: &State, uri: &Url) -> Vec<DocumentSymbol> {
             let whole = extent(&source.text, n, next);
             let selection = ranges.range(n.id_span);
             DocumentSymbol {
-                name: n.id.clone(),
-                detail: n.title.clone(),
+                name: n.id.to_string(),
+                detail: n.title.clone().map(String::from),
                 kind: symbol_kind(n.kind),
                 tags: None,
                 deprecated: None,
@@ -310,12 +314,12 @@ pub fn workspace_symbols(state: &State, query: &str) -> Vec<SymbolInformation> {
         .take(MAX_SYMBOLS)
         .filter_map(|(_, n)| {
             Some(SymbolInformation {
-                name: n.id.clone(),
+                name: n.id.to_string(),
                 kind: symbol_kind(n.kind),
                 tags: None,
                 deprecated: None,
                 location: location(state, &mut ranges, checked, n.id_span)?,
-                container_name: n.title.clone(),
+                container_name: n.title.clone().map(String::from),
             })
         })
         .collect()

@@ -100,12 +100,7 @@ impl State {
     pub fn file(&self, uri: &Url) -> Option<(FileId, &SourceFile)> {
         let rel = self.rel(uri)?;
         let checked = self.tree.as_ref()?.checked();
-        checked
-            .model
-            .sources
-            .iter()
-            .enumerate()
-            .find(|(_, s)| s.path == rel)
+        checked.model.sources.ids().find(|(_, s)| s.path == rel)
     }
 }
 

@@ -250,9 +250,7 @@ impl Texts<'_> {
         if !self.snippets {
             return false;
         }
-        let Some(f) = self.checked.model.sources.get(span.file) else {
-            return false;
-        };
+        let f = self.checked.model.sources.file(span.file);
         let starts = f.line_starts();
         let line_len = |offset: usize| {
             let i = starts
@@ -273,7 +271,7 @@ impl Texts<'_> {
 
     /// The file's text as shown, read once.
     fn windowed(&mut self, file: FileId) -> Option<Windowed> {
-        let f = self.checked.model.sources.get(file)?;
+        let f = self.checked.model.sources.file(file);
         Some(
             self.cache
                 .entry(file)
@@ -283,7 +281,7 @@ impl Texts<'_> {
     }
 
     fn source(&mut self, file: FileId) -> Option<NamedSource<Windowed>> {
-        let f = self.checked.model.sources.get(file)?;
+        let f = self.checked.model.sources.file(file);
         if f.text.is_empty() {
             return None;
         }
@@ -299,12 +297,7 @@ impl Texts<'_> {
 
     /// A label on a span, placed in the shown text.
     fn label(&mut self, span: Span, text: Option<String>, primary: bool) -> LabeledSpan {
-        let len = self
-            .checked
-            .model
-            .sources
-            .get(span.file)
-            .map_or(0, |f| f.text.len());
+        let len = self.checked.model.sources.file(span.file).text.len();
         let start = span.start.min(len);
         let end = span.end.clamp(start, len);
         let (start, end) = match self.windowed(span.file) {

@@ -626,7 +626,7 @@ pub fn all(view: &View<'_>) -> Vec<(String, String)> {
     }
     for (t, n) in view.nodes().filter(|(_, n)| n.kind == Kind::Theme) {
         if let Some(s) = theme(view, t) {
-            out.push((n.id.clone(), s));
+            out.push((n.id.to_string(), s));
         }
     }
     if let Some(s) = deviation_map(view) {

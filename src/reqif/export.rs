@@ -217,8 +217,9 @@ pub fn export_to(
         .map(|n| {
             let want = n
                 .reqif_id
-                .clone()
+                .as_deref()
                 .filter(|r| is_ncname(r))
+                .map(str::to_owned)
                 .unwrap_or_else(|| identifier_for(&n.id));
             ids.unique(want)
         })
@@ -772,7 +773,7 @@ fn tables_of(view: &View<'_>, range: std::ops::Range<usize>, nth: &[usize]) -> V
     let Some(file) = model
         .nodes
         .get(range.start)
-        .and_then(|n| model.sources.get(n.file()))
+        .map(|n| model.sources.file(n.file()))
         .and_then(|s| DeTable::parse(&s.text).ok())
     else {
         return vec![None; len];
@@ -894,7 +895,7 @@ fn spec_object(
     if let Some(t) = &n.title {
         string_value(x, k, "ReqIF.Name", t);
     }
-    if n.text_span.is_some() {
+    if n.text_span().is_some() {
         x.push_str("<ATTRIBUTE-VALUE-XHTML>\n<DEFINITION><ATTRIBUTE-DEFINITION-XHTML-REF>rtm-");
         x.push_str(k.as_str());
         x.push_str("-ReqIF.Text</ATTRIBUTE-DEFINITION-XHTML-REF></DEFINITION>\n<THE-VALUE>");

@@ -97,7 +97,7 @@ fn mvp_on_optional(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
                 {
                     continue;
                 }
-                let candidate = (opt, p, e.weight().link);
+                let candidate = (opt, p, e.weight().link());
                 let key = |(o, p, l): (usize, usize, usize)| (id(o), id(p), l, o, p);
                 best.entry(c)
                     .and_modify(|b| {
@@ -155,7 +155,7 @@ fn missing_text(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             sink.push(
                 Finding::new(
                     Code::R301,
-                    node.text_span.unwrap_or(node.id_span),
+                    node.text_span().unwrap_or(node.id_span),
                     format!(
                         "{} {} has no text",
                         super::structure::kind_noun(node.kind),

@@ -60,7 +60,7 @@ fn themes(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 
 fn business(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     for (i, br) in active(ctx, Kind::Business) {
-        if let Some(span) = br.themes_span
+        if let Some(span) = br.themes_span()
             && br.links_in(LinkField::Themes).next().is_none()
         {
             sink.push(
@@ -202,7 +202,7 @@ fn withdrawn_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         {
             continue;
         }
-        let Some(link) = src.links.get(e.weight().link) else {
+        let Some(link) = src.links.get(e.weight().link()) else {
             continue;
         };
         sink.push(

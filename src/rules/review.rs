@@ -45,8 +45,9 @@ fn fingerprint_span(ctx: &Ctx<'_>, reviewed: &Reviewed, recorded: &str) -> Span 
     let found = ctx
         .model
         .sources
-        .get(span.file)
-        .and_then(|f| f.text.get(span.range()))
+        .file(span.file)
+        .text
+        .get(span.range())
         .and_then(|t| {
             let key = t.find("fingerprint")?;
             let at = key + t.get(key..)?.find(recorded)?;

@@ -149,7 +149,7 @@ fn closest(ctx: &Ctx<'_>, id: &str, kind: Kind) -> Option<String> {
         .map(|n| (strsim::damerau_levenshtein(id, &n.id), &n.id))
         .filter(|(d, _)| *d <= 2)
         .min()
-        .map(|(_, s)| s.clone())
+        .map(|(_, s)| s.to_string())
 }
 
 /// Whether two ids are surely more than 2 edits apart, by a bound cheap
@@ -204,7 +204,7 @@ fn cycles(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             .graph
             .out(start, EdgeKind::Refines)
             .find(|e| e.target().index() == next)
-            .and_then(|e| node.links.get(e.weight().link))
+            .and_then(|e| node.links.get(e.weight().link()))
             .map_or(node.id_span, |l| l.span);
         let mut names: Vec<&str> = path.iter().map(|&i| id_of(ctx, i)).collect();
         names.push(&node.id);
