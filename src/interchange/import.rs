@@ -1538,23 +1538,9 @@ pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, Impo
                 .map_err(|e| ImportError::Write(format!("{}: {e}", dir.display())))?;
         }
     }
-    // Staged many at once: the time goes in waiting for the disk, and the
-    // file system gathers the syncs of concurrent writers.
-    use rayon::prelude::*;
-    let stage_all = || {
-        targets
-            .par_iter()
-            .map(|(path, text)| {
-                crate::output::stage(path, text.as_bytes()).map_err(|e| {
-                    ImportError::Write(format!("{}: {e}; nothing written", path.display()))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()
-    };
-    let staged = match rayon::ThreadPoolBuilder::new().num_threads(WRITERS).build() {
-        Ok(pool) => pool.install(stage_all),
-        Err(_) => stage_all(),
-    }?;
+    let staged = crate::output::stage_all(&targets).map_err(|(path, e)| {
+        ImportError::Write(format!("{}: {e}; nothing written", path.display()))
+    })?;
     for (s, (path, _)) in staged.into_iter().zip(&targets) {
         s.commit()
             .map_err(|e| ImportError::Write(format!("{}: {e}", path.display())))?;
@@ -1571,9 +1557,6 @@ pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, Impo
     }
     Ok(targets.into_iter().map(|(p, _)| p).collect())
 }
-
-/// How many files are staged at once.
-const WRITERS: usize = 16;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
