@@ -198,6 +198,11 @@ impl Sources {
     pub fn iter(&self) -> impl Iterator<Item = &SourceFile> {
         self.files.iter()
     }
+
+    /// Every file, taken out.
+    pub fn into_files(self) -> Vec<SourceFile> {
+        self.files
+    }
 }
 
 #[cfg(test)]

@@ -1186,7 +1186,7 @@ pub fn prepare_with(
     }
     // The files as rtm reads them: anything the loader refuses is a
     // diagnostic on the row it came from.
-    let loaded = check_plan(&plan, present, existing, options.replace);
+    let loaded = check_plan(&mut plan, present, existing, options.replace);
     for f in loaded {
         let (row, id_at) = f
             .node
@@ -1473,9 +1473,11 @@ fn file_text_document(nodes: Vec<(Kind, Vec<(String, toml_edit::Value)>)>) -> (S
 }
 
 /// The findings the loader would report on the tree as written (R001,
-/// R002), and ids defined twice (R003) or invalid (R007).
+/// R002), and ids defined twice (R003) or invalid (R007). The plan's texts
+/// are handed to the loader and taken back from what it read (the same
+/// bytes), so that a large tree is not copied.
 fn check_plan(
-    plan: &Plan,
+    plan: &mut Plan,
     present: FileSet,
     existing: bool,
     replace: bool,
@@ -1491,17 +1493,43 @@ fn check_plan(
     if let Some(p) = &plan.project {
         set.project = Some(Entry::Bytes(p.clone().into_bytes()));
     }
-    for (rel, text) in &plan.files {
-        set.entries.retain(|(r, _)| r != rel);
+    let planned: std::collections::HashSet<&str> =
+        plan.files.iter().map(|(r, _)| r.as_str()).collect();
+    set.entries.retain(|(r, _)| !planned.contains(r.as_str()));
+    let mut sizes: HashMap<String, usize> = HashMap::with_capacity(plan.files.len());
+    for (rel, text) in &mut plan.files {
+        sizes.insert(rel.clone(), text.len());
+        let text = std::mem::take(text);
         set.entries
-            .push((rel.clone(), Entry::Bytes(text.clone().into_bytes())));
+            .push((rel.clone(), Entry::Bytes(text.into_bytes())));
     }
     let loaded = crate::load::load_files(set);
-    loaded
+    let mut findings: Vec<crate::finding::Finding> = loaded
         .findings
         .into_iter()
         .filter(|f| matches!(f.code.rule().code, "R001" | "R002" | "R003" | "R007"))
-        .collect()
+        .collect();
+    let mut read: HashMap<String, (crate::source::FileId, String)> = loaded
+        .model
+        .sources
+        .into_files()
+        .into_iter()
+        .enumerate()
+        .map(|(id, f)| (f.path, (id, f.text)))
+        .collect();
+    for (rel, text) in &mut plan.files {
+        match read.remove(rel.as_str()) {
+            Some((_, t)) if sizes.get(rel.as_str()) == Some(&t.len()) => *text = t,
+            // Not read back whole (never so for the texts an import
+            // builds): nothing is written.
+            other => findings.push(crate::finding::Finding::new(
+                crate::registry::Code::R001,
+                crate::source::Span::file_start(other.map_or(0, |(id, _)| id)),
+                format!("{rel} could not be read back as it was built"),
+            )),
+        }
+    }
+    findings
 }
 
 /// Writes the plan: refuses, before writing anything, when a file exists
@@ -1562,6 +1590,34 @@ pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, Impo
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_plan_keeps_its_texts_through_the_check() {
+        let a = "[[theme]]\nid = \"TH-01\"\ntitle = \"First\"\n".to_owned();
+        let b = "[[theme]]\nid = \"TH-02\"\ntitle = \"Café\"\n".to_owned();
+        let mut plan = Plan {
+            files: vec![("a.toml".into(), a.clone()), ("b/b.toml".into(), b.clone())],
+            ..Plan::default()
+        };
+        let findings = check_plan(&mut plan, FileSet::default(), false, false);
+        assert!(findings.is_empty(), "{findings:?}");
+        assert_eq!(
+            plan.files,
+            [("a.toml".to_owned(), a), ("b/b.toml".to_owned(), b)]
+        );
+        // A text the loader does not read back as it was (a byte-order
+        // mark is dropped): refused, never written shortened.
+        let mut plan = Plan {
+            files: vec![("c.toml".into(), "\u{feff}# c\n".into())],
+            ..Plan::default()
+        };
+        let findings = check_plan(&mut plan, FileSet::default(), false, false);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(
+            findings[0].message,
+            "c.toml could not be read back as it was built"
+        );
+    }
 
     #[test]
     fn rows_keep_their_cells_in_column_order() {
