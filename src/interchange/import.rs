@@ -188,7 +188,13 @@ enum Cell {
 struct Grid {
     name: String,
     rows: BTreeMap<u32, Row>,
+    /// The most cells a row has held so far (up to [`ROW_RESERVE`]): room
+    /// a new row gets at once, instead of growing cell by cell.
+    width: usize,
 }
+
+/// The most cells a new row is given room for.
+const ROW_RESERVE: usize = 256;
 
 /// One row's cells, by column (ascending): a sheet's cells come in column
 /// order, so each is pushed at the end.
@@ -246,7 +252,13 @@ impl Grid {
         if matches!(&cell, Cell::Text(t) if t.is_empty()) {
             return;
         }
-        self.rows.entry(row).or_default().insert(col, cell);
+        let width = self.width;
+        let row = self
+            .rows
+            .entry(row)
+            .or_insert_with(|| Row(Vec::with_capacity(width)));
+        row.insert(col, cell);
+        self.width = self.width.max(row.0.len().min(ROW_RESERVE));
     }
 }
 
