@@ -137,14 +137,14 @@ pub fn write_atomic_with(
 /// in place: [`Staged::commit`] renames it over the target; dropping it
 /// removes it and leaves the target as it was. Many files are staged
 /// first ([`stage_all`]) and committed only when every one is staged, so
-/// that a failure while writing them changes nothing.
+/// that a failure while writing them changes nothing. A staged file is
+/// closed: staging thousands does not hold as many descriptors open.
 pub struct Staged(StagedTo);
 
 enum StagedTo {
     Temp {
-        tmp: tempfile::NamedTempFile,
+        tmp: tempfile::TempPath,
         path: PathBuf,
-        old: Option<std::fs::Metadata>,
     },
     /// A device, a FIFO or a socket: written into when committed.
     Direct { path: PathBuf, bytes: Vec<u8> },
@@ -153,12 +153,7 @@ enum StagedTo {
 /// Stages `bytes` for `path` (see [`Staged`]): the same as
 /// [`write_atomic`] up to the rename.
 pub fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
-    let mut staged = open_staged(path)?;
-    staged.fill(bytes)?;
-    if let StagedTo::Temp { tmp, .. } = &staged.0 {
-        tmp.as_file().sync_all()?;
-    }
-    Ok(staged)
+    stage_to(resolve(path)?, path, bytes, true)
 }
 
 /// How many files [`stage_all`] writes at once when each is synced on its
@@ -184,27 +179,20 @@ where
         move |e| (p, e)
     };
     let run = || -> Result<Vec<Staged>, (PathBuf, std::io::Error)> {
-        // Every temporary file is created before any is written, so that
-        // the descriptor `syncfs` is given was opened before any write: the
-        // kernel reports through it every write error since it was opened.
-        let mut staged = files
+        let targets = files
             .par_iter()
-            .map(|(p, _)| open_staged(p.as_ref()).map_err(failed(p)))
+            .map(|(p, _)| resolve(p.as_ref()).map_err(failed(p)))
             .collect::<Result<Vec<_>, _>>()?;
-        let together = sync::Together::of(&staged);
-        staged
-            .par_iter_mut()
+        // Opened before any file is written: the kernel reports through
+        // each descriptor every write error on its file system since.
+        let together = sync::Together::of(&targets);
+        let staged = targets
+            .into_par_iter()
             .zip(files)
-            .try_for_each(|(s, (p, bytes))| {
-                s.fill(bytes.as_ref())
-                    .and_then(|()| match &s.0 {
-                        StagedTo::Temp { tmp, .. } if together.is_none() => {
-                            tmp.as_file().sync_all()
-                        }
-                        _ => Ok(()),
-                    })
-                    .map_err(failed(p))
-            })?;
+            .map(|(target, (p, bytes))| {
+                stage_to(target, p.as_ref(), bytes.as_ref(), together.is_none()).map_err(failed(p))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         if let Some(together) = together {
             together.sync()?;
         }
@@ -216,18 +204,19 @@ where
     }
 }
 
-/// A staged file, created beside its target but not yet written.
-fn open_staged(path: &Path) -> std::io::Result<Staged> {
-    let path = match resolve(path)? {
+/// Stages `bytes` for `target` (`path`, resolved): written beside it,
+/// synced if `sync`, and closed.
+fn stage_to(target: Target, path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<Staged> {
+    let path = match target {
         Target::Replace(p) => p,
         Target::Direct => {
             return Ok(Staged(StagedTo::Direct {
                 path: path.to_path_buf(),
-                bytes: Vec::new(),
+                bytes: bytes.to_vec(),
             }));
         }
     };
-    let (tmp, old) = temp_beside(&path)?;
+    let (mut tmp, old) = temp_beside(&path)?;
     // A folder cannot be replaced by a file: found now rather than when
     // the files are put in place, after some of them already are.
     if old.as_ref().is_some_and(std::fs::Metadata::is_dir) {
@@ -236,32 +225,25 @@ fn open_staged(path: &Path) -> std::io::Result<Staged> {
             "is a folder",
         ));
     }
-    Ok(Staged(StagedTo::Temp { tmp, path, old }))
+    tmp.as_file_mut().write_all(bytes)?;
+    tmp.as_file_mut().flush()?;
+    if let Some(meta) = old {
+        std::fs::set_permissions(tmp.path(), meta.permissions())?;
+    }
+    if sync {
+        tmp.as_file().sync_all()?;
+    }
+    Ok(Staged(StagedTo::Temp {
+        tmp: tmp.into_temp_path(),
+        path,
+    }))
 }
 
 impl Staged {
-    /// Writes `bytes` into the staged file (not synced).
-    fn fill(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        match &mut self.0 {
-            StagedTo::Temp { tmp, old, .. } => {
-                tmp.as_file_mut().write_all(bytes)?;
-                tmp.as_file_mut().flush()?;
-                if let Some(meta) = old {
-                    std::fs::set_permissions(tmp.path(), meta.permissions())?;
-                }
-                Ok(())
-            }
-            StagedTo::Direct { bytes: to, .. } => {
-                *to = bytes.to_vec();
-                Ok(())
-            }
-        }
-    }
-
     /// Puts the staged file in place.
     pub fn commit(self) -> std::io::Result<()> {
         match self.0 {
-            StagedTo::Temp { tmp, path, .. } => {
+            StagedTo::Temp { tmp, path } => {
                 tmp.persist(&path).map_err(|e| plain(e.error))?;
                 Ok(())
             }
@@ -277,28 +259,36 @@ impl Staged {
 /// Making many staged files durable at once.
 #[cfg(target_os = "linux")]
 mod sync {
-    use super::{Staged, StagedTo};
+    use super::Target;
     use std::os::unix::fs::MetadataExt;
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
-    /// One open file on each file system the staged files are on.
+    /// A folder open on each file system the staged files go to.
     pub(super) struct Together(Vec<(PathBuf, std::fs::File)>);
 
     impl Together {
         /// `None` when each file must be synced on its own: a kernel
         /// before 5.8, whose `syncfs` does not report write errors, or a
-        /// file whose file system cannot be told.
-        pub(super) fn of(staged: &[Staged]) -> Option<Together> {
+        /// folder that cannot be opened (staging then says why).
+        pub(super) fn of(targets: &[Target]) -> Option<Together> {
             if !reports_errors(rustix::system::uname().release().to_bytes()) {
                 return None;
             }
+            let mut seen: std::collections::HashSet<&Path> = std::collections::HashSet::new();
             let mut on: Vec<(u64, PathBuf, std::fs::File)> = Vec::new();
-            for s in staged {
-                if let StagedTo::Temp { tmp, path, .. } = &s.0 {
-                    let dev = tmp.as_file().metadata().ok()?.dev();
-                    if !on.iter().any(|(d, _, _)| *d == dev) {
-                        on.push((dev, path.clone(), tmp.as_file().try_clone().ok()?));
-                    }
+            for t in targets {
+                let Target::Replace(path) = t else { continue };
+                let dir = match path.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => Path::new("."),
+                };
+                if !seen.insert(dir) {
+                    continue;
+                }
+                let folder = std::fs::File::open(dir).ok()?;
+                let dev = folder.metadata().ok()?.dev();
+                if !on.iter().any(|(d, _, _)| *d == dev) {
+                    on.push((dev, dir.to_path_buf(), folder));
                 }
             }
             Some(Together(on.into_iter().map(|(_, p, f)| (p, f)).collect()))
@@ -331,13 +321,13 @@ mod sync {
 /// Elsewhere each file is synced on its own.
 #[cfg(not(target_os = "linux"))]
 mod sync {
-    use super::Staged;
+    use super::Target;
     use std::path::PathBuf;
 
     pub(super) enum Together {}
 
     impl Together {
-        pub(super) fn of(_: &[Staged]) -> Option<Together> {
+        pub(super) fn of(_: &[Target]) -> Option<Together> {
             None
         }
 
