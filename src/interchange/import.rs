@@ -1529,9 +1529,13 @@ fn check_plan(
         .enumerate()
         .map(|(id, f)| (f.path, (id, f.text)))
         .collect();
+    // Already refused (a file over `limits.max_file_bytes` is not read):
+    // said once.
+    let refused = !findings.is_empty();
     for (rel, text) in &mut plan.files {
         match read.remove(rel.as_str()) {
             Some((_, t)) if sizes.get(rel.as_str()) == Some(&t.len()) => *text = t,
+            _ if refused => {}
             // Not read back whole (never so for the texts an import
             // builds): nothing is written.
             other => findings.push(crate::finding::Finding::new(
