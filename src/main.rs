@@ -853,19 +853,11 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
     }
-    // Every file staged (written beside its target and synced), several at
-    // once so that the file system can gather the syncs, and put in place
-    // only when all are staged: a failure while writing changes nothing.
-    let staged = {
-        use rayon::prelude::*;
-        files
-            .par_iter()
-            .map(|(path, text)| {
-                rtm::output::stage(path, text.as_bytes())
-                    .map_err(|e| format!("{}: {e}; nothing written", path.display()))
-            })
-            .collect::<std::result::Result<Vec<_>, _>>()?
-    };
+    // Every file staged (written beside its target and synced), and put in
+    // place only when all are staged: a failure while writing changes
+    // nothing.
+    let staged = rtm::output::stage_all(&files)
+        .map_err(|(path, e)| format!("{}: {e}; nothing written", path.display()))?;
     for (s, (path, _)) in staged.into_iter().zip(&files) {
         s.commit().map_err(|e| format!("{}: {e}", path.display()))?;
     }

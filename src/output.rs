@@ -136,13 +136,14 @@ pub fn write_atomic_with(
 /// A file written in full beside its target and synced to disk, not yet
 /// in place: [`Staged::commit`] renames it over the target; dropping it
 /// removes it and leaves the target as it was. Many files are staged
-/// first and committed only when every one is staged, so that a failure
-/// while writing them changes nothing.
+/// first ([`stage_all`]) and committed only when every one is staged, so
+/// that a failure while writing them changes nothing. A staged file is
+/// closed: staging thousands does not hold as many descriptors open.
 pub struct Staged(StagedTo);
 
 enum StagedTo {
     Temp {
-        tmp: tempfile::NamedTempFile,
+        tmp: tempfile::TempPath,
         path: PathBuf,
     },
     /// A device, a FIFO or a socket: written into when committed.
@@ -152,7 +153,61 @@ enum StagedTo {
 /// Stages `bytes` for `path` (see [`Staged`]): the same as
 /// [`write_atomic`] up to the rename.
 pub fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
-    let path = match resolve(path)? {
+    stage_to(resolve(path)?, path, bytes, true)
+}
+
+/// How many files [`stage_all`] writes at once when each is synced on its
+/// own: the time goes in waiting for the disk, and the file system gathers
+/// the syncs of concurrent writers.
+const WRITERS: usize = 16;
+
+/// Stages every file of `files` (see [`Staged`]), in order: each is written
+/// in full beside its target, then all are made durable together: on
+/// Linux by one `syncfs` of each file system they are on (far cheaper than
+/// a `fsync` of each of thousands of files), elsewhere (or on a kernel
+/// older than 5.8, whose `syncfs` does not report write errors) by a
+/// `fsync` of each. On a failure, the path it concerns and the error:
+/// nothing is in place and no temporary file is left.
+pub fn stage_all<P, B>(files: &[(P, B)]) -> Result<Vec<Staged>, (PathBuf, std::io::Error)>
+where
+    P: AsRef<Path> + Sync,
+    B: AsRef<[u8]> + Sync,
+{
+    use rayon::prelude::*;
+    let failed = |p: &P| {
+        let p = p.as_ref().to_path_buf();
+        move |e| (p, e)
+    };
+    let run = || -> Result<Vec<Staged>, (PathBuf, std::io::Error)> {
+        let targets = files
+            .par_iter()
+            .map(|(p, _)| resolve(p.as_ref()).map_err(failed(p)))
+            .collect::<Result<Vec<_>, _>>()?;
+        // Opened before any file is written: the kernel reports through
+        // each descriptor every write error on its file system since.
+        let together = sync::Together::of(&targets);
+        let staged = targets
+            .into_par_iter()
+            .zip(files)
+            .map(|(target, (p, bytes))| {
+                stage_to(target, p.as_ref(), bytes.as_ref(), together.is_none()).map_err(failed(p))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(together) = together {
+            together.sync()?;
+        }
+        Ok(staged)
+    };
+    match rayon::ThreadPoolBuilder::new().num_threads(WRITERS).build() {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    }
+}
+
+/// Stages `bytes` for `target` (`path`, resolved): written beside it,
+/// synced if `sync`, and closed.
+fn stage_to(target: Target, path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<Staged> {
+    let path = match target {
         Target::Replace(p) => p,
         Target::Direct => {
             return Ok(Staged(StagedTo::Direct {
@@ -162,13 +217,26 @@ pub fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
         }
     };
     let (mut tmp, old) = temp_beside(&path)?;
+    // A folder cannot be replaced by a file: found now rather than when
+    // the files are put in place, after some of them already are.
+    if old.as_ref().is_some_and(std::fs::Metadata::is_dir) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a folder",
+        ));
+    }
     tmp.as_file_mut().write_all(bytes)?;
     tmp.as_file_mut().flush()?;
-    tmp.as_file().sync_all()?;
     if let Some(meta) = old {
         std::fs::set_permissions(tmp.path(), meta.permissions())?;
     }
-    Ok(Staged(StagedTo::Temp { tmp, path }))
+    if sync {
+        tmp.as_file().sync_all()?;
+    }
+    Ok(Staged(StagedTo::Temp {
+        tmp: tmp.into_temp_path(),
+        path,
+    }))
 }
 
 impl Staged {
@@ -184,6 +252,87 @@ impl Staged {
                 file.write_all(&bytes)?;
                 file.flush()
             }
+        }
+    }
+}
+
+/// Making many staged files durable at once.
+#[cfg(target_os = "linux")]
+mod sync {
+    use super::Target;
+    use std::os::unix::fs::MetadataExt;
+    use std::path::{Path, PathBuf};
+
+    /// A folder open on each file system the staged files go to.
+    pub(super) struct Together(Vec<(PathBuf, std::fs::File)>);
+
+    impl Together {
+        /// `None` when each file must be synced on its own: a kernel
+        /// before 5.8, whose `syncfs` does not report write errors, or a
+        /// folder that cannot be opened (staging then says why).
+        pub(super) fn of(targets: &[Target]) -> Option<Together> {
+            if !reports_errors(rustix::system::uname().release().to_bytes()) {
+                return None;
+            }
+            let mut seen: std::collections::HashSet<&Path> = std::collections::HashSet::new();
+            let mut on: Vec<(u64, PathBuf, std::fs::File)> = Vec::new();
+            for t in targets {
+                let Target::Replace(path) = t else { continue };
+                let dir = match path.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => Path::new("."),
+                };
+                if !seen.insert(dir) {
+                    continue;
+                }
+                let folder = std::fs::File::open(dir).ok()?;
+                let dev = folder.metadata().ok()?.dev();
+                if !on.iter().any(|(d, _, _)| *d == dev) {
+                    on.push((dev, dir.to_path_buf(), folder));
+                }
+            }
+            Some(Together(on.into_iter().map(|(_, p, f)| (p, f)).collect()))
+        }
+
+        /// Flushes every file system to disk: every file written on it
+        /// since the descriptors were opened is durable, or the error.
+        pub(super) fn sync(self) -> Result<(), (PathBuf, std::io::Error)> {
+            for (path, file) in self.0 {
+                rustix::fs::syncfs(&file).map_err(|e| (path, e.into()))?;
+            }
+            Ok(())
+        }
+    }
+
+    /// Whether a kernel of this release (`6.8.0-45-generic`) reports
+    /// write errors from `syncfs` (5.8 and later).
+    pub(super) fn reports_errors(release: &[u8]) -> bool {
+        let text = String::from_utf8_lossy(release);
+        let mut parts = text
+            .split(|c: char| !c.is_ascii_digit())
+            .map(|n| n.parse::<u32>().ok());
+        match (parts.next().flatten(), parts.next().flatten()) {
+            (Some(major), Some(minor)) => (major, minor) >= (5, 8),
+            _ => false,
+        }
+    }
+}
+
+/// Elsewhere each file is synced on its own.
+#[cfg(not(target_os = "linux"))]
+mod sync {
+    use super::Target;
+    use std::path::PathBuf;
+
+    pub(super) enum Together {}
+
+    impl Together {
+        pub(super) fn of(_: &[Target]) -> Option<Together> {
+            None
+        }
+
+        pub(super) fn sync(self) -> Result<(), (PathBuf, std::io::Error)> {
+            match self {}
         }
     }
 }
@@ -223,6 +372,66 @@ mod tests {
         staged_a.commit().unwrap();
         assert_eq!(std::fs::read_to_string(&a).unwrap(), "new a");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn files_staged_together_are_in_place_only_once_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.toml");
+        let b = dir.path().join("b.toml");
+        std::fs::write(&a, "old").unwrap();
+        let staged = super::stage_all(&[(&a, "new a"), (&b, "new b")]).unwrap();
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old");
+        assert!(!b.exists());
+        for s in staged {
+            s.commit().unwrap();
+        }
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "new a");
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "new b");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn a_failure_while_staging_together_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.toml");
+        std::fs::write(&a, "old").unwrap();
+        // A folder where a file goes (which cannot be replaced, even by
+        // root), between two files that can be written.
+        let folder = dir.path().join("b.toml");
+        std::fs::create_dir(&folder).unwrap();
+        let c = dir.path().join("c.toml");
+        let files = [(&a, "new a"), (&folder, "new b"), (&c, "new c")];
+        let Err((path, e)) = super::stage_all(&files) else {
+            panic!("a folder was staged over");
+        };
+        assert_eq!(path, folder);
+        assert_eq!(e.to_string(), "is a folder");
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old");
+        assert!(!c.exists());
+        let mut left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["a.toml", "b.toml"], "temporary file left behind");
+        // A folder that does not exist: nothing written either.
+        let files = [(a.clone(), "new a"), (dir.path().join("none/d.toml"), "d")];
+        assert!(super::stage_all(&files).is_err());
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn syncfs_is_trusted_from_linux_5_8() {
+        use super::sync::reports_errors;
+        assert!(reports_errors(b"5.8.0"));
+        assert!(reports_errors(b"6.8.0-45-generic"));
+        assert!(reports_errors(b"10.1"));
+        assert!(!reports_errors(b"5.7.19"));
+        assert!(!reports_errors(b"4.19.0-27-amd64"));
+        assert!(!reports_errors(b"unknown"));
     }
 
     #[test]

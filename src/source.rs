@@ -436,6 +436,11 @@ impl Sources {
     pub fn ids(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         (0u32..).map(FileId).zip(self.files.iter())
     }
+
+    /// Every file with its id, taken out.
+    pub fn into_files(self) -> impl Iterator<Item = (FileId, SourceFile)> {
+        (0u32..).map(FileId).zip(self.files)
+    }
 }
 
 #[cfg(test)]

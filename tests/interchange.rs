@@ -444,6 +444,77 @@ fn files_are_never_overwritten_without_force_and_dry_run_writes_nothing() {
 }
 
 #[test]
+fn a_failure_while_writing_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.csv");
+    std::fs::write(
+        &file,
+        "kind,id,title,file\ntheme,TH-01,First,a.toml\ntheme,TH-02,Second,b.toml\ntheme,TH-03,Third,c.toml\n",
+    )
+    .unwrap();
+    let into = dir.path().join("tree");
+    assert_eq!(import(&file, &into, &[]).0, 0);
+    // b.toml becomes a folder, which no file can replace (even as root):
+    // writing the second of three files fails.
+    std::fs::remove_file(into.join("b.toml")).unwrap();
+    std::fs::create_dir(into.join("b.toml")).unwrap();
+    std::fs::remove_file(into.join("c.toml")).unwrap();
+    let before = files(&into);
+    std::fs::write(
+        &file,
+        "kind,id,title,file\ntheme,TH-01,Changed,a.toml\ntheme,TH-02,Changed,b.toml\ntheme,TH-03,New,c.toml\n",
+    )
+    .unwrap();
+    let (code, _, err) = import(&file, &into, &["--force"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("b.toml: is a folder; nothing written"),
+        "{err}"
+    );
+    // Neither a.toml (before it) nor c.toml (after it) written; no
+    // temporary file left.
+    assert_eq!(files(&into), before);
+    let names: Vec<String> = std::fs::read_dir(&into)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.starts_with(".rtm-")), "{names:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn more_files_than_the_process_may_hold_open_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.csv");
+    let mut csv = String::from("kind,id,title,file\n");
+    for i in 0..300 {
+        csv.push_str(&format!("theme,TH-{i:03},Theme {i},t{i:03}.toml\n"));
+    }
+    std::fs::write(&file, csv).unwrap();
+    let into = dir.path().join("tree");
+    // 300 files staged under a limit of 128 open files: each staged file
+    // is closed once written (they were all held open until put in place).
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 128 && exec \"$0\" import \"$1\" --into \"$2\"")
+        .arg(env!("CARGO_BIN_EXE_rtm"))
+        .arg(&file)
+        .arg(&into)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(files(&into).len(), 301);
+    assert_eq!(
+        std::fs::read_to_string(into.join("t299.toml")).unwrap(),
+        "[[theme]]\nid = \"TH-299\"\ntitle = \"Theme 299\"\n"
+    );
+}
+
+#[test]
 fn a_link_to_an_id_the_tree_lacks_is_left_to_rtm_check() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("t.csv");

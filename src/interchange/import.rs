@@ -188,7 +188,13 @@ enum Cell {
 struct Grid {
     name: String,
     rows: BTreeMap<u32, Row>,
+    /// The most cells a row has held so far (up to [`ROW_RESERVE`]): room
+    /// a new row gets at once, instead of growing cell by cell.
+    width: usize,
 }
+
+/// The most cells a new row is given room for.
+const ROW_RESERVE: usize = 256;
 
 /// One row's cells, by column (ascending): a sheet's cells come in column
 /// order, so each is pushed at the end.
@@ -246,7 +252,13 @@ impl Grid {
         if matches!(&cell, Cell::Text(t) if t.is_empty()) {
             return;
         }
-        self.rows.entry(row).or_default().insert(col, cell);
+        let width = self.width;
+        let row = self
+            .rows
+            .entry(row)
+            .or_insert_with(|| Row(Vec::with_capacity(width)));
+        row.insert(col, cell);
+        self.width = self.width.max(row.0.len().min(ROW_RESERVE));
     }
 }
 
@@ -1186,7 +1198,7 @@ pub fn prepare_with(
     }
     // The files as rtm reads them: anything the loader refuses is a
     // diagnostic on the row it came from.
-    let loaded = check_plan(&plan, present, existing, options.replace);
+    let loaded = check_plan(&mut plan, present, existing, options.replace);
     for f in loaded {
         let (row, id_at) = f
             .node
@@ -1473,9 +1485,11 @@ fn file_text_document(nodes: Vec<(Kind, Vec<(String, toml_edit::Value)>)>) -> (S
 }
 
 /// The findings the loader would report on the tree as written (R001,
-/// R002), and ids defined twice (R003) or invalid (R007).
+/// R002), and ids defined twice (R003) or invalid (R007). The plan's texts
+/// are handed to the loader and taken back from what it read (the same
+/// bytes), so that a large tree is not copied.
 fn check_plan(
-    plan: &Plan,
+    plan: &mut Plan,
     present: FileSet,
     existing: bool,
     replace: bool,
@@ -1491,17 +1505,55 @@ fn check_plan(
     if let Some(p) = &plan.project {
         set.project = Some(Entry::Bytes(p.clone().into_bytes()));
     }
-    for (rel, text) in &plan.files {
-        set.entries.retain(|(r, _)| r != rel);
+    let planned: std::collections::HashSet<&str> =
+        plan.files.iter().map(|(r, _)| r.as_str()).collect();
+    set.entries.retain(|(r, _)| !planned.contains(r.as_str()));
+    let mut sizes: HashMap<String, usize> = HashMap::with_capacity(plan.files.len());
+    for (rel, text) in &mut plan.files {
+        sizes.insert(rel.clone(), text.len());
+        let text = std::mem::take(text);
         set.entries
-            .push((rel.clone(), Entry::Bytes(text.clone().into_bytes())));
+            .push((rel.clone(), Entry::Bytes(text.into_bytes())));
     }
     let loaded = crate::load::load_files(set);
-    loaded
+    let mut findings: Vec<crate::finding::Finding> = loaded
         .findings
         .into_iter()
         .filter(|f| matches!(f.code.rule().code, "R001" | "R002" | "R003" | "R007"))
-        .collect()
+        .collect();
+    // The nodes share their file's text: they go first, so that each text
+    // comes back whole, without a copy.
+    let crate::model::Model { sources, nodes, .. } = loaded.model;
+    drop(nodes);
+    let mut read: HashMap<String, (crate::source::FileId, Option<String>)> = sources
+        .into_files()
+        .map(|(id, f)| (f.path, (id, std::sync::Arc::try_unwrap(f.text).ok())))
+        .collect();
+    // Already refused (a file over `limits.max_file_bytes` is not read):
+    // said once.
+    let refused = !findings.is_empty();
+    for (rel, text) in &mut plan.files {
+        match read.remove(rel.as_str()) {
+            Some((_, Some(t))) if sizes.get(rel.as_str()) == Some(&t.len()) => *text = t,
+            _ if refused => {}
+            // Not read back whole (never so for the texts an import
+            // builds): nothing is written.
+            other => {
+                // Only the message and the row reach the user: a file the
+                // loader gave no id (never so) is named by a fresh one.
+                let id = other.map(|(id, _)| id).unwrap_or_else(|| {
+                    crate::source::Sources::default()
+                        .add(crate::source::SourceFile::new(rel.clone(), String::new()))
+                });
+                findings.push(crate::finding::Finding::new(
+                    crate::registry::Code::R001,
+                    crate::source::Span::file_start(id),
+                    format!("{rel} could not be read back as it was built"),
+                ));
+            }
+        }
+    }
+    findings
 }
 
 /// Writes the plan: refuses, before writing anything, when a file exists
@@ -1538,23 +1590,9 @@ pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, Impo
                 .map_err(|e| ImportError::Write(format!("{}: {e}", dir.display())))?;
         }
     }
-    // Staged many at once: the time goes in waiting for the disk, and the
-    // file system gathers the syncs of concurrent writers.
-    use rayon::prelude::*;
-    let stage_all = || {
-        targets
-            .par_iter()
-            .map(|(path, text)| {
-                crate::output::stage(path, text.as_bytes()).map_err(|e| {
-                    ImportError::Write(format!("{}: {e}; nothing written", path.display()))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()
-    };
-    let staged = match rayon::ThreadPoolBuilder::new().num_threads(WRITERS).build() {
-        Ok(pool) => pool.install(stage_all),
-        Err(_) => stage_all(),
-    }?;
+    let staged = crate::output::stage_all(&targets).map_err(|(path, e)| {
+        ImportError::Write(format!("{}: {e}; nothing written", path.display()))
+    })?;
     for (s, (path, _)) in staged.into_iter().zip(&targets) {
         s.commit()
             .map_err(|e| ImportError::Write(format!("{}: {e}", path.display())))?;
@@ -1572,13 +1610,38 @@ pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, Impo
     Ok(targets.into_iter().map(|(p, _)| p).collect())
 }
 
-/// How many files are staged at once.
-const WRITERS: usize = 16;
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_plan_keeps_its_texts_through_the_check() {
+        let a = "[[theme]]\nid = \"TH-01\"\ntitle = \"First\"\n".to_owned();
+        let b = "[[theme]]\nid = \"TH-02\"\ntitle = \"Café\"\n".to_owned();
+        let mut plan = Plan {
+            files: vec![("a.toml".into(), a.clone()), ("b/b.toml".into(), b.clone())],
+            ..Plan::default()
+        };
+        let findings = check_plan(&mut plan, FileSet::default(), false, false);
+        assert!(findings.is_empty(), "{findings:?}");
+        assert_eq!(
+            plan.files,
+            [("a.toml".to_owned(), a), ("b/b.toml".to_owned(), b)]
+        );
+        // A text the loader does not read back as it was (a byte-order
+        // mark is dropped): refused, never written shortened.
+        let mut plan = Plan {
+            files: vec![("c.toml".into(), "\u{feff}# c\n".into())],
+            ..Plan::default()
+        };
+        let findings = check_plan(&mut plan, FileSet::default(), false, false);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(
+            findings[0].message,
+            "c.toml could not be read back as it was built"
+        );
+    }
 
     #[test]
     fn rows_keep_their_cells_in_column_order() {

@@ -165,7 +165,7 @@ pub fn load_files(mut set: FileSet) -> Loaded {
         }
         Some(entry) => {
             let limits = crate::config::Limits::default();
-            let (source, read) = read_entry(entry, PROJECT_FILE, limits.max_file_bytes);
+            let (source, read) = read_entry(entry.clone(), PROJECT_FILE, limits.max_file_bytes);
             let id = model.sources.add(source);
             let text = model.sources.file(id).text.as_str();
             match read.and_then(|()| parse(text, limits.max_depth)) {
@@ -195,11 +195,17 @@ pub fn load_files(mut set: FileSet) -> Loaded {
     // into the model's vector before the next batch is read: the nodes are
     // never all held twice (once per file, once merged), only a batch's.
     model.files.reserve_exact(ids.len());
-    for (entries, ids) in set.entries.chunks(BATCH).zip(ids.chunks(BATCH)) {
-        let results: Vec<FileResult> = entries
-            .par_iter()
-            .zip(ids.par_iter())
-            .map(|((rel, entry), &id)| read_node_file(id, rel, entry, &config))
+    // The entries are taken, not borrowed: a file's bytes already in
+    // memory become its text without a copy.
+    let mut entries = std::mem::take(&mut set.entries).into_iter().zip(ids);
+    loop {
+        let batch: Vec<_> = entries.by_ref().take(BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let results: Vec<FileResult> = batch
+            .into_par_iter()
+            .map(|((rel, entry), id)| read_node_entry(id, &rel, entry, &config))
             .collect();
         model
             .nodes
@@ -374,6 +380,12 @@ pub(crate) struct FileResult {
 }
 
 pub(crate) fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Config) -> FileResult {
+    read_node_entry(id, rel, entry.clone(), config)
+}
+
+/// [`read_node_file`], taking the entry: a file's bytes already in memory
+/// become its text without a copy.
+fn read_node_entry(id: FileId, rel: &str, entry: Entry, config: &Config) -> FileResult {
     let mut result = FileResult {
         source: SourceFile::new(rel.to_owned(), String::new()),
         nodes: Vec::new(),
@@ -385,7 +397,7 @@ pub(crate) fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Conf
         },
         node_file: false,
     };
-    match entry {
+    match &entry {
         Entry::Symlink => {
             result.findings.push(skipped(id, rel));
             return result;
@@ -427,7 +439,7 @@ type ReadError = (std::ops::Range<usize>, String);
 
 /// Reads an entry into a [`SourceFile`] (BOM removed). On failure the
 /// source holds whatever can be shown, and the error says where and why.
-fn read_entry(entry: &Entry, rel: &str, max_bytes: u64) -> (SourceFile, Result<(), ReadError>) {
+fn read_entry(entry: Entry, rel: &str, max_bytes: u64) -> (SourceFile, Result<(), ReadError>) {
     let empty = |msg: String| {
         (
             SourceFile::new(rel.to_owned(), String::new()),
@@ -440,7 +452,7 @@ fn read_entry(entry: &Entry, rel: &str, max_bytes: u64) -> (SourceFile, Result<(
         )
     };
     let bytes = match entry {
-        Entry::File(path) => match read_file(path, max_bytes) {
+        Entry::File(path) => match read_file(&path, max_bytes) {
             Ok(Ok(bytes)) => bytes,
             Ok(Err(size)) => return empty(too_big(size)),
             Err(e) => return empty(format!("cannot read {rel}: {e}")),
@@ -448,8 +460,8 @@ fn read_entry(entry: &Entry, rel: &str, max_bytes: u64) -> (SourceFile, Result<(
         Entry::Bytes(bytes) if bytes.len() as u64 > max_bytes => {
             return empty(too_big(bytes.len() as u64));
         }
-        Entry::Bytes(bytes) => bytes.clone(),
-        Entry::TooLarge(size) => return empty(too_big(*size)),
+        Entry::Bytes(bytes) => bytes,
+        Entry::TooLarge(size) => return empty(too_big(size)),
         Entry::Symlink => return empty(format!("{rel} is a symbolic link")),
         Entry::Special(what) => return empty(format!("{rel} is {what}")),
         Entry::Unreadable(why) => return empty(format!("cannot read {rel}: {why}")),
