@@ -106,6 +106,27 @@ pub fn check_with(root: &Path, options: &Options) -> Result<Checked, LoadError> 
     Ok(check_files(load::FileSet::from_dir(root)?, options))
 }
 
+/// Loads and links a tree without running the rules: a [`Checked`] whose
+/// `findings` are only those of reading the files (R001, R002, R304),
+/// for commands that show the tree rather than judge it (`rtm export
+/// reqif`). The configuration is read as by [`check`], so that a view of
+/// it still refuses an unreadable classification.
+pub fn load_linked(root: &Path) -> Result<Checked, LoadError> {
+    let loaded = load::load_files(load::FileSet::from_dir(root)?);
+    let graph = Graph::build(&loaded.model);
+    let assume = scenario::Assume::default();
+    let scenario = scenario::Scenario::build(&loaded.model, &graph, &assume);
+    Ok(Checked {
+        findings: loaded.findings.clone(),
+        model: loaded.model,
+        config: loaded.config,
+        graph,
+        load_findings: loaded.findings,
+        today: waivers::today(),
+        scenario,
+    })
+}
+
 /// Loads a tree from a file set (a folder, or a git revision) and runs
 /// every rule.
 pub fn check_files(set: load::FileSet, options: &Options) -> Checked {

@@ -719,15 +719,16 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
         None
     };
     let config = existing.as_ref().filter(|_| has_project).map(|l| &l.config);
-    let first = reqif::import(
+    // Read once, the bytes freed as soon as they are read.
+    let docs = reqif::parse_documents(docs, &limits)?;
+    let first = reqif::import_parsed(
         &docs,
         &mapping,
         &reqif::Target {
             config,
             existing_ids: Default::default(),
         },
-        &limits,
-    )?;
+    );
     // Ids already in the tree, outside the files the import writes.
     let written: std::collections::HashSet<&str> =
         first.files.iter().map(|(p, _)| p.as_str()).collect();
@@ -748,15 +749,14 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
     let imported = if existing_ids.is_empty() {
         first
     } else {
-        reqif::import(
+        reqif::import_parsed(
             &docs,
             &mapping,
             &reqif::Target {
                 config,
                 existing_ids,
             },
-            &limits,
-        )?
+        )
     };
     let mut err = std::io::stderr().lock();
     for d in &imported.diagnostics {
@@ -891,7 +891,8 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
 /// `rtm export reqif [TREE] -o FILE.reqif|.reqifz`: what the view at the
 /// classification shows (FORMAT §10).
 fn reqif_export(args: &cli::ReqifExportArgs) -> Result {
-    let checked = rtm::check(&args.tree.resolve()?)?;
+    // The document shows the tree, not its findings: no rules are run.
+    let checked = rtm::load_linked(&args.tree.resolve()?)?;
     let view = rtm::view::View::new(&checked, args.classification)?;
     let options = rtm::reqif::ExportOptions {
         date: args.date.map(|d| d.to_string()),

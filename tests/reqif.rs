@@ -1243,3 +1243,33 @@ fn relation_and_hierarchy_identifiers_are_unique_however_they_are_made() {
         assert_same_tree(&tree, &back);
     }
 }
+
+/// The export reads the tree without running the rules, yet still fails
+/// closed on a classification it cannot read, and writes nothing.
+#[test]
+fn export_without_the_rules_still_refuses_an_unreadable_classification() {
+    for config in [
+        "[project]\nclassification = \"Amber\"\n",
+        "[projcet]\nclassification = \"amber\"\n",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("rtm.toml"), config).unwrap();
+        std::fs::write(
+            dir.path().join("t.toml"),
+            "[[theme]]\nid = \"TH-1\"\ntitle = \"T\"\n",
+        )
+        .unwrap();
+        let out = dir.path().join("out.reqif");
+        let o = rtm()
+            .args(["export", "reqif"])
+            .arg(dir.path())
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{config:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("no document was written"), "{err}");
+        assert!(!out.exists());
+    }
+}

@@ -389,6 +389,25 @@ pub fn import(
     Ok(convert(&docs, mapping, target))
 }
 
+/// Documents as read, without their bytes.
+#[derive(Debug)]
+pub struct Parsed(Vec<Doc>);
+
+/// Reads documents, each one's bytes freed as soon as it is read, so that
+/// [`import_parsed`] (once or more) runs without them in memory.
+pub fn parse_documents(documents: Vec<Document>, limits: &Limits) -> Result<Parsed, ReadError> {
+    let mut docs = Vec::with_capacity(documents.len());
+    for (name, bytes) in documents {
+        docs.push(parse::parse(&name, &bytes, limits.max_depth)?);
+    }
+    Ok(Parsed(docs))
+}
+
+/// [`import`] of documents already read by [`parse_documents`].
+pub fn import_parsed(parsed: &Parsed, mapping: &Mapping, target: &Target<'_>) -> Imported {
+    convert(&parsed.0, mapping, target)
+}
+
 fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
     let mut cx = Ctx {
         mapping,

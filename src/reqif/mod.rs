@@ -22,7 +22,9 @@ use std::path::Path;
 pub use export::{
     Options as ExportOptions, export, export_to, identifier_for, zip as zip_document,
 };
-pub use import::{Diagnostic, Imported, Mapping, Severity, Target, import};
+pub use import::{
+    Diagnostic, Imported, Mapping, Parsed, Severity, Target, import, import_parsed, parse_documents,
+};
 
 /// The limits of what an import reads.
 #[derive(Debug, Clone, Copy)]
