@@ -166,11 +166,37 @@ impl LinkField {
 }
 
 /// One id written in a link field.
+///
+/// Where it is written is kept as two 32-bit offsets in its node's file,
+/// read with [`Node::link_span`] (32 bytes a link rather than 48: a tree
+/// holds a few links per node).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Link {
     pub field: LinkField,
     pub target: Str,
-    pub span: Span,
+    start: u32,
+    end: u32,
+}
+
+impl Link {
+    pub fn new(field: LinkField, target: Str, span: Span) -> Self {
+        Link {
+            field,
+            target,
+            start: u32::try_from(span.start).unwrap_or(u32::MAX),
+            end: u32::try_from(span.end).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Where the id is written, given its node's file (a link is always
+    /// in its node's file): [`Node::link_span`] reads it.
+    fn span_in(&self, file: FileId) -> Span {
+        Span {
+            file,
+            start: self.start as usize,
+            end: self.end as usize,
+        }
+    }
 }
 
 /// A declared departure from an SEC obligation.
@@ -614,6 +640,11 @@ impl Node {
         self.id_span.file
     }
 
+    /// Where one of the node's links is written.
+    pub fn link_span(&self, link: &Link) -> Span {
+        link.span_in(self.file())
+    }
+
     /// The span of the `text` value, when the node wrote one (R301).
     pub fn text_span(&self) -> Option<Span> {
         self.text_at.map(|at| self.in_file(at))
@@ -740,7 +771,7 @@ mod size {
     #[test]
     fn a_node_is_small() {
         assert!(std::mem::size_of::<super::Node>() <= 280);
-        assert!(std::mem::size_of::<super::Link>() <= 48);
+        assert!(std::mem::size_of::<super::Link>() <= 32);
         assert_eq!(std::mem::size_of::<super::Few<super::Value>>(), 8);
     }
 }

@@ -186,11 +186,7 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
             let ids = d.strs(name, v);
             node.links.reserve_exact(ids.len());
             for s in ids {
-                node.links.push(Link {
-                    field: link_field,
-                    target: s.value,
-                    span: s.span,
-                });
+                node.links.push(Link::new(link_field, s.value, s.span));
             }
         }
         _ => {}
@@ -316,21 +312,18 @@ fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
                 "sec" => {
                     if let Some(s) = d.str("sec", value) {
                         dev.sec = Some(node.links.len());
-                        node.links.push(Link {
-                            field: LinkField::DeviationSec(index),
-                            target: s.value,
-                            span: s.span,
-                        });
+                        node.links
+                            .push(Link::new(LinkField::DeviationSec(index), s.value, s.span));
                     }
                 }
                 "modification" => {
                     if let Some(s) = d.str("modification", value) {
                         dev.modification = Some(node.links.len());
-                        node.links.push(Link {
-                            field: LinkField::DeviationModification(index),
-                            target: s.value,
-                            span: s.span,
-                        });
+                        node.links.push(Link::new(
+                            LinkField::DeviationModification(index),
+                            s.value,
+                            s.span,
+                        ));
                     }
                 }
                 "summary" => dev.summary = d.string("summary", value),
@@ -358,11 +351,7 @@ fn read_changes(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
                 "sec" => {
                     if let Some(s) = d.str("sec", value) {
                         change.sec = Some(node.links.len());
-                        node.links.push(Link {
-                            field: LinkField::ChangeSec(index),
-                            target: s.value,
-                            span: s.span,
-                        });
+                        node.links.push(Link::new(LinkField::ChangeSec(index), s.value, s.span));
                     }
                 }
                 "limits" => change.limits = read_limits(d, value),

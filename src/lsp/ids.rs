@@ -71,7 +71,7 @@ pub fn of_node(checked: &Checked, node: &Node) -> Vec<Occurrence> {
         });
     }
     for link in &node.links {
-        if let Some(span) = inner(checked, link.span, &link.target, 0) {
+        if let Some(span) = inner(checked, node.link_span(link), &link.target, 0) {
             out.push(Occurrence {
                 id: link.target.to_string(),
                 span,

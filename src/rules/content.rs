@@ -138,7 +138,7 @@ fn mvp_on_optional(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             )
         };
         sink.push(
-            Finding::new(Code::R209, link.span, message)
+            Finding::new(Code::R209, node.link_span(link), message)
                 .node(&node.id)
                 .label("depends on an optional entry")
                 .related(optional.id_span, Some(&optional.id), "the optional entry")

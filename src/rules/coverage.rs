@@ -208,7 +208,7 @@ fn withdrawn_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         sink.push(
             Finding::new(
                 Code::R107,
-                link.span,
+                src.link_span(link),
                 format!("{} links to {}, which is withdrawn", src.id, dst.id),
             )
             .node(&src.id)

@@ -144,7 +144,7 @@ fn suspect(
             ),
         };
         let link = first_link.get(target.as_str()).copied();
-        let span = link.map_or(*entry, |l| l.span);
+        let span = link.map_or(*entry, |l| node.link_span(l));
         let mut f = Finding::new(Code::R109, span, message)
             .node(node.id.clone())
             .label(label);

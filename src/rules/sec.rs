@@ -30,7 +30,7 @@ pub fn check(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 fn dev_span(entry: &Node, dev: &Deviation) -> Span {
     entry
         .link(dev.sec)
-        .map(|l| l.span)
+        .map(|l| entry.link_span(l))
         .or(dev.span)
         .unwrap_or(entry.id_span)
 }
@@ -139,7 +139,7 @@ fn deviation(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) 
                 )
             };
             sink.push(
-                Finding::new(code, link.span, message)
+                Finding::new(code, entry.link_span(link), message)
                     .node(&entry.id)
                     .label(if code == Code::R212 {
                         "relies on a dead modification"
@@ -273,12 +273,12 @@ fn conflicting(sink: &mut Sink<'_>, entry: &Node) {
             sink.push(
                 Finding::new(
                     Code::R206,
-                    dl.span,
+                    entry.link_span(dl),
                     format!("{} both upholds and deviates from {}", entry.id, dl.target),
                 )
                 .node(&entry.id)
                 .label("deviates here")
-                .related(up.span, Some(&entry.id), "upheld here")
+                .related(entry.link_span(up), Some(&entry.id), "upheld here")
                 .help(format!(
                     "remove {} from `sec`, or drop the deviation",
                     dl.target

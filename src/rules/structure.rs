@@ -88,7 +88,7 @@ fn bad_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             None => {
                 let mut f = Finding::new(
                     Code::R004,
-                    link.span,
+                    node.link_span(link),
                     format!(
                         "{} {} {}, which does not exist",
                         node.id,
@@ -117,7 +117,7 @@ fn bad_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             Some(target) => sink.push(
                 Finding::new(
                     Code::R005,
-                    link.span,
+                    node.link_span(link),
                     format!(
                         "{} {} {}, which is {}, not {}",
                         node.id,
@@ -205,7 +205,7 @@ fn cycles(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             .out(start, EdgeKind::Refines)
             .find(|e| e.target().index() == next)
             .and_then(|e| node.links.get(e.weight().link()))
-            .map_or(node.id_span, |l| l.span);
+            .map_or(node.id_span, |l| node.link_span(l));
         let mut names: Vec<&str> = path.iter().map(|&i| id_of(ctx, i)).collect();
         names.push(&node.id);
         let mut f = Finding::new(
