@@ -549,6 +549,18 @@ impl<'a, T> IntoIterator for &'a Few<T> {
     }
 }
 
+/// Who owns a node and where it comes from: rarely written, so kept in one
+/// box outside the node (64 bytes a node saved) and read with
+/// [`Node::owner`], [`Node::source`], [`Node::url`], [`Node::reqif_id`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Origin {
+    pub owner: Option<Str>,
+    pub source: Option<Str>,
+    pub url: Option<Str>,
+    /// The ReqIF IDENTIFIER the node was imported with (`reqif_id`).
+    pub reqif_id: Option<Str>,
+}
+
 /// One node, as read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -558,7 +570,9 @@ pub struct Node {
     pub title: Option<Str>,
     pub text: Str,
     pub status: Status,
-    pub owner: Option<Str>,
+    /// `None` when the node writes none of `owner`, `source`, `url`,
+    /// `reqif_id` (never an empty box).
+    origin: Option<Box<Origin>>,
     pub classification: Option<Classification>,
     /// True when `classification` was written but is not a level (a typo,
     /// another case, a list): the node is then treated as `red` by every
@@ -578,10 +592,6 @@ pub struct Node {
     /// A modification's changes to SEC obligations (FORMAT §16).
     pub changes: Few<Change>,
     pub stage: Option<Stage>,
-    pub source: Option<Str>,
-    pub url: Option<Str>,
-    /// The ReqIF IDENTIFIER the node was imported with (`reqif_id`).
-    pub reqif_id: Option<Str>,
     pub waivers: Few<Waiver>,
     pub questions: Few<Question>,
     /// The OPSG's decisions about the entry's items, in file order (FORMAT §15).
@@ -605,7 +615,7 @@ impl Node {
             title: None,
             text: Str::default(),
             status: Status::Draft,
-            owner: None,
+            origin: None,
             classification: None,
             classification_invalid: false,
             tags: Few::new(),
@@ -618,9 +628,6 @@ impl Node {
             deviations: Few::new(),
             changes: Few::new(),
             stage: None,
-            source: None,
-            url: None,
-            reqif_id: None,
             waivers: Few::new(),
             questions: Few::new(),
             decisions: Few::new(),
@@ -638,6 +645,28 @@ impl Node {
 
     pub fn file(&self) -> FileId {
         self.id_span.file
+    }
+
+    pub fn owner(&self) -> Option<&Str> {
+        self.origin.as_ref().and_then(|o| o.owner.as_ref())
+    }
+
+    pub fn source(&self) -> Option<&Str> {
+        self.origin.as_ref().and_then(|o| o.source.as_ref())
+    }
+
+    pub fn url(&self) -> Option<&Str> {
+        self.origin.as_ref().and_then(|o| o.url.as_ref())
+    }
+
+    /// The ReqIF IDENTIFIER the node was imported with (`reqif_id`).
+    pub fn reqif_id(&self) -> Option<&Str> {
+        self.origin.as_ref().and_then(|o| o.reqif_id.as_ref())
+    }
+
+    /// The node's origin, for writing one of its fields (boxed on first use).
+    pub fn origin_mut(&mut self) -> &mut Origin {
+        self.origin.get_or_insert_with(Box::default)
     }
 
     /// Where one of the node's links is written.
@@ -770,7 +799,7 @@ mod size {
     /// before the rarely used lists were made one pointer wide).
     #[test]
     fn a_node_is_small() {
-        assert!(std::mem::size_of::<super::Node>() <= 280);
+        assert!(std::mem::size_of::<super::Node>() <= 224);
         assert!(std::mem::size_of::<super::Link>() <= 32);
         assert_eq!(std::mem::size_of::<super::Few<super::Value>>(), 8);
     }

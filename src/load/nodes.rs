@@ -144,10 +144,26 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
         ("text", _) => {
             node.text = d.str(name, v).map(|s| s.value).unwrap_or_default();
         }
-        ("owner", _) => node.owner = d.str(name, v).map(|s| s.value),
-        ("source", _) => node.source = d.str(name, v).map(|s| s.value),
-        ("url", _) => node.url = d.str(name, v).map(|s| s.value),
-        ("reqif_id", _) => node.reqif_id = d.str(name, v).map(|s| s.value),
+        ("owner", _) => {
+            if let Some(s) = d.str(name, v) {
+                node.origin_mut().owner = Some(s.value);
+            }
+        }
+        ("source", _) => {
+            if let Some(s) = d.str(name, v) {
+                node.origin_mut().source = Some(s.value);
+            }
+        }
+        ("url", _) => {
+            if let Some(s) = d.str(name, v) {
+                node.origin_mut().url = Some(s.value);
+            }
+        }
+        ("reqif_id", _) => {
+            if let Some(s) = d.str(name, v) {
+                node.origin_mut().reqif_id = Some(s.value);
+            }
+        }
         ("user_impact", _) => node.user_impact = d.string(name, v).map(Box::new),
         ("status", _) => {
             if let Some(s) = d.choice(name, v, Status::NAMES, Status::parse) {

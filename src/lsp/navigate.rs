@@ -94,10 +94,10 @@ pub fn describe(checked: &Checked, node: &Node) -> String {
         "classification: {}",
         checked.config.labels.name(level)
     ));
-    if let Some(o) = &node.owner {
+    if let Some(o) = node.owner() {
         facts.push(format!("owner: {o}"));
     }
-    if let Some(src) = &node.source {
+    if let Some(src) = node.source() {
         facts.push(format!("source: {src}"));
     }
     if let Some(u) = &node.user_impact {

@@ -216,8 +216,8 @@ pub fn export_to(
         .iter()
         .map(|n| {
             let want = n
-                .reqif_id
-                .as_deref()
+                .reqif_id()
+                .map(crate::source::Str::as_str)
                 .filter(|r| is_ncname(r))
                 .map(str::to_owned)
                 .unwrap_or_else(|| identifier_for(&n.id));
