@@ -566,7 +566,11 @@ pub struct Origin {
 pub struct Node {
     pub kind: Kind,
     pub id: Str,
-    pub id_span: Span,
+    /// The node's file and where its id is written there: read with
+    /// [`Node::file`] and [`Node::id_span`] (12 bytes, not a 24-byte
+    /// [`Span`]).
+    file: FileId,
+    id_at: (u32, u32),
     pub title: Option<Str>,
     pub text: Str,
     pub status: Status,
@@ -601,17 +605,23 @@ pub struct Node {
     /// Where the `text` and `themes` values are in the node's file, when
     /// the node wrote them (R301, R104): read with [`Node::text_span`] and
     /// [`Node::themes_span`]. Two offsets, not a [`Span`], to keep a node
-    /// small.
-    text_at: Option<(u32, u32)>,
-    themes_at: Option<(u32, u32)>,
+    /// small; [`ABSENT`] when not written (8 bytes, not the 12 of an
+    /// `Option`).
+    text_at: (u32, u32),
+    themes_at: (u32, u32),
 }
+
+/// The offsets of a value the node did not write: a start past its end,
+/// which [`compact`] never gives.
+const ABSENT: (u32, u32) = (u32::MAX, 0);
 
 impl Node {
     pub fn new(kind: Kind, id: Str, id_span: Span) -> Self {
         Node {
             kind,
             id,
-            id_span,
+            file: id_span.file,
+            id_at: compact(id_span),
             title: None,
             text: Str::default(),
             status: Status::Draft,
@@ -632,8 +642,8 @@ impl Node {
             questions: Few::new(),
             decisions: Few::new(),
             reviewed: None,
-            text_at: None,
-            themes_at: None,
+            text_at: ABSENT,
+            themes_at: ABSENT,
         }
     }
 
@@ -644,7 +654,12 @@ impl Node {
     }
 
     pub fn file(&self) -> FileId {
-        self.id_span.file
+        self.file
+    }
+
+    /// Where the node's id is written.
+    pub fn id_span(&self) -> Span {
+        self.in_file(self.id_at)
     }
 
     pub fn owner(&self) -> Option<&Str> {
@@ -676,22 +691,22 @@ impl Node {
 
     /// The span of the `text` value, when the node wrote one (R301).
     pub fn text_span(&self) -> Option<Span> {
-        self.text_at.map(|at| self.in_file(at))
+        (self.text_at != ABSENT).then(|| self.in_file(self.text_at))
     }
 
     /// The span of the `themes` value, when the node wrote one (R104).
     pub fn themes_span(&self) -> Option<Span> {
-        self.themes_at.map(|at| self.in_file(at))
+        (self.themes_at != ABSENT).then(|| self.in_file(self.themes_at))
     }
 
     /// Records where the `text` value is (a span of the node's file).
     pub fn set_text_span(&mut self, span: Span) {
-        self.text_at = Some(compact(span));
+        self.text_at = compact(span);
     }
 
     /// Records where the `themes` value is (a span of the node's file).
     pub fn set_themes_span(&mut self, span: Span) {
-        self.themes_at = Some(compact(span));
+        self.themes_at = compact(span);
     }
 
     fn in_file(&self, (start, end): (u32, u32)) -> Span {
@@ -799,7 +814,7 @@ mod size {
     /// before the rarely used lists were made one pointer wide).
     #[test]
     fn a_node_is_small() {
-        assert!(std::mem::size_of::<super::Node>() <= 224);
+        assert!(std::mem::size_of::<super::Node>() <= 208);
         assert!(std::mem::size_of::<super::Link>() <= 32);
         assert_eq!(std::mem::size_of::<super::Few<super::Value>>(), 8);
     }

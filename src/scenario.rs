@@ -191,7 +191,7 @@ pub fn change_span(node: &Node, c: &Change) -> Span {
     node.link(c.sec)
         .map(|l| node.link_span(l))
         .or(c.span)
-        .unwrap_or(node.id_span)
+        .unwrap_or(node.id_span())
 }
 
 /// `base` with `limits` replacing the limits of the quantities they name.

@@ -94,7 +94,7 @@ fn decode_node(
             format!("a {kind}")
         }
     };
-    let at = if keep { node.id_span.range() } else { span };
+    let at = if keep { node.id_span().range() } else { span };
 
     for (key, v) in table.iter() {
         let name = key.get_ref().as_ref();

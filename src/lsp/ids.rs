@@ -63,7 +63,7 @@ fn key_before(checked: &Checked, value: Span, id: &str) -> Option<Span> {
 /// Every id written in a node.
 pub fn of_node(checked: &Checked, node: &Node) -> Vec<Occurrence> {
     let mut out = Vec::new();
-    if let Some(span) = inner(checked, node.id_span, &node.id, 0) {
+    if let Some(span) = inner(checked, node.id_span(), &node.id, 0) {
         out.push(Occurrence {
             id: node.id.to_string(),
             span,

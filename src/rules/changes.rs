@@ -63,7 +63,7 @@ fn resolved(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) {
     }
     let span = entry
         .link(dev.sec)
-        .map_or(entry.id_span, |l| entry.link_span(l));
+        .map_or(entry.id_span(), |l| entry.link_span(l));
     let mods: Vec<String> = by.iter().map(|&m| in_force_phrase(ctx, m)).collect();
     let why = match ctx.scenario.limits(si, sec) {
         None => format!(
@@ -119,7 +119,7 @@ fn resolved(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) {
                         .and_then(|l| ctx.index(&l.target))
                         .is_some_and(|t| t == si)
                 })
-                .map_or(n.id_span, |c| change_span(n, c));
+                .map_or(n.id_span(), |c| change_span(n, c));
             f = f.related(at, Some(&n.id), format!("{} changes {}", n.id, sec.id));
         }
     }

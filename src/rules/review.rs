@@ -82,7 +82,7 @@ fn stale(ctx: &Ctx<'_>, node: &Node, reviewed: &Reviewed, sink: &mut Sink<'_>) {
     sink.push(
         Finding::new(
             Code::R108,
-            node.id_span,
+            node.id_span(),
             format!(
                 "{} has changed since it was reviewed{}",
                 node.id,
@@ -149,7 +149,7 @@ fn suspect(
             .node(node.id.clone())
             .label(label);
         if let Some(t) = target_node {
-            f = f.related(t.id_span, Some(&t.id), "changed since the review");
+            f = f.related(t.id_span(), Some(&t.id), "changed since the review");
         }
         if link.is_some() {
             f = f.related(*entry, Some(&node.id), "fingerprint recorded here");

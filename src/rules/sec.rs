@@ -32,7 +32,7 @@ fn dev_span(entry: &Node, dev: &Deviation) -> Span {
         .link(dev.sec)
         .map(|l| entry.link_span(l))
         .or(dev.span)
-        .unwrap_or(entry.id_span)
+        .unwrap_or(entry.id_span())
 }
 
 fn is_blank(s: &str) -> bool {
@@ -67,7 +67,7 @@ fn deviation(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) 
     .node(&entry.id)
     .label("declared deviation");
     if let Some(sec) = ctx.find(sec_id).filter(|n| n.kind == Kind::Sec) {
-        f = f.related(sec.id_span, Some(&sec.id), "the SEC obligation");
+        f = f.related(sec.id_span(), Some(&sec.id), "the SEC obligation");
     }
     sink.push(f);
 
@@ -146,7 +146,7 @@ fn deviation(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) 
                     } else {
                         "contingent"
                     })
-                    .related(m.id_span, Some(&m.id), format!("{} is at stage {stage}", m.id))
+                    .related(m.id_span(), Some(&m.id), format!("{} is at stage {stage}", m.id))
                     .help(if code == Code::R212 {
                         "the deviation cannot become compliant this way: comply with the SEC, or name a live modification"
                     } else {
@@ -248,7 +248,7 @@ fn sec_support(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node) {
         sink.push(
             Finding::new(
                 Code::R205,
-                entry.id_span,
+                entry.id_span(),
                 format!(
                     "{} is sec-support but upholds no active SEC obligation",
                     entry.id
