@@ -570,10 +570,10 @@ fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
         ("stage", opt(n.stage.map(|s| s.as_str()))),
         ("changes", changes_value(n)),
         ("classification", opt(n.classification.map(|c| c.as_str()))),
-        ("owner", opt(n.owner.as_deref())),
+        ("owner", opt(n.owner().map(crate::source::Str::as_str))),
         ("tags", sorted(n.tags.iter().map(String::as_str))),
-        ("source", opt(n.source.as_deref())),
-        ("url", opt(n.url.as_deref())),
+        ("source", opt(n.source().map(crate::source::Str::as_str))),
+        ("url", opt(n.url().map(crate::source::Str::as_str))),
         ("waivers", waivers(n)),
         ("decisions", decisions(n)),
         (

@@ -219,7 +219,7 @@ pub fn canonical(node: &Node) -> String {
     for l in limits {
         line("limit", l);
     }
-    if let Some(source) = &node.source {
+    if let Some(source) = node.source() {
         line("source", json_str(&text(source)));
     }
     let target = |i: Option<usize>| node.link(i).map(|l| l.target.as_str());

@@ -103,7 +103,7 @@ impl Graph {
         let mut duplicates = Vec::new();
         // Within a file the nodes come grouped by kind, so "first" is
         // decided by place: path order, then position in the file.
-        let place = |i: usize| model.nodes.get(i).map(|n| (n.file(), n.id_span.start));
+        let place = |i: usize| model.nodes.get(i).map(|n| (n.file(), n.id_span().start));
         for (i, node) in model.nodes.iter().enumerate() {
             graph.add_node(i);
             if let Some(first) = by_id.get_mut(node.id.as_str()) {

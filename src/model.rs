@@ -166,11 +166,37 @@ impl LinkField {
 }
 
 /// One id written in a link field.
+///
+/// Where it is written is kept as two 32-bit offsets in its node's file,
+/// read with [`Node::link_span`] (32 bytes a link rather than 48: a tree
+/// holds a few links per node).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Link {
     pub field: LinkField,
     pub target: Str,
-    pub span: Span,
+    start: u32,
+    end: u32,
+}
+
+impl Link {
+    pub fn new(field: LinkField, target: Str, span: Span) -> Self {
+        Link {
+            field,
+            target,
+            start: u32::try_from(span.start).unwrap_or(u32::MAX),
+            end: u32::try_from(span.end).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Where the id is written, given its node's file (a link is always
+    /// in its node's file): [`Node::link_span`] reads it.
+    fn span_in(&self, file: FileId) -> Span {
+        Span {
+            file,
+            start: self.start as usize,
+            end: self.end as usize,
+        }
+    }
 }
 
 /// A declared departure from an SEC obligation.
@@ -523,16 +549,34 @@ impl<'a, T> IntoIterator for &'a Few<T> {
     }
 }
 
+/// Who owns a node and where it comes from: rarely written, so kept in one
+/// box outside the node (64 bytes a node saved) and read with
+/// [`Node::owner`], [`Node::source`], [`Node::url`], [`Node::reqif_id`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Origin {
+    pub owner: Option<Str>,
+    pub source: Option<Str>,
+    pub url: Option<Str>,
+    /// The ReqIF IDENTIFIER the node was imported with (`reqif_id`).
+    pub reqif_id: Option<Str>,
+}
+
 /// One node, as read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub kind: Kind,
     pub id: Str,
-    pub id_span: Span,
+    /// The node's file and where its id is written there: read with
+    /// [`Node::file`] and [`Node::id_span`] (12 bytes, not a 24-byte
+    /// [`Span`]).
+    file: FileId,
+    id_at: (u32, u32),
     pub title: Option<Str>,
     pub text: Str,
     pub status: Status,
-    pub owner: Option<Str>,
+    /// `None` when the node writes none of `owner`, `source`, `url`,
+    /// `reqif_id` (never an empty box).
+    origin: Option<Box<Origin>>,
     pub classification: Option<Classification>,
     /// True when `classification` was written but is not a level (a typo,
     /// another case, a list): the node is then treated as `red` by every
@@ -552,10 +596,6 @@ pub struct Node {
     /// A modification's changes to SEC obligations (FORMAT §16).
     pub changes: Few<Change>,
     pub stage: Option<Stage>,
-    pub source: Option<Str>,
-    pub url: Option<Str>,
-    /// The ReqIF IDENTIFIER the node was imported with (`reqif_id`).
-    pub reqif_id: Option<Str>,
     pub waivers: Few<Waiver>,
     pub questions: Few<Question>,
     /// The OPSG's decisions about the entry's items, in file order (FORMAT §15).
@@ -565,21 +605,27 @@ pub struct Node {
     /// Where the `text` and `themes` values are in the node's file, when
     /// the node wrote them (R301, R104): read with [`Node::text_span`] and
     /// [`Node::themes_span`]. Two offsets, not a [`Span`], to keep a node
-    /// small.
-    text_at: Option<(u32, u32)>,
-    themes_at: Option<(u32, u32)>,
+    /// small; [`ABSENT`] when not written (8 bytes, not the 12 of an
+    /// `Option`).
+    text_at: (u32, u32),
+    themes_at: (u32, u32),
 }
+
+/// The offsets of a value the node did not write: a start past its end,
+/// which [`compact`] never gives.
+const ABSENT: (u32, u32) = (u32::MAX, 0);
 
 impl Node {
     pub fn new(kind: Kind, id: Str, id_span: Span) -> Self {
         Node {
             kind,
             id,
-            id_span,
+            file: id_span.file,
+            id_at: compact(id_span),
             title: None,
             text: Str::default(),
             status: Status::Draft,
-            owner: None,
+            origin: None,
             classification: None,
             classification_invalid: false,
             tags: Few::new(),
@@ -592,15 +638,12 @@ impl Node {
             deviations: Few::new(),
             changes: Few::new(),
             stage: None,
-            source: None,
-            url: None,
-            reqif_id: None,
             waivers: Few::new(),
             questions: Few::new(),
             decisions: Few::new(),
             reviewed: None,
-            text_at: None,
-            themes_at: None,
+            text_at: ABSENT,
+            themes_at: ABSENT,
         }
     }
 
@@ -611,27 +654,59 @@ impl Node {
     }
 
     pub fn file(&self) -> FileId {
-        self.id_span.file
+        self.file
+    }
+
+    /// Where the node's id is written.
+    pub fn id_span(&self) -> Span {
+        self.in_file(self.id_at)
+    }
+
+    pub fn owner(&self) -> Option<&Str> {
+        self.origin.as_ref().and_then(|o| o.owner.as_ref())
+    }
+
+    pub fn source(&self) -> Option<&Str> {
+        self.origin.as_ref().and_then(|o| o.source.as_ref())
+    }
+
+    pub fn url(&self) -> Option<&Str> {
+        self.origin.as_ref().and_then(|o| o.url.as_ref())
+    }
+
+    /// The ReqIF IDENTIFIER the node was imported with (`reqif_id`).
+    pub fn reqif_id(&self) -> Option<&Str> {
+        self.origin.as_ref().and_then(|o| o.reqif_id.as_ref())
+    }
+
+    /// The node's origin, for writing one of its fields (boxed on first use).
+    pub fn origin_mut(&mut self) -> &mut Origin {
+        self.origin.get_or_insert_with(Box::default)
+    }
+
+    /// Where one of the node's links is written.
+    pub fn link_span(&self, link: &Link) -> Span {
+        link.span_in(self.file())
     }
 
     /// The span of the `text` value, when the node wrote one (R301).
     pub fn text_span(&self) -> Option<Span> {
-        self.text_at.map(|at| self.in_file(at))
+        (self.text_at != ABSENT).then(|| self.in_file(self.text_at))
     }
 
     /// The span of the `themes` value, when the node wrote one (R104).
     pub fn themes_span(&self) -> Option<Span> {
-        self.themes_at.map(|at| self.in_file(at))
+        (self.themes_at != ABSENT).then(|| self.in_file(self.themes_at))
     }
 
     /// Records where the `text` value is (a span of the node's file).
     pub fn set_text_span(&mut self, span: Span) {
-        self.text_at = Some(compact(span));
+        self.text_at = compact(span);
     }
 
     /// Records where the `themes` value is (a span of the node's file).
     pub fn set_themes_span(&mut self, span: Span) {
-        self.themes_at = Some(compact(span));
+        self.themes_at = compact(span);
     }
 
     fn in_file(&self, (start, end): (u32, u32)) -> Span {
@@ -739,8 +814,8 @@ mod size {
     /// before the rarely used lists were made one pointer wide).
     #[test]
     fn a_node_is_small() {
-        assert!(std::mem::size_of::<super::Node>() <= 280);
-        assert!(std::mem::size_of::<super::Link>() <= 48);
+        assert!(std::mem::size_of::<super::Node>() <= 208);
+        assert!(std::mem::size_of::<super::Link>() <= 32);
         assert_eq!(std::mem::size_of::<super::Few<super::Value>>(), 8);
     }
 }

@@ -403,7 +403,7 @@ pub fn plan(root: &Path, node: &NewNode) -> Result<Added, NewError> {
                     .iter()
                     .find(|n| n.id == *id)
                     .map(|n| {
-                        let (line, _) = model.sources.line_col(n.id_span);
+                        let (line, _) = model.sources.line_col(n.id_span());
                         format!(" ({}:{line})", model.sources.path(n.file()))
                     })
                     .unwrap_or_default();

@@ -189,9 +189,9 @@ fn change_target(node: &Node, c: &Change, model: &Model, graph: &Graph) -> Optio
 /// Where a change's findings point: its `sec` value, else its table.
 pub fn change_span(node: &Node, c: &Change) -> Span {
     node.link(c.sec)
-        .map(|l| l.span)
+        .map(|l| node.link_span(l))
         .or(c.span)
-        .unwrap_or(node.id_span)
+        .unwrap_or(node.id_span())
 }
 
 /// `base` with `limits` replacing the limits of the quantities they name.

@@ -404,7 +404,7 @@ pub fn plan(root: &Path, ids: &[String], by: &str, on: &str) -> Result<Vec<FileE
         if let Some(&later) = later_of.get(&i) {
             let place = |n: usize| {
                 model.nodes.get(n).map_or_else(String::new, |node| {
-                    let (line, _) = model.sources.line_col(node.id_span);
+                    let (line, _) = model.sources.line_col(node.id_span());
                     format!("{}:{line}", model.sources.path(node.file()))
                 })
             };

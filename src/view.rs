@@ -73,7 +73,7 @@ impl Visibility {
             .filter(|(_, v)| !**v)
             .map(|(n, _)| n)
         {
-            hidden_spans.insert(n.id_span);
+            hidden_spans.insert(n.id_span());
             if shown_ids.contains(n.id.as_str()) {
                 mixed.entry(n.id.to_string()).or_default().insert(n.file());
             } else {
@@ -147,7 +147,7 @@ impl Visibility {
             }
             let mut f = Finding::new(
                 Code::R003,
-                n.id_span,
+                n.id_span(),
                 format!(
                     "{} is defined more than once; a definition above this classification is withheld",
                     n.id

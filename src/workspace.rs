@@ -245,7 +245,7 @@ fn same_links(old: &[Node], new: &[Node]) -> bool {
 /// The nodes' indices in the order of their ids' places in the file.
 fn place_order(nodes: &[Node]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..nodes.len()).collect();
-    order.sort_by_key(|&i| nodes.get(i).map(|n| n.id_span.start));
+    order.sort_by_key(|&i| nodes.get(i).map(|n| n.id_span().start));
     order
 }
 

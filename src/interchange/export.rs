@@ -90,7 +90,7 @@ fn node_cells(view: &View<'_>) -> Result<Vec<NodeCells>, ExportError> {
     let mut count: FxHashMap<(FileId, Kind), usize> = FxHashMap::default();
     for n in &view.full.model.nodes {
         let c = count.entry((n.file(), n.kind)).or_default();
-        ordinal.insert(n.id_span, *c);
+        ordinal.insert(n.id_span(), *c);
         *c += 1;
     }
     // Runs of nodes from one file (nodes come file by file).
@@ -114,7 +114,7 @@ fn node_cells(view: &View<'_>) -> Result<Vec<NodeCells>, ExportError> {
             let mut kinds = file_tables(text).ok_or_else(unreadable)?;
             let mut out = Vec::with_capacity(run.len());
             for n in run {
-                let at = ordinal.get(&n.id_span).copied().unwrap_or(usize::MAX);
+                let at = ordinal.get(&n.id_span()).copied().unwrap_or(usize::MAX);
                 let mut table = kinds
                     .get_mut(&n.kind)
                     .and_then(|tables| tables.get_mut(at))

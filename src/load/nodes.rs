@@ -94,7 +94,7 @@ fn decode_node(
             format!("a {kind}")
         }
     };
-    let at = if keep { node.id_span.range() } else { span };
+    let at = if keep { node.id_span().range() } else { span };
 
     for (key, v) in table.iter() {
         let name = key.get_ref().as_ref();
@@ -144,10 +144,26 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
         ("text", _) => {
             node.text = d.str(name, v).map(|s| s.value).unwrap_or_default();
         }
-        ("owner", _) => node.owner = d.str(name, v).map(|s| s.value),
-        ("source", _) => node.source = d.str(name, v).map(|s| s.value),
-        ("url", _) => node.url = d.str(name, v).map(|s| s.value),
-        ("reqif_id", _) => node.reqif_id = d.str(name, v).map(|s| s.value),
+        ("owner", _) => {
+            if let Some(s) = d.str(name, v) {
+                node.origin_mut().owner = Some(s.value);
+            }
+        }
+        ("source", _) => {
+            if let Some(s) = d.str(name, v) {
+                node.origin_mut().source = Some(s.value);
+            }
+        }
+        ("url", _) => {
+            if let Some(s) = d.str(name, v) {
+                node.origin_mut().url = Some(s.value);
+            }
+        }
+        ("reqif_id", _) => {
+            if let Some(s) = d.str(name, v) {
+                node.origin_mut().reqif_id = Some(s.value);
+            }
+        }
         ("user_impact", _) => node.user_impact = d.string(name, v).map(Box::new),
         ("status", _) => {
             if let Some(s) = d.choice(name, v, Status::NAMES, Status::parse) {
@@ -186,11 +202,7 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
             let ids = d.strs(name, v);
             node.links.reserve_exact(ids.len());
             for s in ids {
-                node.links.push(Link {
-                    field: link_field,
-                    target: s.value,
-                    span: s.span,
-                });
+                node.links.push(Link::new(link_field, s.value, s.span));
             }
         }
         _ => {}
@@ -316,21 +328,18 @@ fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
                 "sec" => {
                     if let Some(s) = d.str("sec", value) {
                         dev.sec = Some(node.links.len());
-                        node.links.push(Link {
-                            field: LinkField::DeviationSec(index),
-                            target: s.value,
-                            span: s.span,
-                        });
+                        node.links
+                            .push(Link::new(LinkField::DeviationSec(index), s.value, s.span));
                     }
                 }
                 "modification" => {
                     if let Some(s) = d.str("modification", value) {
                         dev.modification = Some(node.links.len());
-                        node.links.push(Link {
-                            field: LinkField::DeviationModification(index),
-                            target: s.value,
-                            span: s.span,
-                        });
+                        node.links.push(Link::new(
+                            LinkField::DeviationModification(index),
+                            s.value,
+                            s.span,
+                        ));
                     }
                 }
                 "summary" => dev.summary = d.string("summary", value),
@@ -358,11 +367,7 @@ fn read_changes(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
                 "sec" => {
                     if let Some(s) = d.str("sec", value) {
                         change.sec = Some(node.links.len());
-                        node.links.push(Link {
-                            field: LinkField::ChangeSec(index),
-                            target: s.value,
-                            span: s.span,
-                        });
+                        node.links.push(Link::new(LinkField::ChangeSec(index), s.value, s.span));
                     }
                 }
                 "limits" => change.limits = read_limits(d, value),

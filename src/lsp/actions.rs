@@ -138,14 +138,14 @@ fn fix(
             }
             // On the line after the node's `id`.
             let after_id = text
-                .get(node.id_span.end..)?
+                .get(node.id_span().end..)?
                 .find('\n')
-                .map_or(text.len(), |i| node.id_span.end + i + 1);
+                .map_or(text.len(), |i| node.id_span().end + i + 1);
             let line_start = text
-                .get(..node.id_span.start)?
+                .get(..node.id_span().start)?
                 .rfind('\n')
                 .map_or(0, |i| i + 1);
-            let line = text.get(line_start..node.id_span.start)?;
+            let line = text.get(line_start..node.id_span().start)?;
             if !line.trim_start().starts_with("id") {
                 return None; // an inline table: no line of its own to add
             }
@@ -180,7 +180,7 @@ fn fix(
             let whole = extent(text, node, nodes.get(i + 1).copied());
             let end = whole.end;
             if !text
-                .get(..node.id_span.start)?
+                .get(..node.id_span().start)?
                 .contains(&format!("[[{}]]", node.kind))
             {
                 return None; // an inline table: no place for a sub-table

@@ -63,7 +63,7 @@ fn key_before(checked: &Checked, value: Span, id: &str) -> Option<Span> {
 /// Every id written in a node.
 pub fn of_node(checked: &Checked, node: &Node) -> Vec<Occurrence> {
     let mut out = Vec::new();
-    if let Some(span) = inner(checked, node.id_span, &node.id, 0) {
+    if let Some(span) = inner(checked, node.id_span(), &node.id, 0) {
         out.push(Occurrence {
             id: node.id.to_string(),
             span,
@@ -71,7 +71,7 @@ pub fn of_node(checked: &Checked, node: &Node) -> Vec<Occurrence> {
         });
     }
     for link in &node.links {
-        if let Some(span) = inner(checked, link.span, &link.target, 0) {
+        if let Some(span) = inner(checked, node.link_span(link), &link.target, 0) {
             out.push(Occurrence {
                 id: link.target.to_string(),
                 span,

@@ -94,10 +94,10 @@ pub fn describe(checked: &Checked, node: &Node) -> String {
         "classification: {}",
         checked.config.labels.name(level)
     ));
-    if let Some(o) = &node.owner {
+    if let Some(o) = node.owner() {
         facts.push(format!("owner: {o}"));
     }
-    if let Some(src) = &node.source {
+    if let Some(src) = node.source() {
         facts.push(format!("source: {src}"));
     }
     if let Some(u) = &node.user_impact {
@@ -219,7 +219,7 @@ fn symbol_kind(kind: Kind) -> SymbolKind {
 /// The byte range of a node's table: from its `[[kind]]` header (or its
 /// `id` line) to the next node's header, trailing blank lines left out.
 pub fn extent(text: &str, node: &Node, next: Option<&Node>) -> std::ops::Range<usize> {
-    let before = text.get(..node.id_span.start).unwrap_or("");
+    let before = text.get(..node.id_span().start).unwrap_or("");
     let line = before.rfind('\n').map_or(0, |i| i + 1);
     let start = before
         .rfind("\n[[")
@@ -228,14 +228,14 @@ pub fn extent(text: &str, node: &Node, next: Option<&Node>) -> std::ops::Range<u
         .unwrap_or(line);
     let end = match next {
         Some(n) => {
-            let b = text.get(..n.id_span.start).unwrap_or("");
-            b.rfind("\n[[").map_or(n.id_span.start, |i| i + 1)
+            let b = text.get(..n.id_span().start).unwrap_or("");
+            b.rfind("\n[[").map_or(n.id_span().start, |i| i + 1)
         }
         None => text.len(),
     };
-    let end = end.max(node.id_span.end);
+    let end = end.max(node.id_span().end);
     let trimmed = text.get(start..end).map_or(0, |s| s.trim_end().len());
-    start..(start + trimmed).max(node.id_span.end)
+    start..(start + trimmed).max(node.id_span().end)
 }
 
 /// The nodes of a file, in file order.
@@ -260,7 +260,7 @@ pub fn document_symbols(state: &State, uri: &Url) -> Vec<DocumentSymbol> {
         .map(|(i, n)| {
             let next = nodes.get(i + 1).copied();
             let whole = extent(&source.text, n, next);
-            let selection = ranges.range(n.id_span);
+            let selection = ranges.range(n.id_span());
             DocumentSymbol {
                 name: n.id.to_string(),
                 detail: n.title.clone().map(String::from),
@@ -318,7 +318,7 @@ pub fn workspace_symbols(state: &State, query: &str) -> Vec<SymbolInformation> {
                 kind: symbol_kind(n.kind),
                 tags: None,
                 deprecated: None,
-                location: location(state, &mut ranges, checked, n.id_span)?,
+                location: location(state, &mut ranges, checked, n.id_span())?,
                 container_name: n.title.clone().map(String::from),
             })
         })

@@ -634,7 +634,7 @@ pub fn node_index(view: &crate::view::View<'_>, title: &str, drawn: bool) -> Str
             if let Some(s) = n.stage {
                 facts.push(format!("stage {}", s.as_str()));
             }
-            if let Some(o) = &n.owner {
+            if let Some(o) = n.owner() {
                 facts.push(format!("owner {o}"));
             }
             out.push_str(&format!(

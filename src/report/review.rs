@@ -76,7 +76,9 @@ fn status(n: &Node) -> String {
 }
 
 fn owner(n: &Node) -> String {
-    n.owner.as_deref().map_or("—".to_owned(), cell)
+    n.owner()
+        .map(crate::source::Str::as_str)
+        .map_or("—".to_owned(), cell)
 }
 
 /// "the only theme", "all 27 business requirements", "no theme".
@@ -280,7 +282,7 @@ fn deviations(out: &mut String, view: &View<'_>) {
                     esc(sec.title.as_deref().unwrap_or(""))
                 );
                 let mut facts = Vec::new();
-                if let Some(source) = &sec.source {
+                if let Some(source) = sec.source() {
                     facts.push(format!("Source: {}", esc(source)));
                 }
                 match limits {
@@ -710,7 +712,7 @@ fn unaddressed(out: &mut String, view: &View<'_>) {
             t.row(vec![
                 esc(&sec.id),
                 title(sec),
-                cell(sec.source.as_deref().unwrap_or("")),
+                cell(sec.source().map(crate::source::Str::as_str).unwrap_or("")),
             ]);
         }
     }

@@ -216,8 +216,8 @@ pub fn export_to(
         .iter()
         .map(|n| {
             let want = n
-                .reqif_id
-                .as_deref()
+                .reqif_id()
+                .map(crate::source::Str::as_str)
                 .filter(|r| is_ncname(r))
                 .map(str::to_owned)
                 .unwrap_or_else(|| identifier_for(&n.id));
@@ -697,12 +697,12 @@ fn spec_objects(
     let mut nth_of: FxHashMap<crate::source::Span, usize> = FxHashMap::default();
     for n in &view.full.model.nodes {
         let c = count.entry((n.file(), n.kind, n.id.as_str())).or_insert(0);
-        nth_of.insert(n.id_span, *c);
+        nth_of.insert(n.id_span(), *c);
         *c += 1;
     }
     let nth: Vec<usize> = nodes
         .iter()
-        .map(|n| nth_of.get(&n.id_span).copied().unwrap_or(0))
+        .map(|n| nth_of.get(&n.id_span()).copied().unwrap_or(0))
         .collect();
     drop(nth_of);
     // Runs of consecutive nodes from one file (as the loader reads them).

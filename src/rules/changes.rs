@@ -61,7 +61,9 @@ fn resolved(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) {
     if by.is_empty() {
         return;
     }
-    let span = entry.link(dev.sec).map_or(entry.id_span, |l| l.span);
+    let span = entry
+        .link(dev.sec)
+        .map_or(entry.id_span(), |l| entry.link_span(l));
     let mods: Vec<String> = by.iter().map(|&m| in_force_phrase(ctx, m)).collect();
     let why = match ctx.scenario.limits(si, sec) {
         None => format!(
@@ -117,7 +119,7 @@ fn resolved(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) {
                         .and_then(|l| ctx.index(&l.target))
                         .is_some_and(|t| t == si)
                 })
-                .map_or(n.id_span, |c| change_span(n, c));
+                .map_or(n.id_span(), |c| change_span(n, c));
             f = f.related(at, Some(&n.id), format!("{} changes {}", n.id, sec.id));
         }
     }
@@ -175,7 +177,7 @@ fn falls_short(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation
         .collect();
     let mut f = Finding::new(
         Code::R214,
-        link.span,
+        entry.link_span(link),
         format!(
             "{}: even with {} in force the entry would still deviate from {}: {}",
             entry.id,

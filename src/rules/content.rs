@@ -46,7 +46,7 @@ fn user_impact(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             other => sink.push(
                 Finding::new(
                     Code::R210,
-                    other.as_ref().map_or(entry.id_span, |i| i.span),
+                    other.as_ref().map_or(entry.id_span(), |i| i.span),
                     format!("{} is mvp but does not state its user impact", entry.id),
                 )
                 .node(&entry.id)
@@ -138,10 +138,10 @@ fn mvp_on_optional(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             )
         };
         sink.push(
-            Finding::new(Code::R209, link.span, message)
+            Finding::new(Code::R209, node.link_span(link), message)
                 .node(&node.id)
                 .label("depends on an optional entry")
-                .related(optional.id_span, Some(&optional.id), "the optional entry")
+                .related(optional.id_span(), Some(&optional.id), "the optional entry")
                 .help("the MVP cannot rest on what the OPSG may decline: make the parent mvp, or this entry optional"),
         );
     }
@@ -155,7 +155,7 @@ fn missing_text(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             sink.push(
                 Finding::new(
                     Code::R301,
-                    node.text_span().unwrap_or(node.id_span),
+                    node.text_span().unwrap_or(node.id_span()),
                     format!(
                         "{} {} has no text",
                         super::structure::kind_noun(node.kind),

@@ -44,7 +44,7 @@ fn themes(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             sink.push(
                 Finding::new(
                     Code::R101,
-                    theme.id_span,
+                    theme.id_span(),
                     format!("theme {} has no business requirement", theme.id),
                 )
                 .node(&theme.id)
@@ -80,7 +80,7 @@ fn business(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             sink.push(
                 Finding::new(
                     Code::R102,
-                    br.id_span,
+                    br.id_span(),
                     format!(
                         "business requirement {} is not traced to any active RTM entry",
                         br.id
@@ -110,7 +110,7 @@ fn orphans(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         sink.push(
             Finding::new(
                 Code::R103,
-                entry.id_span,
+                entry.id_span(),
                 format!(
                     "RTM entry {} reaches no business requirement",
                     entry.id
@@ -140,7 +140,7 @@ fn variants(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
                 sink.push(
                     Finding::new(
                         Code::R105,
-                        br.id_span,
+                        br.id_span(),
                         format!(
                             "business requirement {} has no active RTM entry for variant {v}",
                             br.id
@@ -170,7 +170,7 @@ fn sec_uncovered(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             sink.push(
                 Finding::new(
                     Code::R106,
-                    sec.id_span,
+                    sec.id_span(),
                     format!(
                         "SEC obligation {} is neither upheld nor deviated from by any active RTM entry",
                         sec.id
@@ -208,13 +208,13 @@ fn withdrawn_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         sink.push(
             Finding::new(
                 Code::R107,
-                link.span,
+                src.link_span(link),
                 format!("{} links to {}, which is withdrawn", src.id, dst.id),
             )
             .node(&src.id)
             .label("withdrawn")
             .related(
-                dst.id_span,
+                dst.id_span(),
                 Some(&dst.id),
                 format!("{} is withdrawn", dst.id),
             )

@@ -190,9 +190,12 @@ pub fn item_span(entry: &Node, about: &About) -> Span {
             .iter()
             .filter_map(|d| entry.link(d.sec))
             .find(|l| l.target == *sec)
-            .map_or(entry.id_span, |l| l.span),
-        About::Category => entry.id_span,
-        About::UserImpact => entry.user_impact.as_ref().map_or(entry.id_span, |u| u.span),
+            .map_or(entry.id_span(), |l| entry.link_span(l)),
+        About::Category => entry.id_span(),
+        About::UserImpact => entry
+            .user_impact
+            .as_ref()
+            .map_or(entry.id_span(), |u| u.span),
     }
 }
 

@@ -82,7 +82,7 @@ fn stale(ctx: &Ctx<'_>, node: &Node, reviewed: &Reviewed, sink: &mut Sink<'_>) {
     sink.push(
         Finding::new(
             Code::R108,
-            node.id_span,
+            node.id_span(),
             format!(
                 "{} has changed since it was reviewed{}",
                 node.id,
@@ -144,12 +144,12 @@ fn suspect(
             ),
         };
         let link = first_link.get(target.as_str()).copied();
-        let span = link.map_or(*entry, |l| l.span);
+        let span = link.map_or(*entry, |l| node.link_span(l));
         let mut f = Finding::new(Code::R109, span, message)
             .node(node.id.clone())
             .label(label);
         if let Some(t) = target_node {
-            f = f.related(t.id_span, Some(&t.id), "changed since the review");
+            f = f.related(t.id_span(), Some(&t.id), "changed since the review");
         }
         if link.is_some() {
             f = f.related(*entry, Some(&node.id), "fingerprint recorded here");

@@ -30,9 +30,9 @@ pub fn check(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 fn dev_span(entry: &Node, dev: &Deviation) -> Span {
     entry
         .link(dev.sec)
-        .map(|l| l.span)
+        .map(|l| entry.link_span(l))
         .or(dev.span)
-        .unwrap_or(entry.id_span)
+        .unwrap_or(entry.id_span())
 }
 
 fn is_blank(s: &str) -> bool {
@@ -67,7 +67,7 @@ fn deviation(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) 
     .node(&entry.id)
     .label("declared deviation");
     if let Some(sec) = ctx.find(sec_id).filter(|n| n.kind == Kind::Sec) {
-        f = f.related(sec.id_span, Some(&sec.id), "the SEC obligation");
+        f = f.related(sec.id_span(), Some(&sec.id), "the SEC obligation");
     }
     sink.push(f);
 
@@ -139,14 +139,14 @@ fn deviation(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) 
                 )
             };
             sink.push(
-                Finding::new(code, link.span, message)
+                Finding::new(code, entry.link_span(link), message)
                     .node(&entry.id)
                     .label(if code == Code::R212 {
                         "relies on a dead modification"
                     } else {
                         "contingent"
                     })
-                    .related(m.id_span, Some(&m.id), format!("{} is at stage {stage}", m.id))
+                    .related(m.id_span(), Some(&m.id), format!("{} is at stage {stage}", m.id))
                     .help(if code == Code::R212 {
                         "the deviation cannot become compliant this way: comply with the SEC, or name a live modification"
                     } else {
@@ -248,7 +248,7 @@ fn sec_support(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node) {
         sink.push(
             Finding::new(
                 Code::R205,
-                entry.id_span,
+                entry.id_span(),
                 format!(
                     "{} is sec-support but upholds no active SEC obligation",
                     entry.id
@@ -273,12 +273,12 @@ fn conflicting(sink: &mut Sink<'_>, entry: &Node) {
             sink.push(
                 Finding::new(
                     Code::R206,
-                    dl.span,
+                    entry.link_span(dl),
                     format!("{} both upholds and deviates from {}", entry.id, dl.target),
                 )
                 .node(&entry.id)
                 .label("deviates here")
-                .related(up.span, Some(&entry.id), "upheld here")
+                .related(entry.link_span(up), Some(&entry.id), "upheld here")
                 .help(format!(
                     "remove {} from `sec`, or drop the deviation",
                     dl.target

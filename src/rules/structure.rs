@@ -59,11 +59,15 @@ fn duplicates(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             continue;
         };
         sink.push(
-            Finding::new(Code::R003, d.id_span, format!("{} is defined twice", d.id))
-                .node(&d.id)
-                .label("defined again here")
-                .related(f.id_span, Some(&f.id), "first defined here")
-                .help("ids are unique across the whole tree: give one of the two a new id"),
+            Finding::new(
+                Code::R003,
+                d.id_span(),
+                format!("{} is defined twice", d.id),
+            )
+            .node(&d.id)
+            .label("defined again here")
+            .related(f.id_span(), Some(&f.id), "first defined here")
+            .help("ids are unique across the whole tree: give one of the two a new id"),
         );
     }
 }
@@ -88,7 +92,7 @@ fn bad_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             None => {
                 let mut f = Finding::new(
                     Code::R004,
-                    link.span,
+                    node.link_span(link),
                     format!(
                         "{} {} {}, which does not exist",
                         node.id,
@@ -117,7 +121,7 @@ fn bad_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             Some(target) => sink.push(
                 Finding::new(
                     Code::R005,
-                    link.span,
+                    node.link_span(link),
                     format!(
                         "{} {} {}, which is {}, not {}",
                         node.id,
@@ -130,7 +134,7 @@ fn bad_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
                 .node(&node.id)
                 .label(format!("expected {}", kind_phrase(want)))
                 .related(
-                    target.id_span,
+                    target.id_span(),
                     Some(&target.id),
                     format!("{} is {}", target.id, kind_phrase(target.kind)),
                 )
@@ -205,7 +209,7 @@ fn cycles(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             .out(start, EdgeKind::Refines)
             .find(|e| e.target().index() == next)
             .and_then(|e| node.links.get(e.weight().link()))
-            .map_or(node.id_span, |l| l.span);
+            .map_or(node.id_span(), |l| node.link_span(l));
         let mut names: Vec<&str> = path.iter().map(|&i| id_of(ctx, i)).collect();
         names.push(&node.id);
         let mut f = Finding::new(
@@ -220,7 +224,7 @@ fn cycles(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         others.sort_by(|&a, &b| id_of(ctx, a).cmp(id_of(ctx, b)));
         for m in others {
             if let Some(n) = ctx.node(m) {
-                f = f.related(n.id_span, Some(&n.id), format!("{} is in the loop", n.id));
+                f = f.related(n.id_span(), Some(&n.id), format!("{} is in the loop", n.id));
             }
         }
         sink.push(f);
@@ -268,7 +272,7 @@ fn invalid_ids(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             sink.push(
                 Finding::new(
                     Code::R007,
-                    node.id_span,
+                    node.id_span(),
                     format!(
                         "id `{}` does not match the {} pattern `{}`",
                         node.id, node.kind, pattern.source
@@ -378,7 +382,7 @@ fn confusables(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             sink.push(
                 Finding::new(
                     Code::R303,
-                    node.id_span,
+                    node.id_span(),
                     format!(
                         "{} and {} differ only by case or look-alike characters",
                         escape_id(&node.id),
@@ -387,7 +391,7 @@ fn confusables(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
                 )
                 .node(&node.id)
                 .label("confusable id")
-                .related(first.id_span, Some(&first.id), "the other id")
+                .related(first.id_span(), Some(&first.id), "the other id")
                 .help("readers cannot tell these ids apart: rename one of them"),
             );
         }
