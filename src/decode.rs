@@ -77,14 +77,19 @@ impl<'f> Decoder<'f> {
     /// [`Decoder::line`] as a [`Str`].
     pub fn line_str(&mut self, name: &str, v: &Value<'_>) -> Option<Sp<Str>> {
         let s = self.str(name, v)?;
-        if s.value.contains(['\n', '\r']) {
+        self.one_line(name, v, &s.value);
+        Some(s)
+    }
+
+    /// R002 when a value that must be one line holds a line break.
+    fn one_line(&mut self, name: &str, v: &Value<'_>, s: &str) {
+        if s.contains(['\n', '\r']) {
             self.error(
                 v.span(),
                 format!("`{name}` must be one line"),
                 Some("move the detail into `text`".into()),
             );
         }
-        Some(s)
     }
 
     /// [`Decoder::strings`] as [`Str`]s.
@@ -195,13 +200,7 @@ impl<'f> Decoder<'f> {
     /// A string that must hold no line break.
     pub fn line(&mut self, name: &str, v: &Value<'_>) -> Option<Sp<String>> {
         let s = self.string(name, v)?;
-        if s.value.contains(['\n', '\r']) {
-            self.error(
-                v.span(),
-                format!("`{name}` must be one line"),
-                Some("move the detail into `text`".into()),
-            );
-        }
+        self.one_line(name, v, &s.value);
         Some(s)
     }
 

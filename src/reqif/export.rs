@@ -367,17 +367,7 @@ pub fn export_to(
                     rid.push_str(tg);
                     x.push_str("<SPEC-RELATION IDENTIFIER=\"");
                     ids.push_unique(x, rid);
-                    for part in [
-                        "\" LAST-CHANGE=\"",
-                        &time,
-                        "\">\n<SOURCE><SPEC-OBJECT-REF>",
-                        s,
-                        "</SPEC-OBJECT-REF></SOURCE>\n<TARGET><SPEC-OBJECT-REF>",
-                        tg,
-                        "</SPEC-OBJECT-REF></TARGET>\n<TYPE><SPEC-RELATION-TYPE-REF>rtm-relation-",
-                        fname,
-                        "</SPEC-RELATION-TYPE-REF></TYPE>\n</SPEC-RELATION>\n",
-                    ] {
+                    for part in relation_rest(s, fname, tg, &time) {
                         x.push_str(part);
                     }
                 }
@@ -471,7 +461,15 @@ fn relation(x: &mut String, s: &str, fname: &str, tg: &str, time: &str) {
     for part in [s, "--", fname, "--", tg] {
         x.push_str(part);
     }
-    for part in [
+    for part in relation_rest(s, fname, tg, time) {
+        x.push_str(part);
+    }
+}
+
+/// A SPEC-RELATION after its IDENTIFIER (its time, source, target and
+/// type), in the pieces that are written one after the other.
+fn relation_rest<'a>(s: &'a str, fname: &'a str, tg: &'a str, time: &'a str) -> [&'a str; 9] {
+    [
         "\" LAST-CHANGE=\"",
         time,
         "\">\n<SOURCE><SPEC-OBJECT-REF>",
@@ -481,9 +479,7 @@ fn relation(x: &mut String, s: &str, fname: &str, tg: &str, time: &str) {
         "</SPEC-OBJECT-REF></TARGET>\n<TYPE><SPEC-RELATION-TYPE-REF>rtm-relation-",
         fname,
         "</SPEC-RELATION-TYPE-REF></TYPE>\n</SPEC-RELATION>\n",
-    ] {
-        x.push_str(part);
-    }
+    ]
 }
 
 /// Each node's parent in the hierarchy: a business under its first theme,
