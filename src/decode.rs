@@ -242,27 +242,11 @@ impl<'f> Decoder<'f> {
     }
 
     pub fn strings(&mut self, name: &str, v: &Value<'_>) -> Vec<Sp<String>> {
-        let Some(items) = self.array(name, v) else {
-            return Vec::new();
-        };
-        items
-            .iter()
-            .filter_map(|item| match item.get_ref() {
-                DeValue::String(s) => Some(Sp {
-                    value: s.to_string(),
-                    span: self.span(item.span()),
-                }),
-                _ => {
-                    self.error(
-                        item.span(),
-                        format!(
-                            "`{name}` must hold strings, not {}",
-                            describe(item.get_ref())
-                        ),
-                        None,
-                    );
-                    None
-                }
+        self.strs(name, v)
+            .into_iter()
+            .map(|s| Sp {
+                value: s.value.to_string(),
+                span: s.span,
             })
             .collect()
     }
