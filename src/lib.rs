@@ -114,17 +114,16 @@ pub fn check_with(root: &Path, options: &Options) -> Result<Checked, LoadError> 
 pub fn load_linked(root: &Path) -> Result<Checked, LoadError> {
     let loaded = load::load_files(load::FileSet::from_dir(root)?);
     let graph = Graph::build(&loaded.model);
-    let assume = scenario::Assume::default();
-    let scenario = scenario::Scenario::build(&loaded.model, &graph, &assume);
-    Ok(Checked {
-        findings: loaded.findings.clone(),
-        model: loaded.model,
-        config: loaded.config,
+    let mut checked = linked(
+        loaded.model,
         graph,
-        load_findings: loaded.findings,
-        today: waivers::today(),
-        scenario,
-    })
+        loaded.config,
+        loaded.findings,
+        waivers::today(),
+        &scenario::Assume::default(),
+    );
+    checked.findings = checked.load_findings.clone();
+    Ok(checked)
 }
 
 /// Loads a tree from a file set (a folder, or a git revision) and runs
@@ -165,25 +164,47 @@ pub(crate) fn check_linked(
     today: jiff::civil::Date,
     assume: &scenario::Assume,
 ) -> Checked {
-    let scenario = scenario::Scenario::build(&model, &graph, assume);
+    let mut checked = linked(model, graph, config, load_findings, today, assume);
+    let Checked {
+        model,
+        config,
+        graph,
+        scenario,
+        ..
+    } = &checked;
     let mut sink = Sink::new(&config.levels);
-    sink.extend(load_findings.iter().cloned());
+    sink.extend(checked.load_findings.iter().cloned());
     let ctx = rules::Ctx {
-        model: &model,
-        graph: &graph,
-        config: &config,
-        scenario: &scenario,
+        model,
+        graph,
+        config,
+        scenario,
     };
     rules::run(&ctx, &mut sink);
-    rules::questions::check(&model, today, &mut sink);
+    rules::questions::check(model, today, &mut sink);
     let findings = sink.into_findings();
-    let mut findings = waivers::apply(findings, &model, &config.levels, today);
+    let mut findings = waivers::apply(findings, model, &config.levels, today);
     finding::sort(&mut findings, &model.sources);
+    checked.findings = findings;
+    checked
+}
+
+/// The tree linked (its graph and scenario), no rule run: `findings` is
+/// empty.
+fn linked(
+    model: Model,
+    graph: Graph,
+    config: Config,
+    load_findings: Vec<Finding>,
+    today: jiff::civil::Date,
+    assume: &scenario::Assume,
+) -> Checked {
+    let scenario = scenario::Scenario::build(&model, &graph, assume);
     Checked {
         model,
         config,
         graph,
-        findings,
+        findings: Vec::new(),
         load_findings,
         today,
         scenario,
