@@ -81,17 +81,23 @@ pub struct BadLink {
     pub wrong_kind: Option<usize>,
 }
 
-/// The graph over a model. Node weight `i` is the index of the node in
-/// `model.nodes`, and petgraph's `NodeIndex` `i` is the same number.
+/// The graph over a model. petgraph's `NodeIndex` `i` is the node at index
+/// `i` of `model.nodes` (nodes carry no weight: the index is the node).
 #[derive(Debug, Clone)]
 pub struct Graph {
-    pub graph: DiGraph<usize, Edge>,
+    pub graph: DiGraph<(), Edge>,
     /// The first definition of every id.
     pub by_id: FxHashMap<crate::source::Str, usize>,
     /// (later definition, first definition) for every repeated id.
     pub duplicates: Vec<(usize, usize)>,
     pub bad_links: Vec<BadLink>,
 }
+
+/// Nodes whose links one parallel task resolves.
+const RESOLVE_CHUNK: usize = 1024;
+
+/// A link whose id names no node.
+const UNRESOLVED: u32 = u32::MAX;
 
 impl Graph {
     /// Builds the graph in one pass over the nodes and one over their links.
@@ -105,7 +111,7 @@ impl Graph {
         // decided by place: path order, then position in the file.
         let place = |i: usize| model.nodes.get(i).map(|n| (n.file(), n.id_span().start));
         for (i, node) in model.nodes.iter().enumerate() {
-            graph.add_node(i);
+            graph.add_node(());
             if let Some(first) = by_id.get_mut(node.id.as_str()) {
                 let f = *first;
                 if place(i) < place(f) {
@@ -126,33 +132,33 @@ impl Graph {
         }
         // Resolve every link in parallel (lookups only), then add the
         // edges in order, so the graph is the same whatever the threads do.
+        // One 32-bit target a link, in a vector sized exactly for each run
+        // of nodes: no (node, link) pairs, no vectors grown by doubling.
         let kinds: Vec<Kind> = model.nodes.iter().map(|n| n.kind).collect();
-        // In 32 bits (petgraph's indices are too): 16 bytes a link, not 32.
         let small = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
-        let resolved: Vec<(u32, u32, Option<u32>)> = model
+        let resolved: Vec<Vec<u32>> = model
             .nodes
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(i, node)| {
-                let by_id = &by_id;
-                node.links.iter().enumerate().map(move |(l, link)| {
-                    let target = by_id.get(link.target.as_str()).map(|&t| small(t));
-                    (small(i), small(l), target)
-                })
+            .par_chunks(RESOLVE_CHUNK)
+            .map(|chunk| {
+                let mut targets = Vec::with_capacity(chunk.iter().map(|n| n.links.len()).sum());
+                for link in chunk.iter().flat_map(|n| &n.links) {
+                    let target = by_id
+                        .get(link.target.as_str())
+                        .map_or(UNRESOLVED, |&t| small(t));
+                    targets.push(target);
+                }
+                targets
             })
             .collect();
         let mut bad_links = Vec::new();
-        for (i, l, target) in resolved {
-            let (i, l, target) = (i as usize, l as usize, target.map(|t| t as usize));
-            let Some(field) = model
-                .nodes
-                .get(i)
-                .and_then(|n| n.links.get(l))
-                .map(|link| link.field)
-            else {
-                continue;
-            };
-            match target {
+        let links = model.nodes.iter().enumerate().flat_map(|(i, node)| {
+            node.links
+                .iter()
+                .enumerate()
+                .map(move |(l, link)| (i, l, link.field))
+        });
+        for ((i, l, field), &target) in links.zip(resolved.iter().flatten()) {
+            match (target != UNRESOLVED).then_some(target as usize) {
                 None => bad_links.push(BadLink {
                     node: i,
                     link: l,
