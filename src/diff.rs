@@ -557,7 +557,7 @@ fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
     let values: Map<String, Value> = n
         .values
         .iter()
-        .map(|v| (v.param.clone(), number(v.value)))
+        .map(|v| (v.param.to_string(), number(v.value)))
         .collect();
     let limits = limits_value(&n.limits);
     vec![
@@ -565,7 +565,7 @@ fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
         ("limits", Value::Object(limits)),
         (
             "user_impact",
-            opt(n.user_impact.as_ref().map(|u| u.value.as_str())),
+            opt(n.user_impact().map(|u| u.value.as_str())),
         ),
         ("stage", opt(n.stage.map(|s| s.as_str()))),
         ("changes", changes_value(n)),

@@ -202,8 +202,8 @@ pub fn canonical(node: &Node) -> String {
     for d in deviations {
         line("deviation", d);
     }
-    if let Some(impact) = &node.user_impact {
-        line("user_impact", json_str(&impact_text(&impact.value)));
+    if let Some(impact) = node.user_impact() {
+        line("user_impact", json_str(&impact_text(impact.value)));
     }
     let mut values: Vec<String> = node
         .values
@@ -316,8 +316,8 @@ pub fn decision_canonical(model: &Model, graph: &Graph, entry: &Node, about: &Ab
             line("text", json_str(&text(&entry.text)));
         }
         About::UserImpact => {
-            if let Some(impact) = &entry.user_impact {
-                line("user_impact", json_str(&impact_text(&impact.value)));
+            if let Some(impact) = entry.user_impact() {
+                line("user_impact", json_str(&impact_text(impact.value)));
             }
         }
     }

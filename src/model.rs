@@ -294,7 +294,8 @@ impl std::fmt::Display for Number {
 /// A figure an RTM entry commits to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Value {
-    pub param: String,
+    /// The parameter's name: a span of the file text (no copy).
+    pub param: Str,
     pub value: Number,
     pub span: Span,
 }
@@ -588,8 +589,11 @@ pub struct Node {
     pub category: Option<Category>,
     /// `None` means "all the project's variants".
     pub variants: Option<Box<Vec<String>>>,
-    /// Boxed: few nodes carry one.
-    pub user_impact: Option<Box<Sp<String>>>,
+    /// `user_impact`, when written (read with [`Node::user_impact`]): a
+    /// span of the file text, and where it is written as two offsets in the
+    /// node's file (no box, no copy: most entries state one).
+    user_impact: Option<Str>,
+    user_impact_at: (u32, u32),
     pub values: Few<Value>,
     pub limits: Few<Limit>,
     pub deviations: Few<Deviation>,
@@ -633,6 +637,7 @@ impl Node {
             category: None,
             variants: None,
             user_impact: None,
+            user_impact_at: ABSENT,
             values: Few::new(),
             limits: Few::new(),
             deviations: Few::new(),
@@ -697,6 +702,20 @@ impl Node {
     /// The span of the `themes` value, when the node wrote one (R104).
     pub fn themes_span(&self) -> Option<Span> {
         (self.themes_at != ABSENT).then(|| self.in_file(self.themes_at))
+    }
+
+    /// The `user_impact` the node states, and where.
+    pub fn user_impact(&self) -> Option<Sp<&Str>> {
+        self.user_impact.as_ref().map(|value| Sp {
+            value,
+            span: self.in_file(self.user_impact_at),
+        })
+    }
+
+    /// Sets `user_impact` (a value written in the node's file).
+    pub fn set_user_impact(&mut self, impact: Option<Sp<Str>>) {
+        self.user_impact_at = impact.as_ref().map_or(ABSENT, |i| compact(i.span));
+        self.user_impact = impact.map(|i| i.value);
     }
 
     /// Records where the `text` value is (a span of the node's file).
@@ -811,10 +830,12 @@ mod tests {
 #[cfg(test)]
 mod size {
     /// A node is kept small: 100,000 of them are held at once (560 bytes
-    /// before the rarely used lists were made one pointer wide).
+    /// before the rarely used lists were made one pointer wide; 224 with
+    /// `user_impact` held in the node as a span, not a boxed copy).
     #[test]
     fn a_node_is_small() {
-        assert!(std::mem::size_of::<super::Node>() <= 208);
+        assert!(std::mem::size_of::<super::Node>() <= 224);
+        assert_eq!(std::mem::size_of::<Option<crate::source::Str>>(), 16);
         assert!(std::mem::size_of::<super::Link>() <= 32);
         assert_eq!(std::mem::size_of::<super::Few<super::Value>>(), 8);
     }

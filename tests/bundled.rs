@@ -129,7 +129,7 @@ fn outage_alerts_assert_no_answer_to_the_dp096_question() {
     );
     let open = nodes.iter().find(|n| n.id == "RTM-0303").unwrap();
     assert_eq!(open.category, Some(Category::Mvp));
-    assert!(open.user_impact.is_none());
+    assert!(open.user_impact().is_none());
     assert!(open.text.contains("DP096") && open.text.contains("not decided"));
     // The new outage start time field changes what DNOs receive: every
     // active entry that describes it states an impact on Users.
@@ -140,10 +140,7 @@ fn outage_alerts_assert_no_answer_to_the_dp096_question() {
                 .as_deref()
                 .is_some_and(|t| t.contains("time the outage began"))
         {
-            let impact = n
-                .user_impact
-                .as_ref()
-                .map(|u| u.value.trim().to_lowercase());
+            let impact = n.user_impact().map(|u| u.value.trim().to_lowercase());
             assert!(
                 impact
                     .as_deref()

@@ -164,7 +164,7 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
                 node.origin_mut().reqif_id = Some(s.value);
             }
         }
-        ("user_impact", _) => node.user_impact = d.string(name, v).map(Box::new),
+        ("user_impact", _) => node.set_user_impact(d.str(name, v)),
         ("status", _) => {
             if let Some(s) = d.choice(name, v, Status::NAMES, Status::parse) {
                 node.status = s;
@@ -240,7 +240,7 @@ fn read_values(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Figure> {
     table
         .iter()
         .filter_map(|(key, value)| {
-            let param = key.get_ref().to_string();
+            let param = Str::within(&d.text, key.get_ref());
             let n = d.number(&format!("values.{param}"), value)?;
             Some(Figure {
                 param,

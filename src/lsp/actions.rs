@@ -133,7 +133,7 @@ fn fix(
         }
         Code::R210 => {
             let node = node_of(checked, f)?;
-            if node.user_impact.is_some() {
+            if node.user_impact().is_some() {
                 return None;
             }
             // On the line after the node's `id`.

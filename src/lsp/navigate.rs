@@ -100,7 +100,7 @@ pub fn describe(checked: &Checked, node: &Node) -> String {
     if let Some(src) = node.source() {
         facts.push(format!("source: {src}"));
     }
-    if let Some(u) = &node.user_impact {
+    if let Some(u) = node.user_impact() {
         facts.push(format!("user impact: {}", u.value));
     }
     s.push_str(&facts.join(" · "));

@@ -575,8 +575,7 @@ fn user_impact(out: &mut String, view: &View<'_>) {
     out.push_str("## 4. User impact\n\n");
     let entries = active(view, Kind::Requirement);
     let impact = |n: &Node| -> Option<String> {
-        n.user_impact
-            .as_ref()
+        n.user_impact()
             .map(|u| u.value.trim().to_owned())
             .filter(|u| !u.is_empty() && !is_no_impact(u))
     };
@@ -594,9 +593,7 @@ fn user_impact(out: &mut String, view: &View<'_>) {
         .map(|(_, n)| *n)
         .filter(|n| {
             n.category == Some(Category::Mvp)
-                && n.user_impact
-                    .as_ref()
-                    .is_none_or(|u| u.value.trim().is_empty())
+                && n.user_impact().is_none_or(|u| u.value.trim().is_empty())
         })
         .collect();
     out.push_str(
@@ -1116,7 +1113,7 @@ fn decisions_needed(out: &mut String, view: &View<'_>, since: Option<&Since<'_>>
             t.row(vec![
                 esc(&entry.id),
                 title(entry),
-                cell(entry.user_impact.as_ref().map_or("", |u| u.value.trim())),
+                cell(entry.user_impact().map_or("", |u| u.value.trim())),
                 what(entry, about, standing),
             ]);
         }
@@ -1219,8 +1216,7 @@ fn changed_since(out: &mut String, view: &View<'_>, since: &Since<'_>) {
     let ids: std::collections::BTreeSet<&str> = old.keys().chain(new.keys()).copied().collect();
     let category = |n: &Node| n.category.map_or("—", Category::as_str).to_owned();
     let impact_of = |n: &Node| {
-        n.user_impact
-            .as_ref()
+        n.user_impact()
             .map(|u| u.value.trim().to_owned())
             .filter(|u| !u.is_empty())
     };

@@ -27,8 +27,8 @@ fn user_impact(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     for entry in ctx.model.nodes.iter().filter(|n| {
         n.kind == Kind::Requirement && n.is_active() && n.category == Some(Category::Mvp)
     }) {
-        match &entry.user_impact {
-            Some(impact) if is_no_impact(&impact.value) => {}
+        match entry.user_impact() {
+            Some(impact) if is_no_impact(impact.value) => {}
             Some(impact) if !impact.value.trim().is_empty() => sink.push(
                 Finding::new(
                     Code::R211,

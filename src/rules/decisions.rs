@@ -72,9 +72,8 @@ impl Standing<'_> {
 /// Whether an entry's `user_impact` is stated and is not "none".
 fn has_impact(entry: &Node) -> bool {
     entry
-        .user_impact
-        .as_ref()
-        .is_some_and(|u| !u.value.trim().is_empty() && !is_no_impact(&u.value))
+        .user_impact()
+        .is_some_and(|u| !u.value.trim().is_empty() && !is_no_impact(u.value))
 }
 
 /// The items of an active RTM entry that need a decision, in this order:
@@ -134,7 +133,7 @@ pub fn names_something(entry: &Node, about: &About) -> bool {
             .iter()
             .any(|d| entry.link(d.sec).is_some_and(|l| l.target == *sec)),
         About::Category => true,
-        About::UserImpact => entry.user_impact.is_some(),
+        About::UserImpact => entry.user_impact().is_some(),
     }
 }
 
@@ -192,10 +191,7 @@ pub fn item_span(entry: &Node, about: &About) -> Span {
             .find(|l| l.target == *sec)
             .map_or(entry.id_span(), |l| entry.link_span(l)),
         About::Category => entry.id_span(),
-        About::UserImpact => entry
-            .user_impact
-            .as_ref()
-            .map_or(entry.id_span(), |u| u.span),
+        About::UserImpact => entry.user_impact().map_or(entry.id_span(), |u| u.span),
     }
 }
 
