@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::TarjanScc;
 use petgraph::visit::{EdgeFiltered, EdgeRef};
 
 use crate::graph::{EdgeKind, Graph};
@@ -131,23 +131,37 @@ pub fn variant_coverage(model: &Model, graph: &Graph, variants: &[String]) -> Va
             && is_active(model, e.target().index())
     });
     // Tarjan lists a component after every component it links to
-    // (parents first); reversed, children come first.
-    let sccs = tarjan_scc(&active_refines);
-    let mut component = vec![0usize; n];
-    for (c, scc) in sccs.iter().enumerate() {
+    // (parents first); reversed, children come first. The components are
+    // kept flat (their members one after the other, and where each
+    // starts), not as one vector each: 100,000 nodes are 100,000
+    // components when few entries refine others.
+    let mut members: Vec<u32> = Vec::with_capacity(n);
+    let mut starts: Vec<u32> = vec![0];
+    let mut component = vec![0u32; n];
+    let small = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+    TarjanScc::new().run(&active_refines, |scc| {
+        let c = small(starts.len() - 1);
         for node in scc {
+            members.push(small(node.index()));
             if let Some(slot) = component.get_mut(node.index()) {
                 *slot = c;
             }
         }
-    }
+        starts.push(small(members.len()));
+    });
+    let count = starts.len() - 1;
+    let scc = |c: usize| {
+        let (from, to) = (starts.get(c).copied(), starts.get(c + 1).copied());
+        let (from, to) = (from.unwrap_or(0) as usize, to.unwrap_or(0) as usize);
+        members.get(from..to).unwrap_or(&[])
+    };
     let words = words_for(all.len());
-    let mut subtree = vec![0u64; sccs.len() * words];
+    let mut subtree = vec![0u64; count * words];
     let mut mask = vec![0u64; words];
-    for (c, scc) in sccs.iter().enumerate().rev() {
+    for c in (0..count).rev() {
         mask.fill(0);
-        for node in scc {
-            let i = node.index();
+        for &node in scc(c) {
+            let i = node as usize;
             if let Some(entry) = model.nodes.get(i)
                 && entry.kind == Kind::Requirement
                 && entry.is_active()
@@ -158,8 +172,8 @@ pub fn variant_coverage(model: &Model, graph: &Graph, variants: &[String]) -> Va
                 let child = e.source().index();
                 if is_active(model, child)
                     && let Some(&cc) = component.get(child)
-                    && cc != c
-                    && let Some(src) = subtree.get(cc * words..(cc + 1) * words)
+                    && cc as usize != c
+                    && let Some(src) = subtree.get(cc as usize * words..(cc as usize + 1) * words)
                 {
                     or_into(&mut mask, src);
                 }
@@ -169,6 +183,7 @@ pub fn variant_coverage(model: &Model, graph: &Graph, variants: &[String]) -> Va
             slot.copy_from_slice(&mask);
         }
     }
+    drop((members, starts));
     let mut covered = vec![0u64; n * words];
     let mut reached = vec![false; n];
     for (i, _) in active(model, Kind::Business) {
@@ -179,7 +194,7 @@ pub fn variant_coverage(model: &Model, graph: &Graph, variants: &[String]) -> Va
                     *r = true;
                 }
                 if let Some(&c) = component.get(s)
-                    && let Some(m) = subtree.get(c * words..(c + 1) * words)
+                    && let Some(m) = subtree.get(c as usize * words..(c as usize + 1) * words)
                     && let Some(slot) = covered.get_mut(i * words..(i + 1) * words)
                 {
                     or_into(slot, m);

@@ -4,15 +4,18 @@
 
 use std::collections::HashSet;
 
-use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
+use std::hash::BuildHasher;
 
-use petgraph::algo::tarjan_scc;
+use rustc_hash::{FxBuildHasher, FxHashMap};
+
+use petgraph::algo::TarjanScc;
 use petgraph::visit::{EdgeFiltered, EdgeRef};
 
 use super::{Code, Ctx};
 use crate::finding::{Finding, Sink};
 use crate::graph::EdgeKind;
-use crate::model::{Kind, LinkField, Node};
+use crate::model::{Kind, LinkField};
 
 /// R003, R004, R005, R006: what the links and definitions make of the graph.
 pub fn check_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
@@ -181,17 +184,21 @@ fn far_apart(a: &str, b: &str) -> bool {
 fn cycles(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     let g = &ctx.graph.graph;
     let refines = EdgeFiltered::from_fn(g, |e| e.weight().kind == EdgeKind::Refines);
-    for scc in tarjan_scc(&refines) {
-        let members: Vec<usize> = scc.iter().map(|n| n.index()).collect();
-        let is_loop = members.len() > 1
-            || members.first().is_some_and(|&m| {
+    // Only the components that are loops are kept (in Tarjan's order), not
+    // one vector for each of the 100,000 components of a large tree.
+    let mut loops: Vec<Vec<usize>> = Vec::new();
+    TarjanScc::new().run(&refines, |scc| {
+        let is_loop = scc.len() > 1
+            || scc.first().is_some_and(|m| {
                 ctx.graph
-                    .out(m, EdgeKind::Refines)
-                    .any(|e| e.target().index() == m)
+                    .out(m.index(), EdgeKind::Refines)
+                    .any(|e| e.target() == *m)
             });
-        if !is_loop {
-            continue;
+        if is_loop {
+            loops.push(scc.iter().map(|n| n.index()).collect());
         }
+    });
+    for members in loops {
         let Some(&start) = members
             .iter()
             .min_by(|&&a, &&b| id_of(ctx, a).cmp(id_of(ctx, b)))
@@ -316,6 +323,13 @@ fn skeletons(id: &str) -> (String, Option<String>) {
     (first, Some(fold(&read_as_r)))
 }
 
+/// Whether `key` is one of the skeletons of `id` (asked only when two ids
+/// meet under one hash: a confusable pair, a duplicate, a collision).
+fn has_skeleton(id: &str, key: &str) -> bool {
+    let (first, second) = skeletons(id);
+    first == key || second.is_some_and(|s| s == key)
+}
+
 /// Skeleton and case folded twice over, so that a look-alike of an
 /// upper-case letter meets its lower-case form too.
 fn fold(id: &str) -> String {
@@ -367,35 +381,65 @@ fn ascii_skeleton(id: &str) -> String {
 }
 
 fn confusables(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
-    // skeleton → the first node with that skeleton.
-    let mut seen: FxHashMap<String, &Node> = FxHashMap::default();
-    for node in &ctx.model.nodes {
-        let mut other: Option<&Node> = None;
-        let (key, second) = skeletons(&node.id);
+    let nodes = &ctx.model.nodes;
+    let id = |i: usize| nodes.get(i).map_or("", |n| n.id.as_str());
+    let pairs = confusable_pairs(nodes.len(), id, |key| FxBuildHasher.hash_one(key));
+    for (i, f) in pairs {
+        let (Some(node), Some(first)) = (nodes.get(i), nodes.get(f)) else {
+            continue;
+        };
+        sink.push(
+            Finding::new(
+                Code::R303,
+                node.id_span(),
+                format!(
+                    "{} and {} differ only by case or look-alike characters",
+                    escape_id(&node.id),
+                    escape_id(&first.id)
+                ),
+            )
+            .node(&node.id)
+            .label("confusable id")
+            .related(first.id_span(), Some(&first.id), "the other id")
+            .help("readers cannot tell these ids apart: rename one of them"),
+        );
+    }
+}
+
+/// For each of the `n` ids (`id(i)`, in tree order) that shares a skeleton
+/// with an earlier, different id: its index and the index of the first id
+/// with that skeleton. A skeleton's `hash` maps to the first id with it
+/// (16 bytes an entry, no copy of the skeleton); when two skeletons share a
+/// hash, the later one is kept by its text in `spill`, so the result does
+/// not depend on the hash.
+fn confusable_pairs<'a>(
+    n: usize,
+    id: impl Fn(usize) -> &'a str,
+    hash: impl Fn(&str) -> u64,
+) -> Vec<(usize, usize)> {
+    let mut seen: FxHashMap<u64, usize> =
+        FxHashMap::with_capacity_and_hasher(n, Default::default());
+    let mut spill: FxHashMap<String, usize> = FxHashMap::default();
+    let mut pairs = Vec::new();
+    for i in 0..n {
+        let this = id(i);
+        let mut other: Option<usize> = None;
+        let (key, second) = skeletons(this);
         for key in std::iter::once(key).chain(second) {
-            let first = *seen.entry(key).or_insert(node);
-            if first.id != node.id && other.is_none() {
+            let first = match seen.entry(hash(&key)) {
+                Entry::Vacant(slot) => *slot.insert(i),
+                Entry::Occupied(slot) if has_skeleton(id(*slot.get()), &key) => *slot.get(),
+                Entry::Occupied(_) => *spill.entry(key).or_insert(i),
+            };
+            if id(first) != this && other.is_none() {
                 other = Some(first);
             }
         }
         if let Some(first) = other {
-            sink.push(
-                Finding::new(
-                    Code::R303,
-                    node.id_span(),
-                    format!(
-                        "{} and {} differ only by case or look-alike characters",
-                        escape_id(&node.id),
-                        escape_id(&first.id)
-                    ),
-                )
-                .node(&node.id)
-                .label("confusable id")
-                .related(first.id_span(), Some(&first.id), "the other id")
-                .help("readers cannot tell these ids apart: rename one of them"),
-            );
+            pairs.push((i, first));
         }
     }
+    pairs
 }
 
 /// Shows non-ASCII characters of an id as `\u{…}` so look-alikes are seen.
@@ -404,6 +448,35 @@ use crate::escape::non_ascii as escape_id;
 #[cfg(test)]
 mod tests {
     use super::skeletons;
+
+    /// R303 keys its map by a hash of the skeleton: skeletons that share a
+    /// hash (here every one: a constant hash) give the same pairs.
+    #[test]
+    fn confusable_pairs_do_not_depend_on_the_hash() {
+        use super::confusable_pairs;
+        use std::hash::BuildHasher;
+        let ids = [
+            "RTM-1",
+            "BR-1",
+            "rtm-1",
+            "BR-l",
+            "X-1",
+            "RTM-1",
+            "\u{0420}TM-1",
+            "Y-2",
+            "y-2",
+            "Z-9",
+        ];
+        let id = |i: usize| ids.get(i).copied().unwrap_or("");
+        let real = confusable_pairs(ids.len(), id, |k| rustc_hash::FxBuildHasher.hash_one(k));
+        let expected = vec![(2, 0), (3, 1), (6, 0), (8, 7)];
+        assert_eq!(real, expected);
+        assert_eq!(confusable_pairs(ids.len(), id, |_| 0), expected);
+        assert_eq!(
+            confusable_pairs(ids.len(), id, |k| k.len() as u64),
+            expected
+        );
+    }
 
     #[test]
     fn far_apart_never_rejects_a_close_id() {
