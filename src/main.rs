@@ -910,8 +910,11 @@ fn reqif_export(args: &cli::ReqifExportArgs) -> Result {
         rtm::output::write_atomic(path, &bytes)
     } else {
         // Written as it is made, never whole in memory.
+        // The export hands over large parts: no buffer of its own. The
+        // disk starts writing them as they come, so that the final sync
+        // waits for little.
         rtm::output::write_atomic_with(path, |f| {
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+            let mut w = rtm::output::WriteBack::new(f);
             rtm::reqif::export_to(&view, &options, &mut w)?;
             w.flush()
         })

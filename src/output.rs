@@ -101,6 +101,58 @@ fn temp_beside(
     Ok((tmp, old))
 }
 
+/// A file being written in large parts: every [`WriteBack::EVERY`] bytes,
+/// the system is asked to start writing to disk what was written so far
+/// (`posix_fadvise(DONTNEED)`, which does not wait), so that the sync that
+/// ends [`write_atomic_with`] waits only for the last part instead of the
+/// whole file. The bytes written are the same; only when the disk gets
+/// them changes.
+pub struct WriteBack<'f> {
+    file: &'f mut std::fs::File,
+    written: u64,
+    advised: u64,
+}
+
+impl<'f> WriteBack<'f> {
+    /// Bytes written between two requests.
+    pub const EVERY: u64 = 16 << 20;
+
+    pub fn new(file: &'f mut std::fs::File) -> Self {
+        WriteBack {
+            file,
+            written: 0,
+            advised: 0,
+        }
+    }
+}
+
+impl Write for WriteBack<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.advised >= Self::EVERY {
+            #[cfg(target_os = "linux")]
+            {
+                // Advice only: a file that cannot take it (a pipe) is
+                // written as well without.
+                let len = std::num::NonZeroU64::new(self.written - self.advised);
+                let _ = rustix::fs::fadvise(
+                    &*self.file,
+                    self.advised,
+                    len,
+                    rustix::fs::Advice::DontNeed,
+                );
+            }
+            self.advised = self.written;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
 /// Writes a file atomically: creates a temporary file in the same folder,
 /// fills it with `write`, gives it the old file's permissions (a new file
 /// gets 0666 less the umask, as any program's), then renames it over

@@ -8,7 +8,7 @@ use std::io::{Seek, Write};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Note, Workbook};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Note, Workbook, Worksheet};
 
 use super::{FILE_COLUMN, LIST_FIELDS, NODE_COLUMNS, STRING_FIELDS};
 use crate::model::{Kind, LinkField, Node};
@@ -319,74 +319,84 @@ pub fn deviations<'v>(view: &'v View<'_>) -> Sheet<'v> {
 /// An entry that reaches no business requirement has a row of its own
 /// with the theme and business columns empty.
 pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
+    use rayon::prelude::*;
     let ids = by_id(view);
     let title = |n: &'v Node| n.title.as_deref().unwrap_or_default();
-    let mut rows: Vec<[&'v str; 8]> = Vec::new();
-    for (_, e) in view.nodes().filter(|(_, n)| n.kind == Kind::Requirement) {
-        // The business requirements the entry reaches.
-        let mut seen: FxHashSet<&str> = FxHashSet::default();
-        let mut stack = vec![e];
-        let mut business: BTreeSet<&str> = BTreeSet::new();
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n.id.as_str()) {
-                continue;
-            }
-            for l in n.links_in(LinkField::Satisfies) {
-                if ids
-                    .get(l.target.as_str())
-                    .is_some_and(|b| b.kind == Kind::Business)
-                {
-                    business.insert(l.target.as_str());
+    let entries: Vec<&'v Node> = view
+        .nodes()
+        .filter(|(_, n)| n.kind == Kind::Requirement)
+        .map(|(_, n)| n)
+        .collect();
+    // Each entry's rows are made in parallel; the rows are then sorted,
+    // so the order they were made in does not show.
+    let mut rows: Vec<[&'v str; 8]> = entries
+        .par_iter()
+        .flat_map_iter(|&e| {
+            let mut rows: Vec<[&'v str; 8]> = Vec::new();
+            // The business requirements the entry reaches.
+            let mut seen: FxHashSet<&str> = FxHashSet::default();
+            let mut stack = vec![e];
+            let mut business: BTreeSet<&str> = BTreeSet::new();
+            while let Some(n) = stack.pop() {
+                if !seen.insert(n.id.as_str()) {
+                    continue;
+                }
+                for l in n.links_in(LinkField::Satisfies) {
+                    if ids
+                        .get(l.target.as_str())
+                        .is_some_and(|b| b.kind == Kind::Business)
+                    {
+                        business.insert(l.target.as_str());
+                    }
+                }
+                for l in n.links_in(LinkField::Refines) {
+                    if let Some(p) = ids.get(l.target.as_str())
+                        && p.kind == Kind::Requirement
+                    {
+                        stack.push(p);
+                    }
                 }
             }
-            for l in n.links_in(LinkField::Refines) {
-                if let Some(p) = ids.get(l.target.as_str())
-                    && p.kind == Kind::Requirement
-                {
-                    stack.push(p);
+            let tail = [
+                e.id.as_str(),
+                title(e),
+                e.category.map_or("", |c| c.as_str()),
+                e.status.as_str(),
+            ];
+            for b in business.iter().filter_map(|b| ids.get(b)) {
+                let themes: BTreeSet<&str> = b
+                    .links_in(LinkField::Themes)
+                    .map(|l| l.target.as_str())
+                    .filter(|t| ids.get(t).is_some_and(|t| t.kind == Kind::Theme))
+                    .collect();
+                let themes: Vec<Option<&Node>> = if themes.is_empty() {
+                    vec![None]
+                } else {
+                    themes.iter().map(|t| ids.get(t).copied()).collect()
+                };
+                for t in themes {
+                    let [e0, e1, e2, e3] = tail;
+                    rows.push([
+                        t.map_or("", |t| t.id.as_str()),
+                        t.map_or("", title),
+                        b.id.as_str(),
+                        title(b),
+                        e0,
+                        e1,
+                        e2,
+                        e3,
+                    ]);
                 }
             }
-        }
-        let tail = [
-            e.id.as_str(),
-            title(e),
-            e.category.map_or("", |c| c.as_str()),
-            e.status.as_str(),
-        ];
-        let mut any = false;
-        for b in business.iter().filter_map(|b| ids.get(b)) {
-            let themes: BTreeSet<&str> = b
-                .links_in(LinkField::Themes)
-                .map(|l| l.target.as_str())
-                .filter(|t| ids.get(t).is_some_and(|t| t.kind == Kind::Theme))
-                .collect();
-            let themes: Vec<Option<&Node>> = if themes.is_empty() {
-                vec![None]
-            } else {
-                themes.iter().map(|t| ids.get(t).copied()).collect()
-            };
-            for t in themes {
+            if rows.is_empty() {
                 let [e0, e1, e2, e3] = tail;
-                rows.push([
-                    t.map_or("", |t| t.id.as_str()),
-                    t.map_or("", title),
-                    b.id.as_str(),
-                    title(b),
-                    e0,
-                    e1,
-                    e2,
-                    e3,
-                ]);
-                any = true;
+                rows.push(["", "", "", "", e0, e1, e2, e3]);
             }
-        }
-        if !any {
-            let [e0, e1, e2, e3] = tail;
-            rows.push(["", "", "", "", e0, e1, e2, e3]);
-        }
-    }
+            rows
+        })
+        .collect();
     // Equal rows are equal throughout: an unstable sort gives the same.
-    rows.sort_unstable();
+    rows.par_sort_unstable();
     let rows = rows
         .into_iter()
         .map(|r| r.map(Cow::Borrowed).to_vec())
@@ -475,24 +485,91 @@ fn widths(sheet: &Sheet) -> Vec<f64> {
         .collect()
 }
 
-/// Builds one sheet of the workbook.
-type SheetBuilder = dyn for<'v> Fn(&'v View<'_>) -> Result<Sheet<'v>, ExportError>;
-
 /// The workbook's bytes. The same view gives the same bytes: the creation
 /// date is fixed.
-pub fn xlsx(view: &View<'_>, progress: &dyn Fn(u64)) -> Result<Vec<u8>, ExportError> {
+pub fn xlsx(view: &View<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<u8>, ExportError> {
     let mut out = std::io::Cursor::new(Vec::new());
     write_xlsx(view, progress, &mut out)?;
     Ok(out.into_inner())
 }
 
-/// Writes the workbook into `out`. Each sheet is built, written and
-/// dropped in turn; each worksheet streams its rows to a temporary file
-/// (rust_xlsxwriter's constant-memory mode, strings written inline), so
-/// that the cells are not held twice.
+/// Builds one of the sheets after `Nodes`.
+type OtherSheet = dyn for<'v> Fn(&'v View<'_>) -> Sheet<'v> + Sync;
+
+/// The formats every sheet uses: the header's, and the columns' wrapped
+/// text.
+struct Formats {
+    head: Format,
+    wrap: Format,
+}
+
+/// Names a sheet and gives it its columns, frozen header, page header,
+/// note and header row.
+fn prepare(
+    ws: &mut Worksheet,
+    sheet: &Sheet<'_>,
+    note: &str,
+    formats: &Formats,
+) -> Result<(), ExportError> {
+    ws.set_name(sheet.name)?;
+    // Wrapped text as the columns' format: a cell written without a
+    // format of its own takes it (looked up by column, not by hashing
+    // the format again for every cell).
+    for (c, w) in widths(sheet).into_iter().enumerate() {
+        ws.set_column_width(c as u16, w)?;
+        ws.set_column_format(c as u16, &formats.wrap)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.set_header(format!("&C{}", note.replace('&', "&&")));
+    ws.insert_note(0, 0, &Note::new(note).add_author_prefix(false))?;
+    for (c, h) in sheet.header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &formats.head)?;
+    }
+    Ok(())
+}
+
+/// Writes a prepared sheet's rows and its autofilter. Each cell's text is
+/// handed over (rust_xlsxwriter takes a `String`) and each row dropped
+/// once written.
+fn fill(
+    ws: &mut Worksheet,
+    sheet: Sheet<'_>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(), ExportError> {
+    let last_row = sheet.rows.len() as u32;
+    for (r, row) in sheet.rows.into_iter().enumerate() {
+        for (c, text) in row.into_iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            if text.len() > CELL_LIMIT && text.chars().count() > CELL_LIMIT {
+                return Err(ExportError::Unreadable(format!(
+                    "{} row {}: a cell longer than Excel's {CELL_LIMIT} characters",
+                    sheet.name,
+                    r + 2
+                )));
+            }
+            ws.write_string(r as u32 + 1, c as u16, text.into_owned())?;
+        }
+        if r % 1000 == 999 {
+            progress(1000);
+        }
+    }
+    let last_col = sheet.header.len().saturating_sub(1) as u16;
+    ws.autofilter(0, 0, last_row, last_col)?;
+    Ok(())
+}
+
+/// Writes the workbook into `out`. Each worksheet streams its rows to a
+/// temporary file (rust_xlsxwriter's constant-memory mode, strings written
+/// inline), so that the cells are not held twice. The `Nodes` sheet is
+/// written on one thread while the other three are built and written on
+/// another; the formats are all registered (by preparing `Nodes`) before
+/// the second thread starts, so that their indices, and the bytes, do not
+/// depend on which thread comes first.
 pub fn write_xlsx<W: Write + Seek + Send>(
     view: &View<'_>,
-    progress: &dyn Fn(u64),
+    progress: &(dyn Fn(u64) + Sync),
     out: W,
 ) -> Result<(), ExportError> {
     let note = classification_note(view);
@@ -506,56 +583,37 @@ pub fn write_xlsx<W: Write + Seek + Send>(
             .set_creation_datetime(&created)
             .set_comment(note.as_str()),
     );
-    let head = Format::new().set_bold().set_text_wrap();
-    let wrap = Format::new().set_text_wrap();
-    let builders: [&SheetBuilder; 4] = [&nodes, &|v| Ok(deviations(v)), &|v| Ok(matrix(v)), &|v| {
-        Ok(findings(v))
-    }];
-    for build in builders {
-        let sheet = build(view)?;
-        let ws = match workbook.add_worksheet_with_constant_memory() {
-            Ok(ws) => ws,
+    let formats = Formats {
+        head: Format::new().set_bold().set_text_wrap(),
+        wrap: Format::new().set_text_wrap(),
+    };
+    for _ in 0..4 {
+        if workbook.add_worksheet_with_constant_memory().is_err() {
             // No temporary folder to write into: held in memory instead.
-            Err(_) => workbook.add_worksheet(),
-        };
-        ws.set_name(sheet.name)?;
-        // Wrapped text as the columns' format: a cell written without a
-        // format of its own takes it (looked up by column, not by hashing
-        // the format again for every cell).
-        for (c, w) in widths(&sheet).into_iter().enumerate() {
-            ws.set_column_width(c as u16, w)?;
-            ws.set_column_format(c as u16, &wrap)?;
+            workbook.add_worksheet();
         }
-        ws.set_freeze_panes(1, 0)?;
-        ws.set_header(format!("&C{}", note.replace('&', "&&")));
-        ws.insert_note(0, 0, &Note::new(note.as_str()).add_author_prefix(false))?;
-        for (c, h) in sheet.header.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, h, &head)?;
-        }
-        let last_row = sheet.rows.len() as u32;
-        // Each cell's text is handed over (rust_xlsxwriter takes a
-        // `String`) and each row dropped once written.
-        for (r, row) in sheet.rows.into_iter().enumerate() {
-            for (c, text) in row.into_iter().enumerate() {
-                if text.is_empty() {
-                    continue;
-                }
-                if text.len() > CELL_LIMIT && text.chars().count() > CELL_LIMIT {
-                    return Err(ExportError::Unreadable(format!(
-                        "{} row {}: a cell longer than Excel's {CELL_LIMIT} characters",
-                        sheet.name,
-                        r + 2
-                    )));
-                }
-                ws.write_string(r as u32 + 1, c as u16, text.into_owned())?;
-            }
-            if r % 1000 == 999 {
-                progress(1000);
-            }
-        }
-        let last_col = sheet.header.len().saturating_sub(1) as u16;
-        ws.autofilter(0, 0, last_row, last_col)?;
     }
+    let nodes_sheet = nodes(view)?;
+    let [first, rest @ ..] = workbook.worksheets_mut().as_mut_slice() else {
+        return Err(ExportError::Unreadable("the workbook has no sheet".into()));
+    };
+    prepare(first, &nodes_sheet, &note, &formats)?;
+    let others: [&OtherSheet; 3] = [&deviations, &matrix, &findings];
+    std::thread::scope(|scope| {
+        let rest_done = scope.spawn(|| {
+            for (ws, build) in rest.iter_mut().zip(others) {
+                let sheet = build(view);
+                prepare(ws, &sheet, &note, &formats)?;
+                fill(ws, sheet, progress)?;
+            }
+            Ok::<(), ExportError>(())
+        });
+        let first_done = fill(first, nodes_sheet, progress);
+        first_done?;
+        rest_done
+            .join()
+            .unwrap_or_else(|_| Err(ExportError::Unreadable("a sheet could not be made".into())))
+    })?;
     workbook.save_to_writer(out)?;
     Ok(())
 }

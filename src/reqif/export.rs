@@ -83,7 +83,7 @@ impl Ids {
     }
 
     /// [`Ids::unique`], appended to `out` (no copy when `want` is free).
-    fn push_unique(&mut self, out: &mut Out<'_>, want: String) {
+    fn push_unique(&mut self, out: &mut Out, want: String) {
         if self.used.contains(&want) {
             let id = self.unique(want);
             out.push_str(&id);
@@ -119,37 +119,91 @@ fn enum_names(field: &str) -> Option<&'static [&'static str]> {
     }
 }
 
-/// Where the document goes: a buffer flushed to the sink every MiB, so
-/// that a large tree is never held whole in memory.
-struct Out<'w> {
+/// Where the document goes: a buffer handed to the writer every MiB, so
+/// that a large tree is never held whole in memory. The writer is a
+/// thread of its own: the document is written while the next part of it
+/// is made.
+struct Out {
     buf: String,
-    sink: &'w mut dyn std::io::Write,
-    error: Option<std::io::Error>,
+    to_writer: std::sync::mpsc::SyncSender<Vec<String>>,
+    /// Buffers the writer has written and gives back, to be filled again
+    /// (fresh memory costs the kernel zeroing it).
+    spare: std::sync::mpsc::Receiver<String>,
 }
 
-impl Out<'_> {
+/// Bytes of [`Out`]'s buffer before it is handed to the writer.
+const OUT_BUFFER: usize = 1 << 20;
+
+impl Out {
     fn push_str(&mut self, s: &str) {
         self.buf.push_str(s);
-        if self.buf.len() >= 1 << 20 {
+        if self.buf.len() >= OUT_BUFFER {
             self.flush();
         }
     }
 
-    fn flush(&mut self) {
-        if self.error.is_none()
-            && let Err(e) = self.sink.write_all(self.buf.as_bytes())
-        {
-            self.error = Some(e);
+    /// Hands over what is buffered, then `parts`, in this order.
+    fn push_parts(&mut self, parts: Vec<String>) {
+        self.flush();
+        // A send fails only when the writer is gone; its error is
+        // reported when it is joined.
+        let _ = self.to_writer.send(parts);
+    }
+
+    /// A buffer to fill: one the writer gave back, or a new one.
+    fn spare(&self, capacity: usize) -> String {
+        match self.spare.try_recv() {
+            Ok(mut s) => {
+                s.clear();
+                s.reserve(capacity);
+                s
+            }
+            Err(_) => String::with_capacity(capacity),
         }
-        self.buf.clear();
+    }
+
+    /// `n` buffers to fill (see [`Out::spare`]).
+    fn spares(&self, n: usize, capacity: usize) -> Vec<String> {
+        (0..n).map(|_| self.spare(capacity)).collect()
+    }
+
+    fn flush(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        let next = self.spare(2 * OUT_BUFFER);
+        let full = std::mem::replace(&mut self.buf, next);
+        let _ = self.to_writer.send(vec![full]);
     }
 }
 
-impl std::fmt::Write for Out<'_> {
+impl std::fmt::Write for Out {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
         self.push_str(s);
         Ok(())
     }
+}
+
+/// Writes every part it is handed to `sink`, in order, and gives the
+/// buffers back; after an error, the rest is taken and dropped.
+fn writer(
+    sink: &mut (dyn std::io::Write + Send),
+    parts: std::sync::mpsc::Receiver<Vec<String>>,
+    spare: std::sync::mpsc::SyncSender<String>,
+) -> std::io::Result<()> {
+    let mut result = Ok(());
+    for batch in parts {
+        for part in batch {
+            if result.is_ok()
+                && let Err(e) = sink.write_all(part.as_bytes())
+            {
+                result = Err(e);
+            }
+            // Kept only while the maker has room for it; else dropped.
+            let _ = spare.try_send(part);
+        }
+    }
+    result
 }
 
 /// Exports what a view shows as one ReqIF document.
@@ -160,12 +214,35 @@ pub fn export(view: &View<'_>, options: &Options) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// [`export`], written to `sink` as it is made.
+/// [`export`], written to `sink` as it is made (by a thread of its own,
+/// while the rest is made).
 pub fn export_to(
     view: &View<'_>,
     options: &Options,
-    sink: &mut dyn std::io::Write,
+    sink: &mut (dyn std::io::Write + Send),
 ) -> std::io::Result<()> {
+    std::thread::scope(|scope| {
+        // A few parts in flight: enough for the writer never to wait, few
+        // enough that memory holds little of the document.
+        let (to_writer, parts) = std::sync::mpsc::sync_channel(4);
+        let (give_back, spare) = std::sync::mpsc::sync_channel(48);
+        let written = scope.spawn(move || writer(sink, parts, give_back));
+        let mut out = Out {
+            buf: String::with_capacity(2 * OUT_BUFFER),
+            to_writer,
+            spare,
+        };
+        document(view, options, &mut out);
+        out.flush();
+        drop(out);
+        written
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the writer stopped")))
+    })
+}
+
+/// The whole document, into `out`.
+fn document(view: &View<'_>, options: &Options, out: &mut Out) {
     let checked = &view.checked;
     let nodes = &checked.model.nodes;
     let time = options
@@ -225,12 +302,7 @@ pub fn export_to(
         })
         .collect();
 
-    let mut out = Out {
-        buf: String::with_capacity(1 << 21),
-        sink,
-        error: None,
-    };
-    let x = &mut out;
+    let x = out;
     x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     x.push_str("<REQ-IF xmlns=\"http://www.omg.org/spec/ReqIF/20110401/reqif.xsd\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
     let title = checked
@@ -393,11 +465,6 @@ pub fn export_to(
     x.push_str(
         "</SPECIFICATION>\n</SPECIFICATIONS>\n</REQ-IF-CONTENT>\n</CORE-CONTENT>\n</REQ-IF>\n",
     );
-    out.flush();
-    match out.error {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
 }
 
 /// Whether a node links twice to the same node in the same field.
@@ -417,7 +484,7 @@ fn has_repeated_links(nodes: &[Node]) -> bool {
 /// parallel a batch of nodes at a time, written in node order; each
 /// IDENTIFIER as made (see where it is called).
 fn relations_parallel(
-    x: &mut Out<'_>,
+    x: &mut Out,
     nodes: &[Node],
     index: &FxHashMap<&str, usize>,
     idents: &[String],
@@ -425,11 +492,12 @@ fn relations_parallel(
 ) {
     const CHUNK: usize = 256;
     for (b, batch) in nodes.chunks(BATCH).enumerate() {
+        let bufs = x.spares(batch.len().div_ceil(CHUNK), CHUNK * 1024);
         let texts: Vec<String> = batch
             .par_chunks(CHUNK)
+            .zip(bufs)
             .enumerate()
-            .map(|(c, ns)| {
-                let mut x = String::with_capacity(ns.len() * 1024);
+            .map(|(c, (ns, mut x))| {
                 for (j, n) in ns.iter().enumerate() {
                     let Some(s) = idents.get(b * BATCH + c * CHUNK + j) else {
                         continue;
@@ -448,9 +516,7 @@ fn relations_parallel(
                 x
             })
             .collect();
-        for t in &texts {
-            x.push_str(t);
-        }
+        x.push_parts(texts);
     }
 }
 
@@ -534,7 +600,7 @@ fn parents(nodes: &[Node], index: &FxHashMap<&str, usize>) -> Vec<Option<usize>>
 }
 
 fn hierarchy(
-    x: &mut Out<'_>,
+    x: &mut Out,
     nodes: &[Node],
     index: &FxHashMap<&str, usize>,
     idents: &[String],
@@ -562,7 +628,7 @@ fn hierarchy(
     // (node, next child) on an explicit stack: no recursion, however deep.
     let mut stack: Vec<(usize, usize)> = Vec::new();
     // Without `ids`, every identifier is known to be unique as made.
-    let mut open = |x: &mut Out<'_>, i: usize| {
+    let mut open = |x: &mut Out, i: usize| {
         let ident = idents.get(i).map_or("", String::as_str);
         let mut h = String::with_capacity(ident.len() + 3);
         h.push_str(ident);
@@ -679,7 +745,7 @@ const BATCH: usize = 8192;
 
 /// Every SPEC-OBJECT of the view, in node order.
 fn spec_objects(
-    x: &mut Out<'_>,
+    x: &mut Out,
     view: &View<'_>,
     idents: &[String],
     dangling: &Dangling<'_>,
@@ -731,14 +797,14 @@ fn spec_objects(
             .flat_map_iter(|r| tables_of(view, r.clone(), &nth))
             .collect();
         const CHUNK: usize = 256;
-        let texts: Vec<String> = nodes
-            .get(span.clone())
-            .unwrap_or(&[])
+        let batch_nodes = nodes.get(span.clone()).unwrap_or(&[]);
+        let bufs = x.spares(batch_nodes.len().div_ceil(CHUNK), CHUNK * 2048);
+        let texts: Vec<String> = batch_nodes
             .par_chunks(CHUNK)
             .zip(tables.par_chunks_mut(CHUNK))
+            .zip(bufs)
             .enumerate()
-            .map(|(c, (ns, ts))| {
-                let mut s = String::with_capacity(ns.len() * 2048);
+            .map(|(c, ((ns, ts), mut s))| {
                 for (j, (n, t)) in ns.iter().zip(ts.iter_mut()).enumerate() {
                     let i = span.start + c * CHUNK + j;
                     let ident = idents.get(i).map_or("", String::as_str);
@@ -748,9 +814,7 @@ fn spec_objects(
                 s
             })
             .collect();
-        for t in &texts {
-            x.push_str(t);
-        }
+        x.push_parts(texts);
     }
 }
 
