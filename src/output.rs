@@ -399,6 +399,27 @@ mod tests {
     use super::write_atomic;
 
     #[test]
+    fn a_file_written_with_early_write_back_holds_every_byte() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.reqif");
+        // Several requests to start writing, in parts of odd sizes.
+        let part: Vec<u8> = (0..999_983u32).map(|i| (i % 251) as u8).collect();
+        let parts = (3 * super::WriteBack::EVERY as usize) / part.len() + 2;
+        super::write_atomic_with(&path, |f| {
+            let mut w = super::WriteBack::new(f);
+            for _ in 0..parts {
+                w.write_all(&part)?;
+            }
+            w.flush()
+        })
+        .unwrap();
+        let got = std::fs::read(&path).unwrap();
+        assert_eq!(got.len(), parts * part.len());
+        assert!(got.chunks(part.len()).all(|c| c == part.as_slice()));
+    }
+
+    #[test]
     fn replaces_the_file_whole_and_leaves_no_temporary_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("report.md");

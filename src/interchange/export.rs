@@ -3,13 +3,14 @@
 //! [`View`], so that nothing above the level asked for is written.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::io::{Seek, Write};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Note, Workbook, Worksheet};
 
+use super::tables::{NodeTables, file_tables};
 use super::{FILE_COLUMN, LIST_FIELDS, NODE_COLUMNS, STRING_FIELDS};
 use crate::model::{Kind, LinkField, Node};
 use crate::source::{FileId, Span};
@@ -45,44 +46,58 @@ pub fn sheets<'v>(view: &'v View<'_>) -> Result<Vec<Sheet<'v>>, ExportError> {
     ])
 }
 
-/// One file's node tables by kind, each taken once.
-type FileTables = HashMap<Kind, Vec<Option<toml::Table>>>;
-
 /// A node's cells before the header is known: one per column of
 /// [`NODE_COLUMNS`], then the fields not among them, by name.
-struct NodeCells {
+pub struct NodeCells {
     fixed: Vec<String>,
     extra: Vec<(String, String)>,
 }
 
-/// A file's node tables by kind, as the loader keeps them (a table is a
-/// node when its id is a string).
-fn file_tables(text: &str) -> Option<FileTables> {
-    let doc: toml::Table = toml::from_str(text).ok()?;
-    let mut kinds = HashMap::new();
-    for (key, value) in doc {
-        let (Some(kind), toml::Value::Array(items)) = (Kind::parse(&key), value) else {
-            continue;
-        };
-        let tables: Vec<Option<toml::Table>> = items
-            .into_iter()
-            .filter_map(|v| match v {
-                toml::Value::Table(t) if t.get("id").is_some_and(toml::Value::is_str) => {
-                    Some(Some(t))
-                }
-                _ => None,
-            })
-            .collect();
-        kinds.insert(kind, tables);
+/// Every field of a node is exported.
+fn every_field(_: Kind, _: &str) -> bool {
+    true
+}
+
+/// What a spreadsheet export keeps of every node from the loader's parse:
+/// its cells.
+pub type KeptCells = NodeTables<NodeCells>;
+
+/// The cells of every node, made as the loader parses the files (for a
+/// view that withholds nothing: no id is then removed from a table).
+pub fn kept_cells() -> KeptCells {
+    NodeTables::new(every_field, cells_of)
+}
+
+/// A node's cells, from its table.
+fn cells_of(kind: Kind, table: toml::Table) -> NodeCells {
+    let mut fixed = vec![String::new(); NODE_COLUMNS.len()];
+    if let Some(k) = fixed.first_mut() {
+        *k = kind.as_str().to_owned();
     }
-    Some(kinds)
+    let mut extra = Vec::new();
+    for (key, value) in &table {
+        match NODE_COLUMNS.iter().position(|c| c == key) {
+            Some(0) => {}
+            Some(i) => {
+                if let Some(c) = fixed.get_mut(i) {
+                    *c = cell(key, value);
+                }
+            }
+            None if key == FILE_COLUMN => {}
+            None => extra.push((key.clone(), cell(key, value))),
+        }
+    }
+    NodeCells { fixed, extra }
 }
 
 /// Every node's cells, from its own table as its file holds it, one per
-/// node of the view (in the view's order). The files are read again in
-/// parallel, and each table is turned into cells and dropped at once.
-fn node_cells(view: &View<'_>) -> Result<Vec<NodeCells>, ExportError> {
+/// node of the view (in the view's order). When the view withholds
+/// nothing, a file's cells are taken from `kept` (made as the loader
+/// parsed it); else the file is read again, in parallel, and each table
+/// has the withheld ids removed, is turned into cells and dropped at once.
+fn node_cells(view: &View<'_>, kept: Option<&KeptCells>) -> Result<Vec<NodeCells>, ExportError> {
     use rayon::prelude::*;
+    let kept = kept.filter(|_| view.withheld_nodes == 0);
     // The ordinal of every definition among those of its kind in its file
     // (the loader keeps a node when its id is a string, so the n-th such
     // table of a kind is the n-th node of that kind).
@@ -107,38 +122,36 @@ fn node_cells(view: &View<'_>) -> Result<Vec<NodeCells>, ExportError> {
         .par_iter()
         .map(|&(file, start, end)| {
             let run = nodes.get(start..end).unwrap_or_default();
+            let missing = |n: &Node| ExportError::Unreadable(n.id.to_string());
+            let mut out = Vec::with_capacity(run.len());
+            if let Some(mut kinds) = kept.and_then(|k| k.take(file)) {
+                for n in run {
+                    let at = ordinal.get(&n.id_span()).copied().unwrap_or(usize::MAX);
+                    let cells = kinds
+                        .get_mut(&n.kind)
+                        .and_then(|tables| tables.get_mut(at))
+                        .and_then(Option::take)
+                        .map(|(_, cells)| cells)
+                        .ok_or_else(|| missing(n))?;
+                    out.push(cells);
+                }
+                return Ok(out);
+            }
             let text = sources.file(file).text.as_str();
             let unreadable = || {
                 ExportError::Unreadable(run.first().map(|n| n.id.to_string()).unwrap_or_default())
             };
-            let mut kinds = file_tables(text).ok_or_else(unreadable)?;
-            let mut out = Vec::with_capacity(run.len());
+            let mut kinds = file_tables(text, every_field).ok_or_else(unreadable)?;
             for n in run {
                 let at = ordinal.get(&n.id_span()).copied().unwrap_or(usize::MAX);
                 let mut table = kinds
                     .get_mut(&n.kind)
                     .and_then(|tables| tables.get_mut(at))
                     .and_then(Option::take)
-                    .ok_or_else(|| ExportError::Unreadable(n.id.to_string()))?;
+                    .map(|(_, table)| table)
+                    .ok_or_else(|| missing(n))?;
                 redact(view, &mut table);
-                let mut fixed = vec![String::new(); NODE_COLUMNS.len()];
-                if let Some(k) = fixed.first_mut() {
-                    *k = n.kind.as_str().to_owned();
-                }
-                let mut extra = Vec::new();
-                for (key, value) in &table {
-                    match NODE_COLUMNS.iter().position(|c| c == key) {
-                        Some(0) => {}
-                        Some(i) => {
-                            if let Some(c) = fixed.get_mut(i) {
-                                *c = cell(key, value);
-                            }
-                        }
-                        None if key == FILE_COLUMN => {}
-                        None => extra.push((key.clone(), cell(key, value))),
-                    }
-                }
-                out.push(NodeCells { fixed, extra });
+                out.push(cells_of(n.kind, table));
             }
             Ok(out)
         })
@@ -215,7 +228,15 @@ fn joinable(items: &[toml::Value]) -> bool {
 
 /// The `Nodes` sheet: one row per node, every field it holds.
 pub fn nodes<'v>(view: &'v View<'_>) -> Result<Sheet<'v>, ExportError> {
-    let cells = node_cells(view)?;
+    nodes_from(view, None)
+}
+
+/// [`nodes`], taking each file's tables from `kept` when it holds them.
+pub fn nodes_from<'v>(
+    view: &'v View<'_>,
+    kept: Option<&KeptCells>,
+) -> Result<Sheet<'v>, ExportError> {
+    let cells = node_cells(view, kept)?;
     let extra: BTreeSet<&str> = cells
         .iter()
         .flat_map(|c| c.extra.iter().map(|(k, _)| k.as_str()))
@@ -487,9 +508,13 @@ fn widths(sheet: &Sheet) -> Vec<f64> {
 
 /// The workbook's bytes. The same view gives the same bytes: the creation
 /// date is fixed.
-pub fn xlsx(view: &View<'_>, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<u8>, ExportError> {
+pub fn xlsx(
+    view: &View<'_>,
+    kept: Option<&KeptCells>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<u8>, ExportError> {
     let mut out = std::io::Cursor::new(Vec::new());
-    write_xlsx(view, progress, &mut out)?;
+    write_xlsx(view, kept, progress, &mut out)?;
     Ok(out.into_inner())
 }
 
@@ -569,6 +594,7 @@ fn fill(
 /// depend on which thread comes first.
 pub fn write_xlsx<W: Write + Seek + Send>(
     view: &View<'_>,
+    kept: Option<&KeptCells>,
     progress: &(dyn Fn(u64) + Sync),
     out: W,
 ) -> Result<(), ExportError> {
@@ -593,7 +619,7 @@ pub fn write_xlsx<W: Write + Seek + Send>(
             workbook.add_worksheet();
         }
     }
-    let nodes_sheet = nodes(view)?;
+    let nodes_sheet = nodes_from(view, kept)?;
     let [first, rest @ ..] = workbook.worksheets_mut().as_mut_slice() else {
         return Err(ExportError::Unreadable("the workbook has no sheet".into()));
     };
@@ -619,15 +645,19 @@ pub fn write_xlsx<W: Write + Seek + Send>(
 }
 
 /// The `Nodes` sheet as CSV (RFC 4180, UTF-8).
-pub fn csv(view: &View<'_>) -> Result<Vec<u8>, ExportError> {
+pub fn csv(view: &View<'_>, kept: Option<&KeptCells>) -> Result<Vec<u8>, ExportError> {
     let mut out = Vec::new();
-    write_csv(view, &mut out)?;
+    write_csv(view, kept, &mut out)?;
     Ok(out)
 }
 
 /// Writes the `Nodes` sheet as CSV into `out`.
-pub fn write_csv<W: Write>(view: &View<'_>, out: W) -> Result<(), ExportError> {
-    let sheet = nodes(view)?;
+pub fn write_csv<W: Write>(
+    view: &View<'_>,
+    kept: Option<&KeptCells>,
+    out: W,
+) -> Result<(), ExportError> {
+    let sheet = nodes_from(view, kept)?;
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .buffer_capacity(1 << 20)

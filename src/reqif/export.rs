@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::interchange::tables::{FileTables, NodeTables, file_tables};
 use crate::model::{Category, Kind, LinkField, Node, Stage, Status};
 use crate::source::FileId;
 use crate::spec::{self, Ty};
@@ -208,9 +209,15 @@ fn writer(
 
 /// Exports what a view shows as one ReqIF document.
 pub fn export(view: &View<'_>, options: &Options) -> String {
+    export_with(view, options, None)
+}
+
+/// [`export`], taking each file's fields from `kept` when it holds them
+/// ([`kept_fields`]) instead of parsing the file again.
+pub fn export_with(view: &View<'_>, options: &Options, kept: Option<&KeptFields>) -> String {
     let mut bytes = Vec::new();
     // Writing into memory cannot fail.
-    let _ = export_to(view, options, &mut bytes);
+    let _ = export_to(view, options, kept, &mut bytes);
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
@@ -219,20 +226,22 @@ pub fn export(view: &View<'_>, options: &Options) -> String {
 pub fn export_to(
     view: &View<'_>,
     options: &Options,
+    kept: Option<&KeptFields>,
     sink: &mut (dyn std::io::Write + Send),
 ) -> std::io::Result<()> {
     std::thread::scope(|scope| {
-        // A few parts in flight: enough for the writer never to wait, few
-        // enough that memory holds little of the document.
-        let (to_writer, parts) = std::sync::mpsc::sync_channel(4);
-        let (give_back, spare) = std::sync::mpsc::sync_channel(48);
+        // One batch of parts waits while another is written: the writer
+        // seldom waits, and memory holds little of the document. The
+        // buffers given back are about a batch's worth.
+        let (to_writer, parts) = std::sync::mpsc::sync_channel(1);
+        let (give_back, spare) = std::sync::mpsc::sync_channel(40);
         let written = scope.spawn(move || writer(sink, parts, give_back));
         let mut out = Out {
             buf: String::with_capacity(2 * OUT_BUFFER),
             to_writer,
             spare,
         };
-        document(view, options, &mut out);
+        document(view, options, kept, &mut out);
         out.flush();
         drop(out);
         written
@@ -242,7 +251,7 @@ pub fn export_to(
 }
 
 /// The whole document, into `out`.
-fn document(view: &View<'_>, options: &Options, out: &mut Out) {
+fn document(view: &View<'_>, options: &Options, kept: Option<&KeptFields>, out: &mut Out) {
     let checked = &view.checked;
     let nodes = &checked.model.nodes;
     let time = options
@@ -399,7 +408,7 @@ fn document(view: &View<'_>, options: &Options, out: &mut Out) {
     x.push_str("</SPEC-TYPES>\n");
     if !nodes.is_empty() {
         x.push_str("<SPEC-OBJECTS>\n");
-        spec_objects(x, view, &idents, &dangling, &time);
+        spec_objects(x, view, kept, &idents, &dangling, &time);
         x.push_str("</SPEC-OBJECTS>\n");
     }
     // Relations: every link to a node the view shows (a link written
@@ -747,6 +756,7 @@ const BATCH: usize = 8192;
 fn spec_objects(
     x: &mut Out,
     view: &View<'_>,
+    kept: Option<&KeptFields>,
     idents: &[String],
     dangling: &Dangling<'_>,
     time: &str,
@@ -794,7 +804,7 @@ fn spec_objects(
         let span = first.start..last.end;
         let mut tables: Vec<Option<Fields>> = batch
             .par_iter()
-            .flat_map_iter(|r| tables_of(view, r.clone(), &nth))
+            .flat_map_iter(|r| tables_of(view, kept, r.clone(), &nth))
             .collect();
         const CHUNK: usize = 256;
         let batch_nodes = nodes.get(span.clone()).unwrap_or(&[]);
@@ -808,8 +818,7 @@ fn spec_objects(
                 for (j, (n, t)) in ns.iter().zip(ts.iter_mut()).enumerate() {
                     let i = span.start + c * CHUNK + j;
                     let ident = idents.get(i).map_or("", String::as_str);
-                    let table = t.take().map(|t| redact(view, t));
-                    spec_object(&mut s, n, ident, time, table.as_ref(), dangling);
+                    spec_object(&mut s, n, ident, time, t.as_ref(), dangling);
                 }
                 s
             })
@@ -818,62 +827,109 @@ fn spec_objects(
     }
 }
 
-/// The fields a node exports as attributes (every field but `id`,
-/// `title`, `text`, links and `reqif_id`), as written in its file.
-type Fields = Vec<(&'static str, toml::Value)>;
+/// An attribute's value as written: a string, or any other value as
+/// inline TOML.
+#[derive(Debug, Clone)]
+pub enum Attr {
+    Str(String),
+    Toml(String),
+}
 
-/// The attribute fields of the nodes `range` (all from one file), read
-/// again from the file, so that every field is exported as written. The
-/// file is parsed without building tables of its values; only the values
-/// exported are made into TOML values.
-fn tables_of(view: &View<'_>, range: std::ops::Range<usize>, nth: &[usize]) -> Vec<Option<Fields>> {
-    use toml::de::{DeTable, DeValue};
+/// The fields a node exports as attributes (every field but `id`,
+/// `title`, `text`, links and `reqif_id`), as written in its file, in
+/// [`attribute_fields`] order.
+pub type Fields = Vec<(&'static str, Attr)>;
+
+/// A node's attributes, from its table.
+fn attributes(kind: Kind, mut table: toml::Table) -> Fields {
+    attribute_fields(kind)
+        .filter_map(|f| {
+            let v = match table.remove(f.name)? {
+                toml::Value::String(s) => Attr::Str(s),
+                other => Attr::Toml(other.to_string()),
+            };
+            Some((f.name, v))
+        })
+        .collect()
+}
+
+/// Whether a field of a node of kind `kind` is exported as an attribute.
+fn is_attribute(kind: Kind, field: &str) -> bool {
+    attribute_fields(kind).any(|f| f.name == field)
+}
+
+/// What a ReqIF export keeps of every node from the loader's parse.
+pub type KeptFields = NodeTables<Fields>;
+
+/// The attributes of every node, made as the loader parses the files (for
+/// a view that withholds nothing: no deviation is then left out).
+pub fn kept_fields() -> KeptFields {
+    NodeTables::new(is_attribute, attributes)
+}
+
+/// The attribute fields of the nodes `range` (all from one file), as
+/// written in the file: from `kept` when it holds the file's (kept from
+/// the loader's parse), else read again from the file.
+fn tables_of(
+    view: &View<'_>,
+    kept: Option<&KeptFields>,
+    range: std::ops::Range<usize>,
+    nth: &[usize],
+) -> Vec<Option<Fields>> {
     let model = &view.checked.model;
     let len = range.len();
-    let Some(file) = model
-        .nodes
-        .get(range.start)
-        .map(|n| model.sources.file(n.file()))
-        .and_then(|s| DeTable::parse(&s.text).ok())
-    else {
+    let Some(file) = model.nodes.get(range.start).map(|n| n.file()) else {
         return vec![None; len];
     };
-    // Each node's table, by kind and id, in file order.
-    let mut at: FxHashMap<(Kind, &str), Vec<&DeTable<'_>>> = FxHashMap::default();
-    for (kind, v) in file.get_ref().iter() {
-        let Some(k) = Kind::parse(kind.get_ref()) else {
-            continue;
-        };
-        let DeValue::Array(array) = v.get_ref() else {
-            continue;
-        };
-        for t in array.iter() {
-            let DeValue::Table(t) = t.get_ref() else {
-                continue;
-            };
-            let id = t.iter().find_map(|(key, v)| match v.get_ref() {
-                DeValue::String(id) if key.get_ref() == "id" => Some(id.as_ref()),
-                _ => None,
-            });
-            if let Some(id) = id {
-                at.entry((k, id)).or_default().push(t);
+    if let Some(mut kinds) = kept
+        .filter(|_| view.withheld_nodes == 0)
+        .and_then(|k| k.take(file))
+    {
+        return pick(&mut kinds, model, range, nth, |_, fields| fields);
+    }
+    match file_tables(&model.sources.file(file).text, is_attribute) {
+        Some(mut kinds) => pick(&mut kinds, model, range, nth, |kind, mut table| {
+            redact(view, &mut table);
+            attributes(kind, table)
+        }),
+        None => vec![None; len],
+    }
+}
+
+/// The attributes of the nodes `range` (all from one file) from the
+/// file's tables, each node's found by kind and id (its `nth[i]`-th
+/// definition in the file) and taken.
+fn pick<T>(
+    kinds: &mut FileTables<T>,
+    model: &crate::model::Model,
+    range: std::ops::Range<usize>,
+    nth: &[usize],
+    make: impl Fn(Kind, T) -> Fields,
+) -> Vec<Option<Fields>> {
+    let places: Vec<Option<usize>> = {
+        // Each node's table, by kind and id, in file order.
+        let mut at: FxHashMap<(Kind, &str), Vec<usize>> = FxHashMap::default();
+        for (k, tables) in kinds.iter() {
+            for (j, t) in tables.iter().enumerate() {
+                if let Some((id, _)) = t {
+                    at.entry((*k, id.as_str())).or_default().push(j);
+                }
             }
         }
-    }
+        range
+            .clone()
+            .map(|i| {
+                let n = model.nodes.get(i)?;
+                at.get(&(n.kind, n.id.as_str()))?.get(*nth.get(i)?).copied()
+            })
+            .collect()
+    };
     range
-        .map(|i| {
+        .zip(places)
+        .map(|(i, place)| {
             let n = model.nodes.get(i)?;
-            let t = at.get(&(n.kind, n.id.as_str()))?.get(*nth.get(i)?)?;
-            Some(
-                attribute_fields(n.kind)
-                    .filter_map(|f| {
-                        let (_, v) = t.iter().find(|(key, _)| key.get_ref() == f.name)?;
-                        let de = toml::de::ValueDeserializer::from(v.clone());
-                        let value = <toml::Value as serde::Deserialize>::deserialize(de).ok()?;
-                        Some((f.name, value))
-                    })
-                    .collect(),
-            )
+            let (_, t) = kinds.get_mut(&n.kind)?.get_mut(place?)?.take()?;
+            Some(make(n.kind, t))
         })
         .collect()
 }
@@ -881,11 +937,8 @@ fn tables_of(view: &View<'_>, range: std::ops::Range<usize>, nth: &[usize]) -> V
 /// A node's fields as a reader at the view's level may see them: a
 /// deviation from a withheld obligation is left out, and a withheld
 /// modification is not named (as in the review pack).
-fn redact(view: &View<'_>, fields: Fields) -> Fields {
-    let mut fields = fields;
-    if let Some((_, toml::Value::Array(devs))) =
-        fields.iter_mut().find(|(name, _)| *name == "deviations")
-    {
+fn redact(view: &View<'_>, table: &mut toml::Table) {
+    if let Some(toml::Value::Array(devs)) = table.get_mut("deviations") {
         let hidden = |d: &toml::Value, key: &str| {
             d.get(key)
                 .and_then(toml::Value::as_str)
@@ -900,7 +953,6 @@ fn redact(view: &View<'_>, fields: Fields) -> Fields {
             }
         }
     }
-    fields
 }
 
 /// An `ATTRIBUTE-VALUE-STRING` of definition `rtm-{kind}-{name}`.
@@ -968,7 +1020,9 @@ fn spec_object(
                 continue;
             };
             if let Some(names) = enum_names(f.name) {
-                if let Some(s) = v.as_str().filter(|s| names.contains(s)) {
+                if let Attr::Str(s) = v
+                    && names.contains(&s.as_str())
+                {
                     for part in [
                         "<ATTRIBUTE-VALUE-ENUMERATION>\n<DEFINITION><ATTRIBUTE-DEFINITION-ENUMERATION-REF>rtm-",
                         k.as_str(),
@@ -986,8 +1040,7 @@ fn spec_object(
                 continue;
             }
             match v {
-                toml::Value::String(s) => string_value(x, k, f.name, s),
-                other => string_value(x, k, f.name, &other.to_string()),
+                Attr::Str(s) | Attr::Toml(s) => string_value(x, k, f.name, s),
             }
         }
     }
