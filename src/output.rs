@@ -102,26 +102,41 @@ fn temp_beside(
 }
 
 /// A file being written in large parts: every [`WriteBack::EVERY`] bytes,
-/// the system is asked to start writing to disk what was written so far
-/// (`posix_fadvise(DONTNEED)`, which does not wait), so that the sync that
-/// ends [`write_atomic_with`] waits only for the last part instead of the
-/// whole file. The bytes written are the same; only when the disk gets
-/// them changes.
+/// a thread of its own syncs what was written so far (`fdatasync`), while
+/// the writing goes on, so that the sync that ends [`write_atomic_with`]
+/// waits only for the last part instead of the whole file. The bytes
+/// written are the same; only when the disk gets them changes.
 pub struct WriteBack<'f> {
     file: &'f mut std::fs::File,
     written: u64,
-    advised: u64,
+    synced: u64,
+    syncer: Option<(std::sync::mpsc::SyncSender<()>, std::thread::JoinHandle<()>)>,
 }
 
 impl<'f> WriteBack<'f> {
-    /// Bytes written between two requests.
+    /// Bytes written between two syncs.
     pub const EVERY: u64 = 16 << 20;
 
     pub fn new(file: &'f mut std::fs::File) -> Self {
+        // Without a second handle on the file, or a thread, the file is
+        // written as well, only synced at the end.
+        let syncer = file.try_clone().ok().and_then(|clone| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+            let handle = std::thread::Builder::new()
+                .spawn(move || {
+                    for () in rx {
+                        // An error shows again in the final sync.
+                        let _ = clone.sync_data();
+                    }
+                })
+                .ok()?;
+            Some((tx, handle))
+        });
         WriteBack {
             file,
             written: 0,
-            advised: 0,
+            synced: 0,
+            syncer,
         }
     }
 }
@@ -130,26 +145,27 @@ impl Write for WriteBack<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.file.write(buf)?;
         self.written += n as u64;
-        if self.written - self.advised >= Self::EVERY {
-            #[cfg(target_os = "linux")]
-            {
-                // Advice only: a file that cannot take it (a pipe) is
-                // written as well without.
-                let len = std::num::NonZeroU64::new(self.written - self.advised);
-                let _ = rustix::fs::fadvise(
-                    &*self.file,
-                    self.advised,
-                    len,
-                    rustix::fs::Advice::DontNeed,
-                );
+        if self.written - self.synced >= Self::EVERY {
+            if let Some((tx, _)) = &self.syncer {
+                // A sync still running takes in what was written since.
+                let _ = tx.try_send(());
             }
-            self.advised = self.written;
+            self.synced = self.written;
         }
         Ok(n)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.file.flush()
+    }
+}
+
+impl Drop for WriteBack<'_> {
+    fn drop(&mut self) {
+        if let Some((tx, handle)) = self.syncer.take() {
+            drop(tx);
+            let _ = handle.join();
+        }
     }
 }
 
