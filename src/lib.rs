@@ -106,13 +106,40 @@ pub fn check_with(root: &Path, options: &Options) -> Result<Checked, LoadError> 
     Ok(check_files(load::FileSet::from_dir(root)?, options))
 }
 
+/// [`check_with`], calling `hook` with every node file's document as it
+/// is loaded ([`load::load_files_with`]).
+pub fn check_with_hook(
+    root: &Path,
+    options: &Options,
+    hook: load::FileHook<'_>,
+) -> Result<Checked, LoadError> {
+    let loaded = load::load_files_with(load::FileSet::from_dir(root)?, Some(hook));
+    let today = options.today.unwrap_or_else(waivers::today);
+    Ok(check_model(
+        loaded.model,
+        loaded.config,
+        loaded.findings,
+        today,
+        &options.assume,
+    ))
+}
+
 /// Loads and links a tree without running the rules: a [`Checked`] whose
 /// `findings` are only those of reading the files (R001, R002, R304),
 /// for commands that show the tree rather than judge it (`rtm export
 /// reqif`). The configuration is read as by [`check`], so that a view of
 /// it still refuses an unreadable classification.
 pub fn load_linked(root: &Path) -> Result<Checked, LoadError> {
-    let loaded = load::load_files(load::FileSet::from_dir(root)?);
+    load_linked_with(root, None)
+}
+
+/// [`load_linked`], calling `hook` (when given) with every node file's
+/// document as it is loaded ([`load::load_files_with`]).
+pub fn load_linked_with(
+    root: &Path,
+    hook: Option<load::FileHook<'_>>,
+) -> Result<Checked, LoadError> {
+    let loaded = load::load_files_with(load::FileSet::from_dir(root)?, hook);
     let graph = Graph::build(&loaded.model);
     let mut checked = linked(
         loaded.model,

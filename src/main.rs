@@ -892,8 +892,15 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
 /// classification shows (FORMAT §10).
 fn reqif_export(args: &cli::ReqifExportArgs) -> Result {
     // The document shows the tree, not its findings: no rules are run.
-    let checked = rtm::load_linked(&args.tree.resolve()?)?;
+    // The fields the model does not keep are kept as the files are
+    // parsed: the export does not parse them again.
+    let kept = rtm::reqif::kept_fields();
+    let checked = rtm::load_linked_with(
+        &args.tree.resolve()?,
+        Some(&|file, doc: &toml::de::DeTable<'_>| kept.keep(file, doc)),
+    )?;
     let view = rtm::view::View::new(&checked, args.classification)?;
+    let kept = Some(&kept);
     let options = rtm::reqif::ExportOptions {
         date: args.date.map(|d| d.to_string()),
     };
@@ -902,7 +909,7 @@ fn reqif_export(args: &cli::ReqifExportArgs) -> Result {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("reqifz"));
     if zipped {
-        let document = rtm::reqif::export(&view, &options);
+        let document = rtm::reqif::export_with(&view, &options, kept);
         let stem = path
             .file_stem()
             .map_or_else(|| "export".into(), |s| s.to_string_lossy().into_owned());
@@ -910,9 +917,12 @@ fn reqif_export(args: &cli::ReqifExportArgs) -> Result {
         rtm::output::write_atomic(path, &bytes)
     } else {
         // Written as it is made, never whole in memory.
+        // The export hands over large parts: no buffer of its own. The
+        // disk starts writing them as they come, so that the final sync
+        // waits for little.
         rtm::output::write_atomic_with(path, |f| {
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-            rtm::reqif::export_to(&view, &options, &mut w)?;
+            let mut w = rtm::output::WriteBack::new(f);
+            rtm::reqif::export_to(&view, &options, kept, &mut w)?;
             w.flush()
         })
     }
@@ -956,8 +966,14 @@ fn export(cmd: &ExportCommand) -> Result {
         today: args.today,
         ..Default::default()
     };
-    let checked = rtm::check_with(&args.tree.resolve()?, &options)?;
+    // Every node's cells are made as the check parses its file: the export
+    // writes every field as written without parsing the files again.
+    let kept = rtm::interchange::export::kept_cells();
+    let checked = rtm::check_with_hook(&args.tree.resolve()?, &options, &|file, doc| {
+        kept.keep(file, doc)
+    })?;
     let view = rtm::view::View::new(&checked, args.classification)?;
+    let kept = Some(&kept);
     // Written into the temporary file as it is made, not built whole in
     // memory first; an export that fails leaves no file.
     let mut failed: Option<rtm::interchange::export::ExportError> = None;
@@ -970,12 +986,12 @@ fn export(cmd: &ExportCommand) -> Result {
         };
         let written = if rtm::output::replaces(&args.output) {
             rtm::output::write_atomic_with(&args.output, |file| {
-                rtm::interchange::export::write_xlsx(&view, &tick, file)
+                rtm::interchange::export::write_xlsx(&view, kept, &tick, file)
                     .map_err(|e| std::io::Error::other(failed.insert(e).to_string()))
             })
         } else {
             // A pipe cannot be sought in: the workbook is made in memory.
-            let bytes = rtm::interchange::export::xlsx(&view, &tick)?;
+            let bytes = rtm::interchange::export::xlsx(&view, kept, &tick)?;
             rtm::output::write_atomic(&args.output, &bytes)
         };
         if let Some(b) = bar {
@@ -984,7 +1000,7 @@ fn export(cmd: &ExportCommand) -> Result {
         written
     } else {
         rtm::output::write_atomic_with(&args.output, |file| {
-            rtm::interchange::export::write_csv(&view, file)
+            rtm::interchange::export::write_csv(&view, kept, file)
                 .map_err(|e| std::io::Error::other(failed.insert(e).to_string()))
         })
     };

@@ -101,6 +101,74 @@ fn temp_beside(
     Ok((tmp, old))
 }
 
+/// A file being written in large parts: every [`WriteBack::EVERY`] bytes,
+/// a thread of its own syncs what was written so far (`fdatasync`), while
+/// the writing goes on, so that the sync that ends [`write_atomic_with`]
+/// waits only for the last part instead of the whole file. The bytes
+/// written are the same; only when the disk gets them changes.
+pub struct WriteBack<'f> {
+    file: &'f mut std::fs::File,
+    written: u64,
+    synced: u64,
+    syncer: Option<(std::sync::mpsc::SyncSender<()>, std::thread::JoinHandle<()>)>,
+}
+
+impl<'f> WriteBack<'f> {
+    /// Bytes written between two syncs.
+    pub const EVERY: u64 = 16 << 20;
+
+    pub fn new(file: &'f mut std::fs::File) -> Self {
+        // Without a second handle on the file, or a thread, the file is
+        // written as well, only synced at the end.
+        let syncer = file.try_clone().ok().and_then(|clone| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+            let handle = std::thread::Builder::new()
+                .spawn(move || {
+                    for () in rx {
+                        // An error shows again in the final sync.
+                        let _ = clone.sync_data();
+                    }
+                })
+                .ok()?;
+            Some((tx, handle))
+        });
+        WriteBack {
+            file,
+            written: 0,
+            synced: 0,
+            syncer,
+        }
+    }
+}
+
+impl Write for WriteBack<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.synced >= Self::EVERY {
+            if let Some((tx, _)) = &self.syncer {
+                // A sync still running takes in what was written since.
+                let _ = tx.try_send(());
+            }
+            self.synced = self.written;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Drop for WriteBack<'_> {
+    fn drop(&mut self) {
+        if let Some((tx, handle)) = self.syncer.take() {
+            drop(tx);
+            let _ = handle.join();
+        }
+    }
+}
+
 /// Writes a file atomically: creates a temporary file in the same folder,
 /// fills it with `write`, gives it the old file's permissions (a new file
 /// gets 0666 less the umask, as any program's), then renames it over
@@ -345,6 +413,27 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::write_atomic;
+
+    #[test]
+    fn a_file_written_with_early_write_back_holds_every_byte() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.reqif");
+        // Several requests to start writing, in parts of odd sizes.
+        let part: Vec<u8> = (0..999_983u32).map(|i| (i % 251) as u8).collect();
+        let parts = (3 * super::WriteBack::EVERY as usize) / part.len() + 2;
+        super::write_atomic_with(&path, |f| {
+            let mut w = super::WriteBack::new(f);
+            for _ in 0..parts {
+                w.write_all(&part)?;
+            }
+            w.flush()
+        })
+        .unwrap();
+        let got = std::fs::read(&path).unwrap();
+        assert_eq!(got.len(), parts * part.len());
+        assert!(got.chunks(part.len()).all(|c| c == part.as_slice()));
+    }
 
     #[test]
     fn replaces_the_file_whole_and_leaves_no_temporary_file() {

@@ -80,11 +80,11 @@ fn outputs(tree: &Path, root: &str) -> Vec<(String, Vec<u8>)> {
         out.push((name.to_owned(), g.into_bytes()));
     }
     // The spreadsheets of `rtm export xlsx` and `rtm export csv`.
-    let xlsx = rtm::interchange::export::xlsx(&view, &|_| {}).unwrap();
+    let xlsx = rtm::interchange::export::xlsx(&view, None, &|_| {}).unwrap();
     out.push(("export.xlsx".to_owned(), xlsx));
     out.push((
         "export.csv".to_owned(),
-        rtm::interchange::export::csv(&view).unwrap(),
+        rtm::interchange::export::csv(&view, None).unwrap(),
     ));
     // Each drawing of the bundled tree on its own, so that a change names
     // the drawing (the generated tree's are in its graph.svg).

@@ -1273,3 +1273,44 @@ fn export_without_the_rules_still_refuses_an_unreadable_classification() {
         assert!(!out.exists());
     }
 }
+
+/// A sink that takes `room` bytes, then fails.
+struct Full {
+    room: usize,
+}
+
+impl std::io::Write for Full {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.room == 0 {
+            return Err(std::io::Error::other("disk full"));
+        }
+        let n = buf.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The document is written by a thread of its own while the rest is made:
+/// a write that fails part-way is still reported (and the export ends),
+/// and the bytes written before it are the document's.
+#[test]
+fn a_failing_write_is_reported_by_the_export() {
+    let tmp = tempfile::tempdir().unwrap();
+    rtm::corpus::write(tmp.path(), 3_000, 1).unwrap();
+    let checked = rtm::load_linked(tmp.path()).unwrap();
+    let view = rtm::view::View::new(&checked, None).unwrap();
+    let options = reqif::ExportOptions::default();
+    let whole = reqif::export(&view, &options);
+    assert!(whole.len() > 4 << 20, "{}", whole.len());
+    for room in [0, 1000, 3 << 20] {
+        let err = reqif::export_to(&view, &options, None, &mut Full { room }).unwrap_err();
+        assert_eq!(err.to_string(), "disk full");
+    }
+    let mut all = Vec::new();
+    reqif::export_to(&view, &options, None, &mut all).unwrap();
+    assert_eq!(String::from_utf8(all).unwrap(), whole);
+}

@@ -3,13 +3,14 @@
 //! [`View`], so that nothing above the level asked for is written.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::io::{Seek, Write};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Note, Workbook};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Note, Workbook, Worksheet};
 
+use super::tables::{NodeTables, file_tables};
 use super::{FILE_COLUMN, LIST_FIELDS, NODE_COLUMNS, STRING_FIELDS};
 use crate::model::{Kind, LinkField, Node};
 use crate::source::{FileId, Span};
@@ -45,44 +46,58 @@ pub fn sheets<'v>(view: &'v View<'_>) -> Result<Vec<Sheet<'v>>, ExportError> {
     ])
 }
 
-/// One file's node tables by kind, each taken once.
-type FileTables = HashMap<Kind, Vec<Option<toml::Table>>>;
-
 /// A node's cells before the header is known: one per column of
 /// [`NODE_COLUMNS`], then the fields not among them, by name.
-struct NodeCells {
+pub struct NodeCells {
     fixed: Vec<String>,
     extra: Vec<(String, String)>,
 }
 
-/// A file's node tables by kind, as the loader keeps them (a table is a
-/// node when its id is a string).
-fn file_tables(text: &str) -> Option<FileTables> {
-    let doc: toml::Table = toml::from_str(text).ok()?;
-    let mut kinds = HashMap::new();
-    for (key, value) in doc {
-        let (Some(kind), toml::Value::Array(items)) = (Kind::parse(&key), value) else {
-            continue;
-        };
-        let tables: Vec<Option<toml::Table>> = items
-            .into_iter()
-            .filter_map(|v| match v {
-                toml::Value::Table(t) if t.get("id").is_some_and(toml::Value::is_str) => {
-                    Some(Some(t))
-                }
-                _ => None,
-            })
-            .collect();
-        kinds.insert(kind, tables);
+/// Every field of a node is exported.
+fn every_field(_: Kind, _: &str) -> bool {
+    true
+}
+
+/// What a spreadsheet export keeps of every node from the loader's parse:
+/// its cells.
+pub type KeptCells = NodeTables<NodeCells>;
+
+/// The cells of every node, made as the loader parses the files (for a
+/// view that withholds nothing: no id is then removed from a table).
+pub fn kept_cells() -> KeptCells {
+    NodeTables::new(every_field, cells_of)
+}
+
+/// A node's cells, from its table.
+fn cells_of(kind: Kind, table: toml::Table) -> NodeCells {
+    let mut fixed = vec![String::new(); NODE_COLUMNS.len()];
+    if let Some(k) = fixed.first_mut() {
+        *k = kind.as_str().to_owned();
     }
-    Some(kinds)
+    let mut extra = Vec::new();
+    for (key, value) in &table {
+        match NODE_COLUMNS.iter().position(|c| c == key) {
+            Some(0) => {}
+            Some(i) => {
+                if let Some(c) = fixed.get_mut(i) {
+                    *c = cell(key, value);
+                }
+            }
+            None if key == FILE_COLUMN => {}
+            None => extra.push((key.clone(), cell(key, value))),
+        }
+    }
+    NodeCells { fixed, extra }
 }
 
 /// Every node's cells, from its own table as its file holds it, one per
-/// node of the view (in the view's order). The files are read again in
-/// parallel, and each table is turned into cells and dropped at once.
-fn node_cells(view: &View<'_>) -> Result<Vec<NodeCells>, ExportError> {
+/// node of the view (in the view's order). When the view withholds
+/// nothing, a file's cells are taken from `kept` (made as the loader
+/// parsed it); else the file is read again, in parallel, and each table
+/// has the withheld ids removed, is turned into cells and dropped at once.
+fn node_cells(view: &View<'_>, kept: Option<&KeptCells>) -> Result<Vec<NodeCells>, ExportError> {
     use rayon::prelude::*;
+    let kept = kept.filter(|_| view.withheld_nodes == 0);
     // The ordinal of every definition among those of its kind in its file
     // (the loader keeps a node when its id is a string, so the n-th such
     // table of a kind is the n-th node of that kind).
@@ -107,38 +122,36 @@ fn node_cells(view: &View<'_>) -> Result<Vec<NodeCells>, ExportError> {
         .par_iter()
         .map(|&(file, start, end)| {
             let run = nodes.get(start..end).unwrap_or_default();
+            let missing = |n: &Node| ExportError::Unreadable(n.id.to_string());
+            let mut out = Vec::with_capacity(run.len());
+            if let Some(mut kinds) = kept.and_then(|k| k.take(file)) {
+                for n in run {
+                    let at = ordinal.get(&n.id_span()).copied().unwrap_or(usize::MAX);
+                    let cells = kinds
+                        .get_mut(&n.kind)
+                        .and_then(|tables| tables.get_mut(at))
+                        .and_then(Option::take)
+                        .map(|(_, cells)| cells)
+                        .ok_or_else(|| missing(n))?;
+                    out.push(cells);
+                }
+                return Ok(out);
+            }
             let text = sources.file(file).text.as_str();
             let unreadable = || {
                 ExportError::Unreadable(run.first().map(|n| n.id.to_string()).unwrap_or_default())
             };
-            let mut kinds = file_tables(text).ok_or_else(unreadable)?;
-            let mut out = Vec::with_capacity(run.len());
+            let mut kinds = file_tables(text, every_field).ok_or_else(unreadable)?;
             for n in run {
                 let at = ordinal.get(&n.id_span()).copied().unwrap_or(usize::MAX);
                 let mut table = kinds
                     .get_mut(&n.kind)
                     .and_then(|tables| tables.get_mut(at))
                     .and_then(Option::take)
-                    .ok_or_else(|| ExportError::Unreadable(n.id.to_string()))?;
+                    .map(|(_, table)| table)
+                    .ok_or_else(|| missing(n))?;
                 redact(view, &mut table);
-                let mut fixed = vec![String::new(); NODE_COLUMNS.len()];
-                if let Some(k) = fixed.first_mut() {
-                    *k = n.kind.as_str().to_owned();
-                }
-                let mut extra = Vec::new();
-                for (key, value) in &table {
-                    match NODE_COLUMNS.iter().position(|c| c == key) {
-                        Some(0) => {}
-                        Some(i) => {
-                            if let Some(c) = fixed.get_mut(i) {
-                                *c = cell(key, value);
-                            }
-                        }
-                        None if key == FILE_COLUMN => {}
-                        None => extra.push((key.clone(), cell(key, value))),
-                    }
-                }
-                out.push(NodeCells { fixed, extra });
+                out.push(cells_of(n.kind, table));
             }
             Ok(out)
         })
@@ -215,7 +228,15 @@ fn joinable(items: &[toml::Value]) -> bool {
 
 /// The `Nodes` sheet: one row per node, every field it holds.
 pub fn nodes<'v>(view: &'v View<'_>) -> Result<Sheet<'v>, ExportError> {
-    let cells = node_cells(view)?;
+    nodes_from(view, None)
+}
+
+/// [`nodes`], taking each file's tables from `kept` when it holds them.
+pub fn nodes_from<'v>(
+    view: &'v View<'_>,
+    kept: Option<&KeptCells>,
+) -> Result<Sheet<'v>, ExportError> {
+    let cells = node_cells(view, kept)?;
     let extra: BTreeSet<&str> = cells
         .iter()
         .flat_map(|c| c.extra.iter().map(|(k, _)| k.as_str()))
@@ -319,74 +340,84 @@ pub fn deviations<'v>(view: &'v View<'_>) -> Sheet<'v> {
 /// An entry that reaches no business requirement has a row of its own
 /// with the theme and business columns empty.
 pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
+    use rayon::prelude::*;
     let ids = by_id(view);
     let title = |n: &'v Node| n.title.as_deref().unwrap_or_default();
-    let mut rows: Vec<[&'v str; 8]> = Vec::new();
-    for (_, e) in view.nodes().filter(|(_, n)| n.kind == Kind::Requirement) {
-        // The business requirements the entry reaches.
-        let mut seen: FxHashSet<&str> = FxHashSet::default();
-        let mut stack = vec![e];
-        let mut business: BTreeSet<&str> = BTreeSet::new();
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n.id.as_str()) {
-                continue;
-            }
-            for l in n.links_in(LinkField::Satisfies) {
-                if ids
-                    .get(l.target.as_str())
-                    .is_some_and(|b| b.kind == Kind::Business)
-                {
-                    business.insert(l.target.as_str());
+    let entries: Vec<&'v Node> = view
+        .nodes()
+        .filter(|(_, n)| n.kind == Kind::Requirement)
+        .map(|(_, n)| n)
+        .collect();
+    // Each entry's rows are made in parallel; the rows are then sorted,
+    // so the order they were made in does not show.
+    let mut rows: Vec<[&'v str; 8]> = entries
+        .par_iter()
+        .flat_map_iter(|&e| {
+            let mut rows: Vec<[&'v str; 8]> = Vec::new();
+            // The business requirements the entry reaches.
+            let mut seen: FxHashSet<&str> = FxHashSet::default();
+            let mut stack = vec![e];
+            let mut business: BTreeSet<&str> = BTreeSet::new();
+            while let Some(n) = stack.pop() {
+                if !seen.insert(n.id.as_str()) {
+                    continue;
+                }
+                for l in n.links_in(LinkField::Satisfies) {
+                    if ids
+                        .get(l.target.as_str())
+                        .is_some_and(|b| b.kind == Kind::Business)
+                    {
+                        business.insert(l.target.as_str());
+                    }
+                }
+                for l in n.links_in(LinkField::Refines) {
+                    if let Some(p) = ids.get(l.target.as_str())
+                        && p.kind == Kind::Requirement
+                    {
+                        stack.push(p);
+                    }
                 }
             }
-            for l in n.links_in(LinkField::Refines) {
-                if let Some(p) = ids.get(l.target.as_str())
-                    && p.kind == Kind::Requirement
-                {
-                    stack.push(p);
+            let tail = [
+                e.id.as_str(),
+                title(e),
+                e.category.map_or("", |c| c.as_str()),
+                e.status.as_str(),
+            ];
+            for b in business.iter().filter_map(|b| ids.get(b)) {
+                let themes: BTreeSet<&str> = b
+                    .links_in(LinkField::Themes)
+                    .map(|l| l.target.as_str())
+                    .filter(|t| ids.get(t).is_some_and(|t| t.kind == Kind::Theme))
+                    .collect();
+                let themes: Vec<Option<&Node>> = if themes.is_empty() {
+                    vec![None]
+                } else {
+                    themes.iter().map(|t| ids.get(t).copied()).collect()
+                };
+                for t in themes {
+                    let [e0, e1, e2, e3] = tail;
+                    rows.push([
+                        t.map_or("", |t| t.id.as_str()),
+                        t.map_or("", title),
+                        b.id.as_str(),
+                        title(b),
+                        e0,
+                        e1,
+                        e2,
+                        e3,
+                    ]);
                 }
             }
-        }
-        let tail = [
-            e.id.as_str(),
-            title(e),
-            e.category.map_or("", |c| c.as_str()),
-            e.status.as_str(),
-        ];
-        let mut any = false;
-        for b in business.iter().filter_map(|b| ids.get(b)) {
-            let themes: BTreeSet<&str> = b
-                .links_in(LinkField::Themes)
-                .map(|l| l.target.as_str())
-                .filter(|t| ids.get(t).is_some_and(|t| t.kind == Kind::Theme))
-                .collect();
-            let themes: Vec<Option<&Node>> = if themes.is_empty() {
-                vec![None]
-            } else {
-                themes.iter().map(|t| ids.get(t).copied()).collect()
-            };
-            for t in themes {
+            if rows.is_empty() {
                 let [e0, e1, e2, e3] = tail;
-                rows.push([
-                    t.map_or("", |t| t.id.as_str()),
-                    t.map_or("", title),
-                    b.id.as_str(),
-                    title(b),
-                    e0,
-                    e1,
-                    e2,
-                    e3,
-                ]);
-                any = true;
+                rows.push(["", "", "", "", e0, e1, e2, e3]);
             }
-        }
-        if !any {
-            let [e0, e1, e2, e3] = tail;
-            rows.push(["", "", "", "", e0, e1, e2, e3]);
-        }
-    }
+            rows
+        })
+        .collect();
     // Equal rows are equal throughout: an unstable sort gives the same.
-    rows.sort_unstable();
+    rows.par_sort_unstable();
     let rows = rows
         .into_iter()
         .map(|r| r.map(Cow::Borrowed).to_vec())
@@ -475,24 +506,96 @@ fn widths(sheet: &Sheet) -> Vec<f64> {
         .collect()
 }
 
-/// Builds one sheet of the workbook.
-type SheetBuilder = dyn for<'v> Fn(&'v View<'_>) -> Result<Sheet<'v>, ExportError>;
-
 /// The workbook's bytes. The same view gives the same bytes: the creation
 /// date is fixed.
-pub fn xlsx(view: &View<'_>, progress: &dyn Fn(u64)) -> Result<Vec<u8>, ExportError> {
+pub fn xlsx(
+    view: &View<'_>,
+    kept: Option<&KeptCells>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<u8>, ExportError> {
     let mut out = std::io::Cursor::new(Vec::new());
-    write_xlsx(view, progress, &mut out)?;
+    write_xlsx(view, kept, progress, &mut out)?;
     Ok(out.into_inner())
 }
 
-/// Writes the workbook into `out`. Each sheet is built, written and
-/// dropped in turn; each worksheet streams its rows to a temporary file
-/// (rust_xlsxwriter's constant-memory mode, strings written inline), so
-/// that the cells are not held twice.
+/// Builds one of the sheets after `Nodes`.
+type OtherSheet = dyn for<'v> Fn(&'v View<'_>) -> Sheet<'v> + Sync;
+
+/// The formats every sheet uses: the header's, and the columns' wrapped
+/// text.
+struct Formats {
+    head: Format,
+    wrap: Format,
+}
+
+/// Names a sheet and gives it its columns, frozen header, page header,
+/// note and header row.
+fn prepare(
+    ws: &mut Worksheet,
+    sheet: &Sheet<'_>,
+    note: &str,
+    formats: &Formats,
+) -> Result<(), ExportError> {
+    ws.set_name(sheet.name)?;
+    // Wrapped text as the columns' format: a cell written without a
+    // format of its own takes it (looked up by column, not by hashing
+    // the format again for every cell).
+    for (c, w) in widths(sheet).into_iter().enumerate() {
+        ws.set_column_width(c as u16, w)?;
+        ws.set_column_format(c as u16, &formats.wrap)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.set_header(format!("&C{}", note.replace('&', "&&")));
+    ws.insert_note(0, 0, &Note::new(note).add_author_prefix(false))?;
+    for (c, h) in sheet.header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &formats.head)?;
+    }
+    Ok(())
+}
+
+/// Writes a prepared sheet's rows and its autofilter. Each cell's text is
+/// handed over (rust_xlsxwriter takes a `String`) and each row dropped
+/// once written.
+fn fill(
+    ws: &mut Worksheet,
+    sheet: Sheet<'_>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(), ExportError> {
+    let last_row = sheet.rows.len() as u32;
+    for (r, row) in sheet.rows.into_iter().enumerate() {
+        for (c, text) in row.into_iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            if text.len() > CELL_LIMIT && text.chars().count() > CELL_LIMIT {
+                return Err(ExportError::Unreadable(format!(
+                    "{} row {}: a cell longer than Excel's {CELL_LIMIT} characters",
+                    sheet.name,
+                    r + 2
+                )));
+            }
+            ws.write_string(r as u32 + 1, c as u16, text.into_owned())?;
+        }
+        if r % 1000 == 999 {
+            progress(1000);
+        }
+    }
+    let last_col = sheet.header.len().saturating_sub(1) as u16;
+    ws.autofilter(0, 0, last_row, last_col)?;
+    Ok(())
+}
+
+/// Writes the workbook into `out`. Each worksheet streams its rows to a
+/// temporary file (rust_xlsxwriter's constant-memory mode, strings written
+/// inline), so that the cells are not held twice. The `Nodes` sheet is
+/// written on one thread while the other three are built and written on
+/// another; the formats are all registered (by preparing `Nodes`) before
+/// the second thread starts, so that their indices, and the bytes, do not
+/// depend on which thread comes first.
 pub fn write_xlsx<W: Write + Seek + Send>(
     view: &View<'_>,
-    progress: &dyn Fn(u64),
+    kept: Option<&KeptCells>,
+    progress: &(dyn Fn(u64) + Sync),
     out: W,
 ) -> Result<(), ExportError> {
     let note = classification_note(view);
@@ -506,70 +609,55 @@ pub fn write_xlsx<W: Write + Seek + Send>(
             .set_creation_datetime(&created)
             .set_comment(note.as_str()),
     );
-    let head = Format::new().set_bold().set_text_wrap();
-    let wrap = Format::new().set_text_wrap();
-    let builders: [&SheetBuilder; 4] = [&nodes, &|v| Ok(deviations(v)), &|v| Ok(matrix(v)), &|v| {
-        Ok(findings(v))
-    }];
-    for build in builders {
-        let sheet = build(view)?;
-        let ws = match workbook.add_worksheet_with_constant_memory() {
-            Ok(ws) => ws,
+    let formats = Formats {
+        head: Format::new().set_bold().set_text_wrap(),
+        wrap: Format::new().set_text_wrap(),
+    };
+    for _ in 0..4 {
+        if workbook.add_worksheet_with_constant_memory().is_err() {
             // No temporary folder to write into: held in memory instead.
-            Err(_) => workbook.add_worksheet(),
-        };
-        ws.set_name(sheet.name)?;
-        // Wrapped text as the columns' format: a cell written without a
-        // format of its own takes it (looked up by column, not by hashing
-        // the format again for every cell).
-        for (c, w) in widths(&sheet).into_iter().enumerate() {
-            ws.set_column_width(c as u16, w)?;
-            ws.set_column_format(c as u16, &wrap)?;
+            workbook.add_worksheet();
         }
-        ws.set_freeze_panes(1, 0)?;
-        ws.set_header(format!("&C{}", note.replace('&', "&&")));
-        ws.insert_note(0, 0, &Note::new(note.as_str()).add_author_prefix(false))?;
-        for (c, h) in sheet.header.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, h, &head)?;
-        }
-        let last_row = sheet.rows.len() as u32;
-        // Each cell's text is handed over (rust_xlsxwriter takes a
-        // `String`) and each row dropped once written.
-        for (r, row) in sheet.rows.into_iter().enumerate() {
-            for (c, text) in row.into_iter().enumerate() {
-                if text.is_empty() {
-                    continue;
-                }
-                if text.len() > CELL_LIMIT && text.chars().count() > CELL_LIMIT {
-                    return Err(ExportError::Unreadable(format!(
-                        "{} row {}: a cell longer than Excel's {CELL_LIMIT} characters",
-                        sheet.name,
-                        r + 2
-                    )));
-                }
-                ws.write_string(r as u32 + 1, c as u16, text.into_owned())?;
-            }
-            if r % 1000 == 999 {
-                progress(1000);
-            }
-        }
-        let last_col = sheet.header.len().saturating_sub(1) as u16;
-        ws.autofilter(0, 0, last_row, last_col)?;
     }
+    let nodes_sheet = nodes_from(view, kept)?;
+    let [first, rest @ ..] = workbook.worksheets_mut().as_mut_slice() else {
+        return Err(ExportError::Unreadable("the workbook has no sheet".into()));
+    };
+    prepare(first, &nodes_sheet, &note, &formats)?;
+    let others: [&OtherSheet; 3] = [&deviations, &matrix, &findings];
+    std::thread::scope(|scope| {
+        let rest_done = scope.spawn(|| {
+            for (ws, build) in rest.iter_mut().zip(others) {
+                let sheet = build(view);
+                prepare(ws, &sheet, &note, &formats)?;
+                fill(ws, sheet, progress)?;
+            }
+            Ok::<(), ExportError>(())
+        });
+        let first_done = fill(first, nodes_sheet, progress);
+        first_done?;
+        rest_done
+            .join()
+            .unwrap_or_else(|_| Err(ExportError::Unreadable("a sheet could not be made".into())))
+    })?;
     workbook.save_to_writer(out)?;
     Ok(())
 }
 
 /// The `Nodes` sheet as CSV (RFC 4180, UTF-8).
-pub fn csv(view: &View<'_>) -> Result<Vec<u8>, ExportError> {
+pub fn csv(view: &View<'_>, kept: Option<&KeptCells>) -> Result<Vec<u8>, ExportError> {
     let mut out = Vec::new();
-    write_csv(view, &mut out)?;
+    write_csv(view, kept, &mut out)?;
     Ok(out)
 }
 
 /// Writes the `Nodes` sheet as CSV into `out`.
-pub fn write_csv<W: Write>(view: &View<'_>, out: W) -> Result<(), ExportError> {
-    let sheet = nodes(view)?;
+pub fn write_csv<W: Write>(
+    view: &View<'_>,
+    kept: Option<&KeptCells>,
+    out: W,
+) -> Result<(), ExportError> {
+    let sheet = nodes_from(view, kept)?;
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .buffer_capacity(1 << 20)

@@ -138,7 +138,17 @@ pub fn load(root: &Path) -> Result<Loaded, LoadError> {
 
 /// Loads a tree from its file set: the project file first (node files are
 /// validated against it), then every node file, in parallel, in path order.
-pub fn load_files(mut set: FileSet) -> Loaded {
+pub fn load_files(set: FileSet) -> Loaded {
+    load_files_with(set, None)
+}
+
+/// Called with every node file that parses, as it is loaded (in parallel,
+/// in no set order): for a command that needs more of a file than the
+/// model keeps, without parsing it a second time.
+pub type FileHook<'h> = &'h (dyn Fn(FileId, &DeTable<'_>) + Sync);
+
+/// [`load_files`], calling `hook` with every node file's document.
+pub fn load_files_with(mut set: FileSet, hook: Option<FileHook<'_>>) -> Loaded {
     set.entries.sort_by(|a, b| a.0.cmp(&b.0));
     let mut model = Model::default();
     let mut findings = Vec::new();
@@ -205,7 +215,7 @@ pub fn load_files(mut set: FileSet) -> Loaded {
         }
         let results: Vec<FileResult> = batch
             .into_par_iter()
-            .map(|((rel, entry), id)| read_node_entry(id, &rel, entry, &config))
+            .map(|((rel, entry), id)| read_node_entry(id, &rel, entry, &config, hook))
             .collect();
         model
             .nodes
@@ -380,12 +390,18 @@ pub(crate) struct FileResult {
 }
 
 pub(crate) fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Config) -> FileResult {
-    read_node_entry(id, rel, entry.clone(), config)
+    read_node_entry(id, rel, entry.clone(), config, None)
 }
 
 /// [`read_node_file`], taking the entry: a file's bytes already in memory
 /// become its text without a copy.
-fn read_node_entry(id: FileId, rel: &str, entry: Entry, config: &Config) -> FileResult {
+fn read_node_entry(
+    id: FileId,
+    rel: &str,
+    entry: Entry,
+    config: &Config,
+    hook: Option<FileHook<'_>>,
+) -> FileResult {
     let mut result = FileResult {
         source: SourceFile::new(rel.to_owned(), String::new()),
         nodes: Vec::new(),
@@ -430,6 +446,9 @@ fn read_node_entry(id: FileId, rel: &str, entry: Entry, config: &Config) -> File
             result.info.has_keys = !doc.get_ref().is_empty();
             let mut d = Decoder::with_text(id, std::sync::Arc::clone(&text), &mut result.findings);
             nodes::decode_file(&mut d, doc.get_ref(), config, &mut result.nodes);
+            if let Some(hook) = hook {
+                hook(id, doc.get_ref());
+            }
         }
     }
     result

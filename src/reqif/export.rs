@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::interchange::tables::{FileTables, NodeTables, file_tables};
 use crate::model::{Category, Kind, LinkField, Node, Stage, Status};
 use crate::source::FileId;
 use crate::spec::{self, Ty};
@@ -83,7 +84,7 @@ impl Ids {
     }
 
     /// [`Ids::unique`], appended to `out` (no copy when `want` is free).
-    fn push_unique(&mut self, out: &mut Out<'_>, want: String) {
+    fn push_unique(&mut self, out: &mut Out, want: String) {
         if self.used.contains(&want) {
             let id = self.unique(want);
             out.push_str(&id);
@@ -119,53 +120,138 @@ fn enum_names(field: &str) -> Option<&'static [&'static str]> {
     }
 }
 
-/// Where the document goes: a buffer flushed to the sink every MiB, so
-/// that a large tree is never held whole in memory.
-struct Out<'w> {
+/// Where the document goes: a buffer handed to the writer every MiB, so
+/// that a large tree is never held whole in memory. The writer is a
+/// thread of its own: the document is written while the next part of it
+/// is made.
+struct Out {
     buf: String,
-    sink: &'w mut dyn std::io::Write,
-    error: Option<std::io::Error>,
+    to_writer: std::sync::mpsc::SyncSender<Vec<String>>,
+    /// Buffers the writer has written and gives back, to be filled again
+    /// (fresh memory costs the kernel zeroing it).
+    spare: std::sync::mpsc::Receiver<String>,
 }
 
-impl Out<'_> {
+/// Bytes of [`Out`]'s buffer before it is handed to the writer.
+const OUT_BUFFER: usize = 1 << 20;
+
+impl Out {
     fn push_str(&mut self, s: &str) {
         self.buf.push_str(s);
-        if self.buf.len() >= 1 << 20 {
+        if self.buf.len() >= OUT_BUFFER {
             self.flush();
         }
     }
 
-    fn flush(&mut self) {
-        if self.error.is_none()
-            && let Err(e) = self.sink.write_all(self.buf.as_bytes())
-        {
-            self.error = Some(e);
+    /// Hands over what is buffered, then `parts`, in this order.
+    fn push_parts(&mut self, parts: Vec<String>) {
+        self.flush();
+        // A send fails only when the writer is gone; its error is
+        // reported when it is joined.
+        let _ = self.to_writer.send(parts);
+    }
+
+    /// A buffer to fill: one the writer gave back, or a new one.
+    fn spare(&self, capacity: usize) -> String {
+        match self.spare.try_recv() {
+            Ok(mut s) => {
+                s.clear();
+                s.reserve(capacity);
+                s
+            }
+            Err(_) => String::with_capacity(capacity),
         }
-        self.buf.clear();
+    }
+
+    /// `n` buffers to fill (see [`Out::spare`]).
+    fn spares(&self, n: usize, capacity: usize) -> Vec<String> {
+        (0..n).map(|_| self.spare(capacity)).collect()
+    }
+
+    fn flush(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        let next = self.spare(2 * OUT_BUFFER);
+        let full = std::mem::replace(&mut self.buf, next);
+        let _ = self.to_writer.send(vec![full]);
     }
 }
 
-impl std::fmt::Write for Out<'_> {
+impl std::fmt::Write for Out {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
         self.push_str(s);
         Ok(())
     }
 }
 
+/// Writes every part it is handed to `sink`, in order, and gives the
+/// buffers back; after an error, the rest is taken and dropped.
+fn writer(
+    sink: &mut (dyn std::io::Write + Send),
+    parts: std::sync::mpsc::Receiver<Vec<String>>,
+    spare: std::sync::mpsc::SyncSender<String>,
+) -> std::io::Result<()> {
+    let mut result = Ok(());
+    for batch in parts {
+        for part in batch {
+            if result.is_ok()
+                && let Err(e) = sink.write_all(part.as_bytes())
+            {
+                result = Err(e);
+            }
+            // Kept only while the maker has room for it; else dropped.
+            let _ = spare.try_send(part);
+        }
+    }
+    result
+}
+
 /// Exports what a view shows as one ReqIF document.
 pub fn export(view: &View<'_>, options: &Options) -> String {
+    export_with(view, options, None)
+}
+
+/// [`export`], taking each file's fields from `kept` when it holds them
+/// ([`kept_fields`]) instead of parsing the file again.
+pub fn export_with(view: &View<'_>, options: &Options, kept: Option<&KeptFields>) -> String {
     let mut bytes = Vec::new();
     // Writing into memory cannot fail.
-    let _ = export_to(view, options, &mut bytes);
+    let _ = export_to(view, options, kept, &mut bytes);
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// [`export`], written to `sink` as it is made.
+/// [`export`], written to `sink` as it is made (by a thread of its own,
+/// while the rest is made).
 pub fn export_to(
     view: &View<'_>,
     options: &Options,
-    sink: &mut dyn std::io::Write,
+    kept: Option<&KeptFields>,
+    sink: &mut (dyn std::io::Write + Send),
 ) -> std::io::Result<()> {
+    std::thread::scope(|scope| {
+        // One batch of parts waits while another is written: the writer
+        // seldom waits, and memory holds little of the document. The
+        // buffers given back are about a batch's worth.
+        let (to_writer, parts) = std::sync::mpsc::sync_channel(1);
+        let (give_back, spare) = std::sync::mpsc::sync_channel(40);
+        let written = scope.spawn(move || writer(sink, parts, give_back));
+        let mut out = Out {
+            buf: String::with_capacity(2 * OUT_BUFFER),
+            to_writer,
+            spare,
+        };
+        document(view, options, kept, &mut out);
+        out.flush();
+        drop(out);
+        written
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the writer stopped")))
+    })
+}
+
+/// The whole document, into `out`.
+fn document(view: &View<'_>, options: &Options, kept: Option<&KeptFields>, out: &mut Out) {
     let checked = &view.checked;
     let nodes = &checked.model.nodes;
     let time = options
@@ -225,12 +311,7 @@ pub fn export_to(
         })
         .collect();
 
-    let mut out = Out {
-        buf: String::with_capacity(1 << 21),
-        sink,
-        error: None,
-    };
-    let x = &mut out;
+    let x = out;
     x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     x.push_str("<REQ-IF xmlns=\"http://www.omg.org/spec/ReqIF/20110401/reqif.xsd\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
     let title = checked
@@ -327,7 +408,7 @@ pub fn export_to(
     x.push_str("</SPEC-TYPES>\n");
     if !nodes.is_empty() {
         x.push_str("<SPEC-OBJECTS>\n");
-        spec_objects(x, view, &idents, &dangling, &time);
+        spec_objects(x, view, kept, &idents, &dangling, &time);
         x.push_str("</SPEC-OBJECTS>\n");
     }
     // Relations: every link to a node the view shows (a link written
@@ -393,11 +474,6 @@ pub fn export_to(
     x.push_str(
         "</SPECIFICATION>\n</SPECIFICATIONS>\n</REQ-IF-CONTENT>\n</CORE-CONTENT>\n</REQ-IF>\n",
     );
-    out.flush();
-    match out.error {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
 }
 
 /// Whether a node links twice to the same node in the same field.
@@ -417,7 +493,7 @@ fn has_repeated_links(nodes: &[Node]) -> bool {
 /// parallel a batch of nodes at a time, written in node order; each
 /// IDENTIFIER as made (see where it is called).
 fn relations_parallel(
-    x: &mut Out<'_>,
+    x: &mut Out,
     nodes: &[Node],
     index: &FxHashMap<&str, usize>,
     idents: &[String],
@@ -425,11 +501,12 @@ fn relations_parallel(
 ) {
     const CHUNK: usize = 256;
     for (b, batch) in nodes.chunks(BATCH).enumerate() {
+        let bufs = x.spares(batch.len().div_ceil(CHUNK), CHUNK * 1024);
         let texts: Vec<String> = batch
             .par_chunks(CHUNK)
+            .zip(bufs)
             .enumerate()
-            .map(|(c, ns)| {
-                let mut x = String::with_capacity(ns.len() * 1024);
+            .map(|(c, (ns, mut x))| {
                 for (j, n) in ns.iter().enumerate() {
                     let Some(s) = idents.get(b * BATCH + c * CHUNK + j) else {
                         continue;
@@ -448,9 +525,7 @@ fn relations_parallel(
                 x
             })
             .collect();
-        for t in &texts {
-            x.push_str(t);
-        }
+        x.push_parts(texts);
     }
 }
 
@@ -534,7 +609,7 @@ fn parents(nodes: &[Node], index: &FxHashMap<&str, usize>) -> Vec<Option<usize>>
 }
 
 fn hierarchy(
-    x: &mut Out<'_>,
+    x: &mut Out,
     nodes: &[Node],
     index: &FxHashMap<&str, usize>,
     idents: &[String],
@@ -562,7 +637,7 @@ fn hierarchy(
     // (node, next child) on an explicit stack: no recursion, however deep.
     let mut stack: Vec<(usize, usize)> = Vec::new();
     // Without `ids`, every identifier is known to be unique as made.
-    let mut open = |x: &mut Out<'_>, i: usize| {
+    let mut open = |x: &mut Out, i: usize| {
         let ident = idents.get(i).map_or("", String::as_str);
         let mut h = String::with_capacity(ident.len() + 3);
         h.push_str(ident);
@@ -679,8 +754,9 @@ const BATCH: usize = 8192;
 
 /// Every SPEC-OBJECT of the view, in node order.
 fn spec_objects(
-    x: &mut Out<'_>,
+    x: &mut Out,
     view: &View<'_>,
+    kept: Option<&KeptFields>,
     idents: &[String],
     dangling: &Dangling<'_>,
     time: &str,
@@ -728,88 +804,132 @@ fn spec_objects(
         let span = first.start..last.end;
         let mut tables: Vec<Option<Fields>> = batch
             .par_iter()
-            .flat_map_iter(|r| tables_of(view, r.clone(), &nth))
+            .flat_map_iter(|r| tables_of(view, kept, r.clone(), &nth))
             .collect();
         const CHUNK: usize = 256;
-        let texts: Vec<String> = nodes
-            .get(span.clone())
-            .unwrap_or(&[])
+        let batch_nodes = nodes.get(span.clone()).unwrap_or(&[]);
+        let bufs = x.spares(batch_nodes.len().div_ceil(CHUNK), CHUNK * 2048);
+        let texts: Vec<String> = batch_nodes
             .par_chunks(CHUNK)
             .zip(tables.par_chunks_mut(CHUNK))
+            .zip(bufs)
             .enumerate()
-            .map(|(c, (ns, ts))| {
-                let mut s = String::with_capacity(ns.len() * 2048);
+            .map(|(c, ((ns, ts), mut s))| {
                 for (j, (n, t)) in ns.iter().zip(ts.iter_mut()).enumerate() {
                     let i = span.start + c * CHUNK + j;
                     let ident = idents.get(i).map_or("", String::as_str);
-                    let table = t.take().map(|t| redact(view, t));
-                    spec_object(&mut s, n, ident, time, table.as_ref(), dangling);
+                    spec_object(&mut s, n, ident, time, t.as_ref(), dangling);
                 }
                 s
             })
             .collect();
-        for t in &texts {
-            x.push_str(t);
-        }
+        x.push_parts(texts);
     }
 }
 
-/// The fields a node exports as attributes (every field but `id`,
-/// `title`, `text`, links and `reqif_id`), as written in its file.
-type Fields = Vec<(&'static str, toml::Value)>;
+/// An attribute's value as written: a string, or any other value as
+/// inline TOML.
+#[derive(Debug, Clone)]
+pub enum Attr {
+    Str(String),
+    Toml(String),
+}
 
-/// The attribute fields of the nodes `range` (all from one file), read
-/// again from the file, so that every field is exported as written. The
-/// file is parsed without building tables of its values; only the values
-/// exported are made into TOML values.
-fn tables_of(view: &View<'_>, range: std::ops::Range<usize>, nth: &[usize]) -> Vec<Option<Fields>> {
-    use toml::de::{DeTable, DeValue};
+/// The fields a node exports as attributes (every field but `id`,
+/// `title`, `text`, links and `reqif_id`), as written in its file, in
+/// [`attribute_fields`] order.
+pub type Fields = Vec<(&'static str, Attr)>;
+
+/// A node's attributes, from its table.
+fn attributes(kind: Kind, mut table: toml::Table) -> Fields {
+    attribute_fields(kind)
+        .filter_map(|f| {
+            let v = match table.remove(f.name)? {
+                toml::Value::String(s) => Attr::Str(s),
+                other => Attr::Toml(other.to_string()),
+            };
+            Some((f.name, v))
+        })
+        .collect()
+}
+
+/// Whether a field of a node of kind `kind` is exported as an attribute.
+fn is_attribute(kind: Kind, field: &str) -> bool {
+    attribute_fields(kind).any(|f| f.name == field)
+}
+
+/// What a ReqIF export keeps of every node from the loader's parse.
+pub type KeptFields = NodeTables<Fields>;
+
+/// The attributes of every node, made as the loader parses the files (for
+/// a view that withholds nothing: no deviation is then left out).
+pub fn kept_fields() -> KeptFields {
+    NodeTables::new(is_attribute, attributes)
+}
+
+/// The attribute fields of the nodes `range` (all from one file), as
+/// written in the file: from `kept` when it holds the file's (kept from
+/// the loader's parse), else read again from the file.
+fn tables_of(
+    view: &View<'_>,
+    kept: Option<&KeptFields>,
+    range: std::ops::Range<usize>,
+    nth: &[usize],
+) -> Vec<Option<Fields>> {
     let model = &view.checked.model;
     let len = range.len();
-    let Some(file) = model
-        .nodes
-        .get(range.start)
-        .map(|n| model.sources.file(n.file()))
-        .and_then(|s| DeTable::parse(&s.text).ok())
-    else {
+    let Some(file) = model.nodes.get(range.start).map(|n| n.file()) else {
         return vec![None; len];
     };
-    // Each node's table, by kind and id, in file order.
-    let mut at: FxHashMap<(Kind, &str), Vec<&DeTable<'_>>> = FxHashMap::default();
-    for (kind, v) in file.get_ref().iter() {
-        let Some(k) = Kind::parse(kind.get_ref()) else {
-            continue;
-        };
-        let DeValue::Array(array) = v.get_ref() else {
-            continue;
-        };
-        for t in array.iter() {
-            let DeValue::Table(t) = t.get_ref() else {
-                continue;
-            };
-            let id = t.iter().find_map(|(key, v)| match v.get_ref() {
-                DeValue::String(id) if key.get_ref() == "id" => Some(id.as_ref()),
-                _ => None,
-            });
-            if let Some(id) = id {
-                at.entry((k, id)).or_default().push(t);
+    if let Some(mut kinds) = kept
+        .filter(|_| view.withheld_nodes == 0)
+        .and_then(|k| k.take(file))
+    {
+        return pick(&mut kinds, model, range, nth, |_, fields| fields);
+    }
+    match file_tables(&model.sources.file(file).text, is_attribute) {
+        Some(mut kinds) => pick(&mut kinds, model, range, nth, |kind, mut table| {
+            redact(view, &mut table);
+            attributes(kind, table)
+        }),
+        None => vec![None; len],
+    }
+}
+
+/// The attributes of the nodes `range` (all from one file) from the
+/// file's tables, each node's found by kind and id (its `nth[i]`-th
+/// definition in the file) and taken.
+fn pick<T>(
+    kinds: &mut FileTables<T>,
+    model: &crate::model::Model,
+    range: std::ops::Range<usize>,
+    nth: &[usize],
+    make: impl Fn(Kind, T) -> Fields,
+) -> Vec<Option<Fields>> {
+    let places: Vec<Option<usize>> = {
+        // Each node's table, by kind and id, in file order.
+        let mut at: FxHashMap<(Kind, &str), Vec<usize>> = FxHashMap::default();
+        for (k, tables) in kinds.iter() {
+            for (j, t) in tables.iter().enumerate() {
+                if let Some((id, _)) = t {
+                    at.entry((*k, id.as_str())).or_default().push(j);
+                }
             }
         }
-    }
+        range
+            .clone()
+            .map(|i| {
+                let n = model.nodes.get(i)?;
+                at.get(&(n.kind, n.id.as_str()))?.get(*nth.get(i)?).copied()
+            })
+            .collect()
+    };
     range
-        .map(|i| {
+        .zip(places)
+        .map(|(i, place)| {
             let n = model.nodes.get(i)?;
-            let t = at.get(&(n.kind, n.id.as_str()))?.get(*nth.get(i)?)?;
-            Some(
-                attribute_fields(n.kind)
-                    .filter_map(|f| {
-                        let (_, v) = t.iter().find(|(key, _)| key.get_ref() == f.name)?;
-                        let de = toml::de::ValueDeserializer::from(v.clone());
-                        let value = <toml::Value as serde::Deserialize>::deserialize(de).ok()?;
-                        Some((f.name, value))
-                    })
-                    .collect(),
-            )
+            let (_, t) = kinds.get_mut(&n.kind)?.get_mut(place?)?.take()?;
+            Some(make(n.kind, t))
         })
         .collect()
 }
@@ -817,11 +937,8 @@ fn tables_of(view: &View<'_>, range: std::ops::Range<usize>, nth: &[usize]) -> V
 /// A node's fields as a reader at the view's level may see them: a
 /// deviation from a withheld obligation is left out, and a withheld
 /// modification is not named (as in the review pack).
-fn redact(view: &View<'_>, fields: Fields) -> Fields {
-    let mut fields = fields;
-    if let Some((_, toml::Value::Array(devs))) =
-        fields.iter_mut().find(|(name, _)| *name == "deviations")
-    {
+fn redact(view: &View<'_>, table: &mut toml::Table) {
+    if let Some(toml::Value::Array(devs)) = table.get_mut("deviations") {
         let hidden = |d: &toml::Value, key: &str| {
             d.get(key)
                 .and_then(toml::Value::as_str)
@@ -836,7 +953,6 @@ fn redact(view: &View<'_>, fields: Fields) -> Fields {
             }
         }
     }
-    fields
 }
 
 /// An `ATTRIBUTE-VALUE-STRING` of definition `rtm-{kind}-{name}`.
@@ -904,7 +1020,9 @@ fn spec_object(
                 continue;
             };
             if let Some(names) = enum_names(f.name) {
-                if let Some(s) = v.as_str().filter(|s| names.contains(s)) {
+                if let Attr::Str(s) = v
+                    && names.contains(&s.as_str())
+                {
                     for part in [
                         "<ATTRIBUTE-VALUE-ENUMERATION>\n<DEFINITION><ATTRIBUTE-DEFINITION-ENUMERATION-REF>rtm-",
                         k.as_str(),
@@ -922,8 +1040,7 @@ fn spec_object(
                 continue;
             }
             match v {
-                toml::Value::String(s) => string_value(x, k, f.name, s),
-                other => string_value(x, k, f.name, &other.to_string()),
+                Attr::Str(s) | Attr::Toml(s) => string_value(x, k, f.name, s),
             }
         }
     }
