@@ -714,6 +714,31 @@ struct Prepared {
     file: Option<String>,
 }
 
+/// One row converted: its node, and what is settled in row order.
+#[derive(Default)]
+struct RowOut {
+    /// Blank in every mapped column: a separator.
+    blank: bool,
+    /// The row's diagnostics and its id, in the order they are found.
+    pending: Vec<Pending>,
+    /// Its id is valid only with a wider pattern.
+    relax: bool,
+    /// The variants it names, in order.
+    variants: Vec<String>,
+    prepared: Option<Prepared>,
+}
+
+/// A diagnostic of a row, or its id: a duplicate of an id in an earlier
+/// row is reported where the id is found.
+enum Pending {
+    Diag(Diagnostic),
+    Id {
+        id: String,
+        col: u32,
+        header: String,
+    },
+}
+
 /// A field's value as prepared: small, since every node's are held until
 /// the files are written.
 #[derive(Debug, Clone)]
@@ -821,7 +846,8 @@ pub fn prepare_with(
     let values_of = |field: &str| mapping.and_then(|m| m.values.get(field)).unwrap_or(&empty);
     let last_row = grid.rows.keys().next_back().copied().unwrap_or(0);
     let mut prepared: Vec<Prepared> = Vec::new();
-    let mut first_cell: HashMap<String, String> = HashMap::new();
+    // Each id's first cell (row, column).
+    let mut first_cell: HashMap<String, (u32, u32)> = HashMap::new();
     let mut relaxed: BTreeSet<Kind> = BTreeSet::new();
     let mut variants_seen: Vec<String> = Vec::new();
     let mut blank_rows = 0;
@@ -830,34 +856,50 @@ pub fn prepare_with(
     let known = field_names();
     // The rows below the header, each dropped once read (so that the
     // memory of the cells is reused for the nodes).
-    let body = grid.rows.split_off(&header_row.saturating_add(1));
-    let mut ticked = 0;
-    for (row, cells) in body {
-        if row / 1000 > ticked {
-            ticked = row / 1000;
-            tick(
-                u64::from(row - header_row),
-                u64::from(last_row - header_row),
-            );
-        }
+    let body: Vec<(u32, Row)> = grid
+        .rows
+        .split_off(&header_row.saturating_add(1))
+        .into_iter()
+        .collect();
+    let sheet_name = grid.name.as_str();
+    // One row into a node, on its own (the rows are converted in
+    // parallel); what depends on the rows before it (a duplicate id, the
+    // variants in the order they come) is settled in row order below.
+    let convert = |row: u32, cells: Row| -> RowOut {
         // A row blank in every mapped column is a separator.
         if columns.iter().all(|(_, c)| match cells.get(&c.col) {
             None => true,
             Some(Cell::Text(t)) => t.trim().is_empty(),
             Some(Cell::Error(_)) => false,
         }) {
-            blank_rows += 1;
-            continue;
+            return RowOut {
+                blank: true,
+                ..RowOut::default()
+            };
         }
-        let at = |col: u32| cell_ref(&grid.name, row as usize, col as usize);
-        let mut bad = |col: u32, header: &str, message: String, help: Option<String>| {
-            diags.push(Diagnostic {
+        let pending: std::cell::RefCell<Vec<Pending>> = std::cell::RefCell::default();
+        let mut relax = false;
+        let mut variants_here: Vec<String> = Vec::new();
+        let at = |col: u32| cell_ref(sheet_name, row as usize, col as usize);
+        let bad = |col: u32, header: &str, message: String, help: Option<String>| {
+            pending.borrow_mut().push(Pending::Diag(Diagnostic {
                 cell: at(col),
                 header: header.to_owned(),
                 message,
                 help,
-            });
+            }));
         };
+        macro_rules! done {
+            ($prepared:expr) => {
+                return RowOut {
+                    blank: false,
+                    pending: pending.into_inner(),
+                    relax,
+                    variants: variants_here,
+                    prepared: $prepared,
+                }
+            };
+        }
         // Each field's text: the cell, or the default; an error value is
         // reported.
         let mut texts: Vec<(&str, Option<&Column>, &str)> = Vec::new();
@@ -899,7 +941,7 @@ pub fn prepare_with(
                     "no kind: expected theme, business, requirement, sec or modification".into(),
                     Some("add a `kind` column, or set one kind for every row with [defaults] kind = \"requirement\"".into()),
                 );
-                continue;
+                done!(None);
             }
             Some((_, c, t)) => {
                 let t = values_of("kind")
@@ -918,7 +960,7 @@ pub fn prepare_with(
                             ),
                             suggest(&t, Kind::NAMES).map(|s| format!("did you mean `{s}`?")),
                         );
-                        continue;
+                        done!(None);
                     }
                 }
             }
@@ -976,22 +1018,15 @@ pub fn prepare_with(
             };
             if field == "id" {
                 match check_id(&text, kind, &config, existing) {
-                    Ok(relax) => {
-                        if relax {
-                            relaxed.insert(kind);
+                    Ok(relaxes) => {
+                        if relaxes {
+                            relax = true;
                         }
-                        let here = at(col);
-                        if let Some(first) = first_cell.get(&text) {
-                            bad(
-                                col,
-                                &header,
-                                format!("duplicate id `{text}`: also at {first}"),
-                                Some("give every node its own id".into()),
-                            );
-                        } else {
-                            first_cell.insert(text.clone(), here);
-                        }
-                        row_of.insert(text.clone(), (row, col));
+                        pending.borrow_mut().push(Pending::Id {
+                            id: text.clone(),
+                            col,
+                            header: header.clone(),
+                        });
                         id = Some(text.clone());
                         out.push((field_key(field, &known), Val::Str(text)));
                     }
@@ -1075,9 +1110,7 @@ pub fn prepare_with(
                                         suggest(v, &vs).map(|s| format!("did you mean `{s}`?")),
                                     );
                                 }
-                                if !variants_seen.contains(v) {
-                                    variants_seen.push(v.clone());
-                                }
+                                variants_here.push(v.clone());
                             }
                         }
                         out.push((field_key(field, &known), Val::List(items)));
@@ -1133,7 +1166,7 @@ pub fn prepare_with(
             }
         }
         if id.is_none() {
-            continue;
+            done!(None);
         }
         out.sort_by_key(|(k, _)| {
             (
@@ -1144,12 +1177,66 @@ pub fn prepare_with(
                 k.clone(),
             )
         });
-        prepared.push(Prepared {
+        done!(Some(Prepared {
             kind,
             fields: out,
             file,
-        });
+        }));
+    };
+    let converted: Vec<(u32, RowOut)> = {
+        use rayon::prelude::*;
+        body.into_par_iter()
+            .map(|(row, cells)| (row, convert(row, cells)))
+            .collect()
+    };
+    let mut ticked = 0;
+    for (row, out) in converted {
+        if row / 1000 > ticked {
+            ticked = row / 1000;
+            tick(
+                u64::from(row - header_row),
+                u64::from(last_row - header_row),
+            );
+        }
+        if out.blank {
+            blank_rows += 1;
+            continue;
+        }
+        for p in out.pending {
+            match p {
+                Pending::Diag(d) => diags.push(d),
+                Pending::Id { id, col, header } => {
+                    match first_cell.get(&id) {
+                        Some(&(r, c)) => diags.push(Diagnostic {
+                            cell: cell_ref(&grid.name, row as usize, col as usize),
+                            header,
+                            message: format!(
+                                "duplicate id `{id}`: also at {}",
+                                cell_ref(&grid.name, r as usize, c as usize)
+                            ),
+                            help: Some("give every node its own id".into()),
+                        }),
+                        None => {
+                            first_cell.insert(id.clone(), (row, col));
+                        }
+                    }
+                    row_of.insert(id, (row, col));
+                }
+            }
+        }
+        if let Some(p) = out.prepared {
+            if out.relax {
+                relaxed.insert(p.kind);
+            }
+            prepared.push(p);
+        }
+        for v in out.variants {
+            if !variants_seen.contains(&v) {
+                variants_seen.push(v);
+            }
+        }
     }
+    drop(first_cell);
     if !diags.is_empty() {
         return Ok(Err(diags));
     }
@@ -1432,7 +1519,27 @@ fn file_text(nodes: Vec<Prepared>) -> (String, usize) {
                 }
                 out.push_str(" =");
                 match value {
+                    Val::Str(s) if plain(s) => {
+                        out.push_str(" \"");
+                        out.push_str(s);
+                        out.push('"');
+                    }
                     Val::Str(s) => push_value(&mut out, &toml_edit::Value::from(s.as_str())),
+                    Val::List(items) if items.iter().all(|i| plain(i)) => {
+                        if LINK_FIELDS.contains(&key.as_ref()) {
+                            links += items.len();
+                        }
+                        out.push_str(" [");
+                        for (i, item) in items.iter().enumerate() {
+                            if i > 0 {
+                                out.push_str(", ");
+                            }
+                            out.push('"');
+                            out.push_str(item);
+                            out.push('"');
+                        }
+                        out.push(']');
+                    }
                     Val::List(items) => {
                         if LINK_FIELDS.contains(&key.as_ref()) {
                             links += items.len();
@@ -1450,6 +1557,14 @@ fn file_text(nodes: Vec<Prepared>) -> (String, usize) {
         }
     }
     (out, links)
+}
+
+/// Whether toml_edit writes `s` as itself in double quotes: nothing to
+/// escape (no control character, quote, backslash or line break). Such a
+/// string is written directly, without toml_edit's formatting.
+fn plain(s: &str) -> bool {
+    !s.bytes()
+        .any(|b| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\')
 }
 
 /// [`file_text`] through toml_edit's document model, as imports wrote
@@ -1717,12 +1832,18 @@ mod tests {
                 fields.push((Cow::Owned(key.clone()), Val::toml(&v)));
                 doc_fields.push((key, v));
             }
-            let lists: [&[&str]; 3] = [&[], &["a"], &["SEC-1", "it's", "B \"2\""]];
+            let lists: [&[&str]; 5] = [
+                &[],
+                &["a"],
+                &["SEC-1", "it's", "B \"2\""],
+                &["SEC-1", "SEC-2", "ünï", "x y"],
+                &["", "a\tb"],
+            ];
             for (i, items) in lists.iter().enumerate() {
-                let key = if i == 2 {
-                    "satisfies".to_owned()
-                } else {
-                    format!("list{i}")
+                let key = match i {
+                    2 => "satisfies".to_owned(),
+                    3 => "sec".to_owned(),
+                    _ => format!("list{i}"),
                 };
                 let mut a = toml_edit::Array::new();
                 for item in *items {
@@ -1745,7 +1866,7 @@ mod tests {
         let (got, got_links) = file_text(prepared);
         assert_eq!(got, want);
         assert_eq!(got_links, want_links);
-        assert_eq!(got_links, 15);
+        assert_eq!(got_links, 35);
         // The text is TOML that reads back.
         let _: toml::Table = toml::from_str(&got).unwrap();
     }
