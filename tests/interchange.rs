@@ -956,3 +956,46 @@ rtm: 4 bad cells: nothing written
     let checked = common::check(&into);
     assert_eq!(checked.model.nodes.len(), 5000);
 }
+
+/// The files are staged while the loader checks them: when the check
+/// refuses a row, the staged files and the folders made for them go, and
+/// the check's diagnostics are what is reported, even when staging
+/// failed too.
+#[test]
+fn what_the_check_refuses_leaves_no_staged_file_or_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let into = dir.path().join("tree");
+    std::fs::create_dir(&into).unwrap();
+    std::fs::write(into.join("rtm.toml"), "[project]\nname = \"t\"\n").unwrap();
+    std::fs::create_dir(into.join("b.toml")).unwrap();
+    let before = files(&into);
+    let file = dir.path().join("t.csv");
+    let bad_row = "requirement,RTM-0002,Entry,mvp,BR-001,{ latency = \"slow\" },deep/er/r.toml\n";
+    for (extra, third) in [
+        ("", "theme,TH-02,Second,,,,b.toml\n"),
+        ("--force", "theme,TH-02,Second,,,,b.toml\n"),
+        ("", ""),
+    ] {
+        std::fs::write(
+            &file,
+            format!(
+                "kind,id,title,category,satisfies,values,file\n\
+                 theme,TH-01,First,,,,new/a.toml\n\
+                 {third}{bad_row}"
+            ),
+        )
+        .unwrap();
+        let args: Vec<&str> = [extra].into_iter().filter(|a| !a.is_empty()).collect();
+        let (code, out, err) = import(&file, &into, &args);
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(out.contains("error: 't.csv'!F"), "{out}");
+        assert!(out.contains("(under `values`): "), "{out}");
+        assert_eq!(files(&into), before);
+        let mut names: Vec<String> = std::fs::read_dir(&into)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["b.toml", "rtm.toml"]);
+    }
+}

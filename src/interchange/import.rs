@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -496,10 +497,12 @@ fn fill_merged(grid: &mut Grid, merged: &[calamine::Dimensions]) {
 }
 
 /// What an import would write.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Plan {
-    /// Node files, by path relative to the tree, with their bytes.
-    pub files: Vec<(String, String)>,
+    /// Node files, by path relative to the tree, with their bytes (shared
+    /// with the check of the files, which reads them while they are
+    /// written).
+    pub files: Vec<(String, Arc<String>)>,
     /// `rtm.toml`, for a new tree.
     pub project: Option<String>,
     /// Nodes per kind, in [`Kind::ALL`] order.
@@ -794,6 +797,50 @@ pub fn prepare_with(
     options: &Options,
     tick: &dyn Fn(u64, u64),
 ) -> Result<Result<Plan, Vec<Diagnostic>>, ImportError> {
+    Ok(prepare_staged(input, into, options, tick, None)?.map(|(plan, _)| plan))
+}
+
+/// A plan and the paths it was written to.
+pub type Imported = (Plan, Vec<PathBuf>);
+
+/// A plan and, when asked for, its files staged.
+type Staged = (Plan, Option<Staging>);
+
+/// [`prepare_with`], then [`write`]: the files are staged while they are
+/// checked (R001/R002/R003/R007), and put in place only when the check
+/// finds nothing; otherwise the staged files are removed and the
+/// diagnostics returned, as if nothing had been staged. Returns the plan
+/// and the paths written.
+pub fn import_with(
+    input: &Path,
+    into: &Path,
+    options: &Options,
+    tick: &dyn Fn(u64, u64),
+    force: bool,
+) -> Result<Result<Imported, Vec<Diagnostic>>, ImportError> {
+    match prepare_staged(input, into, options, tick, Some(force))? {
+        Ok((plan, Some(staging))) => {
+            let written = commit(&plan, into, force, staging)?;
+            Ok(Ok((plan, written)))
+        }
+        // Never so: staging was asked for.
+        Ok((plan, None)) => {
+            let written = write(&plan, into, force)?;
+            Ok(Ok((plan, written)))
+        }
+        Err(diags) => Ok(Err(diags)),
+    }
+}
+
+/// [`prepare_with`], staging the files (`Some(force)`) while they are
+/// checked.
+fn prepare_staged(
+    input: &Path,
+    into: &Path,
+    options: &Options,
+    tick: &dyn Fn(u64, u64),
+    stage_force: Option<bool>,
+) -> Result<Result<Staged, Vec<Diagnostic>>, ImportError> {
     let mapping = options.mapping.as_ref();
     let sheet = options
         .sheet
@@ -1285,7 +1332,20 @@ pub fn prepare_with(
     }
     // The files as rtm reads them: anything the loader refuses is a
     // diagnostic on the row it came from.
-    let loaded = check_plan(&mut plan, present, existing, options.replace);
+    // Staged (when asked and nothing is wrong so far) while checked.
+    let (loaded, staging) = match stage_force.filter(|_| diags.is_empty()) {
+        Some(force) => std::thread::scope(|scope| {
+            let staging = scope.spawn(|| stage(&plan, into, force));
+            let loaded = check_plan(&plan, present, existing, options.replace);
+            let staging = staging.join().unwrap_or_else(|_| {
+                Err(ImportError::Write(
+                    "the files could not be staged; nothing written".into(),
+                ))
+            });
+            (loaded, Some(staging))
+        }),
+        None => (check_plan(&plan, present, existing, options.replace), None),
+    };
     for f in loaded {
         let (row, id_at) = f
             .node
@@ -1311,10 +1371,16 @@ pub fn prepare_with(
             help: f.help,
         });
     }
-    if diags.is_empty() {
-        Ok(Ok(plan))
-    } else {
-        Ok(Err(diags))
+    match staging {
+        _ if !diags.is_empty() => {
+            if let Some(Ok(staging)) = staging {
+                unstage(staging);
+            }
+            Ok(Err(diags))
+        }
+        Some(Err(e)) => Err(e),
+        Some(Ok(staging)) => Ok(Ok((plan, Some(staging)))),
+        None => Ok(Ok((plan, None))),
     }
 }
 
@@ -1439,7 +1505,7 @@ fn build(
     let mut files = Vec::with_capacity(built.len());
     for (rel, text, n) in built {
         links += n;
-        files.push((rel, text));
+        files.push((rel, Arc::new(text)));
     }
     let project = (!existing).then(|| {
         let name = input
@@ -1600,11 +1666,11 @@ fn file_text_document(nodes: Vec<(Kind, Vec<(String, toml_edit::Value)>)>) -> (S
 }
 
 /// The findings the loader would report on the tree as written (R001,
-/// R002), and ids defined twice (R003) or invalid (R007). The plan's texts
-/// are handed to the loader and taken back from what it read (the same
-/// bytes), so that a large tree is not copied.
+/// R002), and ids defined twice (R003) or invalid (R007). The loader reads
+/// the plan's texts themselves (shared, not copied), so that they can be
+/// written at the same time.
 fn check_plan(
-    plan: &mut Plan,
+    plan: &Plan,
     present: FileSet,
     existing: bool,
     replace: bool,
@@ -1623,12 +1689,9 @@ fn check_plan(
     let planned: std::collections::HashSet<&str> =
         plan.files.iter().map(|(r, _)| r.as_str()).collect();
     set.entries.retain(|(r, _)| !planned.contains(r.as_str()));
-    let mut sizes: HashMap<String, usize> = HashMap::with_capacity(plan.files.len());
-    for (rel, text) in &mut plan.files {
-        sizes.insert(rel.clone(), text.len());
-        let text = std::mem::take(text);
+    for (rel, text) in &plan.files {
         set.entries
-            .push((rel.clone(), Entry::Bytes(text.into_bytes())));
+            .push((rel.clone(), Entry::Text(Arc::clone(text))));
     }
     let loaded = crate::load::load_files(set);
     let mut findings: Vec<crate::finding::Finding> = loaded
@@ -1636,27 +1699,31 @@ fn check_plan(
         .into_iter()
         .filter(|f| matches!(f.code.rule().code, "R001" | "R002" | "R003" | "R007"))
         .collect();
-    // The nodes share their file's text: they go first, so that each text
-    // comes back whole, without a copy.
     let crate::model::Model { sources, nodes, .. } = loaded.model;
     drop(nodes);
-    let mut read: HashMap<String, (crate::source::FileId, Option<String>)> = sources
-        .into_files()
-        .map(|(id, f)| (f.path, (id, std::sync::Arc::try_unwrap(f.text).ok())))
+    let texts: HashMap<&str, &Arc<String>> =
+        plan.files.iter().map(|(r, t)| (r.as_str(), t)).collect();
+    // Each planned file's id, and whether the loader read its text itself.
+    let read: HashMap<&str, (crate::source::FileId, bool)> = sources
+        .ids()
+        .filter_map(|(id, f)| {
+            let text = texts.get(f.path.as_str())?;
+            Some((f.path.as_str(), (id, Arc::ptr_eq(&f.text, text))))
+        })
         .collect();
     // Already refused (a file over `limits.max_file_bytes` is not read):
     // said once.
     let refused = !findings.is_empty();
-    for (rel, text) in &mut plan.files {
-        match read.remove(rel.as_str()) {
-            Some((_, Some(t))) if sizes.get(rel.as_str()) == Some(&t.len()) => *text = t,
+    for (rel, _) in &plan.files {
+        match read.get(rel.as_str()) {
+            Some((_, true)) => {}
             _ if refused => {}
-            // Not read back whole (never so for the texts an import
+            // Not read as it was built (never so for the texts an import
             // builds): nothing is written.
             other => {
                 // Only the message and the row reach the user: a file the
                 // loader gave no id (never so) is named by a fresh one.
-                let id = other.map(|(id, _)| id).unwrap_or_else(|| {
+                let id = other.map(|(id, _)| *id).unwrap_or_else(|| {
                     crate::source::Sources::default()
                         .add(crate::source::SourceFile::new(rel.clone(), String::new()))
                 });
@@ -1677,6 +1744,24 @@ fn check_plan(
 /// place and removes the node files the plan replaces (`force`). A
 /// failure while staging leaves the tree as it was.
 pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, ImportError> {
+    let staging = stage(plan, into, force)?;
+    commit(plan, into, force, staging)
+}
+
+/// The plan's files staged beside their targets, not yet in place, and
+/// the folders made for them. Dropped ([`unstage`]) it leaves nothing
+/// behind.
+pub struct Staging {
+    staged: Vec<crate::output::Staged>,
+    targets: Vec<PathBuf>,
+    /// Folders that did not exist, parents first.
+    made: Vec<PathBuf>,
+}
+
+/// The first half of [`write`]: refuses when a file exists and `force`
+/// is not set, makes the folders and stages every file. On a failure
+/// nothing is left (no temporary file, no folder it made).
+fn stage(plan: &Plan, into: &Path, force: bool) -> Result<Staging, ImportError> {
     let mut targets: Vec<(PathBuf, &str)> = plan
         .files
         .iter()
@@ -1699,16 +1784,68 @@ pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, Impo
             )));
         }
     }
+    let mut made: Vec<PathBuf> = Vec::new();
+    let mut seen: std::collections::HashSet<&Path> = std::collections::HashSet::new();
     for (path, _) in &targets {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| ImportError::Write(format!("{}: {e}", dir.display())))?;
+        let Some(dir) = path.parent() else { continue };
+        if !seen.insert(dir) || dir.is_dir() {
+            continue;
+        }
+        let missing: Vec<PathBuf> = dir
+            .ancestors()
+            .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+            .map(Path::to_path_buf)
+            .collect();
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            made.extend(missing.into_iter().rev());
+            remove_folders(&made);
+            return Err(ImportError::Write(format!("{}: {e}", dir.display())));
+        }
+        made.extend(missing.into_iter().rev());
+    }
+    match crate::output::stage_all(&targets) {
+        Ok(staged) => Ok(Staging {
+            staged,
+            targets: targets.into_iter().map(|(p, _)| p).collect(),
+            made,
+        }),
+        Err((path, e)) => {
+            remove_folders(&made);
+            Err(ImportError::Write(format!(
+                "{}: {e}; nothing written",
+                path.display()
+            )))
         }
     }
-    let staged = crate::output::stage_all(&targets).map_err(|(path, e)| {
-        ImportError::Write(format!("{}: {e}; nothing written", path.display()))
-    })?;
-    for (s, (path, _)) in staged.into_iter().zip(&targets) {
+}
+
+/// Removes the folders a staging made, deepest first (each only when
+/// empty).
+fn remove_folders(made: &[PathBuf]) {
+    for dir in made.iter().rev() {
+        let _ = std::fs::remove_dir(dir);
+    }
+}
+
+/// Undoes a [`stage`]: the temporary files and the folders it made go.
+fn unstage(staging: Staging) {
+    let Staging { staged, made, .. } = staging;
+    drop(staged);
+    remove_folders(&made);
+}
+
+/// The second half of [`write`]: puts every staged file in place, then
+/// removes the node files the plan replaces (`force`).
+fn commit(
+    plan: &Plan,
+    into: &Path,
+    force: bool,
+    staging: Staging,
+) -> Result<Vec<PathBuf>, ImportError> {
+    let Staging {
+        staged, targets, ..
+    } = staging;
+    for (s, path) in staged.into_iter().zip(&targets) {
         s.commit()
             .map_err(|e| ImportError::Write(format!("{}: {e}", path.display())))?;
     }
@@ -1722,7 +1859,7 @@ pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, Impo
             }
         }
     }
-    Ok(targets.into_iter().map(|(p, _)| p).collect())
+    Ok(targets)
 }
 
 #[cfg(test)]
@@ -1734,23 +1871,38 @@ mod tests {
     fn the_plan_keeps_its_texts_through_the_check() {
         let a = "[[theme]]\nid = \"TH-01\"\ntitle = \"First\"\n".to_owned();
         let b = "[[theme]]\nid = \"TH-02\"\ntitle = \"Café\"\n".to_owned();
-        let mut plan = Plan {
-            files: vec![("a.toml".into(), a.clone()), ("b/b.toml".into(), b.clone())],
+        let plan = Plan {
+            files: vec![
+                ("a.toml".into(), Arc::new(a.clone())),
+                ("b/b.toml".into(), Arc::new(b.clone())),
+            ],
             ..Plan::default()
         };
-        let findings = check_plan(&mut plan, FileSet::default(), false, false);
+        let findings = check_plan(&plan, FileSet::default(), false, false);
         assert!(findings.is_empty(), "{findings:?}");
-        assert_eq!(
-            plan.files,
-            [("a.toml".to_owned(), a), ("b/b.toml".to_owned(), b)]
+        assert_eq!(*plan.files[0].1, a);
+        assert_eq!(*plan.files[1].1, b);
+        // The loader reads a shared text itself, not a copy.
+        let mut set = FileSet::default();
+        set.entries
+            .push(("a.toml".into(), Entry::Text(Arc::clone(&plan.files[0].1))));
+        let loaded = crate::load::load_files(set);
+        assert!(loaded.findings.is_empty(), "{:?}", loaded.findings);
+        assert!(
+            loaded
+                .model
+                .sources
+                .iter()
+                .any(|f| Arc::ptr_eq(&f.text, &plan.files[0].1))
         );
+        assert_eq!(loaded.model.nodes.len(), 1);
         // A text the loader does not read back as it was (a byte-order
         // mark is dropped): refused, never written shortened.
-        let mut plan = Plan {
-            files: vec![("c.toml".into(), "\u{feff}# c\n".into())],
+        let plan = Plan {
+            files: vec![("c.toml".into(), Arc::new("\u{feff}# c\n".into()))],
             ..Plan::default()
         };
-        let findings = check_plan(&mut plan, FileSet::default(), false, false);
+        let findings = check_plan(&plan, FileSet::default(), false, false);
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert_eq!(
             findings[0].message,
