@@ -1034,12 +1034,17 @@ fn import(args: &ImportArgs) -> Result {
             b.set_position(done);
         }
     };
-    let prepared = import::prepare_with(&args.file, &args.into, &options, &tick);
+    let prepared = if args.dry_run {
+        import::prepare_with(&args.file, &args.into, &options, &tick)
+            .map(|r| r.map(|plan| (plan, Vec::new())))
+    } else {
+        import::import_with(&args.file, &args.into, &options, &tick, args.force)
+    };
     if let Some(Some(b)) = bar.get() {
         b.finish_and_clear();
     }
-    let plan = match prepared? {
-        Ok(plan) => plan,
+    let (plan, written) = match prepared? {
+        Ok(done) => done,
         Err(diags) => {
             if json {
                 let doc = serde_json::json!({
@@ -1077,11 +1082,6 @@ fn import(args: &ImportArgs) -> Result {
             out.flush()?;
             return Ok(ExitCode::from(1));
         }
-    };
-    let written = if args.dry_run {
-        Vec::new()
-    } else {
-        import::write(&plan, &args.into, args.force)?
     };
     let mut files: Vec<String> = plan.files.iter().map(|(r, _)| r.clone()).collect();
     if plan.project.is_some() {

@@ -119,6 +119,15 @@ impl SourceFile {
         }
     }
 
+    /// A file whose text is already shared: it is not copied.
+    pub fn shared(path: String, text: Arc<String>) -> Self {
+        SourceFile {
+            path,
+            text,
+            index: std::sync::OnceLock::new(),
+        }
+    }
+
     fn index(&self) -> &LineIndex {
         self.index.get_or_init(|| LineIndex::of(&self.text))
     }

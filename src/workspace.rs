@@ -109,7 +109,7 @@ impl Workspace {
         let old = self.entries.insert(rel.to_owned(), entry);
         let was_node_file = matches!(
             old,
-            Some(Entry::File(_) | Entry::Bytes(_) | Entry::TooLarge(_))
+            Some(Entry::File(_) | Entry::Bytes(_) | Entry::Text(_) | Entry::TooLarge(_))
         );
         match self.ids.get(rel) {
             Some(&id) if was_node_file => self.replace(id, rel),

@@ -988,3 +988,111 @@ fn exports_from_the_first_parse_are_the_bytes_of_a_second_parse() {
         }
     }
 }
+
+/// A sheet large enough that its rows are converted on several threads:
+/// the diagnostics still come in row order (within a row, in column
+/// order), a duplicate names the first cell of its id, and the variants
+/// go into the new `rtm.toml` in the order the rows name them.
+#[test]
+fn many_rows_report_in_row_order_and_keep_their_first_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = |bad: bool| {
+        let mut csv = String::from("kind,id,title,themes,variants\n");
+        for i in 0..5000 {
+            let mut id = format!("BR-{i:05}");
+            let mut themes = "TH-01";
+            let variants = match i {
+                10 => "gamma",
+                1500 => "beta",
+                4200 => "alpha, beta",
+                _ => "",
+            };
+            if bad {
+                match i {
+                    3000 => {
+                        id = "BR-00007".into();
+                        themes = "A B";
+                    }
+                    4500 => id = "BR-00007".into(),
+                    4999 => id = String::new(),
+                    _ => {}
+                }
+            }
+            csv.push_str(&format!(
+                "business,{id},Title {i},{themes},\"{variants}\"\n"
+            ));
+        }
+        csv
+    };
+    let file = dir.path().join("big.csv");
+    std::fs::write(&file, rows(true)).unwrap();
+    let into = dir.path().join("tree");
+    let (code, out, _) = import(&file, &into, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(!into.exists(), "something was written");
+    let expect = "\
+error: 'big.csv'!B3002 (under `id`): duplicate id `BR-00007`: also at 'big.csv'!B9
+  help: give every node its own id
+error: 'big.csv'!D3002 (under `themes`): `A B` does not split into ids (`A B` is not one)
+  help: separate the ids with commas, semicolons or line breaks
+error: 'big.csv'!B4502 (under `id`): duplicate id `BR-00007`: also at 'big.csv'!B9
+  help: give every node its own id
+error: 'big.csv'!B5001 (under `id`): empty id: every node needs one
+rtm: 4 bad cells: nothing written
+";
+    assert_eq!(out, expect);
+
+    std::fs::write(&file, rows(false)).unwrap();
+    let (code, out, err) = import(&file, &into, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let project = std::fs::read_to_string(into.join("rtm.toml")).unwrap();
+    assert!(
+        project.contains("variants = [\"gamma\", \"beta\", \"alpha\"]"),
+        "{project}"
+    );
+    let checked = common::check(&into);
+    assert_eq!(checked.model.nodes.len(), 5000);
+}
+
+/// The files are staged while the loader checks them: when the check
+/// refuses a row, the staged files and the folders made for them go, and
+/// the check's diagnostics are what is reported, even when staging
+/// failed too.
+#[test]
+fn what_the_check_refuses_leaves_no_staged_file_or_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let into = dir.path().join("tree");
+    std::fs::create_dir(&into).unwrap();
+    std::fs::write(into.join("rtm.toml"), "[project]\nname = \"t\"\n").unwrap();
+    std::fs::create_dir(into.join("b.toml")).unwrap();
+    let before = files(&into);
+    let file = dir.path().join("t.csv");
+    let bad_row = "requirement,RTM-0002,Entry,mvp,BR-001,{ latency = \"slow\" },deep/er/r.toml\n";
+    for (extra, third) in [
+        ("", "theme,TH-02,Second,,,,b.toml\n"),
+        ("--force", "theme,TH-02,Second,,,,b.toml\n"),
+        ("", ""),
+    ] {
+        std::fs::write(
+            &file,
+            format!(
+                "kind,id,title,category,satisfies,values,file\n\
+                 theme,TH-01,First,,,,new/a.toml\n\
+                 {third}{bad_row}"
+            ),
+        )
+        .unwrap();
+        let args: Vec<&str> = [extra].into_iter().filter(|a| !a.is_empty()).collect();
+        let (code, out, err) = import(&file, &into, &args);
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(out.contains("error: 't.csv'!F"), "{out}");
+        assert!(out.contains("(under `values`): "), "{out}");
+        assert_eq!(files(&into), before);
+        let mut names: Vec<String> = std::fs::read_dir(&into)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["b.toml", "rtm.toml"]);
+    }
+}

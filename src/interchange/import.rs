@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -496,10 +497,12 @@ fn fill_merged(grid: &mut Grid, merged: &[calamine::Dimensions]) {
 }
 
 /// What an import would write.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Plan {
-    /// Node files, by path relative to the tree, with their bytes.
-    pub files: Vec<(String, String)>,
+    /// Node files, by path relative to the tree, with their bytes (shared
+    /// with the check of the files, which reads them while they are
+    /// written).
+    pub files: Vec<(String, Arc<String>)>,
     /// `rtm.toml`, for a new tree.
     pub project: Option<String>,
     /// Nodes per kind, in [`Kind::ALL`] order.
@@ -714,6 +717,31 @@ struct Prepared {
     file: Option<String>,
 }
 
+/// One row converted: its node, and what is settled in row order.
+#[derive(Default)]
+struct RowOut {
+    /// Blank in every mapped column: a separator.
+    blank: bool,
+    /// The row's diagnostics and its id, in the order they are found.
+    pending: Vec<Pending>,
+    /// Its id is valid only with a wider pattern.
+    relax: bool,
+    /// The variants it names, in order.
+    variants: Vec<String>,
+    prepared: Option<Prepared>,
+}
+
+/// A diagnostic of a row, or its id: a duplicate of an id in an earlier
+/// row is reported where the id is found.
+enum Pending {
+    Diag(Diagnostic),
+    Id {
+        id: String,
+        col: u32,
+        header: String,
+    },
+}
+
 /// A field's value as prepared: small, since every node's are held until
 /// the files are written.
 #[derive(Debug, Clone)]
@@ -769,6 +797,50 @@ pub fn prepare_with(
     options: &Options,
     tick: &dyn Fn(u64, u64),
 ) -> Result<Result<Plan, Vec<Diagnostic>>, ImportError> {
+    Ok(prepare_staged(input, into, options, tick, None)?.map(|(plan, _)| plan))
+}
+
+/// A plan and the paths it was written to.
+pub type Imported = (Plan, Vec<PathBuf>);
+
+/// A plan and, when asked for, its files staged.
+type Staged = (Plan, Option<Staging>);
+
+/// [`prepare_with`], then [`write`]: the files are staged while they are
+/// checked (R001/R002/R003/R007), and put in place only when the check
+/// finds nothing; otherwise the staged files are removed and the
+/// diagnostics returned, as if nothing had been staged. Returns the plan
+/// and the paths written.
+pub fn import_with(
+    input: &Path,
+    into: &Path,
+    options: &Options,
+    tick: &dyn Fn(u64, u64),
+    force: bool,
+) -> Result<Result<Imported, Vec<Diagnostic>>, ImportError> {
+    match prepare_staged(input, into, options, tick, Some(force))? {
+        Ok((plan, Some(staging))) => {
+            let written = commit(&plan, into, force, staging)?;
+            Ok(Ok((plan, written)))
+        }
+        // Never so: staging was asked for.
+        Ok((plan, None)) => {
+            let written = write(&plan, into, force)?;
+            Ok(Ok((plan, written)))
+        }
+        Err(diags) => Ok(Err(diags)),
+    }
+}
+
+/// [`prepare_with`], staging the files (`Some(force)`) while they are
+/// checked.
+fn prepare_staged(
+    input: &Path,
+    into: &Path,
+    options: &Options,
+    tick: &dyn Fn(u64, u64),
+    stage_force: Option<bool>,
+) -> Result<Result<Staged, Vec<Diagnostic>>, ImportError> {
     let mapping = options.mapping.as_ref();
     let sheet = options
         .sheet
@@ -821,7 +893,8 @@ pub fn prepare_with(
     let values_of = |field: &str| mapping.and_then(|m| m.values.get(field)).unwrap_or(&empty);
     let last_row = grid.rows.keys().next_back().copied().unwrap_or(0);
     let mut prepared: Vec<Prepared> = Vec::new();
-    let mut first_cell: HashMap<String, String> = HashMap::new();
+    // Each id's first cell (row, column).
+    let mut first_cell: HashMap<String, (u32, u32)> = HashMap::new();
     let mut relaxed: BTreeSet<Kind> = BTreeSet::new();
     let mut variants_seen: Vec<String> = Vec::new();
     let mut blank_rows = 0;
@@ -830,34 +903,50 @@ pub fn prepare_with(
     let known = field_names();
     // The rows below the header, each dropped once read (so that the
     // memory of the cells is reused for the nodes).
-    let body = grid.rows.split_off(&header_row.saturating_add(1));
-    let mut ticked = 0;
-    for (row, cells) in body {
-        if row / 1000 > ticked {
-            ticked = row / 1000;
-            tick(
-                u64::from(row - header_row),
-                u64::from(last_row - header_row),
-            );
-        }
+    let body: Vec<(u32, Row)> = grid
+        .rows
+        .split_off(&header_row.saturating_add(1))
+        .into_iter()
+        .collect();
+    let sheet_name = grid.name.as_str();
+    // One row into a node, on its own (the rows are converted in
+    // parallel); what depends on the rows before it (a duplicate id, the
+    // variants in the order they come) is settled in row order below.
+    let convert = |row: u32, cells: Row| -> RowOut {
         // A row blank in every mapped column is a separator.
         if columns.iter().all(|(_, c)| match cells.get(&c.col) {
             None => true,
             Some(Cell::Text(t)) => t.trim().is_empty(),
             Some(Cell::Error(_)) => false,
         }) {
-            blank_rows += 1;
-            continue;
+            return RowOut {
+                blank: true,
+                ..RowOut::default()
+            };
         }
-        let at = |col: u32| cell_ref(&grid.name, row as usize, col as usize);
-        let mut bad = |col: u32, header: &str, message: String, help: Option<String>| {
-            diags.push(Diagnostic {
+        let pending: std::cell::RefCell<Vec<Pending>> = std::cell::RefCell::default();
+        let mut relax = false;
+        let mut variants_here: Vec<String> = Vec::new();
+        let at = |col: u32| cell_ref(sheet_name, row as usize, col as usize);
+        let bad = |col: u32, header: &str, message: String, help: Option<String>| {
+            pending.borrow_mut().push(Pending::Diag(Diagnostic {
                 cell: at(col),
                 header: header.to_owned(),
                 message,
                 help,
-            });
+            }));
         };
+        macro_rules! done {
+            ($prepared:expr) => {
+                return RowOut {
+                    blank: false,
+                    pending: pending.into_inner(),
+                    relax,
+                    variants: variants_here,
+                    prepared: $prepared,
+                }
+            };
+        }
         // Each field's text: the cell, or the default; an error value is
         // reported.
         let mut texts: Vec<(&str, Option<&Column>, &str)> = Vec::new();
@@ -899,7 +988,7 @@ pub fn prepare_with(
                     "no kind: expected theme, business, requirement, sec or modification".into(),
                     Some("add a `kind` column, or set one kind for every row with [defaults] kind = \"requirement\"".into()),
                 );
-                continue;
+                done!(None);
             }
             Some((_, c, t)) => {
                 let t = values_of("kind")
@@ -918,7 +1007,7 @@ pub fn prepare_with(
                             ),
                             suggest(&t, Kind::NAMES).map(|s| format!("did you mean `{s}`?")),
                         );
-                        continue;
+                        done!(None);
                     }
                 }
             }
@@ -976,22 +1065,15 @@ pub fn prepare_with(
             };
             if field == "id" {
                 match check_id(&text, kind, &config, existing) {
-                    Ok(relax) => {
-                        if relax {
-                            relaxed.insert(kind);
+                    Ok(relaxes) => {
+                        if relaxes {
+                            relax = true;
                         }
-                        let here = at(col);
-                        if let Some(first) = first_cell.get(&text) {
-                            bad(
-                                col,
-                                &header,
-                                format!("duplicate id `{text}`: also at {first}"),
-                                Some("give every node its own id".into()),
-                            );
-                        } else {
-                            first_cell.insert(text.clone(), here);
-                        }
-                        row_of.insert(text.clone(), (row, col));
+                        pending.borrow_mut().push(Pending::Id {
+                            id: text.clone(),
+                            col,
+                            header: header.clone(),
+                        });
                         id = Some(text.clone());
                         out.push((field_key(field, &known), Val::Str(text)));
                     }
@@ -1075,9 +1157,7 @@ pub fn prepare_with(
                                         suggest(v, &vs).map(|s| format!("did you mean `{s}`?")),
                                     );
                                 }
-                                if !variants_seen.contains(v) {
-                                    variants_seen.push(v.clone());
-                                }
+                                variants_here.push(v.clone());
                             }
                         }
                         out.push((field_key(field, &known), Val::List(items)));
@@ -1133,7 +1213,7 @@ pub fn prepare_with(
             }
         }
         if id.is_none() {
-            continue;
+            done!(None);
         }
         out.sort_by_key(|(k, _)| {
             (
@@ -1144,12 +1224,66 @@ pub fn prepare_with(
                 k.clone(),
             )
         });
-        prepared.push(Prepared {
+        done!(Some(Prepared {
             kind,
             fields: out,
             file,
-        });
+        }));
+    };
+    let converted: Vec<(u32, RowOut)> = {
+        use rayon::prelude::*;
+        body.into_par_iter()
+            .map(|(row, cells)| (row, convert(row, cells)))
+            .collect()
+    };
+    let mut ticked = 0;
+    for (row, out) in converted {
+        if row / 1000 > ticked {
+            ticked = row / 1000;
+            tick(
+                u64::from(row - header_row),
+                u64::from(last_row - header_row),
+            );
+        }
+        if out.blank {
+            blank_rows += 1;
+            continue;
+        }
+        for p in out.pending {
+            match p {
+                Pending::Diag(d) => diags.push(d),
+                Pending::Id { id, col, header } => {
+                    match first_cell.get(&id) {
+                        Some(&(r, c)) => diags.push(Diagnostic {
+                            cell: cell_ref(&grid.name, row as usize, col as usize),
+                            header,
+                            message: format!(
+                                "duplicate id `{id}`: also at {}",
+                                cell_ref(&grid.name, r as usize, c as usize)
+                            ),
+                            help: Some("give every node its own id".into()),
+                        }),
+                        None => {
+                            first_cell.insert(id.clone(), (row, col));
+                        }
+                    }
+                    row_of.insert(id, (row, col));
+                }
+            }
+        }
+        if let Some(p) = out.prepared {
+            if out.relax {
+                relaxed.insert(p.kind);
+            }
+            prepared.push(p);
+        }
+        for v in out.variants {
+            if !variants_seen.contains(&v) {
+                variants_seen.push(v);
+            }
+        }
     }
+    drop(first_cell);
     if !diags.is_empty() {
         return Ok(Err(diags));
     }
@@ -1198,7 +1332,20 @@ pub fn prepare_with(
     }
     // The files as rtm reads them: anything the loader refuses is a
     // diagnostic on the row it came from.
-    let loaded = check_plan(&mut plan, present, existing, options.replace);
+    // Staged (when asked and nothing is wrong so far) while checked.
+    let (loaded, staging) = match stage_force.filter(|_| diags.is_empty()) {
+        Some(force) => std::thread::scope(|scope| {
+            let staging = scope.spawn(|| stage(&plan, into, force));
+            let loaded = check_plan(&plan, present, existing, options.replace);
+            let staging = staging.join().unwrap_or_else(|_| {
+                Err(ImportError::Write(
+                    "the files could not be staged; nothing written".into(),
+                ))
+            });
+            (loaded, Some(staging))
+        }),
+        None => (check_plan(&plan, present, existing, options.replace), None),
+    };
     for f in loaded {
         let (row, id_at) = f
             .node
@@ -1224,10 +1371,16 @@ pub fn prepare_with(
             help: f.help,
         });
     }
-    if diags.is_empty() {
-        Ok(Ok(plan))
-    } else {
-        Ok(Err(diags))
+    match staging {
+        _ if !diags.is_empty() => {
+            if let Some(Ok(staging)) = staging {
+                unstage(staging);
+            }
+            Ok(Err(diags))
+        }
+        Some(Err(e)) => Err(e),
+        Some(Ok(staging)) => Ok(Ok((plan, Some(staging)))),
+        None => Ok(Ok((plan, None))),
     }
 }
 
@@ -1352,7 +1505,7 @@ fn build(
     let mut files = Vec::with_capacity(built.len());
     for (rel, text, n) in built {
         links += n;
-        files.push((rel, text));
+        files.push((rel, Arc::new(text)));
     }
     let project = (!existing).then(|| {
         let name = input
@@ -1432,7 +1585,27 @@ fn file_text(nodes: Vec<Prepared>) -> (String, usize) {
                 }
                 out.push_str(" =");
                 match value {
+                    Val::Str(s) if plain(s) => {
+                        out.push_str(" \"");
+                        out.push_str(s);
+                        out.push('"');
+                    }
                     Val::Str(s) => push_value(&mut out, &toml_edit::Value::from(s.as_str())),
+                    Val::List(items) if items.iter().all(|i| plain(i)) => {
+                        if LINK_FIELDS.contains(&key.as_ref()) {
+                            links += items.len();
+                        }
+                        out.push_str(" [");
+                        for (i, item) in items.iter().enumerate() {
+                            if i > 0 {
+                                out.push_str(", ");
+                            }
+                            out.push('"');
+                            out.push_str(item);
+                            out.push('"');
+                        }
+                        out.push(']');
+                    }
                     Val::List(items) => {
                         if LINK_FIELDS.contains(&key.as_ref()) {
                             links += items.len();
@@ -1450,6 +1623,14 @@ fn file_text(nodes: Vec<Prepared>) -> (String, usize) {
         }
     }
     (out, links)
+}
+
+/// Whether toml_edit writes `s` as itself in double quotes: nothing to
+/// escape (no control character, quote, backslash or line break). Such a
+/// string is written directly, without toml_edit's formatting.
+fn plain(s: &str) -> bool {
+    !s.bytes()
+        .any(|b| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\')
 }
 
 /// [`file_text`] through toml_edit's document model, as imports wrote
@@ -1485,11 +1666,11 @@ fn file_text_document(nodes: Vec<(Kind, Vec<(String, toml_edit::Value)>)>) -> (S
 }
 
 /// The findings the loader would report on the tree as written (R001,
-/// R002), and ids defined twice (R003) or invalid (R007). The plan's texts
-/// are handed to the loader and taken back from what it read (the same
-/// bytes), so that a large tree is not copied.
+/// R002), and ids defined twice (R003) or invalid (R007). The loader reads
+/// the plan's texts themselves (shared, not copied), so that they can be
+/// written at the same time.
 fn check_plan(
-    plan: &mut Plan,
+    plan: &Plan,
     present: FileSet,
     existing: bool,
     replace: bool,
@@ -1508,12 +1689,9 @@ fn check_plan(
     let planned: std::collections::HashSet<&str> =
         plan.files.iter().map(|(r, _)| r.as_str()).collect();
     set.entries.retain(|(r, _)| !planned.contains(r.as_str()));
-    let mut sizes: HashMap<String, usize> = HashMap::with_capacity(plan.files.len());
-    for (rel, text) in &mut plan.files {
-        sizes.insert(rel.clone(), text.len());
-        let text = std::mem::take(text);
+    for (rel, text) in &plan.files {
         set.entries
-            .push((rel.clone(), Entry::Bytes(text.into_bytes())));
+            .push((rel.clone(), Entry::Text(Arc::clone(text))));
     }
     let loaded = crate::load::load_files(set);
     let mut findings: Vec<crate::finding::Finding> = loaded
@@ -1521,27 +1699,31 @@ fn check_plan(
         .into_iter()
         .filter(|f| matches!(f.code.rule().code, "R001" | "R002" | "R003" | "R007"))
         .collect();
-    // The nodes share their file's text: they go first, so that each text
-    // comes back whole, without a copy.
     let crate::model::Model { sources, nodes, .. } = loaded.model;
     drop(nodes);
-    let mut read: HashMap<String, (crate::source::FileId, Option<String>)> = sources
-        .into_files()
-        .map(|(id, f)| (f.path, (id, std::sync::Arc::try_unwrap(f.text).ok())))
+    let texts: HashMap<&str, &Arc<String>> =
+        plan.files.iter().map(|(r, t)| (r.as_str(), t)).collect();
+    // Each planned file's id, and whether the loader read its text itself.
+    let read: HashMap<&str, (crate::source::FileId, bool)> = sources
+        .ids()
+        .filter_map(|(id, f)| {
+            let text = texts.get(f.path.as_str())?;
+            Some((f.path.as_str(), (id, Arc::ptr_eq(&f.text, text))))
+        })
         .collect();
     // Already refused (a file over `limits.max_file_bytes` is not read):
     // said once.
     let refused = !findings.is_empty();
-    for (rel, text) in &mut plan.files {
-        match read.remove(rel.as_str()) {
-            Some((_, Some(t))) if sizes.get(rel.as_str()) == Some(&t.len()) => *text = t,
+    for (rel, _) in &plan.files {
+        match read.get(rel.as_str()) {
+            Some((_, true)) => {}
             _ if refused => {}
-            // Not read back whole (never so for the texts an import
+            // Not read as it was built (never so for the texts an import
             // builds): nothing is written.
             other => {
                 // Only the message and the row reach the user: a file the
                 // loader gave no id (never so) is named by a fresh one.
-                let id = other.map(|(id, _)| id).unwrap_or_else(|| {
+                let id = other.map(|(id, _)| *id).unwrap_or_else(|| {
                     crate::source::Sources::default()
                         .add(crate::source::SourceFile::new(rel.clone(), String::new()))
                 });
@@ -1562,6 +1744,24 @@ fn check_plan(
 /// place and removes the node files the plan replaces (`force`). A
 /// failure while staging leaves the tree as it was.
 pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, ImportError> {
+    let staging = stage(plan, into, force)?;
+    commit(plan, into, force, staging)
+}
+
+/// The plan's files staged beside their targets, not yet in place, and
+/// the folders made for them. Dropped ([`unstage`]) it leaves nothing
+/// behind.
+pub struct Staging {
+    staged: Vec<crate::output::Staged>,
+    targets: Vec<PathBuf>,
+    /// Folders that did not exist, parents first.
+    made: Vec<PathBuf>,
+}
+
+/// The first half of [`write`]: refuses when a file exists and `force`
+/// is not set, makes the folders and stages every file. On a failure
+/// nothing is left (no temporary file, no folder it made).
+fn stage(plan: &Plan, into: &Path, force: bool) -> Result<Staging, ImportError> {
     let mut targets: Vec<(PathBuf, &str)> = plan
         .files
         .iter()
@@ -1584,16 +1784,68 @@ pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, Impo
             )));
         }
     }
+    let mut made: Vec<PathBuf> = Vec::new();
+    let mut seen: std::collections::HashSet<&Path> = std::collections::HashSet::new();
     for (path, _) in &targets {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| ImportError::Write(format!("{}: {e}", dir.display())))?;
+        let Some(dir) = path.parent() else { continue };
+        if !seen.insert(dir) || dir.is_dir() {
+            continue;
+        }
+        let missing: Vec<PathBuf> = dir
+            .ancestors()
+            .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+            .map(Path::to_path_buf)
+            .collect();
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            made.extend(missing.into_iter().rev());
+            remove_folders(&made);
+            return Err(ImportError::Write(format!("{}: {e}", dir.display())));
+        }
+        made.extend(missing.into_iter().rev());
+    }
+    match crate::output::stage_all(&targets) {
+        Ok(staged) => Ok(Staging {
+            staged,
+            targets: targets.into_iter().map(|(p, _)| p).collect(),
+            made,
+        }),
+        Err((path, e)) => {
+            remove_folders(&made);
+            Err(ImportError::Write(format!(
+                "{}: {e}; nothing written",
+                path.display()
+            )))
         }
     }
-    let staged = crate::output::stage_all(&targets).map_err(|(path, e)| {
-        ImportError::Write(format!("{}: {e}; nothing written", path.display()))
-    })?;
-    for (s, (path, _)) in staged.into_iter().zip(&targets) {
+}
+
+/// Removes the folders a staging made, deepest first (each only when
+/// empty).
+fn remove_folders(made: &[PathBuf]) {
+    for dir in made.iter().rev() {
+        let _ = std::fs::remove_dir(dir);
+    }
+}
+
+/// Undoes a [`stage`]: the temporary files and the folders it made go.
+fn unstage(staging: Staging) {
+    let Staging { staged, made, .. } = staging;
+    drop(staged);
+    remove_folders(&made);
+}
+
+/// The second half of [`write`]: puts every staged file in place, then
+/// removes the node files the plan replaces (`force`).
+fn commit(
+    plan: &Plan,
+    into: &Path,
+    force: bool,
+    staging: Staging,
+) -> Result<Vec<PathBuf>, ImportError> {
+    let Staging {
+        staged, targets, ..
+    } = staging;
+    for (s, path) in staged.into_iter().zip(&targets) {
         s.commit()
             .map_err(|e| ImportError::Write(format!("{}: {e}", path.display())))?;
     }
@@ -1607,7 +1859,7 @@ pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, Impo
             }
         }
     }
-    Ok(targets.into_iter().map(|(p, _)| p).collect())
+    Ok(targets)
 }
 
 #[cfg(test)]
@@ -1619,23 +1871,38 @@ mod tests {
     fn the_plan_keeps_its_texts_through_the_check() {
         let a = "[[theme]]\nid = \"TH-01\"\ntitle = \"First\"\n".to_owned();
         let b = "[[theme]]\nid = \"TH-02\"\ntitle = \"Café\"\n".to_owned();
-        let mut plan = Plan {
-            files: vec![("a.toml".into(), a.clone()), ("b/b.toml".into(), b.clone())],
+        let plan = Plan {
+            files: vec![
+                ("a.toml".into(), Arc::new(a.clone())),
+                ("b/b.toml".into(), Arc::new(b.clone())),
+            ],
             ..Plan::default()
         };
-        let findings = check_plan(&mut plan, FileSet::default(), false, false);
+        let findings = check_plan(&plan, FileSet::default(), false, false);
         assert!(findings.is_empty(), "{findings:?}");
-        assert_eq!(
-            plan.files,
-            [("a.toml".to_owned(), a), ("b/b.toml".to_owned(), b)]
+        assert_eq!(*plan.files[0].1, a);
+        assert_eq!(*plan.files[1].1, b);
+        // The loader reads a shared text itself, not a copy.
+        let mut set = FileSet::default();
+        set.entries
+            .push(("a.toml".into(), Entry::Text(Arc::clone(&plan.files[0].1))));
+        let loaded = crate::load::load_files(set);
+        assert!(loaded.findings.is_empty(), "{:?}", loaded.findings);
+        assert!(
+            loaded
+                .model
+                .sources
+                .iter()
+                .any(|f| Arc::ptr_eq(&f.text, &plan.files[0].1))
         );
+        assert_eq!(loaded.model.nodes.len(), 1);
         // A text the loader does not read back as it was (a byte-order
         // mark is dropped): refused, never written shortened.
-        let mut plan = Plan {
-            files: vec![("c.toml".into(), "\u{feff}# c\n".into())],
+        let plan = Plan {
+            files: vec![("c.toml".into(), Arc::new("\u{feff}# c\n".into()))],
             ..Plan::default()
         };
-        let findings = check_plan(&mut plan, FileSet::default(), false, false);
+        let findings = check_plan(&plan, FileSet::default(), false, false);
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert_eq!(
             findings[0].message,
@@ -1717,12 +1984,18 @@ mod tests {
                 fields.push((Cow::Owned(key.clone()), Val::toml(&v)));
                 doc_fields.push((key, v));
             }
-            let lists: [&[&str]; 3] = [&[], &["a"], &["SEC-1", "it's", "B \"2\""]];
+            let lists: [&[&str]; 5] = [
+                &[],
+                &["a"],
+                &["SEC-1", "it's", "B \"2\""],
+                &["SEC-1", "SEC-2", "ünï", "x y"],
+                &["", "a\tb"],
+            ];
             for (i, items) in lists.iter().enumerate() {
-                let key = if i == 2 {
-                    "satisfies".to_owned()
-                } else {
-                    format!("list{i}")
+                let key = match i {
+                    2 => "satisfies".to_owned(),
+                    3 => "sec".to_owned(),
+                    _ => format!("list{i}"),
                 };
                 let mut a = toml_edit::Array::new();
                 for item in *items {
@@ -1745,7 +2018,7 @@ mod tests {
         let (got, got_links) = file_text(prepared);
         assert_eq!(got, want);
         assert_eq!(got_links, want_links);
-        assert_eq!(got_links, 15);
+        assert_eq!(got_links, 35);
         // The text is TOML that reads back.
         let _: toml::Table = toml::from_str(&got).unwrap();
     }

@@ -53,6 +53,10 @@ pub enum Entry {
     File(PathBuf),
     /// A file's content, already in memory (e.g. read from git).
     Bytes(Vec<u8>),
+    /// A file's text, already in memory and shared: the loaded source
+    /// holds this text (not a copy) unless it starts with a byte-order
+    /// mark.
+    Text(std::sync::Arc<String>),
     /// A symbolic link, not followed.
     Symlink,
     /// Neither a file, a folder nor a link (a FIFO, a socket, a device),
@@ -429,7 +433,7 @@ fn read_node_entry(
             ));
             return result;
         }
-        Entry::File(_) | Entry::Bytes(_) | Entry::TooLarge(_) => {}
+        Entry::File(_) | Entry::Bytes(_) | Entry::Text(_) | Entry::TooLarge(_) => {}
     }
     result.node_file = true;
     let (source, read) = read_entry(entry, rel, config.limits.max_file_bytes);
@@ -480,6 +484,13 @@ fn read_entry(entry: Entry, rel: &str, max_bytes: u64) -> (SourceFile, Result<()
             return empty(too_big(bytes.len() as u64));
         }
         Entry::Bytes(bytes) => bytes,
+        Entry::Text(text) if text.len() as u64 > max_bytes => {
+            return empty(too_big(text.len() as u64));
+        }
+        Entry::Text(text) if !text.starts_with('\u{feff}') => {
+            return (SourceFile::shared(rel.to_owned(), text), Ok(()));
+        }
+        Entry::Text(text) => text.as_bytes().to_vec(),
         Entry::TooLarge(size) => return empty(too_big(size)),
         Entry::Symlink => return empty(format!("{rel} is a symbolic link")),
         Entry::Special(what) => return empty(format!("{rel} is {what}")),
