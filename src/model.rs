@@ -2,6 +2,7 @@
 //! every id and every link value.
 
 use crate::source::{FileId, Sources, Span, Str};
+use thin_vec::ThinVec;
 
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $( $variant:ident = $text:literal ),* $(,)? }) => {
@@ -485,30 +486,39 @@ pub struct Reviewed {
 
 /// A list that is usually empty, one pointer wide (a `Vec` is three):
 /// most nodes have no values, limits, deviations, waivers, questions or
-/// decisions, and a node is kept small. Reads as a slice.
+/// decisions, and a node is kept small. Reads as a slice. A [`ThinVec`]
+/// keeps its length and capacity in its one allocation, and an empty one
+/// allocates nothing.
 #[derive(Clone, PartialEq)]
-// The box is the point: one pointer in the node, the vector's three words
-// only when there is something in it.
-#[allow(clippy::box_collection)]
-pub struct Few<T>(Option<Box<Vec<T>>>);
+pub struct Few<T>(ThinVec<T>);
 
 impl<T> Few<T> {
-    pub const fn new() -> Self {
-        Few(None)
+    pub fn new() -> Self {
+        Few(ThinVec::new())
     }
 
     pub fn push(&mut self, item: T) {
-        self.0.get_or_insert_with(Box::default).push(item);
+        self.0.push(item);
+    }
+
+    /// Room for exactly `extra` more items (a list whose length is known
+    /// before it is filled takes no more than it needs).
+    pub fn reserve_exact(&mut self, extra: usize) {
+        self.0.reserve_exact(extra);
     }
 
     pub fn as_slice(&self) -> &[T] {
-        self.0.as_deref().map_or(&[], Vec::as_slice)
+        self.0.as_slice()
+    }
+
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        self.0.as_mut_slice()
     }
 }
 
 impl<T> Default for Few<T> {
     fn default() -> Self {
-        Few(None)
+        Few::new()
     }
 }
 
@@ -526,13 +536,9 @@ impl<T: std::fmt::Debug> std::fmt::Debug for Few<T> {
 }
 
 impl<T> From<Vec<T>> for Few<T> {
-    fn from(mut v: Vec<T>) -> Self {
-        if v.is_empty() {
-            Few(None)
-        } else {
-            v.shrink_to_fit();
-            Few(Some(Box::new(v)))
-        }
+    /// Exactly as long as `v`: its items moved into one allocation.
+    fn from(v: Vec<T>) -> Self {
+        Few(ThinVec::from(v))
     }
 }
 
@@ -585,7 +591,7 @@ pub struct Node {
     pub classification_invalid: bool,
     pub tags: Few<String>,
     /// Every id the node names, in every link field, in file order.
-    pub links: Vec<Link>,
+    pub links: Few<Link>,
     pub category: Option<Category>,
     /// `None` means "all the project's variants".
     pub variants: Option<Box<Vec<String>>>,
@@ -633,7 +639,7 @@ impl Node {
             classification: None,
             classification_invalid: false,
             tags: Few::new(),
-            links: Vec::new(),
+            links: Few::new(),
             category: None,
             variants: None,
             user_impact: None,
@@ -831,12 +837,22 @@ mod tests {
 mod size {
     /// A node is kept small: 100,000 of them are held at once (560 bytes
     /// before the rarely used lists were made one pointer wide; 224 with
-    /// `user_impact` held in the node as a span, not a boxed copy).
+    /// `user_impact` held in the node as a span, not a boxed copy; 208 with
+    /// the links a one-pointer list).
     #[test]
     fn a_node_is_small() {
-        assert!(std::mem::size_of::<super::Node>() <= 224);
+        assert!(std::mem::size_of::<super::Node>() <= 208);
         assert_eq!(std::mem::size_of::<Option<crate::source::Str>>(), 16);
         assert!(std::mem::size_of::<super::Link>() <= 32);
         assert_eq!(std::mem::size_of::<super::Few<super::Value>>(), 8);
+        // An empty list allocates nothing; a full one is exactly as long as
+        // the vector it was made from.
+        let few = super::Few::from(Vec::<u32>::with_capacity(64));
+        assert!(few.is_empty());
+        let mut v = Vec::with_capacity(64);
+        v.extend([1u32, 2, 3]);
+        let few = super::Few::from(v);
+        assert_eq!(few.as_slice(), &[1, 2, 3]);
+        assert_eq!(few.0.capacity(), 3);
     }
 }
