@@ -88,7 +88,7 @@ pub fn plan(root: &Path, req: &Request<'_>) -> Result<(FileEdit, Recorded), Deci
     let model = &loaded.model;
     let graph = Graph::build(model);
     let i = graph
-        .find(req.id)
+        .find(model, req.id)
         .ok_or_else(|| DecideError::UnknownId(req.id.into()))?;
     if graph.duplicates.iter().any(|(_, first)| *first == i) {
         return Err(DecideError::Duplicate(req.id.into()));

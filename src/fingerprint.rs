@@ -286,7 +286,7 @@ pub fn decision_canonical(model: &Model, graph: &Graph, entry: &Node, about: &Ab
                 line("deviation", d);
             }
             let sec = graph
-                .find(sec_id)
+                .find(model, sec_id)
                 .and_then(|i| model.nodes.get(i))
                 .filter(|n| n.kind == Kind::Sec);
             let limits = sec.map_or(&[][..], |s| s.limits.as_slice());
@@ -349,7 +349,10 @@ pub fn link_fingerprints(model: &Model, graph: &Graph, node: &Node) -> Vec<(Stri
         if out.contains_key(link.target.as_str()) {
             continue;
         }
-        if let Some(target) = graph.find(&link.target).and_then(|i| model.nodes.get(i)) {
+        if let Some(target) = graph
+            .find(model, &link.target)
+            .and_then(|i| model.nodes.get(i))
+        {
             out.insert(link.target.to_string(), fingerprint(target));
         }
     }

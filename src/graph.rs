@@ -2,7 +2,10 @@
 //! edge per resolved link. Links that do not resolve are kept aside for the
 //! structure rules (R004, R005).
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, EdgeReference, NodeIndex};
@@ -86,8 +89,10 @@ pub struct BadLink {
 #[derive(Debug, Clone)]
 pub struct Graph {
     pub graph: DiGraph<(), Edge>,
-    /// The first definition of every id.
-    pub by_id: FxHashMap<crate::source::Str, usize>,
+    /// The first definition of every id: the index of its node, in a
+    /// table hashed by the id (4 bytes an entry: the id itself is read
+    /// from the model, [`Graph::find`]).
+    by_id: HashTable<u32>,
     /// (later definition, first definition) for every repeated id.
     pub duplicates: Vec<(usize, usize)>,
     pub bad_links: Vec<BadLink>,
@@ -105,15 +110,19 @@ impl Graph {
         let n = model.nodes.len();
         let links: usize = model.nodes.iter().map(|n| n.links.len()).sum();
         let mut graph = DiGraph::with_capacity(n, links);
-        let mut by_id = FxHashMap::with_capacity_and_hasher(n, Default::default());
+        let mut by_id: HashTable<u32> = HashTable::with_capacity(n);
         let mut duplicates = Vec::new();
         // Within a file the nodes come grouped by kind, so "first" is
         // decided by place: path order, then position in the file.
         let place = |i: usize| model.nodes.get(i).map(|n| (n.file(), n.id_span().start));
+        let id_of = |i: u32| model.nodes.get(i as usize).map_or("", |n| n.id.as_str());
+        let small = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
         for (i, node) in model.nodes.iter().enumerate() {
             graph.add_node(());
-            if let Some(first) = by_id.get_mut(node.id.as_str()) {
-                let f = *first;
+            let id = node.id.as_str();
+            let hash = hash_id(id);
+            if let Some(first) = by_id.find_mut(hash, |&j| id_of(j) == id) {
+                let f = *first as usize;
                 if place(i) < place(f) {
                     for d in duplicates
                         .iter_mut()
@@ -122,12 +131,12 @@ impl Graph {
                         d.1 = i;
                     }
                     duplicates.push((f, i));
-                    *first = i;
+                    *first = small(i);
                 } else {
                     duplicates.push((i, f));
                 }
             } else {
-                by_id.insert(node.id.clone(), i);
+                by_id.insert_unique(hash, small(i), |&j| hash_id(id_of(j)));
             }
         }
         // Resolve every link in parallel (lookups only), then add the
@@ -135,16 +144,16 @@ impl Graph {
         // One 32-bit target a link, in a vector sized exactly for each run
         // of nodes: no (node, link) pairs, no vectors grown by doubling.
         let kinds: Vec<Kind> = model.nodes.iter().map(|n| n.kind).collect();
-        let small = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
         let resolved: Vec<Vec<u32>> = model
             .nodes
             .par_chunks(RESOLVE_CHUNK)
             .map(|chunk| {
                 let mut targets = Vec::with_capacity(chunk.iter().map(|n| n.links.len()).sum());
                 for link in chunk.iter().flat_map(|n| &n.links) {
+                    let target = link.target.as_str();
                     let target = by_id
-                        .get(link.target.as_str())
-                        .map_or(UNRESOLVED, |&t| small(t));
+                        .find(hash_id(target), |&j| id_of(j) == target)
+                        .map_or(UNRESOLVED, |&t| t);
                     targets.push(target);
                 }
                 targets
@@ -189,9 +198,17 @@ impl Graph {
         }
     }
 
-    /// The node an id names (its first definition).
-    pub fn find(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id).copied()
+    /// The node an id names (its first definition), in `model`: the model
+    /// this graph was built from (or one equal to it in every id).
+    pub fn find(&self, model: &Model, id: &str) -> Option<usize> {
+        self.by_id
+            .find(hash_id(id), |&j| {
+                model
+                    .nodes
+                    .get(j as usize)
+                    .is_some_and(|n| n.id.as_str() == id)
+            })
+            .map(|&j| j as usize)
     }
 
     /// Edges of one kind leaving node `i` (its links, resolved).
@@ -221,6 +238,11 @@ impl Graph {
     }
 }
 
+/// The hash an id is found by in [`Graph::find`].
+fn hash_id(id: &str) -> u64 {
+    FxBuildHasher.hash_one(id)
+}
+
 /// Nodes that link to node `i` with an edge of `kind`, in tree order.
 pub fn sources_of(graph: &Graph, i: usize, kind: EdgeKind) -> Vec<usize> {
     use petgraph::visit::EdgeRef;
@@ -237,4 +259,70 @@ pub fn targets_of(graph: &Graph, i: usize, kind: EdgeKind) -> Vec<usize> {
     v.sort_unstable();
     v.dedup();
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Graph;
+    use crate::load::{Entry, FileSet, load_files};
+
+    fn file(text: &str) -> Entry {
+        Entry::Bytes(text.as_bytes().to_vec())
+    }
+
+    /// `find` names the first definition of an id (by path, then place in
+    /// the file), whatever order the nodes were loaded in, and nothing for
+    /// an id no node has; links resolve through the same table.
+    #[test]
+    fn find_names_the_first_definition() {
+        let mut entries = vec![
+            (
+                "b.toml".to_owned(),
+                file("[[theme]]\nid = \"T-1\"\ntitle = \"later\"\n"),
+            ),
+            (
+                "a.toml".to_owned(),
+                file(
+                    "[[theme]]\nid = \"T-2\"\ntitle = \"x\"\n\n[[theme]]\nid = \"T-1\"\ntitle = \"first\"\n\n[[business]]\nid = \"BR-1\"\ntitle = \"b\"\nthemes = [\"T-1\", \"T-9\"]\n",
+                ),
+            ),
+        ];
+        // Many more ids, so that the table grows past a few buckets.
+        let many: String = (0..3000)
+            .map(|i| format!("[[theme]]\nid = \"TX-{i}\"\ntitle = \"t\"\n\n"))
+            .collect();
+        entries.push(("c.toml".to_owned(), file(&many)));
+        let loaded = load_files(FileSet {
+            project: None,
+            entries,
+        });
+        let model = &loaded.model;
+        let graph = Graph::build(model);
+        let title = |id: &str| {
+            graph
+                .find(model, id)
+                .and_then(|i| model.nodes.get(i))
+                .and_then(|n| n.title.as_ref())
+                .map(|t| t.as_str().to_owned())
+        };
+        assert_eq!(title("T-1").as_deref(), Some("first"));
+        assert_eq!(title("T-2").as_deref(), Some("x"));
+        assert_eq!(title("T-9"), None);
+        assert_eq!(title("t-1"), None);
+        for i in (0..3000).step_by(7) {
+            let id = format!("TX-{i}");
+            let found = graph.find(model, &id).and_then(|n| model.nodes.get(n));
+            assert_eq!(found.map(|n| n.id.as_str()), Some(id.as_str()));
+        }
+        assert_eq!(graph.duplicates.len(), 1);
+        // BR-1's themes: T-1 resolves (to the first definition), T-9 not.
+        assert_eq!(graph.bad_links.len(), 1);
+        let br = graph.find(model, "BR-1").unwrap_or(usize::MAX);
+        let first = graph.find(model, "T-1").unwrap_or(usize::MAX);
+        let targets: Vec<usize> = graph
+            .out(br, super::EdgeKind::Theme)
+            .map(|e| petgraph::visit::EdgeRef::target(&e).index())
+            .collect();
+        assert_eq!(targets, vec![first]);
+    }
 }

@@ -182,7 +182,7 @@ pub struct Scenario {
 /// The obligation a change names (its first definition), if it is one.
 fn change_target(node: &Node, c: &Change, model: &Model, graph: &Graph) -> Option<usize> {
     let link = node.link(c.sec)?;
-    let i = graph.find(&link.target)?;
+    let i = graph.find(model, &link.target)?;
     (model.nodes.get(i)?.kind == Kind::Sec).then_some(i)
 }
 
@@ -215,7 +215,7 @@ impl Scenario {
             .nodes
             .iter()
             .enumerate()
-            .filter(|(i, m)| m.kind == Kind::Modification && graph.find(&m.id) == Some(*i))
+            .filter(|(i, m)| m.kind == Kind::Modification && graph.find(model, &m.id) == Some(*i))
             .filter_map(|(i, m)| {
                 let why = if m.stage == Some(Stage::Implemented) {
                     InForce::Implemented

@@ -399,7 +399,7 @@ pub fn plan(root: &Path, ids: &[String], by: &str, on: &str) -> Result<Vec<FileE
             continue;
         }
         let i = graph
-            .find(id)
+            .find(model, id)
             .ok_or_else(|| StampError::UnknownId(id.clone()))?;
         if let Some(&later) = later_of.get(&i) {
             let place = |n: usize| {

@@ -284,7 +284,7 @@ fn a_withdrawn_obligation_needs_no_entry() {
     let c = check_text_with(&withdrawing("approved"), &assume(&["MP200"]));
     assert!(codes(&c, "R106").is_empty(), "{}", listing(&c));
     let scenario = &c.scenario;
-    let i = c.graph.find("SEC-POA-60").unwrap();
+    let i = c.graph.find(&c.model, "SEC-POA-60").unwrap();
     assert!(scenario.is_withdrawn(i));
     assert!(scenario.limits(i, &c.model.nodes[i]).is_none());
 }

@@ -151,7 +151,7 @@ pub fn hover(state: &State, uri: &Url, pos: Position) -> Option<Hover> {
     let mut ranges = Ranges::new(checked, state.encoding);
     let value = match checked
         .graph
-        .find(&occ.id)
+        .find(&checked.model, &occ.id)
         .and_then(|i| checked.model.nodes.get(i))
     {
         Some(node) => describe(checked, node),
@@ -190,7 +190,7 @@ pub fn rename(
             "`{new}` is not an id: an id starts with a letter and holds only letters, digits, `.`, `_` and `-`"
         ));
     }
-    if new != occ.id && checked.graph.find(new).is_some() {
+    if new != occ.id && checked.graph.find(&checked.model, new).is_some() {
         return Err(format!("`{new}` is already the id of another node"));
     }
     let mut ranges = Ranges::new(checked, state.encoding);

@@ -40,7 +40,7 @@ fn selection(view: &View<'_>, root: Option<&str>) -> Result<BTreeSet<usize>, Gra
         return Ok(view.nodes().map(|(i, _)| i).collect());
     };
     let start = g
-        .find(id)
+        .find(&view.checked.model, id)
         .filter(|&i| view.shows(i))
         .ok_or_else(|| GraphError::UnknownRoot(id.to_owned()))?;
     let mut keep = BTreeSet::from([start]);

@@ -554,7 +554,7 @@ pub fn deviation_map(view: &View<'_>) -> Option<String> {
         for dev in &n.deviations {
             let find = |k: Option<usize>| {
                 k.and_then(|k| n.links.get(k))
-                    .and_then(|l| g.find(&l.target))
+                    .and_then(|l| g.find(&view.checked.model, &l.target))
             };
             let sec = find(dev.sec);
             let m = find(dev.modification);

@@ -259,7 +259,7 @@ fn deviations(out: &mut String, view: &View<'_>) {
         let sec = view
             .checked
             .graph
-            .find(sec_id)
+            .find(&view.checked.model, sec_id)
             .and_then(|i| model.nodes.get(i).map(|n| (i, n)))
             .filter(|(_, n)| n.kind == Kind::Sec);
         // FORMAT §16: the limits in force in this scenario; `None` when a
@@ -330,11 +330,11 @@ fn deviations(out: &mut String, view: &View<'_>) {
             };
             let m_link = entry.link(dev.modification);
             let m = m_link
-                .and_then(|l| view.checked.graph.find(&l.target))
+                .and_then(|l| view.checked.graph.find(&view.checked.model, &l.target))
                 .and_then(|i| model.nodes.get(i))
                 .filter(|n| n.kind == Kind::Modification);
             let m_index = m_link
-                .and_then(|l| view.checked.graph.find(&l.target))
+                .and_then(|l| view.checked.graph.find(&view.checked.model, &l.target))
                 .filter(|&i| {
                     model
                         .nodes
@@ -757,7 +757,7 @@ fn modifications(out: &mut String, view: &View<'_>) {
         t.row(vec![
             esc(&m.id),
             title(m),
-            if g.find(&m.id) == Some(i)
+            if g.find(&view.checked.model, &m.id) == Some(i)
                 && view.checked.scenario.in_force(i) == Some(InForce::Assumed)
             {
                 format!("{stage} (assumed in force)")

@@ -43,12 +43,12 @@ impl<'a> Ctx<'a> {
 
     /// The index of the node an id names, if it exists.
     pub fn index(&self, id: &str) -> Option<usize> {
-        self.graph.find(id)
+        self.graph.find(self.model, id)
     }
 
     /// The node an id names, if it exists.
     pub fn find(&self, id: &str) -> Option<&'a Node> {
-        self.graph.find(id).and_then(|i| self.node(i))
+        self.graph.find(self.model, id).and_then(|i| self.node(i))
     }
 }
 

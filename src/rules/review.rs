@@ -117,7 +117,7 @@ fn suspect(
         first_link.entry(l.target.as_str()).or_insert(l);
     }
     for (target, recorded, entry) in &reviewed.links {
-        let found = ctx.graph.find(target);
+        let found = ctx.graph.find(ctx.model, target);
         let target_node = found.and_then(|i| ctx.node(i));
         let (message, label) = match (found, target_node) {
             (Some(i), Some(t)) => {
