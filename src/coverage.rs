@@ -91,7 +91,7 @@ impl VariantCoverage {
     /// that a node has (no `variants` means all).
     pub fn mask_into(all: &[String], node: &Node, row: &mut [u64]) {
         for (k, v) in all.iter().enumerate() {
-            if node.variants.as_ref().is_none_or(|vs| vs.contains(v))
+            if node.variants().is_none_or(|vs| vs.contains(v))
                 && let Some(w) = row.get_mut(k / 64)
             {
                 *w |= 1u64 << (k % 64);

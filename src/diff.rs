@@ -401,7 +401,7 @@ fn node_ref(checked: &Checked, node: &Node) -> NodeRef {
 /// first one wins when an entry deviates twice from the same obligation.
 fn deviations(node: &Node) -> BTreeMap<&str, &Deviation> {
     let mut map = BTreeMap::new();
-    for d in &node.deviations {
+    for d in node.deviations() {
         let sec = node.link(d.sec).map_or("", |l| l.target.as_str());
         map.entry(sec).or_insert(d);
     }
@@ -526,8 +526,7 @@ fn content_head(n: &Node) -> Vec<(&'static str, Value)> {
         ("category", opt(n.category.map(|c| c.as_str()))),
         (
             "variants",
-            n.variants
-                .as_ref()
+            n.variants()
                 .map_or(Value::Null, |v| sorted(v.iter().map(String::as_str))),
         ),
         ("themes", links(n, LinkField::Themes)),
@@ -559,7 +558,7 @@ fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
         .iter()
         .map(|v| (v.param.to_string(), number(v.value)))
         .collect();
-    let limits = limits_value(&n.limits);
+    let limits = limits_value(n.limits());
     vec![
         ("values", Value::Object(values)),
         ("limits", Value::Object(limits)),
@@ -571,14 +570,14 @@ fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
         ("changes", changes_value(n)),
         ("classification", opt(n.classification.map(|c| c.as_str()))),
         ("owner", opt(n.owner().map(crate::source::Str::as_str))),
-        ("tags", sorted(n.tags.iter().map(String::as_str))),
+        ("tags", sorted(n.tags().iter().map(String::as_str))),
         ("source", opt(n.source().map(crate::source::Str::as_str))),
         ("url", opt(n.url().map(crate::source::Str::as_str))),
         ("waivers", waivers(n)),
         ("decisions", decisions(n)),
         (
             "reviewed",
-            n.reviewed.as_ref().map_or(
+            n.reviewed().map_or(
                 Value::Null,
                 |r| serde_json::json!({ "by": r.by, "on": r.on }),
             ),
@@ -590,7 +589,7 @@ fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
 /// depend on the file's.
 fn changes_value(n: &Node) -> Value {
     let mut items: Vec<Value> = n
-        .changes
+        .changes()
         .iter()
         .map(|c| {
             let limits = limits_value(&c.limits);
@@ -612,7 +611,7 @@ fn changes_value(n: &Node) -> Value {
 /// fingerprint left out: it follows from the content compared elsewhere).
 fn decisions(n: &Node) -> Value {
     let mut items: Vec<(Option<&str>, Value)> = n
-        .decisions
+        .decisions()
         .iter()
         .map(|d| {
             let mut m = Map::new();
@@ -638,7 +637,7 @@ fn decisions(n: &Node) -> Value {
 /// A node's waivers, in an order that does not depend on the file's.
 fn waivers(n: &Node) -> Value {
     let mut items: Vec<Value> = n
-        .waivers
+        .waivers()
         .iter()
         .map(|w| {
             serde_json::json!({

@@ -179,7 +179,7 @@ pub fn canonical(node: &Node) -> String {
     if let Some(c) = node.category {
         line("category", json_str(c.as_str()));
     }
-    if let Some(v) = &node.variants {
+    if let Some(v) = node.variants() {
         line("variants", json_array(&sorted(v.to_vec())));
     }
     for field in [
@@ -194,7 +194,7 @@ pub fn canonical(node: &Node) -> String {
         }
     }
     let mut deviations: Vec<String> = node
-        .deviations
+        .deviations()
         .iter()
         .map(|d| deviation_line(node, d))
         .collect();
@@ -214,7 +214,7 @@ pub fn canonical(node: &Node) -> String {
     for v in values {
         line("value", v);
     }
-    let mut limits: Vec<String> = node.limits.iter().map(limit_line).collect();
+    let mut limits: Vec<String> = node.limits().iter().map(limit_line).collect();
     limits.sort();
     for l in limits {
         line("limit", l);
@@ -224,7 +224,7 @@ pub fn canonical(node: &Node) -> String {
     }
     let target = |i: Option<usize>| node.link(i).map(|l| l.target.as_str());
     let mut changes: Vec<String> = node
-        .changes
+        .changes()
         .iter()
         .map(|c| {
             let mut limits: Vec<String> = c.limits.iter().map(limit_line).collect();
@@ -276,7 +276,7 @@ pub fn decision_canonical(model: &Model, graph: &Graph, entry: &Node, about: &Ab
             }
             let target = |i: Option<usize>| entry.link(i).map(|l| l.target.as_str());
             let mut deviations: Vec<String> = entry
-                .deviations
+                .deviations()
                 .iter()
                 .filter(|d| target(d.sec) == Some(sec_id.as_str()))
                 .map(|d| deviation_line(entry, d))
@@ -289,7 +289,7 @@ pub fn decision_canonical(model: &Model, graph: &Graph, entry: &Node, about: &Ab
                 .find(model, sec_id)
                 .and_then(|i| model.nodes.get(i))
                 .filter(|n| n.kind == Kind::Sec);
-            let limits = sec.map_or(&[][..], |s| s.limits.as_slice());
+            let limits = sec.map_or(&[][..], |s| s.limits());
             let mut values: Vec<String> = entry
                 .values
                 .iter()

@@ -589,29 +589,21 @@ pub struct Node {
     /// another case, a list): the node is then treated as `red` by every
     /// document (FORMAT §10, fails closed).
     pub classification_invalid: bool,
-    pub tags: Few<String>,
     /// Every id the node names, in every link field, in file order.
     pub links: Few<Link>,
     pub category: Option<Category>,
-    /// `None` means "all the project's variants".
-    pub variants: Option<Box<Vec<String>>>,
     /// `user_impact`, when written (read with [`Node::user_impact`]): a
     /// span of the file text, and where it is written as two offsets in the
     /// node's file (no box, no copy: most entries state one).
     user_impact: Option<Str>,
     user_impact_at: (u32, u32),
     pub values: Few<Value>,
-    pub limits: Few<Limit>,
-    pub deviations: Few<Deviation>,
-    /// A modification's changes to SEC obligations (FORMAT §16).
-    pub changes: Few<Change>,
     pub stage: Option<Stage>,
-    pub waivers: Few<Waiver>,
-    pub questions: Few<Question>,
-    /// The OPSG's decisions about the entry's items, in file order (FORMAT §15).
-    pub decisions: Few<Decision>,
-    /// Boxed: most nodes carry no stamp, and a node is kept small.
-    pub reviewed: Option<Box<Reviewed>>,
+    /// What few nodes write (tags, variants, limits, deviations, changes,
+    /// waivers, questions, decisions, a review stamp): `None` when the
+    /// node writes none of them (never an empty box). Read with
+    /// [`Node::tags`] and the like.
+    rare: Option<Box<Rare>>,
     /// Where the `text` and `themes` values are in the node's file, when
     /// the node wrote them (R301, R104): read with [`Node::text_span`] and
     /// [`Node::themes_span`]. Two offsets, not a [`Span`], to keep a node
@@ -638,21 +630,13 @@ impl Node {
             origin: None,
             classification: None,
             classification_invalid: false,
-            tags: Few::new(),
             links: Few::new(),
             category: None,
-            variants: None,
             user_impact: None,
             user_impact_at: ABSENT,
             values: Few::new(),
-            limits: Few::new(),
-            deviations: Few::new(),
-            changes: Few::new(),
             stage: None,
-            waivers: Few::new(),
-            questions: Few::new(),
-            decisions: Few::new(),
-            reviewed: None,
+            rare: None,
             text_at: ABSENT,
             themes_at: ABSENT,
         }
@@ -759,10 +743,71 @@ impl Node {
 
     /// Whether the node has this variant (no `variants` means all of them).
     pub fn has_variant(&self, variant: &str) -> bool {
-        self.variants
-            .as_ref()
+        self.variants()
             .is_none_or(|v| v.iter().any(|x| x == variant))
     }
+
+    pub fn tags(&self) -> &[String] {
+        self.rare.as_ref().map_or(&[], |r| &r.tags)
+    }
+
+    /// The variants the node names; `None` means "all the project's
+    /// variants".
+    pub fn variants(&self) -> Option<&[String]> {
+        self.rare.as_ref().and_then(|r| r.variants.as_deref())
+    }
+
+    pub fn limits(&self) -> &[Limit] {
+        self.rare.as_ref().map_or(&[], |r| &r.limits)
+    }
+
+    pub fn deviations(&self) -> &[Deviation] {
+        self.rare.as_ref().map_or(&[], |r| &r.deviations)
+    }
+
+    /// A modification's changes to SEC obligations (FORMAT §16).
+    pub fn changes(&self) -> &[Change] {
+        self.rare.as_ref().map_or(&[], |r| &r.changes)
+    }
+
+    pub fn waivers(&self) -> &[Waiver] {
+        self.rare.as_ref().map_or(&[], |r| &r.waivers)
+    }
+
+    pub fn questions(&self) -> &[Question] {
+        self.rare.as_ref().map_or(&[], |r| &r.questions)
+    }
+
+    /// The OPSG's decisions about the entry's items, in file order (FORMAT §15).
+    pub fn decisions(&self) -> &[Decision] {
+        self.rare.as_ref().map_or(&[], |r| &r.decisions)
+    }
+
+    /// The node's review stamp, when it has one.
+    pub fn reviewed(&self) -> Option<&Reviewed> {
+        self.rare.as_ref().and_then(|r| r.reviewed.as_ref())
+    }
+
+    /// The rarely written fields, to fill them (the box is made here: call
+    /// it only with something to store).
+    pub(crate) fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+}
+
+/// What few nodes write, kept in one box outside the node (72 bytes a
+/// node saved): see [`Node::tags`] and the accessors beside it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Rare {
+    pub tags: Few<String>,
+    pub variants: Option<Vec<String>>,
+    pub limits: Few<Limit>,
+    pub deviations: Few<Deviation>,
+    pub changes: Few<Change>,
+    pub waivers: Few<Waiver>,
+    pub questions: Few<Question>,
+    pub decisions: Few<Decision>,
+    pub reviewed: Option<Reviewed>,
 }
 
 /// A span's offsets in 32 bits (files are capped far below 4 GiB by
@@ -838,10 +883,11 @@ mod size {
     /// A node is kept small: 100,000 of them are held at once (560 bytes
     /// before the rarely used lists were made one pointer wide; 224 with
     /// `user_impact` held in the node as a span, not a boxed copy; 208 with
-    /// the links a one-pointer list).
+    /// the links a one-pointer list; 144 with the rarely written fields in
+    /// one box).
     #[test]
     fn a_node_is_small() {
-        assert!(std::mem::size_of::<super::Node>() <= 208);
+        assert!(std::mem::size_of::<super::Node>() <= 144);
         assert_eq!(std::mem::size_of::<Option<crate::source::Str>>(), 16);
         assert!(std::mem::size_of::<super::Link>() <= 32);
         assert_eq!(std::mem::size_of::<super::Few<super::Value>>(), 8);
@@ -854,5 +900,28 @@ mod size {
         let few = super::Few::from(v);
         assert_eq!(few.as_slice(), &[1, 2, 3]);
         assert_eq!(few.0.capacity(), 3);
+    }
+
+    /// The box of rare fields is made only for a node that writes one of
+    /// them, and holds what it wrote.
+    #[test]
+    fn only_a_node_writing_a_rare_field_has_the_box() {
+        use crate::load::{Entry, FileSet, load_files};
+        let text = "[[theme]]\nid = \"T-1\"\ntitle = \"plain\"\ntags = []\n\n[[theme]]\nid = \"T-2\"\ntitle = \"tagged\"\ntags = [\"a\", \"b\"]\n\n[[business]]\nid = \"B-3\"\ntitle = \"no variants\"\nvariants = []\n";
+        let loaded = load_files(FileSet {
+            project: None,
+            entries: vec![("t.toml".to_owned(), Entry::Bytes(text.as_bytes().to_vec()))],
+        });
+        let nodes = &loaded.model.nodes;
+        assert_eq!(nodes.len(), 3);
+        let by_id = |id: &str| nodes.iter().find(|n| n.id == id);
+        let [plain, tagged, none] = ["T-1", "T-2", "B-3"].map(by_id);
+        let plain = plain.map(|n| (n.rare.is_none(), n.tags().len(), n.variants().is_none()));
+        assert_eq!(plain, Some((true, 0, true)));
+        let tagged = tagged.map(|n| (n.rare.is_some(), n.tags().to_vec()));
+        assert_eq!(tagged, Some((true, vec!["a".to_owned(), "b".to_owned()])));
+        // `variants = []` is not "all variants": it is kept, empty.
+        let none = none.map(|n| (n.rare.is_some(), n.variants().map(<[String]>::len)));
+        assert_eq!(none, Some((true, Some(0))));
     }
 }

@@ -239,7 +239,7 @@ impl Scenario {
         let mut by: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         let mut conflicts = Vec::new();
         for &(mi, m) in &mods {
-            for c in &m.changes {
+            for c in m.changes() {
                 let Some(si) = change_target(m, c, model, graph) else {
                     continue;
                 };
@@ -304,7 +304,7 @@ impl Scenario {
         }
         let mut changed = BTreeMap::new();
         for (si, users) in by {
-            let own = model.nodes.get(si).map_or(&[][..], |s| s.limits.as_slice());
+            let own = model.nodes.get(si).map_or(&[][..], |s| s.limits());
             let new: Vec<Limit> = set
                 .get(&si)
                 .map(|q| q.values().map(|(_, l)| l.clone()).collect())
@@ -361,7 +361,7 @@ impl Scenario {
         match self.changed.get(&i) {
             Some(c) if c.withdrawn_by.is_some() => None,
             Some(c) => Some(&c.limits),
-            None => Some(&sec.limits),
+            None => Some(sec.limits()),
         }
     }
 
@@ -369,7 +369,7 @@ impl Scenario {
     /// force too (on top of this scenario).
     pub fn with(&self, si: usize, sec: &Node, m: &Node, model: &Model, graph: &Graph) -> With {
         let changes: Vec<&Change> = m
-            .changes
+            .changes()
             .iter()
             .filter(|c| change_target(m, c, model, graph) == Some(si))
             .collect();

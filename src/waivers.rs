@@ -110,8 +110,8 @@ pub fn apply(
         }
     }
     let mut waive: Vec<(usize, Waived)> = Vec::new();
-    for node in model.nodes.iter().filter(|n| !n.waivers.is_empty()) {
-        for w in &node.waivers {
+    for node in model.nodes.iter().filter(|n| !n.waivers().is_empty()) {
+        for w in node.waivers() {
             if let Some((rule, code)) = w
                 .rule
                 .as_ref()

@@ -52,7 +52,7 @@ fn bundled_tree_meets_the_brief() {
     // The power outage obligation carries its 60-second limit.
     assert!(nodes.iter().any(|n| {
         n.kind == Kind::Sec
-            && n.limits
+            && n.limits()
                 .iter()
                 .any(|l| l.max == Some(rtm::model::Number::Int(60)))
     }));
@@ -60,7 +60,7 @@ fn bundled_tree_meets_the_brief() {
     // DP096 is an open question to the DCC, and MP117 and MP122 are separate
     // modifications, not parts of the 4G MVP.
     for n in nodes.iter().filter(|n| n.is_active()) {
-        for d in &n.deviations {
+        for d in n.deviations() {
             let relied = n.link(d.modification).map(|l| l.target.as_str());
             assert!(
                 !matches!(relied, Some("DP096" | "MP117" | "MP122")),
@@ -77,7 +77,7 @@ fn bundled_tree_meets_the_brief() {
     let declared: usize = nodes
         .iter()
         .filter(|n| n.is_active())
-        .map(|n| n.deviations.len())
+        .map(|n| n.deviations().len())
         .sum();
     let register = checked
         .findings
@@ -102,7 +102,7 @@ fn outage_alerts_assert_no_answer_to_the_dp096_question() {
         .find(|n| n.id == "SEC-POA-60" && n.kind == Kind::Sec)
         .unwrap();
     assert!(
-        poa.limits
+        poa.limits()
             .iter()
             .any(|l| l.max == Some(rtm::model::Number::Int(60)))
     );
@@ -176,7 +176,7 @@ fn bundled_review_has_no_mp117_or_mp122_entry_in_the_mvp_category() {
     let checked = bundled();
     for n in &checked.model.nodes {
         let about = n
-            .tags
+            .tags()
             .iter()
             .any(|t| t.eq_ignore_ascii_case("mp117") || t.eq_ignore_ascii_case("mp122"))
             || n.links
@@ -205,7 +205,7 @@ fn bundled_tree_records_the_open_questions() {
         nodes
             .iter()
             .find(|n| n.id == id)
-            .map(|n| n.questions.clone())
+            .map(|n| n.questions().to_vec())
             .unwrap_or_default()
     };
     let dp096 = questions("RTM-0303");
@@ -238,7 +238,7 @@ fn bundled_tree_records_the_open_questions() {
         );
     }
     for n in nodes {
-        for q in &n.questions {
+        for q in n.questions() {
             assert!(q.is_open(), "{}: an answer is recorded", n.id);
             assert_eq!(q.asked.as_deref(), Some("OPSG_36x"), "{}", n.id);
         }

@@ -84,7 +84,7 @@ fn decisions_are_read_in_file_order() {
     );
     let c = checked(&text);
     assert!(codes(&c, "R002").is_empty(), "{}", listing(&c));
-    let d = &entry(&c, "RTM-0001").decisions;
+    let d = &entry(&c, "RTM-0001").decisions();
     assert_eq!(d.len(), 2);
     assert_eq!(
         d[0].about.as_ref().unwrap().value,
@@ -150,7 +150,7 @@ fn malformed_decisions_are_schema_errors() {
             r002[0].starts_with(&format!("R002 nodes.toml:{line}:")),
             "{bad}: {r002:?}"
         );
-        assert!(!entry(&c, "RTM-0001").decisions[0].valid, "{bad}");
+        assert!(!entry(&c, "RTM-0001").decisions()[0].valid, "{bad}");
     }
 }
 
@@ -262,7 +262,7 @@ fn decisions_are_not_in_the_review_fingerprint() {
     );
     let a = checked(BASE);
     let b = checked(&decided);
-    assert_eq!(entry(&b, "RTM-0001").decisions.len(), 1);
+    assert_eq!(entry(&b, "RTM-0001").decisions().len(), 1);
     assert_eq!(
         rtm::stamp::fingerprint(entry(&a, "RTM-0001")),
         rtm::stamp::fingerprint(entry(&b, "RTM-0001"))
@@ -473,8 +473,8 @@ fn decide_appends_a_decision_and_keeps_every_other_byte() {
     let at = after.find("[[requirement.decisions]]").unwrap();
     assert!(at > after.find("rationale = ").unwrap());
     assert!(at < after.find("# The optional entry").unwrap());
-    assert_eq!(e.decisions.len(), 1);
-    assert!(e.decisions[0].valid);
+    assert_eq!(e.decisions().len(), 1);
+    assert!(e.decisions()[0].valid);
     // The deviation no longer awaits a decision; nothing else changed.
     let r113: Vec<String> = c
         .findings
@@ -522,8 +522,8 @@ fn two_decisions_in_one_file() {
     let after = nodes_text(dir.path());
     assert_eq!(after.matches("[[requirement.decisions]]").count(), 4);
     let c = check(dir.path());
-    assert_eq!(entry(&c, "RTM-0001").decisions.len(), 3);
-    assert_eq!(entry(&c, "RTM-0002").decisions.len(), 1);
+    assert_eq!(entry(&c, "RTM-0001").decisions().len(), 3);
+    assert_eq!(entry(&c, "RTM-0002").decisions().len(), 1);
     for code in ["R002", "R112", "R113", "R114", "R115"] {
         assert!(codes(&c, code).is_empty(), "{code}: {}", listing(&c));
     }
@@ -564,7 +564,7 @@ fn crlf_and_a_byte_order_mark_are_kept() {
         "{added:?}"
     );
     let c = check(dir.path());
-    assert_eq!(entry(&c, "RTM-0002").decisions.len(), 1);
+    assert_eq!(entry(&c, "RTM-0002").decisions().len(), 1);
     assert!(codes(&c, "R002").is_empty() && codes(&c, "R112").is_empty());
 }
 
@@ -593,7 +593,7 @@ fn inline_entries_and_inline_decisions_stay_inline() {
     let after = nodes_text(dir.path());
     assert!(!after.contains("[[requirement.decisions]]"), "{after}");
     let c = check(dir.path());
-    assert_eq!(entry(&c, "RTM-0001").decisions.len(), 2);
+    assert_eq!(entry(&c, "RTM-0001").decisions().len(), 2);
     assert!(codes(&c, "R002").is_empty(), "{}", listing(&c));
 
     let text = "requirement = [{ id = \"RTM-0001\", title = \"T\", category = \"optional\" }]\n";
@@ -616,7 +616,7 @@ fn inline_entries_and_inline_decisions_stay_inline() {
     let after = nodes_text(dir.path());
     assert!(after.starts_with("requirement = [{ id = \"RTM-0001\", title = \"T\", category = \"optional\", decisions = [{ about = \"category\""), "{after}");
     let c = check(dir.path());
-    assert_eq!(entry(&c, "RTM-0001").decisions.len(), 1);
+    assert_eq!(entry(&c, "RTM-0001").decisions().len(), 1);
     assert!(
         codes(&c, "R112").is_empty() && codes(&c, "R113").is_empty(),
         "{}",
@@ -1193,7 +1193,7 @@ fn the_review_cycle_example_is_what_the_readme_shows() {
         .model
         .nodes
         .iter()
-        .flat_map(|n| &n.decisions)
+        .flat_map(|n| n.decisions())
         .filter_map(|d| d.outcome.map(|o| o.as_str()))
         .collect();
     assert_eq!(outcomes.len(), 3, "{outcomes:?}");
@@ -1224,7 +1224,7 @@ fn the_review_cycle_example_is_what_the_readme_shows() {
 fn the_bundled_tree_awaits_every_decision() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("requirements");
     let c = check(&dir);
-    assert!(c.model.nodes.iter().all(|n| n.decisions.is_empty()));
+    assert!(c.model.nodes.iter().all(|n| n.decisions().is_empty()));
     let items: usize = c
         .model
         .nodes
@@ -1459,6 +1459,6 @@ fn deciding_keeps_a_review_fresh() {
     )
     .success();
     let c = check(dir.path());
-    assert_eq!(entry(&c, "RTM-0001").decisions.len(), 1);
+    assert_eq!(entry(&c, "RTM-0001").decisions().len(), 1);
     assert!(codes(&c, "R108").is_empty(), "{}", listing(&c));
 }

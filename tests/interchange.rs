@@ -118,7 +118,12 @@ fn the_workbook_holds_every_sheet_with_the_tree_s_rows() {
             "contingent"
         ]
     );
-    let declared: usize = checked.model.nodes.iter().map(|n| n.deviations.len()).sum();
+    let declared: usize = checked
+        .model
+        .nodes
+        .iter()
+        .map(|n| n.deviations().len())
+        .sum();
     assert!(declared > 0);
     assert_eq!(deviations.len() - 1, declared);
 

@@ -322,7 +322,7 @@ fn an_answered_question_fires_nothing() {
     assert!(of(&checked, "R116").is_empty(), "{}", listing(&checked));
     assert!(of(&checked, "R117").is_empty(), "{}", listing(&checked));
     assert!(of(&checked, "R002").is_empty(), "{}", listing(&checked));
-    let q = &node(&checked, "RTM-0001").questions[0];
+    let q = &node(&checked, "RTM-0001").questions()[0];
     assert_eq!(q.answer.as_deref(), Some("Assume DP096."));
     assert_eq!(q.answered.as_deref(), Some("2020-11-30"));
 }
@@ -373,7 +373,7 @@ fn a_withdrawn_node_asks_nothing() {
     );
     let dir = tree(&nodes);
     let checked = check_on(dir.path(), jiff::civil::date(2021, 1, 1));
-    assert_eq!(node(&checked, "RTM-0001").questions.len(), 1);
+    assert_eq!(node(&checked, "RTM-0001").questions().len(), 1);
     assert!(of(&checked, "R116").is_empty(), "{}", listing(&checked));
     assert!(of(&checked, "R117").is_empty(), "{}", listing(&checked));
 }

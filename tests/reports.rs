@@ -239,7 +239,7 @@ fn review_structure_and_counts_match_the_tree() {
     let declared: usize = nodes
         .iter()
         .filter(|n| n.is_active())
-        .map(|n| n.deviations.len())
+        .map(|n| n.deviations().len())
         .sum();
     let rows: usize = tables
         .iter()

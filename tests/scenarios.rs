@@ -66,8 +66,8 @@ limits = {{ poa_latency_s = {{ max = 180 }} }}
         .iter()
         .find(|n| n.id == "DP096")
         .unwrap();
-    assert_eq!(m.changes.len(), 1);
-    let c = &m.changes[0];
+    assert_eq!(m.changes().len(), 1);
+    let c = &m.changes()[0];
     assert!(!c.withdraws);
     assert_eq!(m.link(c.sec).unwrap().target, "SEC-POA-60");
     assert_eq!(c.limits[0].param, "poa_latency_s");
@@ -449,7 +449,7 @@ fn the_bundled_dp096_states_no_change() {
         .find(|n| n.id == "DP096")
         .unwrap();
     assert!(
-        dp096.changes.is_empty(),
+        dp096.changes().is_empty(),
         "the papers do not say what DP096 changes"
     );
     let mut docs = Vec::new();

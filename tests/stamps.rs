@@ -143,7 +143,7 @@ fn stamp_inserts_one_line_and_keeps_every_other_byte() {
         .iter()
         .find(|n| n.id == "RTM-0001")
         .unwrap();
-    let reviewed = node.reviewed.as_ref().unwrap();
+    let reviewed = node.reviewed().unwrap();
     assert_eq!(reviewed.by.as_deref(), Some("OPSG_37x"));
     assert_eq!(reviewed.on.as_deref(), Some("2020-10-26"));
     assert_eq!(
@@ -213,7 +213,7 @@ fn asking_or_answering_a_question_keeps_the_review_fresh() {
         .iter()
         .find(|n| n.id == "RTM-0001")
         .unwrap();
-    assert_eq!(node.questions.len(), 1, "{}", common::listing(&checked));
+    assert_eq!(node.questions().len(), 1, "{}", common::listing(&checked));
     assert_eq!(review_places(dir.path()), Vec::<String>::new());
     let answered = asked.replace(
         "due = 2020-10-26 }",

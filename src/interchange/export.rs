@@ -291,7 +291,7 @@ pub fn deviations<'v>(view: &'v View<'_>) -> Sheet<'v> {
     let shown = |id: &'v str| if view.hides_id(id) { None } else { Some(id) };
     let mut rows = Vec::new();
     for (_, n) in view.nodes() {
-        for d in &n.deviations {
+        for d in n.deviations() {
             let sec = n.link(d.sec).and_then(|l| shown(&l.target));
             let Some(sec) = sec else { continue };
             let modification = n.link(d.modification).and_then(|l| shown(&l.target));

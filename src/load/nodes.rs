@@ -7,8 +7,8 @@ use toml::de::{DeTable, DeValue};
 use crate::config::Config;
 use crate::decode::{Decoder, Value, describe, suggest};
 use crate::model::{
-    About, Category, Change, Classification, Decision, Deviation, Kind, Limit, Link, LinkField,
-    Node, Outcome, Question, Reviewed, Sp, Stage, Status, Value as Figure, Waiver,
+    About, Category, Change, Classification, Decision, Deviation, Few, Kind, Limit, Link,
+    LinkField, Node, Outcome, Question, Rare, Reviewed, Sp, Stage, Status, Value as Figure, Waiver,
 };
 use crate::source::Str;
 use crate::spec::{
@@ -182,16 +182,23 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
             // Fails closed: a level that cannot be read is treated as red.
             node.classification_invalid = node.classification.is_none();
         }
-        ("tags", _) => node.tags = d.strings(name, v).into_iter().map(|s| s.value).collect(),
-        ("variants", _) => node.variants = Some(Box::new(read_variants(d, v, config))),
+        ("tags", _) => {
+            let tags = d.strings(name, v).into_iter().map(|s| s.value).collect();
+            store(node, tags, |r| &mut r.tags);
+        }
+        ("variants", _) => node.rare_mut().variants = Some(read_variants(d, v, config)),
         ("values", _) => node.values = read_values(d, v).into(),
-        ("limits", _) => node.limits = read_limits(d, v).into(),
+        ("limits", _) => store(node, read_limits(d, v), |r| &mut r.limits),
         ("deviations", _) => read_deviations(d, node, v),
         ("changes", _) => read_changes(d, node, v),
-        ("waivers", _) => node.waivers = read_waivers(d, v).into(),
-        ("questions", _) => node.questions = read_questions(d, v).into(),
-        ("decisions", _) => node.decisions = read_decisions(d, v).into(),
-        ("reviewed", _) => node.reviewed = read_reviewed(d, v).map(Box::new),
+        ("waivers", _) => store(node, read_waivers(d, v), |r| &mut r.waivers),
+        ("questions", _) => store(node, read_questions(d, v), |r| &mut r.questions),
+        ("decisions", _) => store(node, read_decisions(d, v), |r| &mut r.decisions),
+        ("reviewed", _) => {
+            if let Some(reviewed) = read_reviewed(d, v) {
+                node.rare_mut().reviewed = Some(reviewed);
+            }
+        }
         (_, Ty::Ids(_)) => {
             let link_field = match name {
                 "themes" => LinkField::Themes,
@@ -249,6 +256,15 @@ fn read_values(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Figure> {
             })
         })
         .collect()
+}
+
+/// Stores a rarely written list in the node's box of rare fields: made
+/// only for a list that holds something, so that a node writing none of
+/// them has no box.
+fn store<T>(node: &mut Node, items: Vec<T>, place: impl FnOnce(&mut Rare) -> &mut Few<T>) {
+    if !items.is_empty() {
+        *place(node.rare_mut()) = items.into();
+    }
 }
 
 fn read_limits(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Limit> {
@@ -317,7 +333,7 @@ fn read_limits(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Limit> {
 
 fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
     for (table, span) in d.tables("deviations", v) {
-        let index = u32::try_from(node.deviations.len()).unwrap_or(u32::MAX);
+        let index = u32::try_from(node.deviations().len()).unwrap_or(u32::MAX);
         let mut dev = Deviation {
             span: Some(d.span(span.clone())),
             ..Deviation::default()
@@ -347,7 +363,7 @@ fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
                 _ => {}
             }
         }
-        node.deviations.push(dev);
+        node.rare_mut().deviations.push(dev);
     }
 }
 
@@ -356,7 +372,7 @@ fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
 /// both and never neither.
 fn read_changes(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
     for (table, span) in d.tables("changes", v) {
-        let index = u32::try_from(node.changes.len()).unwrap_or(u32::MAX);
+        let index = u32::try_from(node.changes().len()).unwrap_or(u32::MAX);
         let mut change = Change {
             span: Some(d.span(span.clone())),
             ..Change::default()
@@ -400,7 +416,7 @@ fn read_changes(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
             ),
             _ => {}
         }
-        node.changes.push(change);
+        node.rare_mut().changes.push(change);
     }
 }
 

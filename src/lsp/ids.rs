@@ -79,7 +79,7 @@ pub fn of_node(checked: &Checked, node: &Node) -> Vec<Occurrence> {
             });
         }
     }
-    for d in &node.decisions {
+    for d in node.decisions() {
         if let Some(about) = &d.about
             && let About::Deviation(id) = &about.value
             && let Some(span) = inner(checked, about.span, id, "deviation:".len())
@@ -91,7 +91,7 @@ pub fn of_node(checked: &Checked, node: &Node) -> Vec<Occurrence> {
             });
         }
     }
-    if let Some(r) = &node.reviewed {
+    if let Some(r) = node.reviewed() {
         for (id, _, fp) in &r.links {
             if let Some(span) = key_before(checked, *fp, id) {
                 out.push(Occurrence {

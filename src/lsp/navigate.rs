@@ -104,9 +104,9 @@ pub fn describe(checked: &Checked, node: &Node) -> String {
         facts.push(format!("user impact: {}", u.value));
     }
     s.push_str(&facts.join(" · "));
-    if !node.limits.is_empty() {
+    if !node.limits().is_empty() {
         s.push_str("\n\nLimits:");
-        for l in &node.limits {
+        for l in node.limits() {
             s.push_str(&format!("\n- `{}`: {}", l.param, l.describe()));
         }
     }
@@ -116,9 +116,9 @@ pub fn describe(checked: &Checked, node: &Node) -> String {
             s.push_str(&format!("\n- `{}` = {}", v.param, v.value));
         }
     }
-    if !node.deviations.is_empty() {
+    if !node.deviations().is_empty() {
         s.push_str("\n\nDeviations:");
-        for d in &node.deviations {
+        for d in node.deviations() {
             let sec = node.link(d.sec).map_or("?", |l| l.target.as_str());
             let summary = d.summary.as_ref().map_or("", |x| x.value.as_str());
             s.push_str(&format!("\n- from {sec}: {summary}"));

@@ -392,7 +392,7 @@ fn entries_phrase(n: usize) -> String {
 /// the document only counted.
 fn deviation_note(view: &View<'_>, n: &Node) -> String {
     let targets = n
-        .deviations
+        .deviations()
         .iter()
         .filter_map(|d| d.sec.and_then(|s| n.links.get(s)))
         .map(|l| l.target.as_str());
@@ -521,7 +521,7 @@ pub fn theme(view: &View<'_>, t: usize) -> Option<String> {
         at.insert(i, d.boxes.len());
         d.boxes.push(Box {
             node: n,
-            deviates: n.kind == Kind::Requirement && !n.deviations.is_empty(),
+            deviates: n.kind == Kind::Requirement && !n.deviations().is_empty(),
             note,
         });
     }
@@ -548,10 +548,10 @@ pub fn deviation_map(view: &View<'_>) -> Option<String> {
     let mut pairs: Vec<(usize, usize, EdgeKind)> = Vec::new();
     for (i, n) in view
         .nodes()
-        .filter(|(_, n)| n.kind == Kind::Requirement && !n.deviations.is_empty())
+        .filter(|(_, n)| n.kind == Kind::Requirement && !n.deviations().is_empty())
     {
         let mut any = false;
-        for dev in &n.deviations {
+        for dev in n.deviations() {
             let find = |k: Option<usize>| {
                 k.and_then(|k| n.links.get(k))
                     .and_then(|l| g.find(&view.checked.model, &l.target))
@@ -646,7 +646,7 @@ pub fn around(view: &View<'_>, keep: &BTreeSet<usize>, caption: &str) -> String 
         at.insert(i, d.boxes.len());
         d.boxes.push(Box {
             node: n,
-            deviates: n.kind == Kind::Requirement && !n.deviations.is_empty(),
+            deviates: n.kind == Kind::Requirement && !n.deviations().is_empty(),
             note: if n.kind == Kind::Modification {
                 format!("stage: {}", n.stage.map_or("not stated", Stage::as_str))
             } else {

@@ -73,9 +73,9 @@ pub fn id_list<'i>(view: &View<'_>, ids: impl Iterator<Item = &'i str>) -> Strin
 
 /// Variants of a node, "all" when it names none.
 pub fn variants_cell(node: &Node) -> String {
-    match &node.variants {
+    match node.variants() {
         None => "all".to_owned(),
-        Some(v) if v.is_empty() => "none".to_owned(),
+        Some([]) => "none".to_owned(),
         Some(v) => cell(&v.join(", ")),
     }
 }
@@ -223,7 +223,7 @@ pub fn node_texts(out: &mut String, view: &View<'_>, kinds: &[Kind]) {
     let mut any = false;
     for (_, n) in view.nodes() {
         let has_text = kinds.contains(&n.kind) && !n.text.trim().is_empty();
-        if !has_text && n.questions.is_empty() {
+        if !has_text && n.questions().is_empty() {
             continue;
         }
         if !any {
@@ -258,14 +258,14 @@ pub fn node_texts(out: &mut String, view: &View<'_>, kinds: &[Kind]) {
 /// answered ones with their answer and its date.
 pub(crate) fn node_questions(out: &mut String, n: &Node, today: jiff::civil::Date) {
     use crate::rules::questions::is_overdue;
-    if n.questions.is_empty() {
+    if n.questions().is_empty() {
         return;
     }
     if !out.is_empty() {
         out.push_str("\n\n");
     }
     out.push_str("**Questions**\n\n");
-    for q in &n.questions {
+    for q in n.questions() {
         let who: Vec<String> = [("asked by", &q.asked), ("on", &q.on), ("to", &q.to)]
             .into_iter()
             .filter_map(|(word, v)| v.as_ref().map(|v| format!("{word} {v}")))

@@ -226,7 +226,7 @@ fn deviations(out: &mut String, view: &View<'_>) {
     let mut by_sec: BTreeMap<&str, Vec<(&Node, usize)>> = BTreeMap::new();
     let mut hidden_obligations = 0;
     for (_, entry) in active(view, Kind::Requirement) {
-        for (k, dev) in entry.deviations.iter().enumerate() {
+        for (k, dev) in entry.deviations().iter().enumerate() {
             let Some(sec) = entry.link(dev.sec) else {
                 continue;
             };
@@ -325,7 +325,7 @@ fn deviations(out: &mut String, view: &View<'_>) {
             "Decision",
         ]);
         for (entry, k) in devs {
-            let Some(dev) = entry.deviations.get(*k) else {
+            let Some(dev) = entry.deviations().get(*k) else {
                 continue;
             };
             let m_link = entry.link(dev.modification);
@@ -475,7 +475,7 @@ fn categories(out: &mut String, view: &View<'_>) {
             .collect()
     };
     let mvp = of(Category::Mvp);
-    let differing: Vec<&&Node> = mvp.iter().filter(|n| !n.deviations.is_empty()).collect();
+    let differing: Vec<&&Node> = mvp.iter().filter(|n| !n.deviations().is_empty()).collect();
     let _ = writeln!(
         out,
         "### (a) MVP entries that differ from SEC requirements\n\n{} of {} differ from current SEC requirements.\n",
@@ -833,7 +833,7 @@ fn questions(out: &mut String, view: &View<'_>) {
     let mut open = Vec::new();
     let mut answered = Vec::new();
     for (_, n) in view.nodes().filter(|(_, n)| n.is_active()) {
-        for q in &n.questions {
+        for q in n.questions() {
             if q.is_open() {
                 open.push((is_overdue(q, today), n, q));
             } else {
@@ -1077,7 +1077,7 @@ fn decisions_needed(out: &mut String, view: &View<'_>, since: Option<&Since<'_>>
                 continue;
             };
             let summary = entry
-                .deviations
+                .deviations()
                 .iter()
                 .find(|d| entry.link(d.sec).is_some_and(|l| l.target == *sec))
                 .and_then(|d| d.summary.as_ref())
@@ -1124,7 +1124,7 @@ fn decisions_needed(out: &mut String, view: &View<'_>, since: Option<&Since<'_>>
 /// Decisions of one entry, by (about, on, by), for comparing two versions.
 fn decision_map(n: &Node) -> BTreeMap<(String, String, String), &crate::model::Decision> {
     let mut m = BTreeMap::new();
-    for d in &n.decisions {
+    for d in n.decisions() {
         let key = (
             d.about
                 .as_ref()

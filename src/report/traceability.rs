@@ -289,7 +289,7 @@ fn business(out: &mut String, view: &View<'_>, facts: &Facts, b: usize) {
         esc(&br.id),
         esc(br.title.as_deref().unwrap_or(""))
     );
-    if let Some(v) = &br.variants {
+    if let Some(v) = br.variants() {
         let _ = writeln!(out, "Variants: {}\n", cell(&v.join(", ")));
     }
     let direct = sources_of(&view.checked.graph, b, EdgeKind::Satisfies);

@@ -15,7 +15,7 @@ pub fn check(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         .iter()
         .filter(|n| n.kind == Kind::Requirement && n.is_active())
     {
-        for dev in &entry.deviations {
+        for dev in entry.deviations() {
             resolved(ctx, sink, entry, dev);
             falls_short(ctx, sink, entry, dev);
         }
@@ -75,7 +75,7 @@ fn resolved(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) {
         ),
         Some(limits) => {
             let now = limited(entry, limits);
-            let before = limited(entry, &sec.limits);
+            let before = limited(entry, sec.limits());
             let broke = before.iter().any(|(v, l)| !l.allows(v.value));
             if now.is_empty() || !broke || now.iter().any(|(v, l)| !l.allows(v.value)) {
                 return;
@@ -112,7 +112,7 @@ fn resolved(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) {
     for &m in by {
         if let Some(n) = ctx.node(m) {
             let at = n
-                .changes
+                .changes()
                 .iter()
                 .find(|c| {
                     n.link(c.sec)
@@ -196,7 +196,7 @@ fn falls_short(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation
             .join("; ")
     ));
     if let Some(c) = m
-        .changes
+        .changes()
         .iter()
         .find(|c| m.link(c.sec).is_some_and(|x| x.target == sec.id))
     {

@@ -84,7 +84,7 @@ pub fn items(entry: &Node) -> Vec<About> {
         return Vec::new();
     }
     let mut secs: Vec<&str> = entry
-        .deviations
+        .deviations()
         .iter()
         .filter_map(|d| entry.link(d.sec).map(|l| l.target.as_str()))
         .collect();
@@ -113,7 +113,7 @@ pub fn items_and_decided(entry: &Node) -> Vec<About> {
     let mut out = items(entry);
     out.extend(
         entry
-            .decisions
+            .decisions()
             .iter()
             .filter(|d| d.valid)
             .filter_map(|d| d.about.as_ref().map(|a| a.value.clone()))
@@ -129,7 +129,7 @@ pub fn items_and_decided(entry: &Node) -> Vec<About> {
 pub fn names_something(entry: &Node, about: &About) -> bool {
     match about {
         About::Deviation(sec) => entry
-            .deviations
+            .deviations()
             .iter()
             .any(|d| entry.link(d.sec).is_some_and(|l| l.target == *sec)),
         About::Category => true,
@@ -142,7 +142,7 @@ pub fn names_something(entry: &Node, about: &About) -> bool {
 pub fn current<'a>(entry: &'a Node, about: &About) -> Option<&'a Decision> {
     let mut best: Option<&Decision> = None;
     for d in entry
-        .decisions
+        .decisions()
         .iter()
         .filter(|d| d.valid && d.about.as_ref().is_some_and(|a| a.value == *about))
     {
@@ -185,7 +185,7 @@ pub fn item_phrase(entry: &Node, about: &About) -> String {
 pub fn item_span(entry: &Node, about: &About) -> Span {
     match about {
         About::Deviation(sec) => entry
-            .deviations
+            .deviations()
             .iter()
             .filter_map(|d| entry.link(d.sec))
             .find(|l| l.target == *sec)
@@ -214,7 +214,7 @@ pub fn check(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         let needed = items(entry);
         // Every item a decision is about, needed or not, and every needed one.
         let mut decided: Vec<About> = entry
-            .decisions
+            .decisions()
             .iter()
             .filter(|d| d.valid)
             .filter_map(|d| d.about.as_ref().map(|a| a.value.clone()))
@@ -295,7 +295,7 @@ pub fn check(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 /// R115: a valid decision about a deviation the entry does not declare, or
 /// about a user impact it does not state.
 fn about_nothing(entry: &Node, sink: &mut Sink<'_>) {
-    for d in entry.decisions.iter().filter(|d| d.valid) {
+    for d in entry.decisions().iter().filter(|d| d.valid) {
         let Some(about) = &d.about else {
             continue;
         };

@@ -75,9 +75,9 @@ pub fn check(model: &Model, today: Date, sink: &mut Sink<'_>) {
     for node in model
         .nodes
         .iter()
-        .filter(|n| n.is_active() && !n.questions.is_empty())
+        .filter(|n| n.is_active() && !n.questions().is_empty())
     {
-        for q in node.questions.iter().filter(|q| q.is_open()) {
+        for q in node.questions().iter().filter(|q| q.is_open()) {
             let overdue = is_overdue(q, today);
             let (code, word, label, help) = if overdue {
                 (

@@ -30,7 +30,7 @@ fn review_of(r: &Reviewed) -> String {
 pub fn check(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     let mut cache: HashMap<usize, String> = HashMap::new();
     for node in ctx.model.nodes.iter().filter(|n| n.is_active()) {
-        let Some(reviewed) = &node.reviewed else {
+        let Some(reviewed) = node.reviewed() else {
             continue;
         };
         stale(ctx, node, reviewed, sink);

@@ -17,7 +17,7 @@ pub fn check(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         .iter()
         .filter(|n| n.kind == Kind::Requirement && n.is_active())
     {
-        for dev in &entry.deviations {
+        for dev in entry.deviations() {
             deviation(ctx, sink, entry, dev);
         }
         undeclared(sink, entry, &limits);
@@ -228,7 +228,7 @@ fn sec_support(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node) {
     if entry.category != Some(Category::SecSupport) {
         return;
     }
-    for dev in &entry.deviations {
+    for dev in entry.deviations() {
         sink.push(
             Finding::new(
                 Code::R204,
@@ -262,7 +262,7 @@ fn sec_support(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node) {
 }
 
 fn conflicting(sink: &mut Sink<'_>, entry: &Node) {
-    for dev in &entry.deviations {
+    for dev in entry.deviations() {
         let Some(dl) = entry.link(dev.sec) else {
             continue;
         };
