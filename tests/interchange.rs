@@ -1101,3 +1101,117 @@ fn what_the_check_refuses_leaves_no_staged_file_or_folder() {
         assert_eq!(names, ["b.toml", "rtm.toml"]);
     }
 }
+
+/// The `Matrix` sheet's rows come sorted by their eight cells, whatever
+/// order the ids and titles sort in, with a path per theme, an entry that
+/// reaches its business requirement through `refines`, an entry that
+/// reaches none, and two entries that share an id.
+#[test]
+fn the_matrix_rows_are_sorted_by_their_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(
+        tree.join("rtm.toml"),
+        "[project]\nname = \"m\"\n\n[ids]\ntheme = \"^TH-[0-9]+$\"\nbusiness = \"^BR-[0-9]+$\"\nrequirement = \"^RTM-[0-9]+$\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tree.join("nodes.toml"),
+        r#"
+[[theme]]
+id = "TH-2"
+title = "Alpha"
+text = "t"
+
+[[theme]]
+id = "TH-10"
+title = "Zeta"
+text = "t"
+
+[[business]]
+id = "BR-1"
+title = "Zulu"
+text = "b"
+themes = ["TH-2", "TH-10"]
+
+[[business]]
+id = "BR-2"
+title = "Alpha"
+text = "b"
+
+[[business]]
+id = "BR-3"
+title = "Mike"
+text = "b"
+themes = ["TH-10"]
+
+[[requirement]]
+id = "RTM-3"
+title = "C"
+text = "r"
+category = "mvp"
+satisfies = ["BR-2", "BR-1"]
+
+[[requirement]]
+id = "RTM-1"
+title = "Z"
+text = "r"
+category = "optional"
+satisfies = ["BR-3"]
+
+[[requirement]]
+id = "RTM-2"
+title = "A"
+text = "r"
+category = "mvp"
+refines = ["RTM-1"]
+
+[[requirement]]
+id = "RTM-4"
+title = "Alone"
+text = "r"
+category = "mvp"
+
+[[requirement]]
+id = "RTM-5"
+title = "B"
+text = "r"
+category = "mvp"
+satisfies = ["BR-3"]
+
+[[requirement]]
+id = "RTM-5"
+title = "A"
+text = "r"
+category = "optional"
+satisfies = ["BR-3"]
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("m.xlsx");
+    export("xlsx", &tree, &out, &[]);
+    let sheets = read_workbook(&out);
+    let matrix = &sheets.iter().find(|(n, _)| n == "Matrix").unwrap().1;
+    let rows: Vec<String> = matrix[1..]
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.resize(8, String::new());
+            r[..7].join("|")
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "||||RTM-4|Alone|mvp",
+            "||BR-2|Alpha|RTM-3|C|mvp",
+            "TH-10|Zeta|BR-1|Zulu|RTM-3|C|mvp",
+            "TH-10|Zeta|BR-3|Mike|RTM-1|Z|optional",
+            "TH-10|Zeta|BR-3|Mike|RTM-2|A|mvp",
+            "TH-10|Zeta|BR-3|Mike|RTM-5|A|optional",
+            "TH-10|Zeta|BR-3|Mike|RTM-5|B|mvp",
+            "TH-2|Alpha|BR-1|Zulu|RTM-3|C|mvp",
+        ]
+    );
+}

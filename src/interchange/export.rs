@@ -348,12 +348,73 @@ pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
         .filter(|(_, n)| n.kind == Kind::Requirement)
         .map(|(_, n)| n)
         .collect();
+    // The rows are sorted by their cells. A row is three groups of cells:
+    // the theme's (id, title), the business requirement's and the entry's
+    // (id, title, category, status). Each group is ranked once, by its
+    // cells, so that a row sorts by three numbers: the same order as by
+    // its eight texts (equal numbers are equal cells), without comparing
+    // texts 159k × log n times. A theme or business requirement is found
+    // by its id (the first node with it), so its cells follow from its id.
+    let pair = |n: Option<&'v Node>| n.map_or(("", ""), |n| (n.id.as_str(), title(n)));
+    let ranks_of = |kind: Kind| -> (FxHashMap<&'v str, u32>, u32) {
+        let mut pairs: Vec<(&'v str, &'v str)> = ids
+            .values()
+            .filter(|n| n.kind == kind)
+            .map(|n| pair(Some(n)))
+            .collect();
+        pairs.push(pair(None));
+        pairs.sort_unstable();
+        pairs.dedup();
+        let rank = |p: &(&str, &str)| pairs.binary_search(p).map_or(0, |i| i as u32);
+        let none = rank(&pair(None));
+        let by_id = ids
+            .values()
+            .filter(|n| n.kind == kind)
+            .map(|n| (n.id.as_str(), rank(&pair(Some(n)))))
+            .collect();
+        (by_id, none)
+    };
+    let (theme_rank, no_theme) = ranks_of(Kind::Theme);
+    let (business_rank, no_business) = ranks_of(Kind::Business);
+    let tail = |e: &'v Node| {
+        [
+            e.id.as_str(),
+            title(e),
+            e.category.map_or("", |c| c.as_str()),
+            e.status.as_str(),
+        ]
+    };
+    // Each entry's rank among the entries, by its cells (equal cells, equal
+    // rank).
+    let entry_rank: Vec<u32> = {
+        let mut order: Vec<(usize, [&'v str; 4])> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, &e)| (i, tail(e)))
+            .collect();
+        order.par_sort_unstable_by(|a, b| a.1.cmp(&b.1));
+        let mut rank = vec![0u32; entries.len()];
+        let mut r = 0u32;
+        let mut last: Option<[&'v str; 4]> = None;
+        for (i, t) in order {
+            if last.is_some_and(|l| l != t) {
+                r += 1;
+            }
+            last = Some(t);
+            if let Some(slot) = rank.get_mut(i) {
+                *slot = r;
+            }
+        }
+        rank
+    };
     // Each entry's rows are made in parallel; the rows are then sorted,
     // so the order they were made in does not show.
-    let mut rows: Vec<[&'v str; 8]> = entries
+    type Keyed<'v> = ((u32, u32, u32), [&'v str; 8]);
+    let mut rows: Vec<Keyed<'v>> = entries
         .par_iter()
-        .flat_map_iter(|&e| {
-            let mut rows: Vec<[&'v str; 8]> = Vec::new();
+        .zip(entry_rank.par_iter())
+        .flat_map_iter(|(&e, &er)| {
+            let mut rows: Vec<Keyed<'v>> = Vec::new();
             // The business requirements the entry reaches.
             let mut seen: FxHashSet<&str> = FxHashSet::default();
             let mut stack = vec![e];
@@ -378,12 +439,7 @@ pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
                     }
                 }
             }
-            let tail = [
-                e.id.as_str(),
-                title(e),
-                e.category.map_or("", |c| c.as_str()),
-                e.status.as_str(),
-            ];
+            let [e0, e1, e2, e3] = tail(e);
             for b in business.iter().filter_map(|b| ids.get(b)) {
                 let themes: BTreeSet<&str> = b
                     .links_in(LinkField::Themes)
@@ -395,32 +451,33 @@ pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
                 } else {
                     themes.iter().map(|t| ids.get(t).copied()).collect()
                 };
+                let br = business_rank.get(b.id.as_str()).copied().unwrap_or(0);
                 for t in themes {
-                    let [e0, e1, e2, e3] = tail;
-                    rows.push([
-                        t.map_or("", |t| t.id.as_str()),
-                        t.map_or("", title),
-                        b.id.as_str(),
-                        title(b),
-                        e0,
-                        e1,
-                        e2,
-                        e3,
-                    ]);
+                    let tr = t.map_or(no_theme, |t| {
+                        theme_rank.get(t.id.as_str()).copied().unwrap_or(0)
+                    });
+                    let (t0, t1) = pair(t);
+                    rows.push((
+                        (tr, br, er),
+                        [t0, t1, b.id.as_str(), title(b), e0, e1, e2, e3],
+                    ));
                 }
             }
             if rows.is_empty() {
-                let [e0, e1, e2, e3] = tail;
-                rows.push(["", "", "", "", e0, e1, e2, e3]);
+                rows.push((
+                    (no_theme, no_business, er),
+                    ["", "", "", "", e0, e1, e2, e3],
+                ));
             }
             rows
         })
         .collect();
-    // Equal rows are equal throughout: an unstable sort gives the same.
-    rows.par_sort_unstable();
+    // Equal keys are equal rows throughout: an unstable sort gives the
+    // same.
+    rows.par_sort_unstable_by_key(|(k, _)| *k);
     let rows = rows
         .into_iter()
-        .map(|r| r.map(Cow::Borrowed).to_vec())
+        .map(|(_, r)| r.map(Cow::Borrowed).to_vec())
         .collect();
     Sheet {
         name: "Matrix",
@@ -518,9 +575,6 @@ pub fn xlsx(
     Ok(out.into_inner())
 }
 
-/// Builds one of the sheets after `Nodes`.
-type OtherSheet = dyn for<'v> Fn(&'v View<'_>) -> Sheet<'v> + Sync;
-
 /// The formats every sheet uses: the header's, and the columns' wrapped
 /// text.
 struct Formats {
@@ -587,11 +641,12 @@ fn fill(
 
 /// Writes the workbook into `out`. Each worksheet streams its rows to a
 /// temporary file (rust_xlsxwriter's constant-memory mode, strings written
-/// inline), so that the cells are not held twice. The `Nodes` sheet is
-/// written on one thread while the other three are built and written on
-/// another; the formats are all registered (by preparing `Nodes`) before
-/// the second thread starts, so that their indices, and the bytes, do not
-/// depend on which thread comes first.
+/// inline), so that the cells are not held twice. The `Deviations` and
+/// `Matrix` sheets are built while the `Nodes` cells are gathered; then
+/// the `Nodes` sheet is written on one thread while the other three are
+/// written on another; the formats are all registered (by preparing
+/// `Nodes`) before the second thread starts, so that their indices, and
+/// the bytes, do not depend on which thread comes first.
 pub fn write_xlsx<W: Write + Seek + Send>(
     view: &View<'_>,
     kept: Option<&KeptCells>,
@@ -619,16 +674,25 @@ pub fn write_xlsx<W: Write + Seek + Send>(
             workbook.add_worksheet();
         }
     }
-    let nodes_sheet = nodes_from(view, kept)?;
+    // The `Deviations` and `Matrix` sheets are built while the `Nodes`
+    // sheet's cells are gathered.
+    let failed = || ExportError::Unreadable("a sheet could not be made".into());
+    let (nodes_sheet, built) = std::thread::scope(|scope| {
+        let built = scope.spawn(|| [deviations(view), matrix(view)]);
+        let nodes_sheet = nodes_from(view, kept);
+        (nodes_sheet, built.join().map_err(|_| failed()))
+    });
+    let (nodes_sheet, built) = (nodes_sheet?, built?);
     let [first, rest @ ..] = workbook.worksheets_mut().as_mut_slice() else {
         return Err(ExportError::Unreadable("the workbook has no sheet".into()));
     };
     prepare(first, &nodes_sheet, &note, &formats)?;
-    let others: [&OtherSheet; 3] = [&deviations, &matrix, &findings];
     std::thread::scope(|scope| {
         let rest_done = scope.spawn(|| {
-            for (ws, build) in rest.iter_mut().zip(others) {
-                let sheet = build(view);
+            let [devs, matrix] = built;
+            let others = [Some(devs), Some(matrix), None];
+            for (ws, sheet) in rest.iter_mut().zip(others) {
+                let sheet = sheet.unwrap_or_else(|| findings(view));
                 prepare(ws, &sheet, &note, &formats)?;
                 fill(ws, sheet, progress)?;
             }
@@ -636,9 +700,7 @@ pub fn write_xlsx<W: Write + Seek + Send>(
         });
         let first_done = fill(first, nodes_sheet, progress);
         first_done?;
-        rest_done
-            .join()
-            .unwrap_or_else(|_| Err(ExportError::Unreadable("a sheet could not be made".into())))
+        rest_done.join().unwrap_or_else(|_| Err(failed()))
     })?;
     workbook.save_to_writer(out)?;
     Ok(())

@@ -249,6 +249,22 @@ impl Grid {
         }
     }
 
+    /// Puts a row's cells (none empty), as [`Grid::put`] would one by
+    /// one.
+    fn put_row(&mut self, at: u32, cells: Row) {
+        let row = match self.rows.entry(at) {
+            std::collections::btree_map::Entry::Vacant(v) => v.insert(cells),
+            std::collections::btree_map::Entry::Occupied(o) => {
+                let row = o.into_mut();
+                for (col, cell) in cells.0 {
+                    row.insert(col, cell);
+                }
+                row
+            }
+        };
+        self.width = self.width.max(row.0.len().min(ROW_RESERVE));
+    }
+
     fn put(&mut self, row: u32, col: u32, cell: Cell) {
         if matches!(&cell, Cell::Text(t) if t.is_empty()) {
             return;
@@ -402,11 +418,31 @@ fn read_grid(path: &Path, sheet: Option<&str>) -> Result<Grid, ImportError> {
                     .worksheet_cells_reader(&name)
                     .map_err(|e| unreadable(path, e))
                     .and_then(|mut reader| {
+                        // The cells come row by row: each row is made on
+                        // its own and put in the grid once complete.
+                        let mut open: Option<(u32, Row)> = None;
                         while let Some(c) = reader.next_cell().map_err(|e| unreadable(path, e))? {
                             let (r, col) = c.get_position();
-                            if let Some(cell) = data_ref_cell(c.get_value()) {
-                                grid.put(r, col, cell);
+                            let Some(cell) = data_ref_cell(c.get_value()) else {
+                                continue;
+                            };
+                            if matches!(&cell, Cell::Text(t) if t.is_empty()) {
+                                continue;
                             }
+                            match &mut open {
+                                Some((at, row)) if *at == r => row.insert(col, cell),
+                                _ => {
+                                    if let Some((at, row)) = open.take() {
+                                        grid.put_row(at, row);
+                                    }
+                                    let mut row = Row(Vec::with_capacity(grid.width));
+                                    row.insert(col, cell);
+                                    open = Some((r, row));
+                                }
+                            }
+                        }
+                        if let Some((at, row)) = open.take() {
+                            grid.put_row(at, row);
                         }
                         Ok(())
                     });
@@ -894,11 +930,12 @@ fn prepare_staged(
     let last_row = grid.rows.keys().next_back().copied().unwrap_or(0);
     let mut prepared: Vec<Prepared> = Vec::new();
     // Each id's first cell (row, column).
-    let mut first_cell: HashMap<String, (u32, u32)> = HashMap::new();
+    let mut first_cell: rustc_hash::FxHashMap<String, (u32, u32)> =
+        rustc_hash::FxHashMap::default();
     let mut relaxed: BTreeSet<Kind> = BTreeSet::new();
     let mut variants_seen: Vec<String> = Vec::new();
     let mut blank_rows = 0;
-    let mut row_of: HashMap<String, (u32, u32)> = HashMap::new();
+    let mut row_of: rustc_hash::FxHashMap<String, (u32, u32)> = rustc_hash::FxHashMap::default();
     let id_col = column_of("id").map_or(0, |c| c.col);
     let known = field_names();
     // The rows below the header, each dropped once read (so that the
@@ -908,6 +945,8 @@ fn prepare_staged(
         .split_off(&header_row.saturating_add(1))
         .into_iter()
         .collect();
+    first_cell.reserve(body.len());
+    row_of.reserve(body.len());
     let sheet_name = grid.name.as_str();
     // One row into a node, on its own (the rows are converted in
     // parallel); what depends on the rows before it (a duplicate id, the
@@ -1929,6 +1968,45 @@ mod tests {
         assert_eq!(row.get(&7), Some(&Cell::Text("h".into())));
         assert_eq!(row.get(&2), None);
         assert_eq!(row.last_col(), Some(7));
+    }
+
+    /// A row put whole (as an xlsx sheet's rows are read) gives the grid a
+    /// cell by cell put gives, also when the row comes again later.
+    #[test]
+    fn a_row_put_whole_is_the_row_put_cell_by_cell() {
+        let text = |s: &str| Cell::Text(s.into());
+        let cells = [
+            (4, 2, "c"),
+            (4, 0, "a"),
+            (2, 1, "x"),
+            (4, 2, "C"),
+            (4, 1, "b"),
+        ];
+        let mut by_cell = Grid::default();
+        for (r, c, v) in cells {
+            by_cell.put(r, c, text(v));
+        }
+        let mut by_row = Grid::default();
+        let mut first = Row::default();
+        first.insert(2, text("c"));
+        first.insert(0, text("a"));
+        by_row.put_row(4, first);
+        let mut other = Row::default();
+        other.insert(1, text("x"));
+        by_row.put_row(2, other);
+        let mut again = Row::default();
+        again.insert(2, text("C"));
+        again.insert(1, text("b"));
+        by_row.put_row(4, again);
+        let dump = |g: &Grid| -> Vec<(u32, u32, Cell)> {
+            g.rows
+                .iter()
+                .flat_map(|(r, row)| row.iter().map(move |(c, v)| (*r, *c, v.clone())))
+                .collect()
+        };
+        assert_eq!(dump(&by_row), dump(&by_cell));
+        assert_eq!(by_row.text(4, 2), "C");
+        assert_eq!(by_row.width, 3);
     }
 
     /// The node files are written as text, byte for byte as toml_edit's
