@@ -614,6 +614,59 @@ fn a_link_of_a_node_to_itself_survives_export_then_import() {
 }
 
 #[test]
+fn links_written_twice_get_the_identifiers_one_after_the_other_would() {
+    // A link repeated, and a target whose identifier is what the repeat
+    // would be made unique as (`rtm-RTM-2-2`): each relation's
+    // IDENTIFIER is the first free one in document order.
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("t");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
+    std::fs::write(
+        tree.join("n.toml"),
+        "[[theme]]\nid = \"TH-1\"\ntitle = \"T\"\n\n\
+         [[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-1\", \"TH-1\"]\n\n\
+         [[requirement]]\nid = \"RTM-1\"\ntitle = \"R\"\ncategory = \"mvp\"\n\
+         satisfies = [\"BR-1\"]\nrefines = [\"RTM-2\", \"RTM-2-2\", \"RTM-2\", \"RTM-2\"]\n\n\
+         [[requirement]]\nid = \"RTM-2\"\ntitle = \"R2\"\ncategory = \"mvp\"\nsatisfies = [\"BR-1\"]\n\n\
+         [[requirement]]\nid = \"RTM-2-2\"\ntitle = \"R3\"\ncategory = \"mvp\"\nsatisfies = [\"BR-1\"]\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("o.reqif");
+    export_tree(&tree, &out, &[]);
+    validate(&out);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let ids: Vec<&str> = text
+        .split("IDENTIFIER=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .filter(|s| s.contains("--"))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "rtm-BR-1--themes--rtm-TH-1",
+            "rtm-BR-1--themes--rtm-TH-1-2",
+            "rtm-RTM-1--satisfies--rtm-BR-1",
+            "rtm-RTM-1--refines--rtm-RTM-2",
+            "rtm-RTM-1--refines--rtm-RTM-2-2",
+            "rtm-RTM-1--refines--rtm-RTM-2-3",
+            "rtm-RTM-1--refines--rtm-RTM-2-4",
+            "rtm-RTM-2--satisfies--rtm-BR-1",
+            "rtm-RTM-2-2--satisfies--rtm-BR-1",
+            "rtm-TH-1--h",
+            "rtm-BR-1--h",
+            "rtm-RTM-1--h",
+            "rtm-RTM-2--h",
+            "rtm-RTM-2-2--h",
+        ]
+    );
+    let back = tmp.path().join("back");
+    import_into(&out, &tree, &back);
+    assert_same_tree(&tree, &back);
+}
+
+#[test]
 fn a_withheld_node_leaves_no_trace_while_a_dangling_link_survives() {
     use rtm::model::LinkField;
     let tmp = tempfile::tempdir().unwrap();

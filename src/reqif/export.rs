@@ -422,12 +422,14 @@ fn document(view: &View<'_>, options: &Options, kept: Option<&KeptFields>, out: 
     if has_relations {
         x.push_str("<SPEC-RELATIONS>\n");
     }
-    // Every identifier made so far is free of `--`, and no node links
-    // twice to the same node in the same field: then every relation's
-    // `source--field--target` and every hierarchy's `node--h` is unique
-    // as made (each splits at `--` into the parts it was made of), and
-    // they are written in parallel without a look in the set.
-    let plain = !ids.used.iter().any(|s| s.contains("--")) && !has_repeated_links(nodes);
+    // Every identifier made so far is free of `--`: then every
+    // relation's `source--field--target` and every hierarchy's `node--h`
+    // splits at `--` into the parts it was made of, so that it can only
+    // be taken by a relation of the same source and field (a link
+    // written twice, or its `-2` that another link's target makes): they
+    // are written in parallel, each node's relations made unique among
+    // themselves as the set would make them, in the same order.
+    let plain = !ids.used.iter().any(|s| s.contains("--"));
     if plain {
         relations_parallel(x, nodes, &index, &idents, &time);
     } else {
@@ -477,15 +479,13 @@ fn document(view: &View<'_>, options: &Options, kept: Option<&KeptFields>, out: 
 }
 
 /// Whether a node links twice to the same node in the same field.
-fn has_repeated_links(nodes: &[Node]) -> bool {
-    nodes.par_iter().any(|n| {
-        LINKS.iter().any(|(field, _)| {
-            let targets: Vec<&str> = n.links_in(*field).map(|l| l.target.as_str()).collect();
-            targets
-                .iter()
-                .enumerate()
-                .any(|(k, t)| targets.get(..k).is_some_and(|before| before.contains(t)))
-        })
+fn has_repeated_links(n: &Node) -> bool {
+    LINKS.iter().any(|(field, _)| {
+        let targets: Vec<&str> = n.links_in(*field).map(|l| l.target.as_str()).collect();
+        targets
+            .iter()
+            .enumerate()
+            .any(|(k, t)| targets.get(..k).is_some_and(|before| before.contains(t)))
     })
 }
 
@@ -511,6 +511,11 @@ fn relations_parallel(
                     let Some(s) = idents.get(b * BATCH + c * CHUNK + j) else {
                         continue;
                     };
+                    // Only the relations of a node that links twice to
+                    // the same node can take one another's identifier.
+                    let mut own = has_repeated_links(n).then(|| Ids {
+                        used: FxHashSet::default(),
+                    });
                     for (field, fname) in LINKS {
                         for l in n.links_in(*field) {
                             let Some(tg) =
@@ -518,7 +523,17 @@ fn relations_parallel(
                             else {
                                 continue;
                             };
-                            relation(&mut x, s, fname, tg, time);
+                            match own.as_mut() {
+                                None => relation(&mut x, s, fname, tg, time),
+                                Some(own) => {
+                                    let rid = format!("{s}--{fname}--{tg}");
+                                    x.push_str("<SPEC-RELATION IDENTIFIER=\"");
+                                    x.push_str(&own.unique(rid));
+                                    for part in relation_rest(s, fname, tg, time) {
+                                        x.push_str(part);
+                                    }
+                                }
+                            }
                         }
                     }
                 }

@@ -824,13 +824,15 @@ fn object_node(
                 }
             },
         };
-        let text = match &v.val {
-            Val::Plain(s) | Val::Xhtml(s) => s.clone(),
+        // Borrowed: only an id is kept as read.
+        let text: std::borrow::Cow<'_, str> = match &v.val {
+            Val::Plain(s) | Val::Xhtml(s) => s.as_str().into(),
             Val::Enum(refs) => refs
                 .iter()
                 .map(|r| cx.enum_values.get(r.as_str()).copied().unwrap_or(r))
                 .collect::<Vec<_>>()
-                .join(", "),
+                .join(", ")
+                .into(),
         };
         if text.trim().is_empty() {
             continue;
@@ -838,7 +840,7 @@ fn object_node(
         match field {
             "id" => {
                 if raw_id.as_ref().is_none_or(|(_, p)| prio > *p) {
-                    raw_id = Some((text, prio));
+                    raw_id = Some((text.into_owned(), prio));
                 }
             }
             "title" => {
@@ -1110,10 +1112,12 @@ fn write_files(nodes: &[NewNode], docs: &[Doc]) -> Vec<(String, String)> {
 }
 
 fn node_toml(out: &mut String, n: &NewNode) {
-    out.push_str(&format!("\n[[{}]]\n", n.kind));
-    out.push_str(&format!("id = {}\n", toml_string(&n.id)));
+    use std::fmt::Write as _;
+    // Written in place: no text is copied twice.
+    let _ = write!(out, "\n[[{}]]\n", n.kind);
+    let _ = writeln!(out, "id = {}", toml_string(&n.id));
     let title = n.title.as_deref().unwrap_or(&n.id);
-    out.push_str(&format!("title = {}\n", toml_string(title)));
+    let _ = writeln!(out, "title = {}", toml_string(title));
     for f in spec::fields(n.kind) {
         if let Some(i) = link_index(f.name)
             && matches!(f.ty, Ty::Ids(_))
@@ -1125,7 +1129,9 @@ fn node_toml(out: &mut String, n: &NewNode) {
             continue;
         }
         if let Some(v) = n.fields.get(f.name) {
-            out.push_str(&format!("{} = {v}\n", f.name));
+            for part in [f.name, " = ", v, "\n"] {
+                out.push_str(part);
+            }
         }
     }
     if super::identifier_for(&n.id) != n.identifier {

@@ -2,8 +2,10 @@
 //! into the parts the importer needs. No DTD is accepted and no entity is
 //! expanded but XML's five and character references; nesting is bounded.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustc_hash::FxHashSet;
 
@@ -96,6 +98,18 @@ struct State<'a> {
     line_at: (usize, usize),
     /// Open elements: the names that matter as a parent, `""` for others.
     stack: Vec<&'static str>,
+    /// Where in the text the name of each open element is (start, end):
+    /// what an end tag read without its start tag is checked against.
+    open: Vec<(usize, usize)>,
+    /// Whether an end tag may close an element opened before the text
+    /// this state reads (the rest of a document read from the end of a
+    /// section): it is then checked here, not by the reader.
+    outer_ends: bool,
+    /// Whether the header's TITLE was read (what merging the rest of a
+    /// document read apart needs to know).
+    title_set: bool,
+    /// Set when what this state reads is not wanted any more.
+    stops: Vec<Arc<AtomicBool>>,
     /// References (definitions, types), one copy of each.
     names: FxHashSet<Arc<str>>,
     buf: String,
@@ -148,6 +162,10 @@ fn new_state<'a>(file: &str, text: &'a str, max_depth: usize) -> State<'a> {
         text,
         line_at: (1, 0),
         stack: Vec::new(),
+        open: Vec::new(),
+        outer_ends: false,
+        title_set: false,
+        stops: Vec::new(),
         names: FxHashSet::default(),
         buf: String::new(),
         object: None,
@@ -170,47 +188,7 @@ fn run(
     chunk: Option<usize>,
 ) -> Result<(Doc, usize), ReadError> {
     let mut st = new_state(file, text, max_depth);
-    let mut reader = Reader::from_str(text);
-    reader.config_mut().check_end_names = true;
-    // Bytes of the text the reader was moved past (sections read in
-    // parallel): positions in the text are the reader's plus this.
-    let mut skipped = 0usize;
-    let mut sections = 0;
-    let mut saw_root = false;
-    loop {
-        let pos = usize::try_from(reader.buffer_position())
-            .unwrap_or(usize::MAX)
-            .saturating_add(skipped);
-        let event = reader
-            .read_event()
-            .map_err(|e| st.error(pos, e.to_string()))?;
-        if matches!(event, Event::Start(_) | Event::Empty(_)) {
-            saw_root = true;
-        }
-        let section = match (&event, chunk) {
-            // Only a name without a prefix: the tags searched for have none.
-            (Event::Start(e), Some(_)) => match e.name().into_inner() {
-                "SPEC-OBJECTS" => Some(Section::Objects),
-                "SPEC-RELATIONS" => Some(Section::Relations),
-                _ => None,
-            },
-            _ => None,
-        };
-        if !st.step(event, pos)? {
-            break;
-        }
-        if let (Some(section), Some(chunk)) = (section, chunk) {
-            let at = usize::try_from(reader.buffer_position())
-                .unwrap_or(usize::MAX)
-                .saturating_add(skipped);
-            if let Some(end) = st.section(section, at, chunk) {
-                let rest = text.as_bytes().get(end..).unwrap_or(&[]);
-                *reader.get_mut() = rest;
-                skipped = skipped.saturating_add(end - at);
-                sections += 1;
-            }
-        }
-    }
+    let (sections, saw_root) = st.drive(0, chunk)?;
     if !saw_root {
         return Err(st.error(0, "no XML element: not a ReqIF document".into()));
     }
@@ -241,6 +219,23 @@ impl Section {
             Section::Relations => "</SPEC-RELATIONS>",
         }
     }
+}
+
+/// Where `needle` first occurs in `hay`, searched in parallel parts of
+/// about `part` bytes (the first match of the first part holding one).
+fn find_first(hay: &[u8], needle: &[u8], part: usize) -> Option<usize> {
+    use rayon::prelude::*;
+    let part = part.max(needle.len()).max(1);
+    let parts = hay.len().div_ceil(part);
+    (0..parts).into_par_iter().find_map_first(|i| {
+        let from = i.checked_mul(part)?;
+        // Overlapping the next part by all but one byte of the needle.
+        let to = from
+            .saturating_add(part)
+            .saturating_add(needle.len().saturating_sub(1))
+            .min(hay.len());
+        memchr::memmem::find(hay.get(from..to)?, needle).map(|j| from + j)
+    })
 }
 
 /// Where, from `from` on, the next start tag of `element` begins (the
@@ -282,6 +277,14 @@ fn piece(
     section: Section,
 ) -> Option<Piece> {
     let part = text.get(from..to)?;
+    // Plain: no comment, CDATA, DOCTYPE or processing instruction, where
+    // a cut could have been made inside one (the pieces are the whole
+    // section, each starting with `<`: none of these spans two).
+    if memchr::memmem::find(part.as_bytes(), b"<!").is_some()
+        || memchr::memmem::find(part.as_bytes(), b"<?").is_some()
+    {
+        return None;
+    }
     let mut st = new_state(file, text, max_depth);
     st.stack = stack.to_vec();
     // Lines are counted from the piece's start (line 1), then moved.
@@ -325,6 +328,14 @@ fn line_at(bytes: &[u8], offset: usize) -> usize {
         .get(..offset)
         .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
         + 1
+}
+
+/// The attributes an element's start tag is read for.
+#[derive(Default)]
+struct Found<'a> {
+    identifier: Option<Cow<'a, str>>,
+    long_name: Option<Cow<'a, str>>,
+    the_value: Option<Cow<'a, str>>,
 }
 
 fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
@@ -376,7 +387,128 @@ fn count_lines(bytes: &[u8]) -> usize {
         .sum()
 }
 
-impl State<'_> {
+/// The rest of the text from `from` (where a section's end tag starts)
+/// read as if the elements open there were `outer`'s (its stack and
+/// names), as `outer` would read it on; stopped (an error) as soon as
+/// `stop` or one of `outer`'s is set. Its lines are counted from `from`
+/// (line 1); its errors name the line in the text, as `outer`'s do.
+fn rest<'a>(
+    outer: &State<'a>,
+    from: usize,
+    chunk: usize,
+    stop: &Arc<AtomicBool>,
+) -> Result<(State<'a>, usize), ReadError> {
+    let mut st = new_state(&outer.doc.file, outer.text, outer.max_depth);
+    st.stack = outer.stack.clone();
+    st.open = outer.open.clone();
+    st.outer_ends = true;
+    st.stops = outer.stops.clone();
+    st.stops.push(stop.clone());
+    st.line_at = (1, from);
+    let (sections, _) = st.drive(from, Some(chunk))?;
+    Ok((st, sections))
+}
+
+impl<'a> State<'a> {
+    /// Reads the text from byte `from` to its end; with `chunk`, large
+    /// plain sections in parallel. How many sections were, and whether
+    /// an element was seen.
+    fn drive(&mut self, from: usize, chunk: Option<usize>) -> Result<(usize, bool), ReadError> {
+        let text = self.text;
+        let mut reader = Reader::from_str(text.get(from..).unwrap_or(""));
+        reader.config_mut().check_end_names = true;
+        // End tags of elements opened before `from` are checked in `step`.
+        reader.config_mut().allow_unmatched_ends = self.outer_ends;
+        // Bytes of the text before the reader's: positions in the text are
+        // the reader's plus this.
+        let mut skipped = from;
+        let mut sections = 0;
+        let mut saw_root = false;
+        loop {
+            let pos = usize::try_from(reader.buffer_position())
+                .unwrap_or(usize::MAX)
+                .saturating_add(skipped);
+            if self.stops.iter().any(|s| s.load(Ordering::Relaxed)) {
+                return Err(ReadError::Xml {
+                    file: self.doc.file.clone(),
+                    line: 0,
+                    message: "stopped: read on from a section that was not plain".into(),
+                });
+            }
+            let event = reader
+                .read_event()
+                .map_err(|e| self.error(pos, e.to_string()))?;
+            if matches!(event, Event::Start(_) | Event::Empty(_)) {
+                saw_root = true;
+            }
+            let section = match (&event, chunk) {
+                // Only a name without a prefix: the tags searched for have none.
+                (Event::Start(e), Some(_)) => match e.name().into_inner() {
+                    "SPEC-OBJECTS" => Some(Section::Objects),
+                    "SPEC-RELATIONS" => Some(Section::Relations),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if !self.step(event, pos)? {
+                break;
+            }
+            if let (Some(section), Some(chunk)) = (section, chunk) {
+                let at = usize::try_from(reader.buffer_position())
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(skipped);
+                if let Some((end, rest)) = self.section(section, at, chunk)? {
+                    sections += 1;
+                    if let Some(n) = rest {
+                        // The rest of the text was read with the section.
+                        sections += n;
+                        break;
+                    }
+                    *reader.get_mut() = text.as_bytes().get(end..).unwrap_or(&[]);
+                    skipped = skipped.saturating_add(end - at);
+                }
+            }
+        }
+        Ok((sections, saw_root))
+    }
+
+    /// What [`rest`] read, added to this state's document as if read here
+    /// (`line` is the line of byte `from` where it started).
+    fn absorb(&mut self, rest: State<'a>, line: usize) {
+        let base = line.saturating_sub(1);
+        let d = rest.doc;
+        if rest.title_set {
+            self.doc.title = d.title;
+            self.title_set = true;
+        }
+        self.doc.attr_defs.extend(d.attr_defs);
+        self.doc.enum_values.extend(d.enum_values);
+        self.doc.object_types.extend(d.object_types);
+        self.doc.relation_types.extend(d.relation_types);
+        self.doc.specifications.extend(d.specifications);
+        self.doc.objects.extend(d.objects.into_iter().map(|mut o| {
+            o.line += base;
+            o
+        }));
+        self.doc
+            .relations
+            .extend(d.relations.into_iter().map(|mut r| {
+                r.line += base;
+                r
+            }));
+        let offset = self.doc.hierarchy.len();
+        self.doc
+            .hierarchy
+            .extend(d.hierarchy.into_iter().map(|mut h| {
+                h.line += base;
+                h.parent = h.parent.map(|p| p + offset);
+                h
+            }));
+        self.stack = rest.stack;
+        self.open = rest.open;
+        self.line_at = (rest.line_at.0 + base, rest.line_at.1);
+    }
+
     /// Handles one event; false at the end of the text.
     fn step(&mut self, event: Event<'_>, pos: usize) -> Result<bool, ReadError> {
         match event {
@@ -392,7 +524,28 @@ impl State<'_> {
                 self.start(&e, pos)?;
                 self.end(AsRef::<str>::as_ref(&e.local_name()))?;
             }
-            Event::End(e) => self.end(AsRef::<str>::as_ref(&e.local_name()))?,
+            Event::End(e) => {
+                if self.outer_ends {
+                    let name: &str = e.name().into_inner();
+                    let open = self
+                        .open
+                        .last()
+                        .and_then(|&(from, to)| self.text.get(from..to));
+                    if open != Some(name) {
+                        // What the reader finds reading on from the start.
+                        use quick_xml::errors::IllFormedError;
+                        let e = match open {
+                            Some(expected) => IllFormedError::MismatchedEndTag {
+                                expected: expected.to_owned(),
+                                found: name.to_owned(),
+                            },
+                            None => IllFormedError::UnmatchedEndTag(name.to_owned()),
+                        };
+                        return Err(self.error(pos, quick_xml::Error::IllFormed(e).to_string()));
+                    }
+                }
+                self.end(AsRef::<str>::as_ref(&e.local_name()))?
+            }
             Event::Text(t) => self.text(&t.xml10_content()),
             Event::CData(c) => {
                 let s: &str = c.as_ref();
@@ -448,20 +601,32 @@ impl State<'_> {
     /// comment, CDATA, a processing instruction, a name with a prefix),
     /// or when a piece is not exactly a run of whole elements that hold
     /// nothing but objects (relations): the reader then reads it itself.
-    fn section(&mut self, section: Section, at: usize, chunk: usize) -> Option<usize> {
+    ///
+    /// The rest of the text after the section is read at the same time
+    /// ([`rest`]), from the state the section leaves when it is plain:
+    /// when the pieces are whole, what it read is added too (the second
+    /// value: how many sections it read in pieces), or what it found
+    /// wrong is the error, as reading on would find it. When they are
+    /// not, it is stopped and what it read dropped.
+    fn section(
+        &mut self,
+        section: Section,
+        at: usize,
+        chunk: usize,
+    ) -> Result<Option<(usize, Option<usize>)>, ReadError> {
         use rayon::prelude::*;
         if !self.is_idle() || self.stack.len() >= self.max_depth {
-            return None;
+            return Ok(None);
         }
         let bytes = self.text.as_bytes();
-        let end = at + memchr::memmem::find(bytes.get(at..)?, section.end_tag().as_bytes())?;
-        let body = bytes.get(at..end)?;
-        if body.len() <= chunk
-            || memchr::memmem::find(body, b"<!").is_some()
-            || memchr::memmem::find(body, b"<?").is_some()
-        {
-            return None;
-        }
+        let Some(end) = bytes
+            .get(at..)
+            .and_then(|b| find_first(b, section.end_tag().as_bytes(), chunk))
+            .map(|i| at + i)
+            .filter(|end| end - at > chunk)
+        else {
+            return Ok(None);
+        };
         // Cut before an element's start tag about every `chunk` bytes.
         let mut cuts = vec![at];
         let mut from = at;
@@ -474,14 +639,27 @@ impl State<'_> {
         cuts.push(end);
         let stack = self.stack.clone();
         let (file, text, max_depth) = (self.doc.file.as_str(), self.text, self.max_depth);
-        let pieces: Vec<Option<Piece>> = cuts
-            .par_windows(2)
-            .map(|w| {
-                let (&[from, to], _) = w.split_first_chunk::<2>()?;
-                piece(file, text, from, to, &stack, max_depth, section)
-            })
-            .collect();
-        let pieces: Vec<Piece> = pieces.into_iter().collect::<Option<_>>()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let this = &*self;
+        let (pieces, rest) = rayon::join(
+            || {
+                let pieces: Option<Vec<Piece>> = cuts
+                    .par_windows(2)
+                    .map(|w| {
+                        let (&[from, to], _) = w.split_first_chunk::<2>()?;
+                        piece(file, text, from, to, &stack, max_depth, section)
+                    })
+                    .collect();
+                if pieces.is_none() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                pieces
+            },
+            || rest(this, end, chunk, &stop),
+        );
+        let Some(pieces) = pieces else {
+            return Ok(None);
+        };
         let mut line = self.line(at);
         for p in pieces {
             let base = line - 1;
@@ -503,7 +681,9 @@ impl State<'_> {
             line += p.lines;
         }
         self.line_at = (line, end);
-        Some(end)
+        let (rest, n) = rest?;
+        self.absorb(rest, line);
+        Ok(Some((end, Some(n))))
     }
 
     /// The line of byte `pos`, counted on from the last one asked for.
@@ -540,12 +720,29 @@ impl State<'_> {
             ));
         }
         // Attributes are checked (a bad one, or an undefined entity in one,
-        // is an error) only where they are read.
+        // is an error), and the ones read below kept, in one pass.
+        let mut found = Found::default();
         for a in e.attributes() {
             let a = a.map_err(|err| self.error(pos, err.to_string()))?;
-            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            let v = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|err| self.error(pos, err.to_string()))?;
+            let slot = match a.key.local_name().into_inner() {
+                "IDENTIFIER" => &mut found.identifier,
+                "LONG-NAME" => &mut found.long_name,
+                "THE-VALUE" => &mut found.the_value,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(v);
+            }
         }
+        let qname = e.name();
+        let qname: &str = qname.as_ref();
+        // Where the name is in the text (its address within it), for an
+        // end tag read without this start tag to be checked against.
+        let at = (qname.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        self.open.push((at, at.wrapping_add(qname.len())));
         let local = e.local_name();
         let name: &str = local.as_ref();
         if let Some((_, md)) = &mut self.xhtml {
@@ -557,6 +754,13 @@ impl State<'_> {
             self.stack.push("");
             return Ok(());
         }
+        let Found {
+            identifier,
+            long_name,
+            the_value,
+        } = found;
+        let identifier = identifier.map(Cow::into_owned);
+        let long_name = long_name.map(Cow::into_owned);
         let parent = self.parent();
         let line = match name {
             "SPEC-OBJECT" | "SPEC-RELATION" | "SPEC-HIERARCHY" => self.line(pos),
@@ -568,14 +772,14 @@ impl State<'_> {
             }
             "THE-ORIGINAL-VALUE" => self.skip = Some(self.stack.len()),
             "ENUM-VALUE" => {
-                if let Some(id) = attr(e, "IDENTIFIER") {
-                    self.enum_value = Some((id, attr(e, "LONG-NAME")));
+                if let Some(id) = identifier {
+                    self.enum_value = Some((id, long_name));
                 }
             }
             "TITLE" if parent == "REQ-IF-HEADER" => {}
             "SPEC-OBJECT-TYPE" | "SPEC-RELATION-TYPE" => {
-                if let Some(id) = attr(e, "IDENTIFIER") {
-                    let long = attr(e, "LONG-NAME").unwrap_or_else(|| id.clone());
+                if let Some(id) = identifier {
+                    let long = long_name.unwrap_or_else(|| id.clone());
                     let map = if name == "SPEC-OBJECT-TYPE" {
                         &mut self.doc.object_types
                     } else {
@@ -586,16 +790,16 @@ impl State<'_> {
             }
             "SPEC-OBJECT" if parent == "SPEC-OBJECTS" => {
                 self.object = Some(Object {
-                    identifier: attr(e, "IDENTIFIER"),
+                    identifier,
                     line,
-                    long_name: attr(e, "LONG-NAME"),
+                    long_name,
                     type_ref: None,
                     values: Vec::new(),
                 });
             }
             "SPEC-RELATION" if parent == "SPEC-RELATIONS" => {
                 self.relation = Some(Relation {
-                    identifier: attr(e, "IDENTIFIER"),
+                    identifier,
                     line,
                     type_ref: None,
                     source: None,
@@ -603,15 +807,13 @@ impl State<'_> {
                 });
             }
             "SPECIFICATION" if parent == "SPECIFICATIONS" => {
-                let long = attr(e, "LONG-NAME")
-                    .or_else(|| attr(e, "IDENTIFIER"))
-                    .unwrap_or_default();
+                let long = long_name.or(identifier).unwrap_or_default();
                 self.doc.specifications.push(long);
             }
             "SPEC-HIERARCHY" => {
                 let index = self.doc.hierarchy.len();
                 self.doc.hierarchy.push(Hier {
-                    identifier: attr(e, "IDENTIFIER"),
+                    identifier,
                     line,
                     parent: self.hier.last().copied(),
                     object: None,
@@ -619,8 +821,8 @@ impl State<'_> {
                 self.hier.push(index);
             }
             n if n.starts_with("ATTRIBUTE-DEFINITION-") && !n.ends_with("-REF") => {
-                if let Some(id) = attr(e, "IDENTIFIER") {
-                    let long = attr(e, "LONG-NAME").unwrap_or_else(|| id.clone());
+                if let Some(id) = identifier {
+                    let long = long_name.unwrap_or_else(|| id.clone());
                     self.doc.attr_defs.insert(id, long);
                 }
             }
@@ -633,7 +835,7 @@ impl State<'_> {
                     def: None,
                     xhtml: n == "ATTRIBUTE-VALUE-XHTML",
                     enumeration: n == "ATTRIBUTE-VALUE-ENUMERATION",
-                    plain: attr(e, "THE-VALUE"),
+                    plain: the_value.map(Cow::into_owned),
                     markdown: None,
                     enums: Vec::new(),
                 });
@@ -648,6 +850,7 @@ impl State<'_> {
     /// An element ends (its name, as the reader checked it against its
     /// start).
     fn end(&mut self, name: &str) -> Result<(), ReadError> {
+        self.open.pop();
         if self.stack.pop().is_none() {
             return Ok(());
         }
@@ -675,6 +878,7 @@ impl State<'_> {
         match name {
             "TITLE" if parent == "REQ-IF-HEADER" => {
                 self.doc.title = Some(text.to_owned()).filter(|t| !t.is_empty());
+                self.title_set = true;
             }
             "ENUM-VALUE" => {
                 if let Some((id, long)) = self.enum_value.take() {
@@ -900,6 +1104,81 @@ mod tests {
             fell_back |= n == 1;
         }
         assert!(fell_back, "no cut fell at {at} (section at {start})");
+    }
+
+    #[test]
+    fn the_rest_read_with_a_section_gives_what_one_pass_gives() {
+        // A specification before the objects and one after (hierarchy
+        // indices moved), the header's title read after them.
+        let text = doc(40, "")
+            .replace(
+                "<SPEC-OBJECTS>\n",
+                "<SPECIFICATIONS><SPECIFICATION IDENTIFIER=\"s0\"><CHILDREN>\n<SPEC-HIERARCHY IDENTIFIER=\"g0\"><OBJECT><SPEC-OBJECT-REF>o1</SPEC-OBJECT-REF></OBJECT><CHILDREN><SPEC-HIERARCHY IDENTIFIER=\"g1\"><OBJECT><SPEC-OBJECT-REF>o2</SPEC-OBJECT-REF></OBJECT></SPEC-HIERARCHY></CHILDREN></SPEC-HIERARCHY>\n</CHILDREN></SPECIFICATION></SPECIFICATIONS>\n<SPEC-OBJECTS>\n",
+            )
+            .replace(
+                "</CHILDREN></SPECIFICATION></SPECIFICATIONS>\n</REQ-IF-CONTENT>",
+                "<SPEC-HIERARCHY IDENTIFIER=\"g2\"><OBJECT><SPEC-OBJECT-REF>o3</SPEC-OBJECT-REF></OBJECT><CHILDREN>\n<SPEC-HIERARCHY IDENTIFIER=\"g3\"><OBJECT><SPEC-OBJECT-REF>o4</SPEC-OBJECT-REF></OBJECT></SPEC-HIERARCHY></CHILDREN></SPEC-HIERARCHY>\n</CHILDREN></SPECIFICATION></SPECIFICATIONS>\n</REQ-IF-CONTENT>",
+            )
+            .replace(
+                "</CORE-CONTENT>\n",
+                "</CORE-CONTENT>\n<THE-HEADER><REQ-IF-HEADER IDENTIFIER=\"h2\"><TITLE>Later</TITLE></REQ-IF-HEADER></THE-HEADER>\n",
+            );
+        for chunk in [100, 700, 3000] {
+            assert_eq!(both(&text, chunk), 2, "{chunk}");
+        }
+        let (d, _) = run("f.reqif", &text, 64, Some(300)).unwrap();
+        assert_eq!(d.title.as_deref(), Some("Later"));
+        assert_eq!(d.specifications.len(), 2);
+        let h = |id: &str| {
+            d.hierarchy
+                .iter()
+                .position(|h| h.identifier.as_deref() == Some(id))
+                .unwrap()
+        };
+        let g3 = d.hierarchy.get(h("g3")).unwrap();
+        assert_eq!(g3.parent, Some(h("g2")));
+        assert_eq!(d.hierarchy.get(h("g1")).unwrap().parent, Some(h("g0")));
+        let want = 1 + text
+            .get(..text.find("<SPEC-HIERARCHY IDENTIFIER=\"g3\"").unwrap())
+            .unwrap()
+            .matches('\n')
+            .count();
+        assert_eq!(g3.line, want);
+    }
+
+    #[test]
+    fn errors_after_a_section_are_those_of_one_pass() {
+        let text = doc(40, "");
+        for (from, to) in [
+            // An end tag that closes an element opened before the section.
+            ("</REQ-IF-CONTENT>", "</REQ-IF-CONTENTS>"),
+            ("</REQ-IF>\n", "</REQ-IF>\n</REQ-IF>\n"),
+            ("</REQ-IF>\n", ""),
+            (
+                "<SPEC-HIERARCHY IDENTIFIER=\"h7\">",
+                "<SPEC-HIERARCHY IDENTIFIER=\"h7\" X=\"&bogus;\">",
+            ),
+            (
+                "<SPEC-OBJECT-REF>o9</SPEC-OBJECT-REF></OBJECT>",
+                "<SPEC-OBJECT-REF>o9</OBJECT>",
+            ),
+            ("</SPEC-RELATIONS>", "</SPEC-RELATIONS><!DOCTYPE x>"),
+        ] {
+            assert_eq!(text.matches(from).count(), 1, "{from}");
+            let bad = text.replace(from, to);
+            let err = run("f.reqif", &bad, 64, None).unwrap_err().to_string();
+            both(&bad, 300);
+            let many = parse_with("f.reqif", bad.as_bytes(), 64, 300)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(many, err);
+        }
+        // Deeper than the limit after the section.
+        let deep = "<X>".repeat(70) + &"</X>".repeat(70);
+        both(
+            &text.replace("</CORE-CONTENT>", &format!("{deep}</CORE-CONTENT>")),
+            300,
+        );
     }
 
     #[test]
