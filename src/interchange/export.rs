@@ -575,6 +575,9 @@ pub fn xlsx(
     Ok(out.into_inner())
 }
 
+/// Builds one of the sheets after `Nodes`.
+type OtherSheet = dyn for<'v> Fn(&'v View<'_>) -> Sheet<'v> + Sync;
+
 /// The formats every sheet uses: the header's, and the columns' wrapped
 /// text.
 struct Formats {
@@ -641,10 +644,11 @@ fn fill(
 
 /// Writes the workbook into `out`. Each worksheet streams its rows to a
 /// temporary file (rust_xlsxwriter's constant-memory mode, strings written
-/// inline), so that the cells are not held twice. The `Deviations` and
-/// `Matrix` sheets are built while the `Nodes` cells are gathered; then
-/// the `Nodes` sheet is written on one thread while the other three are
-/// written on another; the formats are all registered (by preparing
+/// inline), so that the cells are not held twice. The `Nodes` sheet is
+/// written on one thread while the other three are built and written on
+/// another (building `Deviations` and `Matrix` while the `Nodes` cells are
+/// gathered saved about 0.1 s of 1.7 at 100k nodes but held the Matrix
+/// rows, 60–75 MB, through the whole `Nodes` sheet); the formats are all registered (by preparing
 /// `Nodes`) before the second thread starts, so that their indices, and
 /// the bytes, do not depend on which thread comes first.
 pub fn write_xlsx<W: Write + Seek + Send>(
@@ -674,25 +678,17 @@ pub fn write_xlsx<W: Write + Seek + Send>(
             workbook.add_worksheet();
         }
     }
-    // The `Deviations` and `Matrix` sheets are built while the `Nodes`
-    // sheet's cells are gathered.
     let failed = || ExportError::Unreadable("a sheet could not be made".into());
-    let (nodes_sheet, built) = std::thread::scope(|scope| {
-        let built = scope.spawn(|| [deviations(view), matrix(view)]);
-        let nodes_sheet = nodes_from(view, kept);
-        (nodes_sheet, built.join().map_err(|_| failed()))
-    });
-    let (nodes_sheet, built) = (nodes_sheet?, built?);
+    let nodes_sheet = nodes_from(view, kept)?;
     let [first, rest @ ..] = workbook.worksheets_mut().as_mut_slice() else {
         return Err(ExportError::Unreadable("the workbook has no sheet".into()));
     };
     prepare(first, &nodes_sheet, &note, &formats)?;
     std::thread::scope(|scope| {
         let rest_done = scope.spawn(|| {
-            let [devs, matrix] = built;
-            let others = [Some(devs), Some(matrix), None];
-            for (ws, sheet) in rest.iter_mut().zip(others) {
-                let sheet = sheet.unwrap_or_else(|| findings(view));
+            let others: [&OtherSheet; 3] = [&deviations, &matrix, &findings];
+            for (ws, build) in rest.iter_mut().zip(others) {
+                let sheet = build(view);
                 prepare(ws, &sheet, &note, &formats)?;
                 fill(ws, sheet, progress)?;
             }
