@@ -396,14 +396,10 @@ fn an_imported_node_keeps_its_identifier_on_export() {
 #[test]
 fn an_export_leaves_out_every_node_above_the_level() {
     let tmp = tempfile::tempdir().unwrap();
-    let tree = tmp.path().join("t");
-    std::fs::create_dir(&tree).unwrap();
-    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
-    std::fs::write(
-        tree.join("n.toml"),
+    let tree = tree_with(
+        tmp.path(),
         "[[theme]]\nid = \"TH-1\"\ntitle = \"Open\"\n\n[[theme]]\nid = \"TH-SECRET\"\ntitle = \"Hidden words\"\nclassification = \"red\"\n\n[[sec]]\nid = \"SEC-SECRET\"\ntitle = \"Red rule\"\nclassification = \"red\"\n\n[[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-1\", \"TH-SECRET\"]\n\n[[requirement]]\nid = \"RTM-1\"\ntitle = \"R\"\ncategory = \"mvp\"\nsatisfies = [\"BR-1\"]\ndeviations = [{ sec = \"SEC-SECRET\", summary = \"s\", rationale = \"r\" }]\n",
-    )
-    .unwrap();
+    );
     let out = tmp.path().join("o.reqif");
     export_tree(&tree, &out, &["--classification", "white"]);
     let xml = std::fs::read_to_string(&out).unwrap();
@@ -413,6 +409,15 @@ fn an_export_leaves_out_every_node_above_the_level() {
         assert!(!xml.contains(secret), "{secret} in the export");
     }
     validate(&out);
+}
+
+/// A tree folder `t` in `dir`: a project file and one node file, `n.toml`.
+fn tree_with(dir: &Path, nodes: &str) -> PathBuf {
+    let tree = dir.join("t");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
+    std::fs::write(tree.join("n.toml"), nodes).unwrap();
+    tree
 }
 
 /// The links of node `id` in `field`, as `rtm check` reads the tree.
@@ -439,11 +444,8 @@ fn import_into(file: &Path, from: &Path, tree: &Path) {
 fn dangling_links_survive_export_then_import() {
     use rtm::model::LinkField;
     let tmp = tempfile::tempdir().unwrap();
-    let tree = tmp.path().join("t");
-    std::fs::create_dir(&tree).unwrap();
-    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
-    std::fs::write(
-        tree.join("n.toml"),
+    let tree = tree_with(
+        tmp.path(),
         "[[theme]]\nid = \"TH-1\"\ntitle = \"T\"\n\n\
          [[sec]]\nid = \"SEC-1\"\ntitle = \"S\"\n\n\
          [[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-GONE\", \"TH-1\"]\n\n\
@@ -451,8 +453,7 @@ fn dangling_links_survive_export_then_import() {
          [[requirement]]\nid = \"RTM-1\"\ntitle = \"R\"\ncategory = \"mvp\"\n\
          satisfies = [\"BR-GONE\", \"BR-1\", \"BR-GONE\"]\nrefines = [\"RTM-GONE\"]\n\
          sec = [\"SEC-1\", \"SEC, odd \\\"id\\\"\"]\n",
-    )
-    .unwrap();
+    );
     // The tree as written has the dangling links (R004).
     assert_eq!(
         links_of(&tree, "RTM-1", LinkField::Satisfies),
@@ -494,15 +495,11 @@ fn dangling_links_survive_export_then_import() {
 #[test]
 fn force_makes_the_tree_s_node_files_exactly_the_import_s() {
     let tmp = tempfile::tempdir().unwrap();
-    let tree = tmp.path().join("t");
-    std::fs::create_dir(&tree).unwrap();
-    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
-    std::fs::write(
-        tree.join("n.toml"),
+    let tree = tree_with(
+        tmp.path(),
         "[[theme]]\nid = \"TH-1\"\ntitle = \"T\"\n\n\
          [[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-1\"]\n",
-    )
-    .unwrap();
+    );
     let out = tmp.path().join("o.reqif");
     export_tree(&tree, &out, &[]);
     let back = tmp.path().join("back");
@@ -585,17 +582,13 @@ fn force_makes_the_tree_s_node_files_exactly_the_import_s() {
 fn a_link_of_a_node_to_itself_survives_export_then_import() {
     use rtm::model::LinkField;
     let tmp = tempfile::tempdir().unwrap();
-    let tree = tmp.path().join("t");
-    std::fs::create_dir(&tree).unwrap();
-    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
-    std::fs::write(
-        tree.join("n.toml"),
+    let tree = tree_with(
+        tmp.path(),
         "[[theme]]\nid = \"TH-1\"\ntitle = \"T\"\n\n\
          [[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-1\"]\n\n\
          [[requirement]]\nid = \"RTM-1\"\ntitle = \"R\"\ncategory = \"mvp\"\n\
          satisfies = [\"BR-1\"]\nrefines = [\"RTM-1\"]\n",
-    )
-    .unwrap();
+    );
     let out = tmp.path().join("o.reqif");
     export_tree(&tree, &out, &[]);
     validate(&out);
@@ -619,19 +612,15 @@ fn links_written_twice_get_the_identifiers_one_after_the_other_would() {
     // would be made unique as (`rtm-RTM-2-2`): each relation's
     // IDENTIFIER is the first free one in document order.
     let tmp = tempfile::tempdir().unwrap();
-    let tree = tmp.path().join("t");
-    std::fs::create_dir(&tree).unwrap();
-    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
-    std::fs::write(
-        tree.join("n.toml"),
+    let tree = tree_with(
+        tmp.path(),
         "[[theme]]\nid = \"TH-1\"\ntitle = \"T\"\n\n\
          [[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-1\", \"TH-1\"]\n\n\
          [[requirement]]\nid = \"RTM-1\"\ntitle = \"R\"\ncategory = \"mvp\"\n\
          satisfies = [\"BR-1\"]\nrefines = [\"RTM-2\", \"RTM-2-2\", \"RTM-2\", \"RTM-2\"]\n\n\
          [[requirement]]\nid = \"RTM-2\"\ntitle = \"R2\"\ncategory = \"mvp\"\nsatisfies = [\"BR-1\"]\n\n\
          [[requirement]]\nid = \"RTM-2-2\"\ntitle = \"R3\"\ncategory = \"mvp\"\nsatisfies = [\"BR-1\"]\n",
-    )
-    .unwrap();
+    );
     let out = tmp.path().join("o.reqif");
     export_tree(&tree, &out, &[]);
     validate(&out);
@@ -670,11 +659,8 @@ fn links_written_twice_get_the_identifiers_one_after_the_other_would() {
 fn a_withheld_node_leaves_no_trace_while_a_dangling_link_survives() {
     use rtm::model::LinkField;
     let tmp = tempfile::tempdir().unwrap();
-    let tree = tmp.path().join("t");
-    std::fs::create_dir(&tree).unwrap();
-    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
-    std::fs::write(
-        tree.join("n.toml"),
+    let tree = tree_with(
+        tmp.path(),
         "[[theme]]\nid = \"TH-1\"\ntitle = \"Open\"\n\n\
          [[theme]]\nid = \"TH-SECRET\"\ntitle = \"Hidden\"\nclassification = \"red\"\n\n\
          [[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-1\", \"TH-SECRET\", \"TH-GONE\"]\n\n\
@@ -682,8 +668,7 @@ fn a_withheld_node_leaves_no_trace_while_a_dangling_link_survives() {
          satisfies = [\"BR-1\"]\nclassification = \"amber\"\n\n\
          [[requirement]]\nid = \"RTM-1\"\ntitle = \"R\"\ncategory = \"mvp\"\n\
          satisfies = [\"BR-1\"]\nrefines = [\"RTM-SECRET\"]\n",
-    )
-    .unwrap();
+    );
     let out = tmp.path().join("o.reqif");
     export_tree(&tree, &out, &["--classification", "white"]);
     validate(&out);
@@ -715,15 +700,11 @@ fn a_withheld_node_leaves_no_trace_while_a_dangling_link_survives() {
 #[test]
 fn a_shown_definition_never_takes_the_fields_of_a_withheld_one_of_the_same_id() {
     let tmp = tempfile::tempdir().unwrap();
-    let tree = tmp.path().join("t");
-    std::fs::create_dir(&tree).unwrap();
-    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
-    std::fs::write(
-        tree.join("n.toml"),
+    let tree = tree_with(
+        tmp.path(),
         "[[theme]]\nid = \"TH-1\"\ntitle = \"T\"\nowner = \"Secret Owner\"\nclassification = \"red\"\n\n\
          [[theme]]\nid = \"TH-1\"\ntitle = \"T\"\nowner = \"Open Owner\"\n",
-    )
-    .unwrap();
+    );
     let out = tmp.path().join("o.reqif");
     export_tree(&tree, &out, &["--classification", "white"]);
     let xml = std::fs::read_to_string(&out).unwrap();
