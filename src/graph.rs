@@ -150,11 +150,7 @@ impl Graph {
             .map(|chunk| {
                 let mut targets = Vec::with_capacity(chunk.iter().map(|n| n.links.len()).sum());
                 for link in chunk.iter().flat_map(|n| &n.links) {
-                    let target = link.target.as_str();
-                    let target = by_id
-                        .find(hash_id(target), |&j| id_of(j) == target)
-                        .map_or(UNRESOLVED, |&t| t);
-                    targets.push(target);
+                    targets.push(lookup(&by_id, model, &link.target).unwrap_or(UNRESOLVED));
                 }
                 targets
             })
@@ -201,14 +197,7 @@ impl Graph {
     /// The node an id names (its first definition), in `model`: the model
     /// this graph was built from (or one equal to it in every id).
     pub fn find(&self, model: &Model, id: &str) -> Option<usize> {
-        self.by_id
-            .find(hash_id(id), |&j| {
-                model
-                    .nodes
-                    .get(j as usize)
-                    .is_some_and(|n| n.id.as_str() == id)
-            })
-            .map(|&j| j as usize)
+        lookup(&self.by_id, model, id).map(|j| j as usize)
     }
 
     /// Edges of one kind leaving node `i` (its links, resolved).
@@ -241,6 +230,19 @@ impl Graph {
 /// The hash an id is found by in [`Graph::find`].
 fn hash_id(id: &str) -> u64 {
     FxBuildHasher.hash_one(id)
+}
+
+/// The node of `model` with id `id`, through the table of node indices
+/// `by_id` built from it.
+fn lookup(by_id: &HashTable<u32>, model: &Model, id: &str) -> Option<u32> {
+    by_id
+        .find(hash_id(id), |&j| {
+            model
+                .nodes
+                .get(j as usize)
+                .is_some_and(|n| n.id.as_str() == id)
+        })
+        .copied()
 }
 
 /// Nodes that link to node `i` with an edge of `kind`, in tree order.

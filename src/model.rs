@@ -510,10 +510,6 @@ impl<T> Few<T> {
     pub fn as_slice(&self) -> &[T] {
         self.0.as_slice()
     }
-
-    pub fn as_mut_slice(&mut self) -> &mut [T] {
-        self.0.as_mut_slice()
-    }
 }
 
 impl<T> Default for Few<T> {
