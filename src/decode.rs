@@ -10,7 +10,6 @@ use toml::de::{DeTable, DeValue};
 use crate::finding::Finding;
 use crate::model::{Number, Sp};
 use crate::registry::Code;
-use std::sync::Arc;
 
 use crate::source::{FileId, Span, Str};
 use crate::spec::Field;
@@ -25,7 +24,7 @@ pub struct Decoder<'f> {
     pub node: Option<String>,
     /// The text being decoded: strings read with [`Decoder::str`] are
     /// spans of it.
-    pub text: Arc<String>,
+    pub text: Str,
 }
 
 /// What a TOML value is, in words: "a string", "an integer".
@@ -47,13 +46,13 @@ impl<'f> Decoder<'f> {
             file,
             findings,
             node: None,
-            text: Arc::default(),
+            text: Str::default(),
         }
     }
 
     /// A decoder whose strings read with [`Decoder::str`] share `text`,
     /// the text the values were parsed from.
-    pub fn with_text(file: FileId, text: Arc<String>, findings: &'f mut Vec<Finding>) -> Self {
+    pub fn with_text(file: FileId, text: Str, findings: &'f mut Vec<Finding>) -> Self {
         Decoder {
             text,
             ..Decoder::new(file, findings)

@@ -68,8 +68,10 @@ pub struct SourceFile {
     pub path: String,
     /// The text, without a UTF-8 byte-order mark. For a file that is not
     /// UTF-8 this is a lossy rendering, kept only to show snippets. Shared
-    /// with the [`Str`]s of the nodes read from it.
-    pub text: Arc<String>,
+    /// with the [`Str`]s of the nodes read from it: a file read from disk
+    /// by the loader is a span of a buffer it shares with the other files
+    /// read in the same batch (see `load::read_batch`).
+    pub text: Str,
     /// Built the first time a line or column is asked: most files of a
     /// tree never are (a few MB at 100,000 nodes).
     index: std::sync::OnceLock<LineIndex>,
@@ -114,13 +116,13 @@ impl SourceFile {
     pub fn new(path: String, text: String) -> Self {
         SourceFile {
             path,
-            text: Arc::new(text),
+            text: Str::from(text),
             index: std::sync::OnceLock::new(),
         }
     }
 
     /// A file whose text is already shared: it is not copied.
-    pub fn shared(path: String, text: Arc<String>) -> Self {
+    pub fn shared(path: String, text: Str) -> Self {
         SourceFile {
             path,
             text,
@@ -211,22 +213,51 @@ pub struct Str {
 }
 
 impl Str {
+    /// The whole of a shared text.
+    pub fn whole(text: Arc<String>) -> Str {
+        match u32::try_from(text.len()) {
+            Ok(len) => Str {
+                text,
+                start: 0,
+                len,
+            },
+            Err(_) => Str::from(text.as_str()),
+        }
+    }
+
+    /// The part `range` of a shared text, when it lies inside it on
+    /// character boundaries.
+    pub fn part(text: &Arc<String>, range: std::ops::Range<usize>) -> Option<Str> {
+        text.get(range.clone())?;
+        Some(Str {
+            text: Arc::clone(text),
+            start: u32::try_from(range.start).ok()?,
+            len: u32::try_from(range.len()).ok()?,
+        })
+    }
+
     /// `s` as a span of `text` when it lies inside it (a string the TOML
     /// parser borrowed from the file), otherwise a copy of it.
-    pub fn within(text: &Arc<String>, s: &str) -> Str {
-        let base = text.as_ptr() as usize;
-        let at = (s.as_ptr() as usize).wrapping_sub(base);
-        let inside = text
+    pub fn within(text: &Str, s: &str) -> Str {
+        let outer = text.as_str();
+        let at = (s.as_ptr() as usize).wrapping_sub(outer.as_ptr() as usize);
+        let inside = outer
             .get(at..at.saturating_add(s.len()))
             .is_some_and(|t| t.as_ptr() == s.as_ptr());
-        match (inside, u32::try_from(at), u32::try_from(s.len())) {
+        let start = (text.start as usize).saturating_add(at);
+        match (inside, u32::try_from(start), u32::try_from(s.len())) {
             (true, Ok(start), Ok(len)) => Str {
-                text: Arc::clone(text),
+                text: Arc::clone(&text.text),
                 start,
                 len,
             },
             _ => Str::from(s),
         }
+    }
+
+    /// Whether this is the whole of `text` itself (not a copy, not a part).
+    pub fn is_all_of(&self, text: &Arc<String>) -> bool {
+        Arc::ptr_eq(&self.text, text) && self.start == 0 && self.len as usize == text.len()
     }
 
     pub fn as_str(&self) -> &str {
@@ -480,15 +511,28 @@ mod tests {
 
     #[test]
     fn a_str_inside_a_text_shares_it_and_reads_as_that_span() {
-        let text = Arc::new("id = \"REQ-1\"\ntitle = \"é\"\n".to_owned());
+        let shared = Arc::new("id = \"REQ-1\"\ntitle = \"é\"\n".to_owned());
+        let text = Str::whole(Arc::clone(&shared));
         let inner = &text[6..11];
         let id = Str::within(&text, inner);
         assert_eq!(id, "REQ-1");
-        assert_eq!(Arc::strong_count(&text), 2, "a span, not a copy");
+        assert_eq!(Arc::strong_count(&shared), 3, "a span, not a copy");
         assert!(std::ptr::eq(id.as_str().as_ptr(), inner.as_ptr()));
         // A string from elsewhere (an unescaped value) is copied.
         let other = Str::within(&text, "REQ-1");
-        assert_eq!(Arc::strong_count(&text), 2);
+        assert_eq!(Arc::strong_count(&shared), 3);
+        assert!(!id.is_all_of(&shared) && text.is_all_of(&shared));
+        assert!(!other.is_all_of(&shared));
+        // Inside a part of a larger text (a file in a batch's buffer), a
+        // span is counted from the larger text's start.
+        let big = Arc::new(format!("x = 1\n{shared}"));
+        let file = Str::part(&big, 6..big.len()).unwrap();
+        assert_eq!(file.as_str(), shared.as_str());
+        let title = Str::within(&file, &file[22..24]);
+        assert_eq!(title, "é");
+        assert!(std::ptr::eq(title.as_str().as_ptr(), big[28..].as_ptr()));
+        assert!(Str::part(&big, 29..30).is_none(), "inside a character");
+        assert!(Str::part(&big, 6..big.len() + 1).is_none());
         assert_eq!(other, id);
         // Compares, orders and hashes as its text.
         use std::collections::HashSet;

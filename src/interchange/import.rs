@@ -1729,8 +1729,10 @@ fn check_plan(
         plan.files.iter().map(|(r, _)| r.as_str()).collect();
     set.entries.retain(|(r, _)| !planned.contains(r.as_str()));
     for (rel, text) in &plan.files {
-        set.entries
-            .push((rel.clone(), Entry::Text(Arc::clone(text))));
+        set.entries.push((
+            rel.clone(),
+            Entry::Text(crate::source::Str::whole(Arc::clone(text))),
+        ));
     }
     let loaded = crate::load::load_files(set);
     let mut findings: Vec<crate::finding::Finding> = loaded
@@ -1747,7 +1749,7 @@ fn check_plan(
         .ids()
         .filter_map(|(id, f)| {
             let text = texts.get(f.path.as_str())?;
-            Some((f.path.as_str(), (id, Arc::ptr_eq(&f.text, text))))
+            Some((f.path.as_str(), (id, f.text.is_all_of(text))))
         })
         .collect();
     // Already refused (a file over `limits.max_file_bytes` is not read):
@@ -1923,8 +1925,10 @@ mod tests {
         assert_eq!(*plan.files[1].1, b);
         // The loader reads a shared text itself, not a copy.
         let mut set = FileSet::default();
-        set.entries
-            .push(("a.toml".into(), Entry::Text(Arc::clone(&plan.files[0].1))));
+        set.entries.push((
+            "a.toml".into(),
+            Entry::Text(crate::source::Str::whole(Arc::clone(&plan.files[0].1))),
+        ));
         let loaded = crate::load::load_files(set);
         assert!(loaded.findings.is_empty(), "{:?}", loaded.findings);
         assert!(
@@ -1932,7 +1936,7 @@ mod tests {
                 .model
                 .sources
                 .iter()
-                .any(|f| Arc::ptr_eq(&f.text, &plan.files[0].1))
+                .any(|f| f.text.is_all_of(&plan.files[0].1))
         );
         assert_eq!(loaded.model.nodes.len(), 1);
         // A text the loader does not read back as it was (a byte-order

@@ -6,6 +6,7 @@
 
 /// The decoding helpers, at their former path.
 pub use crate::decode;
+mod batch;
 mod nodes;
 
 use std::io::Read;
@@ -18,7 +19,7 @@ use crate::config::Config;
 use crate::finding::Finding;
 use crate::model::{FileInfo, Model, Node};
 use crate::registry::Code;
-use crate::source::{FileId, SourceFile, Span};
+use crate::source::{FileId, SourceFile, Span, Str};
 use decode::Decoder;
 
 /// The project file's name.
@@ -54,9 +55,8 @@ pub enum Entry {
     /// A file's content, already in memory (e.g. read from git).
     Bytes(Vec<u8>),
     /// A file's text, already in memory and shared: the loaded source
-    /// holds this text (not a copy) unless it starts with a byte-order
-    /// mark.
-    Text(std::sync::Arc<String>),
+    /// holds this text (not a copy; without its byte-order mark, if any).
+    Text(Str),
     /// A symbolic link, not followed.
     Symlink,
     /// Neither a file, a folder nor a link (a FIFO, a socket, a device),
@@ -213,10 +213,14 @@ pub fn load_files_with(mut set: FileSet, hook: Option<FileHook<'_>>) -> Loaded {
     // memory become its text without a copy.
     let mut entries = std::mem::take(&mut set.entries).into_iter().zip(ids);
     loop {
-        let batch: Vec<_> = entries.by_ref().take(BATCH).collect();
+        let mut batch: Vec<_> = entries.by_ref().take(BATCH).collect();
         if batch.is_empty() {
             break;
         }
+        batch::read_together(
+            batch.iter_mut().map(|((_, entry), _)| entry),
+            config.limits.max_file_bytes,
+        );
         let results: Vec<FileResult> = batch
             .into_par_iter()
             .map(|((rel, entry), id)| read_node_entry(id, &rel, entry, &config, hook))
@@ -438,7 +442,7 @@ fn read_node_entry(
     result.node_file = true;
     let (source, read) = read_entry(entry, rel, config.limits.max_file_bytes);
     result.source = source;
-    let text = std::sync::Arc::clone(&result.source.text);
+    let text = result.source.text.clone();
     match read.and_then(|()| parse(&text, config.limits.max_depth)) {
         Err((range, message)) => {
             result
@@ -448,7 +452,7 @@ fn read_node_entry(
         Ok(doc) => {
             result.info.broken = false;
             result.info.has_keys = !doc.get_ref().is_empty();
-            let mut d = Decoder::with_text(id, std::sync::Arc::clone(&text), &mut result.findings);
+            let mut d = Decoder::with_text(id, text.clone(), &mut result.findings);
             nodes::decode_file(&mut d, doc.get_ref(), config, &mut result.nodes);
             if let Some(hook) = hook {
                 hook(id, doc.get_ref());
@@ -487,10 +491,13 @@ fn read_entry(entry: Entry, rel: &str, max_bytes: u64) -> (SourceFile, Result<()
         Entry::Text(text) if text.len() as u64 > max_bytes => {
             return empty(too_big(text.len() as u64));
         }
-        Entry::Text(text) if !text.starts_with('\u{feff}') => {
+        Entry::Text(text) => {
+            let text = match text.strip_prefix('\u{feff}') {
+                Some(rest) => Str::within(&text, rest),
+                None => text,
+            };
             return (SourceFile::shared(rel.to_owned(), text), Ok(()));
         }
-        Entry::Text(text) => text.as_bytes().to_vec(),
         Entry::TooLarge(size) => return empty(too_big(size)),
         Entry::Symlink => return empty(format!("{rel} is a symbolic link")),
         Entry::Special(what) => return empty(format!("{rel} is {what}")),
