@@ -58,12 +58,18 @@ impl Visibility {
         let level = level.unwrap_or(default);
         let nodes = &checked.model.nodes;
         let visible: Vec<bool> = nodes.iter().map(|n| n.level(default) <= level).collect();
-        let shown_ids: HashSet<&str> = nodes
-            .iter()
-            .zip(&visible)
-            .filter(|(_, v)| **v)
-            .map(|(n, _)| n.id.as_str())
-            .collect();
+        // Only a withheld node's id is looked up: when nothing is withheld
+        // (the usual case), the set is not built at all.
+        let shown_ids: rustc_hash::FxHashSet<&str> = if visible.iter().all(|v| *v) {
+            rustc_hash::FxHashSet::default()
+        } else {
+            nodes
+                .iter()
+                .zip(&visible)
+                .filter(|(_, v)| **v)
+                .map(|(n, _)| n.id.as_str())
+                .collect()
+        };
         let mut hidden_ids = HashSet::new();
         let mut mixed: HashMap<String, HashSet<crate::source::FileId>> = HashMap::new();
         let mut hidden_spans = HashSet::new();
