@@ -249,11 +249,7 @@ fn read_values(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Figure> {
         .filter_map(|(key, value)| {
             let param = Str::within(&d.text, key.get_ref());
             let n = d.number(&format!("values.{param}"), value)?;
-            Some(Figure {
-                param,
-                value: n,
-                span: d.span(value.span()),
-            })
+            Some(Figure::new(param, n, d.span(value.span())))
         })
         .collect()
 }

@@ -202,7 +202,7 @@ fn undeclared(sink: &mut Sink<'_>, entry: &Node, limits: &HashMap<&str, Vec<(&No
             sink.push(
                 Finding::new(
                     Code::R203,
-                    value.span,
+                    entry.value_span(value),
                     format!(
                         "{} sets {} = {} but {} allows {}, and no deviation is declared",
                         entry.id,
