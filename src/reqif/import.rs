@@ -187,10 +187,12 @@ impl Imported {
     }
 }
 
-struct NewNode {
+/// A node being made, borrowing its IDENTIFIER and file name from the
+/// document read (nothing copied per node).
+struct NewNode<'a> {
     kind: Kind,
-    identifier: String,
-    file: String,
+    identifier: &'a str,
+    file: &'a str,
     line: usize,
     id: String,
     title: Option<String>,
@@ -433,8 +435,10 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
         );
     }
     let mut out = Imported::default();
-    let mut nodes: Vec<NewNode> = Vec::new();
-    let mut by_identifier: FxHashMap<&str, usize> = FxHashMap::default();
+    let count: usize = docs.iter().map(|d| d.objects.len()).sum();
+    let mut nodes: Vec<NewNode<'_>> = Vec::with_capacity(count);
+    let mut by_identifier: FxHashMap<&str, usize> =
+        FxHashMap::with_capacity_and_hasher(count, Default::default());
     // Every object with an IDENTIFIER converted in parallel, then taken
     // in document order: the first of an IDENTIFIER that converts wins,
     // and only what a taken object found is reported.
@@ -442,7 +446,7 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
         .iter()
         .flat_map(|d| d.objects.iter().map(move |o| (d, o)))
         .collect();
-    let converted: Vec<Option<(Option<NewNode>, Sink)>> = {
+    let converted: Vec<Option<(Option<NewNode<'_>>, Sink)>> = {
         use rayon::prelude::*;
         let cx = &cx;
         objects
@@ -582,7 +586,7 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
         if n.kind == Kind::Business && n.links.first().is_none_or(Vec::is_empty) {
             cx.diagnostics.push(Diagnostic {
                 severity: Severity::Error,
-                file: n.file.clone(),
+                file: n.file.to_owned(),
                 line: Some(n.line),
                 element: Some(format!("SPEC-OBJECT {}", n.identifier)),
                 message: format!(
@@ -626,7 +630,7 @@ type Resolved = (Option<(usize, usize, usize)>, Vec<Diagnostic>);
 /// The link a relation makes ([`Resolved`]).
 fn relation_link(
     cx: &Ctx<'_>,
-    nodes: &[NewNode],
+    nodes: &[NewNode<'_>],
     by_identifier: &FxHashMap<&str, usize>,
     d: &Doc,
     r: &parse::Relation,
@@ -703,7 +707,7 @@ fn link_target(field: &str) -> Kind {
     }
 }
 
-fn add_link(nodes: &mut [NewNode], from: usize, field: &str, target: String) -> bool {
+fn add_link(nodes: &mut [NewNode<'_>], from: usize, field: &str, target: String) -> bool {
     let (Some(i), Some(n)) = (link_index(field), nodes.get_mut(from)) else {
         return false;
     };
@@ -732,13 +736,13 @@ fn default_field(name: &str, kind: Kind) -> Option<(&'static str, u8)> {
         .map(|f| (f.name, 1))
 }
 
-fn object_node(
+fn object_node<'a>(
     cx: &Ctx<'_>,
     sink: &mut Sink,
-    d: &Doc,
+    d: &'a Doc,
     o: &parse::Object,
-    identifier: &str,
-) -> Option<NewNode> {
+    identifier: &'a str,
+) -> Option<NewNode<'a>> {
     let type_name = o
         .type_ref
         .as_deref()
@@ -752,8 +756,8 @@ fn object_node(
     let element = || Some(format!("SPEC-OBJECT {identifier}"));
     let mut node = NewNode {
         kind,
-        identifier: identifier.to_owned(),
-        file: d.file.clone(),
+        identifier,
+        file: &d.file,
         line: o.line,
         id: String::new(),
         title: None,
@@ -1008,7 +1012,7 @@ fn string_array(t: &str) -> Result<Vec<String>, String> {
 
 /// Makes every id valid and unique; refuses ids the target tree's `[ids]`
 /// or nodes forbid.
-fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode], target: &Target<'_>) {
+fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode<'_>], target: &Target<'_>) {
     let mut taken: FxHashSet<String> = FxHashSet::default();
     for n in nodes.iter_mut() {
         let raw = n.id.clone();
@@ -1023,7 +1027,7 @@ fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode], target: &Target<'_>) {
             }
             cx.diag(
                 Severity::Warning,
-                &n.file,
+                n.file,
                 n.line,
                 element(),
                 format!("id {base} is taken by an earlier object; this one is {id}"),
@@ -1031,7 +1035,7 @@ fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode], target: &Target<'_>) {
         } else if id != raw.trim() {
             cx.diag(
                 Severity::Warning,
-                &n.file,
+                n.file,
                 n.line,
                 element(),
                 format!(
@@ -1046,7 +1050,7 @@ fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode], target: &Target<'_>) {
         {
             cx.diag(
                 Severity::Error,
-                &n.file,
+                n.file,
                 n.line,
                 element(),
                 format!(
@@ -1058,7 +1062,7 @@ fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode], target: &Target<'_>) {
         if target.existing_ids.contains(&id) {
             cx.diag(
                 Severity::Error,
-                &n.file,
+                n.file,
                 n.line,
                 element(),
                 format!("id {id} is already defined in the tree"),
@@ -1072,20 +1076,20 @@ fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode], target: &Target<'_>) {
     }
 }
 
-fn write_files(nodes: &[NewNode], docs: &[Doc]) -> Vec<(String, String)> {
+fn write_files(nodes: &[NewNode<'_>], docs: &[Doc]) -> Vec<(String, String)> {
     let from = docs
         .iter()
         .map(|d| d.file.as_str())
         .collect::<Vec<_>>()
         .join(", ");
     // (path, nodes) of every file, then each file's text made in parallel.
-    let mut plan: Vec<(String, Vec<&NewNode>)> = Vec::new();
+    let mut plan: Vec<(String, Vec<&NewNode<'_>>)> = Vec::new();
     for &kind in Kind::ALL {
-        let of_kind: Vec<&NewNode> = nodes.iter().filter(|n| n.kind == kind).collect();
+        let of_kind: Vec<&NewNode<'_>> = nodes.iter().filter(|n| n.kind == kind).collect();
         if of_kind.is_empty() {
             continue;
         }
-        let chunks: Vec<&[&NewNode]> = of_kind.chunks(NODES_PER_FILE).collect();
+        let chunks: Vec<&[&NewNode<'_>]> = of_kind.chunks(NODES_PER_FILE).collect();
         let many = chunks.len() > 1;
         for (i, chunk) in chunks.iter().enumerate() {
             let path = if many {
@@ -1111,7 +1115,7 @@ fn write_files(nodes: &[NewNode], docs: &[Doc]) -> Vec<(String, String)> {
     files
 }
 
-fn node_toml(out: &mut String, n: &NewNode) {
+fn node_toml(out: &mut String, n: &NewNode<'_>) {
     use std::fmt::Write as _;
     // Written in place: no text is copied twice.
     let _ = write!(out, "\n[[{}]]\n", n.kind);
@@ -1135,11 +1139,11 @@ fn node_toml(out: &mut String, n: &NewNode) {
         }
     }
     if super::identifier_for(&n.id) != n.identifier {
-        out.push_str(&format!("reqif_id = {}\n", toml_string(&n.identifier)));
+        out.push_str(&format!("reqif_id = {}\n", toml_string(n.identifier)));
     }
 }
 
-fn project_file(docs: &[Doc], nodes: &[NewNode], variants: &BTreeSet<String>) -> String {
+fn project_file(docs: &[Doc], nodes: &[NewNode<'_>], variants: &BTreeSet<String>) -> String {
     let name = docs
         .iter()
         .find_map(|d| {
