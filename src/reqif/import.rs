@@ -200,10 +200,26 @@ struct NewNode<'a> {
     fields: Small<String>,
     /// priority of each field's value (a mapping beats a default).
     priority: Small<u8>,
-    links: [Vec<String>; 4],
+    links: [Vec<Link>; 4],
     /// Links to ids no object holds (`rtm.dangling.<field>`): added after
     /// the relations and the hierarchy, repeats kept.
     dangling: [Vec<String>; 4],
+}
+
+/// Where a link goes: a node of the import (its index: no copy of its id
+/// is made per link), or an id as an attribute wrote it.
+#[derive(Debug)]
+enum Link {
+    Node(usize),
+    Id(String),
+}
+
+/// The id a link names.
+fn link_id<'n>(nodes: &'n [NewNode<'_>], link: &'n Link) -> &'n str {
+    match link {
+        Link::Node(i) => nodes.get(*i).map_or("", |n| n.id.as_str()),
+        Link::Id(id) => id,
+    }
 }
 
 /// A few values by field name: a list, faster than a hash map at this
@@ -516,53 +532,32 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
         // A relation of an object to itself is imported like any
         // other: it is the file's own loop, which `rtm check` reports
         // (R006), and an export of such a tree writes it back.
-        let Some(target) = nodes.get(to).map(|t| t.id.clone()) else {
+        if to >= nodes.len() {
             continue;
-        };
+        }
         if let Some(list) = nodes.get_mut(from).and_then(|n| n.links.get_mut(i)) {
-            list.push(target);
+            list.push(Link::Node(to));
             out.relation_links += 1;
         }
     }
-    for d in docs {
-        for h in &d.hierarchy {
-            let element = || {
-                Some(format!(
-                    "SPEC-HIERARCHY {}",
-                    h.identifier.as_deref().unwrap_or("(no IDENTIFIER)")
-                ))
-            };
-            let Some(obj) = h.object.as_deref() else {
-                continue;
-            };
-            let Some(&child) = by_identifier.get(obj) else {
-                cx.diag(
-                    Severity::Warning,
-                    &d.file,
-                    h.line,
-                    element(),
-                    format!("places object {obj}, which does not exist; skipped"),
-                );
-                continue;
-            };
-            let Some(parent_obj) = h
-                .parent
-                .and_then(|p| d.hierarchy.get(p))
-                .and_then(|p| p.object.as_deref())
-            else {
-                continue;
-            };
-            let Some(&parent) = by_identifier.get(parent_obj) else {
-                continue;
-            };
-            let (Some(c), Some(p)) = (nodes.get(child), nodes.get(parent)) else {
-                continue;
-            };
-            if let Some(field) = link_between(c.kind, p.kind)
-                && child != parent
-            {
-                let target = p.id.clone();
-                if add_link(&mut nodes, child, field, target) {
+    // What each placement makes is found in parallel, then applied in
+    // order.
+    let placed: Vec<Placed> = {
+        use rayon::prelude::*;
+        let (nodes, by_identifier) = (&nodes, &by_identifier);
+        docs.iter()
+            .flat_map(|d| d.hierarchy.iter().map(move |h| (d, h)))
+            .collect::<Vec<_>>()
+            .par_iter()
+            .map(|(d, h)| placement(nodes, by_identifier, d, h))
+            .collect()
+    };
+    for p in placed {
+        match p {
+            Placed::Nothing => {}
+            Placed::Missing(diag) => cx.diagnostics.push(diag),
+            Placed::Link(child, field, parent) => {
+                if add_link(&mut nodes, child, field, parent) {
                     out.hierarchy_links += 1;
                 }
             }
@@ -570,14 +565,22 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
     }
     // Links to ids no object holds, as export wrote them (a repeat kept,
     // unless a relation or the hierarchy made the link already).
-    for n in &mut nodes {
-        let extra = std::mem::take(&mut n.dangling);
-        for (list, extra) in n.links.iter_mut().zip(extra) {
-            let made = list.len();
-            for id in extra {
-                if !list.get(..made).is_some_and(|l| l.contains(&id)) {
-                    list.push(id);
-                }
+    for k in 0..nodes.len() {
+        let Some(extra) = nodes.get_mut(k).map(|n| std::mem::take(&mut n.dangling)) else {
+            continue;
+        };
+        for (i, extra) in extra.into_iter().enumerate() {
+            if extra.is_empty() {
+                continue;
+            }
+            let made = nodes.get(k).and_then(|n| n.links.get(i));
+            let new: Vec<Link> = extra
+                .into_iter()
+                .filter(|id| !made.is_some_and(|l| l.iter().any(|x| link_id(&nodes, x) == id)))
+                .map(Link::Id)
+                .collect();
+            if let Some(list) = nodes.get_mut(k).and_then(|n| n.links.get_mut(i)) {
+                list.extend(new);
             }
         }
     }
@@ -707,17 +710,68 @@ fn link_target(field: &str) -> Kind {
     }
 }
 
-fn add_link(nodes: &mut [NewNode<'_>], from: usize, field: &str, target: String) -> bool {
-    let (Some(i), Some(n)) = (link_index(field), nodes.get_mut(from)) else {
+/// What one SPEC-HIERARCHY makes: nothing, a warning (the object it
+/// places does not exist), or a link (child node, field, parent node).
+enum Placed {
+    Nothing,
+    Missing(Diagnostic),
+    Link(usize, &'static str, usize),
+}
+
+/// What `h` makes ([`Placed`]).
+fn placement(
+    nodes: &[NewNode<'_>],
+    by_identifier: &FxHashMap<&str, usize>,
+    d: &Doc,
+    h: &parse::Hier,
+) -> Placed {
+    let Some(obj) = h.object.as_deref() else {
+        return Placed::Nothing;
+    };
+    let Some(&child) = by_identifier.get(obj) else {
+        return Placed::Missing(diagnostic(
+            Severity::Warning,
+            &d.file,
+            h.line,
+            Some(format!(
+                "SPEC-HIERARCHY {}",
+                h.identifier.as_deref().unwrap_or("(no IDENTIFIER)")
+            )),
+            format!("places object {obj}, which does not exist; skipped"),
+        ));
+    };
+    let Some(&parent) = h
+        .parent
+        .and_then(|p| d.hierarchy.get(p))
+        .and_then(|p| p.object.as_deref())
+        .and_then(|o| by_identifier.get(o))
+    else {
+        return Placed::Nothing;
+    };
+    let (Some(c), Some(p)) = (nodes.get(child), nodes.get(parent)) else {
+        return Placed::Nothing;
+    };
+    match link_between(c.kind, p.kind) {
+        Some(field) if child != parent => Placed::Link(child, field, parent),
+        _ => Placed::Nothing,
+    }
+}
+
+/// A link from node `from` to node `to` in `field`, unless one to its id
+/// is there already.
+fn add_link(nodes: &mut [NewNode<'_>], from: usize, field: &str, to: usize) -> bool {
+    let (Some(i), Some(target)) = (link_index(field), nodes.get(to).map(|t| t.id.as_str())) else {
         return false;
     };
-    let Some(list) = n.links.get_mut(i) else {
+    let Some(list) = nodes.get(from).and_then(|n| n.links.get(i)) else {
         return false;
     };
-    if list.contains(&target) {
+    if list.iter().any(|l| link_id(nodes, l) == target) {
         return false;
     }
-    list.push(target);
+    if let Some(list) = nodes.get_mut(from).and_then(|n| n.links.get_mut(i)) {
+        list.push(Link::Node(to));
+    }
     true
 }
 
@@ -870,8 +924,8 @@ fn object_node<'a>(
                             && let Some(list) = node.links.get_mut(i)
                         {
                             for id in ids {
-                                if !list.contains(&id) {
-                                    list.push(id);
+                                if !list.iter().any(|l| matches!(l, Link::Id(x) if *x == id)) {
+                                    list.push(Link::Id(id));
                                 }
                             }
                         }
@@ -1011,69 +1065,112 @@ fn string_array(t: &str) -> Result<Vec<String>, String> {
 }
 
 /// Makes every id valid and unique; refuses ids the target tree's `[ids]`
-/// or nodes forbid.
+/// or nodes forbid. Only making ids unique is done in order; making each
+/// valid, and checking it, is done in parallel.
 fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode<'_>], target: &Target<'_>) {
-    let mut taken: FxHashSet<String> = FxHashSet::default();
-    for n in nodes.iter_mut() {
-        let raw = n.id.clone();
-        let mut id = make_id(n.kind, &raw);
-        let element = || Some(format!("SPEC-OBJECT {}", n.identifier));
-        if taken.contains(&id) {
-            let base = id.clone();
-            let mut k = 2;
-            while taken.contains(&id) {
-                id = format!("{base}-{k}");
-                k += 1;
+    use rayon::prelude::*;
+    let valid: Vec<String> = nodes.par_iter().map(|n| make_id(n.kind, &n.id)).collect();
+    // The id each node gets when its valid id is taken by an earlier one.
+    let mut renamed: Vec<Option<String>> = Vec::new();
+    {
+        let mut taken: FxHashSet<&str> =
+            FxHashSet::with_capacity_and_hasher(valid.len(), Default::default());
+        let mut more: FxHashSet<String> = FxHashSet::default();
+        for (k, id) in valid.iter().enumerate() {
+            if taken.insert(id) && !more.contains(id) {
+                continue;
             }
-            cx.diag(
-                Severity::Warning,
-                n.file,
-                n.line,
-                element(),
-                format!("id {base} is taken by an earlier object; this one is {id}"),
-            );
-        } else if id != raw.trim() {
-            cx.diag(
-                Severity::Warning,
-                n.file,
-                n.line,
-                element(),
-                format!(
-                    "id \"{}\" is not a valid id; written as {id}",
-                    raw.escape_debug()
-                ),
-            );
+            let mut k2 = 2;
+            let mut new = format!("{id}-{k2}");
+            while taken.contains(new.as_str()) || more.contains(&new) {
+                k2 += 1;
+                new = format!("{id}-{k2}");
+            }
+            more.insert(new.clone());
+            if renamed.len() <= k {
+                renamed.resize_with(k + 1, || None);
+            }
+            if let Some(slot) = renamed.get_mut(k) {
+                *slot = Some(new);
+            }
         }
-        if let Some(config) = target.config
-            && let Some(p) = config.id_pattern(n.kind)
-            && !p.regex.is_match(&id)
-        {
-            cx.diag(
-                Severity::Error,
-                n.file,
-                n.line,
-                element(),
-                format!(
-                    "id {id} does not match the tree's {} pattern `{}`; map another attribute to `id`, or change [ids]",
-                    n.kind, p.source
-                ),
-            );
-        }
-        if target.existing_ids.contains(&id) {
-            cx.diag(
-                Severity::Error,
-                n.file,
-                n.line,
-                element(),
-                format!("id {id} is already defined in the tree"),
-            );
-        }
-        if n.title.is_none() {
-            n.title = Some(id.clone());
-        }
-        taken.insert(id.clone());
-        n.id = id;
     }
+    renamed.resize_with(valid.len(), || None);
+    let diagnostics: Vec<Vec<Diagnostic>> = nodes
+        .par_iter_mut()
+        .zip(valid)
+        .zip(renamed)
+        .map(|((n, valid), renamed)| final_id(n, valid, renamed, target))
+        .collect();
+    cx.diagnostics.extend(diagnostics.into_iter().flatten());
+}
+
+/// Gives `n` its id (`valid`, or `renamed` when that was taken) and its
+/// title when it has none; what is wrong with the id.
+fn final_id(
+    n: &mut NewNode<'_>,
+    valid: String,
+    renamed: Option<String>,
+    target: &Target<'_>,
+) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let element = || Some(format!("SPEC-OBJECT {}", n.identifier));
+    let id = match renamed {
+        Some(id) => {
+            diags.push(diagnostic(
+                Severity::Warning,
+                n.file,
+                n.line,
+                element(),
+                format!("id {valid} is taken by an earlier object; this one is {id}"),
+            ));
+            id
+        }
+        None => {
+            if valid != n.id.trim() {
+                diags.push(diagnostic(
+                    Severity::Warning,
+                    n.file,
+                    n.line,
+                    element(),
+                    format!(
+                        "id \"{}\" is not a valid id; written as {valid}",
+                        n.id.escape_debug()
+                    ),
+                ));
+            }
+            valid
+        }
+    };
+    if let Some(config) = target.config
+        && let Some(p) = config.id_pattern(n.kind)
+        && !p.regex.is_match(&id)
+    {
+        diags.push(diagnostic(
+            Severity::Error,
+            n.file,
+            n.line,
+            element(),
+            format!(
+                "id {id} does not match the tree's {} pattern `{}`; map another attribute to `id`, or change [ids]",
+                n.kind, p.source
+            ),
+        ));
+    }
+    if target.existing_ids.contains(&id) {
+        diags.push(diagnostic(
+            Severity::Error,
+            n.file,
+            n.line,
+            element(),
+            format!("id {id} is already defined in the tree"),
+        ));
+    }
+    if n.title.is_none() {
+        n.title = Some(id.clone());
+    }
+    n.id = id;
+    diags
 }
 
 fn write_files(nodes: &[NewNode<'_>], docs: &[Doc]) -> Vec<(String, String)> {
@@ -1106,7 +1203,7 @@ fn write_files(nodes: &[NewNode<'_>], docs: &[Doc]) -> Vec<(String, String)> {
         .map(|(path, chunk)| {
             let mut text = format!("# Imported by rtm import from {from}.\n");
             for n in chunk {
-                node_toml(&mut text, n);
+                node_toml(&mut text, n, nodes);
             }
             (path, text)
         })
@@ -1115,7 +1212,7 @@ fn write_files(nodes: &[NewNode<'_>], docs: &[Doc]) -> Vec<(String, String)> {
     files
 }
 
-fn node_toml(out: &mut String, n: &NewNode<'_>) {
+fn node_toml(out: &mut String, n: &NewNode<'_>, nodes: &[NewNode<'_>]) {
     use std::fmt::Write as _;
     // Written in place: no text is copied twice.
     let _ = write!(out, "\n[[{}]]\n", n.kind);
@@ -1127,7 +1224,7 @@ fn node_toml(out: &mut String, n: &NewNode<'_>) {
             && matches!(f.ty, Ty::Ids(_))
         {
             if let Some(list) = n.links.get(i).filter(|l| !l.is_empty()) {
-                let array: toml_edit::Array = list.iter().map(String::as_str).collect();
+                let array: toml_edit::Array = list.iter().map(|l| link_id(nodes, l)).collect();
                 out.push_str(&format!("{} = {}\n", f.name, array.to_string().trim()));
             }
             continue;
