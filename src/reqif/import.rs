@@ -1062,6 +1062,7 @@ fn value_for(sink: &mut Sink, f: &Field, text: &str) -> Result<Value, String> {
             }
             Value::Toml(toml_array(items.iter().map(String::as_str)))
         }
+        _ if small_int_table(t) => Value::Toml(t.to_owned()),
         _ => {
             let mut v = t.parse::<toml_edit::Value>().map_err(|e| {
                 e.to_string()
@@ -1074,6 +1075,35 @@ fn value_for(sink: &mut Sink, f: &Field, text: &str) -> Result<Value, String> {
             Value::Toml(v.to_string().trim().to_owned())
         }
     })
+}
+
+/// Whether `t` is an inline table of bare keys, each once, to small
+/// decimal integers, spaced as toml_edit writes it (`{ a = 1, b = -20 }`):
+/// what `rtm export reqif` writes for `values`. Parsed by toml_edit, such a
+/// table is written back as it is, so it is taken as it is, unparsed.
+fn small_int_table(t: &str) -> bool {
+    let Some(inner) = t.strip_prefix("{ ").and_then(|r| r.strip_suffix(" }")) else {
+        return false;
+    };
+    let mut keys: Vec<&str> = Vec::new();
+    for pair in inner.split(", ") {
+        let Some((key, value)) = pair.split_once(" = ") else {
+            return false;
+        };
+        let bare = !key.is_empty()
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        let digits = value.strip_prefix('-').unwrap_or(value);
+        let number = (1..=18).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && (value == "0" || !digits.starts_with('0'));
+        if !bare || !number || keys.contains(&key) {
+            return false;
+        }
+        keys.push(key);
+    }
+    true
 }
 
 fn string_array(t: &str) -> Result<Vec<String>, String> {
@@ -1298,6 +1328,52 @@ fn project_file(docs: &[Doc], nodes: &[NewNode<'_>], variants: &BTreeSet<String>
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+
+    #[test]
+    fn a_small_int_table_is_what_toml_edit_writes_back() {
+        let toml_edit = |t: &str| {
+            t.parse::<toml_edit::Value>().ok().map(|mut v| {
+                v.decor_mut().clear();
+                v.to_string().trim().to_owned()
+            })
+        };
+        for t in [
+            "{ a = 1 }",
+            "{ param_1931 = 79 }",
+            "{ a = 1, b-c = -20, D_9 = 0 }",
+            "{ x = 123456789012345678 }",
+        ] {
+            assert!(super::small_int_table(t), "{t}");
+            assert_eq!(toml_edit(t).as_deref(), Some(t), "{t}");
+        }
+        // Anything else is left to toml_edit (some are not TOML at all).
+        for t in [
+            "{}",
+            "{ }",
+            "{a = 1}",
+            "{ a = 1 , b = 2 }",
+            "{  a = 1 }",
+            "{ a = 01 }",
+            "{ a = -0 }",
+            "{ a = +1 }",
+            "{ a = 1_000 }",
+            "{ a = 1.5 }",
+            "{ a = 0x10 }",
+            "{ a = 1234567890123456789 }",
+            "{ a = 1, a = 2 }",
+            "{ a.b = 1 }",
+            "{ \"a\" = 1 }",
+            "{ é = 1 }",
+            "{ a = 1, }",
+            "{ = 1 }",
+            "{ a = }",
+            "{ a = - }",
+            "{ a = true }",
+            "{ a = 1 }}",
+        ] {
+            assert!(!super::small_int_table(t), "{t}");
+        }
+    }
 
     #[test]
     fn toml_array_writes_what_toml_edit_writes() {
