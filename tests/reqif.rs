@@ -1348,3 +1348,100 @@ fn a_failing_write_is_reported_by_the_export() {
     reqif::export_to(&view, &options, None, &mut all).unwrap();
     assert_eq!(String::from_utf8(all).unwrap(), whole);
 }
+
+/// Five objects whose `ReqIF.ForeignID`s collide or are not ids, linked by
+/// the hierarchy and by a relation.
+fn colliding_ids() -> String {
+    let object = |identifier: &str, foreign: &str| {
+        format!(
+            r#"<SPEC-OBJECT IDENTIFIER="{identifier}"><TYPE><SPEC-OBJECT-TYPE-REF>T</SPEC-OBJECT-TYPE-REF></TYPE>
+<VALUES><ATTRIBUTE-VALUE-STRING THE-VALUE="{foreign}"><DEFINITION><ATTRIBUTE-DEFINITION-STRING-REF>fid</ATTRIBUTE-DEFINITION-STRING-REF></DEFINITION></ATTRIBUTE-VALUE-STRING></VALUES></SPEC-OBJECT>
+"#
+        )
+    };
+    let objects: String = [
+        ("o1", "A"),
+        ("o2", "A"),
+        ("o3", "A"),
+        ("o4", "A-2"),
+        ("o5", "x y"),
+    ]
+    .iter()
+    .map(|(i, f)| object(i, f))
+    .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<REQ-IF xmlns="http://www.omg.org/spec/ReqIF/20110401/reqif.xsd">
+<CORE-CONTENT><REQ-IF-CONTENT>
+<SPEC-TYPES><SPEC-OBJECT-TYPE IDENTIFIER="T" LONG-NAME="requirement"><SPEC-ATTRIBUTES>
+<ATTRIBUTE-DEFINITION-STRING IDENTIFIER="fid" LONG-NAME="ReqIF.ForeignID"/>
+</SPEC-ATTRIBUTES></SPEC-OBJECT-TYPE></SPEC-TYPES>
+<SPEC-OBJECTS>
+{objects}</SPEC-OBJECTS>
+<SPEC-RELATIONS>
+<SPEC-RELATION IDENTIFIER="r1"><SOURCE><SPEC-OBJECT-REF>o5</SPEC-OBJECT-REF></SOURCE><TARGET><SPEC-OBJECT-REF>o4</SPEC-OBJECT-REF></TARGET></SPEC-RELATION>
+</SPEC-RELATIONS>
+<SPECIFICATIONS><SPECIFICATION IDENTIFIER="s"><CHILDREN>
+<SPEC-HIERARCHY IDENTIFIER="h1"><OBJECT><SPEC-OBJECT-REF>o1</SPEC-OBJECT-REF></OBJECT><CHILDREN>
+<SPEC-HIERARCHY IDENTIFIER="h2"><OBJECT><SPEC-OBJECT-REF>o2</SPEC-OBJECT-REF></OBJECT></SPEC-HIERARCHY>
+<SPEC-HIERARCHY IDENTIFIER="h3"><OBJECT><SPEC-OBJECT-REF>o3</SPEC-OBJECT-REF></OBJECT></SPEC-HIERARCHY>
+<SPEC-HIERARCHY IDENTIFIER="h5"><OBJECT><SPEC-OBJECT-REF>o5</SPEC-OBJECT-REF></OBJECT></SPEC-HIERARCHY>
+</CHILDREN></SPEC-HIERARCHY>
+</CHILDREN></SPECIFICATION></SPECIFICATIONS>
+</REQ-IF-CONTENT></CORE-CONTENT>
+</REQ-IF>
+"#
+    )
+}
+
+#[test]
+fn colliding_ids_are_numbered_in_document_order_and_links_name_the_final_ids() {
+    let (a, tmp) = import_text("ids.reqif", colliding_ids().as_bytes());
+    let out = a.success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("id "))
+        .map(|l| l.split_once(": SPEC-OBJECT ").unwrap().1)
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "o2: id A is taken by an earlier object; this one is A-2",
+            "o3: id A is taken by an earlier object; this one is A-3",
+            "o4: id A-2 is taken by an earlier object; this one is A-2-2",
+            "o5: id \"x y\" is not a valid id; written as x-y",
+        ],
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(tmp.path().join("t/requirements.toml")).unwrap();
+    let nodes: Vec<(String, Vec<String>)> = text
+        .split("[[requirement]]")
+        .skip(1)
+        .map(|n| {
+            let id = n.lines().find_map(|l| l.strip_prefix("id = ")).unwrap();
+            let refines = n.lines().find_map(|l| l.strip_prefix("refines = "));
+            (
+                id.to_owned(),
+                refines.into_iter().map(str::to_owned).collect(),
+            )
+        })
+        .collect();
+    let want = |id: &str, refines: &[&str]| {
+        (
+            format!("\"{id}\""),
+            refines.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        nodes,
+        [
+            want("A", &[]),
+            want("A-2", &["[\"A\"]"]),
+            want("A-3", &["[\"A\"]"]),
+            want("A-2-2", &[]),
+            want("x-y", &["[\"A-2-2\", \"A\"]"]),
+        ],
+        "{text}"
+    );
+}

@@ -187,10 +187,12 @@ impl Imported {
     }
 }
 
-struct NewNode {
+/// A node being made, borrowing its IDENTIFIER and file name from the
+/// document read (nothing copied per node).
+struct NewNode<'a> {
     kind: Kind,
-    identifier: String,
-    file: String,
+    identifier: &'a str,
+    file: &'a str,
     line: usize,
     id: String,
     title: Option<String>,
@@ -198,10 +200,26 @@ struct NewNode {
     fields: Small<String>,
     /// priority of each field's value (a mapping beats a default).
     priority: Small<u8>,
-    links: [Vec<String>; 4],
+    links: [Vec<Link>; 4],
     /// Links to ids no object holds (`rtm.dangling.<field>`): added after
     /// the relations and the hierarchy, repeats kept.
     dangling: [Vec<String>; 4],
+}
+
+/// Where a link goes: a node of the import (its index: no copy of its id
+/// is made per link), or an id as an attribute wrote it.
+#[derive(Debug)]
+enum Link {
+    Node(usize),
+    Id(String),
+}
+
+/// The id a link names.
+fn link_id<'n>(nodes: &'n [NewNode<'_>], link: &'n Link) -> &'n str {
+    match link {
+        Link::Node(i) => nodes.get(*i).map_or("", |n| n.id.as_str()),
+        Link::Id(id) => id,
+    }
 }
 
 /// A few values by field name: a list, faster than a hash map at this
@@ -279,13 +297,16 @@ fn make_id(kind: Kind, raw: &str) -> String {
     }
 }
 
-fn toml_string(s: &str) -> String {
-    // What toml_edit writes for a string with nothing to escape (no
-    // control character, quote, backslash or line break), without it.
-    if !s
-        .bytes()
+/// Whether toml_edit writes `s` as itself between double quotes: no
+/// control character, quote, backslash or line break.
+fn plain_string(s: &str) -> bool {
+    !s.bytes()
         .any(|b| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\')
-    {
+}
+
+fn toml_string(s: &str) -> String {
+    // What toml_edit writes for a string with nothing to escape, without it.
+    if plain_string(s) {
         let mut out = String::with_capacity(s.len() + 2);
         out.push('"');
         out.push_str(s);
@@ -293,6 +314,26 @@ fn toml_string(s: &str) -> String {
         return out;
     }
     toml_edit::Value::from(s).to_string().trim().to_owned()
+}
+
+/// The TOML array of `items` as toml_edit writes it (`["a", "b"]`),
+/// written directly when no item needs escaping.
+fn toml_array<'s>(items: impl Iterator<Item = &'s str> + Clone) -> String {
+    if !items.clone().all(plain_string) {
+        let array: toml_edit::Array = items.collect();
+        return array.to_string().trim().to_owned();
+    }
+    let mut out = String::from("[");
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('"');
+        out.push_str(item);
+        out.push('"');
+    }
+    out.push(']');
+    out
 }
 
 /// The name a file of nodes of `kind` gets.
@@ -433,8 +474,10 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
         );
     }
     let mut out = Imported::default();
-    let mut nodes: Vec<NewNode> = Vec::new();
-    let mut by_identifier: FxHashMap<&str, usize> = FxHashMap::default();
+    let count: usize = docs.iter().map(|d| d.objects.len()).sum();
+    let mut nodes: Vec<NewNode<'_>> = Vec::with_capacity(count);
+    let mut by_identifier: FxHashMap<&str, usize> =
+        FxHashMap::with_capacity_and_hasher(count, Default::default());
     // Every object with an IDENTIFIER converted in parallel, then taken
     // in document order: the first of an IDENTIFIER that converts wins,
     // and only what a taken object found is reported.
@@ -442,7 +485,7 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
         .iter()
         .flat_map(|d| d.objects.iter().map(move |o| (d, o)))
         .collect();
-    let converted: Vec<Option<(Option<NewNode>, Sink)>> = {
+    let converted: Vec<Option<(Option<NewNode<'_>>, Sink)>> = {
         use rayon::prelude::*;
         let cx = &cx;
         objects
@@ -512,53 +555,32 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
         // A relation of an object to itself is imported like any
         // other: it is the file's own loop, which `rtm check` reports
         // (R006), and an export of such a tree writes it back.
-        let Some(target) = nodes.get(to).map(|t| t.id.clone()) else {
+        if to >= nodes.len() {
             continue;
-        };
+        }
         if let Some(list) = nodes.get_mut(from).and_then(|n| n.links.get_mut(i)) {
-            list.push(target);
+            list.push(Link::Node(to));
             out.relation_links += 1;
         }
     }
-    for d in docs {
-        for h in &d.hierarchy {
-            let element = || {
-                Some(format!(
-                    "SPEC-HIERARCHY {}",
-                    h.identifier.as_deref().unwrap_or("(no IDENTIFIER)")
-                ))
-            };
-            let Some(obj) = h.object.as_deref() else {
-                continue;
-            };
-            let Some(&child) = by_identifier.get(obj) else {
-                cx.diag(
-                    Severity::Warning,
-                    &d.file,
-                    h.line,
-                    element(),
-                    format!("places object {obj}, which does not exist; skipped"),
-                );
-                continue;
-            };
-            let Some(parent_obj) = h
-                .parent
-                .and_then(|p| d.hierarchy.get(p))
-                .and_then(|p| p.object.as_deref())
-            else {
-                continue;
-            };
-            let Some(&parent) = by_identifier.get(parent_obj) else {
-                continue;
-            };
-            let (Some(c), Some(p)) = (nodes.get(child), nodes.get(parent)) else {
-                continue;
-            };
-            if let Some(field) = link_between(c.kind, p.kind)
-                && child != parent
-            {
-                let target = p.id.clone();
-                if add_link(&mut nodes, child, field, target) {
+    // What each placement makes is found in parallel, then applied in
+    // order.
+    let placed: Vec<Placed> = {
+        use rayon::prelude::*;
+        let (nodes, by_identifier) = (&nodes, &by_identifier);
+        docs.iter()
+            .flat_map(|d| d.hierarchy.iter().map(move |h| (d, h)))
+            .collect::<Vec<_>>()
+            .par_iter()
+            .map(|(d, h)| placement(nodes, by_identifier, d, h))
+            .collect()
+    };
+    for p in placed {
+        match p {
+            Placed::Nothing => {}
+            Placed::Missing(diag) => cx.diagnostics.push(diag),
+            Placed::Link(child, field, parent) => {
+                if add_link(&mut nodes, child, field, parent) {
                     out.hierarchy_links += 1;
                 }
             }
@@ -566,14 +588,22 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
     }
     // Links to ids no object holds, as export wrote them (a repeat kept,
     // unless a relation or the hierarchy made the link already).
-    for n in &mut nodes {
-        let extra = std::mem::take(&mut n.dangling);
-        for (list, extra) in n.links.iter_mut().zip(extra) {
-            let made = list.len();
-            for id in extra {
-                if !list.get(..made).is_some_and(|l| l.contains(&id)) {
-                    list.push(id);
-                }
+    for k in 0..nodes.len() {
+        let Some(extra) = nodes.get_mut(k).map(|n| std::mem::take(&mut n.dangling)) else {
+            continue;
+        };
+        for (i, extra) in extra.into_iter().enumerate() {
+            if extra.is_empty() {
+                continue;
+            }
+            let made = nodes.get(k).and_then(|n| n.links.get(i));
+            let new: Vec<Link> = extra
+                .into_iter()
+                .filter(|id| !made.is_some_and(|l| l.iter().any(|x| link_id(&nodes, x) == id)))
+                .map(Link::Id)
+                .collect();
+            if let Some(list) = nodes.get_mut(k).and_then(|n| n.links.get_mut(i)) {
+                list.extend(new);
             }
         }
     }
@@ -582,7 +612,7 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
         if n.kind == Kind::Business && n.links.first().is_none_or(Vec::is_empty) {
             cx.diagnostics.push(Diagnostic {
                 severity: Severity::Error,
-                file: n.file.clone(),
+                file: n.file.to_owned(),
                 line: Some(n.line),
                 element: Some(format!("SPEC-OBJECT {}", n.identifier)),
                 message: format!(
@@ -616,6 +646,11 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
     out.files = write_files(&nodes, docs);
     out.project = project_file(docs, &nodes, &cx.variants);
     out.diagnostics = cx.diagnostics;
+    // Freed on every core: a million small allocations.
+    {
+        use rayon::prelude::*;
+        nodes.into_par_iter().with_min_len(1024).for_each(drop);
+    }
     out
 }
 
@@ -626,7 +661,7 @@ type Resolved = (Option<(usize, usize, usize)>, Vec<Diagnostic>);
 /// The link a relation makes ([`Resolved`]).
 fn relation_link(
     cx: &Ctx<'_>,
-    nodes: &[NewNode],
+    nodes: &[NewNode<'_>],
     by_identifier: &FxHashMap<&str, usize>,
     d: &Doc,
     r: &parse::Relation,
@@ -703,17 +738,68 @@ fn link_target(field: &str) -> Kind {
     }
 }
 
-fn add_link(nodes: &mut [NewNode], from: usize, field: &str, target: String) -> bool {
-    let (Some(i), Some(n)) = (link_index(field), nodes.get_mut(from)) else {
+/// What one SPEC-HIERARCHY makes: nothing, a warning (the object it
+/// places does not exist), or a link (child node, field, parent node).
+enum Placed {
+    Nothing,
+    Missing(Diagnostic),
+    Link(usize, &'static str, usize),
+}
+
+/// What `h` makes ([`Placed`]).
+fn placement(
+    nodes: &[NewNode<'_>],
+    by_identifier: &FxHashMap<&str, usize>,
+    d: &Doc,
+    h: &parse::Hier,
+) -> Placed {
+    let Some(obj) = h.object.as_deref() else {
+        return Placed::Nothing;
+    };
+    let Some(&child) = by_identifier.get(obj) else {
+        return Placed::Missing(diagnostic(
+            Severity::Warning,
+            &d.file,
+            h.line,
+            Some(format!(
+                "SPEC-HIERARCHY {}",
+                h.identifier.as_deref().unwrap_or("(no IDENTIFIER)")
+            )),
+            format!("places object {obj}, which does not exist; skipped"),
+        ));
+    };
+    let Some(&parent) = h
+        .parent
+        .and_then(|p| d.hierarchy.get(p))
+        .and_then(|p| p.object.as_deref())
+        .and_then(|o| by_identifier.get(o))
+    else {
+        return Placed::Nothing;
+    };
+    let (Some(c), Some(p)) = (nodes.get(child), nodes.get(parent)) else {
+        return Placed::Nothing;
+    };
+    match link_between(c.kind, p.kind) {
+        Some(field) if child != parent => Placed::Link(child, field, parent),
+        _ => Placed::Nothing,
+    }
+}
+
+/// A link from node `from` to node `to` in `field`, unless one to its id
+/// is there already.
+fn add_link(nodes: &mut [NewNode<'_>], from: usize, field: &str, to: usize) -> bool {
+    let (Some(i), Some(target)) = (link_index(field), nodes.get(to).map(|t| t.id.as_str())) else {
         return false;
     };
-    let Some(list) = n.links.get_mut(i) else {
+    let Some(list) = nodes.get(from).and_then(|n| n.links.get(i)) else {
         return false;
     };
-    if list.contains(&target) {
+    if list.iter().any(|l| link_id(nodes, l) == target) {
         return false;
     }
-    list.push(target);
+    if let Some(list) = nodes.get_mut(from).and_then(|n| n.links.get_mut(i)) {
+        list.push(Link::Node(to));
+    }
     true
 }
 
@@ -732,13 +818,13 @@ fn default_field(name: &str, kind: Kind) -> Option<(&'static str, u8)> {
         .map(|f| (f.name, 1))
 }
 
-fn object_node(
+fn object_node<'a>(
     cx: &Ctx<'_>,
     sink: &mut Sink,
-    d: &Doc,
+    d: &'a Doc,
     o: &parse::Object,
-    identifier: &str,
-) -> Option<NewNode> {
+    identifier: &'a str,
+) -> Option<NewNode<'a>> {
     let type_name = o
         .type_ref
         .as_deref()
@@ -752,8 +838,8 @@ fn object_node(
     let element = || Some(format!("SPEC-OBJECT {identifier}"));
     let mut node = NewNode {
         kind,
-        identifier: identifier.to_owned(),
-        file: d.file.clone(),
+        identifier,
+        file: &d.file,
         line: o.line,
         id: String::new(),
         title: None,
@@ -866,8 +952,8 @@ fn object_node(
                             && let Some(list) = node.links.get_mut(i)
                         {
                             for id in ids {
-                                if !list.contains(&id) {
-                                    list.push(id);
+                                if !list.iter().any(|l| matches!(l, Link::Id(x) if *x == id)) {
+                                    list.push(Link::Id(id));
                                 }
                             }
                         }
@@ -974,9 +1060,9 @@ fn value_for(sink: &mut Sink, f: &Field, text: &str) -> Result<Value, String> {
             if f.ty == Ty::Variants {
                 sink.variants.extend(items.iter().cloned());
             }
-            let array: toml_edit::Array = items.iter().map(String::as_str).collect();
-            Value::Toml(array.to_string().trim().to_owned())
+            Value::Toml(toml_array(items.iter().map(String::as_str)))
         }
+        _ if small_int_table(t) => Value::Toml(t.to_owned()),
         _ => {
             let mut v = t.parse::<toml_edit::Value>().map_err(|e| {
                 e.to_string()
@@ -989,6 +1075,35 @@ fn value_for(sink: &mut Sink, f: &Field, text: &str) -> Result<Value, String> {
             Value::Toml(v.to_string().trim().to_owned())
         }
     })
+}
+
+/// Whether `t` is an inline table of bare keys, each once, to small
+/// decimal integers, spaced as toml_edit writes it (`{ a = 1, b = -20 }`):
+/// what `rtm export reqif` writes for `values`. Parsed by toml_edit, such a
+/// table is written back as it is, so it is taken as it is, unparsed.
+fn small_int_table(t: &str) -> bool {
+    let Some(inner) = t.strip_prefix("{ ").and_then(|r| r.strip_suffix(" }")) else {
+        return false;
+    };
+    let mut keys: Vec<&str> = Vec::new();
+    for pair in inner.split(", ") {
+        let Some((key, value)) = pair.split_once(" = ") else {
+            return false;
+        };
+        let bare = !key.is_empty()
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        let digits = value.strip_prefix('-').unwrap_or(value);
+        let number = (1..=18).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && (value == "0" || !digits.starts_with('0'));
+        if !bare || !number || keys.contains(&key) {
+            return false;
+        }
+        keys.push(key);
+    }
+    true
 }
 
 fn string_array(t: &str) -> Result<Vec<String>, String> {
@@ -1007,85 +1122,128 @@ fn string_array(t: &str) -> Result<Vec<String>, String> {
 }
 
 /// Makes every id valid and unique; refuses ids the target tree's `[ids]`
-/// or nodes forbid.
-fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode], target: &Target<'_>) {
-    let mut taken: FxHashSet<String> = FxHashSet::default();
-    for n in nodes.iter_mut() {
-        let raw = n.id.clone();
-        let mut id = make_id(n.kind, &raw);
-        let element = || Some(format!("SPEC-OBJECT {}", n.identifier));
-        if taken.contains(&id) {
-            let base = id.clone();
-            let mut k = 2;
-            while taken.contains(&id) {
-                id = format!("{base}-{k}");
-                k += 1;
+/// or nodes forbid. Only making ids unique is done in order; making each
+/// valid, and checking it, is done in parallel.
+fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode<'_>], target: &Target<'_>) {
+    use rayon::prelude::*;
+    let valid: Vec<String> = nodes.par_iter().map(|n| make_id(n.kind, &n.id)).collect();
+    // The id each node gets when its valid id is taken by an earlier one.
+    let mut renamed: Vec<Option<String>> = Vec::new();
+    {
+        let mut taken: FxHashSet<&str> =
+            FxHashSet::with_capacity_and_hasher(valid.len(), Default::default());
+        let mut more: FxHashSet<String> = FxHashSet::default();
+        for (k, id) in valid.iter().enumerate() {
+            if taken.insert(id) && !more.contains(id) {
+                continue;
             }
-            cx.diag(
-                Severity::Warning,
-                &n.file,
-                n.line,
-                element(),
-                format!("id {base} is taken by an earlier object; this one is {id}"),
-            );
-        } else if id != raw.trim() {
-            cx.diag(
-                Severity::Warning,
-                &n.file,
-                n.line,
-                element(),
-                format!(
-                    "id \"{}\" is not a valid id; written as {id}",
-                    raw.escape_debug()
-                ),
-            );
+            let mut k2 = 2;
+            let mut new = format!("{id}-{k2}");
+            while taken.contains(new.as_str()) || more.contains(&new) {
+                k2 += 1;
+                new = format!("{id}-{k2}");
+            }
+            more.insert(new.clone());
+            if renamed.len() <= k {
+                renamed.resize_with(k + 1, || None);
+            }
+            if let Some(slot) = renamed.get_mut(k) {
+                *slot = Some(new);
+            }
         }
-        if let Some(config) = target.config
-            && let Some(p) = config.id_pattern(n.kind)
-            && !p.regex.is_match(&id)
-        {
-            cx.diag(
-                Severity::Error,
-                &n.file,
-                n.line,
-                element(),
-                format!(
-                    "id {id} does not match the tree's {} pattern `{}`; map another attribute to `id`, or change [ids]",
-                    n.kind, p.source
-                ),
-            );
-        }
-        if target.existing_ids.contains(&id) {
-            cx.diag(
-                Severity::Error,
-                &n.file,
-                n.line,
-                element(),
-                format!("id {id} is already defined in the tree"),
-            );
-        }
-        if n.title.is_none() {
-            n.title = Some(id.clone());
-        }
-        taken.insert(id.clone());
-        n.id = id;
     }
+    renamed.resize_with(valid.len(), || None);
+    let diagnostics: Vec<Vec<Diagnostic>> = nodes
+        .par_iter_mut()
+        .zip(valid)
+        .zip(renamed)
+        .map(|((n, valid), renamed)| final_id(n, valid, renamed, target))
+        .collect();
+    cx.diagnostics.extend(diagnostics.into_iter().flatten());
 }
 
-fn write_files(nodes: &[NewNode], docs: &[Doc]) -> Vec<(String, String)> {
+/// Gives `n` its id (`valid`, or `renamed` when that was taken) and its
+/// title when it has none; what is wrong with the id.
+fn final_id(
+    n: &mut NewNode<'_>,
+    valid: String,
+    renamed: Option<String>,
+    target: &Target<'_>,
+) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let element = || Some(format!("SPEC-OBJECT {}", n.identifier));
+    let id = match renamed {
+        Some(id) => {
+            diags.push(diagnostic(
+                Severity::Warning,
+                n.file,
+                n.line,
+                element(),
+                format!("id {valid} is taken by an earlier object; this one is {id}"),
+            ));
+            id
+        }
+        None => {
+            if valid != n.id.trim() {
+                diags.push(diagnostic(
+                    Severity::Warning,
+                    n.file,
+                    n.line,
+                    element(),
+                    format!(
+                        "id \"{}\" is not a valid id; written as {valid}",
+                        n.id.escape_debug()
+                    ),
+                ));
+            }
+            valid
+        }
+    };
+    if let Some(config) = target.config
+        && let Some(p) = config.id_pattern(n.kind)
+        && !p.regex.is_match(&id)
+    {
+        diags.push(diagnostic(
+            Severity::Error,
+            n.file,
+            n.line,
+            element(),
+            format!(
+                "id {id} does not match the tree's {} pattern `{}`; map another attribute to `id`, or change [ids]",
+                n.kind, p.source
+            ),
+        ));
+    }
+    if target.existing_ids.contains(&id) {
+        diags.push(diagnostic(
+            Severity::Error,
+            n.file,
+            n.line,
+            element(),
+            format!("id {id} is already defined in the tree"),
+        ));
+    }
+    if n.title.is_none() {
+        n.title = Some(id.clone());
+    }
+    n.id = id;
+    diags
+}
+
+fn write_files(nodes: &[NewNode<'_>], docs: &[Doc]) -> Vec<(String, String)> {
     let from = docs
         .iter()
         .map(|d| d.file.as_str())
         .collect::<Vec<_>>()
         .join(", ");
     // (path, nodes) of every file, then each file's text made in parallel.
-    let mut plan: Vec<(String, Vec<&NewNode>)> = Vec::new();
+    let mut plan: Vec<(String, Vec<&NewNode<'_>>)> = Vec::new();
     for &kind in Kind::ALL {
-        let of_kind: Vec<&NewNode> = nodes.iter().filter(|n| n.kind == kind).collect();
+        let of_kind: Vec<&NewNode<'_>> = nodes.iter().filter(|n| n.kind == kind).collect();
         if of_kind.is_empty() {
             continue;
         }
-        let chunks: Vec<&[&NewNode]> = of_kind.chunks(NODES_PER_FILE).collect();
+        let chunks: Vec<&[&NewNode<'_>]> = of_kind.chunks(NODES_PER_FILE).collect();
         let many = chunks.len() > 1;
         for (i, chunk) in chunks.iter().enumerate() {
             let path = if many {
@@ -1102,7 +1260,7 @@ fn write_files(nodes: &[NewNode], docs: &[Doc]) -> Vec<(String, String)> {
         .map(|(path, chunk)| {
             let mut text = format!("# Imported by rtm import from {from}.\n");
             for n in chunk {
-                node_toml(&mut text, n);
+                node_toml(&mut text, n, nodes);
             }
             (path, text)
         })
@@ -1111,7 +1269,7 @@ fn write_files(nodes: &[NewNode], docs: &[Doc]) -> Vec<(String, String)> {
     files
 }
 
-fn node_toml(out: &mut String, n: &NewNode) {
+fn node_toml(out: &mut String, n: &NewNode<'_>, nodes: &[NewNode<'_>]) {
     use std::fmt::Write as _;
     // Written in place: no text is copied twice.
     let _ = write!(out, "\n[[{}]]\n", n.kind);
@@ -1123,8 +1281,10 @@ fn node_toml(out: &mut String, n: &NewNode) {
             && matches!(f.ty, Ty::Ids(_))
         {
             if let Some(list) = n.links.get(i).filter(|l| !l.is_empty()) {
-                let array: toml_edit::Array = list.iter().map(String::as_str).collect();
-                out.push_str(&format!("{} = {}\n", f.name, array.to_string().trim()));
+                let array = toml_array(list.iter().map(|l| link_id(nodes, l)));
+                for part in [f.name, " = ", &array, "\n"] {
+                    out.push_str(part);
+                }
             }
             continue;
         }
@@ -1135,11 +1295,11 @@ fn node_toml(out: &mut String, n: &NewNode) {
         }
     }
     if super::identifier_for(&n.id) != n.identifier {
-        out.push_str(&format!("reqif_id = {}\n", toml_string(&n.identifier)));
+        out.push_str(&format!("reqif_id = {}\n", toml_string(n.identifier)));
     }
 }
 
-fn project_file(docs: &[Doc], nodes: &[NewNode], variants: &BTreeSet<String>) -> String {
+fn project_file(docs: &[Doc], nodes: &[NewNode<'_>], variants: &BTreeSet<String>) -> String {
     let name = docs
         .iter()
         .find_map(|d| {
@@ -1153,8 +1313,8 @@ fn project_file(docs: &[Doc], nodes: &[NewNode], variants: &BTreeSet<String>) ->
     let mut out = String::from("# Made by rtm import.\n\n[project]\n");
     out.push_str(&format!("name = {}\n", toml_string(&name)));
     if !variants.is_empty() {
-        let array: toml_edit::Array = variants.iter().map(String::as_str).collect();
-        out.push_str(&format!("variants = {}\n", array.to_string().trim()));
+        let array = toml_array(variants.iter().map(String::as_str));
+        out.push_str(&format!("variants = {array}\n"));
     }
     out.push_str("\n# Every imported id matches these patterns.\n[ids]\n");
     for &kind in Kind::ALL {
@@ -1168,6 +1328,71 @@ fn project_file(docs: &[Doc], nodes: &[NewNode], variants: &BTreeSet<String>) ->
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+
+    #[test]
+    fn a_small_int_table_is_what_toml_edit_writes_back() {
+        let toml_edit = |t: &str| {
+            t.parse::<toml_edit::Value>().ok().map(|mut v| {
+                v.decor_mut().clear();
+                v.to_string().trim().to_owned()
+            })
+        };
+        for t in [
+            "{ a = 1 }",
+            "{ param_1931 = 79 }",
+            "{ a = 1, b-c = -20, D_9 = 0 }",
+            "{ x = 123456789012345678 }",
+        ] {
+            assert!(super::small_int_table(t), "{t}");
+            assert_eq!(toml_edit(t).as_deref(), Some(t), "{t}");
+        }
+        // Anything else is left to toml_edit (some are not TOML at all).
+        for t in [
+            "{}",
+            "{ }",
+            "{a = 1}",
+            "{ a = 1 , b = 2 }",
+            "{  a = 1 }",
+            "{ a = 01 }",
+            "{ a = -0 }",
+            "{ a = +1 }",
+            "{ a = 1_000 }",
+            "{ a = 1.5 }",
+            "{ a = 0x10 }",
+            "{ a = 1234567890123456789 }",
+            "{ a = 1, a = 2 }",
+            "{ a.b = 1 }",
+            "{ \"a\" = 1 }",
+            "{ é = 1 }",
+            "{ a = 1, }",
+            "{ = 1 }",
+            "{ a = }",
+            "{ a = - }",
+            "{ a = true }",
+            "{ a = 1 }}",
+        ] {
+            assert!(!super::small_int_table(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn toml_array_writes_what_toml_edit_writes() {
+        let lists: &[&[&str]] = &[
+            &[],
+            &["A"],
+            &["BR-1", "BR-2", "naïve café"],
+            &["", "x"],
+            &["a \"b\"", "c"],
+            &["back\\slash"],
+            &["line\nbreak", "plain"],
+            &["tab\there"],
+        ];
+        for list in lists {
+            let array: toml_edit::Array = list.iter().copied().collect();
+            let want = array.to_string().trim().to_owned();
+            assert_eq!(super::toml_array(list.iter().copied()), want, "{list:?}");
+        }
+    }
 
     #[test]
     fn toml_string_writes_what_toml_edit_writes() {

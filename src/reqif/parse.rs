@@ -134,6 +134,11 @@ pub fn parse(file: &str, bytes: &[u8], max_depth: usize) -> Result<Doc, ReadErro
 /// is cut into, to be read in parallel.
 const CHUNK: usize = 4 << 20;
 
+/// How far past each cut the next element of a section is looked for
+/// (at least): a larger element ends the cutting, the rest of the section
+/// being the last piece.
+const MIN_WINDOW: usize = 64 << 10;
+
 /// [`parse`], a plain SPEC-OBJECTS or SPEC-RELATIONS section of more than
 /// `chunk` bytes read in pieces of about `chunk` bytes in parallel. The
 /// result is the same as reading the document in one pass, which is done
@@ -221,30 +226,14 @@ impl Section {
     }
 }
 
-/// Where `needle` first occurs in `hay`, searched in parallel parts of
-/// about `part` bytes (the first match of the first part holding one).
-fn find_first(hay: &[u8], needle: &[u8], part: usize) -> Option<usize> {
-    use rayon::prelude::*;
-    let part = part.max(needle.len()).max(1);
-    let parts = hay.len().div_ceil(part);
-    (0..parts).into_par_iter().find_map_first(|i| {
-        let from = i.checked_mul(part)?;
-        // Overlapping the next part by all but one byte of the needle.
-        let to = from
-            .saturating_add(part)
-            .saturating_add(needle.len().saturating_sub(1))
-            .min(hay.len());
-        memchr::memmem::find(hay.get(from..to)?, needle).map(|j| from + j)
-    })
-}
-
-/// Where, from `from` on, the next start tag of `element` begins (the
-/// name followed by a space, `>` or `/`, so that `<SPEC-OBJECT-REF` is
-/// not one).
-fn next_start(text: &[u8], from: usize, element: &[u8]) -> Option<usize> {
+/// Where, from `from` on and before `to`, the next start tag of `element`
+/// begins (the name followed by a space, `>` or `/`, so that
+/// `<SPEC-OBJECT-REF` is not one).
+fn next_start(text: &[u8], from: usize, to: usize, element: &[u8]) -> Option<usize> {
+    let to = to.min(text.len());
     let mut at = from;
     loop {
-        let rest = text.get(at..)?;
+        let rest = text.get(at..to)?;
         let i = memchr::memmem::find(rest, element)?;
         let end = at + i + element.len();
         if matches!(
@@ -255,6 +244,45 @@ fn next_start(text: &[u8], from: usize, element: &[u8]) -> Option<usize> {
         }
         at = end;
     }
+}
+
+/// Where a section whose start tag ends at `at` is cut into pieces of
+/// about `chunk` bytes, each before a start tag of its `element`, and
+/// where its end tag starts (the last value): `None` when it is not
+/// larger than `chunk`, or has no end tag.
+///
+/// Only the `window` bytes after each cut are searched for the next
+/// element, and the end tag only after the last cut:
+/// the section is not scanned whole on one core first. An end tag (or an
+/// element start) found in the wrong place is harmless: a piece holding an
+/// end tag at the section's depth, or not made of whole elements, is not
+/// read ([`piece`]), and the section is then read in one pass.
+fn cuts(
+    bytes: &[u8],
+    at: usize,
+    chunk: usize,
+    window: usize,
+    section: Section,
+) -> Option<Vec<usize>> {
+    let mut cuts = vec![at];
+    let mut from = at;
+    loop {
+        let next = from.saturating_add(chunk);
+        match next_start(bytes, next, next.saturating_add(window), section.element()) {
+            Some(next) => {
+                cuts.push(next);
+                from = next;
+            }
+            None => break,
+        }
+    }
+    let tail = bytes.get(from..)?;
+    let end = from + memchr::memmem::find(tail, section.end_tag().as_bytes())?;
+    if end - at <= chunk {
+        return None;
+    }
+    cuts.push(end);
+    Some(cuts)
 }
 
 /// What reading one piece of a section gave: its document and the line
@@ -321,6 +349,25 @@ fn piece(
     let lines = st.line(to).saturating_sub(1);
     (st.stack.len() == stack.len() && st.is_idle() && others_empty && only_ours)
         .then_some(Piece { lines, doc: st.doc })
+}
+
+/// `more` added at the end of `list`: taken whole when `list` is empty
+/// (no copy), appended otherwise.
+fn adopt<T>(list: &mut Vec<T>, mut more: Vec<T>) {
+    if list.is_empty() {
+        *list = more;
+    } else {
+        list.append(&mut more);
+    }
+}
+
+/// The vectors one after the other, in one vector sized once.
+fn concat<T>(parts: Vec<Vec<T>>) -> Vec<T> {
+    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for mut p in parts {
+        all.append(&mut p);
+    }
+    all
 }
 
 fn line_at(bytes: &[u8], offset: usize) -> usize {
@@ -486,24 +533,17 @@ impl<'a> State<'a> {
         self.doc.object_types.extend(d.object_types);
         self.doc.relation_types.extend(d.relation_types);
         self.doc.specifications.extend(d.specifications);
-        self.doc.objects.extend(d.objects.into_iter().map(|mut o| {
-            o.line += base;
-            o
-        }));
-        self.doc
-            .relations
-            .extend(d.relations.into_iter().map(|mut r| {
-                r.line += base;
-                r
-            }));
+        let (mut objects, mut relations, mut hierarchy) = (d.objects, d.relations, d.hierarchy);
+        objects.iter_mut().for_each(|o| o.line += base);
+        relations.iter_mut().for_each(|r| r.line += base);
         let offset = self.doc.hierarchy.len();
-        self.doc
-            .hierarchy
-            .extend(d.hierarchy.into_iter().map(|mut h| {
-                h.line += base;
-                h.parent = h.parent.map(|p| p + offset);
-                h
-            }));
+        for h in &mut hierarchy {
+            h.line += base;
+            h.parent = h.parent.map(|p| p + offset);
+        }
+        adopt(&mut self.doc.objects, objects);
+        adopt(&mut self.doc.relations, relations);
+        adopt(&mut self.doc.hierarchy, hierarchy);
         self.stack = rest.stack;
         self.open = rest.open;
         self.line_at = (rest.line_at.0 + base, rest.line_at.1);
@@ -618,25 +658,11 @@ impl<'a> State<'a> {
         if !self.is_idle() || self.stack.len() >= self.max_depth {
             return Ok(None);
         }
-        let bytes = self.text.as_bytes();
-        let Some(end) = bytes
-            .get(at..)
-            .and_then(|b| find_first(b, section.end_tag().as_bytes(), chunk))
-            .map(|i| at + i)
-            .filter(|end| end - at > chunk)
-        else {
+        let window = chunk.max(MIN_WINDOW);
+        let Some(cuts) = cuts(self.text.as_bytes(), at, chunk, window, section) else {
             return Ok(None);
         };
-        // Cut before an element's start tag about every `chunk` bytes.
-        let mut cuts = vec![at];
-        let mut from = at;
-        while let Some(next) =
-            next_start(bytes, from.saturating_add(chunk), section.element()).filter(|&n| n < end)
-        {
-            cuts.push(next);
-            from = next;
-        }
-        cuts.push(end);
+        let end = cuts.last().copied().unwrap_or(at);
         let stack = self.stack.clone();
         let (file, text, max_depth) = (self.doc.file.as_str(), self.text, self.max_depth);
         let stop = Arc::new(AtomicBool::new(false));
@@ -661,25 +687,24 @@ impl<'a> State<'a> {
             return Ok(None);
         };
         let mut line = self.line(at);
+        // Each piece's lines moved in place, then its elements appended
+        // to a vector sized once: no element is moved twice.
+        let mut parts = Vec::with_capacity(pieces.len());
         for p in pieces {
             let base = line - 1;
-            if section == Section::Objects {
-                self.doc
-                    .objects
-                    .extend(p.doc.objects.into_iter().map(|mut o| {
-                        o.line += base;
-                        o
-                    }));
-            } else {
-                self.doc
-                    .relations
-                    .extend(p.doc.relations.into_iter().map(|mut r| {
-                        r.line += base;
-                        r
-                    }));
-            }
             line += p.lines;
+            let Doc {
+                mut objects,
+                mut relations,
+                ..
+            } = p.doc;
+            objects.iter_mut().for_each(|o| o.line += base);
+            relations.iter_mut().for_each(|r| r.line += base);
+            parts.push((objects, relations));
         }
+        let (objects, relations): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+        adopt(&mut self.doc.objects, concat(objects));
+        adopt(&mut self.doc.relations, concat(relations));
         self.line_at = (line, end);
         let (rest, n) = rest?;
         self.absorb(rest, line);
@@ -1077,6 +1102,60 @@ mod tests {
             .matches('\n')
             .count();
         assert_eq!(r.line, want);
+    }
+
+    #[test]
+    fn an_element_larger_than_the_window_ends_the_cutting() {
+        // Object 3 holds more than the window: no cut is looked for past
+        // it, and the rest of the section is the last piece.
+        let big = "y".repeat(MIN_WINDOW * 2);
+        let text = doc(40, &big);
+        assert_eq!(both(&text, 300), 2);
+        let at = text.find("<SPEC-OBJECTS>\n").unwrap() + "<SPEC-OBJECTS>".len();
+        let end = text.find("</SPEC-OBJECTS>").unwrap();
+        let cut = cuts(text.as_bytes(), at, 300, 1000, Section::Objects).unwrap();
+        let big_at = text.find(&big).unwrap();
+        assert_eq!(cut.last(), Some(&end));
+        assert!(cut.len() >= 3, "{cut:?}");
+        assert!(cut.iter().rev().nth(1).is_some_and(|&c| c < big_at));
+        // A small window still cuts the whole section when its elements
+        // fit in it.
+        let text = doc(40, "");
+        let at = text.find("<SPEC-OBJECTS>\n").unwrap() + "<SPEC-OBJECTS>".len();
+        let end = text.find("</SPEC-OBJECTS>").unwrap();
+        let cut = cuts(text.as_bytes(), at, 300, 1000, Section::Objects).unwrap();
+        assert_eq!(cut.last(), Some(&end));
+        assert!(cut.len() > 20, "{cut:?}");
+        assert!(cut.windows(2).all(|w| w.first() < w.get(1)));
+    }
+
+    #[test]
+    fn an_end_tag_before_the_last_cut_is_found_and_the_section_read_in_one_pass() {
+        // Two SPEC-OBJECTS sections back to back: cuts go past the first
+        // one's end tag, and the piece holding it is refused.
+        let text = doc(40, "").replacen(
+            "<SPEC-OBJECT IDENTIFIER=\"o20\"",
+            "</SPEC-OBJECTS>\n<SPEC-OBJECTS>\n<SPEC-OBJECT IDENTIFIER=\"o20\"",
+            1,
+        );
+        let at = text.find("<SPEC-OBJECTS>\n").unwrap() + "<SPEC-OBJECTS>".len();
+        let first_end = text.find("</SPEC-OBJECTS>").unwrap();
+        let cut = cuts(text.as_bytes(), at, 300, 1000, Section::Objects).unwrap();
+        assert!(cut.last().is_some_and(|&e| e > first_end), "{cut:?}");
+        for chunk in [100, 300, 700, 3000] {
+            both(&text, chunk);
+        }
+        let (d, _) = run("f.reqif", &text, 64, Some(300)).unwrap();
+        assert_eq!(d.objects.len(), 40);
+        // And an end tag with no element after it: the section is not cut.
+        let text = doc(2, "");
+        let at = text.find("<SPEC-OBJECTS>\n").unwrap() + "<SPEC-OBJECTS>".len();
+        assert_eq!(
+            cuts(text.as_bytes(), at, 1 << 20, 1000, Section::Objects),
+            None
+        );
+        let none = text.replace("</SPEC-OBJECTS>", "");
+        assert_eq!(cuts(none.as_bytes(), at, 300, 1000, Section::Objects), None);
     }
 
     #[test]
