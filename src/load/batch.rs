@@ -1,19 +1,18 @@
-//! Reading the plain files of a batch into one buffer.
+//! Reading a group of plain files into one buffer.
 //!
 //! A file read into its own allocation is rounded up by the allocator to
 //! its next size class: for the 20–30 KB files of a large tree, about a
 //! tenth of the tree's bytes held for nothing. Read into one buffer per
-//! batch, each file's text is a part of it ([`Str::part`]) and only the
-//! buffer is rounded. The nodes' strings are spans of the same buffer, so
-//! it lives as long as any of them; a file read again after an edit
-//! ([`crate::workspace`]) gets its own text, and its old part stays in the
-//! buffer until no file of its batch uses it.
+//! group (the loader makes one group of a batch per thread), each file's
+//! text is a part of it ([`Str::part`]) and only the buffer is rounded.
+//! The nodes' strings are spans of the same buffer, so it lives as long as
+//! any of them; a file read again after an edit ([`crate::workspace`])
+//! gets its own text, and its old part stays in the buffer until no file
+//! of its group uses it.
 
 use std::fs::File;
 use std::io::Read;
 use std::sync::Arc;
-
-use rayon::prelude::*;
 
 use super::Entry;
 use crate::source::Str;
@@ -23,10 +22,12 @@ use crate::source::Str;
 /// into [`Entry::Text`] of its part. Every other entry is left as it is:
 /// the loader reads it on its own and reports what is wrong with it, as it
 /// does for any file. So is a file whose size changes while it is read.
+/// The files are read one after the other: the loader reads several groups
+/// at once.
 pub(super) fn read_together<'e>(entries: impl Iterator<Item = &'e mut Entry>, max_bytes: u64) {
     let mut entries: Vec<&mut Entry> = entries.collect();
     let opened: Vec<Option<(File, usize)>> = entries
-        .par_iter()
+        .iter()
         .map(|e| match &**e {
             Entry::File(path) => open(path, max_bytes),
             _ => None,
@@ -36,38 +37,30 @@ pub(super) fn read_together<'e>(entries: impl Iterator<Item = &'e mut Entry>, ma
     if total == 0 {
         return;
     }
-    let mut buffer = vec![0u8; total];
-    // Each opened file's part of the buffer, and where it starts.
-    let mut parts: Vec<(usize, usize, File, &mut [u8])> = Vec::new();
-    let mut rest = buffer.as_mut_slice();
-    let mut at = 0;
+    let mut buffer: Vec<u8> = Vec::with_capacity(total);
+    // Each file read whole: its entry's index and its part of the buffer.
+    let mut read: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
     for (i, o) in opened.into_iter().enumerate() {
-        if let Some((file, len)) = o {
-            let (part, after) = rest.split_at_mut(len);
-            parts.push((i, at, file, part));
-            rest = after;
-            at += len;
+        let Some((file, len)) = o else {
+            continue;
+        };
+        let at = buffer.len();
+        // One byte more than the file had: a file that grew is noticed.
+        let got = file.take(len as u64 + 1).read_to_end(&mut buffer);
+        if matches!(got, Ok(n) if n == len) {
+            read.push((i, at..at + len));
+        } else {
+            buffer.truncate(at);
         }
     }
-    let read: Vec<(usize, std::ops::Range<usize>, bool)> = parts
-        .into_par_iter()
-        .map(|(i, at, mut file, part)| {
-            let whole = file.read_exact(part).is_ok() && at_end(&mut file);
-            if !whole {
-                // Left to the loader; blank, so that the buffer stays text.
-                part.fill(b' ');
-            }
-            (i, at..at + part.len(), whole)
-        })
-        .collect();
-    let mut read: Vec<_> = read.into_iter().filter(|(_, _, whole)| *whole).collect();
     let text = match String::from_utf8(buffer) {
         Ok(text) => text,
         Err(e) => {
             // A file that is not UTF-8 (rare): those are left to the
-            // loader, the others shared.
+            // loader (their bytes blanked, so that the buffer is text),
+            // the others shared.
             let mut bytes = e.into_bytes();
-            read.retain(|(_, range, _)| {
+            read.retain(|(_, range)| {
                 let Some(part) = bytes.get_mut(range.clone()) else {
                     return false;
                 };
@@ -84,7 +77,7 @@ pub(super) fn read_together<'e>(entries: impl Iterator<Item = &'e mut Entry>, ma
         }
     };
     let shared = Arc::new(text);
-    for (i, range, _) in read {
+    for (i, range) in read {
         if let (Some(entry), Some(text)) = (entries.get_mut(i), Str::part(&shared, range)) {
             **entry = Entry::Text(text);
         }
@@ -101,11 +94,6 @@ fn open(path: &std::path::Path, max_bytes: u64) -> Option<(File, usize)> {
         return None;
     }
     Some((file, usize::try_from(len).ok()?))
-}
-
-/// Whether a file has nothing left to read (it did not grow).
-fn at_end(file: &mut File) -> bool {
-    matches!(file.read(&mut [0u8; 1]), Ok(0))
 }
 
 #[cfg(test)]

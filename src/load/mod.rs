@@ -213,17 +213,28 @@ pub fn load_files_with(mut set: FileSet, hook: Option<FileHook<'_>>) -> Loaded {
     // memory become its text without a copy.
     let mut entries = std::mem::take(&mut set.entries).into_iter().zip(ids);
     loop {
-        let mut batch: Vec<_> = entries.by_ref().take(BATCH).collect();
+        let batch: Vec<_> = entries.by_ref().take(BATCH).collect();
         if batch.is_empty() {
             break;
         }
-        batch::read_together(
-            batch.iter_mut().map(|((_, entry), _)| entry),
-            config.limits.max_file_bytes,
-        );
+        // One group of files a thread: a group's files are read into one
+        // buffer (`batch::read_together`) and decoded in order by one
+        // task, so that the buffer's reference count, which every string
+        // of the group's nodes increments, is not contended by two cores.
+        let group = batch.len().div_ceil(rayon::current_num_threads().max(1));
+        let config = &config;
         let results: Vec<FileResult> = batch
             .into_par_iter()
-            .map(|((rel, entry), id)| read_node_entry(id, &rel, entry, &config, hook))
+            .chunks(group)
+            .flat_map_iter(|mut files| {
+                batch::read_together(
+                    files.iter_mut().map(|((_, entry), _)| entry),
+                    config.limits.max_file_bytes,
+                );
+                files
+                    .into_iter()
+                    .map(move |((rel, entry), id)| read_node_entry(id, &rel, entry, config, hook))
+            })
             .collect();
         model
             .nodes
