@@ -2,10 +2,35 @@
 //! terminal, Markdown, HTML, XML (SVG, ReqIF), Mermaid or a GitHub
 //! workflow command only through one of these functions. A base module:
 //! it imports nothing of the crate. Also the two helpers every writer of
-//! text shares: [`plural`] and the Markdown [`Table`].
+//! text shares: [`plural`] and the Markdown [`Table`]; and the TOML strings
+//! and arrays the importers write without toml_edit ([`toml_plain`]).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
+
+/// Whether toml_edit writes `s` as itself between double quotes: a basic
+/// string with nothing to escape (no control character, quote, backslash
+/// or line break). The importers write such strings themselves, which is
+/// much faster than formatting each through toml_edit, and the same bytes.
+pub fn toml_plain(s: &str) -> bool {
+    !s.bytes()
+        .any(|b| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\')
+}
+
+/// Appends `["a", "b"]`, what toml_edit writes for an array of strings
+/// that are all [`toml_plain`].
+pub fn push_toml_plain_array<'s>(out: &mut String, items: impl IntoIterator<Item = &'s str>) {
+    out.push('[');
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('"');
+        out.push_str(item);
+        out.push('"');
+    }
+    out.push(']');
+}
 
 /// Whether a character is shown escaped in text for a terminal or a
 /// diagram: every C0 control but tab and line feed, DEL, and every C1
@@ -333,6 +358,26 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_toml_strings_and_arrays_are_what_toml_edit_writes() {
+        for s in ["", "REQ-1", "é and ü", "a b", "tab\there"] {
+            let plain = toml_plain(s);
+            assert_eq!(plain, !s.contains('\t'), "{s:?}");
+            if plain {
+                assert_eq!(format!("\"{s}\""), toml_edit::Value::from(s).to_string());
+            }
+        }
+        for s in ["q\"", "b\\", "l\n", "\u{7f}", "\u{1b}"] {
+            assert!(!toml_plain(s), "{s:?}");
+        }
+        for items in [vec![], vec!["A"], vec!["A", "B-2", "é"]] {
+            let mut out = String::new();
+            push_toml_plain_array(&mut out, items.iter().copied());
+            let array: toml_edit::Array = items.iter().copied().collect();
+            assert_eq!(out, array.to_string().trim(), "{items:?}");
+        }
+    }
 
     #[test]
     fn controls_are_escaped_and_the_rest_kept() {

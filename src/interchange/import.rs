@@ -1624,26 +1624,21 @@ fn file_text(nodes: Vec<Prepared>) -> (String, usize) {
                 }
                 out.push_str(" =");
                 match value {
-                    Val::Str(s) if plain(s) => {
+                    Val::Str(s) if crate::escape::toml_plain(s) => {
                         out.push_str(" \"");
                         out.push_str(s);
                         out.push('"');
                     }
                     Val::Str(s) => push_value(&mut out, &toml_edit::Value::from(s.as_str())),
-                    Val::List(items) if items.iter().all(|i| plain(i)) => {
+                    Val::List(items) if items.iter().all(|i| crate::escape::toml_plain(i)) => {
                         if LINK_FIELDS.contains(&key.as_ref()) {
                             links += items.len();
                         }
-                        out.push_str(" [");
-                        for (i, item) in items.iter().enumerate() {
-                            if i > 0 {
-                                out.push_str(", ");
-                            }
-                            out.push('"');
-                            out.push_str(item);
-                            out.push('"');
-                        }
-                        out.push(']');
+                        out.push(' ');
+                        crate::escape::push_toml_plain_array(
+                            &mut out,
+                            items.iter().map(String::as_str),
+                        );
                     }
                     Val::List(items) => {
                         if LINK_FIELDS.contains(&key.as_ref()) {
@@ -1662,14 +1657,6 @@ fn file_text(nodes: Vec<Prepared>) -> (String, usize) {
         }
     }
     (out, links)
-}
-
-/// Whether toml_edit writes `s` as itself in double quotes: nothing to
-/// escape (no control character, quote, backslash or line break). Such a
-/// string is written directly, without toml_edit's formatting.
-fn plain(s: &str) -> bool {
-    !s.bytes()
-        .any(|b| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\')
 }
 
 /// [`file_text`] through toml_edit's document model, as imports wrote

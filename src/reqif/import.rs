@@ -297,16 +297,9 @@ fn make_id(kind: Kind, raw: &str) -> String {
     }
 }
 
-/// Whether toml_edit writes `s` as itself between double quotes: no
-/// control character, quote, backslash or line break.
-fn plain_string(s: &str) -> bool {
-    !s.bytes()
-        .any(|b| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\')
-}
-
 fn toml_string(s: &str) -> String {
     // What toml_edit writes for a string with nothing to escape, without it.
-    if plain_string(s) {
+    if crate::escape::toml_plain(s) {
         let mut out = String::with_capacity(s.len() + 2);
         out.push('"');
         out.push_str(s);
@@ -319,20 +312,12 @@ fn toml_string(s: &str) -> String {
 /// The TOML array of `items` as toml_edit writes it (`["a", "b"]`),
 /// written directly when no item needs escaping.
 fn toml_array<'s>(items: impl Iterator<Item = &'s str> + Clone) -> String {
-    if !items.clone().all(plain_string) {
+    if !items.clone().all(crate::escape::toml_plain) {
         let array: toml_edit::Array = items.collect();
         return array.to_string().trim().to_owned();
     }
-    let mut out = String::from("[");
-    for (i, item) in items.enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        out.push('"');
-        out.push_str(item);
-        out.push('"');
-    }
-    out.push(']');
+    let mut out = String::new();
+    crate::escape::push_toml_plain_array(&mut out, items);
     out
 }
 
