@@ -392,7 +392,7 @@ fn node_ref(checked: &Checked, node: &Node) -> NodeRef {
     NodeRef {
         id: node.id.to_string(),
         kind: node.kind.as_str(),
-        title: node.title.clone().map(String::from),
+        title: node.title().map(String::from),
         file: checked.model.sources.path(node.file()).to_owned(),
     }
 }
@@ -402,7 +402,7 @@ fn node_ref(checked: &Checked, node: &Node) -> NodeRef {
 fn deviations(node: &Node) -> BTreeMap<&str, &Deviation> {
     let mut map = BTreeMap::new();
     for d in node.deviations() {
-        let sec = node.link(d.sec).map_or("", |l| l.target.as_str());
+        let sec = node.link_target(d.sec).unwrap_or("");
         map.entry(sec).or_insert(d);
     }
     map
@@ -414,7 +414,7 @@ fn deviation_ref(node: &Node, sec: &str, d: &Deviation) -> DeviationRef {
         sec: sec.to_owned(),
         summary: d.summary.as_ref().map(|s| s.value.clone()),
         rationale: d.rationale.as_ref().map(|s| s.value.clone()),
-        modification: node.link(d.modification).map(|l| l.target.to_string()),
+        modification: node.link_target(d.modification).map(str::to_string),
     }
 }
 
@@ -520,8 +520,8 @@ pub fn field_changes(old: &Node, new: &Node) -> Vec<FieldChange> {
 fn content_head(n: &Node) -> Vec<(&'static str, Value)> {
     vec![
         ("kind", Value::from(n.kind.as_str())),
-        ("title", opt(n.title.as_deref())),
-        ("text", opt(Some(n.text.as_str()).filter(|t| !t.is_empty()))),
+        ("title", opt(n.title())),
+        ("text", opt(Some(n.text()).filter(|t| !t.is_empty()))),
         ("status", Value::from(n.status.as_str())),
         ("category", opt(n.category.map(|c| c.as_str()))),
         (
@@ -556,16 +556,13 @@ fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
     let values: Map<String, Value> = n
         .values
         .iter()
-        .map(|v| (v.param.to_string(), number(v.value)))
+        .map(|v| (n.param(v).to_string(), number(v.value)))
         .collect();
     let limits = limits_value(n.limits());
     vec![
         ("values", Value::Object(values)),
         ("limits", Value::Object(limits)),
-        (
-            "user_impact",
-            opt(n.user_impact().map(|u| u.value.as_str())),
-        ),
+        ("user_impact", opt(n.user_impact().map(|u| u.value))),
         ("stage", opt(n.stage.map(|s| s.as_str()))),
         ("changes", changes_value(n)),
         ("classification", opt(n.classification.map(|c| c.as_str()))),
@@ -594,7 +591,7 @@ fn changes_value(n: &Node) -> Value {
         .map(|c| {
             let limits = limits_value(&c.limits);
             let mut o = Map::new();
-            o.insert("sec".into(), opt(n.link(c.sec).map(|l| l.target.as_str())));
+            o.insert("sec".into(), opt(n.link_target(c.sec)));
             if c.withdraws {
                 o.insert("withdraws".into(), Value::Bool(true));
             } else {
@@ -663,7 +660,7 @@ fn sorted<'a>(items: impl Iterator<Item = &'a str>) -> Value {
 }
 
 fn links(n: &Node, field: LinkField) -> Value {
-    sorted(n.links_in(field).map(|l| l.target.as_str()))
+    sorted(n.targets_in(field))
 }
 
 /// A number as a person wrote it: `60`, not `60.0`; an integer exactly.

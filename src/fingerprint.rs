@@ -120,7 +120,7 @@ fn sorted(mut items: Vec<String>) -> Vec<String> {
 /// A deviation as a canonical line's value: `[sec, summary, rationale,
 /// modification]`.
 fn deviation_line(node: &Node, d: &Deviation) -> String {
-    let target = |i: Option<usize>| node.link(i).map(|l| l.target.as_str());
+    let target = |i: Option<usize>| node.link_target(i);
     format!(
         "[{},{},{},{}]",
         json_opt(target(d.sec)),
@@ -162,10 +162,10 @@ pub fn canonical(node: &Node) -> String {
     };
     line("kind", json_str(node.kind.as_str()));
     line("id", json_str(&node.id));
-    if let Some(title) = &node.title {
+    if let Some(title) = node.title() {
         line("title", json_str(&text(title)));
     }
-    line("text", json_str(&text(&node.text)));
+    line("text", json_str(&text(node.text())));
     if node.kind == Kind::Modification {
         if let Some(stage) = node.stage {
             line("stage", json_str(stage.as_str()));
@@ -188,7 +188,7 @@ pub fn canonical(node: &Node) -> String {
         LinkField::Refines,
         LinkField::Sec,
     ] {
-        let ids = sorted(node.links_in(field).map(|l| l.target.to_string()).collect());
+        let ids = sorted(node.targets_in(field).map(str::to_string).collect());
         if !ids.is_empty() {
             line(field.name(), json_array(&ids));
         }
@@ -208,7 +208,7 @@ pub fn canonical(node: &Node) -> String {
     let mut values: Vec<String> = node
         .values
         .iter()
-        .map(|v| format!("[{},{}]", json_str(&v.param), number(v.value)))
+        .map(|v| format!("[{},{}]", json_str(node.param(v)), number(v.value)))
         .collect();
     values.sort();
     for v in values {
@@ -222,7 +222,7 @@ pub fn canonical(node: &Node) -> String {
     if let Some(source) = node.source() {
         line("source", json_str(&text(source)));
     }
-    let target = |i: Option<usize>| node.link(i).map(|l| l.target.as_str());
+    let target = |i: Option<usize>| node.link_target(i);
     let mut changes: Vec<String> = node
         .changes()
         .iter()
@@ -274,7 +274,7 @@ pub fn decision_canonical(model: &Model, graph: &Graph, entry: &Node, about: &Ab
             if let Some(c) = entry.category {
                 line("category", json_str(c.as_str()));
             }
-            let target = |i: Option<usize>| entry.link(i).map(|l| l.target.as_str());
+            let target = |i: Option<usize>| entry.link_target(i);
             let mut deviations: Vec<String> = entry
                 .deviations()
                 .iter()
@@ -293,8 +293,8 @@ pub fn decision_canonical(model: &Model, graph: &Graph, entry: &Node, about: &Ab
             let mut values: Vec<String> = entry
                 .values
                 .iter()
-                .filter(|v| limits.iter().any(|l| l.param == v.param))
-                .map(|v| format!("[{},{}]", json_str(&v.param), number(v.value)))
+                .filter(|v| limits.iter().any(|l| l.param == entry.param(v)))
+                .map(|v| format!("[{},{}]", json_str(entry.param(v)), number(v.value)))
                 .collect();
             values.sort();
             for v in values {
@@ -310,10 +310,10 @@ pub fn decision_canonical(model: &Model, graph: &Graph, entry: &Node, about: &Ab
             if let Some(c) = entry.category {
                 line("category", json_str(c.as_str()));
             }
-            if let Some(title) = &entry.title {
+            if let Some(title) = entry.title() {
                 line("title", json_str(&text(title)));
             }
-            line("text", json_str(&text(&entry.text)));
+            line("text", json_str(&text(entry.text())));
         }
         About::UserImpact => {
             if let Some(impact) = entry.user_impact() {
@@ -346,14 +346,14 @@ fn digest(canonical: &str) -> String {
 pub fn link_fingerprints(model: &Model, graph: &Graph, node: &Node) -> Vec<(String, String)> {
     let mut out = BTreeMap::new();
     for link in &node.links {
-        if out.contains_key(link.target.as_str()) {
+        if out.contains_key(node.target(link)) {
             continue;
         }
         if let Some(target) = graph
-            .find(model, &link.target)
+            .find(model, node.target(link))
             .and_then(|i| model.nodes.get(i))
         {
-            out.insert(link.target.to_string(), fingerprint(target));
+            out.insert(node.target(link).to_string(), fingerprint(target));
         }
     }
     out.into_iter().collect()

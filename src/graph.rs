@@ -149,8 +149,10 @@ impl Graph {
             .par_chunks(RESOLVE_CHUNK)
             .map(|chunk| {
                 let mut targets = Vec::with_capacity(chunk.iter().map(|n| n.links.len()).sum());
-                for link in chunk.iter().flat_map(|n| &n.links) {
-                    targets.push(lookup(&by_id, model, &link.target).unwrap_or(UNRESOLVED));
+                for n in chunk {
+                    for link in &n.links {
+                        targets.push(lookup(&by_id, model, n.target(link)).unwrap_or(UNRESOLVED));
+                    }
                 }
                 targets
             })
@@ -304,8 +306,8 @@ mod tests {
             graph
                 .find(model, id)
                 .and_then(|i| model.nodes.get(i))
-                .and_then(|n| n.title.as_ref())
-                .map(|t| t.as_str().to_owned())
+                .and_then(|n| n.title())
+                .map(str::to_owned)
         };
         assert_eq!(title("T-1").as_deref(), Some("first"));
         assert_eq!(title("T-2").as_deref(), Some("x"));

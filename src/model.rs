@@ -168,36 +168,14 @@ impl LinkField {
 
 /// One id written in a link field.
 ///
-/// Where it is written is kept as two 32-bit offsets in its node's file,
-/// read with [`Node::link_span`] (32 bytes a link rather than 48: a tree
-/// holds a few links per node).
-#[derive(Debug, Clone, PartialEq)]
+/// The id is read with [`Node::target`] and where it is written with
+/// [`Node::link_span`]: it is kept as a [`Held`] string of its node (16
+/// bytes a link rather than 48: a tree holds a few links per node). Made
+/// by [`Node::push_link`].
+#[derive(Debug, Clone)]
 pub struct Link {
     pub field: LinkField,
-    pub target: Str,
-    start: u32,
-    end: u32,
-}
-
-impl Link {
-    pub fn new(field: LinkField, target: Str, span: Span) -> Self {
-        Link {
-            field,
-            target,
-            start: u32::try_from(span.start).unwrap_or(u32::MAX),
-            end: u32::try_from(span.end).unwrap_or(u32::MAX),
-        }
-    }
-
-    /// Where the id is written, given its node's file (a link is always
-    /// in its node's file): [`Node::link_span`] reads it.
-    fn span_in(&self, file: FileId) -> Span {
-        Span {
-            file,
-            start: self.start as usize,
-            end: self.end as usize,
-        }
-    }
+    target: Held,
 }
 
 /// A declared departure from an SEC obligation.
@@ -293,25 +271,16 @@ impl std::fmt::Display for Number {
 }
 
 /// A figure an RTM entry commits to.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Value {
-    /// The parameter's name: a span of the file text (no copy).
-    pub param: Str,
+    /// The parameter's name, read with [`Node::param`]: held by the node
+    /// (no copy, no pointer).
+    param: Held,
     pub value: Number,
     /// Where the figure is written in its node's file: read with
     /// [`Node::value_span`] (two offsets, not a 24-byte [`Span`]; 85,000
     /// of the generated 100,000 nodes write one).
     at: (u32, u32),
-}
-
-impl Value {
-    pub fn new(param: Str, value: Number, span: Span) -> Self {
-        Value {
-            param,
-            value,
-            at: compact(span),
-        }
-    }
 }
 
 /// An SEC limit on one parameter.
@@ -577,18 +546,22 @@ pub struct Origin {
     pub reqif_id: Option<Str>,
 }
 
-/// One node, as read.
-#[derive(Debug, Clone, PartialEq)]
+/// One node, as read. Not comparable: its strings are offsets into its
+/// file, so compare what [`Node::title`], [`Node::target`]… read.
+#[derive(Debug, Clone)]
 pub struct Node {
     pub kind: Kind,
     pub id: Str,
-    /// The node's file and where its id is written there: read with
-    /// [`Node::file`] and [`Node::id_span`] (12 bytes, not a 24-byte
-    /// [`Span`]).
+    /// The node's file: read with [`Node::file`].
     file: FileId,
-    id_at: (u32, u32),
-    pub title: Option<Str>,
-    pub text: Str,
+    /// Where the node's file starts in the text its id was read from: the
+    /// offsets of its [`Held`] strings there, less this, are where they are
+    /// in the file (see [`Node::id_span`]).
+    base: u32,
+    /// Read with [`Node::title`].
+    title: Held,
+    /// Read with [`Node::text`].
+    text: Held,
     pub status: Status,
     /// `None` when the node writes none of `owner`, `source`, `url`,
     /// `reqif_id` (never an empty box).
@@ -601,11 +574,8 @@ pub struct Node {
     /// Every id the node names, in every link field, in file order.
     pub links: Few<Link>,
     pub category: Option<Category>,
-    /// `user_impact`, when written (read with [`Node::user_impact`]): a
-    /// span of the file text, and where it is written as two offsets in the
-    /// node's file (no box, no copy: most entries state one).
-    user_impact: Option<Str>,
-    user_impact_at: (u32, u32),
+    /// `user_impact`, when written: read with [`Node::user_impact`].
+    user_impact: Held,
     pub values: Few<Value>,
     pub stage: Option<Stage>,
     /// What few nodes write (tags, variants, limits, deviations, changes,
@@ -613,12 +583,10 @@ pub struct Node {
     /// node writes none of them (never an empty box). Read with
     /// [`Node::tags`] and the like.
     rare: Option<Box<Rare>>,
-    /// Where the `text` and `themes` values are in the node's file, when
-    /// the node wrote them (R301, R104): read with [`Node::text_span`] and
-    /// [`Node::themes_span`]. Two offsets, not a [`Span`], to keep a node
-    /// small; [`ABSENT`] when not written (8 bytes, not the 12 of an
-    /// `Option`).
-    text_at: (u32, u32),
+    /// Where the `themes` value is in the node's file, when the node wrote
+    /// it (R104): read with [`Node::themes_span`]. Two offsets, not a
+    /// [`Span`], to keep a node small; [`ABSENT`] when not written (8
+    /// bytes, not the 12 of an `Option`).
     themes_at: (u32, u32),
 }
 
@@ -626,29 +594,65 @@ pub struct Node {
 /// which [`compact`] never gives.
 const ABSENT: (u32, u32) = (u32::MAX, 0);
 
+/// One string of a node (its title, text, user impact, a link's id, a
+/// figure's name), in 8 bytes rather than the 16 of a [`Str`] and the 8
+/// more of where it is written: where it lies in the text the node's id
+/// was read from (the node's file, which the id keeps alive), or, for a
+/// string that is not a part of that text (one written with escapes, over
+/// several lines, or given by a program), its place among the strings
+/// the node keeps aside with where they are written. A string held with
+/// where it is written ([`Node::hold_at`]) is a part of the text only
+/// when it is written as one quoted line, so that where it is written is
+/// that part and its two quotes. Read through its node ([`Node::title`],
+/// [`Node::target`]…), never on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    start: u32,
+    len: u32,
+}
+
+impl Held {
+    /// No string: the node did not write it.
+    const NONE: Held = Held {
+        start: u32::MAX,
+        len: 0,
+    };
+    /// `start` of a string kept aside; `len` is then its index there.
+    const ASIDE: u32 = u32::MAX - 1;
+}
+
 impl Node {
-    pub fn new(kind: Kind, id: Str, id_span: Span) -> Self {
-        Node {
+    /// A node whose id `id` is written at `id_span`, in a file that starts
+    /// at `base` in the text `id` is a part of.
+    pub fn new(kind: Kind, id: Str, id_span: Span, base: u32) -> Self {
+        let mut node = Node {
             kind,
             id,
             file: id_span.file,
-            id_at: compact(id_span),
-            title: None,
-            text: Str::default(),
+            base,
+            title: Held::NONE,
+            text: Held::NONE,
             status: Status::Draft,
             origin: None,
             classification: None,
             classification_invalid: false,
             links: Few::new(),
             category: None,
-            user_impact: None,
-            user_impact_at: ABSENT,
+            user_impact: Held::NONE,
             values: Few::new(),
             stage: None,
             rare: None,
-            text_at: ABSENT,
             themes_at: ABSENT,
+        };
+        let at = compact(id_span);
+        let quoted = node
+            .id
+            .offsets_of(&node.id)
+            .and_then(|o| node.quoted(o, at));
+        if quoted.is_none() {
+            node.rare_mut().id_at = Some(at);
         }
+        node
     }
 
     /// A node is active unless it is withdrawn. A modification has no
@@ -663,7 +667,14 @@ impl Node {
 
     /// Where the node's id is written.
     pub fn id_span(&self) -> Span {
-        self.in_file(self.id_at)
+        let at = match self.rare.as_ref().and_then(|r| r.id_at) {
+            Some(at) => at,
+            None => self
+                .id
+                .offsets_of(&self.id)
+                .map_or(ABSENT, |(start, len)| self.quotes_around(start, len)),
+        };
+        self.in_file(at)
     }
 
     pub fn owner(&self) -> Option<&Str> {
@@ -690,7 +701,7 @@ impl Node {
 
     /// Where one of the node's links is written.
     pub fn link_span(&self, link: &Link) -> Span {
-        link.span_in(self.file())
+        self.in_file(self.written_at(link.target).unwrap_or(ABSENT))
     }
 
     /// Where one of the node's figures (`values`) is written.
@@ -700,7 +711,7 @@ impl Node {
 
     /// The span of the `text` value, when the node wrote one (R301).
     pub fn text_span(&self) -> Option<Span> {
-        (self.text_at != ABSENT).then(|| self.in_file(self.text_at))
+        self.written_at(self.text).map(|at| self.in_file(at))
     }
 
     /// The span of the `themes` value, when the node wrote one (R104).
@@ -709,22 +720,144 @@ impl Node {
     }
 
     /// The `user_impact` the node states, and where.
-    pub fn user_impact(&self) -> Option<Sp<&Str>> {
-        self.user_impact.as_ref().map(|value| Sp {
+    pub fn user_impact(&self) -> Option<Sp<&str>> {
+        self.read(self.user_impact).map(|value| Sp {
             value,
-            span: self.in_file(self.user_impact_at),
+            span: self.in_file(self.written_at(self.user_impact).unwrap_or(ABSENT)),
         })
     }
 
     /// Sets `user_impact` (a value written in the node's file).
     pub fn set_user_impact(&mut self, impact: Option<Sp<Str>>) {
-        self.user_impact_at = impact.as_ref().map_or(ABSENT, |i| compact(i.span));
-        self.user_impact = impact.map(|i| i.value);
+        self.user_impact = match impact {
+            Some(i) => self.hold_at(i.value, i.span),
+            None => Held::NONE,
+        };
     }
 
-    /// Records where the `text` value is (a span of the node's file).
-    pub fn set_text_span(&mut self, span: Span) {
-        self.text_at = compact(span);
+    /// The node's `title`, when it has one.
+    pub fn title(&self) -> Option<&str> {
+        self.read(self.title)
+    }
+
+    pub fn set_title(&mut self, title: Option<Str>) {
+        self.title = match title {
+            Some(t) => self.hold(t),
+            None => Held::NONE,
+        };
+    }
+
+    /// The node's `text` ("" when it wrote none).
+    pub fn text(&self) -> &str {
+        self.read(self.text).unwrap_or_default()
+    }
+
+    /// Sets `text`, written at `span` ("" when what is written there is
+    /// not a string: [`Node::text_span`] still finds it).
+    pub fn set_text(&mut self, text: Str, span: Span) {
+        self.text = self.hold_at(text, span);
+    }
+
+    /// The id a link names.
+    pub fn target(&self, link: &Link) -> &str {
+        self.read(link.target).unwrap_or_default()
+    }
+
+    /// Adds a link naming `target`, written at `span` in the node's file.
+    pub fn push_link(&mut self, field: LinkField, target: Str, span: Span) {
+        let target = self.hold_at(target, span);
+        self.links.push(Link { field, target });
+    }
+
+    /// The name of the parameter a figure gives.
+    pub fn param(&self, value: &Value) -> &str {
+        self.read(value.param).unwrap_or_default()
+    }
+
+    /// Sets the node's figures: each parameter's name, its number and
+    /// where the number is written in the node's file.
+    pub fn set_values(&mut self, values: Vec<(Str, Number, Span)>) {
+        let values: Vec<Value> = values
+            .into_iter()
+            .map(|(param, value, span)| Value {
+                param: self.hold(param),
+                value,
+                at: compact(span),
+            })
+            .collect();
+        self.values = values.into();
+    }
+
+    /// Keeps one of the node's strings: as where it lies in the id's text
+    /// when it is a part of it, otherwise aside.
+    fn hold(&mut self, s: Str) -> Held {
+        match self.id.offsets_of(&s) {
+            Some((start, len)) if start < Held::ASIDE => Held { start, len },
+            _ => self.aside(s, ABSENT),
+        }
+    }
+
+    /// Keeps one of the node's strings and where it is written: as where
+    /// it lies in the id's text when it is written there as one quoted
+    /// line (where it is written then follows), otherwise aside with
+    /// where it is written.
+    fn hold_at(&mut self, s: Str, span: Span) -> Held {
+        let at = compact(span);
+        let quoted = self.id.offsets_of(&s).and_then(|o| self.quoted(o, at));
+        match quoted {
+            Some(held) => held,
+            None => self.aside(s, at),
+        }
+    }
+
+    /// The string at `(start, len)` of the id's text, when `at`, in the
+    /// node's file, is exactly it and one quote on each side.
+    fn quoted(&self, (start, len): (u32, u32), at: (u32, u32)) -> Option<Held> {
+        (start < Held::ASIDE && self.quotes_around(start, len) == at).then_some(Held { start, len })
+    }
+
+    /// Where, in the node's file, the string at `(start, len)` of the id's
+    /// text is written with one quote on each side.
+    fn quotes_around(&self, start: u32, len: u32) -> (u32, u32) {
+        let from = start.checked_sub(self.base).and_then(|s| s.checked_sub(1));
+        let to = from.and_then(|f| f.checked_add(len)?.checked_add(2));
+        match (from, to) {
+            (Some(from), Some(to)) => (from, to),
+            _ => ABSENT,
+        }
+    }
+
+    fn aside(&mut self, text: Str, at: (u32, u32)) -> Held {
+        let aside = &mut self.rare_mut().aside;
+        let len = u32::try_from(aside.len()).unwrap_or(u32::MAX);
+        aside.push(Aside { text, at });
+        Held {
+            start: Held::ASIDE,
+            len,
+        }
+    }
+
+    /// One of the node's strings, as [`Node::hold`] kept it.
+    fn read(&self, held: Held) -> Option<&str> {
+        match held.start {
+            u32::MAX => None,
+            Held::ASIDE => self.kept_aside(held).map(|a| a.text.as_str()),
+            start => Some(self.id.sibling(start, held.len)),
+        }
+    }
+
+    /// Where one of the node's strings is written, as [`Node::hold_at`]
+    /// kept it; `None` for no string.
+    fn written_at(&self, held: Held) -> Option<(u32, u32)> {
+        match held.start {
+            u32::MAX => None,
+            Held::ASIDE => self.kept_aside(held).map(|a| a.at),
+            start => Some(self.quotes_around(start, held.len)),
+        }
+    }
+
+    fn kept_aside(&self, held: Held) -> Option<&Aside> {
+        self.rare.as_ref()?.aside.get(held.len as usize)
     }
 
     /// Records where the `themes` value is (a span of the node's file).
@@ -743,6 +876,16 @@ impl Node {
 
     pub fn link(&self, index: Option<usize>) -> Option<&Link> {
         index.and_then(|i| self.links.get(i))
+    }
+
+    /// The id the link at `index` names.
+    pub fn link_target(&self, index: Option<usize>) -> Option<&str> {
+        self.link(index).map(|l| self.target(l))
+    }
+
+    /// The ids written in one field (not deviations), in file order.
+    pub fn targets_in(&self, field: LinkField) -> impl Iterator<Item = &str> {
+        self.links_in(field).map(|l| self.target(l))
     }
 
     /// The node's classification level: its own, or `default` when it
@@ -822,6 +965,20 @@ pub(crate) struct Rare {
     pub questions: Few<Question>,
     pub decisions: Few<Decision>,
     pub reviewed: Option<Reviewed>,
+    /// The node's strings that are not parts of its id's text (see
+    /// [`Held`]).
+    pub aside: Few<Aside>,
+    /// Where the id is written, when it is not one quoted line of the
+    /// file (see [`Node::id_span`]).
+    pub id_at: Option<(u32, u32)>,
+}
+
+/// A string of a node that is not a part of its id's text, and where it
+/// is written in the node's file ([`ABSENT`] when that is not kept).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Aside {
+    text: Str,
+    at: (u32, u32),
 }
 
 /// A span's offsets in 32 bits (files are capped far below 4 GiB by
@@ -901,11 +1058,12 @@ mod size {
     /// one box).
     #[test]
     fn a_node_is_small() {
-        assert!(std::mem::size_of::<super::Node>() <= 144);
+        assert!(std::mem::size_of::<super::Node>() <= 96);
+        assert_eq!(std::mem::size_of::<super::Held>(), 8);
         assert_eq!(std::mem::size_of::<Option<crate::source::Str>>(), 16);
-        assert!(std::mem::size_of::<super::Link>() <= 32);
+        assert!(std::mem::size_of::<super::Link>() <= 16);
         assert_eq!(std::mem::size_of::<super::Few<super::Value>>(), 8);
-        assert!(std::mem::size_of::<super::Value>() <= 40);
+        assert!(std::mem::size_of::<super::Value>() <= 32);
         // An empty list allocates nothing; a full one is exactly as long as
         // the vector it was made from.
         let few = super::Few::from(Vec::<u32>::with_capacity(64));
@@ -915,6 +1073,77 @@ mod size {
         let few = super::Few::from(v);
         assert_eq!(few.as_slice(), &[1, 2, 3]);
         assert_eq!(few.0.capacity(), 3);
+    }
+
+    /// A node's strings read back as written, and where they are written,
+    /// whether they are parts of the file (one quoted line) or kept aside
+    /// (escapes, several lines, not a string), in a file that is not the
+    /// first of the text it was read into.
+    #[test]
+    fn held_strings_read_back_with_where_they_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..40 {
+            let filler = format!("[[theme]]\nid = \"F-{i}\"\ntitle = \"filler\"\ntext = \"x\"\n");
+            std::fs::write(dir.path().join(format!("a{i:02}.toml")), filler).unwrap();
+        }
+        let text = concat!(
+            "[[theme]]\nid = \"T-\\u0032\"\ntitle = \"t\"\ntext = \"\"\"\nmulti\nline\"\"\"\n\n",
+            "[[business]]\nid = 'B-1'\ntitle = \"B \\\"q\\\"\"\ntext = \"plain text\"\n",
+            "themes = [\"T-1\", \"T-\\u0032\", 'T-3']\n\n",
+            "[[requirement]]\nid = \"R-1\"\ntitle = \"r\"\ntext = 5\ncategory = \"mvp\"\n",
+            "user_impact = \"none\"\nsatisfies = [\"B-1\"]\nvalues = { \"p\\u0031\" = 3, q = 4 }\n",
+        );
+        std::fs::write(dir.path().join("z.toml"), text).unwrap();
+        let loaded = crate::load::load(dir.path()).unwrap();
+        let model = &loaded.model;
+        let node = |id: &str| model.nodes.iter().find(|n| n.id == id).unwrap();
+        let at = |span: super::Span| {
+            let file = model.sources.file(span.file);
+            assert_eq!(file.path, "z.toml");
+            file.text.as_str()[span.range()].to_owned()
+        };
+        let (t, b, r) = (node("T-2"), node("B-1"), node("R-1"));
+        assert!(
+            b.base > 0,
+            "z.toml shares its text with the files before it"
+        );
+        assert_eq!(at(t.id_span()), "\"T-\\u0032\"");
+        assert_eq!(at(b.id_span()), "'B-1'");
+        assert_eq!(at(r.id_span()), "\"R-1\"");
+        assert_eq!(t.title(), Some("t"));
+        assert_eq!(t.text(), "multi\nline");
+        assert_eq!(at(t.text_span().unwrap()), "\"\"\"\nmulti\nline\"\"\"");
+        assert_eq!(b.title(), Some("B \"q\""));
+        assert_eq!(b.text(), "plain text");
+        assert_eq!(at(b.text_span().unwrap()), "\"plain text\"");
+        let links: Vec<(&str, String)> = b
+            .links
+            .iter()
+            .map(|l| (b.target(l), at(b.link_span(l))))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                ("T-1", "\"T-1\"".to_owned()),
+                ("T-2", "\"T-\\u0032\"".to_owned()),
+                ("T-3", "'T-3'".to_owned())
+            ]
+        );
+        assert_eq!(r.text(), "");
+        assert_eq!(at(r.text_span().unwrap()), "5");
+        let impact = r.user_impact().unwrap();
+        assert_eq!(
+            (impact.value, at(impact.span)),
+            ("none", "\"none\"".to_owned())
+        );
+        assert_eq!(r.link_target(Some(0)), Some("B-1"));
+        let params: Vec<(&str, String)> = r
+            .values
+            .iter()
+            .map(|v| (r.param(v), at(r.value_span(v))))
+            .collect();
+        assert_eq!(params, [("p1", "3".to_owned()), ("q", "4".to_owned())]);
+        assert!(node("F-3").text_span().is_some() && node("F-3").title() == Some("filler"));
     }
 
     /// The box of rare fields is made only for a node that writes one of

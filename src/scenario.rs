@@ -182,7 +182,7 @@ pub struct Scenario {
 /// The obligation a change names (its first definition), if it is one.
 fn change_target(node: &Node, c: &Change, model: &Model, graph: &Graph) -> Option<usize> {
     let link = node.link(c.sec)?;
-    let i = graph.find(model, &link.target)?;
+    let i = graph.find(model, node.target(link))?;
     (model.nodes.get(i)?.kind == Kind::Sec).then_some(i)
 }
 

@@ -255,6 +255,21 @@ impl Str {
         }
     }
 
+    /// Where `other` lies in this string's text (its start there and its
+    /// length), when both are parts of the same text.
+    pub fn offsets_of(&self, other: &Str) -> Option<(u32, u32)> {
+        Arc::ptr_eq(&self.text, &other.text).then_some((other.start, other.len))
+    }
+
+    /// The `len` bytes at `start` of this string's text (offsets as
+    /// [`Str::offsets_of`] gives them); "" when they are not a part of it.
+    pub fn sibling(&self, start: u32, len: u32) -> &str {
+        let start = start as usize;
+        self.text
+            .get(start..start.saturating_add(len as usize))
+            .unwrap_or_default()
+    }
+
     /// Whether this is the whole of `text` itself (not a copy, not a part).
     pub fn is_all_of(&self, text: &Arc<String>) -> bool {
         Arc::ptr_eq(&self.text, text) && self.start == 0 && self.len as usize == text.len()

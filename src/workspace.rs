@@ -237,7 +237,7 @@ fn same_links(old: &[Node], new: &[Node]) -> bool {
                 && a.links
                     .iter()
                     .zip(&b.links)
-                    .all(|(x, y)| x.field == y.field && x.target == y.target)
+                    .all(|(x, y)| x.field == y.field && a.target(x) == b.target(y))
         });
     same && place_order(old) == place_order(new)
 }

@@ -61,7 +61,7 @@ fn bundled_tree_meets_the_brief() {
     // modifications, not parts of the 4G MVP.
     for n in nodes.iter().filter(|n| n.is_active()) {
         for d in n.deviations() {
-            let relied = n.link(d.modification).map(|l| l.target.as_str());
+            let relied = n.link_target(d.modification);
             assert!(
                 !matches!(relied, Some("DP096" | "MP117" | "MP122")),
                 "{} relies on {relied:?}",
@@ -108,13 +108,13 @@ fn outage_alerts_assert_no_answer_to_the_dp096_question() {
     );
     for n in nodes.iter().filter(|n| n.is_active()) {
         assert!(
-            !n.links.iter().any(|l| l.target == "SEC-POA-60"
+            !n.links.iter().any(|l| n.target(l) == "SEC-POA-60"
                 && matches!(l.field, LinkField::Sec | LinkField::DeviationSec(_))),
             "{} answers the open question",
             n.id
         );
         assert!(
-            !n.values.iter().any(|v| v.param == "poa_latency_s"),
+            !n.values.iter().any(|v| n.param(v) == "poa_latency_s"),
             "{} sets an outage alert latency",
             n.id
         );
@@ -130,14 +130,13 @@ fn outage_alerts_assert_no_answer_to_the_dp096_question() {
     let open = nodes.iter().find(|n| n.id == "RTM-0303").unwrap();
     assert_eq!(open.category, Some(Category::Mvp));
     assert!(open.user_impact().is_none());
-    assert!(open.text.contains("DP096") && open.text.contains("not decided"));
+    assert!(open.text().contains("DP096") && open.text().contains("not decided"));
     // The new outage start time field changes what DNOs receive: every
     // active entry that describes it states an impact on Users.
     for n in nodes.iter().filter(|n| n.is_active()) {
-        if n.text.contains("outage start time")
-            || n.text.contains("time the outage began")
-            || n.title
-                .as_deref()
+        if n.text().contains("outage start time")
+            || n.text().contains("time the outage began")
+            || n.title()
                 .is_some_and(|t| t.contains("time the outage began"))
         {
             let impact = n.user_impact().map(|u| u.value.trim().to_lowercase());
@@ -181,7 +180,7 @@ fn bundled_review_has_no_mp117_or_mp122_entry_in_the_mvp_category() {
             .any(|t| t.eq_ignore_ascii_case("mp117") || t.eq_ignore_ascii_case("mp122"))
             || n.links
                 .iter()
-                .any(|l| l.target == "MP117" || l.target == "MP122");
+                .any(|l| n.target(l) == "MP117" || n.target(l) == "MP122");
         if about {
             assert!(
                 !mvp.contains(n.id.as_str()),

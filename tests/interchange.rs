@@ -748,7 +748,7 @@ fn a_hand_made_csv_and_tsv_import_without_a_mapping() {
         .model
         .nodes
         .iter()
-        .map(|n| (n.id.as_str(), n.title.as_deref().unwrap()))
+        .map(|n| (n.id.as_str(), n.title().unwrap()))
         .collect();
     assert_eq!(
         ids,
@@ -798,7 +798,7 @@ fn a_cell_merged_down_belongs_to_every_row_it_covers() {
     let checked = common::check(&into);
     assert_eq!(checked.model.nodes.len(), 3);
     for n in &checked.model.nodes {
-        let links: Vec<&str> = n.links.iter().map(|l| l.target.as_str()).collect();
+        let links: Vec<&str> = n.links.iter().map(|l| n.target(l)).collect();
         assert_eq!(links, ["BR-001"], "{}", n.id);
     }
 }

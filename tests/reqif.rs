@@ -424,7 +424,7 @@ fn tree_with(dir: &Path, nodes: &str) -> PathBuf {
 fn links_of(tree: &Path, id: &str, field: rtm::model::LinkField) -> Vec<String> {
     let checked = common::check(tree);
     let n = checked.model.nodes.iter().find(|n| n.id == id).unwrap();
-    n.links_in(field).map(|l| l.target.to_string()).collect()
+    n.targets_in(field).map(str::to_string).collect()
 }
 
 /// Imports `file` into a new tree holding `rtm.toml` of `from`.

@@ -69,7 +69,7 @@ limits = {{ poa_latency_s = {{ max = 180 }} }}
     assert_eq!(m.changes().len(), 1);
     let c = &m.changes()[0];
     assert!(!c.withdraws);
-    assert_eq!(m.link(c.sec).unwrap().target, "SEC-POA-60");
+    assert_eq!(m.link_target(c.sec).unwrap(), "SEC-POA-60");
     assert_eq!(c.limits[0].param, "poa_latency_s");
     assert_eq!(c.limits[0].max, Some(rtm::model::Number::Int(180)));
 }

@@ -292,9 +292,9 @@ pub fn deviations<'v>(view: &'v View<'_>) -> Sheet<'v> {
     let mut rows = Vec::new();
     for (_, n) in view.nodes() {
         for d in n.deviations() {
-            let sec = n.link(d.sec).and_then(|l| shown(&l.target));
+            let sec = n.link(d.sec).and_then(|l| shown(n.target(l)));
             let Some(sec) = sec else { continue };
-            let modification = n.link(d.modification).and_then(|l| shown(&l.target));
+            let modification = n.link(d.modification).and_then(|l| shown(n.target(l)));
             let stage = modification.and_then(|m| ids.get(m)).and_then(|m| m.stage);
             let contingent = match (&modification, stage) {
                 (Some(_), Some(s)) => !s.is_settled(),
@@ -342,7 +342,7 @@ pub fn deviations<'v>(view: &'v View<'_>) -> Sheet<'v> {
 pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
     use rayon::prelude::*;
     let ids = by_id(view);
-    let title = |n: &'v Node| n.title.as_deref().unwrap_or_default();
+    let title = |n: &'v Node| n.title().unwrap_or_default();
     let entries: Vec<&'v Node> = view
         .nodes()
         .filter(|(_, n)| n.kind == Kind::Requirement)
@@ -425,14 +425,14 @@ pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
                 }
                 for l in n.links_in(LinkField::Satisfies) {
                     if ids
-                        .get(l.target.as_str())
+                        .get(n.target(l))
                         .is_some_and(|b| b.kind == Kind::Business)
                     {
-                        business.insert(l.target.as_str());
+                        business.insert(n.target(l));
                     }
                 }
                 for l in n.links_in(LinkField::Refines) {
-                    if let Some(p) = ids.get(l.target.as_str())
+                    if let Some(p) = ids.get(n.target(l))
                         && p.kind == Kind::Requirement
                     {
                         stack.push(p);
@@ -443,7 +443,7 @@ pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
             for b in business.iter().filter_map(|b| ids.get(b)) {
                 let themes: BTreeSet<&str> = b
                     .links_in(LinkField::Themes)
-                    .map(|l| l.target.as_str())
+                    .map(|l| b.target(l))
                     .filter(|t| ids.get(t).is_some_and(|t| t.kind == Kind::Theme))
                     .collect();
                 let themes: Vec<Option<&Node>> = if themes.is_empty() {

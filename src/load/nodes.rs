@@ -7,10 +7,10 @@ use toml::de::{DeTable, DeValue};
 use crate::config::Config;
 use crate::decode::{Decoder, Value, describe, suggest};
 use crate::model::{
-    About, Category, Change, Classification, Decision, Deviation, Few, Kind, Limit, Link,
-    LinkField, Node, Outcome, Question, Rare, Reviewed, Sp, Stage, Status, Value as Figure, Waiver,
+    About, Category, Change, Classification, Decision, Deviation, Few, Kind, Limit, LinkField,
+    Node, Number, Outcome, Question, Rare, Reviewed, Sp, Stage, Status, Waiver,
 };
-use crate::source::Str;
+use crate::source::{Span, Str};
 use crate::spec::{
     self, BOUNDS, CHANGE, DECISION, DEVIATION, Field, QUESTION, REVIEWED, Ty, WAIVER,
 };
@@ -80,9 +80,14 @@ fn decode_node(
         DeValue::String(s) => Some((Str::within(&d.text, s), v.span())),
         _ => None,
     });
+    // Where the file starts in the text its strings are parts of.
+    let base = d.text.offsets_of(&d.text).map_or(0, |(start, _)| start);
     let (mut node, keep) = match id {
-        Some((id, id_span)) => (Node::new(kind, id, d.span(id_span)), true),
-        None => (Node::new(kind, Str::default(), d.span(span.clone())), false),
+        Some((id, id_span)) => (Node::new(kind, id, d.span(id_span), base), true),
+        None => (
+            Node::new(kind, Str::default(), d.span(span.clone()), base),
+            false,
+        ),
     };
     d.node = keep.then(|| node.id.to_string());
     let fields = spec::fields_of(kind);
@@ -127,10 +132,8 @@ fn decode_node(
 
 fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>, config: &Config) {
     let name = field.name;
-    match name {
-        "text" => node.set_text_span(d.span(v.span())),
-        "themes" => node.set_themes_span(d.span(v.span())),
-        _ => {}
+    if name == "themes" {
+        node.set_themes_span(d.span(v.span()));
     }
     match (name, field.ty) {
         ("id", _) if !matches!(v.get_ref(), DeValue::String(_)) => {
@@ -140,9 +143,10 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
                 None,
             );
         }
-        ("title", _) => node.title = d.line_str(name, v).map(|s| s.value),
+        ("title", _) => node.set_title(d.line_str(name, v).map(|s| s.value)),
         ("text", _) => {
-            node.text = d.str(name, v).map(|s| s.value).unwrap_or_default();
+            let text = d.str(name, v).map(|s| s.value).unwrap_or_default();
+            node.set_text(text, d.span(v.span()));
         }
         ("owner", _) => {
             if let Some(s) = d.str(name, v) {
@@ -187,7 +191,7 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
             store(node, tags, |r| &mut r.tags);
         }
         ("variants", _) => node.rare_mut().variants = Some(read_variants(d, v, config)),
-        ("values", _) => node.values = read_values(d, v).into(),
+        ("values", _) => node.set_values(read_values(d, v)),
         ("limits", _) => store(node, read_limits(d, v), |r| &mut r.limits),
         ("deviations", _) => read_deviations(d, node, v),
         ("changes", _) => read_changes(d, node, v),
@@ -209,7 +213,7 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
             let ids = d.strs(name, v);
             node.links.reserve_exact(ids.len());
             for s in ids {
-                node.links.push(Link::new(link_field, s.value, s.span));
+                node.push_link(link_field, s.value, s.span);
             }
         }
         _ => {}
@@ -240,7 +244,7 @@ fn read_variants(d: &mut Decoder<'_>, v: &Value<'_>, config: &Config) -> Vec<Str
     items.into_iter().map(|s| s.value).collect()
 }
 
-fn read_values(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Figure> {
+fn read_values(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<(Str, Number, Span)> {
     let Some(table) = d.table("values", v) else {
         return Vec::new();
     };
@@ -249,7 +253,7 @@ fn read_values(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Figure> {
         .filter_map(|(key, value)| {
             let param = Str::within(&d.text, key.get_ref());
             let n = d.number(&format!("values.{param}"), value)?;
-            Some(Figure::new(param, n, d.span(value.span())))
+            Some((param, n, d.span(value.span())))
         })
         .collect()
 }
@@ -340,18 +344,13 @@ fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
                 "sec" => {
                     if let Some(s) = d.str("sec", value) {
                         dev.sec = Some(node.links.len());
-                        node.links
-                            .push(Link::new(LinkField::DeviationSec(index), s.value, s.span));
+                        node.push_link(LinkField::DeviationSec(index), s.value, s.span);
                     }
                 }
                 "modification" => {
                     if let Some(s) = d.str("modification", value) {
                         dev.modification = Some(node.links.len());
-                        node.links.push(Link::new(
-                            LinkField::DeviationModification(index),
-                            s.value,
-                            s.span,
-                        ));
+                        node.push_link(LinkField::DeviationModification(index), s.value, s.span);
                     }
                 }
                 "summary" => dev.summary = d.string("summary", value),
@@ -379,7 +378,7 @@ fn read_changes(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
                 "sec" => {
                     if let Some(s) = d.str("sec", value) {
                         change.sec = Some(node.links.len());
-                        node.links.push(Link::new(LinkField::ChangeSec(index), s.value, s.span));
+                        node.push_link(LinkField::ChangeSec(index), s.value, s.span);
                     }
                 }
                 "limits" => change.limits = read_limits(d, value),

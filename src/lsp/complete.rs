@@ -240,7 +240,7 @@ pub fn items(checked: Option<&Checked>, text: &str, slot: &Slot) -> Vec<Completi
                     });
                     CompletionItem {
                         kind: Some(CompletionItemKind::REFERENCE),
-                        detail: n.and_then(|n| n.title.clone().map(String::from)),
+                        detail: n.and_then(|n| n.title().map(String::from)),
                         documentation: state
                             .map(|s| Documentation::String(format!("{kind} · {s}"))),
                         insert_text: Some(insert),

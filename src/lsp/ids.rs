@@ -71,9 +71,9 @@ pub fn of_node(checked: &Checked, node: &Node) -> Vec<Occurrence> {
         });
     }
     for link in &node.links {
-        if let Some(span) = inner(checked, node.link_span(link), &link.target, 0) {
+        if let Some(span) = inner(checked, node.link_span(link), node.target(link), 0) {
             out.push(Occurrence {
-                id: link.target.to_string(),
+                id: node.target(link).to_string(),
                 span,
                 role: Role::Reference,
             });

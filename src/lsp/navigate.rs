@@ -73,7 +73,7 @@ pub fn references(state: &State, uri: &Url, pos: Position, declaration: bool) ->
 /// The node an id names, in words (Markdown).
 pub fn describe(checked: &Checked, node: &Node) -> String {
     let mut s = format!("**{}** ({})", node.id, kind_name(node.kind));
-    if let Some(t) = &node.title {
+    if let Some(t) = node.title() {
         s.push_str(&format!(" — {t}"));
     }
     s.push_str("\n\n");
@@ -113,21 +113,21 @@ pub fn describe(checked: &Checked, node: &Node) -> String {
     if !node.values.is_empty() {
         s.push_str("\n\nValues:");
         for v in &node.values {
-            s.push_str(&format!("\n- `{}` = {}", v.param, v.value));
+            s.push_str(&format!("\n- `{}` = {}", node.param(v), v.value));
         }
     }
     if !node.deviations().is_empty() {
         s.push_str("\n\nDeviations:");
         for d in node.deviations() {
-            let sec = node.link(d.sec).map_or("?", |l| l.target.as_str());
+            let sec = node.link_target(d.sec).unwrap_or("?");
             let summary = d.summary.as_ref().map_or("", |x| x.value.as_str());
             s.push_str(&format!("\n- from {sec}: {summary}"));
             if let Some(m) = node.link(d.modification) {
-                s.push_str(&format!(" (relies on {})", m.target));
+                s.push_str(&format!(" (relies on {})", node.target(m)));
             }
         }
     }
-    let text = node.text.trim();
+    let text = node.text().trim();
     if !text.is_empty() {
         s.push_str("\n\n---\n\n");
         s.push_str(text);
@@ -263,7 +263,7 @@ pub fn document_symbols(state: &State, uri: &Url) -> Vec<DocumentSymbol> {
             let selection = ranges.range(n.id_span());
             DocumentSymbol {
                 name: n.id.to_string(),
-                detail: n.title.clone().map(String::from),
+                detail: n.title().map(String::from),
                 kind: symbol_kind(n.kind),
                 tags: None,
                 deprecated: None,
@@ -296,11 +296,7 @@ pub fn workspace_symbols(state: &State, query: &str) -> Vec<SymbolInformation> {
                 0
             } else if id.contains(&q) {
                 1
-            } else if n
-                .title
-                .as_ref()
-                .is_some_and(|t| t.to_lowercase().contains(&q))
-            {
+            } else if n.title().is_some_and(|t| t.to_lowercase().contains(&q)) {
                 2
             } else {
                 return None;
@@ -319,7 +315,7 @@ pub fn workspace_symbols(state: &State, query: &str) -> Vec<SymbolInformation> {
                 tags: None,
                 deprecated: None,
                 location: location(state, &mut ranges, checked, n.id_span())?,
-                container_name: n.title.clone().map(String::from),
+                container_name: n.title().map(String::from),
             })
         })
         .collect()

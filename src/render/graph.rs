@@ -164,7 +164,7 @@ pub fn write(
     edges.dedup();
     let name = |i: usize| {
         nodes.get(i).map_or(String::new(), |n| {
-            format!("{} {}", n.id, n.title.as_deref().unwrap_or(""))
+            format!("{} {}", n.id, n.title().unwrap_or(""))
         })
     };
     let mut out = String::new();

@@ -309,7 +309,7 @@ fn draw(d: &Drawing<'_>, out: &mut String) {
     for (i, b) in d.boxes.iter().enumerate() {
         let (x, y) = xy(i);
         let n = b.node;
-        let title = n.title.as_deref().unwrap_or("");
+        let title = n.title().unwrap_or("");
         let (fill, stroke, rx, dash) = style(b);
         let text_colour = if n.kind == Kind::Theme {
             "#ffffff"
@@ -395,7 +395,7 @@ fn deviation_note(view: &View<'_>, n: &Node) -> String {
         .deviations()
         .iter()
         .filter_map(|d| d.sec.and_then(|s| n.links.get(s)))
-        .map(|l| l.target.as_str());
+        .map(|l| n.target(l));
     let (shown, hidden) = view.split_ids(targets);
     let mut parts: Vec<String> = shown.into_iter().map(str::to_owned).collect();
     if hidden > 0 {
@@ -463,11 +463,7 @@ pub fn overview(view: &View<'_>) -> Option<String> {
 pub fn theme(view: &View<'_>, t: usize) -> Option<String> {
     let g = &view.checked.graph;
     let th = node(view, t).filter(|n| n.kind == Kind::Theme)?;
-    let mut d = Drawing::new(format!(
-        "{} {}",
-        th.id,
-        cut(th.title.as_deref().unwrap_or(""), 80)
-    ));
+    let mut d = Drawing::new(format!("{} {}", th.id, cut(th.title().unwrap_or(""), 80)));
     let mut at: HashMap<usize, usize> = HashMap::new();
     // Boxes are added in tree order within each step, edges as found.
     let mut order: Vec<usize> = vec![t];
@@ -554,7 +550,7 @@ pub fn deviation_map(view: &View<'_>) -> Option<String> {
         for dev in n.deviations() {
             let find = |k: Option<usize>| {
                 k.and_then(|k| n.links.get(k))
-                    .and_then(|l| g.find(&view.checked.model, &l.target))
+                    .and_then(|l| g.find(&view.checked.model, n.target(l)))
             };
             let sec = find(dev.sec);
             let m = find(dev.modification);

@@ -556,7 +556,7 @@ fn diagrams(view: &crate::view::View<'_>) -> (String, bool) {
             out.push_str(&format!(
                 "<details class=\"rtm-fold\">\n<summary>Diagram of {} {}</summary>\n<figure class=\"rtm-figure\" id=\"{}\">\n{d}</figure>\n</details>\n",
                 text(&n.id),
-                text(n.title.as_deref().unwrap_or("")),
+                text(n.title().unwrap_or("")),
                 diagram_anchor(&n.id)
             ));
         }
@@ -625,7 +625,7 @@ pub fn node_index(view: &crate::view::View<'_>, title: &str, drawn: bool) -> Str
             out.push_str(&format!(
                 "<div class=\"rtm-node\"{id}>\n<h4>{} {}</h4>\n",
                 text(&n.id),
-                text(n.title.as_deref().unwrap_or(""))
+                text(n.title().unwrap_or(""))
             ));
             let mut facts = vec![n.status.as_str().to_owned()];
             if let Some(c) = n.category {
@@ -683,10 +683,10 @@ pub fn node_index(view: &crate::view::View<'_>, title: &str, drawn: bool) -> Str
                 }
                 out.push_str("</ul>\n");
             }
-            let mut body = if n.text.trim().is_empty() {
+            let mut body = if n.text().trim().is_empty() {
                 String::new()
             } else {
-                fragment(&n.text)
+                fragment(n.text())
             };
             let mut questions = String::new();
             super::node_questions(&mut questions, n, view.checked.today);

@@ -222,7 +222,7 @@ fn scenario(view: &View<'_>) -> String {
 pub fn node_texts(out: &mut String, view: &View<'_>, kinds: &[Kind]) {
     let mut any = false;
     for (_, n) in view.nodes() {
-        let has_text = kinds.contains(&n.kind) && !n.text.trim().is_empty();
+        let has_text = kinds.contains(&n.kind) && !n.text().trim().is_empty();
         if !has_text && n.questions().is_empty() {
             continue;
         }
@@ -230,9 +230,9 @@ pub fn node_texts(out: &mut String, view: &View<'_>, kinds: &[Kind]) {
             out.push_str("## Node text\n\n");
             any = true;
         }
-        let title = n.title.as_deref().unwrap_or("");
+        let title = n.title().unwrap_or("");
         let mut body = if has_text {
-            html::fragment(&n.text)
+            html::fragment(n.text())
         } else {
             String::new()
         };

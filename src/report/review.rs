@@ -64,7 +64,7 @@ fn is_active(view: &View<'_>, i: usize) -> bool {
 }
 
 fn title(n: &Node) -> String {
-    cell(n.title.as_deref().unwrap_or(""))
+    cell(n.title().unwrap_or(""))
 }
 
 /// A node's status, a draft marked so that it is not read as settled.
@@ -230,12 +230,12 @@ fn deviations(out: &mut String, view: &View<'_>) {
             let Some(sec) = entry.link(dev.sec) else {
                 continue;
             };
-            if view.hides_id(&sec.target) {
+            if view.hides_id(entry.target(sec)) {
                 hidden_obligations += 1;
                 continue;
             }
             by_sec
-                .entry(sec.target.as_str())
+                .entry(entry.target(sec))
                 .or_default()
                 .push((entry, k));
         }
@@ -279,7 +279,7 @@ fn deviations(out: &mut String, view: &View<'_>) {
                     out,
                     "#### {} {}\n",
                     esc(&sec.id),
-                    esc(sec.title.as_deref().unwrap_or(""))
+                    esc(sec.title().unwrap_or(""))
                 );
                 let mut facts = Vec::new();
                 if let Some(source) = sec.source() {
@@ -330,18 +330,26 @@ fn deviations(out: &mut String, view: &View<'_>) {
             };
             let m_link = entry.link(dev.modification);
             let m = m_link
-                .and_then(|l| view.checked.graph.find(&view.checked.model, &l.target))
+                .and_then(|l| {
+                    view.checked
+                        .graph
+                        .find(&view.checked.model, entry.target(l))
+                })
                 .and_then(|i| model.nodes.get(i))
                 .filter(|n| n.kind == Kind::Modification);
             let m_index = m_link
-                .and_then(|l| view.checked.graph.find(&view.checked.model, &l.target))
+                .and_then(|l| {
+                    view.checked
+                        .graph
+                        .find(&view.checked.model, entry.target(l))
+                })
                 .filter(|&i| {
                     model
                         .nodes
                         .get(i)
                         .is_some_and(|n| n.kind == Kind::Modification)
                 });
-            let m_hidden = m_link.is_some_and(|l| view.hides_id(&l.target));
+            let m_hidden = m_link.is_some_and(|l| view.hides_id(entry.target(l)));
             let m_assumed = m_index.is_some_and(|i| scenario.in_force(i) == Some(InForce::Assumed));
             let stage = if m_hidden {
                 None
@@ -354,7 +362,7 @@ fn deviations(out: &mut String, view: &View<'_>) {
                         .values
                         .iter()
                         .filter_map(|v| {
-                            let limit = limits.iter().find(|l| l.param == v.param)?;
+                            let limit = limits.iter().find(|l| l.param == entry.param(v))?;
                             let verdict = if limit.allows(v.value) {
                                 "within"
                             } else {
@@ -362,7 +370,7 @@ fn deviations(out: &mut String, view: &View<'_>) {
                             };
                             Some(format!(
                                 "{} = {} ({verdict} {})",
-                                esc(&v.param),
+                                esc(entry.param(v)),
                                 fmt_number(v.value),
                                 limit.describe()
                             ))
@@ -388,7 +396,7 @@ fn deviations(out: &mut String, view: &View<'_>) {
                 match m_link {
                     None => "—".to_owned(),
                     Some(_) if m_hidden => withheld_phrase(1),
-                    Some(l) => esc(&l.target),
+                    Some(l) => esc(entry.target(l)),
                 },
                 stage.map_or("—", Stage::as_str).to_owned(),
                 if m_hidden {
@@ -432,12 +440,12 @@ fn if_in_force(
     let mut compared = 0;
     let mut outside = Vec::new();
     for v in &entry.values {
-        let Some(limit) = limits.iter().find(|l| l.param == v.param) else {
+        let Some(limit) = limits.iter().find(|l| l.param == entry.param(v)) else {
             continue;
         };
         compared += 1;
         if let Some(b) = breach(limit, v.value) {
-            outside.push((esc(&v.param), b));
+            outside.push((esc(entry.param(v)), b));
         }
     }
     match outside.as_slice() {
@@ -460,7 +468,7 @@ fn deviates_from(view: &View<'_>, n: &Node) -> String {
         n.links
             .iter()
             .filter(|l| matches!(l.field, LinkField::DeviationSec(_)))
-            .map(|l| l.target.as_str()),
+            .map(|l| n.target(l)),
     )
 }
 
@@ -496,7 +504,7 @@ fn categories(out: &mut String, view: &View<'_>) {
             n.links
                 .iter()
                 .filter(|l| matches!(l.field, LinkField::DeviationModification(_)))
-                .map(|l| l.target.as_str()),
+                .map(|l| n.target(l)),
         );
         t.row(vec![
             esc(&n.id),
@@ -530,7 +538,7 @@ fn categories(out: &mut String, view: &View<'_>) {
             title(n),
             status(n),
             owner(n),
-            id_list(view, n.links_in(LinkField::Sec).map(|l| l.target.as_str())),
+            id_list(view, n.targets_in(LinkField::Sec)),
         ]);
     }
     if !t.is_empty() {
@@ -558,10 +566,7 @@ fn categories(out: &mut String, view: &View<'_>) {
             title(n),
             status(n),
             owner(n),
-            id_list(
-                view,
-                n.links_in(LinkField::Satisfies).map(|l| l.target.as_str()),
-            ),
+            id_list(view, n.targets_in(LinkField::Satisfies)),
             deviates_from(view, n),
             decision_cell(view, n, &About::Category),
         ]);
@@ -1079,7 +1084,7 @@ fn decisions_needed(out: &mut String, view: &View<'_>, since: Option<&Since<'_>>
             let summary = entry
                 .deviations()
                 .iter()
-                .find(|d| entry.link(d.sec).is_some_and(|l| l.target == *sec))
+                .find(|d| entry.link(d.sec).is_some_and(|l| entry.target(l) == *sec))
                 .and_then(|d| d.summary.as_ref())
                 .map_or("", |s| s.value.as_str());
             t.row(vec![

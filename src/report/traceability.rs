@@ -130,7 +130,7 @@ fn diagram(out: &mut String, view: &View<'_>) {
     }
     out.push_str("## Diagram\n\nThemes and the business requirements under them, with the number of active RTM entries that satisfy each.\n\n```mermaid\nflowchart LR\n");
     for (i, n) in themes.iter().chain(brs.iter()) {
-        let mut text = format!("{} {}", n.id, short(n.title.as_deref().unwrap_or(""), 48));
+        let mut text = format!("{} {}", n.id, short(n.title().unwrap_or(""), 48));
         if n.kind == Kind::Business {
             let rtm = sources_of(g, *i, EdgeKind::Satisfies)
                 .into_iter()
@@ -169,15 +169,15 @@ fn entry_row(view: &View<'_>, n: &Node, depth: usize) -> Vec<String> {
         n.links
             .iter()
             .filter(|l| matches!(l.field, LinkField::DeviationSec(_)))
-            .map(|l| l.target.as_str()),
+            .map(|l| n.target(l)),
     );
     vec![
         format!("{indent}{}", esc(&n.id)),
-        cell(n.title.as_deref().unwrap_or("")),
+        cell(n.title().unwrap_or("")),
         n.category.map_or("—", Category::as_str).to_owned(),
         n.status.as_str().to_owned(),
         variants_cell(n),
-        id_list(view, n.links_in(LinkField::Sec).map(|l| l.target.as_str())),
+        id_list(view, n.targets_in(LinkField::Sec)),
         devs,
     ]
 }
@@ -221,7 +221,7 @@ fn matrix(out: &mut String, view: &View<'_>, facts: &Facts) {
             out,
             "### {} {}{}\n",
             esc(&theme.id),
-            esc(theme.title.as_deref().unwrap_or("")),
+            esc(theme.title().unwrap_or("")),
             if theme.is_active() {
                 ""
             } else {
@@ -287,7 +287,7 @@ fn business(out: &mut String, view: &View<'_>, facts: &Facts, b: usize) {
         out,
         "#### {} {}{status}\n",
         esc(&br.id),
-        esc(br.title.as_deref().unwrap_or(""))
+        esc(br.title().unwrap_or(""))
     );
     if let Some(v) = br.variants() {
         let _ = writeln!(out, "Variants: {}\n", cell(&v.join(", ")));

@@ -414,10 +414,9 @@ fn document(view: &View<'_>, options: &Options, kept: Option<&KeptFields>, out: 
     // Relations: every link to a node the view shows (a link written
     // twice is two relations, so that it comes back as written).
     let has_relations = nodes.iter().any(|n| {
-        LINKS.iter().any(|(field, _)| {
-            n.links_in(*field)
-                .any(|l| index.contains_key(l.target.as_str()))
-        })
+        LINKS
+            .iter()
+            .any(|(field, _)| n.links_in(*field).any(|l| index.contains_key(n.target(l))))
     });
     if has_relations {
         x.push_str("<SPEC-RELATIONS>\n");
@@ -439,7 +438,7 @@ fn document(view: &View<'_>, options: &Options, kept: Option<&KeptFields>, out: 
             };
             for (field, fname) in LINKS {
                 for l in n.links_in(*field) {
-                    let Some(tg) = index.get(l.target.as_str()).and_then(|&t| idents.get(t)) else {
+                    let Some(tg) = index.get(n.target(l)).and_then(|&t| idents.get(t)) else {
                         continue;
                     };
                     let mut rid = String::with_capacity(s.len() + tg.len() + fname.len() + 4);
@@ -481,7 +480,7 @@ fn document(view: &View<'_>, options: &Options, kept: Option<&KeptFields>, out: 
 /// Whether a node links twice to the same node in the same field.
 fn has_repeated_links(n: &Node) -> bool {
     LINKS.iter().any(|(field, _)| {
-        let targets: Vec<&str> = n.links_in(*field).map(|l| l.target.as_str()).collect();
+        let targets: Vec<&str> = n.targets_in(*field).collect();
         targets
             .iter()
             .enumerate()
@@ -518,8 +517,7 @@ fn relations_parallel(
                     });
                     for (field, fname) in LINKS {
                         for l in n.links_in(*field) {
-                            let Some(tg) =
-                                index.get(l.target.as_str()).and_then(|&t| idents.get(t))
+                            let Some(tg) = index.get(n.target(l)).and_then(|&t| idents.get(t))
                             else {
                                 continue;
                             };
@@ -578,7 +576,7 @@ fn relation_rest<'a>(s: &'a str, fname: &'a str, tg: &'a str, time: &'a str) -> 
 fn parents(nodes: &[Node], index: &FxHashMap<&str, usize>) -> Vec<Option<usize>> {
     let first = |n: &Node, field: LinkField, kind: Kind, me: usize| {
         n.links_in(field)
-            .filter_map(|l| index.get(l.target.as_str()).copied())
+            .filter_map(|l| index.get(n.target(l)).copied())
             .find(|&t| t != me && nodes.get(t).is_some_and(|x| x.kind == kind))
     };
     let mut parent: Vec<Option<usize>> = nodes
@@ -757,7 +755,7 @@ impl<'a> Dangling<'a> {
     /// in order, repeats kept.
     fn targets<'n>(&'n self, n: &'n Node, field: LinkField) -> impl Iterator<Item = &'n str> {
         n.links_in(field)
-            .map(|l| l.target.as_str())
+            .map(|l| n.target(l))
             .filter(|t| !self.index.contains_key(t) && !self.defined.contains(t))
     }
 }
@@ -1019,14 +1017,14 @@ fn spec_object(
         x.push_str(part);
     }
     string_value(x, k, "ReqIF.ForeignID", &n.id);
-    if let Some(t) = &n.title {
+    if let Some(t) = n.title() {
         string_value(x, k, "ReqIF.Name", t);
     }
     if n.text_span().is_some() {
         x.push_str("<ATTRIBUTE-VALUE-XHTML>\n<DEFINITION><ATTRIBUTE-DEFINITION-XHTML-REF>rtm-");
         x.push_str(k.as_str());
         x.push_str("-ReqIF.Text</ATTRIBUTE-DEFINITION-XHTML-REF></DEFINITION>\n<THE-VALUE>");
-        xhtml(x, &n.text);
+        xhtml(x, n.text());
         x.push_str("</THE-VALUE>\n</ATTRIBUTE-VALUE-XHTML>\n");
     }
     if let Some(table) = table {

@@ -26,7 +26,7 @@ pub fn check(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 /// The obligation a deviation departs from: (index, node), when it is an
 /// active obligation.
 fn obligation<'a>(ctx: &Ctx<'a>, entry: &Node, dev: &Deviation) -> Option<(usize, &'a Node)> {
-    let i = ctx.index(&entry.link(dev.sec)?.target)?;
+    let i = ctx.index(entry.target(entry.link(dev.sec)?))?;
     let sec = ctx.node(i)?;
     (sec.kind == Kind::Sec && sec.is_active()).then_some((i, sec))
 }
@@ -36,7 +36,12 @@ fn limited<'a>(entry: &'a Node, limits: &'a [Limit]) -> Vec<(&'a Value, &'a Limi
     entry
         .values
         .iter()
-        .filter_map(|v| limits.iter().find(|l| l.param == v.param).map(|l| (v, l)))
+        .filter_map(|v| {
+            limits
+                .iter()
+                .find(|l| l.param == entry.param(v))
+                .map(|l| (v, l))
+        })
         .collect()
 }
 
@@ -85,7 +90,7 @@ fn resolved(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) {
                 .map(|(v, l)| {
                     format!(
                         "{} = {}, within {}",
-                        v.param,
+                        entry.param(v),
                         fmt_number(v.value),
                         l.describe()
                     )
@@ -116,7 +121,7 @@ fn resolved(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) {
                 .iter()
                 .find(|c| {
                     n.link(c.sec)
-                        .and_then(|l| ctx.index(&l.target))
+                        .and_then(|l| ctx.index(n.target(l)))
                         .is_some_and(|t| t == si)
                 })
                 .map_or(n.id_span(), |c| change_span(n, c));
@@ -144,7 +149,7 @@ fn falls_short(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation
     let Some(link) = entry.link(dev.modification) else {
         return;
     };
-    let Some(mi) = ctx.index(&link.target) else {
+    let Some(mi) = ctx.index(entry.target(link)) else {
         return;
     };
     let Some(m) = ctx.node(mi).filter(|m| m.kind == Kind::Modification) else {
@@ -168,7 +173,7 @@ fn falls_short(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation
         .map(|(v, _, l)| {
             format!(
                 "{} = {} but {} would allow {}",
-                v.param,
+                entry.param(v),
                 fmt_number(v.value),
                 sec.id,
                 l.describe()
@@ -198,7 +203,7 @@ fn falls_short(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation
     if let Some(c) = m
         .changes()
         .iter()
-        .find(|c| m.link(c.sec).is_some_and(|x| x.target == sec.id))
+        .find(|c| m.link(c.sec).is_some_and(|x| m.target(x) == sec.id))
     {
         f = f.related(
             change_span(m, c),

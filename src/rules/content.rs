@@ -126,7 +126,7 @@ fn mvp_on_optional(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         let (Some(optional), Some(link)) = (ctx.node(*opt), node.links.get(*link)) else {
             continue;
         };
-        let message = if link.target == optional.id {
+        let message = if node.target(link) == optional.id {
             format!(
                 "mvp entry {} refines optional entry {}",
                 node.id, optional.id
@@ -134,7 +134,9 @@ fn mvp_on_optional(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         } else {
             format!(
                 "mvp entry {} refines {}, which depends on optional entry {}",
-                node.id, link.target, optional.id
+                node.id,
+                node.target(link),
+                optional.id
             )
         };
         sink.push(
@@ -151,7 +153,7 @@ fn missing_text(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     for node in ctx.model.nodes.iter().filter(|n| {
         n.is_active() && matches!(n.kind, Kind::Theme | Kind::Business | Kind::Requirement)
     }) {
-        if node.text.trim().is_empty() {
+        if node.text().trim().is_empty() {
             sink.push(
                 Finding::new(
                     Code::R301,

@@ -86,7 +86,7 @@ pub fn items(entry: &Node) -> Vec<About> {
     let mut secs: Vec<&str> = entry
         .deviations()
         .iter()
-        .filter_map(|d| entry.link(d.sec).map(|l| l.target.as_str()))
+        .filter_map(|d| entry.link_target(d.sec))
         .collect();
     secs.sort_unstable();
     secs.dedup();
@@ -131,7 +131,7 @@ pub fn names_something(entry: &Node, about: &About) -> bool {
         About::Deviation(sec) => entry
             .deviations()
             .iter()
-            .any(|d| entry.link(d.sec).is_some_and(|l| l.target == *sec)),
+            .any(|d| entry.link(d.sec).is_some_and(|l| entry.target(l) == *sec)),
         About::Category => true,
         About::UserImpact => entry.user_impact().is_some(),
     }
@@ -188,7 +188,7 @@ pub fn item_span(entry: &Node, about: &About) -> Span {
             .deviations()
             .iter()
             .filter_map(|d| entry.link(d.sec))
-            .find(|l| l.target == *sec)
+            .find(|l| entry.target(l) == *sec)
             .map_or(entry.id_span(), |l| entry.link_span(l)),
         About::Category => entry.id_span(),
         About::UserImpact => entry.user_impact().map_or(entry.id_span(), |u| u.span),

@@ -114,7 +114,7 @@ fn suspect(
     // The first link to each target, looked up once per stamp entry.
     let mut first_link: HashMap<&str, &crate::model::Link> = HashMap::new();
     for l in &node.links {
-        first_link.entry(l.target.as_str()).or_insert(l);
+        first_link.entry(node.target(l)).or_insert(l);
     }
     for (target, recorded, entry) in &reviewed.links {
         let found = ctx.graph.find(ctx.model, target);

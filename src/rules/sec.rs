@@ -41,9 +41,9 @@ fn is_blank(s: &str) -> bool {
 
 fn deviation(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) {
     let span = dev_span(entry, dev);
-    let sec_id = entry.link(dev.sec).map_or("?", |l| l.target.as_str());
+    let sec_id = entry.link_target(dev.sec).unwrap_or("?");
     let modification = entry.link(dev.modification);
-    let target = modification.and_then(|l| ctx.find(&l.target));
+    let target = modification.and_then(|l| ctx.find(entry.target(l)));
     let stage = target
         .filter(|m| m.kind == Kind::Modification)
         .and_then(|m| m.stage);
@@ -51,8 +51,8 @@ fn deviation(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) 
     // R201: the register.
     let summary = dev.summary.as_ref().map_or("", |s| s.value.trim());
     let relies = match (modification, stage) {
-        (Some(m), Some(s)) => format!("; relies on {} ({s})", m.target),
-        (Some(m), None) => format!("; relies on {}", m.target),
+        (Some(m), Some(s)) => format!("; relies on {} ({s})", entry.target(m)),
+        (Some(m), None) => format!("; relies on {}", entry.target(m)),
         (None, _) => "; no modification named".to_owned(),
     };
     let mut f = Finding::new(
@@ -118,7 +118,7 @@ fn deviation(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node, dev: &Deviation) 
             // In force in this scenario (implemented, or assumed with
             // --assume): the deviation is not contingent on it here.
             let in_force = ctx
-                .index(&link.target)
+                .index(entry.target(link))
                 .is_some_and(|i| ctx.scenario.in_force(i).is_some());
             let code = if stage.is_dead() {
                 Code::R212
@@ -184,11 +184,11 @@ fn undeclared(sink: &mut Sink<'_>, entry: &Node, limits: &HashMap<&str, Vec<(&No
         .links
         .iter()
         .filter(|l| matches!(l.field, LinkField::DeviationSec(_)))
-        .map(|l| l.target.as_str())
+        .map(|l| entry.target(l))
         .collect();
     let mut reported: Vec<&str> = Vec::new();
     for value in &entry.values {
-        let Some(bounds) = limits.get(value.param.as_str()) else {
+        let Some(bounds) = limits.get(entry.param(value)) else {
             continue;
         };
         for (sec, limit) in bounds {
@@ -206,7 +206,7 @@ fn undeclared(sink: &mut Sink<'_>, entry: &Node, limits: &HashMap<&str, Vec<(&No
                     format!(
                         "{} sets {} = {} but {} allows {}, and no deviation is declared",
                         entry.id,
-                        value.param,
+                        entry.param(value),
                         fmt_number(value.value),
                         sec.id,
                         limit.describe()
@@ -241,7 +241,7 @@ fn sec_support(ctx: &Ctx<'_>, sink: &mut Sink<'_>, entry: &Node) {
         );
     }
     let upholds = entry.links_in(LinkField::Sec).any(|l| {
-        ctx.find(&l.target)
+        ctx.find(entry.target(l))
             .is_some_and(|n| n.kind == Kind::Sec && n.is_active())
     });
     if !upholds {
@@ -268,20 +268,24 @@ fn conflicting(sink: &mut Sink<'_>, entry: &Node) {
         };
         if let Some(up) = entry
             .links_in(LinkField::Sec)
-            .find(|l| l.target == dl.target)
+            .find(|l| entry.target(l) == entry.target(dl))
         {
             sink.push(
                 Finding::new(
                     Code::R206,
                     entry.link_span(dl),
-                    format!("{} both upholds and deviates from {}", entry.id, dl.target),
+                    format!(
+                        "{} both upholds and deviates from {}",
+                        entry.id,
+                        entry.target(dl)
+                    ),
                 )
                 .node(&entry.id)
                 .label("deviates here")
                 .related(entry.link_span(up), Some(&entry.id), "upheld here")
                 .help(format!(
                     "remove {} from `sec`, or drop the deviation",
-                    dl.target
+                    entry.target(dl)
                 )),
             );
         }

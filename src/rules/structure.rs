@@ -100,7 +100,7 @@ fn bad_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
                         "{} {} {}, which does not exist",
                         node.id,
                         verb(link.field),
-                        link.target
+                        node.target(link)
                     ),
                 )
                 .node(&node.id)
@@ -109,14 +109,14 @@ fn bad_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
                 // a few links, and within a fixed number of comparisons.
                 let ids = counts.get(want as usize).copied().unwrap_or(0);
                 let guess = (dangling <= 100 && dangling.saturating_mul(ids) <= 2_000_000)
-                    .then(|| closest(ctx, &link.target, want))
+                    .then(|| closest(ctx, node.target(link), want))
                     .flatten();
                 f = f.help(match guess {
                     Some(g) => format!("did you mean `{g}`?"),
                     None => format!(
                         "check the id for a typo, or add {} with id `{}`",
                         kind_phrase(want),
-                        link.target
+                        node.target(link)
                     ),
                 });
                 sink.push(f);
