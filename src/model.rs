@@ -911,7 +911,9 @@ impl Node {
     /// The variants the node names; `None` means "all the project's
     /// variants".
     pub fn variants(&self) -> Option<&[String]> {
-        self.rare.as_ref().and_then(|r| r.variants.as_deref())
+        self.rare
+            .as_ref()
+            .and_then(|r| r.variants.as_ref().map(Few::as_slice))
     }
 
     pub fn limits(&self) -> &[Limit] {
@@ -942,7 +944,7 @@ impl Node {
 
     /// The node's review stamp, when it has one.
     pub fn reviewed(&self) -> Option<&Reviewed> {
-        self.rare.as_ref().and_then(|r| r.reviewed.as_ref())
+        self.rare.as_ref().and_then(|r| r.reviewed.as_deref())
     }
 
     /// The rarely written fields, to fill them (the box is made here: call
@@ -957,14 +959,14 @@ impl Node {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Rare {
     pub tags: Few<String>,
-    pub variants: Option<Vec<String>>,
+    pub variants: Option<Few<String>>,
     pub limits: Few<Limit>,
     pub deviations: Few<Deviation>,
     pub changes: Few<Change>,
     pub waivers: Few<Waiver>,
     pub questions: Few<Question>,
     pub decisions: Few<Decision>,
-    pub reviewed: Option<Reviewed>,
+    pub reviewed: Option<Box<Reviewed>>,
     /// The node's strings that are not parts of its id's text (see
     /// [`Held`]).
     pub aside: Few<Aside>,
@@ -1062,6 +1064,7 @@ mod size {
         assert_eq!(std::mem::size_of::<super::Held>(), 8);
         assert_eq!(std::mem::size_of::<Option<crate::source::Str>>(), 16);
         assert!(std::mem::size_of::<super::Link>() <= 16);
+        assert!(std::mem::size_of::<super::Rare>() <= 96);
         assert_eq!(std::mem::size_of::<super::Few<super::Value>>(), 8);
         assert!(std::mem::size_of::<super::Value>() <= 32);
         // An empty list allocates nothing; a full one is exactly as long as

@@ -190,7 +190,7 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
             let tags = d.strings(name, v).into_iter().map(|s| s.value).collect();
             store(node, tags, |r| &mut r.tags);
         }
-        ("variants", _) => node.rare_mut().variants = Some(read_variants(d, v, config)),
+        ("variants", _) => node.rare_mut().variants = Some(read_variants(d, v, config).into()),
         ("values", _) => node.set_values(read_values(d, v)),
         ("limits", _) => store(node, read_limits(d, v), |r| &mut r.limits),
         ("deviations", _) => read_deviations(d, node, v),
@@ -200,7 +200,7 @@ fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>
         ("decisions", _) => store(node, read_decisions(d, v), |r| &mut r.decisions),
         ("reviewed", _) => {
             if let Some(reviewed) = read_reviewed(d, v) {
-                node.rare_mut().reviewed = Some(reviewed);
+                node.rare_mut().reviewed = Some(Box::new(reviewed));
             }
         }
         (_, Ty::Ids(_)) => {
