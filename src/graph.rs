@@ -40,9 +40,9 @@ impl EdgeKind {
             LinkField::Satisfies => EdgeKind::Satisfies,
             LinkField::Refines => EdgeKind::Refines,
             LinkField::Sec => EdgeKind::Upholds,
-            LinkField::DeviationSec(_) => EdgeKind::Deviates,
-            LinkField::DeviationModification(_) => EdgeKind::ReliesOn,
-            LinkField::ChangeSec(_) => EdgeKind::Changes,
+            LinkField::DeviationSec => EdgeKind::Deviates,
+            LinkField::DeviationModification => EdgeKind::ReliesOn,
+            LinkField::ChangeSec => EdgeKind::Changes,
         }
     }
 

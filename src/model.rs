@@ -130,14 +130,13 @@ pub enum LinkField {
     Refines,
     /// `sec`: an obligation the entry upholds.
     Sec,
-    /// A deviation's `sec`; the index is the deviation's (32 bits keep a
-    /// link small).
-    DeviationSec(u32),
-    /// A deviation's `modification`; the index is the deviation's.
-    DeviationModification(u32),
-    /// A modification's change's `sec`; the index is the change's
-    /// (FORMAT §16).
-    ChangeSec(u32),
+    /// A deviation's `sec` (which deviation: [`Deviation::sec`] is the
+    /// link's index).
+    DeviationSec,
+    /// A deviation's `modification` ([`Deviation::modification`]).
+    DeviationModification,
+    /// A modification's change's `sec` ([`Change::sec`], FORMAT §16).
+    ChangeSec,
 }
 
 impl LinkField {
@@ -147,8 +146,8 @@ impl LinkField {
             LinkField::Themes => Kind::Theme,
             LinkField::Satisfies => Kind::Business,
             LinkField::Refines => Kind::Requirement,
-            LinkField::Sec | LinkField::DeviationSec(_) | LinkField::ChangeSec(_) => Kind::Sec,
-            LinkField::DeviationModification(_) => Kind::Modification,
+            LinkField::Sec | LinkField::DeviationSec | LinkField::ChangeSec => Kind::Sec,
+            LinkField::DeviationModification => Kind::Modification,
         }
     }
 
@@ -159,9 +158,9 @@ impl LinkField {
             LinkField::Satisfies => "satisfies",
             LinkField::Refines => "refines",
             LinkField::Sec => "sec",
-            LinkField::DeviationSec(_) => "deviations.sec",
-            LinkField::DeviationModification(_) => "deviations.modification",
-            LinkField::ChangeSec(_) => "changes.sec",
+            LinkField::DeviationSec => "deviations.sec",
+            LinkField::DeviationModification => "deviations.modification",
+            LinkField::ChangeSec => "changes.sec",
         }
     }
 }
@@ -169,7 +168,7 @@ impl LinkField {
 /// One id written in a link field.
 ///
 /// The id is read with [`Node::target`] and where it is written with
-/// [`Node::link_span`]: it is kept as a [`Held`] string of its node (16
+/// [`Node::link_span`]: it is kept as a [`Held`] string of its node (12
 /// bytes a link rather than 48: a tree holds a few links per node). Made
 /// by [`Node::push_link`].
 #[derive(Debug, Clone)]
@@ -1063,7 +1062,7 @@ mod size {
         assert!(std::mem::size_of::<super::Node>() <= 96);
         assert_eq!(std::mem::size_of::<super::Held>(), 8);
         assert_eq!(std::mem::size_of::<Option<crate::source::Str>>(), 16);
-        assert!(std::mem::size_of::<super::Link>() <= 16);
+        assert!(std::mem::size_of::<super::Link>() <= 12);
         assert!(std::mem::size_of::<super::Rare>() <= 96);
         assert_eq!(std::mem::size_of::<super::Few<super::Value>>(), 8);
         assert!(std::mem::size_of::<super::Value>() <= 32);

@@ -333,7 +333,6 @@ fn read_limits(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Limit> {
 
 fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
     for (table, span) in d.tables("deviations", v) {
-        let index = u32::try_from(node.deviations().len()).unwrap_or(u32::MAX);
         let mut dev = Deviation {
             span: Some(d.span(span.clone())),
             ..Deviation::default()
@@ -344,13 +343,13 @@ fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
                 "sec" => {
                     if let Some(s) = d.str("sec", value) {
                         dev.sec = Some(node.links.len());
-                        node.push_link(LinkField::DeviationSec(index), s.value, s.span);
+                        node.push_link(LinkField::DeviationSec, s.value, s.span);
                     }
                 }
                 "modification" => {
                     if let Some(s) = d.str("modification", value) {
                         dev.modification = Some(node.links.len());
-                        node.push_link(LinkField::DeviationModification(index), s.value, s.span);
+                        node.push_link(LinkField::DeviationModification, s.value, s.span);
                     }
                 }
                 "summary" => dev.summary = d.string("summary", value),
@@ -367,7 +366,6 @@ fn read_deviations(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
 /// both and never neither.
 fn read_changes(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
     for (table, span) in d.tables("changes", v) {
-        let index = u32::try_from(node.changes().len()).unwrap_or(u32::MAX);
         let mut change = Change {
             span: Some(d.span(span.clone())),
             ..Change::default()
@@ -378,7 +376,7 @@ fn read_changes(d: &mut Decoder<'_>, node: &mut Node, v: &Value<'_>) {
                 "sec" => {
                     if let Some(s) = d.str("sec", value) {
                         change.sec = Some(node.links.len());
-                        node.push_link(LinkField::ChangeSec(index), s.value, s.span);
+                        node.push_link(LinkField::ChangeSec, s.value, s.span);
                     }
                 }
                 "limits" => change.limits = read_limits(d, value),

@@ -467,7 +467,7 @@ fn deviates_from(view: &View<'_>, n: &Node) -> String {
         view,
         n.links
             .iter()
-            .filter(|l| matches!(l.field, LinkField::DeviationSec(_)))
+            .filter(|l| matches!(l.field, LinkField::DeviationSec))
             .map(|l| n.target(l)),
     )
 }
@@ -503,7 +503,7 @@ fn categories(out: &mut String, view: &View<'_>) {
             view,
             n.links
                 .iter()
-                .filter(|l| matches!(l.field, LinkField::DeviationModification(_)))
+                .filter(|l| matches!(l.field, LinkField::DeviationModification))
                 .map(|l| n.target(l)),
         );
         t.row(vec![

@@ -168,7 +168,7 @@ fn entry_row(view: &View<'_>, n: &Node, depth: usize) -> Vec<String> {
         view,
         n.links
             .iter()
-            .filter(|l| matches!(l.field, LinkField::DeviationSec(_)))
+            .filter(|l| matches!(l.field, LinkField::DeviationSec))
             .map(|l| n.target(l)),
     );
     vec![

@@ -183,7 +183,7 @@ fn undeclared(sink: &mut Sink<'_>, entry: &Node, limits: &HashMap<&str, Vec<(&No
     let declared: Vec<&str> = entry
         .links
         .iter()
-        .filter(|l| matches!(l.field, LinkField::DeviationSec(_)))
+        .filter(|l| matches!(l.field, LinkField::DeviationSec))
         .map(|l| entry.target(l))
         .collect();
     let mut reported: Vec<&str> = Vec::new();

@@ -50,9 +50,9 @@ fn verb(field: LinkField) -> &'static str {
         LinkField::Satisfies => "satisfies",
         LinkField::Refines => "refines",
         LinkField::Sec => "upholds",
-        LinkField::DeviationSec(_) => "deviates from",
-        LinkField::DeviationModification(_) => "relies on the modification",
-        LinkField::ChangeSec(_) => "changes",
+        LinkField::DeviationSec => "deviates from",
+        LinkField::DeviationModification => "relies on the modification",
+        LinkField::ChangeSec => "changes",
     }
 }
 
