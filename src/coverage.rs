@@ -126,7 +126,7 @@ pub fn variant_coverage(model: &Model, graph: &Graph, variants: &[String]) -> Va
     let n = model.nodes.len();
     let g = &graph.graph;
     let active_refines = EdgeFiltered::from_fn(g, |e| {
-        e.weight().kind == EdgeKind::Refines
+        e.weight().kind() == EdgeKind::Refines
             && is_active(model, e.source().index())
             && is_active(model, e.target().index())
     });

@@ -97,7 +97,10 @@ fn mvp_on_optional(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
                 {
                     continue;
                 }
-                let candidate = (opt, p, e.weight().link());
+                let Some(link) = ctx.graph.link(&e) else {
+                    continue;
+                };
+                let candidate = (opt, p, link);
                 let key = |(o, p, l): (usize, usize, usize)| (id(o), id(p), l, o, p);
                 best.entry(c)
                     .and_modify(|b| {

@@ -202,7 +202,7 @@ fn withdrawn_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         {
             continue;
         }
-        let Some(link) = src.links.get(e.weight().link()) else {
+        let Some(link) = ctx.graph.link(&e).and_then(|l| src.links.get(l)) else {
             continue;
         };
         sink.push(

@@ -183,7 +183,7 @@ fn far_apart(a: &str, b: &str) -> bool {
 
 fn cycles(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     let g = &ctx.graph.graph;
-    let refines = EdgeFiltered::from_fn(g, |e| e.weight().kind == EdgeKind::Refines);
+    let refines = EdgeFiltered::from_fn(g, |e| e.weight().kind() == EdgeKind::Refines);
     // Only the components that are loops are kept (in Tarjan's order), not
     // one vector for each of the 100,000 components of a large tree.
     let mut loops: Vec<Vec<usize>> = Vec::new();
@@ -215,7 +215,8 @@ fn cycles(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             .graph
             .out(start, EdgeKind::Refines)
             .find(|e| e.target().index() == next)
-            .and_then(|e| node.links.get(e.weight().link()))
+            .and_then(|e| ctx.graph.link(&e))
+            .and_then(|l| node.links.get(l))
             .map_or(node.id_span(), |l| node.link_span(l));
         let mut names: Vec<&str> = path.iter().map(|&i| id_of(ctx, i)).collect();
         names.push(&node.id);
