@@ -131,7 +131,7 @@ fn variants(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     }
     let cov = variant_coverage(ctx.model, ctx.graph, all);
     for (i, br) in active(ctx, Kind::Business) {
-        if !cov.reached.get(i).copied().unwrap_or(false) {
+        if !cov.reached(i) {
             continue; // R102 alone
         }
         let wanted = VariantCoverage::mask(all, br);
