@@ -324,13 +324,6 @@ fn skeletons(id: &str) -> (String, Option<String>) {
     (first, Some(fold(&read_as_r)))
 }
 
-/// Whether `key` is one of the skeletons of `id` (asked only when two ids
-/// meet under one hash: a confusable pair, a duplicate, a collision).
-fn has_skeleton(id: &str, key: &str) -> bool {
-    let (first, second) = skeletons(id);
-    first == key || second.is_some_and(|s| s == key)
-}
-
 /// Skeleton and case folded twice over, so that a look-alike of an
 /// upper-case letter meets its lower-case form too.
 fn fold(id: &str) -> String {
@@ -462,15 +455,17 @@ fn pairs_through<'a, S: Slot, I: Fn(usize) -> &'a str, H: Fn(&str) -> u64>(
     hash: H,
 ) -> Vec<(usize, usize)> {
     let mut seen: HashTable<S> = HashTable::with_capacity(n);
-    // Asked only when the table grows (more skeletons than ids).
-    let rehash = |s: &S| {
+    // The skeleton an entry was entered by.
+    let skeleton = |s: &S| {
         let (j, second) = s.unpack();
         let (first, other) = skeletons(id(j));
         match other {
-            Some(other) if second => hash(&other),
-            _ => hash(&first),
+            Some(other) if second => other,
+            _ => first,
         }
     };
+    // Asked only when the table grows (more skeletons than ids).
+    let rehash = |s: &S| hash(&skeleton(s));
     let mut pairs = Vec::new();
     for i in 0..n {
         let this = id(i);
@@ -478,7 +473,9 @@ fn pairs_through<'a, S: Slot, I: Fn(usize) -> &'a str, H: Fn(&str) -> u64>(
         let (key, second) = skeletons(this);
         let keys = std::iter::once((false, key)).chain(second.map(|k| (true, k)));
         for (is_second, key) in keys {
-            let same = |s: &S| has_skeleton(id(s.unpack().0), &key);
+            // Its own skeleton, not either of the id's: an entry found by
+            // the id's other skeleton would be lost when the table grows.
+            let same = |s: &S| skeleton(s) == key;
             let first = match seen.entry(hash(&key), same, rehash) {
                 hash_table::Entry::Occupied(slot) => slot.get().unpack().0,
                 hash_table::Entry::Vacant(slot) => {
@@ -576,6 +573,29 @@ mod tests {
         let coarse = |k: &str| fx(k) % 64;
         let few: Vec<(usize, usize)> = expected.iter().copied().filter(|p| p.0 < 300).collect();
         assert_eq!(confusable_pairs(300, id, coarse), few);
+    }
+
+    /// An entry answers only for the skeleton it was entered by: when an
+    /// id's two skeletons meet in the table before it grows (here by a
+    /// hash that differs only in bits the small table ignores), the second
+    /// is entered too, and is still found once the table has grown.
+    #[test]
+    fn each_skeleton_of_an_id_has_its_own_entry() {
+        use super::confusable_pairs;
+        use std::hash::BuildHasher;
+        let mut ids: Vec<String> = (0..200).map(|i| format!("\u{0420}TM-{i}")).collect();
+        ids.extend((0..800).map(|i| format!("\u{0420}QQ-{i}")));
+        ids.extend((0..200).map(|i| format!("RTM-{i}")));
+        let id = |i: usize| ids.get(i).map_or("", String::as_str);
+        let fx = |k: &str| rustc_hash::FxBuildHasher.hash_one(k);
+        let hash = |k: &str| match k.strip_prefix("rt") {
+            Some(rest) => fx(&format!("pt{rest}")) ^ (0x7ff << 11),
+            None => fx(k),
+        };
+        let pairs = confusable_pairs(ids.len(), id, hash);
+        let expected: Vec<(usize, usize)> = (0..200).map(|i| (1000 + i, i)).collect();
+        assert_eq!(pairs, expected);
+        assert_eq!(confusable_pairs(ids.len(), id, fx), expected);
     }
 
     #[test]
