@@ -61,7 +61,7 @@ impl EdgeKind {
 
 /// An edge's weight: its meaning and the link it came from, in one `u32`
 /// (4 bytes, so that petgraph's edge record is 20 bytes rather than 24):
-/// the kind in the top [`Edge::KIND_BITS`] bits, the index of the link in
+/// the kind in the top 3 bits, the index of the link in
 /// the source node's `links` in the others. An index that does not fit
 /// ([`Edge::NO_LINK`] or more: a node with half a billion links) is not
 /// stored here but in [`Graph`]'s side table, read by [`Graph::link`].
