@@ -58,15 +58,17 @@ pub fn reaching(model: &Model, graph: &Graph) -> Vec<bool> {
 }
 
 /// Sets of variants, as bit masks over the project's variants: one row
-/// of `words` 64-bit words per node, so any number of variants fits.
+/// of `words` 64-bit words per business requirement an active entry
+/// reaches, so any number of variants fits.
 pub struct VariantCoverage {
     /// Words per row: one for every 64 variants.
     words: usize,
-    /// For every node: for an active business requirement, the variants of
-    /// the active entries that reach it; empty for other nodes.
+    /// The active business requirements an active entry reaches, in tree
+    /// order (node indices: 32 bits, as in the graph).
+    reached: Vec<u32>,
+    /// For each of `reached`, in the same order: the variants of the
+    /// active entries that reach it.
     covered: Vec<u64>,
-    /// For every node: whether an active entry reaches it (business only).
-    pub reached: Vec<bool>,
 }
 
 /// The number of 64-bit words that hold one bit per variant.
@@ -106,14 +108,25 @@ impl VariantCoverage {
         row
     }
 
+    /// The place of node `i` in `reached`.
+    fn place(&self, i: usize) -> Option<usize> {
+        let i = u32::try_from(i).ok()?;
+        self.reached.binary_search(&i).ok()
+    }
+
+    /// Whether node `i` is an active business requirement that an active
+    /// entry reaches.
+    pub fn reached(&self, i: usize) -> bool {
+        self.place(i).is_some()
+    }
+
     /// Whether node `i` is covered for variant `k`: an active business
     /// requirement reached by an active entry with that variant.
     pub fn covers(&self, i: usize, k: usize) -> bool {
         let row = self
-            .covered
-            .get(i * self.words..(i + 1) * self.words)
-            .unwrap_or(&[]);
-        has_bit(row, k)
+            .place(i)
+            .and_then(|r| self.covered.get(r * self.words..(r + 1) * self.words));
+        has_bit(row.unwrap_or(&[]), k)
     }
 }
 
@@ -126,41 +139,43 @@ pub fn variant_coverage(model: &Model, graph: &Graph, variants: &[String]) -> Va
     let n = model.nodes.len();
     let g = &graph.graph;
     let active_refines = EdgeFiltered::from_fn(g, |e| {
-        e.weight().kind == EdgeKind::Refines
+        e.weight().kind() == EdgeKind::Refines
             && is_active(model, e.source().index())
             && is_active(model, e.target().index())
     });
     // Tarjan lists a component after every component it links to
     // (parents first); reversed, children come first. The components are
-    // kept flat (their members one after the other, and where each
-    // starts), not as one vector each: 100,000 nodes are 100,000
-    // components when few entries refine others.
+    // kept flat: their members one after the other (every node is in
+    // one), each node's component numbered in that order, so that the
+    // members of one are the run of nodes with its number. 100,000 nodes
+    // are 100,000 components when few entries refine others.
     let mut members: Vec<u32> = Vec::with_capacity(n);
-    let mut starts: Vec<u32> = vec![0];
     let mut component = vec![0u32; n];
+    let mut count = 0usize;
     let small = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
     TarjanScc::new().run(&active_refines, |scc| {
-        let c = small(starts.len() - 1);
+        let c = small(count);
         for node in scc {
             members.push(small(node.index()));
             if let Some(slot) = component.get_mut(node.index()) {
                 *slot = c;
             }
         }
-        starts.push(small(members.len()));
+        count += 1;
     });
-    let count = starts.len() - 1;
-    let scc = |c: usize| {
-        let (from, to) = (starts.get(c).copied(), starts.get(c + 1).copied());
-        let (from, to) = (from.unwrap_or(0) as usize, to.unwrap_or(0) as usize);
-        members.get(from..to).unwrap_or(&[])
-    };
     let words = words_for(all.len());
     let mut subtree = vec![0u64; count * words];
     let mut mask = vec![0u64; words];
-    for c in (0..count).rev() {
+    let component_of = |node: &u32| component.get(*node as usize).map(|&c| c as usize);
+    for run in members
+        .chunk_by(|a, b| component_of(a) == component_of(b))
+        .rev()
+    {
+        let Some(c) = run.first().and_then(component_of) else {
+            continue;
+        };
         mask.fill(0);
-        for &node in scc(c) {
+        for &node in run {
             let i = node as usize;
             if let Some(entry) = model.nodes.get(i)
                 && entry.kind == Kind::Requirement
@@ -183,28 +198,83 @@ pub fn variant_coverage(model: &Model, graph: &Graph, variants: &[String]) -> Va
             slot.copy_from_slice(&mask);
         }
     }
-    drop((members, starts));
-    let mut covered = vec![0u64; n * words];
-    let mut reached = vec![false; n];
+    drop(members);
+    let mut reached = Vec::new();
+    let mut covered = Vec::new();
     for (i, _) in active(model, Kind::Business) {
-        for e in graph.into(i, EdgeKind::Satisfies) {
-            let s = e.source().index();
-            if is_active(model, s) {
-                if let Some(r) = reached.get_mut(i) {
-                    *r = true;
-                }
-                if let Some(&c) = component.get(s)
-                    && let Some(m) = subtree.get(c as usize * words..(c as usize + 1) * words)
-                    && let Some(slot) = covered.get_mut(i * words..(i + 1) * words)
-                {
-                    or_into(slot, m);
-                }
+        let mut sources = graph
+            .into(i, EdgeKind::Satisfies)
+            .map(|e| e.source().index())
+            .filter(|&s| is_active(model, s))
+            .peekable();
+        // Node indices fit in 32 bits (the graph's own).
+        if sources.peek().is_none() || u32::try_from(i).is_err() {
+            continue;
+        }
+        reached.push(small(i));
+        mask.fill(0);
+        for s in sources {
+            if let Some(&c) = component.get(s)
+                && let Some(m) = subtree.get(c as usize * words..(c as usize + 1) * words)
+            {
+                or_into(&mut mask, m);
             }
         }
+        covered.extend_from_slice(&mask);
     }
+    reached.shrink_to_fit();
+    covered.shrink_to_fit();
     VariantCoverage {
         words,
-        covered,
         reached,
+        covered,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::variant_coverage;
+    use crate::graph::Graph;
+    use crate::load::{Entry, FileSet, load_files};
+
+    /// Rows are kept for the business requirements an active entry
+    /// reaches, and for nothing else: any other node, or an index past the
+    /// tree, is neither reached nor covered.
+    #[test]
+    fn variant_rows_only_for_reached_business_requirements() {
+        let text = "\
+[[business]]\nid = \"BR-1\"\ntitle = \"b\"\n\n\
+[[business]]\nid = \"BR-2\"\ntitle = \"b\"\n\n\
+[[business]]\nid = \"BR-3\"\ntitle = \"b\"\nstatus = \"withdrawn\"\n\n\
+[[business]]\nid = \"BR-4\"\ntitle = \"b\"\n\n\
+[[requirement]]\nid = \"RTM-1\"\ntitle = \"r\"\nsatisfies = [\"BR-1\"]\nvariants = [\"SB\"]\n\n\
+[[requirement]]\nid = \"RTM-2\"\ntitle = \"r\"\nrefines = [\"RTM-1\"]\nvariants = [\"DB\"]\n\n\
+[[requirement]]\nid = \"RTM-3\"\ntitle = \"r\"\nsatisfies = [\"BR-3\"]\n\n\
+[[requirement]]\nid = \"RTM-4\"\ntitle = \"r\"\nsatisfies = [\"BR-4\"]\nrefines = [\"RTM-5\"]\nvariants = [\"SB\"]\n\n\
+[[requirement]]\nid = \"RTM-5\"\ntitle = \"r\"\nrefines = [\"RTM-4\"]\nvariants = [\"XX\"]\n";
+        let loaded = load_files(FileSet {
+            project: None,
+            entries: vec![("a.toml".to_owned(), Entry::Bytes(text.as_bytes().to_vec()))],
+        });
+        let model = &loaded.model;
+        let graph = Graph::build(model);
+        let all = ["SB".to_owned(), "DB".to_owned(), "XX".to_owned()];
+        let cov = variant_coverage(model, &graph, &all);
+        let at = |id: &str| graph.find(model, id).unwrap_or(usize::MAX);
+        let row = |id: &str| -> Vec<bool> { (0..3).map(|k| cov.covers(at(id), k)).collect() };
+        assert_eq!(row("BR-1"), [true, true, false]);
+        // RTM-4 and RTM-5 refine each other: one subtree.
+        assert_eq!(row("BR-4"), [true, false, true]);
+        for id in ["BR-2", "BR-3", "RTM-1", "RTM-2", "RTM-3"] {
+            assert_eq!(row(id), [false; 3], "{id}");
+        }
+        let reached: Vec<&str> = (0..model.nodes.len())
+            .filter(|&i| cov.reached(i))
+            .filter_map(|i| model.nodes.get(i).map(|n| n.id.as_str()))
+            .collect();
+        assert_eq!(reached, ["BR-1", "BR-4"]);
+        assert!(!cov.reached(usize::MAX) && !cov.covers(usize::MAX, 0));
+        // One row (of one word) for each of the two.
+        assert_eq!((cov.reached.len(), cov.covered.len()), (2, 2));
     }
 }

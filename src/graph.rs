@@ -8,7 +8,7 @@ use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
 use petgraph::Direction;
-use petgraph::graph::{DiGraph, EdgeReference, NodeIndex};
+use petgraph::graph::{DiGraph, EdgeIndex, EdgeReference, NodeIndex};
 use rayon::prelude::*;
 
 use crate::model::{Kind, LinkField, Model, Node};
@@ -18,19 +18,19 @@ use crate::model::{Kind, LinkField, Model, Node};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EdgeKind {
     /// business → theme (`themes`).
-    Theme,
+    Theme = 0,
     /// requirement → business (`satisfies`).
-    Satisfies,
+    Satisfies = 1,
     /// requirement → requirement (`refines`), child to parent.
-    Refines,
+    Refines = 2,
     /// requirement → sec (`sec`).
-    Upholds,
+    Upholds = 3,
     /// requirement → sec (a deviation's `sec`).
-    Deviates,
+    Deviates = 4,
     /// requirement → modification (a deviation's `modification`).
-    ReliesOn,
+    ReliesOn = 5,
     /// modification → sec (a change's `sec`).
-    Changes,
+    Changes = 6,
 }
 
 impl EdgeKind {
@@ -59,19 +59,52 @@ impl EdgeKind {
     }
 }
 
-/// An edge's weight: its meaning and the link it came from.
+/// An edge's weight: its meaning and the link it came from, in one `u32`
+/// (4 bytes, so that petgraph's edge record is 20 bytes rather than 24):
+/// the kind in the top 3 bits, the index of the link in
+/// the source node's `links` in the others. An index that does not fit
+/// ([`Edge::NO_LINK`] or more: a node with half a billion links) is not
+/// stored here but in [`Graph`]'s side table, read by [`Graph::link`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Edge {
-    pub kind: EdgeKind,
-    /// Index of the link in the source node's `links` ([`Edge::link`];
-    /// 32 bits keep an edge small).
-    link: u32,
-}
+pub struct Edge(u32);
 
 impl Edge {
-    /// Index of the link in the source node's `links`.
-    pub fn link(&self) -> usize {
-        self.link as usize
+    /// Bits the kind takes (seven kinds).
+    const KIND_BITS: u32 = 3;
+    const LINK_BITS: u32 = u32::BITS - Edge::KIND_BITS;
+    /// The link bits, all set: "the index is not stored here".
+    const LINK_MASK: u32 = u32::MAX >> Edge::KIND_BITS;
+    /// The first index not stored in the edge (2^29 - 1); every index
+    /// below it is stored as is.
+    pub const NO_LINK: usize = Edge::LINK_MASK as usize;
+
+    /// The edge of a link of `kind` at index `link` of its node's links;
+    /// an index of [`Edge::NO_LINK`] or more is replaced by that mark
+    /// (never cut to other bits, so never taken for another link).
+    pub fn new(kind: EdgeKind, link: usize) -> Edge {
+        let link = u32::try_from(link).map_or(Edge::LINK_MASK, |l| l.min(Edge::LINK_MASK));
+        Edge(((kind as u32) << Edge::LINK_BITS) | link)
+    }
+
+    /// What the edge means.
+    pub fn kind(&self) -> EdgeKind {
+        match self.0 >> Edge::LINK_BITS {
+            0 => EdgeKind::Theme,
+            1 => EdgeKind::Satisfies,
+            2 => EdgeKind::Refines,
+            3 => EdgeKind::Upholds,
+            4 => EdgeKind::Deviates,
+            5 => EdgeKind::ReliesOn,
+            _ => EdgeKind::Changes,
+        }
+    }
+
+    /// Index of the link in the source node's `links`, when it is stored
+    /// in the edge (below [`Edge::NO_LINK`]); [`Graph::link`] answers for
+    /// every edge.
+    pub fn link(&self) -> Option<usize> {
+        let link = self.0 & Edge::LINK_MASK;
+        (link != Edge::LINK_MASK).then_some(link as usize)
     }
 }
 
@@ -96,6 +129,10 @@ pub struct Graph {
     /// (later definition, first definition) for every repeated id.
     pub duplicates: Vec<(usize, usize)>,
     pub bad_links: Vec<BadLink>,
+    /// (edge, index of its link) for the edges whose link index does not
+    /// fit in the edge ([`Edge::NO_LINK`] or more), in edge order: empty
+    /// for any tree that fits in memory, but never wrong.
+    wide_links: Vec<(EdgeIndex, usize)>,
 }
 
 /// Nodes whose links one parallel task resolves.
@@ -107,6 +144,13 @@ const UNRESOLVED: u32 = u32::MAX;
 impl Graph {
     /// Builds the graph in one pass over the nodes and one over their links.
     pub fn build(model: &Model) -> Graph {
+        Graph::build_storing(model, Edge::NO_LINK)
+    }
+
+    /// [`Graph::build`], storing in the edges only the link indices below
+    /// `stored` (at most [`Edge::NO_LINK`]), the others in `wide_links`.
+    fn build_storing(model: &Model, stored: usize) -> Graph {
+        let stored = stored.min(Edge::NO_LINK);
         let n = model.nodes.len();
         let links: usize = model.nodes.iter().map(|n| n.links.len()).sum();
         let mut graph = DiGraph::with_capacity(n, links);
@@ -158,6 +202,7 @@ impl Graph {
             })
             .collect();
         let mut bad_links = Vec::new();
+        let mut wide_links = Vec::new();
         let links = model.nodes.iter().enumerate().flat_map(|(i, node)| {
             node.links
                 .iter()
@@ -172,14 +217,12 @@ impl Graph {
                     wrong_kind: None,
                 }),
                 Some(t) if kinds.get(t) == Some(&field.target_kind()) => {
-                    graph.add_edge(
-                        NodeIndex::new(i),
-                        NodeIndex::new(t),
-                        Edge {
-                            kind: EdgeKind::of(field),
-                            link: small(l),
-                        },
-                    );
+                    let kind = EdgeKind::of(field);
+                    let edge = Edge::new(kind, if l < stored { l } else { Edge::NO_LINK });
+                    let e = graph.add_edge(NodeIndex::new(i), NodeIndex::new(t), edge);
+                    if l >= stored {
+                        wide_links.push((e, l));
+                    }
                 }
                 Some(t) => bad_links.push(BadLink {
                     node: i,
@@ -193,7 +236,21 @@ impl Graph {
             by_id,
             duplicates,
             bad_links,
+            wide_links,
         }
+    }
+
+    /// Index of the link an edge of this graph came from, in its source
+    /// node's `links`.
+    pub fn link(&self, e: &EdgeReference<'_, Edge>) -> Option<usize> {
+        use petgraph::visit::EdgeRef;
+        e.weight().link().or_else(|| {
+            let k = self
+                .wide_links
+                .binary_search_by_key(&e.id(), |w| w.0)
+                .ok()?;
+            self.wide_links.get(k).map(|w| w.1)
+        })
     }
 
     /// The node an id names (its first definition), in `model`: the model
@@ -206,14 +263,14 @@ impl Graph {
     pub fn out(&self, i: usize, kind: EdgeKind) -> impl Iterator<Item = EdgeReference<'_, Edge>> {
         self.graph
             .edges_directed(NodeIndex::new(i), Direction::Outgoing)
-            .filter(move |e| e.weight().kind == kind)
+            .filter(move |e| e.weight().kind() == kind)
     }
 
     /// Edges of one kind arriving at node `i` (links naming it).
     pub fn into(&self, i: usize, kind: EdgeKind) -> impl Iterator<Item = EdgeReference<'_, Edge>> {
         self.graph
             .edges_directed(NodeIndex::new(i), Direction::Incoming)
-            .filter(move |e| e.weight().kind == kind)
+            .filter(move |e| e.weight().kind() == kind)
     }
 
     /// Nodes of one kind, with their indices.
@@ -267,8 +324,100 @@ pub fn targets_of(graph: &Graph, i: usize, kind: EdgeKind) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::Graph;
+    use super::{Edge, EdgeKind, Graph};
     use crate::load::{Entry, FileSet, load_files};
+    use petgraph::visit::EdgeRef;
+
+    const KINDS: [EdgeKind; 7] = [
+        EdgeKind::Theme,
+        EdgeKind::Satisfies,
+        EdgeKind::Refines,
+        EdgeKind::Upholds,
+        EdgeKind::Deviates,
+        EdgeKind::ReliesOn,
+        EdgeKind::Changes,
+    ];
+
+    /// An edge is one `u32`: petgraph's edge record (weight, two edge
+    /// indices, two node indices) is 20 bytes, not 24.
+    #[test]
+    fn an_edge_is_four_bytes() {
+        assert_eq!(size_of::<Edge>(), 4);
+        assert_eq!(size_of::<petgraph::graph::Edge<Edge>>(), 20);
+    }
+
+    /// Kind and link index come back as given; an index that does not fit
+    /// in the link bits is never cut to another index: the edge says it
+    /// does not hold it, and keeps its kind.
+    #[test]
+    fn an_edge_keeps_its_kind_and_never_aliases_a_link() {
+        assert_eq!(Edge::NO_LINK, (1 << 29) - 1);
+        for kind in KINDS {
+            for link in [0, 1, 2, 1000, Edge::NO_LINK - 1] {
+                let e = Edge::new(kind, link);
+                assert_eq!((e.kind(), e.link()), (kind, Some(link)));
+            }
+            for link in [
+                Edge::NO_LINK,
+                Edge::NO_LINK + 1,
+                1 << 29,
+                u32::MAX as usize + 5,
+                usize::MAX,
+            ] {
+                let e = Edge::new(kind, link);
+                assert_eq!((e.kind(), e.link()), (kind, None), "{link}");
+            }
+        }
+    }
+
+    /// Link indices too large for the edge are kept beside the graph:
+    /// with (almost) none stored in the edges, every edge still names its
+    /// own link, as when all are.
+    #[test]
+    fn link_indices_that_do_not_fit_are_kept_beside_the_graph() {
+        let text = "[[theme]]\nid = \"T-1\"\ntitle = \"t\"\n\n[[theme]]\nid = \"T-2\"\ntitle = \"t\"\n\n\
+            [[business]]\nid = \"BR-1\"\ntitle = \"b\"\nthemes = [\"T-2\", \"T-9\", \"T-1\", \"T-2\"]\n\n\
+            [[business]]\nid = \"BR-2\"\ntitle = \"b\"\nthemes = [\"T-1\"]\n";
+        let loaded = load_files(FileSet {
+            project: None,
+            entries: vec![("a.toml".to_owned(), file(text))],
+        });
+        let model = &loaded.model;
+        let edges = |g: &Graph| -> Vec<(usize, usize, EdgeKind, Option<usize>)> {
+            g.graph
+                .edge_references()
+                .map(|e| {
+                    let (s, t) = (e.source().index(), e.target().index());
+                    (s, t, e.weight().kind(), g.link(&e))
+                })
+                .collect()
+        };
+        let all = Graph::build(model);
+        let id = |i: usize| model.nodes.get(i).map_or("", |n| n.id.as_str());
+        let named: Vec<(&str, &str, Option<usize>)> = edges(&all)
+            .into_iter()
+            .map(|(s, t, _, l)| (id(s), id(t), l))
+            .collect();
+        assert_eq!(
+            named,
+            vec![
+                ("BR-1", "T-2", Some(0)),
+                ("BR-1", "T-1", Some(2)),
+                ("BR-1", "T-2", Some(3)),
+                ("BR-2", "T-1", Some(0)),
+            ]
+        );
+        assert!(all.wide_links.is_empty());
+        let wide = Graph::build_storing(model, 1);
+        assert_eq!(edges(&wide), edges(&all));
+        assert_eq!(wide.wide_links.len(), 2);
+        let inline: Vec<Option<usize>> = wide
+            .graph
+            .edge_references()
+            .map(|e| e.weight().link())
+            .collect();
+        assert_eq!(inline, vec![Some(0), None, None, Some(0)]);
+    }
 
     fn file(text: &str) -> Entry {
         Entry::Bytes(text.as_bytes().to_vec())

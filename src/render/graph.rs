@@ -66,7 +66,7 @@ fn selection(view: &View<'_>, root: Option<&str>) -> Result<BTreeSet<usize>, Gra
                     .graph
                     .edges_directed(NodeIndex::new(i), Direction::Outgoing)
                 {
-                    let k = e.weight().kind;
+                    let k = e.weight().kind();
                     if matches!(
                         k,
                         EdgeKind::Upholds | EdgeKind::Deviates | EdgeKind::ReliesOn
@@ -157,7 +157,7 @@ pub fn write(
     let mut edges: Vec<(usize, usize, EdgeKind)> = g
         .graph
         .edge_references()
-        .map(|e| (e.source().index(), e.target().index(), e.weight().kind))
+        .map(|e| (e.source().index(), e.target().index(), e.weight().kind()))
         .filter(|(s, t, _)| keep.contains(s) && keep.contains(t))
         .collect();
     edges.sort_by_key(|&(s, t, k)| (s, t, k as u8));

@@ -652,7 +652,7 @@ pub fn around(view: &View<'_>, keep: &BTreeSet<usize>, caption: &str) -> String 
     }
     use petgraph::visit::EdgeRef;
     for e in g.graph.edge_references() {
-        let (s, t, k) = (e.source().index(), e.target().index(), e.weight().kind);
+        let (s, t, k) = (e.source().index(), e.target().index(), e.weight().kind());
         // Drawn from the general to the particular: a theme left of its
         // business requirements, an entry left of what it relies on.
         let (a, b) = match k {

@@ -46,7 +46,7 @@ impl Facts {
     }
 
     pub fn business_reached(&self, i: usize) -> bool {
-        self.variants.reached.get(i).copied().unwrap_or(false)
+        self.variants.reached(i)
     }
 
     /// Whether an active business requirement is covered for variant `k`.

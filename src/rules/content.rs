@@ -57,6 +57,9 @@ fn user_impact(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     }
 }
 
+/// `mvp_on_optional`'s mark for an entry no optional entry reaches (yet).
+const NOT_REACHED: u32 = u32::MAX;
+
 /// R209: walk down the active `refines` links from every active optional
 /// entry, one level at a time; every mvp entry met depends on one. Each
 /// entry is visited once. An entry reached from several optional entries
@@ -66,18 +69,29 @@ fn user_impact(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 fn mvp_on_optional(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     let n = ctx.model.nodes.len();
     let id = |i: usize| ctx.node(i).map_or("", |n| n.id.as_str());
-    // For each entry reached: (the optional entry, the link it was reached by).
-    let mut origin: Vec<Option<(usize, usize)>> = vec![None; n];
-    // The optional entry each reached entry depends on (itself for one).
-    let mut source: Vec<Option<usize>> = vec![None; n];
+    // The optional entry each reached entry depends on (itself for one),
+    // or NOT_REACHED: 4 bytes a node (node indices fit in 32 bits, as in
+    // the graph).
+    let mut source: Vec<u32> = vec![NOT_REACHED; n];
+    let small = |i: usize| u32::try_from(i).ok().filter(|&s| s != NOT_REACHED);
+    let source_of = |source: &[u32], i: usize| {
+        source
+            .get(i)
+            .filter(|&&s| s != NOT_REACHED)
+            .map(|&s| s as usize)
+    };
+    // For each mvp entry reached: (entry, the optional entry, the link it
+    // was reached by); only these are reported.
+    let mut reached_mvp: Vec<(usize, usize, usize)> = Vec::new();
     let mut frontier = Vec::new();
     for (i, node) in ctx.model.nodes.iter().enumerate() {
         if node.kind == Kind::Requirement
             && node.is_active()
             && node.category == Some(Category::Optional)
             && let Some(slot) = source.get_mut(i)
+            && let Some(s) = small(i)
         {
-            *slot = Some(i);
+            *slot = s;
             frontier.push(i);
         }
     }
@@ -85,7 +99,7 @@ fn mvp_on_optional(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         // child → (optional, parent, link): the best candidate of this level.
         let mut best: HashMap<usize, (usize, usize, usize)> = HashMap::new();
         for &p in &frontier {
-            let Some(opt) = source.get(p).copied().flatten() else {
+            let Some(opt) = source_of(&source, p) else {
                 continue;
             };
             for e in ctx.graph.into(p, EdgeKind::Refines) {
@@ -93,11 +107,14 @@ fn mvp_on_optional(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
                 let Some(child) = ctx.node(c) else { continue };
                 if !child.is_active()
                     || child.category == Some(Category::Optional)
-                    || source.get(c).is_none_or(Option::is_some)
+                    || source.get(c).is_none_or(|&s| s != NOT_REACHED)
                 {
                     continue;
                 }
-                let candidate = (opt, p, e.weight().link());
+                let Some(link) = ctx.graph.link(&e) else {
+                    continue;
+                };
+                let candidate = (opt, p, link);
                 let key = |(o, p, l): (usize, usize, usize)| (id(o), id(p), l, o, p);
                 best.entry(c)
                     .and_modify(|b| {
@@ -110,20 +127,25 @@ fn mvp_on_optional(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         }
         frontier = best.keys().copied().collect();
         for (c, (opt, _, link)) in best {
-            if let (Some(s), Some(o)) = (source.get_mut(c), origin.get_mut(c)) {
-                *s = Some(opt);
-                *o = Some((opt, link));
+            if let (Some(s), Some(o)) = (source.get_mut(c), small(opt)) {
+                *s = o;
+                if ctx
+                    .node(c)
+                    .is_some_and(|n| n.category == Some(Category::Mvp))
+                {
+                    reached_mvp.push((c, opt, link));
+                }
             }
         }
     }
-    for (i, node) in ctx.model.nodes.iter().enumerate() {
-        if node.category != Some(Category::Mvp) {
-            continue;
-        }
-        let Some(Some((opt, link))) = origin.get(i) else {
+    drop(source);
+    // In tree order.
+    reached_mvp.sort_unstable();
+    for (i, opt, link) in reached_mvp {
+        let Some(node) = ctx.node(i) else {
             continue;
         };
-        let (Some(optional), Some(link)) = (ctx.node(*opt), node.links.get(*link)) else {
+        let (Some(optional), Some(link)) = (ctx.node(opt), node.links.get(link)) else {
             continue;
         };
         let message = if node.target(link) == optional.id {

@@ -131,7 +131,7 @@ fn variants(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     }
     let cov = variant_coverage(ctx.model, ctx.graph, all);
     for (i, br) in active(ctx, Kind::Business) {
-        if !cov.reached.get(i).copied().unwrap_or(false) {
+        if !cov.reached(i) {
             continue; // R102 alone
         }
         let wanted = VariantCoverage::mask(all, br);
@@ -202,7 +202,7 @@ fn withdrawn_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         {
             continue;
         }
-        let Some(link) = src.links.get(e.weight().link()) else {
+        let Some(link) = ctx.graph.link(&e).and_then(|l| src.links.get(l)) else {
             continue;
         };
         sink.push(

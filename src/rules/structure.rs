@@ -4,10 +4,10 @@
 
 use std::collections::HashSet;
 
-use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
 
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use hashbrown::{HashTable, hash_table};
+use rustc_hash::FxBuildHasher;
 
 use petgraph::algo::TarjanScc;
 use petgraph::visit::{EdgeFiltered, EdgeRef};
@@ -183,7 +183,7 @@ fn far_apart(a: &str, b: &str) -> bool {
 
 fn cycles(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     let g = &ctx.graph.graph;
-    let refines = EdgeFiltered::from_fn(g, |e| e.weight().kind == EdgeKind::Refines);
+    let refines = EdgeFiltered::from_fn(g, |e| e.weight().kind() == EdgeKind::Refines);
     // Only the components that are loops are kept (in Tarjan's order), not
     // one vector for each of the 100,000 components of a large tree.
     let mut loops: Vec<Vec<usize>> = Vec::new();
@@ -215,7 +215,8 @@ fn cycles(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             .graph
             .out(start, EdgeKind::Refines)
             .find(|e| e.target().index() == next)
-            .and_then(|e| node.links.get(e.weight().link()))
+            .and_then(|e| ctx.graph.link(&e))
+            .and_then(|l| node.links.get(l))
             .map_or(node.id_span(), |l| node.link_span(l));
         let mut names: Vec<&str> = path.iter().map(|&i| id_of(ctx, i)).collect();
         names.push(&node.id);
@@ -323,13 +324,6 @@ fn skeletons(id: &str) -> (String, Option<String>) {
     (first, Some(fold(&read_as_r)))
 }
 
-/// Whether `key` is one of the skeletons of `id` (asked only when two ids
-/// meet under one hash: a confusable pair, a duplicate, a collision).
-fn has_skeleton(id: &str, key: &str) -> bool {
-    let (first, second) = skeletons(id);
-    first == key || second.is_some_and(|s| s == key)
-}
-
 /// Skeleton and case folded twice over, so that a look-alike of an
 /// upper-case letter meets its lower-case form too.
 fn fold(id: &str) -> String {
@@ -408,28 +402,89 @@ fn confusables(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 
 /// For each of the `n` ids (`id(i)`, in tree order) that shares a skeleton
 /// with an earlier, different id: its index and the index of the first id
-/// with that skeleton. A skeleton's `hash` maps to the first id with it
-/// (16 bytes an entry, no copy of the skeleton); when two skeletons share a
-/// hash, the later one is kept by its text in `spill`, so the result does
-/// not depend on the hash.
+/// with that skeleton. The first id of each skeleton is kept in a table
+/// hashed by `hash` of the skeleton: 4 bytes an entry for the tree's ids
+/// (neither the skeleton nor its hash is stored; ids with the same hash
+/// are told apart by their skeletons, so the result does not depend on
+/// the hash).
 fn confusable_pairs<'a>(
     n: usize,
     id: impl Fn(usize) -> &'a str,
     hash: impl Fn(&str) -> u64,
 ) -> Vec<(usize, usize)> {
-    let mut seen: FxHashMap<u64, usize> =
-        FxHashMap::with_capacity_and_hasher(n, Default::default());
-    let mut spill: FxHashMap<String, usize> = FxHashMap::default();
+    if u32::pack(n, true).is_some() {
+        pairs_through::<u32, _, _>(n, id, hash)
+    } else {
+        pairs_through::<usize, _, _>(n, id, hash)
+    }
+}
+
+/// An entry of [`confusable_pairs`]' table: the index of an id and which
+/// of its [`skeletons`] the entry is for (the second only for an id with
+/// a Cyrillic `Р`), so that the table can hash it again when it grows.
+trait Slot: Copy {
+    /// `None` when `i` does not fit.
+    fn pack(i: usize, second: bool) -> Option<Self>;
+    fn unpack(self) -> (usize, bool);
+}
+
+impl Slot for u32 {
+    fn pack(i: usize, second: bool) -> Option<u32> {
+        let i = u32::try_from(i).ok()?.checked_mul(2)?;
+        Some(i | u32::from(second))
+    }
+    fn unpack(self) -> (usize, bool) {
+        ((self >> 1) as usize, self & 1 == 1)
+    }
+}
+
+/// For more ids than a `u32` numbers (never seen, but not refused).
+impl Slot for usize {
+    fn pack(i: usize, second: bool) -> Option<usize> {
+        Some(i.checked_mul(2)? | usize::from(second))
+    }
+    fn unpack(self) -> (usize, bool) {
+        (self >> 1, self & 1 == 1)
+    }
+}
+
+/// [`confusable_pairs`] with a table of `S`.
+fn pairs_through<'a, S: Slot, I: Fn(usize) -> &'a str, H: Fn(&str) -> u64>(
+    n: usize,
+    id: I,
+    hash: H,
+) -> Vec<(usize, usize)> {
+    let mut seen: HashTable<S> = HashTable::with_capacity(n);
+    // The skeleton an entry was entered by.
+    let skeleton = |s: &S| {
+        let (j, second) = s.unpack();
+        let (first, other) = skeletons(id(j));
+        match other {
+            Some(other) if second => other,
+            _ => first,
+        }
+    };
+    // Asked only when the table grows (more skeletons than ids).
+    let rehash = |s: &S| hash(&skeleton(s));
     let mut pairs = Vec::new();
     for i in 0..n {
         let this = id(i);
         let mut other: Option<usize> = None;
         let (key, second) = skeletons(this);
-        for key in std::iter::once(key).chain(second) {
-            let first = match seen.entry(hash(&key)) {
-                Entry::Vacant(slot) => *slot.insert(i),
-                Entry::Occupied(slot) if has_skeleton(id(*slot.get()), &key) => *slot.get(),
-                Entry::Occupied(_) => *spill.entry(key).or_insert(i),
+        let keys = std::iter::once((false, key)).chain(second.map(|k| (true, k)));
+        for (is_second, key) in keys {
+            // Its own skeleton, not either of the id's: an entry found by
+            // the id's other skeleton would be lost when the table grows.
+            let same = |s: &S| skeleton(s) == key;
+            let first = match seen.entry(hash(&key), same, rehash) {
+                hash_table::Entry::Occupied(slot) => slot.get().unpack().0,
+                hash_table::Entry::Vacant(slot) => {
+                    // Every index below `n` packs (checked by the caller).
+                    if let Some(s) = S::pack(i, is_second) {
+                        slot.insert(s);
+                    }
+                    i
+                }
             };
             if id(first) != this && other.is_none() {
                 other = Some(first);
@@ -476,6 +531,71 @@ mod tests {
             confusable_pairs(ids.len(), id, |k| k.len() as u64),
             expected
         );
+    }
+
+    /// The table of first ids holds an index (and which skeleton) but no
+    /// hash: when it grows past one entry an id (ids with a Cyrillic `Р`
+    /// have two skeletons), each entry is hashed again by the right
+    /// skeleton, and the pairs are those of a map from skeleton text to
+    /// first index, for either width of entry and any hash.
+    #[test]
+    fn confusable_pairs_match_a_map_of_skeletons() {
+        use super::{confusable_pairs, pairs_through};
+        use std::collections::HashMap;
+        use std::hash::BuildHasher;
+        // 1000 ids with two skeletons each fill the table past its first
+        // size; the later ids meet them by either skeleton.
+        let mut ids: Vec<String> = (0..1000).map(|i| format!("\u{0420}TM-{i}")).collect();
+        ids.extend((0..200).map(|i| format!("RTM-{}", i * 5)));
+        ids.extend((0..200).map(|i| format!("ptm-{}", i * 3)));
+        ids.extend((0..100).map(|i| format!("\u{0440}tm-{}", 990 + i)));
+        ids.push("RTM-1".to_owned());
+        let id = |i: usize| ids.get(i).map_or("", String::as_str);
+        let mut first: HashMap<String, usize> = HashMap::new();
+        let mut expected = Vec::new();
+        for (i, this) in ids.iter().enumerate() {
+            let (a, b) = skeletons(this);
+            // Every skeleton is entered, even after a pair is found.
+            let firsts: Vec<usize> = std::iter::once(a)
+                .chain(b)
+                .map(|k| *first.entry(k).or_insert(i))
+                .collect();
+            let other = firsts.into_iter().find(|&f| id(f) != this);
+            if let Some(f) = other {
+                expected.push((i, f));
+            }
+        }
+        assert_eq!(expected.len(), 411);
+        let fx = |k: &str| rustc_hash::FxBuildHasher.hash_one(k);
+        assert_eq!(confusable_pairs(ids.len(), id, fx), expected);
+        assert_eq!(pairs_through::<usize, _, _>(ids.len(), id, fx), expected);
+        // Few hashes: many skeletons meet under each.
+        let coarse = |k: &str| fx(k) % 64;
+        let few: Vec<(usize, usize)> = expected.iter().copied().filter(|p| p.0 < 300).collect();
+        assert_eq!(confusable_pairs(300, id, coarse), few);
+    }
+
+    /// An entry answers only for the skeleton it was entered by: when an
+    /// id's two skeletons meet in the table before it grows (here by a
+    /// hash that differs only in bits the small table ignores), the second
+    /// is entered too, and is still found once the table has grown.
+    #[test]
+    fn each_skeleton_of_an_id_has_its_own_entry() {
+        use super::confusable_pairs;
+        use std::hash::BuildHasher;
+        let mut ids: Vec<String> = (0..200).map(|i| format!("\u{0420}TM-{i}")).collect();
+        ids.extend((0..800).map(|i| format!("\u{0420}QQ-{i}")));
+        ids.extend((0..200).map(|i| format!("RTM-{i}")));
+        let id = |i: usize| ids.get(i).map_or("", String::as_str);
+        let fx = |k: &str| rustc_hash::FxBuildHasher.hash_one(k);
+        let hash = |k: &str| match k.strip_prefix("rt") {
+            Some(rest) => fx(&format!("pt{rest}")) ^ (0x7ff << 11),
+            None => fx(k),
+        };
+        let pairs = confusable_pairs(ids.len(), id, hash);
+        let expected: Vec<(usize, usize)> = (0..200).map(|i| (1000 + i, i)).collect();
+        assert_eq!(pairs, expected);
+        assert_eq!(confusable_pairs(ids.len(), id, fx), expected);
     }
 
     #[test]
