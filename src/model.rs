@@ -550,6 +550,8 @@ pub struct Origin {
 #[derive(Debug, Clone)]
 pub struct Node {
     pub kind: Kind,
+    /// The id, as read. Set once, by [`Node::new`]: the node's other
+    /// strings ([`Held`]) are read as parts of the text it is a part of.
     pub id: Str,
     /// The node's file: read with [`Node::file`].
     file: FileId,
