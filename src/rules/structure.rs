@@ -26,8 +26,25 @@ pub fn check_links(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 
 /// R007, R303: the ids themselves.
 pub fn check_ids(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
-    invalid_ids(ctx, sink);
-    confusables(ctx, sink);
+    let nodes = &ctx.model.nodes;
+    let id = |i: usize| nodes.get(i).map_or("", |n| n.id.as_str());
+    // One pass over the ids, each checked against its kind's pattern as
+    // its skeleton is taken: reading an id is a cache miss in a large tree
+    // (the ids lie far apart in the files' texts), so each is read once.
+    let mut invalid = Vec::new();
+    let pairs = confusable_pairs_visiting(
+        nodes.len(),
+        id,
+        |key| FxBuildHasher.hash_one(key),
+        |i, text| {
+            let pattern = nodes.get(i).and_then(|n| ctx.config.id_pattern(n.kind));
+            if pattern.is_some_and(|p| !p.regex.is_match(text)) {
+                invalid.push(i);
+            }
+        },
+    );
+    invalid_ids(ctx, &invalid, sink);
+    confusables(ctx, pairs, sink);
 }
 
 /// "a business requirement", "an SEC obligation"…
@@ -271,33 +288,33 @@ fn loop_path(ctx: &Ctx<'_>, start: usize, members: &[usize]) -> Vec<usize> {
     }
 }
 
-fn invalid_ids(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
-    for node in &ctx.model.nodes {
+/// R007 for the nodes at `invalid`, whose ids do not match their kind's
+/// pattern.
+fn invalid_ids(ctx: &Ctx<'_>, invalid: &[usize], sink: &mut Sink<'_>) {
+    for node in invalid.iter().filter_map(|&i| ctx.node(i)) {
         let Some(pattern) = ctx.config.id_pattern(node.kind) else {
             continue;
         };
-        if !pattern.regex.is_match(&node.id) {
-            sink.push(
-                Finding::new(
-                    Code::R007,
-                    node.id_span(),
-                    format!(
-                        "id `{}` does not match the {} pattern `{}`",
-                        node.id, node.kind, pattern.source
-                    ),
+        sink.push(
+            Finding::new(
+                Code::R007,
+                node.id_span(),
+                format!(
+                    "id `{}` does not match the {} pattern `{}`",
+                    node.id, node.kind, pattern.source
+                ),
+            )
+            .node(&node.id)
+            .label("invalid id")
+            .help(if node.id.is_empty() {
+                "give the node a non-empty id".to_owned()
+            } else {
+                format!(
+                    "rename the node, or change `[ids] {}` in rtm.toml",
+                    node.kind
                 )
-                .node(&node.id)
-                .label("invalid id")
-                .help(if node.id.is_empty() {
-                    "give the node a non-empty id".to_owned()
-                } else {
-                    format!(
-                        "rename the node, or change `[ids] {}` in rtm.toml",
-                        node.kind
-                    )
-                }),
-            );
-        }
+            }),
+        );
     }
 }
 
@@ -374,10 +391,9 @@ fn ascii_skeleton(id: &str) -> String {
     out
 }
 
-fn confusables(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+/// R303 for each (id, earlier confusable id) of `pairs`.
+fn confusables(ctx: &Ctx<'_>, pairs: Vec<(usize, usize)>, sink: &mut Sink<'_>) {
     let nodes = &ctx.model.nodes;
-    let id = |i: usize| nodes.get(i).map_or("", |n| n.id.as_str());
-    let pairs = confusable_pairs(nodes.len(), id, |key| FxBuildHasher.hash_one(key));
     for (i, f) in pairs {
         let (Some(node), Some(first)) = (nodes.get(i), nodes.get(f)) else {
             continue;
@@ -407,15 +423,27 @@ fn confusables(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 /// (neither the skeleton nor its hash is stored; ids with the same hash
 /// are told apart by their skeletons, so the result does not depend on
 /// the hash).
+#[cfg(test)]
 fn confusable_pairs<'a>(
     n: usize,
     id: impl Fn(usize) -> &'a str,
     hash: impl Fn(&str) -> u64,
 ) -> Vec<(usize, usize)> {
+    confusable_pairs_visiting(n, id, hash, |_, _| {})
+}
+
+/// [`confusable_pairs`], showing each id to `visit` (its index and text)
+/// when it is first read, in order.
+fn confusable_pairs_visiting<'a>(
+    n: usize,
+    id: impl Fn(usize) -> &'a str,
+    hash: impl Fn(&str) -> u64,
+    visit: impl FnMut(usize, &str),
+) -> Vec<(usize, usize)> {
     if u32::pack(n, true).is_some() {
-        pairs_through::<u32, _, _>(n, id, hash)
+        pairs_through::<u32, _, _, _>(n, id, hash, visit)
     } else {
-        pairs_through::<usize, _, _>(n, id, hash)
+        pairs_through::<usize, _, _, _>(n, id, hash, visit)
     }
 }
 
@@ -449,10 +477,17 @@ impl Slot for usize {
 }
 
 /// [`confusable_pairs`] with a table of `S`.
-fn pairs_through<'a, S: Slot, I: Fn(usize) -> &'a str, H: Fn(&str) -> u64>(
+fn pairs_through<
+    'a,
+    S: Slot,
+    I: Fn(usize) -> &'a str,
+    H: Fn(&str) -> u64,
+    V: FnMut(usize, &str),
+>(
     n: usize,
     id: I,
     hash: H,
+    mut visit: V,
 ) -> Vec<(usize, usize)> {
     let mut seen: HashTable<S> = HashTable::with_capacity(n);
     // The skeleton an entry was entered by.
@@ -469,6 +504,7 @@ fn pairs_through<'a, S: Slot, I: Fn(usize) -> &'a str, H: Fn(&str) -> u64>(
     let mut pairs = Vec::new();
     for i in 0..n {
         let this = id(i);
+        visit(i, this);
         let mut other: Option<usize> = None;
         let (key, second) = skeletons(this);
         let keys = std::iter::once((false, key)).chain(second.map(|k| (true, k)));
@@ -568,7 +604,14 @@ mod tests {
         assert_eq!(expected.len(), 411);
         let fx = |k: &str| rustc_hash::FxBuildHasher.hash_one(k);
         assert_eq!(confusable_pairs(ids.len(), id, fx), expected);
-        assert_eq!(pairs_through::<usize, _, _>(ids.len(), id, fx), expected);
+        // Each id is shown to the visitor once, in order, as it is read.
+        let mut visited = Vec::new();
+        let through = pairs_through::<usize, _, _, _>(ids.len(), id, fx, |i, t| {
+            visited.push((i, t.to_owned()))
+        });
+        assert_eq!(through, expected);
+        let in_order: Vec<(usize, String)> = ids.iter().cloned().enumerate().collect();
+        assert_eq!(visited, in_order);
         // Few hashes: many skeletons meet under each.
         let coarse = |k: &str| fx(k) % 64;
         let few: Vec<(usize, usize)> = expected.iter().copied().filter(|p| p.0 < 300).collect();
