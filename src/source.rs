@@ -276,12 +276,9 @@ impl Str {
     }
 
     pub fn as_str(&self) -> &str {
-        let start = self.start as usize;
         // Every constructor checks that the range is inside the text and on
         // character boundaries, and the text never changes: never "".
-        self.text
-            .get(start..start + self.len as usize)
-            .unwrap_or_default()
+        self.sibling(self.start, self.len)
     }
 }
 
