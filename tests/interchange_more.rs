@@ -588,3 +588,121 @@ satisfies = ["BR-001"]
     );
     assert!(out.contains("did you mean `requirement`?"), "{out}");
 }
+
+/// An xlsx of a header (kind, id, title, status, category) below `above` rows of title
+/// block, then `rows` requirements, its strings written inline in the
+/// sheet (as an export writes them).
+fn plain_xlsx(path: &Path, above: u32, rows: u32) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet_with_constant_memory().unwrap();
+    ws.set_name("Nodes").unwrap();
+    for r in 0..above {
+        ws.write_string(r, 0, format!("Title block, line {}", r + 1))
+            .unwrap();
+    }
+    for (c, h) in ["kind", "id", "title", "status", "category"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(above, c as u16, *h).unwrap();
+    }
+    for n in 1..=rows {
+        let r = above + n;
+        ws.write_string(r, 0, "requirement").unwrap();
+        ws.write_string(r, 1, format!("RTM-{n}")).unwrap();
+        ws.write_string(r, 2, format!("Entry {n}")).unwrap();
+        ws.write_string(r, 3, "draft").unwrap();
+        ws.write_string(r, 4, "mvp").unwrap();
+    }
+    wb.save(path).unwrap();
+}
+
+/// Copies an xlsx, its first sheet's XML changed by `edit`.
+fn edit_sheet(from: &Path, to: &Path, edit: impl Fn(&str) -> String) {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(from).unwrap()).unwrap();
+    let mut out = zip::ZipWriter::new(std::fs::File::create(to).unwrap());
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            bytes = edit(std::str::from_utf8(&bytes).unwrap()).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    out.finish().unwrap();
+}
+
+/// The `<row r="N" …>…</row>` element of row `n` (1-based) in a sheet's
+/// XML, and where it starts.
+fn row_element(xml: &str, n: u32) -> (usize, String) {
+    let start = xml.find(&format!("<row r=\"{n}\"")).unwrap();
+    let end = start + xml[start..].find("</row>").unwrap() + "</row>".len();
+    (start, xml[start..end].to_owned())
+}
+
+#[test]
+fn rows_out_of_order_in_an_xlsx_are_put_together_as_when_in_order() {
+    // The rows past the first hundred are read while they are converted;
+    // one of them split in two, its title after a later row, and another
+    // moved below the next: the import is the in-order sheet's.
+    let dir = tempfile::tempdir().unwrap();
+    let ordered = dir.path().join("ordered.xlsx");
+    plain_xlsx(&ordered, 0, 400);
+    let disordered = dir.path().join("disordered.xlsx");
+    edit_sheet(&ordered, &disordered, |xml| {
+        let (at, row) = row_element(xml, 251);
+        let title = row.find("<c r=\"C251\"").unwrap();
+        let (first, rest) = (format!("{}</row>", &row[..title]), row[title..].to_owned());
+        let mut xml = xml.replacen(&row, &first, 1);
+        let (_, later) = row_element(&xml, 301);
+        xml = xml.replacen(&later, &format!("{later}<row r=\"251\">{rest}"), 1);
+        // Row 351 after row 352.
+        let (_, a) = row_element(&xml, 351);
+        let (_, b) = row_element(&xml, 352);
+        xml = xml.replacen(&format!("{a}{b}"), &format!("{b}{a}"), 1);
+        assert!(at > 0);
+        xml
+    });
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let (code, out, err) = import(&ordered, &a, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = import(&disordered, &b, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("wrote 400 nodes"), "{out}");
+    let text = std::fs::read_to_string(b.join("requirements.toml")).unwrap();
+    // The project files differ only in the name of the file imported.
+    assert!(text == std::fs::read_to_string(a.join("requirements.toml")).unwrap());
+    assert!(
+        text.contains("id = \"RTM-250\"\ntitle = \"Entry 250\"\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_header_row_below_the_first_hundred_rows_is_found_in_an_xlsx() {
+    // A mapping's header row past the rows first looked at (and past the
+    // first rows the reader hands over at once): every row down to it is
+    // read before the header is taken.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deep.xlsx");
+    plain_xlsx(&file, 600, 300);
+    let map = dir.path().join("map.toml");
+    std::fs::write(
+        &map,
+        "[sheet]\nheader_row = 601\n\n[columns]\nkind = \"kind\"\nid = \"id\"\ntitle = \"title\"\nstatus = \"status\"\ncategory = \"category\"\n",
+    )
+    .unwrap();
+    let into = dir.path().join("tree");
+    let (code, out, err) = import(&file, &into, &["--mapping", map.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("wrote 300 nodes (300 requirement)"), "{out}");
+    let text = std::fs::read_to_string(into.join("requirements.toml")).unwrap();
+    assert!(
+        text.starts_with("[[requirement]]\nid = \"RTM-1\"\ntitle = \"Entry 1\"\n"),
+        "{text}"
+    );
+}

@@ -390,71 +390,222 @@ fn choose_sheet(
     }
 }
 
-/// Reads the chosen sheet.
+/// How many rows at the top of a sheet are looked at for its header.
+const HEAD_ROWS: usize = 100;
+
+/// Rows of an xlsx sheet as its reader completes them, in the order they
+/// are read.
+enum Batch {
+    /// The last row the sheet says it has (0-based), sent first.
+    Stated(u32),
+    Rows(Vec<(u32, Row)>),
+    Done(Result<(), ImportError>),
+}
+
+/// How many rows the reader of an xlsx sheet sends at once.
+const BATCH_ROWS: usize = 256;
+
+/// The rows of an xlsx sheet still being read, after those in the grid.
+struct RowStream {
+    rx: std::sync::mpsc::Receiver<Batch>,
+    /// The last row received: a row that comes after it but is not below
+    /// it (a sheet whose rows are out of order) cannot be streamed.
+    last: Option<u32>,
+    /// The last row the sheet says it has.
+    stated: u32,
+}
+
+/// Why the rows of a sheet could not all be streamed.
+enum Stop {
+    /// The input cannot be read, or the files not written.
+    Error(ImportError),
+    /// A row came after one below it: the sheet is read again whole.
+    Disorder,
+}
+
+impl From<ImportError> for Stop {
+    fn from(e: ImportError) -> Self {
+        Stop::Error(e)
+    }
+}
+
+impl RowStream {
+    /// Hands every row still to come to `each`, in order, while the sheet
+    /// is being read (on this thread, while the reader has another), and
+    /// returns the rows left once it is read (to share among the cores).
+    fn for_each(mut self, mut each: impl FnMut(u32, Row)) -> Result<Vec<(u32, Row)>, Stop> {
+        loop {
+            let first = self.rx.recv().map_err(|_| {
+                Stop::Error(ImportError::Unreadable("the sheet's reader stopped".into()))
+            })?;
+            let mut batches = vec![first];
+            batches.extend(self.rx.try_iter());
+            let mut rows = Vec::new();
+            let mut done = None;
+            for b in batches {
+                match b {
+                    Batch::Rows(r) => rows.extend(r),
+                    Batch::Stated(n) => self.stated = n,
+                    Batch::Done(d) => done = Some(d),
+                }
+            }
+            for (r, _) in &rows {
+                if self.last.is_some_and(|last| *r <= last) {
+                    return Err(Stop::Disorder);
+                }
+                self.last = Some(*r);
+            }
+            match done {
+                Some(Err(e)) => return Err(Stop::Error(e)),
+                Some(Ok(())) => return Ok(rows),
+                None => {
+                    for (r, row) in rows {
+                        each(r, row);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads an xlsx sheet's cells, sending each row through `tx` once it is
+/// complete (cell by cell: a sheet whose stated range is a million rows
+/// costs only the cells it holds). Stops when nobody receives.
+fn send_rows<R: std::io::Read + std::io::Seek>(
+    wb: &mut calamine::Xlsx<R>,
+    name: &str,
+    path: &Path,
+    tx: &std::sync::mpsc::Sender<Batch>,
+) -> Result<(), ImportError> {
+    let mut reader = wb
+        .worksheet_cells_reader(name)
+        .map_err(|e| unreadable(path, e))?;
+    let _ = tx.send(Batch::Stated(reader.dimensions().end.0));
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    let mut width = 0;
+    let mut open: Option<(u32, Row)> = None;
+    let send = |batch: &mut Vec<(u32, Row)>| {
+        let full = std::mem::replace(batch, Vec::with_capacity(BATCH_ROWS));
+        tx.send(Batch::Rows(full)).is_ok()
+    };
+    while let Some(c) = reader.next_cell().map_err(|e| unreadable(path, e))? {
+        let (r, col) = c.get_position();
+        let Some(cell) = data_ref_cell(c.get_value()) else {
+            continue;
+        };
+        if matches!(&cell, Cell::Text(t) if t.is_empty()) {
+            continue;
+        }
+        match &mut open {
+            Some((at, row)) if *at == r => row.insert(col, cell),
+            _ => {
+                if let Some((at, row)) = open.take() {
+                    width = row.0.len().clamp(width, ROW_RESERVE);
+                    batch.push((at, row));
+                    if batch.len() == BATCH_ROWS && !send(&mut batch) {
+                        return Ok(());
+                    }
+                }
+                let mut row = Row(Vec::with_capacity(width));
+                row.insert(col, cell);
+                open = Some((r, row));
+            }
+        }
+    }
+    batch.extend(open);
+    if !batch.is_empty() {
+        send(&mut batch);
+    }
+    Ok(())
+}
+
+/// The merged cells of an xlsx sheet: none when a search of its XML
+/// shows it has none, else as calamine reads them.
+fn merged_cells(path: &Path, name: &str) -> Result<Vec<calamine::Dimensions>, ImportError> {
+    if super::merged::may_have_merged_cells(path, name) == Some(false) {
+        return Ok(Vec::new());
+    }
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
+    wb.merge_cells_by_sheet_name(name)
+        .map_err(|e| unreadable(path, e))
+}
+
+/// Reads the chosen sheet. An xlsx sheet is read on a thread of its own;
+/// when it has no merged cells and `stream` is set, only its first rows
+/// are waited for (the [`HEAD_ROWS`] rows the header is looked for in,
+/// and every row up to `header_row`, 0-based), and the others come
+/// through the stream returned, as they are read.
+fn read_sheet(
+    path: &Path,
+    sheet: Option<&str>,
+    header_row: Option<u32>,
+    stream: bool,
+) -> Result<(Grid, Option<RowStream>), ImportError> {
+    use calamine::Reader;
+    if !matches!(input_kind(path)?, Input::Xlsx) {
+        return Ok((read_grid(path, sheet)?, None));
+    }
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
+    let name = choose_sheet(path, &wb.sheet_names(), sheet)?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let (path, name) = (path.to_owned(), name.clone());
+        std::thread::spawn(move || {
+            let done = send_rows(&mut wb, &name, &path, &tx);
+            let _ = tx.send(Batch::Done(done));
+        });
+    }
+    // Found while the cells are read.
+    let merged = merged_cells(path, &name)?;
+    let mut grid = Grid {
+        name,
+        ..Grid::default()
+    };
+    let mut rows = RowStream {
+        rx,
+        last: None,
+        stated: 0,
+    };
+    let streamed = stream && merged.is_empty();
+    loop {
+        if streamed
+            && grid.rows.len() >= HEAD_ROWS
+            && header_row.is_none_or(|h| rows.last.is_some_and(|last| last > h))
+        {
+            return Ok((grid, Some(rows)));
+        }
+        match rows.rx.recv() {
+            Ok(Batch::Rows(batch)) => {
+                for (at, row) in batch {
+                    rows.last = Some(rows.last.map_or(at, |l| l.max(at)));
+                    grid.put_row(at, row);
+                }
+            }
+            Ok(Batch::Stated(n)) => rows.stated = n,
+            Ok(Batch::Done(done)) => {
+                done?;
+                break;
+            }
+            Err(_) => {
+                return Err(ImportError::Unreadable(format!(
+                    "{}: the sheet's reader stopped",
+                    path.display()
+                )));
+            }
+        }
+    }
+    fill_merged(&mut grid, &merged);
+    Ok((grid, None))
+}
+
+/// Reads the chosen sheet whole (any input but xlsx, which
+/// [`read_sheet`] reads).
 fn read_grid(path: &Path, sheet: Option<&str>) -> Result<Grid, ImportError> {
     match input_kind(path)? {
         Input::Xlsx => {
-            use calamine::Reader;
-            let mut wb: calamine::Xlsx<_> =
-                calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
-            let name = choose_sheet(path, &wb.sheet_names(), sheet)?;
-            let mut grid = Grid {
-                name: name.clone(),
-                ..Grid::default()
-            };
-            // calamine reads the merged cells in a pass of their own over
-            // the sheet's XML: made on a second reader of the file, at the
-            // same time as the cells are read.
-            let merged = std::thread::scope(|s| {
-                let merged = s.spawn(|| {
-                    let mut wb: calamine::Xlsx<_> =
-                        calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
-                    wb.merge_cells_by_sheet_name(&name)
-                        .map_err(|e| unreadable(path, e))
-                });
-                // Cell by cell: a sheet whose stated range is a million
-                // rows costs only the cells it holds.
-                let cells = wb
-                    .worksheet_cells_reader(&name)
-                    .map_err(|e| unreadable(path, e))
-                    .and_then(|mut reader| {
-                        // The cells come row by row: each row is made on
-                        // its own and put in the grid once complete.
-                        let mut open: Option<(u32, Row)> = None;
-                        while let Some(c) = reader.next_cell().map_err(|e| unreadable(path, e))? {
-                            let (r, col) = c.get_position();
-                            let Some(cell) = data_ref_cell(c.get_value()) else {
-                                continue;
-                            };
-                            if matches!(&cell, Cell::Text(t) if t.is_empty()) {
-                                continue;
-                            }
-                            match &mut open {
-                                Some((at, row)) if *at == r => row.insert(col, cell),
-                                _ => {
-                                    if let Some((at, row)) = open.take() {
-                                        grid.put_row(at, row);
-                                    }
-                                    let mut row = Row(Vec::with_capacity(grid.width));
-                                    row.insert(col, cell);
-                                    open = Some((r, row));
-                                }
-                            }
-                        }
-                        if let Some((at, row)) = open.take() {
-                            grid.put_row(at, row);
-                        }
-                        Ok(())
-                    });
-                let merged = merged.join().unwrap_or_else(|_| {
-                    Err(ImportError::Unreadable(format!(
-                        "{}: cannot read the merged cells",
-                        path.display()
-                    )))
-                });
-                cells.and(merged)
-            })?;
-            fill_merged(&mut grid, &merged);
+            let (grid, _) = read_sheet(path, sheet, None, false)?;
             Ok(grid)
         }
         Input::Workbook => {
@@ -877,12 +1028,45 @@ fn prepare_staged(
     tick: &dyn Fn(u64, u64),
     stage_force: Option<bool>,
 ) -> Result<Result<Staged, Vec<Diagnostic>>, ImportError> {
+    let done = match prepare_read(input, into, options, tick, stage_force, true) {
+        // Rows out of order: read whole, as they are put together.
+        Err(Stop::Disorder) => prepare_read(input, into, options, tick, stage_force, false),
+        done => done,
+    };
+    done.map_err(|stop| match stop {
+        Stop::Error(e) => e,
+        // Never so: a sheet read whole is not streamed.
+        Stop::Disorder => ImportError::Unreadable(format!(
+            "{}: the rows could not be read in order",
+            input.display()
+        )),
+    })
+}
+
+/// [`prepare_staged`], the rows of an xlsx sheet without merged cells
+/// converted as they are read when `stream` is set.
+fn prepare_read(
+    input: &Path,
+    into: &Path,
+    options: &Options,
+    tick: &dyn Fn(u64, u64),
+    stage_force: Option<bool>,
+    stream: bool,
+) -> Result<Result<Staged, Vec<Diagnostic>>, Stop> {
     let mapping = options.mapping.as_ref();
     let sheet = options
         .sheet
         .as_deref()
         .or_else(|| mapping.and_then(|m| m.sheet.as_deref()));
-    let mut grid = read_grid(input, sheet)?;
+    let head = mapping
+        .and_then(|m| m.header_row)
+        .map(|n| u32::try_from(n - 1));
+    let (mut grid, rows) = read_sheet(
+        input,
+        sheet,
+        head.and_then(Result::ok),
+        stream && !matches!(head, Some(Err(_))),
+    )?;
     let existing = into.join(PROJECT_FILE).is_file();
     // The tree's node files now; with --force, only its project file
     // counts (every node file is replaced or removed).
@@ -927,7 +1111,6 @@ fn prepare_staged(
     let defaults = mapping.map(|m| m.defaults.clone()).unwrap_or_default();
     let empty = HashMap::new();
     let values_of = |field: &str| mapping.and_then(|m| m.values.get(field)).unwrap_or(&empty);
-    let last_row = grid.rows.keys().next_back().copied().unwrap_or(0);
     let mut prepared: Vec<Prepared> = Vec::new();
     // Each id's first cell (row, column).
     let mut first_cell: rustc_hash::FxHashMap<String, (u32, u32)> =
@@ -1269,24 +1452,26 @@ fn prepare_staged(
             file,
         }));
     };
-    let converted: Vec<(u32, RowOut)> = {
-        use rayon::prelude::*;
-        body.into_par_iter()
-            .map(|(row, cells)| (row, convert(row, cells)))
-            .collect()
-    };
+    // The rows below the header as far as the sheet says it goes (the
+    // progress bar's length; it may say more than it holds).
+    let last_row = rows
+        .as_ref()
+        .map_or(0, |r| r.stated)
+        .max(body.last().map_or(header_row, |(r, _)| *r));
     let mut ticked = 0;
-    for (row, out) in converted {
+    // What each row says, taken in row order (as they are read when the
+    // rows are streamed).
+    let mut fold = |row: u32, out: RowOut| {
         if row / 1000 > ticked {
             ticked = row / 1000;
             tick(
                 u64::from(row - header_row),
-                u64::from(last_row - header_row),
+                u64::from(last_row.max(row) - header_row),
             );
         }
         if out.blank {
             blank_rows += 1;
-            continue;
+            return;
         }
         for p in out.pending {
             match p {
@@ -1319,6 +1504,26 @@ fn prepare_staged(
         for v in out.variants {
             if !variants_seen.contains(&v) {
                 variants_seen.push(v);
+            }
+        }
+    };
+    {
+        use rayon::prelude::*;
+        let converted: Vec<(u32, RowOut)> = body
+            .into_par_iter()
+            .map(|(row, cells)| (row, convert(row, cells)))
+            .collect();
+        for (row, out) in converted {
+            fold(row, out);
+        }
+        if let Some(rows) = rows {
+            let rest = rows.for_each(|row, cells| fold(row, convert(row, cells)))?;
+            let converted: Vec<(u32, RowOut)> = rest
+                .into_par_iter()
+                .map(|(row, cells)| (row, convert(row, cells)))
+                .collect();
+            for (row, out) in converted {
+                fold(row, out);
             }
         }
     }
@@ -1417,7 +1622,7 @@ fn prepare_staged(
             }
             Ok(Err(diags))
         }
-        Some(Err(e)) => Err(e),
+        Some(Err(e)) => Err(e.into()),
         Some(Ok(staging)) => Ok(Ok((plan, Some(staging)))),
         None => Ok(Ok((plan, None))),
     }

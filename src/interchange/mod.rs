@@ -7,6 +7,7 @@
 
 pub mod export;
 pub mod import;
+mod merged;
 pub mod tables;
 
 /// The `Nodes` sheet's columns, in order (INTERCHANGE §2); any other field
