@@ -177,10 +177,10 @@ pub struct Options {
 }
 
 /// One cell as read: its shown text, or an error value (`#N/A`).
-#[derive(Debug, Clone, PartialEq)]
-enum Cell {
-    Text(String),
-    Error(String),
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Cell<'a> {
+    Text(&'a str),
+    Error(&'a str),
 }
 
 /// A sheet as read: only the cells that hold something, by row then
@@ -198,47 +198,103 @@ struct Grid {
 const ROW_RESERVE: usize = 256;
 
 /// One row's cells, by column (ascending): a sheet's cells come in column
-/// order, so each is pushed at the end.
+/// order, so each is pushed at the end. Their texts are kept side by side
+/// in one string (two allocations a row, not one a cell: rows are made on
+/// the reader's thread and dropped on another).
 #[derive(Debug, Default)]
-struct Row(Vec<(u32, Cell)>);
+struct Row {
+    text: String,
+    cells: Vec<Slot>,
+}
+
+/// Where a cell of a [`Row`] is, and what it holds.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    col: u32,
+    error: bool,
+    start: usize,
+    end: usize,
+}
 
 impl Row {
-    fn get(&self, col: &u32) -> Option<&Cell> {
-        self.0
-            .binary_search_by_key(col, |(c, _)| *c)
-            .ok()
-            .and_then(|i| self.0.get(i))
-            .map(|(_, v)| v)
-    }
-
-    /// Sets a cell, replacing what it held.
-    fn insert(&mut self, col: u32, cell: Cell) {
-        match self.0.last() {
-            Some((last, _)) if *last >= col => {
-                match self.0.binary_search_by_key(&col, |(c, _)| *c) {
-                    Ok(i) => {
-                        if let Some(slot) = self.0.get_mut(i) {
-                            slot.1 = cell;
-                        }
-                    }
-                    Err(i) => self.0.insert(i, (col, cell)),
-                }
-            }
-            _ => self.0.push((col, cell)),
+    fn with_capacity(cells: usize) -> Row {
+        Row {
+            text: String::with_capacity(cells * 16),
+            cells: Vec::with_capacity(cells),
         }
     }
 
-    fn iter(&self) -> impl Iterator<Item = (&u32, &Cell)> {
-        self.0.iter().map(|(c, v)| (c, v))
+    fn cell(&self, slot: &Slot) -> Cell<'_> {
+        let text = self.text.get(slot.start..slot.end).unwrap_or("");
+        if slot.error {
+            Cell::Error(text)
+        } else {
+            Cell::Text(text)
+        }
+    }
+
+    fn get(&self, col: &u32) -> Option<Cell<'_>> {
+        self.cells
+            .binary_search_by_key(col, |s| s.col)
+            .ok()
+            .and_then(|i| self.cells.get(i))
+            .map(|s| self.cell(s))
+    }
+
+    /// Sets a cell, replacing what it held.
+    fn insert(&mut self, col: u32, cell: Cell<'_>) {
+        let (error, text) = match cell {
+            Cell::Text(t) => (false, t),
+            Cell::Error(e) => (true, e),
+        };
+        self.insert_with(col, error, |s| s.push_str(text));
+    }
+
+    /// Sets a cell to what `write` writes (nothing for a text left
+    /// empty), replacing what it held.
+    fn insert_with(&mut self, col: u32, error: bool, write: impl FnOnce(&mut String)) {
+        let start = self.text.len();
+        write(&mut self.text);
+        let end = self.text.len();
+        if start == end && !error {
+            return;
+        }
+        let slot = Slot {
+            col,
+            error,
+            start,
+            end,
+        };
+        match self.cells.last() {
+            Some(last) if last.col >= col => {
+                match self.cells.binary_search_by_key(&col, |s| s.col) {
+                    Ok(i) => {
+                        if let Some(s) = self.cells.get_mut(i) {
+                            *s = slot;
+                        }
+                    }
+                    Err(i) => self.cells.insert(i, slot),
+                }
+            }
+            _ => self.cells.push(slot),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u32, Cell<'_>)> {
+        self.cells.iter().map(|s| (s.col, self.cell(s)))
+    }
+
+    fn len(&self) -> usize {
+        self.cells.len()
     }
 
     fn last_col(&self) -> Option<u32> {
-        self.0.last().map(|(c, _)| *c)
+        self.cells.last().map(|s| s.col)
     }
 }
 
 impl Grid {
-    fn get(&self, row: u32, col: u32) -> Option<&Cell> {
+    fn get(&self, row: u32, col: u32) -> Option<Cell<'_>> {
         self.rows.get(&row).and_then(|r| r.get(&col))
     }
 
@@ -256,16 +312,16 @@ impl Grid {
             std::collections::btree_map::Entry::Vacant(v) => v.insert(cells),
             std::collections::btree_map::Entry::Occupied(o) => {
                 let row = o.into_mut();
-                for (col, cell) in cells.0 {
+                for (col, cell) in cells.iter() {
                     row.insert(col, cell);
                 }
                 row
             }
         };
-        self.width = self.width.max(row.0.len().min(ROW_RESERVE));
+        self.width = self.width.max(row.len().min(ROW_RESERVE));
     }
 
-    fn put(&mut self, row: u32, col: u32, cell: Cell) {
+    fn put(&mut self, row: u32, col: u32, cell: Cell<'_>) {
         if matches!(&cell, Cell::Text(t) if t.is_empty()) {
             return;
         }
@@ -273,62 +329,77 @@ impl Grid {
         let row = self
             .rows
             .entry(row)
-            .or_insert_with(|| Row(Vec::with_capacity(width)));
+            .or_insert_with(|| Row::with_capacity(width));
         row.insert(col, cell);
-        self.width = self.width.max(row.0.len().min(ROW_RESERVE));
+        self.width = self.width.max(row.len().min(ROW_RESERVE));
     }
 }
 
 /// A number as shown: `101`, not `101.0`.
-fn number_text(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 {
-        format!("{}", f as i64)
+fn number_text(out: &mut String, f: f64) {
+    use std::fmt::Write;
+    let _ = if f.fract() == 0.0 && f.abs() < 1e15 {
+        write!(out, "{}", f as i64)
     } else {
-        format!("{f}")
-    }
+        write!(out, "{f}")
+    };
 }
 
-fn datetime_text(dt: &calamine::ExcelDateTime) -> String {
+fn datetime_text(out: &mut String, dt: &calamine::ExcelDateTime) {
+    use std::fmt::Write;
     if !dt.is_datetime() {
-        return number_text(dt.as_f64());
+        return number_text(out, dt.as_f64());
     }
     let (y, m, d, h, mi, s, ms) = dt.to_ymd_hms_milli();
-    if (h, mi, s, ms) == (0, 0, 0, 0) {
-        format!("{y:04}-{m:02}-{d:02}")
+    let _ = if (h, mi, s, ms) == (0, 0, 0, 0) {
+        write!(out, "{y:04}-{m:02}-{d:02}")
     } else {
-        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}")
-    }
+        write!(out, "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}")
+    };
 }
 
-fn data_ref_cell(v: &calamine::DataRef<'_>) -> Option<Cell> {
+/// Puts an xlsx cell in its row as shown (nothing when it is empty).
+fn put_data_ref(row: &mut Row, col: u32, v: &calamine::DataRef<'_>) {
     use calamine::DataRef as D;
-    Some(Cell::Text(match v {
-        D::Int(i) => i.to_string(),
-        D::Float(f) => number_text(*f),
-        D::String(s) => s.clone(),
-        D::SharedString(s) => (*s).to_owned(),
-        D::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
-        D::DateTime(dt) => datetime_text(dt),
-        D::DateTimeIso(s) => s.strip_suffix("T00:00:00").unwrap_or(s).to_owned(),
-        D::DurationIso(s) => s.clone(),
-        D::Error(e) => return Some(Cell::Error(format!("#{e:?}"))),
-        D::Empty => return None,
-    }))
+    use std::fmt::Write;
+    let error = matches!(v, D::Error(_));
+    row.insert_with(col, error, |out| match v {
+        D::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        D::Float(f) => number_text(out, *f),
+        D::String(s) | D::DurationIso(s) => out.push_str(s),
+        D::SharedString(s) => out.push_str(s),
+        D::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
+        D::DateTime(dt) => datetime_text(out, dt),
+        D::DateTimeIso(s) => out.push_str(s.strip_suffix("T00:00:00").unwrap_or(s)),
+        D::Error(e) => {
+            let _ = write!(out, "#{e:?}");
+        }
+        D::Empty => {}
+    });
 }
 
-fn data_cell(v: &calamine::Data) -> Option<Cell> {
+/// Puts a cell of another workbook in its row as shown (nothing when it
+/// is empty).
+fn put_data(row: &mut Row, col: u32, v: &calamine::Data) {
     use calamine::Data as D;
-    Some(Cell::Text(match v {
-        D::Int(i) => i.to_string(),
-        D::Float(f) => number_text(*f),
-        D::String(s) => s.clone(),
-        D::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
-        D::DateTime(dt) => datetime_text(dt),
-        D::DateTimeIso(s) => s.strip_suffix("T00:00:00").unwrap_or(s).to_owned(),
-        D::DurationIso(s) => s.clone(),
-        D::Error(e) => return Some(Cell::Error(format!("{e}"))),
-        D::Empty => return None,
-    }))
+    use std::fmt::Write;
+    let error = matches!(v, D::Error(_));
+    row.insert_with(col, error, |out| match v {
+        D::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        D::Float(f) => number_text(out, *f),
+        D::String(s) | D::DurationIso(s) => out.push_str(s),
+        D::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
+        D::DateTime(dt) => datetime_text(out, dt),
+        D::DateTimeIso(s) => out.push_str(s.strip_suffix("T00:00:00").unwrap_or(s)),
+        D::Error(e) => {
+            let _ = write!(out, "{e}");
+        }
+        D::Empty => {}
+    });
 }
 
 /// The input's kind, from its extension.
@@ -490,29 +561,30 @@ fn send_rows<R: std::io::Read + std::io::Seek>(
     };
     while let Some(c) = reader.next_cell().map_err(|e| unreadable(path, e))? {
         let (r, col) = c.get_position();
-        let Some(cell) = data_ref_cell(c.get_value()) else {
-            continue;
-        };
-        if matches!(&cell, Cell::Text(t) if t.is_empty()) {
-            continue;
+        let v = c.get_value();
+        {
+            use calamine::DataRef as D;
+            if matches!(v, D::Empty) || matches!(v, D::String(s) if s.is_empty()) {
+                continue;
+            }
         }
         match &mut open {
-            Some((at, row)) if *at == r => row.insert(col, cell),
+            Some((at, row)) if *at == r => put_data_ref(row, col, v),
             _ => {
-                if let Some((at, row)) = open.take() {
-                    width = row.0.len().clamp(width, ROW_RESERVE);
+                if let Some((at, row)) = open.take().filter(|(_, row)| row.len() > 0) {
+                    width = row.len().clamp(width, ROW_RESERVE);
                     batch.push((at, row));
                     if batch.len() == BATCH_ROWS && !send(&mut batch) {
                         return Ok(());
                     }
                 }
-                let mut row = Row(Vec::with_capacity(width));
-                row.insert(col, cell);
+                let mut row = Row::with_capacity(width);
+                put_data_ref(&mut row, col, v);
                 open = Some((r, row));
             }
         }
     }
-    batch.extend(open);
+    batch.extend(open.filter(|(_, row)| row.len() > 0));
     if !batch.is_empty() {
         send(&mut batch);
     }
@@ -617,10 +689,12 @@ fn read_grid(path: &Path, sheet: Option<&str>) -> Result<Grid, ImportError> {
                 name,
                 ..Grid::default()
             };
+            let (r0, c0) = range.start().unwrap_or((0, 0));
             for (r, c, v) in range.used_cells() {
-                let (r0, c0) = range.start().unwrap_or((0, 0));
-                if let Some(cell) = data_cell(v) {
-                    grid.put(r0 + r as u32, c0 + c as u32, cell);
+                let mut cell = Row::default();
+                put_data(&mut cell, 0, v);
+                if let Some(value) = cell.get(&0) {
+                    grid.put(r0 + r as u32, c0 + c as u32, value);
                 }
             }
             Ok(grid)
@@ -649,7 +723,7 @@ fn read_grid(path: &Path, sheet: Option<&str>) -> Result<Grid, ImportError> {
                     _ => unreadable(path, e),
                 })?;
                 for (c, field) in record.iter().enumerate() {
-                    grid.put(r as u32, c as u32, Cell::Text(field.to_owned()));
+                    grid.put(r as u32, c as u32, Cell::Text(field));
                 }
             }
             Ok(grid)
@@ -670,13 +744,19 @@ fn fill_merged(grid: &mut Grid, merged: &[calamine::Dimensions]) {
         .unwrap_or(0);
     for d in merged {
         let (r0, c0) = d.start;
-        let Some(value) = grid.get(r0, c0).cloned() else {
+        // The value, held apart from the grid it is put in.
+        let mut held = Row::default();
+        match grid.get(r0, c0) {
+            Some(value) => held.insert(0, value),
+            None => continue,
+        }
+        let Some(value) = held.get(&0) else {
             continue;
         };
         for r in r0..=d.end.0.min(last_row) {
             for c in c0..=d.end.1.min(last_col) {
                 if (r, c) != (r0, c0) && grid.get(r, c).is_none() {
-                    grid.put(r, c, value.clone());
+                    grid.put(r, c, value);
                 }
             }
         }
@@ -730,7 +810,7 @@ fn find_header(
             .map(|r| {
                 r.iter()
                     .filter_map(|(c, v)| match v {
-                        Cell::Text(t) => Some((*c, t.clone())),
+                        Cell::Text(t) => Some((c, t.to_owned())),
                         Cell::Error(_) => None,
                     })
                     .collect()
@@ -2148,29 +2228,33 @@ mod tests {
     #[test]
     fn rows_keep_their_cells_in_column_order() {
         let mut row = Row::default();
-        row.insert(3, Cell::Text("d".into()));
-        row.insert(7, Cell::Text("h".into()));
-        row.insert(1, Cell::Text("b".into()));
-        row.insert(3, Cell::Text("D".into()));
-        let cols: Vec<(u32, &Cell)> = row.iter().map(|(c, v)| (*c, v)).collect();
+        row.insert(3, Cell::Text("d"));
+        row.insert(7, Cell::Text("h"));
+        row.insert(1, Cell::Error("#N/A"));
+        row.insert(3, Cell::Text("D"));
+        // An empty text is no cell.
+        row.insert(5, Cell::Text(""));
+        let cols: Vec<(u32, Cell<'_>)> = row.iter().collect();
         assert_eq!(
             cols,
             [
-                (1, &Cell::Text("b".into())),
-                (3, &Cell::Text("D".into())),
-                (7, &Cell::Text("h".into()))
+                (1, Cell::Error("#N/A")),
+                (3, Cell::Text("D")),
+                (7, Cell::Text("h"))
             ]
         );
-        assert_eq!(row.get(&7), Some(&Cell::Text("h".into())));
+        assert_eq!(row.get(&7), Some(Cell::Text("h")));
         assert_eq!(row.get(&2), None);
+        assert_eq!(row.get(&5), None);
         assert_eq!(row.last_col(), Some(7));
+        assert_eq!(row.len(), 3);
     }
 
     /// A row put whole (as an xlsx sheet's rows are read) gives the grid a
     /// cell by cell put gives, also when the row comes again later.
     #[test]
     fn a_row_put_whole_is_the_row_put_cell_by_cell() {
-        let text = |s: &str| Cell::Text(s.into());
+        let text = Cell::Text;
         let cells = [
             (4, 2, "c"),
             (4, 0, "a"),
@@ -2194,10 +2278,10 @@ mod tests {
         again.insert(2, text("C"));
         again.insert(1, text("b"));
         by_row.put_row(4, again);
-        let dump = |g: &Grid| -> Vec<(u32, u32, Cell)> {
+        let dump = |g: &Grid| -> Vec<(u32, u32, String)> {
             g.rows
                 .iter()
-                .flat_map(|(r, row)| row.iter().map(move |(c, v)| (*r, *c, v.clone())))
+                .flat_map(|(r, row)| row.iter().map(move |(c, v)| (*r, c, format!("{v:?}"))))
                 .collect()
         };
         assert_eq!(dump(&by_row), dump(&by_cell));
