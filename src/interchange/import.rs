@@ -504,11 +504,26 @@ impl RowStream {
     /// Hands every row still to come to `each`, in order, while the sheet
     /// is being read (on this thread, while the reader has another), and
     /// returns the rows left once it is read (to share among the cores).
-    fn for_each(mut self, mut each: impl FnMut(u32, Row)) -> Result<Vec<(u32, Row)>, Stop> {
+    /// While no row is ready, `idle` is called until it says it had
+    /// nothing to do.
+    fn for_each(
+        mut self,
+        mut each: impl FnMut(u32, Row),
+        mut idle: impl FnMut() -> bool,
+    ) -> Result<Vec<(u32, Row)>, Stop> {
+        let stopped = || Stop::Error(ImportError::Unreadable("the sheet's reader stopped".into()));
         loop {
-            let first = self.rx.recv().map_err(|_| {
-                Stop::Error(ImportError::Unreadable("the sheet's reader stopped".into()))
-            })?;
+            let first = match self.rx.try_recv() {
+                Ok(b) => b,
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    // Waiting for the reader: something else first.
+                    if idle() {
+                        continue;
+                    }
+                    self.rx.recv().map_err(|_| stopped())?
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => return Err(stopped()),
+            };
             let mut batches = vec![first];
             batches.extend(self.rx.try_iter());
             let mut rows = Vec::new();
@@ -984,6 +999,81 @@ struct Prepared {
     file: Option<String>,
 }
 
+/// The node files of an import, as the rows are folded: each file's
+/// nodes in row order and, for a file the rows have left, its text, built
+/// when there is time while the sheet is still being read (on the thread
+/// that folds the rows, when it waits for the reader). A file whose rows
+/// come again after it was built is built again at the end, and never
+/// early again (rows alternating between two files cost one early build
+/// each, not one a row).
+#[derive(Default)]
+struct Files {
+    by_file: BTreeMap<String, FileNodes>,
+    /// The file of the last row.
+    open: Option<String>,
+    /// Files the rows have left, to be built when there is time.
+    left: std::collections::VecDeque<String>,
+    /// Nodes per kind so far, in [`Kind::ALL`] order.
+    counts: [usize; 5],
+}
+
+/// One file's nodes, and its text and link count once built.
+#[derive(Default)]
+struct FileNodes {
+    nodes: Vec<Prepared>,
+    built: Option<(String, usize)>,
+    /// Given rows after the rows had left it: built at the end.
+    again: bool,
+}
+
+impl Files {
+    /// Adds a node to its file: the one its row names, else the kind's
+    /// file for its place among the nodes of its kind.
+    fn push(&mut self, p: Prepared) {
+        let k = p.kind as usize;
+        let n = self.counts.get(k).copied().unwrap_or(0);
+        if let Some(c) = self.counts.get_mut(k) {
+            *c += 1;
+        }
+        let rel = match &p.file {
+            Some(f) => Cow::Borrowed(f.as_str()),
+            None => Cow::Owned(default_file(p.kind, n)),
+        };
+        if self.open.as_deref() != Some(&*rel) {
+            if let Some(left) = self.open.take() {
+                self.left.push_back(left);
+            }
+            let rel = rel.into_owned();
+            let file = self.by_file.entry(rel.clone()).or_default();
+            if file.built.take().is_some() {
+                file.again = true;
+            }
+            self.open = Some(rel);
+        }
+        if let Some(file) = self.open.as_ref().and_then(|o| self.by_file.get_mut(o)) {
+            file.nodes.push(p);
+        }
+    }
+
+    /// Builds the text of one file the rows have left; false when there
+    /// is none to build.
+    fn build_one(&mut self) -> bool {
+        while let Some(rel) = self.left.pop_front() {
+            if self.open.as_ref() == Some(&rel) {
+                continue;
+            }
+            if let Some(file) = self.by_file.get_mut(&rel)
+                && file.built.is_none()
+                && !file.again
+            {
+                file.built = Some(file_text(&file.nodes));
+                return true;
+            }
+        }
+        false
+    }
+}
+
 /// One row converted: its node, and what is settled in row order.
 #[derive(Default)]
 struct RowOut {
@@ -1191,7 +1281,7 @@ fn prepare_read(
     let defaults = mapping.map(|m| m.defaults.clone()).unwrap_or_default();
     let empty = HashMap::new();
     let values_of = |field: &str| mapping.and_then(|m| m.values.get(field)).unwrap_or(&empty);
-    let mut prepared: Vec<Prepared> = Vec::new();
+    let files = std::cell::RefCell::new(Files::default());
     // Each id's first cell (row, column).
     let mut first_cell: rustc_hash::FxHashMap<String, (u32, u32)> =
         rustc_hash::FxHashMap::default();
@@ -1579,7 +1669,7 @@ fn prepare_read(
             if out.relax {
                 relaxed.insert(p.kind);
             }
-            prepared.push(p);
+            files.borrow_mut().push(p);
         }
         for v in out.variants {
             if !variants_seen.contains(&v) {
@@ -1597,7 +1687,10 @@ fn prepare_read(
             fold(row, out);
         }
         if let Some(rows) = rows {
-            let rest = rows.for_each(|row, cells| fold(row, convert(row, cells)))?;
+            let rest = rows.for_each(
+                |row, cells| fold(row, convert(row, cells)),
+                || files.borrow_mut().build_one(),
+            )?;
             let converted: Vec<(u32, RowOut)> = rest
                 .into_par_iter()
                 .map(|(row, cells)| (row, convert(row, cells)))
@@ -1616,7 +1709,7 @@ fn prepare_read(
     let grid = grid;
     let mut plan = build(
         &grid,
-        prepared,
+        files.into_inner(),
         existing,
         &relaxed,
         &variants_seen,
@@ -1789,7 +1882,7 @@ fn split_list(text: &str, ids: bool) -> Result<Vec<String>, (String, String)> {
 #[allow(clippy::too_many_arguments)]
 fn build(
     grid: &Grid,
-    prepared: Vec<Prepared>,
+    files: Files,
     existing: bool,
     relaxed: &BTreeSet<Kind>,
     variants: &[String],
@@ -1797,32 +1890,18 @@ fn build(
     ignored: Vec<String>,
     blank_rows: usize,
 ) -> Plan {
-    let mut counts = [0usize; 5];
+    let counts = files.counts;
     let mut links = 0;
-    // file → its nodes, in row order; each file is built and dropped in
-    // turn.
-    let mut by_file: BTreeMap<String, Vec<Prepared>> = BTreeMap::new();
-    let mut per_kind = [0usize; 5];
-    for p in prepared {
-        let k = p.kind as usize;
-        if let Some(c) = counts.get_mut(k) {
-            *c += 1;
-        }
-        let n = per_kind.get(k).copied().unwrap_or(0);
-        if let Some(c) = per_kind.get_mut(k) {
-            *c += 1;
-        }
-        let rel = p.file.clone().unwrap_or_else(|| default_file(p.kind, n));
-        by_file.entry(rel).or_default().push(p);
-    }
-    // Each file is built on its own (in parallel), in path order.
+    // Each file not yet built is built on its own (in parallel), in path
+    // order, and its nodes dropped.
     use rayon::prelude::*;
-    let built: Vec<(String, String, usize)> = by_file
+    let built: Vec<(String, String, usize)> = files
+        .by_file
         .into_iter()
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|(rel, nodes)| {
-            let (text, n) = file_text(nodes);
+        .map(|(rel, file)| {
+            let (text, n) = file.built.unwrap_or_else(|| file_text(&file.nodes));
             (rel, text, n)
         })
         .collect();
@@ -1879,9 +1958,9 @@ fn build(
 /// in link fields: the nodes of each kind (kinds in the order they first
 /// come) as an array of tables, written as toml_edit writes such a
 /// document, each value formatted by toml_edit.
-fn file_text(nodes: Vec<Prepared>) -> (String, usize) {
+fn file_text(nodes: &[Prepared]) -> (String, usize) {
     let mut links = 0;
-    let mut kinds: Vec<(Kind, Vec<Prepared>)> = Vec::new();
+    let mut kinds: Vec<(Kind, Vec<&Prepared>)> = Vec::new();
     for p in nodes {
         match kinds.iter_mut().find(|(kind, _)| *kind == p.kind) {
             Some((_, v)) => v.push(p),
@@ -2373,7 +2452,7 @@ mod tests {
             });
         }
         let (want, want_links) = file_text_document(reference);
-        let (got, got_links) = file_text(prepared);
+        let (got, got_links) = file_text(&prepared);
         assert_eq!(got, want);
         assert_eq!(got_links, want_links);
         assert_eq!(got_links, 35);
