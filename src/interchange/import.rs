@@ -2304,6 +2304,62 @@ mod tests {
         );
     }
 
+    /// A file built while the sheet was read and given rows again later
+    /// is written with all its nodes, in row order; nodes without a file
+    /// go to their kind's.
+    #[test]
+    fn a_file_built_early_and_given_rows_again_is_written_whole() {
+        let node = |id: &str, file: Option<&str>| Prepared {
+            kind: Kind::Requirement,
+            fields: vec![("id".into(), Val::Str(id.into()))],
+            file: file.map(str::to_owned),
+        };
+        let mut files = Files::default();
+        files.push(node("R-1", Some("a.toml")));
+        files.push(node("R-2", Some("b.toml")));
+        // a.toml is left: built; b.toml is still being given rows.
+        assert!(files.build_one());
+        assert!(!files.build_one());
+        assert!(files.by_file["a.toml"].built.is_some());
+        files.push(node("R-3", Some("a.toml")));
+        assert!(files.by_file["a.toml"].built.is_none());
+        files.push(node("R-4", None));
+        // b.toml is built; a.toml, given rows again, is left to the end.
+        assert!(files.build_one());
+        assert!(!files.build_one());
+        assert!(files.by_file["b.toml"].built.is_some());
+        assert!(files.by_file["a.toml"].built.is_none());
+        assert_eq!(files.counts[Kind::Requirement as usize], 4);
+        let plan = build(
+            &Grid::default(),
+            files,
+            true,
+            &BTreeSet::new(),
+            &[],
+            Path::new("x.xlsx"),
+            Vec::new(),
+            0,
+        );
+        let texts: Vec<(&str, &str)> = plan
+            .files
+            .iter()
+            .map(|(r, t)| (r.as_str(), t.as_str()))
+            .collect();
+        let text = |ids: &[&str]| {
+            let nodes: Vec<Prepared> = ids.iter().map(|id| node(id, None)).collect();
+            file_text(&nodes).0
+        };
+        assert_eq!(
+            texts,
+            [
+                ("a.toml", text(&["R-1", "R-3"]).as_str()),
+                ("b.toml", text(&["R-2"]).as_str()),
+                ("requirements.toml", text(&["R-4"]).as_str()),
+            ]
+        );
+        assert_eq!(plan.counts[Kind::Requirement as usize], 4);
+    }
+
     #[test]
     fn rows_keep_their_cells_in_column_order() {
         let mut row = Row::default();
