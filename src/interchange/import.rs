@@ -1967,7 +1967,26 @@ fn file_text(nodes: &[Prepared]) -> (String, usize) {
             None => kinds.push((p.kind, vec![p])),
         }
     }
-    let mut out = String::new();
+    // Room for the whole text at once (it is not copied as it grows): a
+    // node's header and each field's key, value and punctuation.
+    let room: usize = nodes
+        .iter()
+        .map(|p| {
+            20 + p
+                .fields
+                .iter()
+                .map(|(key, value)| {
+                    key.len()
+                        + 8
+                        + match value {
+                            Val::Str(s) | Val::Toml(s) => s.len(),
+                            Val::List(items) => items.iter().map(|i| i.len() + 4).sum(),
+                        }
+                })
+                .sum::<usize>()
+        })
+        .sum();
+    let mut out = String::with_capacity(room);
     for (kind, nodes) in kinds {
         for p in nodes {
             if !out.is_empty() {
