@@ -484,6 +484,8 @@ struct RowStream {
     last: Option<u32>,
     /// The last row the sheet says it has.
     stated: u32,
+    /// The file read, for the message when its reader stops.
+    path: PathBuf,
 }
 
 /// Why the rows of a sheet could not all be streamed.
@@ -511,7 +513,12 @@ impl RowStream {
         mut each: impl FnMut(u32, Row),
         mut idle: impl FnMut() -> bool,
     ) -> Result<Vec<(u32, Row)>, Stop> {
-        let stopped = || Stop::Error(ImportError::Unreadable("the sheet's reader stopped".into()));
+        let stopped = || {
+            Stop::Error(ImportError::Unreadable(format!(
+                "{}: the sheet's reader stopped",
+                self.path.display()
+            )))
+        };
         loop {
             let first = match self.rx.try_recv() {
                 Ok(b) => b,
@@ -654,6 +661,7 @@ fn read_sheet(
         rx,
         last: None,
         stated: 0,
+        path: path.to_owned(),
     };
     let streamed = stream && merged.is_empty();
     loop {
@@ -678,7 +686,7 @@ fn read_sheet(
             Err(_) => {
                 return Err(ImportError::Unreadable(format!(
                     "{}: the sheet's reader stopped",
-                    path.display()
+                    rows.path.display()
                 )));
             }
         }
@@ -833,7 +841,7 @@ fn find_header(
             .unwrap_or_default()
     };
     let header_row = match mapping.and_then(|m| m.header_row) {
-        Some(n) => u32::try_from(n - 1).ok()?,
+        Some(n) => u32::try_from(n.saturating_sub(1)).ok()?,
         None => {
             let wanted: Vec<String> = match mapping {
                 Some(m) => m.columns.iter().map(|(_, h)| normal(h)).collect(),
@@ -1230,7 +1238,7 @@ fn prepare_read(
         .or_else(|| mapping.and_then(|m| m.sheet.as_deref()));
     let head = mapping
         .and_then(|m| m.header_row)
-        .map(|n| u32::try_from(n - 1));
+        .map(|n| u32::try_from(n.saturating_sub(1)));
     let (mut grid, rows) = read_sheet(
         input,
         sheet,
