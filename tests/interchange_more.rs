@@ -706,3 +706,26 @@ fn a_header_row_below_the_first_hundred_rows_is_found_in_an_xlsx() {
         "{text}"
     );
 }
+
+#[test]
+fn an_error_value_in_an_xlsx_is_reported_as_the_sheet_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.xlsx");
+    plain_xlsx(&plain, 0, 3);
+    let file = dir.path().join("errors.xlsx");
+    edit_sheet(&plain, &file, |xml| {
+        let (_, row) = row_element(xml, 3);
+        let start = row.find("<c r=\"C3\"").unwrap();
+        let end = start + row[start..].find("</c>").unwrap() + "</c>".len();
+        let cell = &row[start..end];
+        xml.replacen(cell, r#"<c r="C3" t="e"><v>#N/A</v></c>"#, 1)
+    });
+    let into = dir.path().join("tree");
+    let (code, out, err) = import(&file, &into, &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("error: Nodes!C3 (under `title`): the cell holds the error value #N/A"),
+        "{out}"
+    );
+    assert!(!into.exists());
+}

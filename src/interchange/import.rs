@@ -358,47 +358,30 @@ fn datetime_text(out: &mut String, dt: &calamine::ExcelDateTime) {
     };
 }
 
-/// Puts an xlsx cell in its row as shown (nothing when it is empty).
-fn put_data_ref(row: &mut Row, col: u32, v: &calamine::DataRef<'_>) {
-    use calamine::DataRef as D;
+/// Puts a cell read by calamine in its row as shown (nothing when it is
+/// empty): a number as `101`, not `101.0`, a date as `2020-09-30`, an
+/// error value as the sheet shows it (`#N/A`).
+fn put_cell(row: &mut Row, col: u32, v: &impl calamine::DataType) {
     use std::fmt::Write;
-    let error = matches!(v, D::Error(_));
-    row.insert_with(col, error, |out| match v {
-        D::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
-        D::Float(f) => number_text(out, *f),
-        D::String(s) | D::DurationIso(s) => out.push_str(s),
-        D::SharedString(s) => out.push_str(s),
-        D::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
-        D::DateTime(dt) => datetime_text(out, dt),
-        D::DateTimeIso(s) => out.push_str(s.strip_suffix("T00:00:00").unwrap_or(s)),
-        D::Error(e) => {
-            let _ = write!(out, "#{e:?}");
-        }
-        D::Empty => {}
-    });
-}
-
-/// Puts a cell of another workbook in its row as shown (nothing when it
-/// is empty).
-fn put_data(row: &mut Row, col: u32, v: &calamine::Data) {
-    use calamine::Data as D;
-    use std::fmt::Write;
-    let error = matches!(v, D::Error(_));
-    row.insert_with(col, error, |out| match v {
-        D::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
-        D::Float(f) => number_text(out, *f),
-        D::String(s) | D::DurationIso(s) => out.push_str(s),
-        D::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
-        D::DateTime(dt) => datetime_text(out, dt),
-        D::DateTimeIso(s) => out.push_str(s.strip_suffix("T00:00:00").unwrap_or(s)),
-        D::Error(e) => {
+    let error = v.get_error();
+    row.insert_with(col, error.is_some(), |out| {
+        if let Some(e) = error {
             let _ = write!(out, "{e}");
+        } else if let Some(s) = v.get_string() {
+            out.push_str(s);
+        } else if let Some(i) = v.get_int() {
+            let _ = write!(out, "{i}");
+        } else if let Some(f) = v.get_float() {
+            number_text(out, f);
+        } else if let Some(b) = v.get_bool() {
+            out.push_str(if b { "TRUE" } else { "FALSE" });
+        } else if let Some(dt) = v.get_datetime() {
+            datetime_text(out, &dt);
+        } else if let Some(s) = v.get_datetime_iso() {
+            out.push_str(s.strip_suffix("T00:00:00").unwrap_or(s));
+        } else if let Some(s) = v.get_duration_iso() {
+            out.push_str(s);
         }
-        D::Empty => {}
     });
 }
 
@@ -591,7 +574,7 @@ fn send_rows<R: std::io::Read + std::io::Seek>(
             }
         }
         match &mut open {
-            Some((at, row)) if *at == r => put_data_ref(row, col, v),
+            Some((at, row)) if *at == r => put_cell(row, col, v),
             _ => {
                 if let Some((at, row)) = open.take().filter(|(_, row)| row.len() > 0) {
                     width = row.len().clamp(width, ROW_RESERVE);
@@ -601,7 +584,7 @@ fn send_rows<R: std::io::Read + std::io::Seek>(
                     }
                 }
                 let mut row = Row::with_capacity(width);
-                put_data_ref(&mut row, col, v);
+                put_cell(&mut row, col, v);
                 open = Some((r, row));
             }
         }
@@ -715,7 +698,7 @@ fn read_grid(path: &Path, sheet: Option<&str>) -> Result<Grid, ImportError> {
             let (r0, c0) = range.start().unwrap_or((0, 0));
             for (r, c, v) in range.used_cells() {
                 let mut cell = Row::default();
-                put_data(&mut cell, 0, v);
+                put_cell(&mut cell, 0, v);
                 if let Some(value) = cell.get(&0) {
                     grid.put(r0 + r as u32, c0 + c as u32, value);
                 }
