@@ -1668,27 +1668,23 @@ fn prepare_read(
             }
         }
     };
-    {
+    // Rows at hand are converted on every core, then folded in order.
+    let convert_all = |rows: Vec<(u32, Row)>| -> Vec<(u32, RowOut)> {
         use rayon::prelude::*;
-        let converted: Vec<(u32, RowOut)> = body
-            .into_par_iter()
+        rows.into_par_iter()
             .map(|(row, cells)| (row, convert(row, cells)))
-            .collect();
-        for (row, out) in converted {
+            .collect()
+    };
+    for (row, out) in convert_all(body) {
+        fold(row, out);
+    }
+    if let Some(rows) = rows {
+        let rest = rows.for_each(
+            |row, cells| fold(row, convert(row, cells)),
+            || files.borrow_mut().build_one(),
+        )?;
+        for (row, out) in convert_all(rest) {
             fold(row, out);
-        }
-        if let Some(rows) = rows {
-            let rest = rows.for_each(
-                |row, cells| fold(row, convert(row, cells)),
-                || files.borrow_mut().build_one(),
-            )?;
-            let converted: Vec<(u32, RowOut)> = rest
-                .into_par_iter()
-                .map(|(row, cells)| (row, convert(row, cells)))
-                .collect();
-            for (row, out) in converted {
-                fold(row, out);
-            }
         }
     }
     drop(first_cell);
