@@ -2310,6 +2310,117 @@ mod tests {
         );
     }
 
+    /// One import, read as rows stream in (`true`) or whole, as what it
+    /// says: the plan's files and counts, or the diagnostics.
+    fn import_read(path: &Path, into: &Path, options: &Options, stream: bool) -> String {
+        match prepare_read(path, into, options, &|_, _| {}, None, stream) {
+            Ok(Ok((plan, _))) => format!(
+                "{:?} {:?} {} {} {:?}",
+                plan.files, plan.counts, plan.links, plan.blank_rows, plan.ignored
+            ),
+            Ok(Err(diags)) => format!("{diags:?}"),
+            Err(Stop::Error(e)) => format!("error {e}"),
+            Err(Stop::Disorder) => "disorder".into(),
+        }
+    }
+
+    /// Sheets of every size around the rows first waited for and the rows
+    /// handed over at once, with a title block or not, rows going to
+    /// files in runs or alternating, blank rows, links, and (in some) a
+    /// duplicate id or a bad category: read while the rows stream in,
+    /// each imports as when read whole.
+    #[test]
+    fn a_sheet_streamed_imports_as_when_read_whole() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut seed: u64 = 7;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let sizes = [0usize, 1, 99, 100, 101, 255, 256, 257, 700];
+        for (case, &rows) in sizes.iter().enumerate() {
+            let above = if case % 2 == 0 { 0 } else { 3 };
+            let with_file = case % 3 != 0;
+            let alternate = case % 4 == 1;
+            let broken = case % 5 == 4;
+            let path = dir.path().join(format!("case{case}.xlsx"));
+            let mut wb = rust_xlsxwriter::Workbook::new();
+            let ws = wb
+                .add_worksheet_with_constant_memory()
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut put = |r: usize, c: u16, text: &str| {
+                ws.write_string(r as u32, c, text)
+                    .unwrap_or_else(|e| panic!("{e}"));
+            };
+            for r in 0..above {
+                put(r, 0, &format!("Programme RTM, line {r}"));
+            }
+            let header = [
+                "kind",
+                "id",
+                "title",
+                "status",
+                "category",
+                "satisfies",
+                "file",
+                "themes",
+            ];
+            for (c, h) in header.iter().enumerate() {
+                if *h != "file" || with_file {
+                    put(above, c as u16, h);
+                }
+            }
+            for n in 0..rows {
+                let r = above + 1 + n;
+                if next(20) == 0 {
+                    continue; // a blank separator row
+                }
+                let business = next(4) == 0;
+                let kind = if business { "business" } else { "requirement" };
+                let id = if broken && n == rows / 2 {
+                    "RTM-0".to_owned()
+                } else if business {
+                    format!("BR-{n}")
+                } else {
+                    format!("RTM-{n}")
+                };
+                put(r, 0, kind);
+                put(r, 1, &id);
+                put(r, 2, &format!("Entry {n}: a title"));
+                put(r, 3, "draft");
+                if business {
+                    put(r, 7, "TH-1");
+                } else {
+                    let category = if broken && n == rows / 3 {
+                        "mvpp"
+                    } else {
+                        "mvp"
+                    };
+                    put(r, 4, category);
+                    put(r, 5, &format!("BR-{}, BR-{}", next(50), next(50)));
+                }
+                if with_file {
+                    let file = if alternate {
+                        ["a.toml", "b.toml"][n % 2]
+                    } else {
+                        ["a.toml", "b.toml", "c.toml"][(n / 90) % 3]
+                    };
+                    put(r, 6, file);
+                }
+            }
+            wb.save(&path).unwrap_or_else(|e| panic!("{e}"));
+            let into = dir.path().join(format!("tree{case}"));
+            let options = Options::default();
+            let streamed = import_read(&path, &into, &options, true);
+            let whole = import_read(&path, &into, &options, false);
+            assert_eq!(streamed, whole, "case {case}: {rows} rows");
+
+            assert!(!streamed.starts_with("error"), "case {case}: {streamed}");
+        }
+    }
+
     /// A file built while the sheet was read and given rows again later
     /// is written with all its nodes, in row order; nodes without a file
     /// go to their kind's.
