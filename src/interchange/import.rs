@@ -627,13 +627,14 @@ fn read_sheet(
         calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
     let name = choose_sheet(path, &wb.sheet_names(), sheet)?;
     let (tx, rx) = std::sync::mpsc::channel();
-    {
-        let (path, name) = (path.to_owned(), name.clone());
-        std::thread::spawn(move || {
-            let done = send_rows(&mut wb, &name, &path, &tx);
+    let (owned, sheet_name) = (path.to_owned(), name.clone());
+    std::thread::Builder::new()
+        .name("sheet reader".into())
+        .spawn(move || {
+            let done = send_rows(&mut wb, &sheet_name, &owned, &tx);
             let _ = tx.send(Batch::Done(done));
-        });
-    }
+        })
+        .map_err(|e| unreadable(path, e))?;
     // Found while the cells are read.
     let merged = merged_cells(path, &name)?;
     let mut grid = Grid {
