@@ -30,14 +30,17 @@ pub fn may_have_merged_cells(path: &Path, sheet: &str) -> Option<bool> {
     contains(entry, MERGE_CELL)
 }
 
-/// Whether `needle` occurs in what `reader` reads (`None` on a read
-/// error), read in blocks, a needle across two blocks included.
+/// Whether `needle` occurs in what `reader` reads, read in blocks, a
+/// needle across two blocks included. `None` on a read error, or when the
+/// text is not UTF-8 (XML may be UTF-16: a NUL byte among its first two,
+/// or a UTF-16 byte order mark), where a UTF-8 needle says nothing.
 fn contains(mut reader: impl Read, needle: &[u8]) -> Option<bool> {
     let finder = memchr::memmem::Finder::new(needle);
     let keep = needle.len().saturating_sub(1);
     let mut buf = vec![0u8; 1 << 18];
     // The bytes in `buf[..kept]` are the previous block's last ones.
     let mut kept = 0;
+    let mut first = true;
     loop {
         let n = match reader.read(buf.get_mut(kept..)?) {
             Ok(0) => return Some(false),
@@ -46,6 +49,13 @@ fn contains(mut reader: impl Read, needle: &[u8]) -> Option<bool> {
             Err(_) => return None,
         };
         let end = kept + n;
+        if first && end >= 2 {
+            first = false;
+            let head = buf.get(..2)?;
+            if head.contains(&0) || head == [0xFE, 0xFF] || head == [0xFF, 0xFE] {
+                return None;
+            }
+        }
         if finder.find(buf.get(..end)?).is_some() {
             return Some(true);
         }
@@ -212,6 +222,14 @@ mod tests {
         let plain = vec![b'x'; 3 << 18];
         assert_eq!(contains(plain.as_slice(), MERGE_CELL), Some(false));
         assert_eq!(contains(&b"mergeCel"[..], MERGE_CELL), Some(false));
+        // UTF-16, with or without a byte order mark: nothing can be said.
+        let utf16: Vec<u8> = "<?xml version=\"1.0\"?><worksheet/>"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(contains(utf16.as_slice(), MERGE_CELL), None);
+        let marked = [&[0xFF, 0xFE][..], &utf16].concat();
+        assert_eq!(contains(marked.as_slice(), MERGE_CELL), None);
     }
 
     #[test]
