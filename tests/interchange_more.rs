@@ -729,3 +729,24 @@ fn an_error_value_in_an_xlsx_is_reported_as_the_sheet_shows_it() {
     );
     assert!(!into.exists());
 }
+
+#[test]
+fn a_sheet_broken_past_its_first_rows_exits_2_and_writes_nothing() {
+    // The rows before the break are read and converted while the sheet is
+    // read; the break still stops the import, as a file that cannot be
+    // read.
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.xlsx");
+    plain_xlsx(&plain, 0, 600);
+    let file = dir.path().join("broken.xlsx");
+    edit_sheet(&plain, &file, |xml| {
+        // Cut inside row 500's first cell.
+        let (at, _) = row_element(xml, 500);
+        format!("{}<row r=\"500\"><c r=\"A500", &xml[..at])
+    });
+    let into = dir.path().join("tree");
+    let (code, out, err) = import(&file, &into, &[]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("broken.xlsx: cannot read"), "{err}");
+    assert!(!into.exists());
+}
