@@ -486,6 +486,14 @@ impl From<ImportError> for Stop {
 }
 
 impl RowStream {
+    /// The reader's thread ended without saying it was done.
+    fn stopped(&self) -> ImportError {
+        ImportError::Unreadable(format!(
+            "{}: the sheet's reader stopped",
+            self.path.display()
+        ))
+    }
+
     /// Hands every row still to come to `each`, in order, while the sheet
     /// is being read (on this thread, while the reader has another), and
     /// returns the rows left once it is read (to share among the cores).
@@ -496,12 +504,6 @@ impl RowStream {
         mut each: impl FnMut(u32, Row),
         mut idle: impl FnMut() -> bool,
     ) -> Result<Vec<(u32, Row)>, Stop> {
-        let stopped = || {
-            Stop::Error(ImportError::Unreadable(format!(
-                "{}: the sheet's reader stopped",
-                self.path.display()
-            )))
-        };
         loop {
             let first = match self.rx.try_recv() {
                 Ok(b) => b,
@@ -510,9 +512,11 @@ impl RowStream {
                     if idle() {
                         continue;
                     }
-                    self.rx.recv().map_err(|_| stopped())?
+                    self.rx.recv().map_err(|_| Stop::Error(self.stopped()))?
                 }
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => return Err(stopped()),
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    return Err(Stop::Error(self.stopped()));
+                }
             };
             let mut batches = vec![first];
             batches.extend(self.rx.try_iter());
@@ -667,12 +671,7 @@ fn read_sheet(
                 done?;
                 break;
             }
-            Err(_) => {
-                return Err(ImportError::Unreadable(format!(
-                    "{}: the sheet's reader stopped",
-                    rows.path.display()
-                )));
-            }
+            Err(_) => return Err(rows.stopped()),
         }
     }
     fill_merged(&mut grid, &merged);
