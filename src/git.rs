@@ -229,19 +229,44 @@ fn cat_blobs(dir: &Path, ids: &[&str], max_bytes: u64) -> Result<Vec<Option<Entr
         .stderr(Stdio::piped())
         .spawn()
         .map_err(GitError::NoGit)?;
-    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         let _ = child.kill();
         let _ = child.wait();
         return Err(failed("no pipe to git".to_owned()));
     };
-    let request: String = ids.iter().map(|id| format!("{id}\n")).collect();
-    let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
-    let read = read_batch(BufReader::new(stdout), ids.len(), max_bytes);
+    // The ids are written on a thread of their own while the answers are
+    // read; when rtm works alone (or the thread is refused) they are asked
+    // one at a time, each answer read before the next id is written.
+    let stdin = std::sync::Arc::new(std::sync::Mutex::new(Some(stdin)));
+    let writer = if crate::threads::alone() {
+        None
+    } else {
+        let theirs = std::sync::Arc::clone(&stdin);
+        let request: String = ids.iter().map(|id| format!("{id}\n")).collect();
+        std::thread::Builder::new()
+            .name("git request".into())
+            .spawn(
+                move || match theirs.lock().ok().and_then(|mut s| s.take()) {
+                    Some(mut stdin) => stdin.write_all(request.as_bytes()),
+                    None => Ok(()),
+                },
+            )
+            .ok()
+    };
+    let read = if writer.is_some() {
+        read_batch(BufReader::new(stdout), ids.len(), max_bytes)
+    } else {
+        // The writer was never made: the ids' pipe is still here.
+        match stdin.lock().ok().and_then(|mut s| s.take()) {
+            Some(stdin) => read_one_by_one(stdin, stdout, ids, max_bytes),
+            None => Err(std::io::Error::other("no pipe to git")),
+        }
+    };
     if read.is_err() {
         // git may be blocked writing answers nobody reads.
         let _ = child.kill();
     }
-    let wrote = writer.join();
+    let wrote = writer.map_or(Ok(Ok(())), |w| w.join());
     let status = child.wait().map_err(|e| failed(e.to_string()))?;
     let mut stderr = String::new();
     if let Some(mut err) = child.stderr.take() {
@@ -257,6 +282,24 @@ fn cat_blobs(dir: &Path, ids: &[&str], max_bytes: u64) -> Result<Vec<Option<Entr
         return Err(failed(stderr.trim().to_owned()));
     }
     Ok(contents)
+}
+
+/// Asks `git cat-file --batch` for each id in turn, reading its answer
+/// before the next id is written (git flushes each answer).
+fn read_one_by_one(
+    mut stdin: std::process::ChildStdin,
+    stdout: std::process::ChildStdout,
+    ids: &[&str],
+    max_bytes: u64,
+) -> std::io::Result<Vec<Option<Entry>>> {
+    let mut answers = BufReader::new(stdout);
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        stdin.write_all(format!("{id}\n").as_bytes())?;
+        stdin.flush()?;
+        out.extend(read_batch(&mut answers, 1, max_bytes)?);
+    }
+    Ok(out)
 }
 
 /// Reads `n` answers of `git cat-file --batch`: `<oid> SP <type> SP <size>

@@ -47,6 +47,7 @@ pub mod schema;
 pub mod source;
 pub mod spec;
 pub mod stamp;
+pub mod threads;
 pub mod view;
 pub mod waivers;
 pub mod workspace;

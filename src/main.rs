@@ -26,6 +26,12 @@ use rtm::rules::{RULES, lookup};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Before any parallel work: a system that refuses threads gets a
+    // one-thread rtm, not a panic.
+    if let Err(e) = rtm::threads::start() {
+        eprintln!("rtm: {e}");
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Check(args) => check(&args),
         Command::Diff(args) => diff(&args),

@@ -266,6 +266,9 @@ where
         }
         Ok(staged)
     };
+    if crate::threads::alone() {
+        return run();
+    }
     match rayon::ThreadPoolBuilder::new().num_threads(WRITERS).build() {
         Ok(pool) => pool.install(run),
         Err(_) => run(),

@@ -684,8 +684,8 @@ pub fn write_xlsx<W: Write + Seek + Send>(
         return Err(ExportError::Unreadable("the workbook has no sheet".into()));
     };
     prepare(first, &nodes_sheet, &note, &formats)?;
-    std::thread::scope(|scope| {
-        let rest_done = scope.spawn(|| {
+    let (rest_done, first_done) = crate::threads::both(
+        || {
             let others: [&OtherSheet; 3] = [&deviations, &matrix, &findings];
             for (ws, build) in rest.iter_mut().zip(others) {
                 let sheet = build(view);
@@ -693,11 +693,11 @@ pub fn write_xlsx<W: Write + Seek + Send>(
                 fill(ws, sheet, progress)?;
             }
             Ok::<(), ExportError>(())
-        });
-        let first_done = fill(first, nodes_sheet, progress);
-        first_done?;
-        rest_done.join().unwrap_or_else(|_| Err(failed()))
-    })?;
+        },
+        || fill(first, nodes_sheet, progress),
+    );
+    first_done?;
+    rest_done.unwrap_or_else(|_| Err(failed()))?;
     workbook.save_to_writer(out)?;
     Ok(())
 }

@@ -632,13 +632,11 @@ fn read_sheet(
     let name = choose_sheet(path, &wb.sheet_names(), sheet)?;
     let (tx, rx) = std::sync::mpsc::channel();
     let (owned, sheet_name) = (path.to_owned(), name.clone());
-    std::thread::Builder::new()
-        .name("sheet reader".into())
-        .spawn(move || {
-            let done = send_rows(&mut wb, &sheet_name, &owned, &tx);
-            let _ = tx.send(Batch::Done(done));
-        })
-        .map_err(|e| unreadable(path, e))?;
+    // Alone, the whole sheet is read here first.
+    crate::threads::detached("sheet reader", move || {
+        let done = send_rows(&mut wb, &sheet_name, &owned, &tx);
+        let _ = tx.send(Batch::Done(done));
+    });
     // Found while the cells are read.
     let merged = merged_cells(path, &name)?;
     let mut grid = Grid {
@@ -1738,16 +1736,18 @@ fn prepare_read(
     // diagnostic on the row it came from.
     // Staged (when asked and nothing is wrong so far) while checked.
     let (loaded, staging) = match stage_force.filter(|_| diags.is_empty()) {
-        Some(force) => std::thread::scope(|scope| {
-            let staging = scope.spawn(|| stage(&plan, into, force));
-            let loaded = check_plan(&plan, present, existing, options.replace);
-            let staging = staging.join().unwrap_or_else(|_| {
+        Some(force) => {
+            let (staging, loaded) = crate::threads::both(
+                || stage(&plan, into, force),
+                || check_plan(&plan, present, existing, options.replace),
+            );
+            let staging = staging.unwrap_or_else(|_| {
                 Err(ImportError::Write(
                     "the files could not be staged; nothing written".into(),
                 ))
             });
             (loaded, Some(staging))
-        }),
+        }
         None => (check_plan(&plan, present, existing, options.replace), None),
     };
     for f in loaded {

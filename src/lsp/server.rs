@@ -42,7 +42,7 @@ pub struct Settings {
 /// Serves one client on standard input and output until it says `exit`
 /// (true when it asked to `shutdown` first) or its input ends (false).
 pub fn run(settings: &Settings) -> io::Result<bool> {
-    let rx = spawn_reader();
+    let rx = spawn_reader()?;
     let mut out = Output::new();
     let Some((id, params)) = handshake(&rx, &mut out)? else {
         return Ok(false);

@@ -22,19 +22,28 @@ pub enum Incoming {
 }
 
 /// Reads messages from standard input on a thread of its own; the
-/// channel closes at the end of the input.
-pub fn spawn_reader() -> mpsc::Receiver<Incoming> {
+/// channel closes at the end of the input. The server needs this thread
+/// (it waits for input with a time limit): a refusal is an error.
+pub fn spawn_reader() -> io::Result<mpsc::Receiver<Incoming>> {
     let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let stdin = io::stdin();
-        let mut input = stdin.lock();
-        while let Some(item) = read(&mut input) {
-            if tx.send(item).is_err() {
-                break;
+    std::thread::Builder::new()
+        .name("lsp reader".into())
+        .spawn(move || {
+            let stdin = io::stdin();
+            let mut input = stdin.lock();
+            while let Some(item) = read(&mut input) {
+                if tx.send(item).is_err() {
+                    break;
+                }
             }
-        }
-    });
-    rx
+        })
+        .map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot start the thread that reads the client: {e}"),
+            )
+        })?;
+    Ok(rx)
 }
 
 /// The next message of the input, `None` at its end.

@@ -123,19 +123,31 @@ fn enum_names(field: &str) -> Option<&'static [&'static str]> {
 /// Where the document goes: a buffer handed to the writer every MiB, so
 /// that a large tree is never held whole in memory. The writer is a
 /// thread of its own: the document is written while the next part of it
-/// is made.
-struct Out {
+/// is made (or, when rtm works alone, this thread).
+struct Out<'s> {
     buf: String,
-    to_writer: std::sync::mpsc::SyncSender<Vec<String>>,
-    /// Buffers the writer has written and gives back, to be filled again
-    /// (fresh memory costs the kernel zeroing it).
-    spare: std::sync::mpsc::Receiver<String>,
+    to: To<'s>,
+}
+
+/// Who writes what [`Out`] hands over.
+enum To<'s> {
+    /// The writer's thread, which gives back the buffers it wrote, to be
+    /// filled again (fresh memory costs the kernel zeroing it).
+    Writer {
+        parts: std::sync::mpsc::SyncSender<Vec<String>>,
+        spare: std::sync::mpsc::Receiver<String>,
+    },
+    /// This thread, into the sink; the first error.
+    Here {
+        sink: &'s mut (dyn std::io::Write + Send),
+        result: std::io::Result<()>,
+    },
 }
 
 /// Bytes of [`Out`]'s buffer before it is handed to the writer.
 const OUT_BUFFER: usize = 1 << 20;
 
-impl Out {
+impl Out<'_> {
     fn push_str(&mut self, s: &str) {
         self.buf.push_str(s);
         if self.buf.len() >= OUT_BUFFER {
@@ -146,20 +158,33 @@ impl Out {
     /// Hands over what is buffered, then `parts`, in this order.
     fn push_parts(&mut self, parts: Vec<String>) {
         self.flush();
-        // A send fails only when the writer is gone; its error is
-        // reported when it is joined.
-        let _ = self.to_writer.send(parts);
+        match &mut self.to {
+            // A send fails only when the writer is gone; its error is
+            // reported when it is joined.
+            To::Writer { parts: to, .. } => {
+                let _ = to.send(parts);
+            }
+            To::Here { sink, result } => {
+                for part in parts {
+                    write_part(*sink, result, &part);
+                }
+            }
+        }
     }
 
     /// A buffer to fill: one the writer gave back, or a new one.
     fn spare(&self, capacity: usize) -> String {
-        match self.spare.try_recv() {
-            Ok(mut s) => {
+        let given_back = match &self.to {
+            To::Writer { spare, .. } => spare.try_recv().ok(),
+            To::Here { .. } => None,
+        };
+        match given_back {
+            Some(mut s) => {
                 s.clear();
                 s.reserve(capacity);
                 s
             }
-            Err(_) => String::with_capacity(capacity),
+            None => String::with_capacity(capacity),
         }
     }
 
@@ -172,21 +197,45 @@ impl Out {
         if self.buf.is_empty() {
             return;
         }
-        let next = self.spare(2 * OUT_BUFFER);
-        let full = std::mem::replace(&mut self.buf, next);
-        let _ = self.to_writer.send(vec![full]);
+        match &mut self.to {
+            To::Writer { .. } => {
+                let next = self.spare(2 * OUT_BUFFER);
+                let full = std::mem::replace(&mut self.buf, next);
+                if let To::Writer { parts, .. } = &self.to {
+                    let _ = parts.send(vec![full]);
+                }
+            }
+            To::Here { sink, result } => {
+                write_part(*sink, result, &self.buf);
+                self.buf.clear();
+            }
+        }
     }
 }
 
-impl std::fmt::Write for Out {
+impl std::fmt::Write for Out<'_> {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
         self.push_str(s);
         Ok(())
     }
 }
 
-/// Writes every part it is handed to `sink`, in order, and gives the
-/// buffers back; after an error, the rest is taken and dropped.
+/// Writes `part` into `sink` unless an earlier part failed; keeps the
+/// first error.
+fn write_part(
+    sink: &mut (dyn std::io::Write + Send),
+    result: &mut std::io::Result<()>,
+    part: &str,
+) {
+    if result.is_ok()
+        && let Err(e) = sink.write_all(part.as_bytes())
+    {
+        *result = Err(e);
+    }
+}
+
+/// Writes every part it receives into `sink`, in order, until the sender
+/// is dropped; keeps the first error.
 fn writer(
     sink: &mut (dyn std::io::Write + Send),
     parts: std::sync::mpsc::Receiver<Vec<String>>,
@@ -195,11 +244,7 @@ fn writer(
     let mut result = Ok(());
     for batch in parts {
         for part in batch {
-            if result.is_ok()
-                && let Err(e) = sink.write_all(part.as_bytes())
-            {
-                result = Err(e);
-            }
+            write_part(sink, &mut result, &part);
             // Kept only while the maker has room for it; else dropped.
             let _ = spare.try_send(part);
         }
@@ -229,17 +274,49 @@ pub fn export_to(
     kept: Option<&KeptFields>,
     sink: &mut (dyn std::io::Write + Send),
 ) -> std::io::Result<()> {
+    // The sink goes to the writer's thread, or stays here when that thread
+    // is not made.
+    let sink = std::sync::Mutex::new(Some(sink));
+    let take = || sink.lock().ok().and_then(|mut s| s.take());
     std::thread::scope(|scope| {
         // One batch of parts waits while another is written: the writer
         // seldom waits, and memory holds little of the document. The
         // buffers given back are about a batch's worth.
         let (to_writer, parts) = std::sync::mpsc::sync_channel(1);
         let (give_back, spare) = std::sync::mpsc::sync_channel(40);
-        let written = scope.spawn(move || writer(sink, parts, give_back));
+        let written = if crate::threads::alone() {
+            None
+        } else {
+            std::thread::Builder::new()
+                .spawn_scoped(scope, move || match take() {
+                    Some(sink) => writer(sink, parts, give_back),
+                    None => Ok(()),
+                })
+                .ok()
+        };
+        let buf = String::with_capacity(2 * OUT_BUFFER);
+        let Some(written) = written else {
+            let sink = take().ok_or_else(|| std::io::Error::other("the writer stopped"))?;
+            let mut out = Out {
+                buf,
+                to: To::Here {
+                    sink,
+                    result: Ok(()),
+                },
+            };
+            document(view, options, kept, &mut out);
+            out.flush();
+            return match out.to {
+                To::Here { result, .. } => result,
+                To::Writer { .. } => Ok(()),
+            };
+        };
         let mut out = Out {
-            buf: String::with_capacity(2 * OUT_BUFFER),
-            to_writer,
-            spare,
+            buf,
+            to: To::Writer {
+                parts: to_writer,
+                spare,
+            },
         };
         document(view, options, kept, &mut out);
         out.flush();
