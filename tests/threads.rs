@@ -1,6 +1,6 @@
-//! rtm on one thread (`RAYON_NUM_THREADS=1`, as when the system refuses it
-//! threads): every command that otherwise works on several threads gives
-//! the same bytes, and none waits forever.
+//! rtm on one thread (`RAYON_NUM_THREADS=1`, and a system that refuses it
+//! every thread): every command that otherwise works on several threads
+//! gives the same bytes, and none waits forever or panics.
 
 // Test code: a failed unwrap or assertion is the test failing.
 #![allow(
@@ -133,4 +133,118 @@ fn one_thread_reads_a_git_revision() {
     let text = String::from_utf8(alone.clone()).unwrap();
     assert!(text.contains("RTM-9001"), "{text}");
     assert!(alone == usual, "--since differs on one thread");
+}
+
+/// A command that runs rtm with a limit of one process for its user
+/// (`prlimit --nproc=1`), so that the system refuses it every thread.
+/// root is not held to that limit: as root, rtm runs as `nobody`.
+fn refused_threads(cwd: &Path) -> std::process::Command {
+    use std::os::unix::fs::MetadataExt;
+    let root = std::fs::metadata(cwd).unwrap().uid() == 0;
+    let mut cmd = if root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "prlimit",
+        ]);
+        c
+    } else {
+        std::process::Command::new("prlimit")
+    };
+    cmd.args(["--nproc=1", "--", env!("CARGO_BIN_EXE_rtm")])
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env_remove("RAYON_NUM_THREADS");
+    cmd
+}
+
+/// Makes a folder and everything below it readable by anyone, whatever
+/// the umask.
+fn open_to_all(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            open_to_all(&p);
+        } else {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_system_that_refuses_every_thread_gets_the_same_bytes() {
+    use std::os::unix::fs::PermissionsExt;
+    // A folder anyone may read and write (rtm may run as `nobody`).
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o777)).unwrap();
+    copy_dir(&bundled(), &d.join("tree"));
+    open_to_all(&d.join("tree"));
+    for sub in ["usual", "refused"] {
+        std::fs::create_dir(d.join(sub)).unwrap();
+        std::fs::set_permissions(d.join(sub), std::fs::Permissions::from_mode(0o777)).unwrap();
+        std::fs::create_dir(d.join(sub).join("imported")).unwrap();
+        std::fs::set_permissions(
+            d.join(sub).join("imported"),
+            std::fs::Permissions::from_mode(0o777),
+        )
+        .unwrap();
+    }
+    // The limit holds: the language server, which cannot work without
+    // its reader thread, says so.
+    let lsp = refused_threads(d)
+        .arg("lsp")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&lsp.stderr);
+    assert_eq!(lsp.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot start the thread that reads the client"),
+        "{err}"
+    );
+    let commands: [&[&str]; 4] = [
+        &["check", "tree", "--format", "json"],
+        &["export", "xlsx", "tree", "-o", "OUT/x.xlsx"],
+        &["export", "reqif", "tree", "-o", "OUT/x.reqif"],
+        &["import", "OUT/x.xlsx", "--into", "OUT/imported"],
+    ];
+    for args in commands {
+        let args_in =
+            |sub: &str| -> Vec<String> { args.iter().map(|a| a.replace("OUT", sub)).collect() };
+        let usual = rtm()
+            .current_dir(d)
+            .env_remove("RAYON_NUM_THREADS")
+            .args(args_in("usual"))
+            .output()
+            .unwrap();
+        let refused = refused_threads(d)
+            .args(args_in("refused"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(
+            refused.status.code(),
+            usual.status.code(),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        if args[0] == "check" {
+            assert!(refused.stdout == usual.stdout, "{args:?}: the JSON differs");
+        }
+    }
+    let usual = files(&d.join("usual"));
+    let refused = files(&d.join("refused"));
+    assert!(usual.len() > 10, "{:?}", usual.keys());
+    assert_eq!(
+        usual.keys().collect::<Vec<_>>(),
+        refused.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &usual {
+        assert!(refused.get(name) == Some(bytes), "{name} differs");
+    }
 }
