@@ -945,13 +945,19 @@ fn is_reqif(path: &std::path::Path) -> bool {
         .is_some_and(|x| x.eq_ignore_ascii_case("reqif") || x.eq_ignore_ascii_case("reqifz"))
 }
 
-/// A progress bar on standard error, only when it is a terminal and the
-/// work is long enough to need one.
-fn progress(len: u64, what: &str) -> Option<indicatif::ProgressBar> {
-    if len < 20_000 || !std::io::stderr().is_terminal() {
+/// A progress bar of `len` rows on standard error, only when it is a
+/// terminal and the work (`size` rows or nodes) is long enough to need one.
+/// A bar of no length yet is hidden until it is shown
+/// (`set_draw_target`).
+fn progress(size: u64, len: u64, what: &str) -> Option<indicatif::ProgressBar> {
+    if size < 20_000 || !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = indicatif::ProgressBar::new(len);
+    let bar = if len == 0 {
+        indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::hidden())
+    } else {
+        indicatif::ProgressBar::new(len)
+    };
     if let Ok(style) =
         indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows ({eta})")
     {
@@ -984,10 +990,22 @@ fn export(cmd: &ExportCommand) -> Result {
     // memory first; an export that fails leaves no file.
     let mut failed: Option<rtm::interchange::export::ExportError> = None;
     let written = if xlsx {
-        let bar = progress(view.checked.model.nodes.len() as u64, "exporting");
-        let tick = |n: u64| {
+        // Shown for a large tree, from its first sheet on; its length
+        // grows as each sheet is built.
+        let bar = progress(view.checked.model.nodes.len() as u64, 0, "exporting");
+        let shown = std::sync::Once::new();
+        let tick = |t: rtm::interchange::export::Tick| {
+            use rtm::interchange::export::Tick;
             if let Some(b) = &bar {
-                b.inc(n);
+                match t {
+                    Tick::Rows(n) => {
+                        b.inc_length(n);
+                        shown.call_once(|| {
+                            b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                        });
+                    }
+                    Tick::Written(n) => b.inc(n),
+                }
             }
         };
         let written = if rtm::output::replaces(&args.output) {
@@ -1036,7 +1054,7 @@ fn import(args: &ImportArgs) -> Result {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let bar: std::cell::OnceCell<Option<indicatif::ProgressBar>> = std::cell::OnceCell::new();
     let tick = |done: u64, total: u64| {
-        if let Some(b) = bar.get_or_init(|| progress(total, "importing")) {
+        if let Some(b) = bar.get_or_init(|| progress(total, total, "importing")) {
             b.set_position(done);
         }
     };

@@ -1215,3 +1215,40 @@ satisfies = ["BR-3"]
         ]
     );
 }
+
+/// The export's progress counts every row of every sheet, each sheet's rows
+/// announced before any of them is counted as written: a bar never shows
+/// more rows written than it knows of, and ends full.
+#[test]
+fn the_export_s_progress_counts_every_sheet_s_rows() {
+    use rtm::interchange::export::{Tick, sheets, xlsx};
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    rtm::corpus::write(&tree, 2500, 3).unwrap();
+    let checked = common::check(&tree);
+    let view = rtm::view::View::new(&checked, None).unwrap();
+    let rows: u64 = sheets(&view)
+        .unwrap()
+        .iter()
+        .map(|s| s.rows.len() as u64)
+        .sum();
+    // More than one sheet, and more rows than the nodes (the Matrix).
+    assert!(rows > checked.model.nodes.len() as u64, "{rows}");
+    let seen = std::sync::Mutex::new((0u64, 0u64, 0usize));
+    xlsx(&view, None, &|t| {
+        let mut seen = seen.lock().unwrap();
+        match t {
+            Tick::Rows(n) => {
+                seen.0 += n;
+                seen.2 += 1;
+            }
+            Tick::Written(n) => seen.1 += n,
+        }
+        assert!(seen.1 <= seen.0, "written {} of {}", seen.1, seen.0);
+    })
+    .unwrap();
+    let (announced, written, sheets_seen) = *seen.lock().unwrap();
+    assert_eq!(sheets_seen, 4);
+    assert_eq!(announced, rows);
+    assert_eq!(written, rows);
+}

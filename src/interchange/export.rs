@@ -563,12 +563,22 @@ fn widths(sheet: &Sheet) -> Vec<f64> {
         .collect()
 }
 
+/// What a workbook's export reports as it goes, for a progress bar: the
+/// rows of every sheet are known only once the sheet is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tick {
+    /// A sheet of this many rows is about to be written.
+    Rows(u64),
+    /// This many more rows are written.
+    Written(u64),
+}
+
 /// The workbook's bytes. The same view gives the same bytes: the creation
 /// date is fixed.
 pub fn xlsx(
     view: &View<'_>,
     kept: Option<&KeptCells>,
-    progress: &(dyn Fn(u64) + Sync),
+    progress: &(dyn Fn(Tick) + Sync),
 ) -> Result<Vec<u8>, ExportError> {
     let mut out = std::io::Cursor::new(Vec::new());
     write_xlsx(view, kept, progress, &mut out)?;
@@ -616,9 +626,10 @@ fn prepare(
 fn fill(
     ws: &mut Worksheet,
     sheet: Sheet<'_>,
-    progress: &(dyn Fn(u64) + Sync),
+    progress: &(dyn Fn(Tick) + Sync),
 ) -> Result<(), ExportError> {
     let last_row = sheet.rows.len() as u32;
+    progress(Tick::Rows(u64::from(last_row)));
     for (r, row) in sheet.rows.into_iter().enumerate() {
         for (c, text) in row.into_iter().enumerate() {
             if text.is_empty() {
@@ -634,9 +645,10 @@ fn fill(
             ws.write_string(r as u32 + 1, c as u16, text.into_owned())?;
         }
         if r % 1000 == 999 {
-            progress(1000);
+            progress(Tick::Written(1000));
         }
     }
+    progress(Tick::Written(u64::from(last_row % 1000)));
     let last_col = sheet.header.len().saturating_sub(1) as u16;
     ws.autofilter(0, 0, last_row, last_col)?;
     Ok(())
@@ -654,7 +666,7 @@ fn fill(
 pub fn write_xlsx<W: Write + Seek + Send>(
     view: &View<'_>,
     kept: Option<&KeptCells>,
-    progress: &(dyn Fn(u64) + Sync),
+    progress: &(dyn Fn(Tick) + Sync),
     out: W,
 ) -> Result<(), ExportError> {
     let note = classification_note(view);
