@@ -408,6 +408,16 @@ fn a_file_that_cannot_be_read_exits_2() {
     let (code, _, err) = import(&latin1, &into, &[]);
     assert_eq!(code, 2);
     assert!(err.contains("not UTF-8"), "{err}");
+    for name in ["folder.xlsx", "folder.csv"] {
+        let folder = dir.path().join(name);
+        std::fs::create_dir(&folder).unwrap();
+        let (code, _, err) = import(&folder, &into, &[]);
+        assert_eq!(code, 2);
+        assert!(
+            err.contains(&format!("{name}: is a folder, not a file")),
+            "{err}"
+        );
+    }
     assert!(!into.exists());
 }
 

@@ -394,6 +394,13 @@ enum Input {
 }
 
 fn input_kind(path: &Path) -> Result<Input, ImportError> {
+    // Said plainly: a zip reader says only "Invalid argument" of a folder.
+    if path.is_dir() {
+        return Err(ImportError::Unreadable(format!(
+            "{}: is a folder, not a file",
+            path.display()
+        )));
+    }
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
