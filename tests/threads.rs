@@ -137,7 +137,8 @@ fn one_thread_reads_a_git_revision() {
 
 /// A command that runs rtm with a limit of one process for its user
 /// (`prlimit --nproc=1`), so that the system refuses it every thread.
-/// root is not held to that limit: as root, rtm runs as `nobody`.
+/// root is not held to that limit: as root, rtm runs as `nobody`, from a
+/// copy in `cwd` (the build's folder may be closed to others).
 fn refused_threads(cwd: &Path) -> std::process::Command {
     use std::os::unix::fs::MetadataExt;
     let root = std::fs::metadata(cwd).unwrap().uid() == 0;
@@ -153,7 +154,14 @@ fn refused_threads(cwd: &Path) -> std::process::Command {
     } else {
         std::process::Command::new("prlimit")
     };
-    cmd.args(["--nproc=1", "--", env!("CARGO_BIN_EXE_rtm")])
+    let rtm = cwd.join("rtm-binary");
+    if !rtm.exists() {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::copy(env!("CARGO_BIN_EXE_rtm"), &rtm).unwrap();
+        std::fs::set_permissions(&rtm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    cmd.args(["--nproc=1", "--"])
+        .arg(&rtm)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
         .env_remove("RAYON_NUM_THREADS");
