@@ -178,14 +178,7 @@ impl Out<'_> {
             To::Writer { spare, .. } => spare.try_recv().ok(),
             To::Here { .. } => None,
         };
-        match given_back {
-            Some(mut s) => {
-                s.clear();
-                s.reserve(capacity);
-                s
-            }
-            None => String::with_capacity(capacity),
-        }
+        reuse(given_back, capacity)
     }
 
     /// `n` buffers to fill (see [`Out::spare`]).
@@ -198,18 +191,28 @@ impl Out<'_> {
             return;
         }
         match &mut self.to {
-            To::Writer { .. } => {
-                let next = self.spare(2 * OUT_BUFFER);
+            To::Writer { parts, spare } => {
+                let next = reuse(spare.try_recv().ok(), 2 * OUT_BUFFER);
                 let full = std::mem::replace(&mut self.buf, next);
-                if let To::Writer { parts, .. } = &self.to {
-                    let _ = parts.send(vec![full]);
-                }
+                let _ = parts.send(vec![full]);
             }
             To::Here { sink, result } => {
                 write_part(*sink, result, &self.buf);
                 self.buf.clear();
             }
         }
+    }
+}
+
+/// `given` emptied and made room in, or a new buffer of `capacity`.
+fn reuse(given: Option<String>, capacity: usize) -> String {
+    match given {
+        Some(mut s) => {
+            s.clear();
+            s.reserve(capacity);
+            s
+        }
+        None => String::with_capacity(capacity),
     }
 }
 
