@@ -114,7 +114,7 @@ pub enum ExportCommand {
 pub struct ExportArgs {
     #[command(flatten)]
     pub tree: TreeArg,
-    /// The file to write (atomically).
+    /// The file to write (atomically); `-` for standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// Leave out every node above this level (white, green, amber, red;
@@ -132,7 +132,8 @@ pub struct ExportArgs {
 pub struct ReqifExportArgs {
     #[command(flatten)]
     pub tree: TreeArg,
-    /// The file to write (atomically); `.reqifz` zips the document.
+    /// The file to write (atomically); `.reqifz` zips the document; `-` for
+    /// standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// Leave out every node above this level (white, green, amber, red;

@@ -56,6 +56,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader stopped reading (`rtm report | head`): not an error.
+        Err(e) if closed_pipe(&*e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("rtm: {e}");
             ExitCode::from(2)
@@ -64,6 +66,66 @@ fn main() -> ExitCode {
 }
 
 type Result = std::result::Result<ExitCode, Box<dyn std::error::Error>>;
+
+/// Whether an error is, or comes from, a write into a pipe whose reader
+/// has gone.
+fn closed_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(e), |e| e.source()).any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            // Neither JSON's nor CSV's error gives its I/O error as its
+            // source.
+            .or_else(|| {
+                e.downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+            })
+            .or_else(|| match e.downcast_ref::<csv::Error>()?.kind() {
+                csv::ErrorKind::Io(io) => Some(io.kind()),
+                _ => None,
+            })
+            == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// What was printed, with a closed pipe taken as the end of the output:
+/// the command keeps the status it has (`rtm check | head` still fails on
+/// an error in the tree).
+fn printed(
+    r: std::result::Result<(), Box<dyn std::error::Error>>,
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    match r {
+        Err(e) if closed_pipe(&*e) => Ok(()),
+        other => other,
+    }
+}
+
+/// A write to `-o PATH` that failed, named by its path; the I/O error is
+/// kept (a closed pipe is then known as one).
+#[derive(Debug)]
+struct WriteError {
+    path: std::path::PathBuf,
+    error: std::io::Error,
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.error)
+    }
+}
+
+impl std::error::Error for WriteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// Names a write error by the path written.
+fn write_error(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
+    move |error| WriteError {
+        path: path.to_path_buf(),
+        error,
+    }
+}
 
 fn lsp(args: &cli::LspArgs) -> Result {
     let settings = rtm::lsp::Settings {
@@ -144,47 +206,56 @@ fn write_check(
         };
         format!("failing: --deny-warnings and {} {noun}", c.warnings)
     });
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    match args.format {
-        Format::Sarif => render::sarif::write(&mut out, tree, checked)?,
-        Format::Github => render::github::write(&mut out, tree, checked)?,
-        Format::Gitlab => render::gitlab::write(&mut out, tree, checked)?,
-        Format::Json => {
-            let root = tree.to_string_lossy();
-            render::json::write_with(&mut out, &root, checked, since, withheld.map(|(n, _)| n))?;
-        }
-        Format::Human => {
-            let color = match args.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => {
-                    std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    printed((|| {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        match args.format {
+            Format::Sarif => render::sarif::write(&mut out, tree, checked)?,
+            Format::Github => render::github::write(&mut out, tree, checked)?,
+            Format::Gitlab => render::gitlab::write(&mut out, tree, checked)?,
+            Format::Json => {
+                let root = tree.to_string_lossy();
+                render::json::write_with(
+                    &mut out,
+                    &root,
+                    checked,
+                    since,
+                    withheld.map(|(n, _)| n),
+                )?;
+            }
+            Format::Human => {
+                let color = match args.color {
+                    Color::Always => true,
+                    Color::Never => false,
+                    Color::Auto => {
+                        std::io::stdout().is_terminal()
+                            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    }
+                };
+                let style = render::human::Style {
+                    color,
+                    width: 100,
+                    snippets: withheld.is_none(),
+                };
+                render::human::write_findings(&mut out, checked, style)?;
+                let mut line = render::human::summary(checked);
+                if let Some(s) = since {
+                    let noun = if s.older == 1 { "finding" } else { "findings" };
+                    line.push_str(&format!("; {} older {noun} not shown", s.older));
                 }
-            };
-            let style = render::human::Style {
-                color,
-                width: 100,
-                snippets: withheld.is_none(),
-            };
-            render::human::write_findings(&mut out, checked, style)?;
-            let mut line = render::human::summary(checked);
-            if let Some(s) = since {
-                let noun = if s.older == 1 { "finding" } else { "findings" };
-                line.push_str(&format!("; {} older {noun} not shown", s.older));
+                if let Some((n, name)) = withheld {
+                    let noun = if n == 1 { "finding" } else { "findings" };
+                    line.push_str(&format!("; {n} {noun} above {name} withheld"));
+                }
+                if let Some(why) = &denied {
+                    line.push_str(&format!("; {why}"));
+                }
+                writeln!(out, "{line}")?;
             }
-            if let Some((n, name)) = withheld {
-                let noun = if n == 1 { "finding" } else { "findings" };
-                line.push_str(&format!("; {n} {noun} above {name} withheld"));
-            }
-            if let Some(why) = &denied {
-                line.push_str(&format!("; {why}"));
-            }
-            writeln!(out, "{line}")?;
         }
-    }
-    out.flush()?;
+        out.flush()?;
+        Ok(())
+    })())?;
     if let (Some(why), false) = (&denied, args.format == Format::Human) {
         eprintln!("rtm: {why}");
     }
@@ -326,12 +397,15 @@ fn diff(args: &DiffArgs) -> Result {
         base: &args.base,
         head: &tree,
     };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    match args.format {
-        DiffFormat::Markdown => render::diff::markdown(&mut out, names, &diff, &base, &head)?,
-        DiffFormat::Json => render::diff::json(&mut out, names, &diff, &base, &head)?,
-    }
-    out.flush()?;
+    printed((|| {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        match args.format {
+            DiffFormat::Markdown => render::diff::markdown(&mut out, names, &diff, &base, &head)?,
+            DiffFormat::Json => render::diff::json(&mut out, names, &diff, &base, &head)?,
+        }
+        out.flush()?;
+        Ok(())
+    })())?;
     Ok(if fail {
         ExitCode::from(1)
     } else {
@@ -352,7 +426,7 @@ fn emit(
 ) -> std::result::Result<(), Box<dyn std::error::Error>> {
     match output {
         Some(path) => rtm::output::write_atomic(path, text.as_bytes())
-            .map_err(|e| format!("{}: {e}", path.display()).into()),
+            .map_err(|e| write_error(path)(e).into()),
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())?;
@@ -932,7 +1006,7 @@ fn reqif_export(args: &cli::ReqifExportArgs) -> Result {
             w.flush()
         })
     }
-    .map_err(|e| format!("{}: {e}", path.display()))?;
+    .map_err(write_error(path))?;
     drop(view);
     leak(checked);
     Ok(ExitCode::SUCCESS)
@@ -1031,7 +1105,7 @@ fn export(cmd: &ExportCommand) -> Result {
     if let Some(e) = failed {
         return Err(e.into());
     }
-    written.map_err(|e| format!("{}: {e}", args.output.display()))?;
+    written.map_err(write_error(&args.output))?;
     drop(view);
     leak(checked);
     Ok(ExitCode::SUCCESS)

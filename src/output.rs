@@ -28,7 +28,37 @@ fn magic(path: &Path) -> bool {
     path.starts_with("/proc") || path.starts_with("/dev/fd")
 }
 
+/// Whether `path` is `-`, which names standard output (as for most tools;
+/// a file called `-` is `./-`).
+fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Standard output as a file to write into, after what its own buffer
+/// holds.
+fn stdout_file() -> std::io::Result<std::fs::File> {
+    use std::io::Write;
+    std::io::stdout().flush()?;
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        Ok(std::fs::File::from(
+            std::io::stdout().as_fd().try_clone_to_owned()?,
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "`-o -` (standard output) is not supported on this system",
+        ))
+    }
+}
+
 fn resolve(path: &Path) -> std::io::Result<Target> {
+    if is_stdout(path) {
+        return Ok(Target::Direct);
+    }
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
         return Ok(Target::Direct);
     }
@@ -184,7 +214,11 @@ pub fn write_atomic_with(
         Target::Replace(p) => p,
         Target::Direct => {
             // Appending: a `>>` redirection behind `/dev/stdout` is kept.
-            let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
+            let mut file = if is_stdout(path) {
+                stdout_file()?
+            } else {
+                std::fs::OpenOptions::new().append(true).open(path)?
+            };
             write(&mut file)?;
             return file.flush();
         }

@@ -1098,6 +1098,85 @@ fn dash_o_dev_stdout_writes_to_standard_output() {
     assert!(walk(cwd.path()).is_empty());
 }
 
+/// `-o -` writes to standard output, as most tools do: the same bytes as
+/// without `-o` (documents) or as into a file (exports), and no file
+/// called `-`.
+#[cfg(unix)]
+#[test]
+fn dash_o_dash_writes_to_standard_output() {
+    let cwd = tempfile::tempdir().unwrap();
+    let tree = bundled();
+    let run = |args: &[&str]| {
+        let out = rtm_cmd(cwd.path()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+        out.stdout
+    };
+    let tree = tree.to_str().unwrap();
+    assert_eq!(run(&["report", tree, "-o", "-"]), run(&["report", tree]));
+    for (kind, file) in [("csv", "x.csv"), ("xlsx", "x.xlsx"), ("reqif", "x.reqif")] {
+        let piped = run(&["export", kind, tree, "-o", "-"]);
+        run(&["export", kind, tree, "-o", file]);
+        let written = std::fs::read(cwd.path().join(file)).unwrap();
+        assert!(piped == written, "{kind}");
+        std::fs::remove_file(cwd.path().join(file)).unwrap();
+    }
+    assert!(walk(cwd.path()).is_empty(), "{:?}", walk(cwd.path()));
+}
+
+/// A reader that stops reading (`rtm check | head`) ends the output
+/// quietly: nothing on standard error, and the status the command has
+/// (1 for a tree with errors, 0 for a document).
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_output_quietly_with_the_command_s_status() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    // 3,000 links to a missing business requirement: more output than a
+    // pipe holds.
+    let mut text = String::new();
+    for i in 0..3000 {
+        text.push_str(&format!(
+            "[[requirement]]\nid = \"RTM-{i:04}\"\ntitle = \"Entry {i}\"\ntext = \"x\"\n\
+             category = \"mvp\"\nuser_impact = \"none\"\nsatisfies = [\"BR-404\"]\n\n"
+        ));
+    }
+    std::fs::write(tree.join("entries.toml"), text).unwrap();
+    for (args, status) in [
+        (vec!["check", "--format", "json"], 1),
+        (vec!["check"], 1),
+        (vec!["report"], 0),
+        (vec!["export", "csv", "-o", "-"], 0),
+    ] {
+        let mut child = rtm_cmd(dir.path())
+            .args(&args[..1])
+            .args(if args[0] == "export" {
+                &args[1..2]
+            } else {
+                &[][..]
+            })
+            .arg(&tree)
+            .args(if args[0] == "export" {
+                &args[2..]
+            } else {
+                &args[1..]
+            })
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        let mut stdout = child.stdout.take().unwrap();
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(status), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}
+
 /// `-o` onto a FIFO writes the document into it (read from a thread), and
 /// the FIFO stays a FIFO.
 #[cfg(unix)]
