@@ -237,36 +237,29 @@ fn cat_blobs(dir: &Path, ids: &[&str], max_bytes: u64) -> Result<Vec<Option<Entr
     // The ids are written on a thread of their own while the answers are
     // read; when rtm works alone (or the thread is refused) they are asked
     // one at a time, each answer read before the next id is written.
-    let stdin = std::sync::Arc::new(std::sync::Mutex::new(Some(stdin)));
-    let writer = if crate::threads::alone() {
-        None
+    let (writer, here) = if crate::threads::alone() {
+        (None, Some(stdin))
     } else {
-        let theirs = std::sync::Arc::clone(&stdin);
         let request: String = ids.iter().map(|id| format!("{id}\n")).collect();
-        std::thread::Builder::new()
-            .name("git request".into())
-            .spawn(
-                move || match theirs.lock().ok().and_then(|mut s| s.take()) {
-                    Some(mut stdin) => stdin.write_all(request.as_bytes()),
-                    None => Ok(()),
-                },
-            )
-            .ok()
-    };
-    let read = if writer.is_some() {
-        read_batch(BufReader::new(stdout), ids.len(), max_bytes)
-    } else {
-        // The writer was never made: the ids' pipe is still here.
-        match stdin.lock().ok().and_then(|mut s| s.take()) {
-            Some(stdin) => read_one_by_one(stdin, stdout, ids, max_bytes),
-            None => Err(std::io::Error::other("no pipe to git")),
+        let builder = std::thread::Builder::new().name("git request".into());
+        match crate::threads::spawn_or_return(builder, stdin, move |mut stdin| {
+            stdin.write_all(request.as_bytes())
+        }) {
+            Ok(writer) => (Some(writer), None),
+            Err((_, stdin)) => (None, stdin),
         }
+    };
+    let read = match (&writer, here) {
+        (Some(_), _) => read_batch(BufReader::new(stdout), ids.len(), max_bytes),
+        // The writer was never made: the ids' pipe is still here.
+        (None, Some(stdin)) => read_one_by_one(stdin, stdout, ids, max_bytes),
+        (None, None) => Err(std::io::Error::other("no pipe to git")),
     };
     if read.is_err() {
         // git may be blocked writing answers nobody reads.
         let _ = child.kill();
     }
-    let wrote = writer.map_or(Ok(Ok(())), |w| w.join());
+    let wrote = writer.map_or(Ok(Ok(())), |w| w.join().map(|w| w.unwrap_or(Ok(()))));
     let status = child.wait().map_err(|e| failed(e.to_string()))?;
     let mut stderr = String::new();
     if let Some(mut err) = child.stderr.take() {

@@ -73,10 +73,8 @@ const RETRY_FOR: std::time::Duration = std::time::Duration::from_millis(500);
 fn spawn_worker(thread: rayon::ThreadBuilder) -> std::io::Result<()> {
     let name = thread.name().map(str::to_owned);
     let stack = thread.stack_size();
-    // The worker is taken by the thread that starts; a refused thread
-    // leaves it here for the next try.
-    let worker = std::sync::Arc::new(std::sync::Mutex::new(Some(thread)));
     let until = std::time::Instant::now() + RETRY_FOR;
+    let mut worker = thread;
     loop {
         let mut builder = std::thread::Builder::new();
         if let Some(name) = &name {
@@ -85,23 +83,40 @@ fn spawn_worker(thread: rayon::ThreadBuilder) -> std::io::Result<()> {
         if let Some(stack) = stack {
             builder = builder.stack_size(stack);
         }
-        let theirs = std::sync::Arc::clone(&worker);
-        let started = builder.spawn(move || {
-            if let Some(worker) = theirs.lock().ok().and_then(|mut w| w.take()) {
-                worker.run();
-            }
-        });
-        match started {
+        match spawn_or_return(builder, worker, rayon::ThreadBuilder::run) {
             Ok(_) => return Ok(()),
-            Err(e)
+            Err((e, Some(back)))
                 if e.kind() == std::io::ErrorKind::WouldBlock
                     && std::time::Instant::now() < until =>
             {
+                worker = back;
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
-            Err(e) => return Err(e),
+            Err((e, _)) => return Err(e),
         }
     }
+}
+
+/// Starts `f(state)` on a thread made by `builder`. When the system
+/// refuses the thread, gives `state` back with the error (always `Some`:
+/// only a thread that started takes it), so that the caller can do the
+/// work another way.
+pub fn spawn_or_return<T, R, F>(
+    builder: std::thread::Builder,
+    state: T,
+    f: F,
+) -> Result<std::thread::JoinHandle<Option<R>>, (std::io::Error, Option<T>)>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: FnOnce(T) -> R + Send + 'static,
+{
+    let take = |slot: &std::sync::Mutex<Option<T>>| slot.lock().ok().and_then(|mut s| s.take());
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(state)));
+    let theirs = std::sync::Arc::clone(&slot);
+    builder
+        .spawn(move || take(&theirs).map(f))
+        .map_err(|e| (e, take(&slot)))
 }
 
 /// Runs `a` on a thread of its own while `b` runs on this one, and gives
@@ -156,22 +171,15 @@ pub fn detached<F: FnOnce() + Send + 'static>(name: &str, f: F) {
 
 /// [`detached`], with `alone` given.
 fn detached_with<F: FnOnce() + Send + 'static>(alone: bool, name: &str, f: F) {
-    let f = std::sync::Arc::new(std::sync::Mutex::new(Some(f)));
-    let take = |f: &std::sync::Mutex<Option<F>>| f.lock().ok().and_then(|mut f| f.take());
-    if !alone {
-        let theirs = std::sync::Arc::clone(&f);
-        let spawned = std::thread::Builder::new()
-            .name(name.to_owned())
-            .spawn(move || {
-                if let Some(f) = take(&theirs) {
-                    f();
-                }
-            });
-        if spawned.is_ok() {
-            return;
-        }
-    }
-    if let Some(f) = take(&f) {
+    let here = if alone {
+        Some(f)
+    } else {
+        let builder = std::thread::Builder::new().name(name.to_owned());
+        spawn_or_return(builder, f, |f| f())
+            .err()
+            .and_then(|(_, f)| f)
+    };
+    if let Some(f) = here {
         f();
     }
 }
