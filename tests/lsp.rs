@@ -1275,6 +1275,41 @@ fn positions_count_utf16_units_unless_utf8_is_offered() {
     }
 }
 
+/// An editor counts a lone `\r` (pasted from an old Mac file) as a line
+/// break and places its next edits by that count: the server must count
+/// the same lines, or every later edit lands in the wrong place and the
+/// server's copy of the file drifts from the editor's.
+#[test]
+fn a_lone_carriage_return_is_a_line_break_as_the_client_counts_them() {
+    let mut c = Client::start(&["--debounce-ms", "0"]);
+    let rel = "detailed/outage-alerts.toml";
+    c.open(rel);
+    let text = c.text(rel);
+    c.change(rel, 2, &format!("# pasted\r{text}"));
+    // The client turns the lone `\r` (the end of its line 0) into `\n`.
+    let uri = c.uri(rel);
+    c.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 3 },
+            "contentChanges": [{
+                "range": { "start": { "line": 0, "character": 8 }, "end": { "line": 1, "character": 0 } },
+                "text": "\n",
+            }],
+        }),
+    );
+    // The editor's text is now the file with one comment line above it.
+    let edited = format!("# pasted\n{text}");
+    let (line, col) = find(&edited, "refines = [\"RTM-0301\"]");
+    let r = c.at("textDocument/hover", rel, line, col + 13, json!({}));
+    let value = r["result"]["contents"]["value"].as_str().unwrap_or("");
+    assert!(value.starts_with("**RTM-0301** (RTM entry)"), "{r}");
+    // And the file still checks as it did: no parse error.
+    let diags = c.diagnostics_until(rel, |d| !codes(d).contains(&"R001".to_owned()));
+    assert!(!codes(&diags).contains(&"R001".to_owned()));
+    c.finish();
+}
+
 #[test]
 fn ids_in_decisions_and_review_stamps_navigate() {
     let mut c = Client::start(&["--debounce-ms", "0"]);

@@ -14,7 +14,10 @@ pub enum Encoding {
     Utf8,
 }
 
-/// The start of every line of a text (lines end at `\n`).
+/// The start of every line of a text. Lines end as LSP says they do: at
+/// `\n`, `\r\n` or a `\r` alone, so that a client and the server count the
+/// same lines (an editor shows a lone `\r`, pasted from an old file, as a
+/// line break, and places its edits after it on the next line).
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<usize>,
@@ -22,8 +25,13 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
         let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .chain(
+                memchr::memchr2_iter(b'\n', b'\r', bytes)
+                    .filter(|&i| bytes.get(i) == Some(&b'\n') || bytes.get(i + 1) != Some(&b'\n'))
+                    .map(|i| i + 1),
+            )
             .collect();
         LineIndex { starts }
     }
@@ -120,5 +128,26 @@ mod tests {
         // Inside the emoji's surrogate pair: the emoji.
         let emoji = text.find('😀').unwrap();
         assert_eq!(ix.offset(text, Position::new(0, 7), Encoding::Utf16), emoji);
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        let text = "a = 1\rb = 2\r\nc = 3\nd";
+        let ix = LineIndex::new(text);
+        for (name, line) in [('a', 0), ('b', 1), ('c', 2), ('d', 3)] {
+            let at = text.find(name).unwrap();
+            assert_eq!(
+                ix.position(text, at, Encoding::Utf16),
+                Position::new(line, 0),
+                "{name}"
+            );
+            assert_eq!(ix.offset(text, Position::new(line, 0), Encoding::Utf16), at);
+        }
+        // The end of a line is before its terminator, whichever it is.
+        assert_eq!(ix.offset(text, Position::new(0, 99), Encoding::Utf16), 5);
+        assert_eq!(ix.offset(text, Position::new(1, 99), Encoding::Utf16), 11);
+        // A text ending in `\r` has an empty last line after it.
+        let ix = LineIndex::new("a\r");
+        assert_eq!(ix.position("a\r", 2, Encoding::Utf16), Position::new(1, 0));
     }
 }
