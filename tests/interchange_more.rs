@@ -750,3 +750,48 @@ fn a_sheet_broken_past_its_first_rows_exits_2_and_writes_nothing() {
     assert!(err.contains("broken.xlsx: cannot read"), "{err}");
     assert!(!into.exists());
 }
+
+/// A new tree's id pattern is relaxed for ids that start with a digit
+/// (`101`), never for one that starts with `-`, `_` or `.`: such an id
+/// is the cell's error, and nothing is written (the tree would fail
+/// R007).
+#[test]
+fn an_id_no_pattern_can_let_in_is_the_cell_s_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("rtm.csv");
+    std::fs::write(
+        &csv,
+        "kind,id,title,themes\n\
+         theme,101,Numbered,\n\
+         theme,-0,Minus zero,\n\
+         theme,_x,Underscore,\n\
+         business,.5,Dot,101\n",
+    )
+    .unwrap();
+    let into = dir.path().join("tree");
+    let (code, out, _) = import(&csv, &into, &[]);
+    assert_eq!(code, 1, "{out}");
+    for (cell, id, kind) in [
+        ("B3", "-0", "theme"),
+        ("B4", "_x", "theme"),
+        ("B5", ".5", "business"),
+    ] {
+        assert!(
+            out.contains(&format!(
+                "error: 'rtm.csv'!{cell} (under `id`): `{id}` cannot be made a valid {kind} id\n  help: an id starts with a letter or a digit"
+            )),
+            "{cell}: {out}"
+        );
+    }
+    assert!(!out.contains("!B2"), "101 is let in: {out}");
+    assert!(!into.exists(), "nothing written");
+
+    // Without them, the tree is written with the relaxed pattern, and
+    // checks clean of R007.
+    std::fs::write(&csv, "kind,id,title\ntheme,101,Numbered\n").unwrap();
+    let (code, out, err) = import(&csv, &into, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let check = rtm().arg("check").arg(&into).output().unwrap();
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert!(!text.contains("R007"), "{text}");
+}

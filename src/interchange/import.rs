@@ -954,6 +954,10 @@ pub fn parse_toml_value(text: &str) -> Option<toml::Value> {
 }
 
 /// Whether an id has only the characters an id may have.
+/// The pattern a new tree's `rtm.toml` gets for a kind whose ids start
+/// with a digit (`101`): [`check_id`] lets in only ids it matches.
+const RELAXED_ID_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+
 fn id_chars(id: &str) -> bool {
     id.chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
@@ -1826,7 +1830,15 @@ fn check_id(
         ));
     }
     if !existing && pattern == DEFAULT_ID_PATTERN {
-        return Ok(true);
+        // A new tree's pattern is relaxed to let it in: only when the
+        // relaxed pattern does.
+        if id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return Ok(true);
+        }
+        return Err((
+            format!("`{id}` cannot be made a valid {kind} id"),
+            Some("an id starts with a letter or a digit".to_owned()),
+        ));
     }
     Err((
         format!("`{id}` does not match the {kind} id pattern `{pattern}` of rtm.toml"),
@@ -1923,7 +1935,7 @@ fn build(
         if !relaxed.is_empty() {
             let mut ids = toml_edit::Table::new();
             for k in relaxed {
-                ids.insert(k.as_str(), toml_edit::value("^[A-Za-z0-9][A-Za-z0-9._-]*$"));
+                ids.insert(k.as_str(), toml_edit::value(RELAXED_ID_PATTERN));
             }
             doc.insert("ids", toml_edit::Item::Table(ids));
         }
