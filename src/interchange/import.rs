@@ -2114,10 +2114,9 @@ fn check_plan(
     let mut findings: Vec<crate::finding::Finding> = loaded
         .findings
         .into_iter()
-        .filter(|f| matches!(f.code.rule().code, "R001" | "R002" | "R003" | "R007"))
+        .filter(|f| matches!(f.code.rule().code, "R001" | "R002"))
         .collect();
     let crate::model::Model { sources, nodes, .. } = loaded.model;
-    drop(nodes);
     let texts: HashMap<&str, &Arc<String>> =
         plan.files.iter().map(|(r, t)| (r.as_str(), t)).collect();
     // Each planned file's id, and whether the loader read its text itself.
@@ -2149,6 +2148,85 @@ fn check_plan(
                     crate::source::Span::file_start(id),
                     format!("{rel} could not be read back as it was built"),
                 ));
+            }
+        }
+    }
+    let planned: std::collections::HashSet<crate::source::FileId> =
+        read.values().map(|(id, _)| *id).collect();
+    findings.extend(ids_written(&nodes, &planned, &loaded.config));
+    findings
+}
+
+/// R003 and R007 for the nodes of the files an import writes. They are
+/// the rules' findings, not the loader's: the rows were held to both as
+/// they were read, and this makes sure of it on the texts as written.
+fn ids_written(
+    nodes: &[crate::model::Node],
+    planned: &std::collections::HashSet<crate::source::FileId>,
+    config: &Config,
+) -> Vec<crate::finding::Finding> {
+    use crate::finding::Finding;
+    use crate::registry::Code;
+    use rayon::prelude::*;
+    use std::hash::BuildHasher;
+    let ours = |n: &crate::model::Node| planned.contains(&n.id_span().file);
+    // Each id read once (in a large tree, reading an id is a cache miss):
+    // matched against its kind's pattern, and hashed. Each thread has
+    // patterns of its own: a regex shared by several threads makes all
+    // but one wait for its scratch space.
+    let patterns = || -> Vec<Option<regex::Regex>> {
+        Kind::ALL
+            .iter()
+            .map(|&k| config.id_pattern(k).map(|p| p.regex.clone()))
+            .collect()
+    };
+    let mut keyed: Vec<(u64, usize, bool)> = nodes
+        .par_iter()
+        .enumerate()
+        .map_init(patterns, |patterns, (i, n)| {
+            let invalid = patterns
+                .get(n.kind as usize)
+                .and_then(Option::as_ref)
+                .is_some_and(|p| !p.is_match(&n.id));
+            (
+                rustc_hash::FxBuildHasher.hash_one(n.id.as_str()),
+                i,
+                invalid,
+            )
+        })
+        .collect();
+    let mut findings: Vec<Finding> = keyed
+        .iter()
+        .filter_map(|&(_, i, invalid)| nodes.get(i).filter(|n| invalid && ours(n)))
+        .map(|n| {
+            Finding::new(
+                Code::R007,
+                n.id_span(),
+                format!("`{}` is not a valid {} id", n.id, n.kind),
+            )
+            .node(&n.id)
+        })
+        .collect();
+    // Equal ids have equal hashes: sorted by hash, then by place, each
+    // repeat follows its first definition.
+    keyed.par_sort_unstable();
+    for group in keyed.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        // The first definition of each id the hash stands for.
+        let mut firsts: Vec<&crate::model::Node> = Vec::new();
+        for n in group.iter().filter_map(|&(_, i, _)| nodes.get(i)) {
+            let Some(&f) = firsts.iter().find(|f| f.id == n.id) else {
+                firsts.push(n);
+                continue;
+            };
+            if ours(n) || ours(f) {
+                findings.push(
+                    Finding::new(
+                        Code::R003,
+                        n.id_span(),
+                        format!("{} is defined twice", n.id),
+                    )
+                    .node(&n.id),
+                );
             }
         }
     }
@@ -2327,6 +2405,52 @@ mod tests {
             findings[0].message,
             "c.toml could not be read back as it was built"
         );
+    }
+
+    /// The read-back holds the written ids to R007 and R003 (the rules'
+    /// findings, which the loader does not make), for the files the
+    /// import writes only.
+    #[test]
+    fn the_check_of_the_plan_refuses_invalid_and_repeated_ids() {
+        let a = "[[theme]]\nid = \"-0\"\ntitle = \"Minus\"\n[[theme]]\nid = \"TH-1\"\ntitle = \"One\"\n";
+        let b = "[[theme]]\nid = \"TH-1\"\ntitle = \"Again\"\n";
+        let plan = Plan {
+            files: vec![
+                ("a.toml".into(), Arc::new(a.to_owned())),
+                ("b.toml".into(), Arc::new(b.to_owned())),
+            ],
+            ..Plan::default()
+        };
+        let findings = check_plan(&plan, FileSet::default(), false, false);
+        let got: Vec<(&str, Option<&str>)> = findings
+            .iter()
+            .map(|f| (f.code.rule().code, f.node.as_deref()))
+            .collect();
+        assert_eq!(got, [("R007", Some("-0")), ("R003", Some("TH-1"))]);
+        // An id repeated only among files the import leaves alone is not
+        // the import's to refuse; one it repeats from them is.
+        let mut present = FileSet::default();
+        for (rel, text) in [("x.toml", b), ("y.toml", b)] {
+            present.entries.push((
+                rel.into(),
+                Entry::Text(crate::source::Str::whole(Arc::new(text.to_owned()))),
+            ));
+        }
+        let plan = Plan {
+            files: vec![(
+                "c.toml".into(),
+                Arc::new("[[theme]]\nid = \"TH-2\"\ntitle = \"Two\"\n".to_owned()),
+            )],
+            ..Plan::default()
+        };
+        assert!(check_plan(&plan, present.clone(), true, false).is_empty());
+        let plan = Plan {
+            files: vec![("c.toml".into(), Arc::new(b.to_owned()))],
+            ..Plan::default()
+        };
+        let findings = check_plan(&plan, present, true, false);
+        assert_eq!(findings.len(), 2, "{findings:?}");
+        assert!(findings.iter().all(|f| f.code.rule().code == "R003"));
     }
 
     /// One import, read as rows stream in (`true`) or whole, as what it
