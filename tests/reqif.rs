@@ -1445,3 +1445,53 @@ fn colliding_ids_are_numbered_in_document_order_and_links_name_the_final_ids() {
         "{text}"
     );
 }
+
+/// An attribute whose value the loader would refuse for its field (R002)
+/// stops the import with the object's place; it is never written. A
+/// `values` table of small integers, taken as it is without a parse, is
+/// taken so only for `values`.
+#[test]
+fn a_value_the_loader_refuses_is_the_object_s_error_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tree_with(
+        tmp.path(),
+        "[[sec]]\nid = \"S1\"\ntitle = \"s\"\nlimits = { t = { max = 6 } }\n\n\
+         [[requirement]]\nid = \"R1\"\ntitle = \"r\"\ncategory = \"optional\"\nsec = [\"S1\"]\nvalues = { t = 5.5 }\n",
+    );
+    let out = tmp.path().join("a.reqif");
+    export_tree(&tree, &out, &[]);
+    let xml = std::fs::read_to_string(&out).unwrap();
+    for (from, to, says) in [
+        (
+            "{ t = { max = 6 } }",
+            "60",
+            "attribute \"limits\" cannot be read as `limits`: `limits` must be a table, not an integer",
+        ),
+        (
+            "{ t = { max = 6 } }",
+            "{ t = 6 }",
+            "`limits.t` must be a table",
+        ),
+        (
+            "{ t = 5.5 }",
+            "{ t = &quot;fast&quot; }",
+            "`values.t` must be a number",
+        ),
+    ] {
+        assert!(xml.contains(from), "{from} not in the export");
+        let bad = tmp.path().join("bad.reqif");
+        std::fs::write(&bad, xml.replacen(from, to, 1)).unwrap();
+        let into = tmp.path().join("into");
+        let assert = rtm()
+            .arg("import")
+            .arg(&bad)
+            .arg("--into")
+            .arg(&into)
+            .assert()
+            .code(1);
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(err.contains(says), "{to}: {err}");
+        assert!(err.contains("nothing written"), "{err}");
+        assert!(!into.exists(), "{to}: nothing written");
+    }
+}

@@ -8,6 +8,7 @@
 pub use crate::decode;
 mod batch;
 mod nodes;
+pub use nodes::field_errors;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -607,3 +607,32 @@ fn read_reviewed(d: &mut Decoder<'_>, v: &Value<'_>) -> Option<Reviewed> {
     }
     Some(r)
 }
+
+/// What the loader would say of `value` (TOML text) as the field `field`
+/// of a node of `kind`: its schema errors (R002), each as a message. An
+/// importer that writes the value calls this, so that it never writes a
+/// field the loader refuses.
+pub fn field_errors(kind: Kind, field: &str, value: &str, config: &Config) -> Vec<String> {
+    let Some(f) = spec::fields_of(kind).iter().find(|f| f.name == field) else {
+        return vec![format!("a {kind} has no field `{field}`")];
+    };
+    let text = std::sync::Arc::new(format!("x = {value}\n"));
+    let doc = match DeTable::parse(&text) {
+        Ok(doc) => doc,
+        Err(e) => return vec![format!("not TOML: {}", e.message())],
+    };
+    let Some(v) = doc.get_ref().get("x") else {
+        return vec!["not a TOML value".to_owned()];
+    };
+    let mut findings = Vec::new();
+    let file = crate::source::Sources::default()
+        .add(crate::source::SourceFile::new(String::new(), String::new()));
+    let mut d = Decoder::with_text(
+        file,
+        Str::whole(std::sync::Arc::clone(&text)),
+        &mut findings,
+    );
+    let mut node = Node::new(kind, Str::default(), Span::file_start(file), 0);
+    read_field(&mut d, &mut node, f, v, config);
+    findings.into_iter().map(|f| f.message).collect()
+}

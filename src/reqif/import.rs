@@ -927,7 +927,7 @@ fn object_node<'a>(
                 let Some(f) = spec::fields(kind).find(|x| x.name == field) else {
                     continue;
                 };
-                match value_for(sink, f, &text) {
+                match value_for(sink, kind, f, &text) {
                     Ok(Value::Toml(t)) => {
                         node.fields.insert(f.name, t);
                         node.priority.insert(f.name, prio);
@@ -972,7 +972,7 @@ fn object_node<'a>(
         if node.fields.contains_key(f.name) || matches!(f.ty, Ty::Ids(_)) {
             continue;
         }
-        if let Ok(Value::Toml(t)) = value_for(sink, f, value) {
+        if let Ok(Value::Toml(t)) = value_for(sink, kind, f, value) {
             node.fields.insert(f.name, t);
         }
     }
@@ -1011,7 +1011,7 @@ fn split_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn value_for(sink: &mut Sink, f: &Field, text: &str) -> Result<Value, String> {
+fn value_for(sink: &mut Sink, kind: Kind, f: &Field, text: &str) -> Result<Value, String> {
     let t = text.trim();
     Ok(match f.ty {
         Ty::Str | Ty::Text | Ty::Line => Value::Toml(toml_string(text)),
@@ -1047,7 +1047,7 @@ fn value_for(sink: &mut Sink, f: &Field, text: &str) -> Result<Value, String> {
             }
             Value::Toml(toml_array(items.iter().map(String::as_str)))
         }
-        _ if small_int_table(t) => Value::Toml(t.to_owned()),
+        Ty::Values if small_int_table(t) => Value::Toml(t.to_owned()),
         _ => {
             let mut v = t.parse::<toml_edit::Value>().map_err(|e| {
                 e.to_string()
@@ -1057,7 +1057,19 @@ fn value_for(sink: &mut Sink, f: &Field, text: &str) -> Result<Value, String> {
                     .to_owned()
             })?;
             v.decor_mut().clear();
-            Value::Toml(v.to_string().trim().to_owned())
+            let written = v.to_string().trim().to_owned();
+            // Never a value the loader refuses (R002) in a written file.
+            // These fields' checks do not depend on the project's
+            // settings (only `variants` does, handled above).
+            static NO_PROJECT: std::sync::LazyLock<Config> =
+                std::sync::LazyLock::new(Config::default);
+            if let Some(why) = crate::load::field_errors(kind, f.name, &written, &NO_PROJECT)
+                .into_iter()
+                .next()
+            {
+                return Err(why);
+            }
+            Value::Toml(written)
         }
     })
 }
