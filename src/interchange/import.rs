@@ -953,11 +953,11 @@ pub fn parse_toml_value(text: &str) -> Option<toml::Value> {
     doc.get("v").cloned()
 }
 
-/// Whether an id has only the characters an id may have.
 /// The pattern a new tree's `rtm.toml` gets for a kind whose ids start
 /// with a digit (`101`): [`check_id`] lets in only ids it matches.
 const RELAXED_ID_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 
+/// Whether an id has only the characters an id may have.
 fn id_chars(id: &str) -> bool {
     id.chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
