@@ -795,3 +795,72 @@ fn an_id_no_pattern_can_let_in_is_the_cell_s_error() {
     let text = String::from_utf8_lossy(&check.stdout);
     assert!(!text.contains("R007"), "{text}");
 }
+
+/// A mapping's default fills the rows whose kind has the field: on a
+/// sheet mixing kinds, `status` leaves the modifications alone (they
+/// have `stage`) and `themes` goes to business requirements only. A cell
+/// that gives a kind a field it does not have is still the cell's error.
+#[test]
+fn a_default_fills_only_the_rows_whose_kind_has_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("rtm.csv");
+    std::fs::write(
+        &csv,
+        "Type,Ref,Name,Group,Stage\n\
+         Theme,TH-01,Outages,,\n\
+         Business,BR-001,Alerts reach DNOs,,\n\
+         Requirement,RTM-0101,Alert latency,mvp,\n\
+         Modification,DP096,DNO alerts,,proposed\n",
+    )
+    .unwrap();
+    let map = dir.path().join("map.toml");
+    std::fs::write(
+        &map,
+        "[columns]\nkind = \"Type\"\nid = \"Ref\"\ntitle = \"Name\"\ncategory = \"Group\"\nstage = \"Stage\"\n\
+         [defaults]\nstatus = \"agreed\"\nthemes = \"TH-01\"\nsatisfies = \"BR-001\"\n",
+    )
+    .unwrap();
+    let into = dir.path().join("tree");
+    let (code, out, err) = import(&csv, &into, &["--mapping", map.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let checked = common::check(&into);
+    let node = |id: &str| checked.model.nodes.iter().find(|n| n.id == id).unwrap();
+    use rtm::model::LinkField;
+    let links = |id: &str, f: LinkField| -> Vec<String> {
+        node(id).targets_in(f).map(str::to_string).collect()
+    };
+    assert_eq!(links("BR-001", LinkField::Themes), ["TH-01"]);
+    assert_eq!(links("RTM-0101", LinkField::Satisfies), ["BR-001"]);
+    assert!(links("RTM-0101", LinkField::Themes).is_empty());
+    let codes: Vec<&str> = checked
+        .findings
+        .iter()
+        .map(|f| f.code.rule().code)
+        .collect();
+    assert!(!codes.contains(&"R002"), "{codes:?}");
+    assert_eq!(
+        checked
+            .findings
+            .iter()
+            .filter(|f| f.code.rule().code == "R101")
+            .count(),
+        0
+    );
+
+    // A cell is not a default: `Stage` on a requirement row is an error.
+    std::fs::write(
+        &csv,
+        "Type,Ref,Name,Group,Stage\nRequirement,RTM-0101,Alert latency,mvp,proposed\n",
+    )
+    .unwrap();
+    let (code, out, _) = import(
+        &csv,
+        &dir.path().join("other"),
+        &["--mapping", map.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("'rtm.csv'!E2 (under `Stage`): a requirement has no field `stage`"),
+        "{out}"
+    );
+}

@@ -1339,9 +1339,9 @@ fn prepare_read(
                 }
             };
         }
-        // Each field's text: the cell, or the default; an error value is
-        // reported.
-        let mut texts: Vec<(&str, Option<&Column>, &str)> = Vec::new();
+        // Each field's text: the cell, or the default (marked `true`); an
+        // error value is reported.
+        let mut texts: Vec<(&str, Option<&Column>, &str, bool)> = Vec::new();
         for (field, c) in &columns {
             match cells.get(&c.col) {
                 Some(Cell::Error(e)) => {
@@ -1353,24 +1353,24 @@ fn prepare_read(
                     );
                 }
                 Some(Cell::Text(t)) if !t.trim().is_empty() => {
-                    texts.push((field, Some(c), t));
+                    texts.push((field, Some(c), t, false));
                 }
                 _ => {
                     if let Some(d) = defaults.get(field) {
-                        texts.push((field, Some(c), d));
+                        texts.push((field, Some(c), d, true));
                     }
                 }
             }
         }
         for (field, d) in &defaults {
             if column_of(field).is_none() {
-                texts.push((field, None, d));
+                texts.push((field, None, d, true));
             }
         }
         let place =
             |c: Option<&Column>| c.map_or((id_col, String::new()), |c| (c.col, c.header.clone()));
         // The kind first: it says which fields the row may have.
-        let kind_text = texts.iter().find(|(f, _, _)| *f == "kind");
+        let kind_text = texts.iter().find(|(f, _, _, _)| *f == "kind");
         let kind = match kind_text {
             None => {
                 let (col, header) = place(column_of("kind"));
@@ -1382,7 +1382,7 @@ fn prepare_read(
                 );
                 done!(None);
             }
-            Some((_, c, t)) => {
+            Some((_, c, t, _)) => {
                 let t = values_of("kind")
                     .get(&normal(t))
                     .cloned()
@@ -1408,7 +1408,7 @@ fn prepare_read(
         let mut out: Vec<(Cow<'static, str>, Val)> = Vec::with_capacity(texts.len());
         let mut file = None;
         let mut id = None;
-        for &(field, c, raw) in &texts {
+        for &(field, c, raw, default) in &texts {
             if field == "kind" {
                 continue;
             }
@@ -1425,6 +1425,12 @@ fn prepare_read(
                         Some("a relative path ending in .toml, without `..`, not rtm.toml".into()),
                     );
                 }
+                continue;
+            }
+            // A default is for the rows whose kind has the field (`status`
+            // is not a modification's, `themes` only a business
+            // requirement's).
+            if default && !fields.iter().any(|f| f.name == field) {
                 continue;
             }
             if !fields.iter().any(|f| f.name == field) {
@@ -1585,7 +1591,8 @@ fn prepare_read(
         }
         // Required fields.
         for f in fields.iter().filter(|f| f.required) {
-            if !out.iter().any(|(k, _)| k == f.name) && !texts.iter().any(|(k, _, _)| *k == f.name)
+            if !out.iter().any(|(k, _)| k == f.name)
+                && !texts.iter().any(|(k, _, _, _)| *k == f.name)
             {
                 let (col, header) = place(column_of(f.name));
                 let what = match &id {
