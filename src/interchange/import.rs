@@ -1427,13 +1427,13 @@ fn prepare_read(
                 }
                 continue;
             }
-            // A default is for the rows whose kind has the field (`status`
-            // is not a modification's, `themes` only a business
-            // requirement's).
-            if default && !fields.iter().any(|f| f.name == field) {
-                continue;
-            }
             if !fields.iter().any(|f| f.name == field) {
+                // A default is for the rows whose kind has the field
+                // (`status` is not a modification's, `themes` only a
+                // business requirement's); a cell is the row's own.
+                if default {
+                    continue;
+                }
                 let hint = if kind == Kind::Modification && field == "status" {
                     Some("a modification has `stage` instead".to_owned())
                 } else {
