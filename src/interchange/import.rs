@@ -1838,8 +1838,10 @@ fn check_id(
     }
     if !existing && pattern == DEFAULT_ID_PATTERN {
         // A new tree's pattern is relaxed to let it in: only when the
-        // relaxed pattern does.
-        if id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        // pattern written into its rtm.toml does.
+        static RELAXED: std::sync::LazyLock<Option<regex::Regex>> =
+            std::sync::LazyLock::new(|| regex::Regex::new(RELAXED_ID_PATTERN).ok());
+        if RELAXED.as_ref().is_some_and(|r| r.is_match(id)) {
             return Ok(true);
         }
         return Err((
