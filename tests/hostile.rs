@@ -161,6 +161,45 @@ fn a_fifo_or_socket_named_toml_is_r304_and_never_opened() {
     assert!(checked.model.nodes.iter().any(|n| n.id == "TH-01"));
 }
 
+/// A folder named `rtm.toml` is no project file: R304 says what it is, and
+/// the project's classification being unknown, every document refuses
+/// (FORMAT §10, fails closed) while `check` reads the rest of the tree.
+#[test]
+fn a_folder_named_rtm_toml_is_r304_and_documents_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_tree(root, &[("ok.toml", HEALTHY)]);
+    std::fs::create_dir(root.join("rtm.toml")).unwrap();
+
+    let checked = rtm::check(root).unwrap();
+    assert_eq!(
+        of_code(&checked, Code::R304),
+        [(
+            "rtm.toml".to_owned(),
+            1,
+            1,
+            "rtm.toml is a folder and was not read".to_owned()
+        )]
+    );
+    assert!(checked.model.nodes.iter().any(|n| n.id == "TH-01"));
+
+    for args in [
+        &["report", "."][..],
+        &["review", "."],
+        &["graph", "."],
+        &["export", "csv", ".", "-o", "-"],
+    ] {
+        let out = rtm_cmd(root).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("rtm.toml is a folder and was not read"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
 /// A node file whose name is not UTF-8 is R001 naming it with the bad byte
 /// escaped, and is not read; `rtm stamp` still stamps the rest of the tree.
 #[cfg(target_os = "linux")]

@@ -118,8 +118,11 @@ impl FileSet {
         let project = match std::fs::symlink_metadata(&path) {
             Ok(m) if m.file_type().is_symlink() => Some(Entry::Symlink),
             Ok(m) if m.is_file() => Some(Entry::File(path)),
-            Ok(m) if !m.is_dir() => Some(Entry::Special(special(m.file_type()))),
-            _ => None,
+            // A folder named `rtm.toml` is no project file either: the
+            // project's classification is unknown, and documents refuse.
+            Ok(m) if m.is_dir() => Some(Entry::Special("a folder".to_owned())),
+            Ok(m) => Some(Entry::Special(special(m.file_type()))),
+            Err(_) => None,
         };
         let entries = walk(root);
         // A folder with other things in it but no node file and no project
@@ -371,7 +374,11 @@ fn not_a_file(file: FileId, rel: &str, what: &str) -> Finding {
         format!("{rel} is {what} and was not read"),
     )
     .label(what.to_owned())
-    .help("a node file must be a plain file: replace it with one, or rename it so that it does not end in .toml")
+    .help(if rel == PROJECT_FILE {
+        "the project file must be a plain file: replace it with one, or remove it for the default settings"
+    } else {
+        "a node file must be a plain file: replace it with one, or rename it so that it does not end in .toml"
+    })
 }
 
 fn skipped(file: FileId, rel: &str) -> Finding {
