@@ -107,6 +107,72 @@ impl Visibility {
         self.hidden_ids.contains(id)
     }
 
+    /// Removes from a node's table, as written in its file, every trace of
+    /// a withheld node (FORMAT §10): its id in a link, a deviation from a
+    /// withheld obligation (and the decisions about it), a withheld
+    /// modification named by a deviation, a change a modification makes to
+    /// a withheld obligation, and a withheld node's fingerprint in a
+    /// review stamp. Every export reads its nodes through this.
+    pub fn redact_table(&self, table: &mut toml::Table) {
+        let hidden = |v: Option<&toml::Value>| {
+            v.and_then(toml::Value::as_str)
+                .is_some_and(|id| self.hides_id(id))
+        };
+        let before: Vec<&str> = [
+            "satisfies",
+            "refines",
+            "sec",
+            "deviations",
+            "changes",
+            "decisions",
+        ]
+        .into_iter()
+        .filter(|k| {
+            table
+                .get(*k)
+                .and_then(toml::Value::as_array)
+                .is_some_and(|a| !a.is_empty())
+        })
+        .collect();
+        for field in crate::interchange::LINK_FIELDS {
+            if let Some(toml::Value::Array(items)) = table.get_mut(*field) {
+                items.retain(|v| !hidden(Some(v)));
+            }
+        }
+        for field in ["deviations", "changes"] {
+            if let Some(toml::Value::Array(items)) = table.get_mut(field) {
+                items.retain(|d| !hidden(d.get("sec")));
+            }
+        }
+        if let Some(toml::Value::Array(devs)) = table.get_mut("deviations") {
+            for d in devs.iter_mut().filter_map(toml::Value::as_table_mut) {
+                if hidden(d.get("modification")) {
+                    d.remove("modification");
+                }
+            }
+        }
+        if let Some(toml::Value::Array(decisions)) = table.get_mut("decisions") {
+            decisions.retain(|d| {
+                !d.get("about")
+                    .and_then(toml::Value::as_str)
+                    .and_then(|about| about.strip_prefix("deviation:"))
+                    .is_some_and(|id| self.hides_id(id))
+            });
+        }
+        if let Some(toml::Value::Table(stamp)) = table.get_mut("reviewed")
+            && let Some(toml::Value::Table(links)) = stamp.get_mut("links")
+        {
+            links.retain(|id, _| !self.hides_id(id));
+        }
+        // A list emptied here goes, so that no `refines = []` hints at what
+        // was there; `themes` stays, as the shown tree has it (R104).
+        table.retain(|key, value| {
+            key == "themes"
+                || !value.as_array().is_some_and(Vec::is_empty)
+                || !before.contains(&key)
+        });
+    }
+
     /// Whether a finding may be shown: it is about no withheld node, points
     /// at none, and none of its words names one. A finding about an id
     /// defined both above and below the level is shown only when no
@@ -289,6 +355,11 @@ impl<'a> View<'a> {
     /// Whether an id names a withheld node.
     pub fn hides_id(&self, id: &str) -> bool {
         self.visibility.hides_id(id)
+    }
+
+    /// [`Visibility::redact_table`] at the view's level.
+    pub fn redact_table(&self, table: &mut toml::Table) {
+        self.visibility.redact_table(table);
     }
 
     /// The nodes that may be shown, with their indices in the shown tree.

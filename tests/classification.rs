@@ -50,7 +50,51 @@ fn documents(dir: &Path, level: &str) -> Vec<(String, Vec<u8>)> {
         assert_ne!(o.status.code(), Some(2), "check {f}: {o:?}");
         out.push((format!("check {f}"), o.stdout));
     }
+    for f in ["csv", "reqif"] {
+        let o = rtm()
+            .args(["export", f, tree, "-o", "-", "--classification", level])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "export {f}: {o:?}");
+        out.push((format!("export {f}"), o.stdout));
+    }
+    out.push(("export xlsx".to_owned(), workbook_text(tree, level)));
     out
+}
+
+/// Every cell, sheet note and property of the workbook `rtm export xlsx`
+/// writes at `level`, as read back by calamine, one per line.
+fn workbook_text(tree: &str, level: &str) -> Vec<u8> {
+    use calamine::Reader;
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().join("t.xlsx");
+    let o = rtm()
+        .args(["export", "xlsx", tree, "-o", path.to_str().unwrap()])
+        .args(["--classification", level])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "export xlsx: {o:?}");
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+    let mut text = String::new();
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).unwrap();
+        for row in range.rows() {
+            for cell in row {
+                text.push_str(&cell.to_string());
+                text.push('\n');
+            }
+        }
+    }
+    // The parts calamine does not read (notes, properties): searched raw.
+    let zip = std::fs::read(&path).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).unwrap();
+        if !part.name().unwrap().contains("worksheets/sheet") {
+            std::io::Read::read_to_string(&mut part, &mut text).unwrap();
+        }
+    }
+    text.into_bytes()
 }
 
 fn assert_absent(docs: &[(String, Vec<u8>)], secrets: &[&str]) {
@@ -149,6 +193,79 @@ fn an_unreadable_project_file_refuses_every_document() {
         // `check` reads everything and reports the problem.
         let o = rtm().args(["check", tree]).output().unwrap();
         assert_eq!(o.status.code(), Some(1), "{config:?}: {o:?}");
+    }
+}
+
+/// A withheld node's id is written nowhere, not even where it is not one
+/// of the four link fields: a modification's `changes`, a decision about
+/// a deviation from it, a review stamp's `links`; and a list the
+/// withholding empties is left out rather than written as `[]`.
+#[test]
+fn no_export_names_a_withheld_node_in_changes_decisions_or_stamps() {
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = format!(
+        r#"{WHITE_CHAIN}
+[[business]]
+id = "BR-WOMBAT"
+title = "Closed business requirement"
+themes = ["TH-01"]
+classification = "amber"
+
+[[sec]]
+id = "SEC-WOMBAT"
+title = "Closed obligation"
+limits = {{ q = {{ max = 1 }} }}
+classification = "amber"
+
+[[modification]]
+id = "MOD-1"
+title = "Open modification"
+stage = "proposed"
+
+[[modification.changes]]
+sec = "SEC-WOMBAT"
+limits = {{ q = {{ max = 5 }} }}
+
+[[requirement]]
+id = "RTM-0001"
+title = "Open entry"
+category = "mvp"
+user_impact = "none"
+satisfies = ["BR-001", "BR-WOMBAT"]
+values = {{ q = 3 }}
+reviewed = {{ by = "OPSG", on = 2020-01-01, fingerprint = "v1:a", links = {{ "BR-WOMBAT" = "v1:b", "BR-001" = "v1:c" }} }}
+
+[[requirement.deviations]]
+sec = "SEC-WOMBAT"
+summary = "Closed summary"
+rationale = "Closed rationale"
+modification = "MOD-1"
+
+[[requirement.decisions]]
+about = "deviation:SEC-WOMBAT"
+outcome = "accepted"
+by = "OPSG"
+on = 2020-01-02
+"#
+    );
+    write_tree(dir.path(), CONFIG, &nodes);
+    let docs = documents(dir.path(), "white");
+    assert_absent(&docs, &["WOMBAT", "Closed"]);
+    let csv = &docs.iter().find(|(n, _)| n == "export csv").unwrap().1;
+    let csv = String::from_utf8_lossy(csv);
+    for (id, row) in [
+        ("MOD-1", "modification,MOD-1,"),
+        ("RTM-0001", "requirement,RTM-0001,"),
+    ] {
+        let line = csv.lines().find(|l| l.starts_with(row)).unwrap();
+        assert!(!line.contains("[]"), "{id}: {line}");
+    }
+    // An amber reader sees it all.
+    let amber = documents(dir.path(), "amber");
+    let csv = &amber.iter().find(|(n, _)| n == "export csv").unwrap().1;
+    let csv = String::from_utf8_lossy(csv);
+    for s in ["SEC-WOMBAT", "deviation:SEC-WOMBAT", "BR-WOMBAT = "] {
+        assert!(csv.contains(s), "{s}: {csv}");
     }
 }
 

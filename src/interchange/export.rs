@@ -150,40 +150,13 @@ fn node_cells(view: &View<'_>, kept: Option<&KeptCells>) -> Result<Vec<NodeCells
                     .and_then(Option::take)
                     .map(|(_, table)| table)
                     .ok_or_else(|| missing(n))?;
-                redact(view, &mut table);
+                view.redact_table(&mut table);
                 out.push(cells_of(n.kind, table));
             }
             Ok(out)
         })
         .collect::<Result<_, ExportError>>()?;
     Ok(per_run.into_iter().flatten().collect())
-}
-
-/// Removes from a node's table every id that names a withheld node:
-/// links, deviations from a withheld obligation, a withheld modification,
-/// and the fingerprints of withheld nodes in a review stamp.
-fn redact(view: &View<'_>, table: &mut toml::Table) {
-    let hidden = |v: &toml::Value| v.as_str().is_some_and(|id| view.hides_id(id));
-    for field in super::LINK_FIELDS {
-        if let Some(toml::Value::Array(items)) = table.get_mut(*field) {
-            items.retain(|v| !hidden(v));
-        }
-    }
-    if let Some(toml::Value::Array(items)) = table.get_mut("deviations") {
-        items.retain(|d| !d.get("sec").is_some_and(hidden));
-        for d in items.iter_mut() {
-            if let Some(t) = d.as_table_mut()
-                && t.get("modification").is_some_and(hidden)
-            {
-                t.remove("modification");
-            }
-        }
-    }
-    if let Some(toml::Value::Table(stamp)) = table.get_mut("reviewed")
-        && let Some(toml::Value::Table(links)) = stamp.get_mut("links")
-    {
-        links.retain(|id, _| !view.hides_id(id));
-    }
 }
 
 /// A value as one cell: strings as they are, lists of plain ids or

@@ -982,7 +982,7 @@ fn tables_of(
     }
     match file_tables(&model.sources.file(file).text, is_attribute) {
         Some(mut kinds) => pick(&mut kinds, model, range, nth, |kind, mut table| {
-            redact(view, &mut table);
+            view.redact_table(&mut table);
             attributes(kind, table)
         }),
         None => vec![None; len],
@@ -1025,27 +1025,6 @@ fn pick<T>(
             Some(make(n.kind, t))
         })
         .collect()
-}
-
-/// A node's fields as a reader at the view's level may see them: a
-/// deviation from a withheld obligation is left out, and a withheld
-/// modification is not named (as in the review pack).
-fn redact(view: &View<'_>, table: &mut toml::Table) {
-    if let Some(toml::Value::Array(devs)) = table.get_mut("deviations") {
-        let hidden = |d: &toml::Value, key: &str| {
-            d.get(key)
-                .and_then(toml::Value::as_str)
-                .is_some_and(|id| view.hides_id(id))
-        };
-        devs.retain(|d| !hidden(d, "sec"));
-        for d in devs.iter_mut() {
-            if hidden(d, "modification")
-                && let Some(d) = d.as_table_mut()
-            {
-                d.remove("modification");
-            }
-        }
-    }
 }
 
 /// An `ATTRIBUTE-VALUE-STRING` of definition `rtm-{kind}-{name}`.
