@@ -1106,6 +1106,15 @@ fn export(cmd: &ExportCommand) -> Result {
         return Err(e.into());
     }
     written.map_err(write_error(&args.output))?;
+    if !xlsx {
+        // A CSV file has no place to state its classification (FORMAT
+        // §10): its reader is told here instead.
+        eprintln!(
+            "rtm: the CSV is classified {}; withheld: {}. A CSV file cannot state this itself: mark it where you share it",
+            view.labels().label(view.document_level()),
+            rtm::interchange::export::withheld(&view, false)
+        );
+    }
     drop(view);
     leak(checked);
     Ok(ExitCode::SUCCESS)

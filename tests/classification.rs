@@ -269,6 +269,80 @@ on = 2020-01-02
     }
 }
 
+/// Each export states its level and what it withholds: the workbook in
+/// every sheet's note, its page header and its properties; the ReqIF in
+/// its header's COMMENT; a CSV, which cannot, on standard error. A page
+/// header too long for Excel (255 characters) is shortened, not dropped.
+#[test]
+fn exports_state_their_level_and_what_they_withhold() {
+    let dir = tempfile::tempdir().unwrap();
+    let closed =
+        "\n[[theme]]\nid = \"TH-09\"\ntitle = \"Closed theme\"\nclassification = \"red\"\n";
+    let handling = "may be shared with SEC Parties and SMIP stakeholders under a duty of confidence; not to be published, quoted or placed on any public website or repository, in whole or in part, without the written agreement of the originator of the paper";
+    write_tree(
+        dir.path(),
+        &format!("[project]\nname = \"T\"\n[classification.handling]\nwhite = \"{handling}\"\n"),
+        &format!("{WHITE_CHAIN}{closed}"),
+    );
+    let tree = dir.path().to_str().unwrap();
+    let label = format!("White: {handling}");
+
+    let book = String::from_utf8(workbook_text(tree, "white")).unwrap();
+    let note = format!(
+        "Classification: {label}\nWithheld: 3 withheld items above White (1 node and 2 findings about them)"
+    );
+    // Four sheets' notes, and the properties' comment.
+    assert_eq!(book.matches(&note).count(), 5, "{book}");
+    let out = tempfile::tempdir().unwrap();
+    let path = out.path().join("t.xlsx");
+    let o = rtm()
+        .args(["export", "xlsx", tree, "-o", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success() && o.stderr.is_empty(), "{o:?}");
+    let zip = std::fs::read(&path).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    for i in 1..=4 {
+        let mut sheet = String::new();
+        let mut part = archive
+            .by_name(&format!("xl/worksheets/sheet{i}.xml"))
+            .unwrap();
+        std::io::Read::read_to_string(&mut part, &mut sheet).unwrap();
+        assert!(
+            sheet.contains("<oddHeader>&amp;CClassification: White. Withheld: 3 withheld items above White (1 node and 2 findings about them)</oddHeader>"),
+            "{sheet}"
+        );
+    }
+
+    let o = rtm()
+        .args([
+            "export",
+            "reqif",
+            tree,
+            "-o",
+            "-",
+            "--classification",
+            "white",
+        ])
+        .output()
+        .unwrap();
+    let reqif = String::from_utf8(o.stdout).unwrap();
+    let comment =
+        format!("<COMMENT>Classification: {label}&#10;Withheld: 1 node above White</COMMENT>");
+    assert!(reqif.contains(&comment), "{reqif}");
+
+    let o = rtm()
+        .args(["export", "csv", tree, "-o", "-", "--classification", "red"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.starts_with("rtm: the CSV is classified Red: ") && err.contains("; withheld: none."),
+        "{err}"
+    );
+}
+
 /// Item 3: figures are computed on what the document shows.
 #[test]
 fn figures_do_not_reveal_withheld_entries() {

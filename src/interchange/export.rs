@@ -502,12 +502,61 @@ pub fn findings<'v>(view: &'v View<'_>) -> Sheet<'v> {
 }
 
 /// The classification note every sheet carries: the document's level and
-/// its handling rule.
+/// its handling rule, and what it withholds (FORMAT §10).
 pub fn classification_note(view: &View<'_>) -> String {
     format!(
-        "Classification: {}",
-        view.labels().label(view.document_level())
+        "Classification: {}\nWithheld: {}",
+        view.labels().label(view.document_level()),
+        withheld(view, true)
     )
+}
+
+/// What an export leaves out: "none", or "3 withheld items above White
+/// (2 nodes and 1 finding about them)"; the findings only for a document
+/// that shows findings.
+pub fn withheld(view: &View<'_>, findings: bool) -> String {
+    use crate::escape::plural;
+    let about = if findings { view.withheld_findings } else { 0 };
+    if view.withheld_nodes + about == 0 {
+        return "none".to_owned();
+    }
+    let above = view.labels().name(view.level);
+    let nodes = plural(view.withheld_nodes, "node", "nodes");
+    if findings {
+        format!(
+            "{} above {above} ({nodes} and {} about them)",
+            crate::view::withheld_phrase(view.withheld_nodes + about),
+            plural(about, "finding", "findings"),
+        )
+    } else {
+        format!("{nodes} above {above}")
+    }
+}
+
+/// Excel's limit on the characters of a page header.
+const HEADER_LIMIT: usize = 255;
+
+/// The page header: the whole note, on one line, when it fits in Excel's
+/// limit (rust_xlsxwriter drops a longer one with a message on standard
+/// error); else the level's name and what is withheld; else the name.
+fn page_header(view: &View<'_>) -> String {
+    let level = view.document_level();
+    let name = view.labels().name(level);
+    let label = view.labels().label(level);
+    let withheld = withheld(view, true);
+    let fits = |s: &str| s.encode_utf16().count() + 2 <= HEADER_LIMIT;
+    [
+        format!(
+            "Classification: {}. Withheld: {withheld}",
+            label.trim_end_matches('.')
+        ),
+        format!("Classification: {name}. Withheld: {withheld}"),
+        format!("Classification: {name}"),
+    ]
+    .into_iter()
+    .map(|s| s.replace('&', "&&"))
+    .find(|s| fits(s))
+    .map_or_else(|| format!("&C{name}"), |s| format!("&C{s}"))
 }
 
 /// Excel's limit on the characters of one cell.
@@ -573,7 +622,7 @@ struct Formats {
 fn prepare(
     ws: &mut Worksheet,
     sheet: &Sheet<'_>,
-    note: &str,
+    (note, header): (&str, &str),
     formats: &Formats,
 ) -> Result<(), ExportError> {
     ws.set_name(sheet.name)?;
@@ -585,7 +634,7 @@ fn prepare(
         ws.set_column_format(c as u16, &formats.wrap)?;
     }
     ws.set_freeze_panes(1, 0)?;
-    ws.set_header(format!("&C{}", note.replace('&', "&&")));
+    ws.set_header(header);
     ws.insert_note(0, 0, &Note::new(note).add_author_prefix(false))?;
     for (c, h) in sheet.header.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, h, &formats.head)?;
@@ -643,6 +692,7 @@ pub fn write_xlsx<W: Write + Seek + Send>(
     out: W,
 ) -> Result<(), ExportError> {
     let note = classification_note(view);
+    let header = page_header(view);
     let mut workbook = Workbook::new();
     // The fastest deflate: a large tree's workbook is written several
     // times faster, and only somewhat larger.
@@ -668,13 +718,13 @@ pub fn write_xlsx<W: Write + Seek + Send>(
     let [first, rest @ ..] = workbook.worksheets_mut().as_mut_slice() else {
         return Err(ExportError::Unreadable("the workbook has no sheet".into()));
     };
-    prepare(first, &nodes_sheet, &note, &formats)?;
+    prepare(first, &nodes_sheet, (&note, &header), &formats)?;
     let (rest_done, first_done) = crate::threads::both(
         || {
             let others: [&OtherSheet; 3] = [&deviations, &matrix, &findings];
             for (ws, build) in rest.iter_mut().zip(others) {
                 let sheet = build(view);
-                prepare(ws, &sheet, &note, &formats)?;
+                prepare(ws, &sheet, (&note, &header), &formats)?;
                 fill(ws, sheet, progress)?;
             }
             Ok::<(), ExportError>(())

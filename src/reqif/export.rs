@@ -400,9 +400,17 @@ fn document(view: &View<'_>, options: &Options, kept: Option<&KeptFields>, out: 
         .name
         .clone()
         .unwrap_or_else(|| "rtm requirement tree".into());
+    // The document's own classification and what it withholds (FORMAT
+    // §10), where a ReqIF tool shows a file's description.
+    let comment = format!(
+        "Classification: {}\nWithheld: {}",
+        view.labels().label(view.document_level()),
+        crate::interchange::export::withheld(view, false)
+    );
     let _ = write!(
         x,
-        "<THE-HEADER>\n<REQ-IF-HEADER IDENTIFIER=\"rtm-header\">\n<CREATION-TIME>{time}</CREATION-TIME>\n<REQ-IF-TOOL-ID>rtm</REQ-IF-TOOL-ID>\n<REQ-IF-VERSION>1.0</REQ-IF-VERSION>\n<SOURCE-TOOL-ID>rtm {}</SOURCE-TOOL-ID>\n<TITLE>{}</TITLE>\n</REQ-IF-HEADER>\n</THE-HEADER>\n",
+        "<THE-HEADER>\n<REQ-IF-HEADER IDENTIFIER=\"rtm-header\">\n<COMMENT>{}</COMMENT>\n<CREATION-TIME>{time}</CREATION-TIME>\n<REQ-IF-TOOL-ID>rtm</REQ-IF-TOOL-ID>\n<REQ-IF-VERSION>1.0</REQ-IF-VERSION>\n<SOURCE-TOOL-ID>rtm {}</SOURCE-TOOL-ID>\n<TITLE>{}</TITLE>\n</REQ-IF-HEADER>\n</THE-HEADER>\n",
+        esc(&comment),
         env!("CARGO_PKG_VERSION"),
         esc(&title)
     );
