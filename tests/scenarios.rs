@@ -845,3 +845,60 @@ fn review_since_composes_with_assume() {
     // Under the scenario, 200 s breaks DP096's 180 s: the deviation row says so.
     assert!(doc.contains("still deviates: 200 > 180"), "{doc}");
 }
+
+/// A modification named by `--assume` that is `implemented` is in force
+/// anyway: the header names it as such, never "no modification".
+#[test]
+fn assuming_an_implemented_modification_names_it_in_the_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = r#"
+[[theme]]
+id = "TH-01"
+title = "A theme"
+
+[[business]]
+id = "BR-001"
+title = "A business requirement"
+themes = ["TH-01"]
+
+[[sec]]
+id = "SEC-A"
+title = "An obligation"
+limits = { lat = { max = 60 } }
+
+[[modification]]
+id = "DP1"
+title = "In force"
+stage = "implemented"
+
+[[modification.changes]]
+sec = "SEC-A"
+limits = { lat = { max = 180 } }
+
+[[modification]]
+id = "DP2"
+title = "Pending"
+stage = "proposed"
+
+[[requirement]]
+id = "RTM-0001"
+title = "An entry"
+category = "mvp"
+user_impact = "none"
+satisfies = ["BR-001"]
+sec = ["SEC-A"]
+values = { lat = 120 }
+"#;
+    std::fs::write(dir.path().join("nodes.toml"), nodes).unwrap();
+    let tree = dir.path().to_str().unwrap();
+    let (_, one, _) = run(&["review", tree, "--assume", "DP1"]);
+    assert!(
+        one.contains("| Scenario | Assuming DP1 (implemented) in force |"),
+        "{one}"
+    );
+    let (_, two, _) = run(&["report", tree, "--assume", "DP1", "--assume", "DP2"]);
+    assert!(
+        two.contains("| Scenario | Assuming DP1 (implemented) and DP2 in force |"),
+        "{two}"
+    );
+}

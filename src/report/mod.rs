@@ -181,12 +181,24 @@ pub fn header(out: &mut String, title: &str, view: &View<'_>, opts: &DocOptions)
 fn scenario(view: &View<'_>) -> String {
     use crate::scenario::InForce;
     let c = &view.checked;
-    let mut ids: Vec<&str> = c
+    // What is assumed, and what was named but is in force anyway (its
+    // stage is `implemented`): said so, never "no modification".
+    let mut ids: Vec<(&str, bool)> = c
         .scenario
         .in_force_all()
-        .filter(|(_, why)| *why == InForce::Assumed)
-        .filter_map(|(i, _)| c.model.nodes.get(i))
-        .map(|n| n.id.as_str())
+        .filter_map(|(i, why)| {
+            let n = c.model.nodes.get(i)?;
+            match why {
+                InForce::Assumed => Some((n.id.as_str(), false)),
+                InForce::Implemented => c
+                    .scenario
+                    .assume
+                    .ids
+                    .iter()
+                    .any(|a| *a == n.id.as_str())
+                    .then_some((n.id.as_str(), true)),
+            }
+        })
         .collect();
     ids.sort_unstable();
     ids.dedup();
@@ -197,7 +209,16 @@ fn scenario(view: &View<'_>) -> String {
         .iter()
         .filter(|id| view.hides_id(id))
         .count();
-    let mut names: Vec<String> = ids.iter().map(|s| esc(s)).collect();
+    let mut names: Vec<String> = ids
+        .iter()
+        .map(|&(id, implemented)| {
+            if implemented {
+                format!("{} (implemented)", esc(id))
+            } else {
+                esc(id)
+            }
+        })
+        .collect();
     if hidden > 0 {
         names.push(withheld_phrase(hidden));
     }
