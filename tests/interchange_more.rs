@@ -864,3 +864,58 @@ fn a_default_fills_only_the_rows_whose_kind_has_the_field() {
         "{out}"
     );
 }
+
+/// Every bad place is reported at once: an id the tree already holds is
+/// reported with a bad cell in another row, not only once that is fixed;
+/// and a tree without `rtm.toml` is still a tree whose ids count.
+#[test]
+fn a_clash_with_the_tree_is_reported_with_the_other_bad_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let into = dir.path().join("tree");
+    std::fs::create_dir(&into).unwrap();
+    std::fs::write(
+        into.join("existing.toml"),
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"There\"\n",
+    )
+    .unwrap();
+    let csv = dir.path().join("rtm.csv");
+    std::fs::write(
+        &csv,
+        "kind,id,title,category,satisfies\n\
+         theme,TH-01,Again,,\n\
+         requirement,RTM-0001,Entry,mpv,BR-001\n",
+    )
+    .unwrap();
+    let (code, out, _) = import(&csv, &into, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("error: 'rtm.csv'!D3 (under `category`): unknown category `mpv`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("error: 'rtm.csv'!B2 (under `id`): duplicate id `TH-01`: the tree already holds it in existing.toml"),
+        "{out}"
+    );
+    assert!(out.contains("rtm: 2 bad cells: nothing written"), "{out}");
+    assert_eq!(
+        std::fs::read_dir(&into).unwrap().count(),
+        1,
+        "nothing written"
+    );
+
+    // The clash alone: said once, although the tree has no `rtm.toml`
+    // (FORMAT §1: it is optional), which is no new tree.
+    std::fs::write(&csv, "kind,id,title\ntheme,TH-01,Again\n").unwrap();
+    let (code, out, _) = import(&csv, &into, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out.matches("error: ").count(), 1, "{out}");
+    assert!(
+        out.contains("'rtm.csv'!B2 (under `id`): duplicate id `TH-01`"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&into).unwrap().count(),
+        1,
+        "nothing written"
+    );
+}

@@ -1237,7 +1237,6 @@ fn prepare_read(
         head.and_then(Result::ok),
         stream && !matches!(head, Some(Err(_))),
     )?;
-    let existing = into.join(PROJECT_FILE).is_file();
     // The tree's node files now; with --force, only its project file
     // counts (every node file is replaced or removed).
     let present = if into.is_dir() {
@@ -1245,6 +1244,11 @@ fn prepare_read(
     } else {
         crate::load::FileSet::default()
     };
+    // A tree exists when it has a project file, or node files the import
+    // keeps (`rtm.toml` is optional, FORMAT §1): its ids and settings
+    // hold, and no `rtm.toml` is made for it.
+    let existing =
+        into.join(PROJECT_FILE).is_file() || (!options.replace && !present.entries.is_empty());
     let tree = if existing {
         let mut set = present.clone();
         if options.replace {
@@ -1704,9 +1708,8 @@ fn prepare_read(
         }
     }
     drop(first_cell);
-    if !diags.is_empty() {
-        return Ok(Err(diags));
-    }
+    // With bad cells, the rows that converted are still planned, so that
+    // their clashes with the tree are reported with the rest.
     // The cells are no longer needed: only the sheet's name.
     grid.rows.clear();
     let grid = grid;
@@ -1749,6 +1752,11 @@ fn prepare_read(
                 });
             }
         }
+    }
+    // Bad cells or a clash: the read-back below would report a clash
+    // again, and the plan lacks the bad rows.
+    if !diags.is_empty() {
+        return Ok(Err(diags));
     }
     // The files as rtm reads them: anything the loader refuses is a
     // diagnostic on the row it came from.
