@@ -919,3 +919,65 @@ fn a_clash_with_the_tree_is_reported_with_the_other_bad_cells() {
         "nothing written"
     );
 }
+
+/// A mapped header that heads two columns (an old one hidden beside the
+/// new) is the header cell's error, not the first column taken silently;
+/// a header merged across two columns heads only the first, as before.
+#[test]
+fn a_header_heading_two_columns_is_an_error_unless_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("rtm.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("RTM").unwrap();
+    for (c, h) in ["Type", "Req ID", "Req ID", "Requirement"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in ["theme", "OLD-1", "TH-01", "A theme"].iter().enumerate() {
+        ws.write_string(1, c as u16, *v).unwrap();
+    }
+    ws.set_column_hidden(1).unwrap();
+    wb.save(&book).unwrap();
+    let mapping = dir.path().join("map.toml");
+    std::fs::write(
+        &mapping,
+        "[columns]\nkind = \"Type\"\nid = \"Req ID\"\ntitle = \"Requirement\"\n",
+    )
+    .unwrap();
+    let into = dir.path().join("tree");
+    let map = ["--mapping", mapping.to_str().unwrap()];
+    let (code, out, _) = import(&book, &into, &map);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("error: RTM!C1 (under `Req ID`): `Req ID` heads more than one column (also RTM!B1): which holds `id` is not clear\n  help: name the column by its letter in [columns]: id = \"B\" or \"C\""),
+        "{out}"
+    );
+    assert!(!into.exists(), "nothing written");
+
+    // Named by its letter, the column is clear.
+    std::fs::write(
+        &mapping,
+        "[columns]\nkind = \"Type\"\nid = \"C\"\ntitle = \"Requirement\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = import(&book, &into, &map);
+    assert_eq!(code, 0, "{out}{err}");
+    let themes = std::fs::read_to_string(into.join("themes.toml")).unwrap();
+    assert!(themes.contains("id = \"TH-01\""), "{themes}");
+
+    // Without a mapping, an rtm field named twice.
+    let csv = dir.path().join("two.csv");
+    std::fs::write(&csv, "kind,id,title,id\ntheme,TH-02,T,TH-03\n").unwrap();
+    let fresh = dir.path().join("fresh");
+    let (code, out, _) = import(&csv, &fresh, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "error: 'two.csv'!D1 (under `id`): `id` heads more than one column (also 'two.csv'!B1)"
+        ),
+        "{out}"
+    );
+    assert!(!fresh.exists());
+}

@@ -192,6 +192,9 @@ struct Grid {
     /// The most cells a row has held so far (up to [`ROW_RESERVE`]): room
     /// a new row gets at once, instead of growing cell by cell.
     width: usize,
+    /// The merged ranges of the sheet, whose values [`fill_merged`] put in
+    /// every cell they cover.
+    merged: Vec<calamine::Dimensions>,
 }
 
 /// The most cells a new row is given room for.
@@ -294,6 +297,16 @@ impl Row {
 }
 
 impl Grid {
+    /// Whether a cell holds the value of a merged range it is not the
+    /// first cell of (a header merged across two columns heads the first).
+    fn merge_filled(&self, row: u32, col: u32) -> bool {
+        self.merged.iter().any(|d| {
+            d.start != (row, col)
+                && (d.start.0..=d.end.0).contains(&row)
+                && (d.start.1..=d.end.1).contains(&col)
+        })
+    }
+
     fn get(&self, row: u32, col: u32) -> Option<Cell<'_>> {
         self.rows.get(&row).and_then(|r| r.get(&col))
     }
@@ -680,6 +693,7 @@ fn read_sheet(
         }
     }
     fill_merged(&mut grid, &merged);
+    grid.merged = merged;
     Ok((grid, None))
 }
 
@@ -872,7 +886,28 @@ fn find_header(
     match mapping {
         Some(m) => {
             for (field, spec) in &m.columns {
-                let by_text = header.iter().find(|(_, t)| normal(t) == normal(spec));
+                let mut matching = header.iter().filter(|(c, t)| {
+                    normal(t) == normal(spec) && !grid.merge_filled(header_row, *c)
+                });
+                let by_text = matching.next();
+                if let Some(second) = matching.next() {
+                    let at = |col: u32| cell_ref(&grid.name, header_row as usize, col as usize);
+                    diags.push(Diagnostic {
+                        cell: at(second.0),
+                        header: second.1.trim().to_owned(),
+                        message: format!(
+                            "`{}` heads more than one column (also {}): which holds `{field}` is not clear",
+                            second.1.trim(),
+                            by_text.map_or_else(String::new, |(c, _)| at(*c)),
+                        ),
+                        help: Some(format!(
+                            "name the column by its letter in [columns]: {field} = \"{}\" or \"{}\"",
+                            super::column_letter(by_text.map_or(0, |(c, _)| *c as usize)),
+                            super::column_letter(second.0 as usize)
+                        )),
+                    });
+                    continue;
+                }
                 let by_letter = || {
                     let letters = spec.trim();
                     if !letters.is_empty()
@@ -921,7 +956,26 @@ fn find_header(
         None => {
             for (col, text) in &header {
                 let name = normal(text);
-                if super::known_field(&name) && !columns.iter().any(|(f, _)| *f == name) {
+                if let Some((_, first)) = columns
+                    .iter()
+                    .find(|(f, _)| *f == name)
+                    .filter(|_| !grid.merge_filled(header_row, *col))
+                {
+                    let at = |col: u32| cell_ref(&grid.name, header_row as usize, col as usize);
+                    diags.push(Diagnostic {
+                        cell: at(*col),
+                        header: text.trim().to_owned(),
+                        message: format!(
+                            "`{}` heads more than one column (also {}): which holds `{name}` is not clear",
+                            text.trim(),
+                            at(first.col)
+                        ),
+                        help: Some(
+                            "rename or delete one of them, or import with --mapping MAP.toml naming the column by its letter"
+                                .into(),
+                        ),
+                    });
+                } else if super::known_field(&name) && !columns.iter().any(|(f, _)| *f == name) {
                     columns.push((
                         name,
                         Column {
