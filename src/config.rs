@@ -368,7 +368,9 @@ impl Config {
             let Some(level) = d.choice(name, v, Level::NAMES, Level::parse) else {
                 continue;
             };
-            if rule.is_fixed() {
+            // Saying that R001–R003 are errors changes nothing: only a try
+            // to change them is refused.
+            if rule.is_fixed() && level != Level::Error {
                 d.error(
                     key.span(),
                     format!(

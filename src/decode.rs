@@ -80,9 +80,11 @@ impl<'f> Decoder<'f> {
         Some(s)
     }
 
-    /// R002 when a value that must be one line holds a line break.
+    /// R002 when a value that must be one line holds a line break: any
+    /// Unicode mandatory break (line feed, carriage return, vertical tab,
+    /// form feed, next line, line and paragraph separators).
     fn one_line(&mut self, name: &str, v: &Value<'_>, s: &str) {
-        if s.contains(['\n', '\r']) {
+        if s.contains(LINE_BREAKS) {
             self.error(
                 v.span(),
                 format!("`{name}` must be one line"),
@@ -351,6 +353,11 @@ impl<'f> Decoder<'f> {
         }
     }
 }
+
+/// The characters that end a line (Unicode's mandatory breaks).
+pub const LINE_BREAKS: [char; 7] = [
+    '\n', '\r', '\u{0B}', '\u{0C}', '\u{85}', '\u{2028}', '\u{2029}',
+];
 
 /// The known name closest to `name`, if it is close enough to be a typo.
 pub fn suggest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {

@@ -585,9 +585,9 @@ pub struct Node {
     /// [`Node::tags`] and the like.
     rare: Option<Box<Rare>>,
     /// Where the `themes` value is in the node's file, when the node wrote
-    /// it (R104): read with [`Node::themes_span`]. Two offsets, not a
-    /// [`Span`], to keep a node small; [`ABSENT`] when not written (8
-    /// bytes, not the 12 of an `Option`).
+    /// it as an empty array (R104): read with [`Node::themes_span`]. Two
+    /// offsets, not a [`Span`], to keep a node small; [`ABSENT`] otherwise
+    /// (8 bytes, not the 12 of an `Option`).
     themes_at: (u32, u32),
 }
 
@@ -715,7 +715,7 @@ impl Node {
         self.written_at(self.text).map(|at| self.in_file(at))
     }
 
-    /// The span of the `themes` value, when the node wrote one (R104).
+    /// The span of the `themes` value, when the node wrote `[]` (R104).
     pub fn themes_span(&self) -> Option<Span> {
         (self.themes_at != ABSENT).then(|| self.in_file(self.themes_at))
     }

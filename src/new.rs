@@ -391,7 +391,7 @@ pub fn plan(root: &Path, node: &NewNode) -> Result<Added, NewError> {
         return refuse("a business requirement serves at least one theme: give --themes ID");
     }
     if let Some(title) = &node.title
-        && title.contains(['\n', '\r'])
+        && title.contains(crate::decode::LINE_BREAKS)
     {
         return refuse("--title must be one line (the detail goes in --text)");
     }

@@ -175,3 +175,111 @@ fn a_duplicate_id_is_reported_on_the_later_definition_in_file_order() {
         );
     }
 }
+
+/// The findings of one node file (and an optional `rtm.toml`), as
+/// `CODE line:column message`.
+fn findings_of(config: Option<&str>, nodes: &str) -> Vec<String> {
+    let set = rtm::load::FileSet {
+        project: config.map(|c| rtm::load::Entry::Bytes(c.as_bytes().to_vec())),
+        entries: vec![(
+            "n.toml".to_owned(),
+            rtm::load::Entry::Bytes(nodes.as_bytes().to_vec()),
+        )],
+    };
+    let checked = rtm::check_files(set, &rtm::Options::default());
+    let s = &checked.model.sources;
+    checked
+        .findings
+        .iter()
+        .map(|f| {
+            let (line, col) = s.line_col(f.span);
+            format!("{} {line}:{col} {}", f.code.rule().code, f.message)
+        })
+        .collect()
+}
+
+const CHAIN: &str = "[[theme]]\nid = \"TH-01\"\ntitle = \"T\"\ntext = \"t\"\n\n[[business]]\nid = \"BR-001\"\ntitle = \"B\"\ntext = \"b\"\nthemes = [\"TH-01\"]\n\n[[requirement]]\nid = \"RTM-0001\"\ntitle = \"R\"\ntext = \"r\"\ncategory = \"mvp\"\nuser_impact = \"none\"\nsatisfies = [\"BR-001\", \"BR-002\"]\n";
+
+/// R104 is for `themes = []`; `themes` of the wrong type, or holding
+/// something that is not an id, is R002 alone (FORMAT §9).
+#[test]
+fn themes_of_the_wrong_type_is_r002_only() {
+    for value in ["\"TH-01\"", "[1]", "{ a = 1 }"] {
+        let nodes = format!(
+            "{CHAIN}\n[[business]]\nid = \"BR-002\"\ntitle = \"B2\"\ntext = \"b\"\nthemes = {value}\n"
+        );
+        let got = findings_of(None, &nodes);
+        let codes: Vec<&str> = got.iter().map(|f| &f[..4]).collect();
+        assert_eq!(codes, ["R002"], "{value}: {got:?}");
+    }
+    let nodes = format!(
+        "{CHAIN}\n[[business]]\nid = \"BR-002\"\ntitle = \"B2\"\ntext = \"b\"\nthemes = []\n"
+    );
+    let got = findings_of(None, &nodes);
+    assert_eq!(
+        got,
+        ["R104 24:10 business requirement BR-002 names no theme"]
+    );
+}
+
+/// One bad bound is one finding: an unknown bound key, or a bound that is
+/// not a number, is not also "sets no bound".
+#[test]
+fn one_bad_bound_is_one_finding() {
+    for (bound, want) in [
+        (
+            "{ maximum = 6 }",
+            "R002 3:18 unknown field `maximum` in `limits.x`",
+        ),
+        (
+            "{ max = \"6\" }",
+            "R002 3:24 `limits.x.max` must be a number",
+        ),
+    ] {
+        let nodes = format!("[[sec]]\nid = \"SEC-1\"\nlimits = {{ x = {bound} }}\ntitle = \"O\"\n");
+        let got = findings_of(None, &nodes);
+        let r002: Vec<&String> = got.iter().filter(|f| f.starts_with("R002")).collect();
+        assert_eq!(r002.len(), 1, "{bound}: {got:?}");
+        assert!(r002[0].starts_with(want), "{bound}: {got:?}");
+    }
+    // A bound-less table is still said to set none.
+    let got = findings_of(
+        None,
+        "[[sec]]\nid = \"SEC-1\"\nlimits = { x = {} }\ntitle = \"O\"\n",
+    );
+    assert!(
+        got.iter().any(|f| f.contains("`limits.x` sets no bound")),
+        "{got:?}"
+    );
+}
+
+/// Setting R001–R003 to `error` changes nothing, so it is no finding;
+/// any other level is R002 on `rtm.toml`.
+#[test]
+fn saying_a_fixed_rule_is_an_error_is_no_finding() {
+    let ok = "[rules]\nR001 = \"error\"\nschema-error = \"error\"\nduplicate-id = \"error\"\n";
+    let got = findings_of(Some(ok), CHAIN);
+    assert!(!got.iter().any(|f| f.starts_with("R002")), "{got:?}");
+    let bad = "[rules]\nR001 = \"warning\"\n";
+    let got = findings_of(Some(bad), CHAIN);
+    assert!(
+        got.iter()
+            .any(|f| f.starts_with("R002 2:1 R001 parse-error is always an error")),
+        "{got:?}"
+    );
+}
+
+/// A title holding any Unicode line break (not only `\n` and `\r`) is
+/// R002.
+#[test]
+fn a_title_with_any_line_break_is_r002() {
+    for brk in ["\\u000B", "\\u000C", "\\u0085", "\\u2028", "\\u2029", "\\n"] {
+        let nodes = format!("[[sec]]\nid = \"SEC-1\"\ntitle = \"One{brk}two\"\n");
+        let got = findings_of(None, &nodes);
+        assert!(
+            got.iter()
+                .any(|f| f.starts_with("R002 3:9 `title` must be one line")),
+            "{brk}: {got:?}"
+        );
+    }
+}

@@ -1575,8 +1575,8 @@ fn prepare_read(
             if STRING_FIELDS.contains(&field) {
                 // A title is one line: a line break typed in the cell
                 // (Alt+Enter) is a space.
-                let text = if field == "title" && text.contains(['\n', '\r']) {
-                    text.lines()
+                let text = if field == "title" && text.contains(crate::decode::LINE_BREAKS) {
+                    text.split(crate::decode::LINE_BREAKS)
                         .map(str::trim)
                         .filter(|l| !l.is_empty())
                         .collect::<Vec<_>>()

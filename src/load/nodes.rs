@@ -132,7 +132,9 @@ fn decode_node(
 
 fn read_field(d: &mut Decoder<'_>, node: &mut Node, field: &Field, v: &Value<'_>, config: &Config) {
     let name = field.name;
-    if name == "themes" {
+    // R104 is for `themes = []` only: a value of the wrong type, or items
+    // that are not ids, are R002 alone (FORMAT §9).
+    if name == "themes" && matches!(v.get_ref(), DeValue::Array(a) if a.is_empty()) {
         node.set_themes_span(d.span(v.span()));
     }
     match (name, field.ty) {
@@ -285,13 +287,18 @@ fn read_limits(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Limit> {
             equals: None,
             span: d.span(value.span()),
         };
+        // A bound already refused (an unknown key, not a number) is the
+        // one finding: not also "sets no bound".
+        let mut refused = false;
         for (bk, bv) in bounds.iter() {
             let b = bk.get_ref().as_ref();
             if !BOUNDS.contains(&b) {
                 d.unknown_key(bk.span(), b, &format!("`{what}`"), BOUNDS);
+                refused = true;
                 continue;
             }
             let n = d.number(&format!("{what}.{b}"), bv);
+            refused |= n.is_none();
             match b {
                 "min" => limit.min = n,
                 "max" => limit.max = n,
@@ -319,6 +326,9 @@ fn read_limits(d: &mut Decoder<'_>, v: &Value<'_>) -> Vec<Limit> {
             continue;
         }
         if limit.min.is_none() && limit.max.is_none() && limit.equals.is_none() {
+            if refused {
+                continue;
+            }
             d.error(
                 value.span(),
                 format!("`{what}` sets no bound"),

@@ -265,7 +265,7 @@ impl Markdown {
 /// `#`s, trimmed; `None` when the text has no words.
 pub fn first_line(markdown: &str) -> Option<String> {
     markdown
-        .lines()
+        .split(crate::decode::LINE_BREAKS)
         .map(|l| l.trim().trim_start_matches('#').trim())
         .find(|l| !l.is_empty())
         .map(str::to_owned)
