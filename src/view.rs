@@ -134,8 +134,15 @@ impl Visibility {
                 .is_some_and(|a| !a.is_empty())
         })
         .collect();
-        for field in crate::interchange::LINK_FIELDS {
-            if let Some(toml::Value::Array(items)) = table.get_mut(*field) {
+        use crate::model::LinkField;
+        let node_links = [
+            LinkField::Themes,
+            LinkField::Satisfies,
+            LinkField::Refines,
+            LinkField::Sec,
+        ];
+        for field in node_links.map(LinkField::name) {
+            if let Some(toml::Value::Array(items)) = table.get_mut(field) {
                 items.retain(|v| !hidden(Some(v)));
             }
         }

@@ -283,3 +283,21 @@ fn a_title_with_any_line_break_is_r002() {
         );
     }
 }
+
+/// Two loops through one entry are one tangle: one R006, whose message
+/// names every member, the ones off the loop it lists included.
+#[test]
+fn a_tangle_of_loops_is_one_r006_naming_every_member() {
+    let nodes = format!(
+        "{CHAIN}\n[[requirement]]\nid = \"RTM-A\"\ntitle = \"A\"\ntext = \"a\"\ncategory = \"mvp\"\nuser_impact = \"none\"\nsatisfies = [\"BR-001\"]\nrefines = [\"RTM-B\", \"RTM-C\"]\n\n[[requirement]]\nid = \"RTM-B\"\ntitle = \"B\"\ntext = \"b\"\ncategory = \"mvp\"\nuser_impact = \"none\"\nrefines = [\"RTM-A\"]\n\n[[requirement]]\nid = \"RTM-C\"\ntitle = \"C\"\ntext = \"c\"\ncategory = \"mvp\"\nuser_impact = \"none\"\nrefines = [\"RTM-A\"]\n"
+    );
+    let got = findings_of(None, &nodes);
+    let r006: Vec<&String> = got.iter().filter(|f| f.starts_with("R006")).collect();
+    assert_eq!(
+        r006,
+        [
+            "R006 27:12 `refines` links form a loop: RTM-A → RTM-B → RTM-A, tangled with loops through RTM-C"
+        ],
+        "{got:?}"
+    );
+}

@@ -237,11 +237,19 @@ fn cycles(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
             .map_or(node.id_span(), |l| node.link_span(l));
         let mut names: Vec<&str> = path.iter().map(|&i| id_of(ctx, i)).collect();
         names.push(&node.id);
-        let mut f = Finding::new(
-            Code::R006,
-            span,
-            format!("`refines` links form a loop: {}", names.join(" → ")),
-        )
+        let mut message = format!("`refines` links form a loop: {}", names.join(" → "));
+        // A tangle of loops is one finding: the members off the loop named
+        // are named too, so the message does not hide them.
+        let mut off: Vec<&str> = members
+            .iter()
+            .filter(|m| !path.contains(m))
+            .map(|&m| id_of(ctx, m))
+            .collect();
+        off.sort_unstable();
+        if !off.is_empty() {
+            message.push_str(&format!(", tangled with loops through {}", off.join(", ")));
+        }
+        let mut f = Finding::new(Code::R006, span, message)
         .node(&node.id)
         .label("the loop starts here")
         .help("an entry cannot refine itself, directly or through others: remove one `refines` link of the loop");
