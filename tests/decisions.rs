@@ -988,6 +988,41 @@ fn nothing_needs_a_decision_once_all_is_decided() {
     );
 }
 
+/// With awaiting-decision off, the awaiting items are not listed, and the
+/// section says how many it leaves out instead of "decided on every item"
+/// (their Decision columns still say "awaiting").
+#[test]
+fn items_a_rule_level_leaves_out_are_counted_not_called_decided() {
+    let dir = cycle_tree();
+    let doc = review(dir.path(), &[]);
+    let awaiting = section(&doc, "## Decisions needed");
+    assert!(!awaiting.contains("not listed"), "{awaiting}");
+
+    std::fs::write(dir.path().join("rtm.toml"), "[rules]\nR113 = \"off\"\n").unwrap();
+    let doc = review(dir.path(), &[]);
+    let s = section(&doc, "## Decisions needed");
+    assert!(
+        s.contains("1 item needs a decision: 0 awaiting a first decision, 1 changed since the OPSG decided. 2 items awaiting a decision or changed since one are not listed here: stale-decision (R112) or awaiting-decision (R113) is off in `rtm.toml` or waived for them."),
+        "{s}"
+    );
+    assert!(doc.contains("| awaiting |"), "{doc}");
+
+    std::fs::write(
+        dir.path().join("rtm.toml"),
+        "[rules]\nR113 = \"off\"\nR112 = \"off\"\n",
+    )
+    .unwrap();
+    let doc = review(dir.path(), &[]);
+    let s = section(&doc, "## Decisions needed");
+    assert!(!s.contains("decided on every item"), "{s}");
+    assert!(
+        s.contains(
+            "None listed. 3 items awaiting a decision or changed since one are not listed here"
+        ),
+        "{s}"
+    );
+}
+
 /// Decisions follow the classification of their entry: a withheld entry's
 /// items are neither listed nor counted.
 #[test]

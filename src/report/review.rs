@@ -998,6 +998,7 @@ fn decisions_needed(out: &mut String, view: &View<'_>, since: Option<&Since<'_>>
     };
     // (entry, about, standing) per group.
     let mut groups: [Vec<(&Node, About, Standing<'_>)>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    let mut unlisted = 0;
     for (_, entry) in active(view, Kind::Requirement) {
         for about in decisions::items_and_decided(entry) {
             if let About::Deviation(sec) = &about
@@ -1013,6 +1014,13 @@ fn decisions_needed(out: &mut String, view: &View<'_>, since: Option<&Since<'_>>
                 }
             };
             if !listed {
+                // Awaiting or changed, but its rule is off or waived here.
+                if matches!(
+                    standing,
+                    Standing::Awaiting | Standing::Decided { stale: true, .. }
+                ) {
+                    unlisted += 1;
+                }
                 continue;
             }
             let g = match about {
@@ -1026,8 +1034,24 @@ fn decisions_needed(out: &mut String, view: &View<'_>, since: Option<&Since<'_>>
         }
     }
     let total: usize = groups.iter().map(Vec::len).sum();
+    // Never "decided on every item" while the Decision columns say
+    // "awaiting": the items a rule's level or a waiver leaves out are
+    // counted.
+    let unlisted_note = (unlisted > 0).then(|| {
+        format!(
+            "{} awaiting a decision or changed since one {} not listed here: stale-decision (R112) or awaiting-decision (R113) is off in `rtm.toml` or waived for {}.",
+            count(unlisted, "item", "items"),
+            if unlisted == 1 { "is" } else { "are" },
+            if unlisted == 1 { "it" } else { "them" },
+        )
+    });
     if total == 0 {
-        out.push_str("None: the OPSG has decided on every item this document shows, and nothing it decided on has changed since.\n\n");
+        match unlisted_note {
+            Some(note) => {
+                let _ = writeln!(out, "None listed. {note}\n");
+            }
+            None => out.push_str("None: the OPSG has decided on every item this document shows, and nothing it decided on has changed since.\n\n"),
+        }
         return;
     }
     let stale = groups
@@ -1037,9 +1061,10 @@ fn decisions_needed(out: &mut String, view: &View<'_>, since: Option<&Since<'_>>
         .count();
     let _ = writeln!(
         out,
-        "{}: {} awaiting a first decision, {stale} changed since the OPSG decided.\n",
+        "{}: {} awaiting a first decision, {stale} changed since the OPSG decided.{}\n",
         count(total, "item needs a decision", "items need a decision"),
         total - stale,
+        unlisted_note.map(|n| format!(" {n}")).unwrap_or_default(),
     );
     let what = |entry: &Node, about: &About, standing: &Standing<'_>| -> String {
         match standing {
