@@ -114,6 +114,7 @@ impl Visibility {
     /// a withheld obligation, and a withheld node's fingerprint in a
     /// review stamp. Every export reads its nodes through this.
     pub fn redact_table(&self, table: &mut toml::Table) {
+        use crate::model::LinkField;
         let hidden = |v: Option<&toml::Value>| {
             v.and_then(toml::Value::as_str)
                 .is_some_and(|id| self.hides_id(id))
@@ -134,7 +135,6 @@ impl Visibility {
                 .is_some_and(|a| !a.is_empty())
         })
         .collect();
-        use crate::model::LinkField;
         let node_links = [
             LinkField::Themes,
             LinkField::Satisfies,

@@ -890,22 +890,20 @@ fn find_header(
                     normal(t) == normal(spec) && !grid.merge_filled(header_row, *c)
                 });
                 let by_text = matching.next();
-                if let Some(second) = matching.next() {
-                    let at = |col: u32| cell_ref(&grid.name, header_row as usize, col as usize);
-                    diags.push(Diagnostic {
-                        cell: at(second.0),
-                        header: second.1.trim().to_owned(),
-                        message: format!(
-                            "`{}` heads more than one column (also {}): which holds `{field}` is not clear",
-                            second.1.trim(),
-                            by_text.map_or_else(String::new, |(c, _)| at(*c)),
-                        ),
-                        help: Some(format!(
-                            "name the column by its letter in [columns]: {field} = \"{}\" or \"{}\"",
-                            super::column_letter(by_text.map_or(0, |(c, _)| *c as usize)),
-                            super::column_letter(second.0 as usize)
-                        )),
-                    });
+                if let (Some((first, _)), Some((second, text))) = (by_text, matching.next()) {
+                    let help = format!(
+                        "name the column by its letter in [columns]: {field} = \"{}\" or \"{}\"",
+                        super::column_letter(*first as usize),
+                        super::column_letter(*second as usize)
+                    );
+                    diags.push(two_columns(
+                        grid,
+                        header_row,
+                        (*first, *second),
+                        text,
+                        field,
+                        help,
+                    ));
                     continue;
                 }
                 let by_letter = || {
@@ -961,20 +959,15 @@ fn find_header(
                     .find(|(f, _)| *f == name)
                     .filter(|_| !grid.merge_filled(header_row, *col))
                 {
-                    let at = |col: u32| cell_ref(&grid.name, header_row as usize, col as usize);
-                    diags.push(Diagnostic {
-                        cell: at(*col),
-                        header: text.trim().to_owned(),
-                        message: format!(
-                            "`{}` heads more than one column (also {}): which holds `{name}` is not clear",
-                            text.trim(),
-                            at(first.col)
-                        ),
-                        help: Some(
-                            "rename or delete one of them, or import with --mapping MAP.toml naming the column by its letter"
-                                .into(),
-                        ),
-                    });
+                    let help = "rename or delete one of them, or import with --mapping MAP.toml naming the column by its letter";
+                    diags.push(two_columns(
+                        grid,
+                        header_row,
+                        (first.col, *col),
+                        text,
+                        &name,
+                        help.into(),
+                    ));
                 } else if super::known_field(&name) && !columns.iter().any(|(f, _)| *f == name) {
                     columns.push((
                         name,
@@ -994,6 +987,29 @@ fn find_header(
         }
     }
     Some((header_row, columns, ignored))
+}
+
+/// The error of a header text that heads two columns (`first`, then
+/// `second`) and so does not tell which holds `field`: at the second.
+fn two_columns(
+    grid: &Grid,
+    header_row: u32,
+    (first, second): (u32, u32),
+    text: &str,
+    field: &str,
+    help: String,
+) -> Diagnostic {
+    let at = |col: u32| cell_ref(&grid.name, header_row as usize, col as usize);
+    Diagnostic {
+        cell: at(second),
+        header: text.trim().to_owned(),
+        message: format!(
+            "`{}` heads more than one column (also {}): which holds `{field}` is not clear",
+            text.trim(),
+            at(first)
+        ),
+        help: Some(help),
+    }
 }
 
 fn quoted(sheet: &str) -> String {
@@ -1764,6 +1780,7 @@ fn prepare_read(
     drop(first_cell);
     // With bad cells, the rows that converted are still planned, so that
     // their clashes with the tree are reported with the rest.
+
     // The cells are no longer needed: only the sheet's name.
     grid.rows.clear();
     let grid = grid;
