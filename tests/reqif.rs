@@ -323,6 +323,29 @@ reqif_id = "child"
     }
 }
 
+/// A tree whose business requirement has `themes = []` (R104) comes back
+/// the same, as it does through a spreadsheet.
+#[test]
+fn empty_themes_survive_export_then_import() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tree_with(
+        tmp.path(),
+        "[[theme]]\nid = \"TH-1\"\ntitle = \"T\"\n\n\
+         [[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-1\"]\n\n\
+         [[business]]\nid = \"BR-2\"\ntitle = \"No theme\"\nthemes = []\n\n\
+         [[requirement]]\nid = \"RTM-1\"\ntitle = \"R\"\ncategory = \"mvp\"\n\
+         satisfies = [\"BR-1\", \"BR-2\"]\n",
+    );
+    let out = tmp.path().join("o.reqif");
+    export_tree(&tree, &out, &[]);
+    let back = tmp.path().join("back");
+    import_into(&out, &tree, &back);
+    assert_same_tree(&tree, &back);
+    let found = codes(&rtm::check(&back).unwrap());
+    assert!(found.contains("R104"), "{found:?}");
+    assert!(!found.contains("R002"), "{found:?}");
+}
+
 fn export_tree(tree: &Path, out: &Path, extra: &[&str]) {
     rtm()
         .args(["export", "reqif"])
@@ -787,8 +810,11 @@ fn import_never_overwrites_without_force_and_dry_run_writes_nothing() {
     );
 }
 
+/// A business requirement with no theme is imported with `themes = []`
+/// and a warning, as a spreadsheet import writes it; `rtm check` then
+/// reports R104 for it, as for any tree.
 #[test]
-fn an_object_that_cannot_be_imported_stops_the_import_with_exit_1() {
+fn a_business_requirement_with_no_theme_is_written_with_empty_themes() {
     let Some(dir) = corpus() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let map = tmp.path().join("map.toml");
@@ -803,10 +829,29 @@ fn an_object_that_cannot_be_imported_stops_the_import_with_exit_1() {
         .arg("--mapping")
         .arg(&map)
         .assert()
-        .code(1)
-        .stderr(predicates::str::contains("has no theme"))
-        .stderr(predicates::str::contains("nothing written"));
-    assert!(!tree.exists());
+        .success()
+        .stderr(predicates::str::contains(
+            "has no theme (no parent theme, no relation to one): written with `themes = []`",
+        ));
+    let check = rtm()
+        .arg("check")
+        .arg(&tree)
+        .arg("--format")
+        .arg("json")
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    let codes: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"R104"), "{codes:?}");
+    assert!(
+        !codes.contains(&"R001") && !codes.contains(&"R002"),
+        "{codes:?}"
+    );
 }
 
 #[test]

@@ -592,16 +592,18 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
             }
         }
     }
-    // What each kind requires.
+    // A business requirement with no theme is written with `themes = []`,
+    // as a spreadsheet import writes it: `rtm check` reports it (R104),
+    // and a tree holding one round-trips.
     for n in &nodes {
         if n.kind == Kind::Business && n.links.first().is_none_or(Vec::is_empty) {
             cx.diagnostics.push(Diagnostic {
-                severity: Severity::Error,
+                severity: Severity::Warning,
                 file: n.file.to_owned(),
                 line: Some(n.line),
                 element: Some(format!("SPEC-OBJECT {}", n.identifier)),
                 message: format!(
-                    "business requirement {} has no theme (no parent theme, no relation to one); it cannot be imported",
+                    "business requirement {} has no theme (no parent theme, no relation to one): written with `themes = []`, which `rtm check` reports (R104)",
                     n.id
                 ),
             });
@@ -1277,11 +1279,21 @@ fn node_toml(out: &mut String, n: &NewNode<'_>, nodes: &[NewNode<'_>]) {
         if let Some(i) = link_index(f.name)
             && matches!(f.ty, Ty::Ids(_))
         {
-            if let Some(list) = n.links.get(i).filter(|l| !l.is_empty()) {
-                let array = toml_array(list.iter().map(|l| link_id(nodes, l)));
-                for part in [f.name, " = ", &array, "\n"] {
-                    out.push_str(part);
+            match n.links.get(i).filter(|l| !l.is_empty()) {
+                Some(list) => {
+                    let array = toml_array(list.iter().map(|l| link_id(nodes, l)));
+                    for part in [f.name, " = ", &array, "\n"] {
+                        out.push_str(part);
+                    }
                 }
+                // Required: written empty rather than left out (R104,
+                // not R002).
+                None if f.required => {
+                    for part in [f.name, " = []\n"] {
+                        out.push_str(part);
+                    }
+                }
+                None => {}
             }
             continue;
         }
