@@ -893,6 +893,9 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
     } else {
         Vec::new()
     };
+    let targets = imported.files.iter().map(|(p, _)| p.as_str());
+    let project = (!has_project).then_some(rtm::load::PROJECT_FILE);
+    rtm::interchange::refuse_links(tree, targets.chain(project))?;
     if args.dry_run {
         for rel in &removed {
             writeln!(

@@ -981,3 +981,101 @@ fn a_header_heading_two_columns_is_an_error_unless_merged() {
     );
     assert!(!fresh.exists());
 }
+
+/// A tree's symbolic links are never followed (FORMAT §9): an import does
+/// not write through one (a linked folder or a linked node file), on a
+/// dry run either, and `--force` removes only `*.toml` files, never a
+/// linked folder.
+#[cfg(unix)]
+#[test]
+fn an_import_never_writes_through_a_symbolic_link() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let into = dir.path().join("tree");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(&into).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(into.join("rtm.toml"), "[project]\nname = \"t\"\n").unwrap();
+    symlink("../outside", into.join("sub")).unwrap();
+    std::fs::write(outside.join("target.toml"), "keep\n").unwrap();
+    symlink("../outside/target.toml", into.join("y.toml")).unwrap();
+    let csv = dir.path().join("rtm.csv");
+    for (file, link) in [("sub/x.toml", "sub"), ("y.toml", "y.toml")] {
+        std::fs::write(&csv, format!("kind,id,title,file\ntheme,TH-01,T,{file}\n")).unwrap();
+        for extra in [&[][..], &["--force"], &["--dry-run"]] {
+            let (code, out, err) = import(&csv, &into, extra);
+            assert_eq!(code, 2, "{file} {extra:?}: {out}{err}");
+            assert!(
+                err.contains(&format!(
+                    "nothing written: {} is a symbolic link",
+                    into.join(link).display()
+                )),
+                "{file} {extra:?}: {err}"
+            );
+        }
+    }
+    let listed = |p: &Path| {
+        let mut names: Vec<String> = std::fs::read_dir(p)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(listed(&outside), ["target.toml"]);
+    assert_eq!(
+        std::fs::read_to_string(outside.join("target.toml")).unwrap(),
+        "keep\n"
+    );
+    assert_eq!(listed(&into), ["rtm.toml", "sub", "y.toml"]);
+
+    // The ReqIF import refuses alike: its one file is the linked one.
+    let source = dir.path().join("source");
+    std::fs::create_dir_all(&source).unwrap();
+    std::fs::write(
+        source.join("y.toml"),
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"T\"\n",
+    )
+    .unwrap();
+    let reqif = dir.path().join("t.reqif");
+    rtm()
+        .args(["export", "reqif"])
+        .arg(&source)
+        .arg("-o")
+        .arg(&reqif)
+        .assert()
+        .success();
+    let (code, out, _) = import(&reqif, &into, &["--dry-run"]);
+    assert_eq!(code, 0, "{out}");
+    let written = out
+        .lines()
+        .find_map(|l| l.strip_prefix("would write "))
+        .and_then(|l| l.split(' ').next())
+        .unwrap()
+        .to_owned();
+    let written = Path::new(&written).strip_prefix(&into).unwrap().to_owned();
+    std::fs::remove_file(into.join("y.toml")).unwrap();
+    symlink("../outside/target.toml", into.join(&written)).unwrap();
+    let (code, out, err) = import(&reqif, &into, &["--force"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("is a symbolic link"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(outside.join("target.toml")).unwrap(),
+        "keep\n"
+    );
+
+    // `--force` replaces the tree's node files, and leaves the linked
+    // folder (not a `*.toml`) alone.
+    std::fs::remove_file(into.join(&written)).unwrap();
+    std::fs::write(
+        into.join("old.toml"),
+        "[[theme]]\nid = \"TH-09\"\ntitle = \"Old\"\n",
+    )
+    .unwrap();
+    std::fs::write(&csv, "kind,id,title,file\ntheme,TH-01,T,new.toml\n").unwrap();
+    let (code, out, err) = import(&csv, &into, &["--force"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("removed old.toml"), "{out}");
+    assert!(!out.contains("removed sub"), "{out}");
+    assert_eq!(listed(&into), ["new.toml", "rtm.toml", "sub"]);
+}

@@ -1829,6 +1829,11 @@ fn prepare_read(
     if !diags.is_empty() {
         return Ok(Err(diags));
     }
+    // Never through a link, nor over a folder or a FIFO (also on a dry
+    // run, which says what the import would do).
+    let targets = plan.files.iter().map(|(r, _)| r.as_str());
+    let project = plan.project.as_ref().map(|_| PROJECT_FILE);
+    super::refuse_links(into, targets.chain(project)).map_err(ImportError::Write)?;
     // The files as rtm reads them: anything the loader refuses is a
     // diagnostic on the row it came from.
     // Staged (when asked and nothing is wrong so far) while checked.

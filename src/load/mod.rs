@@ -89,6 +89,9 @@ impl FileSet {
             .iter()
             .filter(|(_, e)| matches!(e, Entry::File(_) | Entry::Symlink | Entry::Special(_)))
             .map(|(rel, _)| rel)
+            // A link to a folder is listed too; only `*.toml` names are
+            // node files.
+            .filter(|rel| Self::is_node_path(rel))
             .filter(|rel| !kept(rel))
             .cloned()
             .collect();
