@@ -801,6 +801,15 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
     let config = existing.as_ref().filter(|_| has_project).map(|l| &l.config);
     // Read once, the bytes freed as soon as they are read.
     let docs = reqif::parse_documents(docs, &limits)?;
+    // The level the documents state for nodes that name none (an rtm
+    // export's): kept, failing closed (FORMAT §10). A new tree takes it as
+    // its default; a tree whose default is lower gets it on every node.
+    let tree_default = config.map_or(rtm::model::Classification::White, |c| c.classification());
+    let raised = docs.stated_default().filter(|&s| s > tree_default);
+    let mut mapping = mapping;
+    if let Some(level) = raised.filter(|_| has_project) {
+        mapping.default_unless_set("classification", level.as_str());
+    }
     let first = reqif::import_parsed(
         &docs,
         &mapping,
@@ -826,7 +835,7 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
                 .collect()
         })
         .unwrap_or_default();
-    let imported = if existing_ids.is_empty() {
+    let mut imported = if existing_ids.is_empty() {
         first
     } else {
         reqif::import_parsed(
@@ -841,6 +850,18 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
     let mut err = std::io::stderr().lock();
     for d in &imported.diagnostics {
         writeln!(err, "{}", render::escape_controls(&d.to_string()))?;
+    }
+    if let Some(level) = raised {
+        if has_project {
+            writeln!(
+                err,
+                "warning: {}",
+                rtm::interchange::import::raised_warning(level, tree_default)
+            )?;
+        } else {
+            imported.project =
+                rtm::interchange::import::with_default_level(&imported.project, level);
+        }
     }
     let errors = imported
         .diagnostics
@@ -1117,6 +1138,13 @@ fn export(cmd: &ExportCommand) -> Result {
             view.labels().label(view.document_level()),
             rtm::interchange::export::withheld(&view, false)
         );
+        // Nor can it carry the level of the nodes that name none.
+        let default = view.default_level();
+        if default > rtm::model::Classification::White {
+            eprintln!(
+                "rtm: its nodes with an empty `classification` are {default} (the project's default); a tree it is imported into must set `classification = \"{default}\"` under [project] in its rtm.toml, or they take that tree's default"
+            );
+        }
     }
     drop(view);
     leak(checked);
@@ -1215,6 +1243,7 @@ fn import(args: &ImportArgs) -> Result {
             "links": plan.links,
             "blank_rows": plan.blank_rows,
             "ignored_columns": plan.ignored,
+            "warnings": plan.warnings,
             "diagnostics": [],
         });
         serde_json::to_writer_pretty(&mut out, &doc)?;
@@ -1242,6 +1271,9 @@ fn import(args: &ImportArgs) -> Result {
                 "warning: column {} is not an rtm field: left out",
                 render::escape_controls(c)
             )?;
+        }
+        for w in &plan.warnings {
+            writeln!(out, "warning: {}", render::escape_controls(w))?;
         }
         let nodes: Vec<String> = rtm::model::Kind::ALL
             .iter()

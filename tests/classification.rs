@@ -327,8 +327,9 @@ fn exports_state_their_level_and_what_they_withhold() {
         .output()
         .unwrap();
     let reqif = String::from_utf8(o.stdout).unwrap();
-    let comment =
-        format!("<COMMENT>Classification: {label}&#10;Withheld: 1 node above White</COMMENT>");
+    let comment = format!(
+        "<COMMENT>Classification: {label}&#10;Withheld: 1 node above White&#10;Default classification: white (a node's level when it names none)</COMMENT>"
+    );
     assert!(reqif.contains(&comment), "{reqif}");
 
     let o = rtm()

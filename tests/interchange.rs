@@ -470,7 +470,7 @@ fn a_failure_while_writing_changes_nothing() {
     let into = dir.path().join("tree");
     assert_eq!(import(&file, &into, &[]).0, 0);
     // b.toml becomes a folder, which no file can replace (even as root):
-    // writing the second of three files fails.
+    // refused before the first file is staged.
     std::fs::remove_file(into.join("b.toml")).unwrap();
     std::fs::create_dir(into.join("b.toml")).unwrap();
     std::fs::remove_file(into.join("c.toml")).unwrap();
@@ -483,7 +483,10 @@ fn a_failure_while_writing_changes_nothing() {
     let (code, _, err) = import(&file, &into, &["--force"]);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("b.toml: is a folder; nothing written"),
+        err.contains(&format!(
+            "nothing written: {} is a folder",
+            into.join("b.toml").display()
+        )),
         "{err}"
     );
     // Neither a.toml (before it) nor c.toml (after it) written; no

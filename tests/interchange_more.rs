@@ -1079,3 +1079,104 @@ fn an_import_never_writes_through_a_symbolic_link() {
     assert!(!out.contains("removed sub"), "{out}");
     assert_eq!(listed(&into), ["new.toml", "rtm.toml", "sub"]);
 }
+
+/// An Amber project's export states the level of its nodes that name none
+/// (xlsx: a custom property; ReqIF: its header's comment), and an import
+/// keeps it, failing closed (FORMAT §10): a new tree takes it as its
+/// default, a tree with a lower default gets it on each such node, and a
+/// re-import into the tree it came from changes nothing. A CSV cannot
+/// carry it: its export says so.
+#[test]
+fn an_import_keeps_the_level_of_nodes_that_name_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let amber = dir.path().join("amber");
+    std::fs::create_dir_all(&amber).unwrap();
+    std::fs::write(
+        amber.join("rtm.toml"),
+        "[project]\nname = \"a\"\nclassification = \"amber\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        amber.join("t.toml"),
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"Secret theme\"\n\n[[theme]]\nid = \"TH-02\"\ntitle = \"Open theme\"\nclassification = \"white\"\n",
+    )
+    .unwrap();
+    let white_report = |tree: &Path| {
+        let out = rtm()
+            .arg("report")
+            .arg(tree)
+            .args(["--classification", "white"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(!white_report(&amber).contains("Secret"));
+    for ext in ["xlsx", "reqif"] {
+        let file = dir.path().join(format!("a.{ext}"));
+        rtm()
+            .args(["export", ext])
+            .arg(&amber)
+            .arg("-o")
+            .arg(&file)
+            .assert()
+            .success();
+        // A new tree: the level becomes its default.
+        let new = dir.path().join(format!("new-{ext}"));
+        let (code, out, err) = import(&file, &new, &[]);
+        assert_eq!(code, 0, "{out}{err}");
+        let project = std::fs::read_to_string(new.join("rtm.toml")).unwrap();
+        assert!(
+            project.contains("classification = \"amber\""),
+            "{ext}: {project}"
+        );
+        let report = white_report(&new);
+        assert!(!report.contains("Secret"), "{ext}: {report}");
+        assert!(report.contains("Open theme"), "{ext}: {report}");
+        assert_same_tree(&amber, &new);
+        // A White tree: each node that names none is written Amber.
+        let white = dir.path().join(format!("white-{ext}"));
+        std::fs::create_dir_all(&white).unwrap();
+        std::fs::write(white.join("rtm.toml"), "[project]\nname = \"w\"\n").unwrap();
+        let (code, out, err) = import(&file, &white, &[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(
+            format!("{out}{err}").contains("warning: the input's nodes that name no classification are amber (its project's default), above this tree's white: each is written with classification = \"amber\""),
+            "{ext}: {out}{err}"
+        );
+        let report = white_report(&white);
+        assert!(!report.contains("Secret"), "{ext}: {report}");
+        assert!(report.contains("Open theme"), "{ext}: {report}");
+        // Back into the tree it came from: nothing changes.
+        let again = common::copy_tree(&amber);
+        let (code, out, err) = import(&file, again.path(), &["--force"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(
+            !format!("{out}{err}").contains("warning"),
+            "{ext}: {out}{err}"
+        );
+        assert_same_tree(&amber, again.path());
+        let written: String = std::fs::read_dir(again.path())
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+            .collect();
+        // Only `rtm.toml` names the level: no node file gained it.
+        assert_eq!(
+            written.matches("classification = \"amber\"").count(),
+            1,
+            "{ext}: {written}"
+        );
+    }
+    let out = rtm()
+        .args(["export", "csv"])
+        .arg(&amber)
+        .arg("-o")
+        .arg(dir.path().join("a.csv"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("its nodes with an empty `classification` are amber (the project's default)"),
+        "{err}"
+    );
+}

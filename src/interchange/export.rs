@@ -701,7 +701,8 @@ pub fn write_xlsx<W: Write + Seek + Send>(
     workbook.set_properties(
         &DocProperties::new()
             .set_creation_datetime(&created)
-            .set_comment(note.as_str()),
+            .set_comment(note.as_str())
+            .set_custom_property(super::DEFAULT_LEVEL_PROPERTY, view.default_level().as_str()),
     );
     let formats = Formats {
         head: Format::new().set_bold().set_text_wrap(),

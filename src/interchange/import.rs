@@ -811,6 +811,33 @@ pub struct Plan {
     /// Node files of the tree that the import does not write, removed by
     /// `--force` (relative to the tree).
     pub removed: Vec<String>,
+    /// What the import did that the user should know of, in words.
+    pub warnings: Vec<String>,
+}
+
+/// Says that the imported nodes that name no classification are written
+/// with the input's `level`, above the tree's default.
+pub fn raised_warning(
+    level: crate::model::Classification,
+    tree: crate::model::Classification,
+) -> String {
+    format!(
+        "the input's nodes that name no classification are {level} (its project's default), above this tree's {tree}: each is written with classification = \"{level}\""
+    )
+}
+
+/// A new tree's project file with `level` as its default classification.
+pub fn with_default_level(project: &str, level: crate::model::Classification) -> String {
+    let Ok(mut doc) = project.parse::<toml_edit::DocumentMut>() else {
+        return project.to_owned();
+    };
+    if let Some(t) = doc
+        .get_mut("project")
+        .and_then(toml_edit::Item::as_table_mut)
+    {
+        t.insert("classification", toml_edit::value(level.as_str()));
+    }
+    doc.to_string()
 }
 
 /// A column read: its index and header text.
@@ -1352,7 +1379,17 @@ fn prepare_read(
         });
         return Ok(Err(diags));
     }
-    let defaults = mapping.map(|m| m.defaults.clone()).unwrap_or_default();
+    // The level the input states for its nodes that name none (an xlsx
+    // export states its project's default): kept, failing closed (FORMAT
+    // §10). A new tree takes it as its default; a tree whose default is
+    // lower gets it on every imported node that names none.
+    let raised = super::stated_default(input).filter(|&s| s > config.classification());
+    let mut defaults = mapping.map(|m| m.defaults.clone()).unwrap_or_default();
+    if let Some(level) = raised.filter(|_| existing) {
+        defaults
+            .entry("classification".to_owned())
+            .or_insert_with(|| level.as_str().to_owned());
+    }
     let empty = HashMap::new();
     let values_of = |field: &str| mapping.and_then(|m| m.values.get(field)).unwrap_or(&empty);
     let files = std::cell::RefCell::new(Files::default());
@@ -1794,6 +1831,15 @@ fn prepare_read(
         ignored,
         blank_rows,
     );
+    if let Some(level) = raised {
+        match plan.project.as_mut() {
+            Some(project) => *project = with_default_level(project, level),
+            None => {
+                plan.warnings
+                    .push(raised_warning(level, config.classification()));
+            }
+        }
+    }
     if options.replace {
         let written: BTreeSet<&str> = plan.files.iter().map(|(r, _)| r.as_str()).collect();
         plan.removed = present.node_files_except(|rel| written.contains(rel));
@@ -1829,11 +1875,6 @@ fn prepare_read(
     if !diags.is_empty() {
         return Ok(Err(diags));
     }
-    // Never through a link, nor over a folder or a FIFO (also on a dry
-    // run, which says what the import would do).
-    let targets = plan.files.iter().map(|(r, _)| r.as_str());
-    let project = plan.project.as_ref().map(|_| PROJECT_FILE);
-    super::refuse_links(into, targets.chain(project)).map_err(ImportError::Write)?;
     // The files as rtm reads them: anything the loader refuses is a
     // diagnostic on the row it came from.
     // Staged (when asked and nothing is wrong so far) while checked.
@@ -1886,8 +1927,20 @@ fn prepare_read(
         }
         Some(Err(e)) => Err(e.into()),
         Some(Ok(staging)) => Ok(Ok((plan, Some(staging)))),
-        None => Ok(Ok((plan, None))),
+        // A dry run says what the import would do: refused as staging
+        // would refuse.
+        None => {
+            refuse_links(&plan, into)?;
+            Ok(Ok((plan, None)))
+        }
     }
+}
+
+/// Never through a link in the tree, nor over a folder or a FIFO.
+fn refuse_links(plan: &Plan, into: &Path) -> Result<(), ImportError> {
+    let targets = plan.files.iter().map(|(r, _)| r.as_str());
+    let project = plan.project.as_ref().map(|_| PROJECT_FILE);
+    super::refuse_links(into, targets.chain(project)).map_err(ImportError::Write)
 }
 
 /// Checks an id: `Ok(true)` when it is valid only with a wider pattern
@@ -2050,6 +2103,7 @@ fn build(
         blank_rows,
         sheet: grid.name.clone(),
         removed: Vec::new(),
+        warnings: Vec::new(),
     }
 }
 
@@ -2350,6 +2404,7 @@ pub struct Staging {
 /// is not set, makes the folders and stages every file. On a failure
 /// nothing is left (no temporary file, no folder it made).
 fn stage(plan: &Plan, into: &Path, force: bool) -> Result<Staging, ImportError> {
+    refuse_links(plan, into)?;
     let mut targets: Vec<(PathBuf, &str)> = plan
         .files
         .iter()

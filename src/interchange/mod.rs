@@ -74,6 +74,59 @@ pub fn known_field(name: &str) -> bool {
             .any(|&k| crate::spec::fields_of(k).iter().any(|f| f.name == name))
 }
 
+/// The custom document property in which an xlsx export states the level
+/// of a node that names no `classification` of its own (the exporting
+/// project's default, FORMAT §10), so that an import keeps it.
+pub const DEFAULT_LEVEL_PROPERTY: &str = "rtm default classification";
+
+/// The largest size of `docProps/custom.xml` read for that property.
+const CUSTOM_PROPERTIES_LIMIT: u64 = 1 << 20;
+
+/// The level an xlsx or xlsm workbook states for its nodes that name none
+/// ([`DEFAULT_LEVEL_PROPERTY`]); `None` for any other file, or when it
+/// states none (a workbook rtm did not write).
+pub fn stated_default(path: &std::path::Path) -> Option<crate::model::Classification> {
+    use std::io::Read;
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    if ext != "xlsx" && ext != "xlsm" {
+        return None;
+    }
+    let file = std::fs::File::open(path).ok()?;
+    let mut zip = zip::ZipArchive::new(file).ok()?;
+    let entry = zip.by_name("docProps/custom.xml").ok()?;
+    let mut xml = String::new();
+    entry
+        .take(CUSTOM_PROPERTIES_LIMIT)
+        .read_to_string(&mut xml)
+        .ok()?;
+    property_value(&xml, DEFAULT_LEVEL_PROPERTY)
+        .and_then(|v| crate::model::Classification::parse_level(v.trim()))
+}
+
+/// The text of the custom property `name` in a `docProps/custom.xml`.
+fn property_value(xml: &str, name: &str) -> Option<String> {
+    use quick_xml::events::Event;
+    let is = |n: quick_xml::name::LocalName<'_>, want: &str| AsRef::<str>::as_ref(&n) == want;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut inside = false;
+    let mut value = String::new();
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) if is(e.local_name(), "property") => {
+                inside = e.attributes().flatten().any(|a| {
+                    is(a.key.local_name(), "name")
+                        && a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .is_ok_and(|v| v == name)
+                });
+            }
+            Event::Text(t) if inside => value.push_str(&t.xml10_content()),
+            Event::End(e) if inside && is(e.local_name(), "property") => return Some(value),
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
 /// Refuses, before anything is written, a node file an import would write
 /// through a symbolic link or over anything but a plain file. A tree's
 /// links are never followed (FORMAT §9): a file written through one would
@@ -156,5 +209,15 @@ mod tests {
         assert_eq!(column_letter(702), "AAA");
         assert_eq!(cell_ref("RTM", 11, 2), "RTM!C12");
         assert_eq!(cell_ref("My RTM", 0, 0), "'My RTM'!A1");
+    }
+
+    #[test]
+    fn a_custom_property_is_read_by_name() {
+        let xml = r#"<?xml version="1.0"?><Properties xmlns:vt="v"><property fmtid="f" pid="2" name="other"><vt:lpwstr>red</vt:lpwstr></property><property fmtid="f" pid="3" name="rtm default classification"><vt:lpwstr>amber</vt:lpwstr></property></Properties>"#;
+        assert_eq!(
+            property_value(xml, DEFAULT_LEVEL_PROPERTY).as_deref(),
+            Some("amber")
+        );
+        assert_eq!(property_value(xml, "missing"), None);
     }
 }

@@ -23,6 +23,20 @@ use crate::view::View;
 
 use super::xhtml::RTM_CLASS;
 
+/// The line of the header's COMMENT that states the level of a node that
+/// names no classification (the project's default, FORMAT §10), so that an
+/// import keeps it.
+const DEFAULT_LINE: &str = "Default classification: ";
+
+/// The level a header COMMENT states for nodes that name none.
+pub fn stated_default(comment: &str) -> Option<crate::model::Classification> {
+    comment
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(DEFAULT_LINE))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(crate::model::Classification::parse_level)
+}
+
 /// The time written as CREATION-TIME and LAST-CHANGE when no date is
 /// given: fixed, so that the same tree exports the same bytes.
 const FIXED_TIME: &str = "2000-01-01T00:00:00Z";
@@ -403,9 +417,10 @@ fn document(view: &View<'_>, options: &Options, kept: Option<&KeptFields>, out: 
     // The document's own classification and what it withholds (FORMAT
     // §10), where a ReqIF tool shows a file's description.
     let comment = format!(
-        "Classification: {}\nWithheld: {}",
+        "Classification: {}\nWithheld: {}\n{DEFAULT_LINE}{} (a node's level when it names none)",
         view.labels().label(view.document_level()),
-        crate::interchange::export::withheld(view, false)
+        crate::interchange::export::withheld(view, false),
+        view.default_level(),
     );
     let _ = write!(
         x,

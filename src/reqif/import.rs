@@ -429,6 +429,28 @@ pub fn parse_documents(documents: Vec<Document>, limits: &Limits) -> Result<Pars
     Ok(Parsed(docs))
 }
 
+impl Parsed {
+    /// The highest level the documents state for a node that names no
+    /// classification (an rtm export states its project's default).
+    pub fn stated_default(&self) -> Option<crate::model::Classification> {
+        self.0
+            .iter()
+            .filter_map(|d| d.comment.as_deref())
+            .filter_map(super::export::stated_default)
+            .max()
+    }
+}
+
+impl Mapping {
+    /// Sets `field` for every node that has none, unless the mapping's
+    /// `[defaults]` already does.
+    pub fn default_unless_set(&mut self, field: &str, value: &str) {
+        if lookup(&self.defaults, field).is_none() {
+            self.defaults.push((field.to_owned(), value.to_owned()));
+        }
+    }
+}
+
 /// [`import`] of documents already read by [`parse_documents`].
 pub fn import_parsed(parsed: &Parsed, mapping: &Mapping, target: &Target<'_>) -> Imported {
     convert(&parsed.0, mapping, target)

@@ -66,6 +66,8 @@ pub struct Doc {
     /// Its name (the file, or the entry of a `.reqifz`).
     pub file: String,
     pub title: Option<String>,
+    /// The header's COMMENT, if any.
+    pub comment: Option<String>,
     /// ATTRIBUTE-DEFINITION IDENTIFIER → LONG-NAME (the IDENTIFIER when it
     /// has none).
     pub attr_defs: HashMap<String, String>,
@@ -528,6 +530,9 @@ impl<'a> State<'a> {
             self.doc.title = d.title;
             self.title_set = true;
         }
+        if d.comment.is_some() {
+            self.doc.comment = d.comment;
+        }
         self.doc.attr_defs.extend(d.attr_defs);
         self.doc.enum_values.extend(d.enum_values);
         self.doc.object_types.extend(d.object_types);
@@ -904,6 +909,9 @@ impl<'a> State<'a> {
             "TITLE" if parent == "REQ-IF-HEADER" => {
                 self.doc.title = Some(text.to_owned()).filter(|t| !t.is_empty());
                 self.title_set = true;
+            }
+            "COMMENT" if parent == "REQ-IF-HEADER" => {
+                self.doc.comment = Some(text.to_owned());
             }
             "ENUM-VALUE" => {
                 if let Some((id, long)) = self.enum_value.take() {
