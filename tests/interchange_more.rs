@@ -1180,3 +1180,52 @@ fn an_import_keeps_the_level_of_nodes_that_name_none() {
         "{err}"
     );
 }
+
+/// A business requirement with no theme is a gap in the RTM, not a cell
+/// that cannot be read: written with `themes = []` and a warning naming
+/// the cell, as the ReqIF import does, and `rtm check` reports R104.
+#[test]
+fn a_business_requirement_with_no_theme_is_written_with_empty_themes() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, sheet, warning) in [
+        (
+            "a.csv",
+            "kind,id,title,themes\ntheme,TH-01,T,\nbusiness,BR-001,B,\n",
+            "warning: 'a.csv'!D3 (under `themes`): business requirement BR-001 has no theme: written with `themes = []`, which `rtm check` reports (R104)",
+        ),
+        (
+            "b.csv",
+            "kind,id,title\ntheme,TH-01,T\nbusiness,BR-001,B\n",
+            "warning: 'b.csv'!B3 (no `themes` column): business requirement BR-001 has no theme",
+        ),
+    ] {
+        let csv = dir.path().join(name);
+        std::fs::write(&csv, sheet).unwrap();
+        let into = dir.path().join(format!("tree-{name}"));
+        let (code, out, err) = import(&csv, &into, &[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains(warning), "{out}");
+        let business = std::fs::read_to_string(into.join("business.toml")).unwrap();
+        assert!(business.contains("themes = []\n"), "{business}");
+        let check = rtm()
+            .arg("check")
+            .arg(&into)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+        let codes: Vec<&str> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        assert!(codes.contains(&"R104"), "{codes:?}");
+        assert!(
+            !codes
+                .iter()
+                .any(|c| ["R001", "R002", "R003", "R007"].contains(c)),
+            "{codes:?}"
+        );
+    }
+}

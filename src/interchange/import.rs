@@ -1180,6 +1180,8 @@ struct RowOut {
     pending: Vec<Pending>,
     /// Its id is valid only with a wider pattern.
     relax: bool,
+    /// What the import did to the row that the user should know of.
+    warnings: Vec<String>,
     /// The variants it names, in order.
     variants: Vec<String>,
     prepared: Option<Prepared>,
@@ -1439,10 +1441,12 @@ fn prepare_read(
                 help,
             }));
         };
+        let mut warnings: Vec<String> = Vec::new();
         macro_rules! done {
             ($prepared:expr) => {
                 return RowOut {
                     blank: false,
+                    warnings,
                     pending: pending.into_inner(),
                     relax,
                     variants: variants_here,
@@ -1706,6 +1710,25 @@ fn prepare_read(
                 && !texts.iter().any(|(k, _, _, _)| *k == f.name)
             {
                 let (col, header) = place(column_of(f.name));
+                // A business requirement without a theme is a gap in the
+                // RTM, not a cell that cannot be read: written with
+                // `themes = []`, as the ReqIF import does, for `rtm check`
+                // to report (R104).
+                if kind == Kind::Business && f.name == "themes" {
+                    if let Some(id) = &id {
+                        let under = if header.is_empty() {
+                            " (no `themes` column)".to_owned()
+                        } else {
+                            format!(" (under `{header}`)")
+                        };
+                        warnings.push(format!(
+                            "{}{under}: business requirement {id} has no theme: written with `themes = []`, which `rtm check` reports (R104)",
+                            at(col)
+                        ));
+                    }
+                    out.push((field_key(f.name, &known), Val::List(Vec::new())));
+                    continue;
+                }
                 let what = match &id {
                     Some(id) => format!("{kind} {id}"),
                     None => format!("a {kind}"),
@@ -1749,6 +1772,7 @@ fn prepare_read(
     let mut ticked = 0;
     // What each row says, taken in row order (as they are read when the
     // rows are streamed).
+    let mut row_warnings: Vec<String> = Vec::new();
     let mut fold = |row: u32, out: RowOut| {
         if row / 1000 > ticked {
             ticked = row / 1000;
@@ -1761,6 +1785,7 @@ fn prepare_read(
             blank_rows += 1;
             return;
         }
+        row_warnings.extend(out.warnings);
         for p in out.pending {
             match p {
                 Pending::Diag(d) => diags.push(d),
@@ -1831,6 +1856,7 @@ fn prepare_read(
         ignored,
         blank_rows,
     );
+    plan.warnings = row_warnings;
     if let Some(level) = raised {
         match plan.project.as_mut() {
             Some(project) => *project = with_default_level(project, level),
