@@ -1004,6 +1004,7 @@ fn reqif_export(args: &cli::ReqifExportArgs) -> Result {
         Some(&|file, doc: &toml::de::DeTable<'_>| kept.keep(file, doc)),
     )?;
     let view = rtm::view::View::new(&checked, args.classification)?;
+    warn_unread(&view);
     let kept = Some(&kept);
     let options = rtm::reqif::ExportOptions {
         date: args.date.map(|d| d.to_string()),
@@ -1065,6 +1066,30 @@ fn progress(size: u64, len: u64, what: &str) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
+/// Says on standard error that the files rtm cannot read (R001) are not
+/// in an export: their nodes are missing from it, which nothing in the
+/// file itself shows (a CSV or ReqIF has no findings).
+fn warn_unread(view: &rtm::view::View<'_>) {
+    let mut files: Vec<&str> = view
+        .checked
+        .findings
+        .iter()
+        .filter(|f| f.code == rtm::registry::Code::R001)
+        .map(|f| view.checked.model.sources.path(f.span.file))
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    if files.is_empty() {
+        return;
+    }
+    eprintln!(
+        "rtm: warning: {} cannot be read (R001) and {} not in the export: {} (`rtm check` shows why)",
+        rtm::escape::plural(files.len(), "file", "files"),
+        if files.len() == 1 { "is" } else { "are" },
+        render::escape_controls(&files.join(", "))
+    );
+}
+
 /// `rtm export xlsx|csv [TREE] -o FILE`.
 fn export(cmd: &ExportCommand) -> Result {
     let (args, xlsx) = match cmd {
@@ -1083,6 +1108,7 @@ fn export(cmd: &ExportCommand) -> Result {
         kept.keep(file, doc)
     })?;
     let view = rtm::view::View::new(&checked, args.classification)?;
+    warn_unread(&view);
     let kept = Some(&kept);
     // Written into the temporary file as it is made, not built whole in
     // memory first; an export that fails leaves no file.

@@ -1229,3 +1229,34 @@ fn a_business_requirement_with_no_theme_is_written_with_empty_themes() {
         );
     }
 }
+
+/// The nodes of a file rtm cannot read (R001) are missing from an export,
+/// which a CSV or ReqIF cannot show: every export says so on standard
+/// error, naming the files.
+#[test]
+fn an_export_names_the_files_it_cannot_read() {
+    let dir = tempfile::tempdir().unwrap();
+    for ext in ["csv", "xlsx", "reqif"] {
+        let out = rtm()
+            .args(["export", ext])
+            .arg(common::fixture("mixed"))
+            .arg("-o")
+            .arg(dir.path().join(format!("m.{ext}")))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.contains("rtm: warning: 2 files cannot be read (R001) and are not in the export: latin1.toml, truncated.toml (`rtm check` shows why)"),
+            "{ext}: {err}"
+        );
+    }
+    let out = rtm()
+        .args(["export", "csv"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("requirements"))
+        .arg("-o")
+        .arg(dir.path().join("r.csv"))
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8(out.stderr).unwrap().contains("R001"));
+}
