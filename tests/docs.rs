@@ -85,3 +85,43 @@ fn no_doc_line_ends_in_a_space() {
         }
     }
 }
+
+/// The summary lines the README shows for the scenarios example are what
+/// `rtm check` prints.
+#[test]
+fn readme_scenario_summary_lines_are_what_check_prints() {
+    let readme = read("README.md");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for extra in [&[][..], &["--assume", "pending"]] {
+        let out = assert_cmd::Command::cargo_bin("rtm")
+            .unwrap()
+            .arg("check")
+            .arg(root.join("examples/scenarios"))
+            .args(extra)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let summary = stdout.lines().last().unwrap();
+        assert!(summary.starts_with("rtm: "), "{stdout}");
+        assert!(
+            readme.contains(&format!("\n{summary}\n")),
+            "README lacks `{summary}` ({extra:?})"
+        );
+    }
+}
+
+/// Every Markdown table in the README has as many columns in its
+/// delimiter row as in its header.
+#[test]
+fn readme_tables_are_well_formed() {
+    let readme = read("README.md");
+    let lines: Vec<&str> = readme.lines().collect();
+    for (i, pair) in lines.windows(2).enumerate() {
+        let [head, delim] = pair else { continue };
+        if !head.starts_with('|') || !delim.starts_with("|---") {
+            continue;
+        }
+        let cells = |l: &str| l.trim().trim_matches('|').split('|').count();
+        assert_eq!(cells(head), cells(delim), "README line {}: {head}", i + 1);
+    }
+}
