@@ -1681,3 +1681,70 @@ fn a_reqifz_holding_the_same_export_twice_imports_as_the_export_alone() {
     }
 }
 
+#[test]
+fn a_deep_refines_chain_exports_valid_reqif_that_imports_back_the_same() {
+    // One SPEC-HIERARCHY per level would nest 1,200 elements deep: more
+    // than xmllint (256) and rtm's own import (1,024) read. The hierarchy
+    // stops nesting at a fixed depth, and every link still comes back
+    // once, from its relation.
+    let tmp = tempfile::tempdir().unwrap();
+    let n = 600;
+    let mut nodes = String::from(
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"T\"\n\n\
+         [[business]]\nid = \"BR-001\"\ntitle = \"B\"\nthemes = [\"TH-01\"]\n",
+    );
+    for i in 1..=n {
+        let link = if i == 1 {
+            "satisfies = [\"BR-001\"]".to_owned()
+        } else {
+            format!("refines = [\"RTM-{:04}\"]", i - 1)
+        };
+        nodes.push_str(&format!(
+            "\n[[requirement]]\nid = \"RTM-{i:04}\"\ntitle = \"E{i}\"\ncategory = \"mvp\"\n\
+             user_impact = \"none\"\n{link}\n"
+        ));
+    }
+    // A second branch deep down, and an entry that refines two of the
+    // chain: no link may be added from where the hierarchy places them.
+    nodes.push_str(
+        "\n[[requirement]]\nid = \"RTM-9001\"\ntitle = \"Side\"\ncategory = \"mvp\"\n\
+         user_impact = \"none\"\nrefines = [\"RTM-0300\", \"RTM-0100\"]\n\n\
+         [[requirement]]\nid = \"RTM-9002\"\ntitle = \"Side 2\"\ncategory = \"mvp\"\n\
+         user_impact = \"none\"\nrefines = [\"RTM-9001\"]\n",
+    );
+    let tree = tree_with(tmp.path(), &nodes);
+    let out = tmp.path().join("deep.reqif");
+    export_tree(&tree, &out, &[]);
+    validate(&out);
+    let xml = std::fs::read_to_string(&out).unwrap();
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    for piece in xml.split('<').skip(1) {
+        if piece.starts_with("SPEC-HIERARCHY ") {
+            depth += 1;
+            deepest = deepest.max(depth);
+        } else if piece.starts_with("/SPEC-HIERARCHY>") {
+            depth -= 1;
+        }
+    }
+    assert_eq!(deepest, 64, "SPEC-HIERARCHY nests at most 64 deep (README)");
+    // Each node placed once.
+    assert_eq!(
+        identifiers_of(&xml, "SPEC-HIERARCHY").len(),
+        n + 4,
+        "every node once in the hierarchy"
+    );
+    let back = tmp.path().join("back");
+    import_into(&out, &tree, &back);
+    assert_same_tree(&tree, &back);
+    use rtm::model::LinkField;
+    assert_eq!(
+        links_of(&back, "RTM-0600", LinkField::Refines),
+        ["RTM-0599"]
+    );
+    assert_eq!(
+        links_of(&back, "RTM-9001", LinkField::Refines),
+        ["RTM-0300", "RTM-0100"]
+    );
+    assert!(links_of(&back, "RTM-0200", LinkField::Satisfies).is_empty());
+}
