@@ -776,6 +776,35 @@ fn schema(which: SchemaKind) -> Result {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What of the elements an import read it skipped as repeats, as the end
+/// of its summary (` (skipped: 3 SPEC-OBJECTs and 2 SPEC-RELATIONs read
+/// before)`), or nothing: the counts before it are of what was read.
+fn reqif_skipped(imported: &rtm::reqif::Imported) -> String {
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let mut before = Vec::new();
+    if imported.repeated_objects > 0 {
+        before.push(plural(imported.repeated_objects, "SPEC-OBJECT"));
+    }
+    if imported.repeated_relations > 0 {
+        before.push(plural(imported.repeated_relations, "SPEC-RELATION"));
+    }
+    let mut parts = Vec::new();
+    if !before.is_empty() {
+        parts.push(format!("{} read before", before.join(" and ")));
+    }
+    if imported.repeated_links > 0 {
+        parts.push(format!(
+            "{} repeating a link",
+            plural(imported.repeated_links, "SPEC-RELATION")
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" (skipped: {})", parts.join(", "))
+    }
+}
+
 /// `rtm import FILE.reqif|.reqifz --into TREE`: every node file prepared
 /// first, then each written atomically; nothing when any object cannot be
 /// imported (exit 1) or the input cannot be read (exit 2).
@@ -895,7 +924,7 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
         .filter(|(_, n)| *n > 0)
         .map(|(k, n)| format!("{n} {k}"))
         .collect();
-    let summary = format!(
+    let mut summary = format!(
         "{nodes} {} ({}), {} {}, from {} SPEC-OBJECTs and {} SPEC-RELATIONs",
         if nodes == 1 { "node" } else { "nodes" },
         kinds.join(", "),
@@ -904,6 +933,7 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
         imported.objects,
         imported.relations,
     );
+    summary.push_str(&reqif_skipped(&imported));
     // With --force the tree's node files become exactly the import's, as
     // for a spreadsheet: the others are removed once the new ones are in
     // place (rtm.toml and hidden files stay).

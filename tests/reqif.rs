@@ -1540,3 +1540,211 @@ fn a_value_the_loader_refuses_is_the_object_s_error_and_nothing_is_written() {
         assert!(!into.exists(), "{to}: nothing written");
     }
 }
+
+/// Whether any node of `tree` names the same node twice in one link field.
+fn repeated_links(tree: &Path) -> Vec<String> {
+    use rtm::model::LinkField;
+    let checked = common::check(tree);
+    let mut out = Vec::new();
+    for n in &checked.model.nodes {
+        for field in [
+            LinkField::Themes,
+            LinkField::Satisfies,
+            LinkField::Refines,
+            LinkField::Sec,
+        ] {
+            let targets: Vec<&str> = n.targets_in(field).collect();
+            for (k, t) in targets.iter().enumerate() {
+                if targets[..k].contains(t) {
+                    out.push(format!("{} {} {t}", n.id, field.name()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_reqifz_holding_the_same_export_twice_imports_as_the_export_alone() {
+    // The same export twice in one `.reqifz`, as a tool that zips a module
+    // with the document it was made from writes it: every SPEC-OBJECT and
+    // SPEC-RELATION of the second is one read before. Then the same again
+    // with the relations given other IDENTIFIERs (a second export from a
+    // tool that numbers its relations anew): each one repeats a link the
+    // first file made. Either way the tree is the export's alone.
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("requirements");
+    let tmp = tempfile::tempdir().unwrap();
+    let one = tmp.path().join("one.reqif");
+    export_tree(&bundled, &one, &[]);
+    let xml = std::fs::read_to_string(&one).unwrap();
+    let relations = xml.matches("<SPEC-RELATION IDENTIFIER=").count();
+    let objects = xml.matches("<SPEC-OBJECT IDENTIFIER=").count();
+    assert!(relations > 100, "{relations}");
+    let single = tmp.path().join("single");
+    std::fs::create_dir(&single).unwrap();
+    std::fs::copy(bundled.join("rtm.toml"), single.join("rtm.toml")).unwrap();
+    let alone = rtm()
+        .arg("import")
+        .arg(&one)
+        .arg("--into")
+        .arg(&single)
+        .output()
+        .unwrap();
+    assert!(alone.status.success());
+    assert!(repeated_links(&single).is_empty());
+    // "N nodes (…), M links", as the export alone gives them.
+    let made = String::from_utf8_lossy(&alone.stdout)
+        .lines()
+        .find_map(|l| l.split_once(", from ").map(|(made, _)| made.to_owned()))
+        .unwrap();
+    let renumbered = ["themes", "satisfies", "refines", "sec"]
+        .iter()
+        .fold(xml.clone(), |x, f| {
+            x.replace(&format!("--{f}--"), &format!("--{f}-again--"))
+        });
+    assert_ne!(renumbered, xml);
+    for (name, second, (read_before, repeating)) in [
+        ("same", &xml, (relations, 0)),
+        ("renumbered", &renumbered, (0, relations)),
+    ] {
+        let zipped = tmp.path().join(format!("{name}.reqifz"));
+        std::fs::write(
+            &zipped,
+            zip_of(&[("a.reqif", xml.as_bytes()), ("b.reqif", second.as_bytes())]),
+        )
+        .unwrap();
+        let tree = tmp.path().join(name);
+        std::fs::create_dir(&tree).unwrap();
+        std::fs::copy(bundled.join("rtm.toml"), tree.join("rtm.toml")).unwrap();
+        let out = rtm()
+            .arg("import")
+            .arg(&zipped)
+            .arg("--into")
+            .arg(&tree)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name}: {stderr}");
+        let (alone, both) = (node_files(&single), node_files(&tree));
+        if alone != both {
+            // The first line that differs, not every file.
+            let first = alone.iter().zip(&both).find(|(a, b)| a != b).map(|(a, b)| {
+                let line = a.1.lines().zip(b.1.lines()).find(|(x, y)| x != y);
+                (&a.0, line)
+            });
+            panic!("{name}: not the export's tree alone: {first:?}");
+        }
+        assert_same_tree(&bundled, &tree);
+        assert_eq!(repeated_links(&tree), Vec::<String>::new(), "{name}");
+        // Each skipped element named once, at its file, line and IDENTIFIER.
+        let warned = |element: &str, says: &str| {
+            stderr
+                .lines()
+                .filter(|l| {
+                    l.starts_with(&format!("warning: {name}.reqifz/b.reqif:"))
+                        && l.contains(&format!(": {element} rtm-"))
+                        && l.contains(says)
+                })
+                .count()
+        };
+        assert_eq!(
+            warned("SPEC-OBJECT", "the same IDENTIFIER was read before"),
+            objects,
+            "{name}: {stderr}"
+        );
+        assert_eq!(
+            warned("SPEC-RELATION", "the same IDENTIFIER was read before"),
+            read_before,
+            "{name}: {stderr}"
+        );
+        assert_eq!(
+            warned("SPEC-RELATION", "repeats the link"),
+            repeating,
+            "{name}: {stderr}"
+        );
+        // The summary counts what was read, and what of it was skipped.
+        let summary = format!(
+            "{made}, from {} SPEC-OBJECTs and {} SPEC-RELATIONs",
+            2 * objects,
+            2 * relations
+        );
+        assert!(stdout.contains(&summary), "{name}: {stdout}");
+        let skipped = if read_before > 0 {
+            format!("skipped: {objects} SPEC-OBJECTs and {relations} SPEC-RELATIONs read before")
+        } else {
+            format!(
+                "skipped: {objects} SPEC-OBJECTs read before, {relations} SPEC-RELATIONs repeating a link"
+            )
+        };
+        assert!(stdout.contains(&skipped), "{name}: {stdout}");
+    }
+}
+
+#[test]
+fn a_deep_refines_chain_exports_valid_reqif_that_imports_back_the_same() {
+    // One SPEC-HIERARCHY per level would nest 1,200 elements deep: more
+    // than xmllint (256) and rtm's own import (1,024) read. The hierarchy
+    // stops nesting at a fixed depth, and every link still comes back
+    // once, from its relation.
+    let tmp = tempfile::tempdir().unwrap();
+    let n = 600;
+    let mut nodes = String::from(
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"T\"\n\n\
+         [[business]]\nid = \"BR-001\"\ntitle = \"B\"\nthemes = [\"TH-01\"]\n",
+    );
+    for i in 1..=n {
+        let link = if i == 1 {
+            "satisfies = [\"BR-001\"]".to_owned()
+        } else {
+            format!("refines = [\"RTM-{:04}\"]", i - 1)
+        };
+        nodes.push_str(&format!(
+            "\n[[requirement]]\nid = \"RTM-{i:04}\"\ntitle = \"E{i}\"\ncategory = \"mvp\"\n\
+             user_impact = \"none\"\n{link}\n"
+        ));
+    }
+    // A second branch deep down, and an entry that refines two of the
+    // chain: no link may be added from where the hierarchy places them.
+    nodes.push_str(
+        "\n[[requirement]]\nid = \"RTM-9001\"\ntitle = \"Side\"\ncategory = \"mvp\"\n\
+         user_impact = \"none\"\nrefines = [\"RTM-0300\", \"RTM-0100\"]\n\n\
+         [[requirement]]\nid = \"RTM-9002\"\ntitle = \"Side 2\"\ncategory = \"mvp\"\n\
+         user_impact = \"none\"\nrefines = [\"RTM-9001\"]\n",
+    );
+    let tree = tree_with(tmp.path(), &nodes);
+    let out = tmp.path().join("deep.reqif");
+    export_tree(&tree, &out, &[]);
+    validate(&out);
+    let xml = std::fs::read_to_string(&out).unwrap();
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    for piece in xml.split('<').skip(1) {
+        if piece.starts_with("SPEC-HIERARCHY ") {
+            depth += 1;
+            deepest = deepest.max(depth);
+        } else if piece.starts_with("/SPEC-HIERARCHY>") {
+            depth -= 1;
+        }
+    }
+    assert_eq!(deepest, 64, "SPEC-HIERARCHY nests at most 64 deep (README)");
+    // Each node placed once.
+    assert_eq!(
+        identifiers_of(&xml, "SPEC-HIERARCHY").len(),
+        n + 4,
+        "every node once in the hierarchy"
+    );
+    let back = tmp.path().join("back");
+    import_into(&out, &tree, &back);
+    assert_same_tree(&tree, &back);
+    use rtm::model::LinkField;
+    assert_eq!(
+        links_of(&back, "RTM-0600", LinkField::Refines),
+        ["RTM-0599"]
+    );
+    assert_eq!(
+        links_of(&back, "RTM-9001", LinkField::Refines),
+        ["RTM-0300", "RTM-0100"]
+    );
+    assert!(links_of(&back, "RTM-0200", LinkField::Satisfies).is_empty());
+}

@@ -5,7 +5,8 @@
 //! paragraph); enumerations for `status`, `category` and `stage`; every
 //! other field as a string (a table or an array as inline TOML); a
 //! SPEC-RELATION-TYPE per link field; one SPECIFICATION holding the theme →
-//! business → entry hierarchy (each node once, under its first parent).
+//! business → entry hierarchy (each node once, under its first parent,
+//! nested at most [`MAX_HIERARCHY_DEPTH`] deep).
 //! IDENTIFIERs are stable: a node's `reqif_id`, else `rtm-` and its id.
 //! Each element starts a line of its own, not indented: indenting made a
 //! large document 15% larger, and no tool needs it.
@@ -724,6 +725,18 @@ fn parents(nodes: &[Node], index: &FxHashMap<&str, usize>) -> Vec<Option<usize>>
     parent
 }
 
+/// The deepest a SPEC-HIERARCHY nests: a node deeper than this (a long
+/// `refines` chain) starts a top-level SPEC-HIERARCHY of its own, with its
+/// children nested below it again. Six elements hold the first level
+/// (REQ-IF down to the SPECIFICATION's CHILDREN), each level adds two
+/// (SPEC-HIERARCHY and its CHILDREN) and the deepest holds two more
+/// (OBJECT and SPEC-OBJECT-REF): 64 levels keep the document at most 135
+/// elements deep, well within the 256 that xmllint (libxml2) and other XML
+/// tools read by default, and the 1,024 of rtm's own import.
+/// Nothing is lost: every link is also a SPEC-RELATION, and a top-level
+/// SPEC-HIERARCHY makes no link on import, so none is added either.
+pub const MAX_HIERARCHY_DEPTH: usize = 64;
+
 fn hierarchy(
     x: &mut Out,
     nodes: &[Node],
@@ -773,25 +786,41 @@ fn hierarchy(
             x.push_str(part);
         }
     };
-    for &r in &roots {
-        open(x, r);
-        stack.push((r, 0));
-        while let Some((node, next)) = stack.last_mut() {
-            let node = *node;
-            let kids = children.get(node).map_or(&[][..], Vec::as_slice);
-            if let Some(&c) = kids.get(*next) {
-                if *next == 0 {
-                    x.push_str("<CHILDREN>\n");
+    // The children of a node at the deepest level, each to start a
+    // top-level SPEC-HIERARCHY after the one they were cut from.
+    let mut cut: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    for &root in &roots {
+        cut.push_back(root);
+        while let Some(r) = cut.pop_front() {
+            open(x, r);
+            stack.push((r, 0));
+            loop {
+                let depth = stack.len();
+                let Some((node, next)) = stack.last_mut() else {
+                    break;
+                };
+                let node = *node;
+                let kids = children.get(node).map_or(&[][..], Vec::as_slice);
+                if depth >= MAX_HIERARCHY_DEPTH {
+                    cut.extend(kids);
+                    x.push_str("</SPEC-HIERARCHY>\n");
+                    stack.pop();
+                    continue;
                 }
-                *next += 1;
-                open(x, c);
-                stack.push((c, 0));
-            } else {
-                if !kids.is_empty() {
-                    x.push_str("</CHILDREN>\n");
+                if let Some(&c) = kids.get(*next) {
+                    if *next == 0 {
+                        x.push_str("<CHILDREN>\n");
+                    }
+                    *next += 1;
+                    open(x, c);
+                    stack.push((c, 0));
+                } else {
+                    if !kids.is_empty() {
+                        x.push_str("</CHILDREN>\n");
+                    }
+                    x.push_str("</SPEC-HIERARCHY>\n");
+                    stack.pop();
                 }
-                x.push_str("</SPEC-HIERARCHY>\n");
-                stack.pop();
             }
         }
     }

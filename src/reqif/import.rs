@@ -169,6 +169,14 @@ pub struct Imported {
     pub objects: usize,
     /// SPEC-RELATIONs read.
     pub relations: usize,
+    /// SPEC-OBJECTs skipped because their IDENTIFIER was read before (a
+    /// `.reqifz` holding the same document twice).
+    pub repeated_objects: usize,
+    /// SPEC-RELATIONs skipped because their IDENTIFIER was read before.
+    pub repeated_relations: usize,
+    /// SPEC-RELATIONs skipped because they repeat a link that a relation
+    /// of another document made.
+    pub repeated_links: usize,
     /// Links made from SPEC-HIERARCHY parents.
     pub hierarchy_links: usize,
     /// Links made from SPEC-RELATIONs.
@@ -525,6 +533,7 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
                 Some(format!("SPEC-OBJECT {identifier}")),
                 "the same IDENTIFIER was read before; this one is skipped".into(),
             );
+            out.repeated_objects += 1;
             continue;
         }
         cx.diagnostics.extend(sink.diagnostics);
@@ -538,23 +547,49 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
         }
     }
     make_ids(&mut cx, &mut nodes, target);
-    // Links: relations (each one a link, as many as there are), then
-    // hierarchy parents (a link only when no relation made it). What each
-    // relation makes is found in parallel, then applied in order.
-    let relations: Vec<(&Doc, &parse::Relation)> = docs
+    // Links: relations (each one a link, as many as one document has),
+    // then hierarchy parents (a link only when no relation made it). What
+    // each relation makes is found in parallel, then applied in order.
+    let relations: Vec<(usize, &Doc, &parse::Relation)> = docs
         .iter()
-        .flat_map(|d| d.relations.iter().map(move |r| (d, r)))
+        .enumerate()
+        .flat_map(|(k, d)| d.relations.iter().map(move |r| (k, d, r)))
         .collect();
     let resolved: Vec<Resolved> = {
         use rayon::prelude::*;
         let (cx, nodes, by_identifier) = (&cx, &nodes, &by_identifier);
         relations
             .par_iter()
-            .map(|(d, r)| relation_link(cx, nodes, by_identifier, d, r))
+            .map(|(_, d, r)| relation_link(cx, nodes, by_identifier, d, r))
             .collect()
     };
-    for (link, diags) in resolved {
+    // A relation whose IDENTIFIER was read before is skipped, as an
+    // object's is (a `.reqifz` holding the same export twice), and only
+    // what the first found is reported. One document may relate the same
+    // two objects twice (`rtm export reqif` writes a link written twice
+    // so): the link then comes back twice. A relation that repeats a link
+    // another document made is skipped: documents that share objects
+    // (two exports of one module) would otherwise double their links.
+    let mut seen: FxHashSet<&str> =
+        FxHashSet::with_capacity_and_hasher(relations.len(), Default::default());
+    // (source, field, target) → the relation that made it (its place in
+    // `relations`); only needed when there are several documents.
+    let mut made_by: FxHashMap<(usize, usize, usize), usize> = FxHashMap::default();
+    for (at, (&(k, d, r), (link, diags))) in relations.iter().zip(resolved).enumerate() {
         out.relations += 1;
+        if let Some(ident) = r.identifier.as_deref()
+            && !seen.insert(ident)
+        {
+            cx.diag(
+                Severity::Warning,
+                &d.file,
+                r.line,
+                Some(format!("SPEC-RELATION {ident}")),
+                "the same IDENTIFIER was read before; this one is skipped".into(),
+            );
+            out.repeated_relations += 1;
+            continue;
+        }
         cx.diagnostics.extend(diags);
         let Some((from, i, to)) = link else {
             continue;
@@ -564,6 +599,36 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
         // (R006), and an export of such a tree writes it back.
         if to >= nodes.len() {
             continue;
+        }
+        if docs.len() > 1 {
+            let first = *made_by.entry((from, i, to)).or_insert(at);
+            if let Some(&(first_doc, first_d, first_r)) = relations.get(first)
+                && first_doc != k
+            {
+                let id = |n: usize| nodes.get(n).map_or("", |n| n.id.as_str());
+                let ident = |r: &parse::Relation| {
+                    r.identifier
+                        .clone()
+                        .unwrap_or_else(|| "(no IDENTIFIER)".into())
+                };
+                cx.diag(
+                    Severity::Warning,
+                    &d.file,
+                    r.line,
+                    Some(format!("SPEC-RELATION {}", ident(r))),
+                    format!(
+                        "repeats the link from {} to {} (`{}`) made by SPEC-RELATION {} ({}:{}); this one is skipped",
+                        id(from),
+                        id(to),
+                        LINK_FIELDS.get(i).copied().unwrap_or(""),
+                        ident(first_r),
+                        first_d.file,
+                        first_r.line
+                    ),
+                );
+                out.repeated_links += 1;
+                continue;
+            }
         }
         if let Some(list) = nodes.get_mut(from).and_then(|n| n.links.get_mut(i)) {
             list.push(Link::Node(to));

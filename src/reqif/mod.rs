@@ -20,8 +20,8 @@ use std::io::{Read, Seek};
 use std::path::Path;
 
 pub use export::{
-    Options as ExportOptions, export, export_to, export_with, identifier_for, kept_fields,
-    zip as zip_document,
+    MAX_HIERARCHY_DEPTH, Options as ExportOptions, export, export_to, export_with, identifier_for,
+    kept_fields, zip as zip_document,
 };
 pub use import::{
     Diagnostic, Imported, Mapping, Parsed, Severity, Target, import, import_parsed, parse_documents,
