@@ -173,6 +173,13 @@ fn check(args: &CheckArgs) -> Result {
             let visibility = rtm::view::Visibility::new(&checked, Some(level))?;
             let (shown, withheld) = visibility.redact(&checked);
             checked.findings = shown;
+            // Nor does the count of nodes (per kind in JSON) tell a
+            // reader that a withheld node exists.
+            let mut i = 0;
+            checked.model.nodes.retain(|_| {
+                i += 1;
+                visibility.shows(i - 1)
+            });
             Some((withheld, checked.config.labels.name(level)))
         }
         None => None,

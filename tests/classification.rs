@@ -918,3 +918,41 @@ fn one_theme_reads_as_the_only_theme() {
     );
     assert!(!md.contains("All 1 "), "{md}");
 }
+
+/// `check --classification` counts only the nodes a reader at that level
+/// may see: the per-kind counts and the summary line do not tell that a
+/// withheld node exists.
+#[test]
+fn check_at_a_level_counts_only_the_nodes_it_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.toml"),
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"t\"\n\n[[business]]\nid = \"BR-001\"\ntitle = \"b\"\nthemes = [\"TH-01\"]\n\n[[requirement]]\nid = \"RTM-0001\"\ntitle = \"open\"\ncategory = \"mvp\"\nsatisfies = [\"BR-001\"]\nuser_impact = \"none\"\n\n[[requirement]]\nid = \"RTM-0002\"\ntitle = \"secret\"\ncategory = \"mvp\"\nsatisfies = [\"BR-001\"]\nuser_impact = \"none\"\nclassification = \"red\"\n\n[[sec]]\nid = \"SEC-X\"\ntitle = \"hidden obligation\"\nclassification = \"red\"\n",
+    )
+    .unwrap();
+    let json = |extra: &[&str]| {
+        let out = rtm()
+            .arg("check")
+            .arg(dir.path())
+            .args(["--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["summary"]["nodes"].clone()
+    };
+    let all = json(&[]);
+    assert_eq!(all["requirement"], 2, "{all}");
+    assert_eq!(all["sec"], 1, "{all}");
+    let white = json(&["--classification", "white"]);
+    assert_eq!(white["requirement"], 1, "{white}");
+    assert_eq!(white["sec"], 0, "{white}");
+    let out = rtm()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--classification", "white"])
+        .output()
+        .unwrap();
+    let human = String::from_utf8(out.stdout).unwrap();
+    assert!(human.contains("in 1 file (3 nodes)"), "{human}");
+}
