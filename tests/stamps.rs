@@ -722,3 +722,34 @@ fn file_names_are_shown_escaped() {
     );
     assert!(!text.contains('\u{1b}'), "{text}");
 }
+
+/// R108's related place is the recorded fingerprint, however the stamp is
+/// written: inline, as dotted keys or as a sub-table.
+#[test]
+fn r108_points_at_the_fingerprint_in_every_form_of_stamp() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "[[theme]]\nid = \"T\"\ntitle = \"t\"\nreviewed = { by = \"old\", fingerprint = \"v1:00\" }\n\n[[business]]\nid = \"B\"\ntitle = \"b\"\nthemes = [\"T\"]\nreviewed.by = \"old\"\nreviewed.fingerprint = \"v1:00\"\n\n[[business]]\nid = \"B2\"\ntitle = \"b\"\nthemes = [\"T\"]\n[business.reviewed]\nby = \"old\"\nfingerprint = \"v1:00\"\n";
+    std::fs::write(dir.path().join("a.toml"), text).unwrap();
+    let checked = check(dir.path());
+    let lines: Vec<&str> = text.lines().collect();
+    let mut got: Vec<(String, usize, String)> = checked
+        .findings
+        .iter()
+        .filter(|f| f.code == rtm::rules::Code::R108)
+        .map(|f| {
+            let r = &f.related[0];
+            let (line, col) = checked.model.sources.line_col(r.span);
+            let rest: String = lines[line - 1].chars().skip(col - 1).collect();
+            (f.node.clone().unwrap_or_default().to_string(), line, rest)
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("B".to_owned(), 11, "\"v1:00\"".to_owned()),
+            ("B2".to_owned(), 19, "\"v1:00\"".to_owned()),
+            ("T".to_owned(), 4, "\"v1:00\" }".to_owned()),
+        ]
+    );
+}

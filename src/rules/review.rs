@@ -42,32 +42,50 @@ pub fn check(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 /// (the whole stamp when it cannot be found).
 fn fingerprint_span(ctx: &Ctx<'_>, reviewed: &Reviewed, recorded: &str) -> Span {
     let span = reviewed.span;
-    let found = ctx
-        .model
-        .sources
-        .file(span.file)
-        .text
-        .get(span.range())
-        .and_then(|t| {
-            let key = t.find("fingerprint")?;
-            let at = key + t.get(key..)?.find(recorded)?;
-            // With its quotes, like every other value a finding points at.
-            let quoted = at > 0
-                && matches!(t.as_bytes().get(at - 1), Some(b'"' | b'\''))
-                && t.as_bytes().get(at + recorded.len()) == t.as_bytes().get(at - 1);
-            Some(if quoted {
-                (at - 1, at + recorded.len() + 1)
-            } else {
-                (at, at + recorded.len())
-            })
-        });
+    let text = ctx.model.sources.file(span.file).text.as_str();
+    // An inline stamp holds its fingerprint; written as dotted keys
+    // (`reviewed.by = …`) or as a sub-table (`[business.reviewed]`), the
+    // stamp's span is its first line and the fingerprint follows, before
+    // the next table header.
+    let end = text
+        .get(span.start..)
+        .map_or(span.end, |rest| {
+            let first_line = rest.find('\n').map_or(rest.len(), |i| i + 1);
+            let next_table = rest
+                .get(first_line..)
+                .and_then(|r| {
+                    r.match_indices('\n')
+                        .map(|(i, _)| i + 1)
+                        .chain(std::iter::once(0))
+                        .filter(|&i| r.get(i..).is_some_and(|l| l.trim_start().starts_with('[')))
+                        .min()
+                })
+                .map_or(rest.len(), |i| first_line + i);
+            span.start + next_table
+        })
+        .max(span.end);
+    let stamp = span;
+    let span = Span { end, ..span };
+    let found = text.get(span.range()).and_then(|t| {
+        let key = t.find("fingerprint")?;
+        let at = key + t.get(key..)?.find(recorded)?;
+        // With its quotes, like every other value a finding points at.
+        let quoted = at > 0
+            && matches!(t.as_bytes().get(at - 1), Some(b'"' | b'\''))
+            && t.as_bytes().get(at + recorded.len()) == t.as_bytes().get(at - 1);
+        Some(if quoted {
+            (at - 1, at + recorded.len() + 1)
+        } else {
+            (at, at + recorded.len())
+        })
+    });
     match found {
         Some((start, end)) if !recorded.is_empty() => Span {
             file: span.file,
             start: span.start + start,
             end: span.start + end,
         },
-        _ => span,
+        _ => stamp,
     }
 }
 
