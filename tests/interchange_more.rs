@@ -1079,3 +1079,23 @@ fn an_import_never_writes_through_a_symbolic_link() {
     assert!(!out.contains("removed sub"), "{out}");
     assert_eq!(listed(&into), ["new.toml", "rtm.toml", "sub"]);
 }
+
+/// An input whose extension `rtm import` does not read is exit 2, and the
+/// message names every extension it reads, ReqIF's too (INTERCHANGE §1).
+#[test]
+fn an_unknown_extension_names_every_format_import_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in.txt"), "x\n").unwrap();
+    let out = rtm()
+        .current_dir(dir.path())
+        .args(["import", "in.txt", "--into", "t"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "rtm: in.txt: unknown input format (expected .xlsx, .xlsm, .xls, .ods, .csv, .tsv, .reqif or .reqifz)\n"
+    );
+    assert!(out.stdout.is_empty());
+    assert!(!dir.path().join("t").exists());
+}
