@@ -484,12 +484,14 @@ fn changes(
 /// `summary`, `rationale`, `modification`), `values`,
 /// `limits`, `user_impact`, `stage`, `changes`, `classification`, `owner`, `tags`,
 /// `source`, `url`, then `waivers` (each `rule`, `reason`, `by`, `until`),
-/// `decisions` (each `about`, `outcome`, `by`, `on` and `note`, by date)
-/// and `reviewed` (`by` and `on`): recording a waiver, a decision or a
-/// review is a change of the node, so that it shows in a pull request.
+/// `decisions` (each `about`, `outcome`, `by`, `on` and `note`, by date),
+/// `questions` (each `asked`, `on`, `to`, `text`, `due`, `answer` and
+/// `answered`, by date) and `reviewed` (`by` and `on`): recording a waiver,
+/// a decision, a question, its answer or a review is a change of the node,
+/// so that it shows in a pull request.
 /// Lists whose order carries no meaning (links, variants, tags, waivers,
 /// a modification's changes) are compared sorted. Not compared: comments,
-/// layout, field order, the file, `reqif_id`, `questions`.
+/// layout, field order, the file, `reqif_id`.
 pub fn field_changes(old: &Node, new: &Node) -> Vec<FieldChange> {
     let mut out = changes(content_head(old), content_head(new));
     let (o, n) = (deviations(old), deviations(new));
@@ -572,6 +574,7 @@ fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
         ("url", opt(n.url().map(crate::source::Str::as_str))),
         ("waivers", waivers(n)),
         ("decisions", decisions(n)),
+        ("questions", questions(n)),
         (
             "reviewed",
             n.reviewed().map_or(
@@ -625,6 +628,40 @@ fn decisions(n: &Node) -> Value {
                 m.insert("note".into(), Value::from(note.as_str()));
             }
             (d.on.as_deref(), Value::Object(m))
+        })
+        .collect();
+    items.sort_by_cached_key(|(on, v)| (*on, v.to_string()));
+    Value::Array(items.into_iter().map(|(_, v)| v).collect())
+}
+
+/// A node's questions (FORMAT §17), by the date asked, then by content:
+/// every field, so that a new answer, or an answer or a question reworded,
+/// shows (the OPSG reads the answers).
+fn questions(n: &Node) -> Value {
+    let mut items: Vec<(Option<&str>, Value)> = n
+        .questions()
+        .iter()
+        .map(|q| {
+            let mut m = Map::new();
+            m.insert("asked".into(), opt(q.asked.as_deref()));
+            m.insert("on".into(), opt(q.on.as_deref()));
+            if let Some(to) = &q.to {
+                m.insert("to".into(), Value::from(to.as_str()));
+            }
+            m.insert(
+                "text".into(),
+                opt(q.text.as_ref().map(|t| t.value.as_str())),
+            );
+            if let Some(due) = &q.due {
+                m.insert("due".into(), Value::from(due.as_str()));
+            }
+            if let Some(answer) = &q.answer {
+                m.insert("answer".into(), Value::from(answer.as_str()));
+            }
+            if let Some(answered) = &q.answered {
+                m.insert("answered".into(), Value::from(answered.as_str()));
+            }
+            (q.on.as_deref(), Value::Object(m))
         })
         .collect();
     items.sort_by_cached_key(|(on, v)| (*on, v.to_string()));

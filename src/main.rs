@@ -50,7 +50,9 @@ fn main() -> ExitCode {
         Command::Man => man(),
         Command::Export(ExportCommand::Reqif(args)) => reqif_export(&args),
         Command::Export(cmd) => export(&cmd),
-        Command::Import(args) if is_reqif(&args.file) => reqif_import(&args),
+        Command::Import(args) if rtm::interchange::import::is_reqif(&args.file) => {
+            reqif_import(&args)
+        }
         Command::Import(args) => import(&args),
         Command::Lsp(args) => lsp(&args),
     };
@@ -1072,13 +1074,6 @@ fn reqif_export(args: &cli::ReqifExportArgs) -> Result {
     drop(view);
     leak(checked);
     Ok(ExitCode::SUCCESS)
-}
-
-/// Whether a file to import is ReqIF, by its extension.
-fn is_reqif(path: &std::path::Path) -> bool {
-    path.extension()
-        .and_then(|x| x.to_str())
-        .is_some_and(|x| x.eq_ignore_ascii_case("reqif") || x.eq_ignore_ascii_case("reqifz"))
 }
 
 /// A progress bar of `len` rows on standard error, only when it is a

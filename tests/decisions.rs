@@ -1188,7 +1188,7 @@ user_impact = "none"
         .unwrap();
     let doc = String::from_utf8(out.stdout).unwrap();
     let s = section(&doc, "## Changed since HEAD");
-    assert_eq!(s.matches("No change.").count(), 4, "{s}");
+    assert_eq!(s.matches("No change.").count(), 5, "{s}");
     assert_eq!(s.matches("None.").count(), 2, "{s}");
     // `rtm report` does not take --since; an unknown BASE is exit 2.
     common::rtm()

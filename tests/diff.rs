@@ -401,3 +401,74 @@ fn a_new_waiver_is_a_change_of_its_node() {
     assert_eq!(fields, ["waivers"]);
     assert_eq!(changed[0]["fields"][0]["new"][0]["rule"], "R210");
 }
+
+/// A question's text and answer (FORMAT §17) are compared: the OPSG reads
+/// the answers, so a new or reworded answer is a change of its node, shown
+/// by `rtm diff` (JSON and Markdown) and by `rtm review --since`. Moving
+/// questions around in the file changes nothing.
+#[test]
+fn a_changed_answer_is_a_change_of_its_node() {
+    let question = |text: &str, answer: &str| {
+        format!(
+            "\n[[theme.questions]]\nasked = \"OPSG_36x\"\non = 2020-09-28\ntext = \"{text}\"\nanswer = \"{answer}\"\nanswered = 2020-10-26\n"
+        )
+    };
+    let open = "\n[[theme.questions]]\nasked = \"OPSG_37x\"\non = 2020-10-26\ntext = \"When?\"\n";
+    let theme = "[[theme]]\nid = \"TH-01\"\ntitle = \"T\"\ntext = \"t\"\n";
+    let base = tempfile::tempdir().unwrap();
+    let head = tempfile::tempdir().unwrap();
+    let moved = tempfile::tempdir().unwrap();
+    let yes = question("Will the MVP comply?", "Yes.");
+    let no = question("Will the MVP comply in full?", "No, it will not.");
+    std::fs::write(base.path().join("n.toml"), format!("{theme}{yes}{open}")).unwrap();
+    std::fs::write(head.path().join("n.toml"), format!("{theme}{no}{open}")).unwrap();
+    std::fs::write(moved.path().join("n.toml"), format!("{theme}{open}{yes}")).unwrap();
+    let (b, h) = (base.path().to_str().unwrap(), head.path().to_str().unwrap());
+
+    let (v, code) = run_json(head.path(), &["diff", b, h, "--format", "json"]);
+    assert_eq!(code, 0, "{v:#}");
+    let changed = &v["nodes"]["changed"];
+    assert_eq!(ids(changed, "id"), ["TH-01"], "{v:#}");
+    assert_eq!(ids(&changed[0]["fields"], "field"), ["questions"], "{v:#}");
+    let when = serde_json::json!({ "asked": "OPSG_37x", "on": "2020-10-26", "text": "When?" });
+    assert_eq!(
+        changed[0]["fields"][0]["old"],
+        serde_json::json!([
+            { "asked": "OPSG_36x", "on": "2020-09-28", "text": "Will the MVP comply?", "answer": "Yes.", "answered": "2020-10-26" },
+            when,
+        ])
+    );
+    assert_eq!(
+        changed[0]["fields"][0]["new"],
+        serde_json::json!([
+            { "asked": "OPSG_36x", "on": "2020-09-28", "text": "Will the MVP comply in full?", "answer": "No, it will not.", "answered": "2020-10-26" },
+            when,
+        ])
+    );
+
+    let out = rtm().args(["diff", b, h]).output().unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains("| TH-01 | theme | questions | { answer = \"Yes.\", answered = \"2020-10-26\", asked = \"OPSG_36x\", on = \"2020-09-28\", text = \"Will the MVP comply?\" }, { asked = \"OPSG_37x\", on = \"2020-10-26\", text = \"When?\" } | { answer = \"No, it will not.\", answered = \"2020-10-26\", asked = \"OPSG_36x\", on = \"2020-09-28\", text = \"Will the MVP comply in full?\" }, { asked = \"OPSG_37x\""),
+        "{md}"
+    );
+
+    // `rtm review --since` shows the change in its Questions part, field by field.
+    let out = rtm().args(["review", h, "--since", b]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc = String::from_utf8(out.stdout).unwrap();
+    let since = &doc[doc.find("## Changed since").unwrap()..];
+    let part = &since
+        [since.find("### Questions").unwrap()..since.find("### Findings introduced").unwrap()];
+    assert_eq!(
+        part,
+        "### Questions\n\n| Change | Node | Asked | Field | Before | Now |\n|---|---|---|---|---|---|\n\
+         | changed | TH-01 | OPSG_36x on 2020-09-28 | text | Will the MVP comply? | Will the MVP comply in full? |\n\
+         | changed | TH-01 | OPSG_36x on 2020-09-28 | answer | Yes. | No, it will not. |\n\n",
+        "{since}"
+    );
+
+    let m = moved.path().to_str().unwrap();
+    let (v, _) = run_json(head.path(), &["diff", b, m, "--format", "json"]);
+    assert_eq!(v["nodes"]["changed"], serde_json::json!([]), "{v:#}");
+}

@@ -778,6 +778,70 @@ fn crlf_and_a_byte_order_mark_keep_places_exact() {
     assert!(!text.starts_with('\u{FEFF}'));
 }
 
+/// One byte-order mark starts a file (FORMAT §9); a second U+FEFF right
+/// after it is content TOML does not allow there: R001 at line 1, column 1
+/// (the first mark is not counted, as for every place on that line), its
+/// span exactly the second mark, one UTF-16 unit for the LSP. Whether the
+/// file is read from disk, from bytes, or is `rtm.toml`.
+#[test]
+fn a_second_byte_order_mark_is_r001_at_its_place() {
+    let message = "invalid TOML: a second byte-order mark (U+FEFF); a file may start with one only";
+    let twice = format!("\u{FEFF}\u{FEFF}{HEALTHY}");
+    let checked = check_bytes(
+        Some("\u{FEFF}\u{FEFF}[project]\n"),
+        &[
+            ("a.toml", &twice),
+            ("b.toml", &format!("\u{FEFF}{HEALTHY}")),
+        ],
+    );
+    assert_eq!(
+        of_code(&checked, Code::R001),
+        vec![
+            ("a.toml".to_owned(), 1, 1, message.to_owned()),
+            ("rtm.toml".to_owned(), 1, 1, message.to_owned()),
+        ],
+        "{:?}",
+        checked.findings
+    );
+    for f in checked.findings.iter().filter(|f| f.code == Code::R001) {
+        let text = &checked.model.sources.file(f.span.file).text;
+        assert_eq!(&text[f.span.range()], "\u{FEFF}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), &[("a.toml", &twice)]);
+    let out = rtm_cmd(dir.path())
+        .args(["check", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r001: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "R001")
+        .map(|f| {
+            (
+                f["file"].clone(),
+                f["line"].clone(),
+                f["column"].clone(),
+                f["message"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        r001,
+        vec![(
+            serde_json::json!("a.toml"),
+            serde_json::json!(1),
+            serde_json::json!(1),
+            serde_json::json!(message)
+        )],
+        "{v:#}"
+    );
+}
+
 // ------------------------------------------------------------ sizes
 
 /// A 1,000,000-character title is read whole, and a finding after it on

@@ -1260,3 +1260,69 @@ fn an_export_names_the_files_it_cannot_read() {
         .unwrap();
     assert!(!String::from_utf8(out.stderr).unwrap().contains("R001"));
 }
+
+/// An input whose extension `rtm import` does not read is exit 2, and the
+/// message names every extension it reads, ReqIF's too (INTERCHANGE §1).
+#[test]
+fn an_unknown_extension_names_every_format_import_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in.txt"), "x\n").unwrap();
+    let out = rtm()
+        .current_dir(dir.path())
+        .args(["import", "in.txt", "--into", "t"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "rtm: in.txt: unknown input format (expected .xlsx, .xlsm, .xls, .ods, .csv, .tsv, .reqif or .reqifz)\n"
+    );
+    assert!(out.stdout.is_empty());
+    assert!(!dir.path().join("t").exists());
+}
+
+/// A field longer than the 32,767 characters Excel holds in a cell: the
+/// workbook export is exit 2, names the node and the field, and writes
+/// nothing; the CSV export keeps the whole text.
+#[test]
+fn an_xlsx_cell_past_excel_s_limit_names_the_node_and_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("t");
+    std::fs::create_dir(&tree).unwrap();
+    let text = "x".repeat(40_000);
+    std::fs::write(
+        tree.join("n.toml"),
+        format!("[[requirement]]\nid = \"RTM-0001\"\ntitle = \"E\"\ncategory = \"optional\"\ntext = \"{text}\"\n"),
+    )
+    .unwrap();
+    let xlsx = dir.path().join("e.xlsx");
+    let out = rtm()
+        .args(["export", "xlsx"])
+        .arg(&tree)
+        .arg("-o")
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "rtm: Nodes: RTM-0001 `text` is 40,000 characters, longer than the 32,767 Excel allows in a cell; \
+         nothing written (`rtm export csv` and `rtm export reqif` have no such limit)\n"
+    );
+    assert!(!xlsx.exists());
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["t"], "nothing but the tree");
+    let csv = dir.path().join("e.csv");
+    let out = rtm()
+        .args(["export", "csv"])
+        .arg(&tree)
+        .arg("-o")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(std::fs::read_to_string(&csv).unwrap().contains(&text));
+}

@@ -25,6 +25,34 @@ pub enum ExportError {
     Csv(#[from] csv::Error),
     #[error("{0}: cannot read the node back from its file")]
     Unreadable(String),
+    /// A cell holds more characters than Excel allows in one.
+    #[error(
+        "{sheet}: {place} is {chars} characters, longer than the {limit} Excel allows in a cell; nothing written (`rtm export csv` and `rtm export reqif` have no such limit)",
+        chars = thousands(*chars),
+        limit = thousands(CELL_LIMIT)
+    )]
+    CellTooLong {
+        /// The sheet's name.
+        sheet: &'static str,
+        /// The node's id and the column (`RTM-0001 \`text\``), or the row
+        /// and the column when the row is about no node.
+        place: String,
+        /// The cell's length, in characters.
+        chars: usize,
+    },
+}
+
+/// A count with a comma between thousands: `32,767`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// One sheet: its name, header and rows of cell texts (borrowed from the
@@ -644,7 +672,8 @@ fn prepare(
 
 /// Writes a prepared sheet's rows and its autofilter. Each cell's text is
 /// handed over (rust_xlsxwriter takes a `String`) and each row dropped
-/// once written.
+/// once written. A cell longer than Excel allows stops the export, naming
+/// the row's node and the column.
 fn fill(
     ws: &mut Worksheet,
     sheet: Sheet<'_>,
@@ -652,28 +681,65 @@ fn fill(
 ) -> Result<(), ExportError> {
     let last_row = sheet.rows.len() as u32;
     progress(Tick::Rows(u64::from(last_row)));
+    let last_col = sheet.header.len().saturating_sub(1) as u16;
+    let ids: Vec<Option<usize>> = (0..sheet.header.len())
+        .map(|c| id_column(sheet.name, &sheet.header, c))
+        .collect();
     for (r, row) in sheet.rows.into_iter().enumerate() {
+        // Measured in bytes first: a cell of fewer bytes than the limit
+        // has fewer characters too.
+        let long = row.iter().enumerate().find_map(|(c, text)| {
+            let chars = (text.len() > CELL_LIMIT).then(|| text.chars().count())?;
+            (chars > CELL_LIMIT).then_some((c, chars))
+        });
+        if let Some((c, chars)) = long {
+            let column = sheet.header.get(c).map_or("", String::as_str);
+            let id = ids
+                .get(c)
+                .copied()
+                .flatten()
+                .and_then(|i| row.get(i))
+                .filter(|id| !id.is_empty());
+            return Err(ExportError::CellTooLong {
+                sheet: sheet.name,
+                place: match id {
+                    Some(id) => format!("{id} `{column}`"),
+                    None => format!("row {} `{column}`", r + 2),
+                },
+                chars,
+            });
+        }
         for (c, text) in row.into_iter().enumerate() {
-            if text.is_empty() {
-                continue;
+            if !text.is_empty() {
+                ws.write_string(r as u32 + 1, c as u16, text.into_owned())?;
             }
-            if text.len() > CELL_LIMIT && text.chars().count() > CELL_LIMIT {
-                return Err(ExportError::Unreadable(format!(
-                    "{} row {}: a cell longer than Excel's {CELL_LIMIT} characters",
-                    sheet.name,
-                    r + 2
-                )));
-            }
-            ws.write_string(r as u32 + 1, c as u16, text.into_owned())?;
         }
         if r % 1000 == 999 {
             progress(Tick::Written(1000));
         }
     }
     progress(Tick::Written(u64::from(last_row % 1000)));
-    let last_col = sheet.header.len().saturating_sub(1) as u16;
     ws.autofilter(0, 0, last_row, last_col)?;
     Ok(())
+}
+
+/// The column of a sheet holding the id of the node that column `c` of a
+/// row is about: `id` on `Nodes`, `entry` on `Deviations`, `node` on
+/// `Findings` (empty for a finding about no node), and on `Matrix` the
+/// theme, the business requirement or the entry whose id or title it is.
+fn id_column(sheet: &str, header: &[String], c: usize) -> Option<usize> {
+    let at = |name: &str| header.iter().position(|h| h == name);
+    match sheet {
+        "Nodes" => at("id"),
+        "Deviations" => at("entry"),
+        "Findings" => at("node"),
+        "Matrix" => match header.get(c).map(String::as_str) {
+            Some("theme" | "theme title") => at("theme"),
+            Some("business" | "business title") => at("business"),
+            _ => at("entry"),
+        },
+        _ => None,
+    }
 }
 
 /// Writes the workbook into `out`. Each worksheet streams its rows to a
@@ -762,4 +828,97 @@ pub fn write_csv<W: Write>(
     }
     w.flush().map_err(csv::Error::from)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The error of filling a one-row sheet whose column `long` holds a
+    /// text past Excel's limit.
+    fn too_long(name: &'static str, header: &[&str], row: &[&str], long: usize) -> String {
+        let text = "é".repeat(CELL_LIMIT + 1);
+        let mut row: Vec<Cow<'_, str>> = row.iter().map(|c| Cow::Borrowed(*c)).collect();
+        row[long] = Cow::Borrowed(text.as_str());
+        let sheet = Sheet {
+            name,
+            header: header.iter().map(|h| (*h).to_owned()).collect(),
+            rows: vec![vec![Cow::Borrowed(""); header.len()], row],
+        };
+        match fill(&mut Worksheet::new(), sheet, &|_| {}) {
+            Err(e) => e.to_string(),
+            Ok(()) => panic!("written"),
+        }
+    }
+
+    /// Every sheet names the node a too long cell is about, when the row
+    /// has one; else the row.
+    #[test]
+    fn a_cell_past_the_limit_names_its_row_s_node_and_column() {
+        let tail = "is 32,768 characters, longer than the 32,767 Excel allows in a cell; nothing written (`rtm export csv` and `rtm export reqif` have no such limit)";
+        let matrix = [
+            "theme",
+            "theme title",
+            "business",
+            "business title",
+            "entry",
+            "entry title",
+            "category",
+            "status",
+        ];
+        let row = ["TH-01", "", "BR-001", "", "RTM-0001", "", "mvp", "draft"];
+        for (long, place) in [
+            (1, "TH-01 `theme title`"),
+            (3, "BR-001 `business title`"),
+            (5, "RTM-0001 `entry title`"),
+        ] {
+            assert_eq!(
+                too_long("Matrix", &matrix, &row, long),
+                format!("Matrix: {place} {tail}")
+            );
+        }
+        let row = ["", "", "", "", "RTM-0001", "", "mvp", "draft"];
+        assert_eq!(
+            too_long("Matrix", &matrix, &row, 1),
+            format!("Matrix: row 3 `theme title` {tail}")
+        );
+        assert_eq!(
+            too_long(
+                "Deviations",
+                &["entry", "category", "sec", "summary"],
+                &["RTM-0001", "mvp", "SEC-POA-60", ""],
+                3
+            ),
+            format!("Deviations: RTM-0001 `summary` {tail}")
+        );
+        let findings = [
+            "code", "rule", "severity", "node", "file", "line", "message",
+        ];
+        assert_eq!(
+            too_long(
+                "Findings",
+                &findings,
+                &["R001", "x", "error", "RTM-0001", "a.toml", "1", ""],
+                6
+            ),
+            format!("Findings: RTM-0001 `message` {tail}")
+        );
+        assert_eq!(
+            too_long(
+                "Findings",
+                &findings,
+                &["R001", "x", "error", "", "a.toml", "1", ""],
+                6
+            ),
+            format!("Findings: row 3 `message` {tail}")
+        );
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(32_767), "32,767");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+    }
 }

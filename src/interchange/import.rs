@@ -398,12 +398,64 @@ fn put_cell(row: &mut Row, col: u32, v: &impl calamine::DataType) {
     });
 }
 
-/// The input's kind, from its extension.
+/// The kind of sheet an input is, from its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Input {
     Xlsx,
     Workbook,
     Csv(u8),
+}
+
+/// What an input's extension says it is: a sheet, or ReqIF (read by
+/// [`crate::reqif`], not here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Sheet(Input),
+    Reqif,
+}
+
+/// Every extension `rtm import` reads (INTERCHANGE §1, compared without
+/// regard to case), in the order a message names them, with what it is:
+/// the one list, so that what is read and what a message says is read
+/// cannot differ.
+const INPUTS: &[(&str, Format)] = &[
+    ("xlsx", Format::Sheet(Input::Xlsx)),
+    ("xlsm", Format::Sheet(Input::Xlsx)),
+    ("xls", Format::Sheet(Input::Workbook)),
+    ("ods", Format::Sheet(Input::Workbook)),
+    ("csv", Format::Sheet(Input::Csv(b','))),
+    ("tsv", Format::Sheet(Input::Csv(b'\t'))),
+    ("reqif", Format::Reqif),
+    ("reqifz", Format::Reqif),
+];
+
+/// What a path's extension says it is, if `rtm import` reads it.
+fn format_of(path: &Path) -> Option<Format> {
+    let ext = path.extension()?.to_str()?;
+    INPUTS
+        .iter()
+        .find(|(e, _)| e.eq_ignore_ascii_case(ext))
+        .map(|&(_, format)| format)
+}
+
+/// Whether `rtm import` reads a file as ReqIF (`.reqif`, `.reqifz`), by
+/// its extension; every other input is a sheet.
+pub fn is_reqif(path: &Path) -> bool {
+    format_of(path) == Some(Format::Reqif)
+}
+
+/// "unknown input format (expected .xlsx, …, .reqif or .reqifz)": every
+/// extension of [`INPUTS`].
+fn unknown_format(path: &Path) -> ImportError {
+    let names: Vec<String> = INPUTS.iter().map(|(e, _)| format!(".{e}")).collect();
+    let expected = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.concat(),
+    };
+    ImportError::Unreadable(format!(
+        "{}: unknown input format (expected {expected})",
+        path.display()
+    ))
 }
 
 fn input_kind(path: &Path) -> Result<Input, ImportError> {
@@ -414,24 +466,13 @@ fn input_kind(path: &Path) -> Result<Input, ImportError> {
             path.display()
         )));
     }
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    match ext.as_str() {
-        "xlsx" | "xlsm" => Ok(Input::Xlsx),
-        "xls" | "ods" => Ok(Input::Workbook),
-        "csv" => Ok(Input::Csv(b',')),
-        "tsv" => Ok(Input::Csv(b'\t')),
-        "reqif" | "reqifz" => Err(ImportError::Unreadable(format!(
-            "{}: ReqIF import is not supported yet",
+    match format_of(path) {
+        Some(Format::Sheet(input)) => Ok(input),
+        Some(Format::Reqif) => Err(ImportError::Unreadable(format!(
+            "{}: ReqIF, not a spreadsheet or a CSV/TSV file: `rtm import` reads it with the ReqIF reader",
             path.display()
         ))),
-        _ => Err(ImportError::Unreadable(format!(
-            "{}: unknown input format (expected .xlsx, .xlsm, .xls, .ods, .csv or .tsv)",
-            path.display()
-        ))),
+        None => Err(unknown_format(path)),
     }
 }
 

@@ -574,8 +574,20 @@ fn decode_utf8(rel: &str, bytes: Vec<u8>) -> (SourceFile, Result<(), ReadError>)
 /// parts a key may have (its own limit, not configurable).
 const PARSER_DEPTH: usize = 80;
 
-/// Parses TOML text, then checks how deep it nests.
+/// Parses TOML text (its byte-order mark already removed), then checks how
+/// deep it nests.
 fn parse(text: &str, max_depth: usize) -> Result<toml::Spanned<DeTable<'_>>, ReadError> {
+    // The TOML parser skips a byte-order mark at the start of what it is
+    // given, so a second one would pass unseen: one mark starts a file
+    // (FORMAT §9), a second is content TOML does not allow there. It is
+    // at line 1, column 1, since the first mark is not counted.
+    if text.starts_with('\u{feff}') {
+        return Err((
+            0..'\u{feff}'.len_utf8(),
+            "invalid TOML: a second byte-order mark (U+FEFF); a file may start with one only"
+                .to_owned(),
+        ));
+    }
     let doc = DeTable::parse(text).map_err(|e| {
         let range = e.span().unwrap_or(0..0);
         let message = one_line(e.message());

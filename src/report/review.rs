@@ -1167,6 +1167,47 @@ fn decision_map(n: &Node) -> BTreeMap<(String, String, String), &crate::model::D
     m
 }
 
+/// The questions of one node (FORMAT §17), by (who asked, when, the how
+/// many'th so asked), for comparing two versions.
+fn question_map(n: &Node) -> BTreeMap<(String, String, usize), &crate::model::Question> {
+    let mut m = BTreeMap::new();
+    for q in n.questions() {
+        let (asked, on) = (
+            q.asked.clone().unwrap_or_default(),
+            q.on.clone().unwrap_or_default(),
+        );
+        let nth = m
+            .keys()
+            .filter(|(a, o, _): &&(String, String, usize)| *a == asked && *o == on)
+            .count();
+        m.insert((asked, on, nth), q);
+    }
+    m
+}
+
+/// The fields of a question besides who asked it and when.
+const QUESTION_FIELDS: [&str; 5] = ["text", "to", "due", "answer", "answered"];
+
+/// A question's [`QUESTION_FIELDS`], as written.
+fn question_fields(q: &crate::model::Question) -> [Option<&str>; 5] {
+    [
+        q.text.as_ref().map(|t| t.value.as_str()),
+        q.to.as_deref(),
+        q.due.as_deref(),
+        q.answer.as_deref(),
+        q.answered.as_deref(),
+    ]
+}
+
+/// The first definition of every node, by id.
+fn nodes_by_id(c: &crate::Checked) -> BTreeMap<&str, &Node> {
+    let mut m = BTreeMap::new();
+    for n in &c.model.nodes {
+        m.entry(n.id.as_str()).or_insert(n);
+    }
+    m
+}
+
 /// The first definition of every RTM entry, by id.
 fn entries_by_id(c: &crate::Checked) -> BTreeMap<&str, &Node> {
     let mut m = BTreeMap::new();
@@ -1183,10 +1224,10 @@ fn opt_text(s: Option<&str>) -> String {
     }
 }
 
-/// "Changed since BASE" (FORMAT §15): deviations, categories, user impacts
-/// and decisions added, changed or removed, and findings introduced and
-/// resolved, between BASE and the tree, both as the document's reader sees
-/// them.
+/// "Changed since BASE" (FORMAT §15): deviations, categories, user impacts,
+/// decisions and questions (§17) added, changed or removed, and findings
+/// introduced and resolved, between BASE and the tree, both as the
+/// document's reader sees them.
 fn changed_since(out: &mut String, view: &View<'_>, since: &Since<'_>) {
     use crate::render::diff::value_text;
     let _ = writeln!(out, "## Changed since {}\n", cell(since.name));
@@ -1318,10 +1359,12 @@ fn changed_since(out: &mut String, view: &View<'_>, since: &Since<'_>) {
             ]);
         }
     }
+    let questions = questions_since(since);
     for (heading, t) in [
         ("### Categories\n\n", cats),
         ("### User impacts\n\n", impacts),
         ("### Decisions\n\n", decs),
+        ("### Questions\n\n", questions),
     ] {
         out.push_str(heading);
         if t.is_empty() {
@@ -1361,4 +1404,52 @@ fn changed_since(out: &mut String, view: &View<'_>, since: &Since<'_>) {
         }
     }
     let _ = view;
+}
+
+/// The Questions part of "Changed since BASE": questions of any node the
+/// document shows asked, changed or removed, one row per field (`text`,
+/// `to`, `due`, `answer`, `answered`), a question known by who asked it and
+/// when.
+fn questions_since(since: &Since<'_>) -> Table {
+    let mut t = Table::new(&["Change", "Node", "Asked", "Field", "Before", "Now"]);
+    let old = nodes_by_id(since.base);
+    let new = nodes_by_id(since.head);
+    let ids: std::collections::BTreeSet<&str> = old.keys().chain(new.keys()).copied().collect();
+    for id in ids {
+        let (oq, nq) = (
+            old.get(id).map(|n| question_map(n)).unwrap_or_default(),
+            new.get(id).map(|n| question_map(n)).unwrap_or_default(),
+        );
+        let keys: std::collections::BTreeSet<&(String, String, usize)> =
+            oq.keys().chain(nq.keys()).collect();
+        for key in keys {
+            let (a, b) = (oq.get(key).copied(), nq.get(key).copied());
+            let change = match (a, b) {
+                (None, Some(_)) => "added",
+                (Some(_), None) => "removed",
+                _ => "changed",
+            };
+            let asked = match (key.0.as_str(), key.1.as_str()) {
+                ("", "") => "—".to_owned(),
+                (by, "") => cell(by),
+                ("", on) => format!("on {}", cell(on)),
+                (by, on) => format!("{} on {}", cell(by), cell(on)),
+            };
+            let before = a.map(question_fields).unwrap_or_default();
+            let now = b.map(question_fields).unwrap_or_default();
+            for (field, (x, y)) in QUESTION_FIELDS.into_iter().zip(before.into_iter().zip(now)) {
+                if x != y {
+                    t.row(vec![
+                        change.into(),
+                        esc(id),
+                        asked.clone(),
+                        field.into(),
+                        opt_text(x),
+                        opt_text(y),
+                    ]);
+                }
+            }
+        }
+    }
+    t
 }
