@@ -50,6 +50,9 @@ pub fn spawn_reader() -> io::Result<mpsc::Receiver<Incoming>> {
 pub fn read(input: &mut impl BufRead) -> Option<Incoming> {
     let mut size: Option<usize> = None;
     let mut bad_header: Option<String> = None;
+    // A header block without a Content-Length ends at its blank line too
+    // (reported below), not after the body read as more headers.
+    let mut headers = 0usize;
     let mut line = String::new();
     loop {
         line.clear();
@@ -59,11 +62,12 @@ pub fn read(input: &mut impl BufRead) -> Option<Incoming> {
         }
         let header = line.trim_end_matches(['\r', '\n']);
         if header.is_empty() {
-            if size.is_some() || bad_header.is_some() {
+            if headers > 0 {
                 break;
             }
             continue; // blank lines between messages
         }
+        headers += 1;
         match header.split_once(':') {
             Some((name, value)) if name.trim().eq_ignore_ascii_case("content-length") => {
                 match value.trim().parse::<usize>() {
@@ -174,5 +178,15 @@ mod tests {
             "{got:?}"
         );
         assert_eq!(got[4], "initialized");
+    }
+
+    /// A header block with no Content-Length is reported at its blank
+    /// line, and the messages after it are still read.
+    #[test]
+    fn a_header_block_without_a_length_is_reported_not_waited_on() {
+        let ok = frame(r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#);
+        let input = format!("Content-Type: application/json\r\n\r\n{ok}");
+        let got = all(&input);
+        assert_eq!(got, ["malformed: no Content-Length", "initialized"]);
     }
 }
