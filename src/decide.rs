@@ -85,6 +85,15 @@ pub fn plan(root: &Path, req: &Request<'_>) -> Result<(FileEdit, Recorded), Deci
         .parse()
         .map_err(|_| DecideError::File(String::new(), format!("`{}` is not a date", req.on)))?;
     let loaded = crate::load::load(root)?;
+    // A decision's fingerprint covers the obligation too, which may be in
+    // a file that cannot be read: recorded now, it would be stale (R112)
+    // once the file is mended.
+    if let Some((file, why)) = loaded.unreadable() {
+        return Err(DecideError::File(
+            file.to_owned(),
+            format!("cannot be read ({why}); fix it first"),
+        ));
+    }
     let model = &loaded.model;
     let graph = Graph::build(model);
     let i = graph

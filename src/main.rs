@@ -955,7 +955,8 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
     };
     let targets = imported.files.iter().map(|(p, _)| p.as_str());
     let project = (!has_project).then_some(rtm::load::PROJECT_FILE);
-    rtm::interchange::refuse_links(tree, targets.chain(project))?;
+    rtm::output::refuse_links(tree, targets.chain(project))
+        .map_err(|e| format!("nothing written: {e}"))?;
     if args.dry_run {
         for rel in &removed {
             writeln!(

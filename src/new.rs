@@ -223,14 +223,11 @@ fn check_links(
     Ok(())
 }
 
-/// Keeps the first of each id, in the order given.
+/// Each id once, sorted as `rtm fmt` sorts a link list.
 fn unique(ids: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for id in ids {
-        if !out.contains(id) {
-            out.push(id.clone());
-        }
-    }
+    let mut out = ids.to_vec();
+    out.sort();
+    out.dedup();
     out
 }
 
@@ -361,6 +358,11 @@ fn check_file(rel: &str) -> Result<String, NewError> {
 /// Works out the id, the file and its new content, writing nothing.
 pub fn plan(root: &Path, node: &NewNode) -> Result<Added, NewError> {
     let loaded = crate::load::load(root)?;
+    if let Some((file, why)) = loaded.unreadable() {
+        return refuse(format!(
+            "{file} cannot be read ({why}): its ids are unknown, so a new one could repeat one; fix it first"
+        ));
+    }
     let (model, config) = (&loaded.model, &loaded.config);
     let kind = node.kind;
     let mut taken: HashMap<&str, Kind> = HashMap::new();
@@ -454,6 +456,8 @@ pub fn plan(root: &Path, node: &NewNode) -> Result<Added, NewError> {
             "{rel}: a symbolic link, which rtm does not follow when it reads the tree"
         ));
     }
+    // Nor through a linked folder: the node would land outside the tree.
+    crate::output::refuse_links(root, [rel.as_str()]).map_err(NewError::Refused)?;
     let table = node_text(node, &id);
     let (created, bytes) = match std::fs::read(&path) {
         Ok(bytes) => {

@@ -508,3 +508,122 @@ fn readme_quick_start_runs() {
     assert_eq!(ran, 6);
     assert_eq!(findings(&dir.path().join("requirements")), Vec::new());
 }
+
+/// `rtm new` and `rtm decide` write from what the tree holds: while a node
+/// file cannot be read (R001), its ids and its obligations are unknown, so
+/// a new id could repeat one and a decision's fingerprint would be stale
+/// once the file is mended. Both refuse, naming the file, and write
+/// nothing.
+#[test]
+fn new_and_decide_refuse_while_a_file_cannot_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.toml"),
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"T\"\n\n[[business]]\nid = \"BR-001\"\ntitle = \"B\"\nthemes = [\"TH-01\"]\n\n[[requirement]]\nid = \"RTM-0002\"\ntitle = \"E\"\ncategory = \"optional\"\nsatisfies = [\"BR-001\"]\nuser_impact = \"none\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.toml"),
+        "[[requirement]]\nid = \"RTM-0003\"\ntitle = \"Later\"\nthis is not toml\n",
+    )
+    .unwrap();
+    let before = snapshot(dir.path());
+    rtm()
+        .args([
+            "new",
+            "requirement",
+            "--satisfies",
+            "BR-001",
+            "--title",
+            "X",
+            "--tree",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "b.toml cannot be read (invalid TOML",
+        ))
+        .stderr(predicate::str::contains(
+            "its ids are unknown, so a new one could repeat one; fix it first; nothing was written",
+        ));
+    rtm()
+        .args([
+            "decide",
+            "RTM-0002",
+            "--about",
+            "category",
+            "--outcome",
+            "noted",
+            "--by",
+            "OPSG",
+            "--on",
+            "2020-10-26",
+            "--tree",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "b.toml: cannot be read (invalid TOML",
+        ))
+        .stderr(predicate::str::contains(
+            "fix it first; nothing was written",
+        ));
+    assert_eq!(snapshot(dir.path()), before);
+}
+
+/// `rtm new --file` never writes through a linked folder (the node would
+/// land outside the tree, where `rtm check` does not read it), and writes
+/// link lists sorted as `rtm fmt` does.
+#[cfg(unix)]
+#[test]
+fn new_refuses_a_linked_folder_and_sorts_its_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(
+        tree.join("a.toml"),
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"T\"\n\n[[business]]\nid = \"BR-001\"\ntitle = \"B\"\nthemes = [\"TH-01\"]\n\n[[business]]\nid = \"BR-002\"\ntitle = \"C\"\nthemes = [\"TH-01\"]\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("../outside", tree.join("ld")).unwrap();
+    rtm()
+        .args([
+            "new",
+            "theme",
+            "--title",
+            "Elsewhere",
+            "--file",
+            "ld/x.toml",
+            "--tree",
+        ])
+        .arg(&tree)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("ld is a symbolic link"));
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+    rtm()
+        .args([
+            "new",
+            "requirement",
+            "--satisfies",
+            "BR-002",
+            "BR-001",
+            "BR-002",
+            "--title",
+            "Both",
+            "--tree",
+        ])
+        .arg(&tree)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(tree.join("requirement.toml")).unwrap();
+    assert!(
+        text.contains("satisfies = [\"BR-001\", \"BR-002\"]"),
+        "{text}"
+    );
+    rtm().args(["fmt", "--check"]).arg(&tree).assert().success();
+}

@@ -2007,7 +2007,8 @@ fn prepare_read(
 fn refuse_links(plan: &Plan, into: &Path) -> Result<(), ImportError> {
     let targets = plan.files.iter().map(|(r, _)| r.as_str());
     let project = plan.project.as_ref().map(|_| PROJECT_FILE);
-    super::refuse_links(into, targets.chain(project)).map_err(ImportError::Write)
+    crate::output::refuse_links(into, targets.chain(project))
+        .map_err(|e| ImportError::Write(format!("nothing written: {e}")))
 }
 
 /// Checks an id: `Ok(true)` when it is valid only with a wider pattern

@@ -127,50 +127,6 @@ fn property_value(xml: &str, name: &str) -> Option<String> {
     }
 }
 
-/// Refuses, before anything is written, a node file an import would write
-/// through a symbolic link or over anything but a plain file. A tree's
-/// links are never followed (FORMAT §9): a file written through one would
-/// land outside the tree, or where `rtm check` does not read it. Every
-/// such path is named, relative to `into`'s display.
-pub fn refuse_links<'a>(
-    into: &std::path::Path,
-    rels: impl IntoIterator<Item = &'a str>,
-) -> Result<(), String> {
-    let mut bad: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    for rel in rels {
-        let parts: Vec<&str> = rel.split('/').collect();
-        let mut at = into.to_path_buf();
-        for (i, part) in parts.iter().enumerate() {
-            at.push(part);
-            let last = i + 1 == parts.len();
-            let why = match std::fs::symlink_metadata(&at) {
-                // Not there: the import makes it.
-                Err(_) => break,
-                Ok(m) if m.file_type().is_symlink() => "a symbolic link",
-                Ok(m) if last && !m.is_file() => {
-                    if m.is_dir() {
-                        "a folder"
-                    } else {
-                        "not a plain file"
-                    }
-                }
-                Ok(m) if !last && !m.is_dir() => "not a folder",
-                Ok(_) => continue,
-            };
-            bad.insert(format!("{} is {why}", at.display()));
-            break;
-        }
-    }
-    if bad.is_empty() {
-        return Ok(());
-    }
-    let list: Vec<String> = bad.into_iter().collect();
-    Err(format!(
-        "nothing written: {} (an import writes only plain files inside the tree and never through a symbolic link)",
-        list.join(", ")
-    ))
-}
-
 /// A column letter: 0 → `A`, 26 → `AA`.
 pub fn column_letter(mut col: usize) -> String {
     let mut out = Vec::new();

@@ -48,6 +48,19 @@ pub struct Loaded {
     pub findings: Vec<Finding>,
 }
 
+impl Loaded {
+    /// The first node file that could not be read (R001), and why: its
+    /// nodes are unknown, so a command that writes from what the tree
+    /// holds (a new id, a decision's fingerprint) must not go on.
+    pub fn unreadable(&self) -> Option<(&str, &str)> {
+        self.findings
+            .iter()
+            .filter(|f| f.code == crate::registry::Code::R001)
+            .map(|f| (self.model.sources.path(f.span.file), f.message.as_str()))
+            .min()
+    }
+}
+
 /// One path of a tree.
 #[derive(Debug, Clone)]
 pub enum Entry {
