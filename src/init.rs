@@ -23,6 +23,8 @@ pub enum InitError {
     NotADirectory(String),
     #[error("{0}: {1}")]
     Io(String, std::io::Error),
+    #[error("{0}; nothing was written")]
+    Refused(String),
 }
 
 /// The project file: `[project]` set, every other section shown commented
@@ -191,14 +193,27 @@ pub fn init(dir: &Path, name: &str) -> Result<Vec<PathBuf>, InitError> {
             return Err(InitError::FileExists(path.display().to_string()));
         }
     }
-    let mut written = Vec::new();
-    for (rel, text) in files {
-        let path = dir.join(&rel);
+    // A folder on the way that is a file (or a link) would fail the
+    // writing half-way: refused first.
+    crate::output::refuse_links(dir, files.iter().map(|(rel, _)| rel.as_str()))
+        .map_err(InitError::Refused)?;
+    let targets: Vec<(PathBuf, String)> = files
+        .into_iter()
+        .map(|(rel, text)| (dir.join(rel), text))
+        .collect();
+    for (path, _) in &targets {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .map_err(|e| InitError::Io(parent.display().to_string(), e))?;
         }
-        crate::output::write_atomic(&path, text.as_bytes())
+    }
+    // Every file staged (written beside its target and synced), then all
+    // put in place: a failure while writing leaves none of them.
+    let staged = crate::output::stage_all(&targets)
+        .map_err(|(path, e)| InitError::Io(path.display().to_string(), e))?;
+    let mut written = Vec::new();
+    for (s, (path, _)) in staged.into_iter().zip(targets) {
+        s.commit()
             .map_err(|e| InitError::Io(path.display().to_string(), e))?;
         written.push(path);
     }

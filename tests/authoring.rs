@@ -627,3 +627,29 @@ fn new_refuses_a_linked_folder_and_sorts_its_links() {
     );
     rtm().args(["fmt", "--check"]).arg(&tree).assert().success();
 }
+
+/// `rtm init` writes all its files or none: a `.schemas` that is a file
+/// is refused before anything is written (it used to leave four files
+/// and then fail).
+#[test]
+fn init_writes_all_its_files_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("t");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join(".schemas"), "not a folder\n").unwrap();
+    rtm()
+        .arg("init")
+        .arg(&tree)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "{} is not a folder",
+            tree.join(".schemas").display()
+        )))
+        .stderr(predicate::str::contains("nothing was written"));
+    let names: Vec<String> = std::fs::read_dir(&tree)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, [".schemas"]);
+}
