@@ -1326,3 +1326,45 @@ fn an_xlsx_cell_past_excel_s_limit_names_the_node_and_the_field() {
     assert_eq!(out.status.code(), Some(0));
     assert!(std::fs::read_to_string(&csv).unwrap().contains(&text));
 }
+
+/// Mapping mistakes are reported where they are: a `[values.FIELD]` for a
+/// field rtm does not have and a `[defaults]` value a field cannot take
+/// name the mapping file (exit 2); a `header_row` past the sheet's end says
+/// so, instead of listing no headers.
+#[test]
+fn mapping_mistakes_are_reported_where_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("rtm.csv");
+    std::fs::write(&csv, "Req ID,Title\nRTM-0001,One\nRTM-0002,Two\n").unwrap();
+    let map = dir.path().join("m.toml");
+    let into = dir.path().join("t");
+    let run = |mapping: &str| {
+        std::fs::write(&map, mapping).unwrap();
+        let m = map.to_string_lossy().into_owned();
+        import(&csv, &into, &["--mapping", &m])
+    };
+    let columns = "[columns]\nid = \"Req ID\"\ntitle = \"Title\"\n";
+    let (code, out, err) = run(&format!("{columns}[values.nosuch]\nx = \"y\"\n"));
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("m.toml: [values] nosuch: not an rtm field"),
+        "{err}"
+    );
+    let (code, out, err) = run(&format!("{columns}[defaults]\nkind = \"reqirement\"\n"));
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("m.toml: [defaults] kind: unknown kind `reqirement`: expected theme, business, requirement, sec, modification; did you mean `requirement`?"),
+        "{err}"
+    );
+    let (code, out, err) = run(&format!(
+        "[sheet]\nheader_row = 30\n{columns}[defaults]\nkind = \"requirement\"\n"
+    ));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains(
+            "error: rtm.csv: the mapping's header_row = 30 is past the sheet's last row (3)"
+        ),
+        "{out}"
+    );
+    assert!(!into.exists());
+}

@@ -113,6 +113,9 @@ impl Mapping {
                                 "[values.{field}]: expected a table of cell text = rtm value"
                             )));
                         };
+                        if !super::known_field(field) {
+                            return Err(err(unknown_field_message("[values]", field)));
+                        }
                         let mut map = HashMap::new();
                         for (from, to) in table {
                             let Some(to) = to.as_str() else {
@@ -130,6 +133,30 @@ impl Mapping {
                         "unknown key `{k}`; a mapping has [sheet], [columns], [defaults] and [values.FIELD]"
                     )));
                 }
+            }
+        }
+        // A default of a field with fixed values is checked here, where
+        // the mistake is (not blamed on a cell of every row).
+        for (field, value) in &m.defaults {
+            let choices: &[&str] = match field.as_str() {
+                "kind" => Kind::NAMES,
+                "status" => Status::NAMES,
+                "category" => Category::NAMES,
+                "stage" => Stage::NAMES,
+                "classification" => Classification::NAMES,
+                _ => continue,
+            };
+            let v = normal(value);
+            let mapped = m.values.get(field).and_then(|map| map.get(&v)).cloned();
+            let v = mapped.unwrap_or(v).replace([' ', '_'], "-");
+            if !choices.contains(&v.as_str()) && !(field == "classification" && v == "clear") {
+                let near = suggest(&v, choices)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                return Err(err(format!(
+                    "[defaults] {field}: unknown {field} `{value}`: expected {}{near}",
+                    choices.join(", ")
+                )));
             }
         }
         Ok(m)
@@ -911,7 +938,24 @@ fn find_header(
             .unwrap_or_default()
     };
     let header_row = match mapping.and_then(|m| m.header_row) {
-        Some(n) => u32::try_from(n.saturating_sub(1)).ok()?,
+        Some(n) => {
+            let row = u32::try_from(n.saturating_sub(1)).ok()?;
+            // A row the sheet does not have: said so, not "no column".
+            let last = grid.rows.keys().next_back().copied();
+            if last.is_none_or(|last| row > last) {
+                diags.push(Diagnostic {
+                    cell: grid.name.clone(),
+                    header: String::new(),
+                    message: format!(
+                        "the mapping's header_row = {n} is past the sheet's last row ({})",
+                        last.map_or(0, |l| l + 1)
+                    ),
+                    help: Some("set [sheet] header_row to the row of the column headers".into()),
+                });
+                return None;
+            }
+            row
+        }
         None => {
             let wanted: Vec<String> = match mapping {
                 Some(m) => m.columns.iter().map(|(_, h)| normal(h)).collect(),
