@@ -45,7 +45,7 @@ pub enum Command {
     /// Add a node with the next free id of its kind, at the end of the file
     /// where the nodes with the nearest ids live.
     New(NewArgs),
-    /// Lay out node files the one canonical way (field order, sorted ids,
+    /// Lay out node files the one canonical way (field order, sorted link lists,
     /// one blank line between nodes), keeping comments.
     Fmt(FmtArgs),
     /// Record a decision of the OPSG on the RTM entry it is about, with its
