@@ -138,18 +138,19 @@ impl Mapping {
         // A default of a field with fixed values is checked here, where
         // the mistake is (not blamed on a cell of every row).
         for (field, value) in &m.defaults {
-            let choices: &[&str] = match field.as_str() {
+            let choices = match field.as_str() {
                 "kind" => Kind::NAMES,
-                "status" => Status::NAMES,
-                "category" => Category::NAMES,
-                "stage" => Stage::NAMES,
-                "classification" => Classification::NAMES,
-                _ => continue,
+                f => match choices_of(f) {
+                    Some(c) => c,
+                    None => continue,
+                },
             };
             let v = normal(value);
             let mapped = m.values.get(field).and_then(|map| map.get(&v)).cloned();
             let v = mapped.unwrap_or(v).replace([' ', '_'], "-");
-            if !choices.contains(&v.as_str()) && !(field == "classification" && v == "clear") {
+            let known =
+                choices.contains(&v.as_str()) || (field == "classification" && v == "clear");
+            if !known {
                 let near = suggest(&v, choices)
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
@@ -160,6 +161,18 @@ impl Mapping {
             }
         }
         Ok(m)
+    }
+}
+
+/// The values a field with fixed values may take (`kind` aside, which a
+/// row's other fields depend on).
+fn choices_of(field: &str) -> Option<&'static [&'static str]> {
+    match field {
+        "status" => Some(Status::NAMES),
+        "category" => Some(Category::NAMES),
+        "stage" => Some(Stage::NAMES),
+        "classification" => Some(Classification::NAMES),
+        _ => None,
     }
 }
 
@@ -1679,14 +1692,7 @@ fn prepare_read(
                 }
                 continue;
             }
-            let choices: Option<&[&str]> = match field {
-                "status" => Some(Status::NAMES),
-                "category" => Some(Category::NAMES),
-                "stage" => Some(Stage::NAMES),
-                "classification" => Some(Classification::NAMES),
-                _ => None,
-            };
-            if let Some(choices) = choices {
+            if let Some(choices) = choices_of(field) {
                 let v = normal(&text).replace([' ', '_'], "-");
                 let v = if field == "classification" && v == "clear" {
                     "clear".to_owned()
