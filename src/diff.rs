@@ -380,7 +380,7 @@ pub fn compare(base: &Checked, head: &Checked) -> Diff {
 }
 
 /// The first definition of every id.
-fn by_id(checked: &Checked) -> BTreeMap<&str, &Node> {
+pub(crate) fn by_id(checked: &Checked) -> BTreeMap<&str, &Node> {
     let mut map = BTreeMap::new();
     for node in &checked.model.nodes {
         map.entry(node.id.as_str()).or_insert(node);

@@ -789,13 +789,21 @@ fn schema(which: SchemaKind) -> Result {
 /// of its summary (` (skipped: 3 SPEC-OBJECTs and 2 SPEC-RELATIONs read
 /// before)`), or nothing: the counts before it are of what was read.
 fn reqif_skipped(imported: &rtm::reqif::Imported) -> String {
-    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    use rtm::escape::plural;
     let mut before = Vec::new();
     if imported.repeated_objects > 0 {
-        before.push(plural(imported.repeated_objects, "SPEC-OBJECT"));
+        before.push(plural(
+            imported.repeated_objects,
+            "SPEC-OBJECT",
+            "SPEC-OBJECTs",
+        ));
     }
     if imported.repeated_relations > 0 {
-        before.push(plural(imported.repeated_relations, "SPEC-RELATION"));
+        before.push(plural(
+            imported.repeated_relations,
+            "SPEC-RELATION",
+            "SPEC-RELATIONs",
+        ));
     }
     let mut parts = Vec::new();
     if !before.is_empty() {
@@ -804,7 +812,7 @@ fn reqif_skipped(imported: &rtm::reqif::Imported) -> String {
     if imported.repeated_links > 0 {
         parts.push(format!(
             "{} repeating a link",
-            plural(imported.repeated_links, "SPEC-RELATION")
+            plural(imported.repeated_links, "SPEC-RELATION", "SPEC-RELATIONs")
         ));
     }
     if parts.is_empty() {

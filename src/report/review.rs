@@ -1199,15 +1199,6 @@ fn question_fields(q: &crate::model::Question) -> [Option<&str>; 5] {
     ]
 }
 
-/// The first definition of every node, by id.
-fn nodes_by_id(c: &crate::Checked) -> BTreeMap<&str, &Node> {
-    let mut m = BTreeMap::new();
-    for n in &c.model.nodes {
-        m.entry(n.id.as_str()).or_insert(n);
-    }
-    m
-}
-
 /// The first definition of every RTM entry, by id.
 fn entries_by_id(c: &crate::Checked) -> BTreeMap<&str, &Node> {
     let mut m = BTreeMap::new();
@@ -1412,8 +1403,8 @@ fn changed_since(out: &mut String, view: &View<'_>, since: &Since<'_>) {
 /// when.
 fn questions_since(since: &Since<'_>) -> Table {
     let mut t = Table::new(&["Change", "Node", "Asked", "Field", "Before", "Now"]);
-    let old = nodes_by_id(since.base);
-    let new = nodes_by_id(since.head);
+    let old = crate::diff::by_id(since.base);
+    let new = crate::diff::by_id(since.head);
     let ids: std::collections::BTreeSet<&str> = old.keys().chain(new.keys()).copied().collect();
     for id in ids {
         let (oq, nq) = (
