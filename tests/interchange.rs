@@ -1229,6 +1229,87 @@ satisfies = ["BR-3"]
     );
 }
 
+/// An entry reaches the business requirements of every entry up its
+/// `refines` chain, once each however many ways it reaches them, and a
+/// cycle of `refines` ends the walk; a business requirement that names no
+/// theme (or only a theme the tree does not hold) gives a row with empty
+/// theme cells, and one naming a theme twice gives one row for it.
+#[test]
+fn the_matrix_follows_refines_chains_and_cycles_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"m\"\n").unwrap();
+    std::fs::write(
+        tree.join("nodes.toml"),
+        r#"
+[[theme]]
+id = "TH-1"
+title = "One"
+text = "t"
+
+[[business]]
+id = "BR-1"
+title = "First"
+text = "b"
+themes = ["TH-1", "TH-1", "TH-9"]
+
+[[business]]
+id = "BR-2"
+title = "Second"
+text = "b"
+themes = ["TH-9"]
+
+[[requirement]]
+id = "RTM-1"
+title = "Top"
+text = "r"
+category = "mvp"
+satisfies = ["BR-1", "BR-1"]
+refines = ["RTM-3"]
+
+[[requirement]]
+id = "RTM-2"
+title = "Middle"
+text = "r"
+category = "mvp"
+satisfies = ["BR-2"]
+refines = ["RTM-1", "RTM-2"]
+
+[[requirement]]
+id = "RTM-3"
+title = "Bottom"
+text = "r"
+category = "mvp"
+refines = ["RTM-2", "BR-1", "RTM-404"]
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("m.xlsx");
+    export("xlsx", &tree, &out, &[]);
+    let sheets = read_workbook(&out);
+    let matrix = &sheets.iter().find(|(n, _)| n == "Matrix").unwrap().1;
+    let rows: Vec<String> = matrix[1..]
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.resize(8, String::new());
+            r[..6].join("|")
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "||BR-2|Second|RTM-1|Top",
+            "||BR-2|Second|RTM-2|Middle",
+            "||BR-2|Second|RTM-3|Bottom",
+            "TH-1|One|BR-1|First|RTM-1|Top",
+            "TH-1|One|BR-1|First|RTM-2|Middle",
+            "TH-1|One|BR-1|First|RTM-3|Bottom",
+        ]
+    );
+}
+
 /// The export's progress counts every row of every sheet, each sheet's rows
 /// announced before any of them is counted as written: a bar never shows
 /// more rows written than it knows of, and ends full.

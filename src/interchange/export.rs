@@ -408,6 +408,43 @@ pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
         }
         rank
     };
+    // Each business requirement's part of a row, once: its rank, id and
+    // title, and one (rank, id, title) per theme it names (its themes by
+    // id, none when it names no theme).
+    type Part<'v> = (u32, &'v str, &'v str);
+    let business_parts: FxHashMap<&'v str, (Part<'v>, Vec<Part<'v>>)> = ids
+        .values()
+        .filter(|b| b.kind == Kind::Business)
+        .map(|&b| {
+            let themes: BTreeSet<&str> = b
+                .links_in(LinkField::Themes)
+                .map(|l| b.target(l))
+                .filter(|t| ids.get(t).is_some_and(|t| t.kind == Kind::Theme))
+                .collect();
+            let themes: Vec<Part<'v>> = if themes.is_empty() {
+                vec![(no_theme, "", "")]
+            } else {
+                themes
+                    .iter()
+                    .filter_map(|t| ids.get(t).copied())
+                    .map(|t| {
+                        let (id, title) = pair(Some(t));
+                        (theme_rank.get(id).copied().unwrap_or(0), id, title)
+                    })
+                    .collect()
+            };
+            let br = business_rank.get(b.id.as_str()).copied().unwrap_or(0);
+            (b.id.as_str(), ((br, b.id.as_str(), title(b)), themes))
+        })
+        .collect();
+    // The business requirements a node satisfies, by id.
+    let satisfied = |n: &'v Node, into: &mut Vec<&'v str>| {
+        into.extend(
+            n.links_in(LinkField::Satisfies)
+                .map(|l| n.target(l))
+                .filter(|b| business_parts.contains_key(b)),
+        );
+    };
     // Each entry's rows are made in parallel; the rows are then sorted,
     // so the order they were made in does not show.
     type Keyed<'v> = ((u32, u32, u32), [&'v str; 8]);
@@ -415,53 +452,33 @@ pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
         .par_iter()
         .zip(entry_rank.par_iter())
         .flat_map_iter(|(&e, &er)| {
-            let mut rows: Vec<Keyed<'v>> = Vec::new();
-            // The business requirements the entry reaches.
-            let mut seen: FxHashSet<&str> = FxHashSet::default();
-            let mut stack = vec![e];
-            let mut business: BTreeSet<&str> = BTreeSet::new();
-            while let Some(n) = stack.pop() {
-                if !seen.insert(n.id.as_str()) {
-                    continue;
-                }
-                for l in n.links_in(LinkField::Satisfies) {
-                    if ids
-                        .get(n.target(l))
-                        .is_some_and(|b| b.kind == Kind::Business)
-                    {
-                        business.insert(n.target(l));
-                    }
-                }
-                for l in n.links_in(LinkField::Refines) {
-                    if let Some(p) = ids.get(n.target(l))
-                        && p.kind == Kind::Requirement
-                    {
-                        stack.push(p);
+            // The business requirements the entry reaches: its own, and
+            // those of the entries it refines, up the chain.
+            let mut business: Vec<&'v str> = Vec::new();
+            satisfied(e, &mut business);
+            if e.links_in(LinkField::Refines).next().is_some() {
+                let mut seen: FxHashSet<&str> = FxHashSet::default();
+                seen.insert(e.id.as_str());
+                let parents = |n: &'v Node| {
+                    n.links_in(LinkField::Refines)
+                        .filter_map(|l| ids.get(n.target(l)).copied())
+                        .filter(|p| p.kind == Kind::Requirement)
+                };
+                let mut stack: Vec<&'v Node> = parents(e).collect();
+                while let Some(n) = stack.pop() {
+                    if seen.insert(n.id.as_str()) {
+                        satisfied(n, &mut business);
+                        stack.extend(parents(n));
                     }
                 }
             }
+            business.sort_unstable();
+            business.dedup();
             let [e0, e1, e2, e3] = tail(e);
-            for b in business.iter().filter_map(|b| ids.get(b)) {
-                let themes: BTreeSet<&str> = b
-                    .links_in(LinkField::Themes)
-                    .map(|l| b.target(l))
-                    .filter(|t| ids.get(t).is_some_and(|t| t.kind == Kind::Theme))
-                    .collect();
-                let themes: Vec<Option<&Node>> = if themes.is_empty() {
-                    vec![None]
-                } else {
-                    themes.iter().map(|t| ids.get(t).copied()).collect()
-                };
-                let br = business_rank.get(b.id.as_str()).copied().unwrap_or(0);
-                for t in themes {
-                    let tr = t.map_or(no_theme, |t| {
-                        theme_rank.get(t.id.as_str()).copied().unwrap_or(0)
-                    });
-                    let (t0, t1) = pair(t);
-                    rows.push((
-                        (tr, br, er),
-                        [t0, t1, b.id.as_str(), title(b), e0, e1, e2, e3],
-                    ));
+            let mut rows: Vec<Keyed<'v>> = Vec::new();
+            for ((br, b0, b1), themes) in business.iter().filter_map(|b| business_parts.get(b)) {
+                for &(tr, t0, t1) in themes {
+                    rows.push(((tr, *br, er), [t0, t1, b0, b1, e0, e1, e2, e3]));
                 }
             }
             if rows.is_empty() {
@@ -800,7 +817,12 @@ pub fn write_xlsx<W: Write + Seek + Send>(
     );
     first_done?;
     rest_done.unwrap_or_else(|_| Err(failed()))?;
-    workbook.save_to_writer(out)?;
+    // The packager writes the zip in pieces of a kilobyte or so: one
+    // system call each into the file, 24,000 for a 100k-node tree,
+    // without a buffer.
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+    workbook.save_to_writer(&mut out)?;
+    out.flush().map_err(rust_xlsxwriter::XlsxError::from)?;
     Ok(())
 }
 
