@@ -845,6 +845,12 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
         None
     };
     let config = existing.as_ref().filter(|_| has_project).map(|l| &l.config);
+    // A tree exists when it has a project file, or node files the import
+    // keeps (`rtm.toml` is optional, FORMAT §1), as for a spreadsheet: no
+    // `rtm.toml` is made for it.
+    let tree_exists = has_project
+        || (!args.force
+            && rtm::load::FileSet::from_dir(tree).is_ok_and(|set| !set.entries.is_empty()));
     // Read once, the bytes freed as soon as they are read.
     let docs = reqif::parse_documents(docs, &limits)?;
     // The level the documents state for nodes that name none (an rtm
@@ -853,7 +859,7 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
     let tree_default = config.map_or(rtm::model::Classification::White, |c| c.classification());
     let raised = docs.stated_default().filter(|&s| s > tree_default);
     let mut mapping = mapping;
-    if let Some(level) = raised.filter(|_| has_project) {
+    if let Some(level) = raised.filter(|_| tree_exists) {
         mapping.default_unless_set("classification", level.as_str());
     }
     let first = reqif::import_parsed(
@@ -898,7 +904,7 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
         writeln!(err, "{}", render::escape_controls(&d.to_string()))?;
     }
     if let Some(level) = raised {
-        if has_project {
+        if tree_exists {
             writeln!(
                 err,
                 "warning: {}",
@@ -927,7 +933,7 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
         .iter()
         .map(|(rel, text)| (tree.join(rel), text.as_str()))
         .collect();
-    if !has_project {
+    if !tree_exists {
         files.push((
             tree.join(rtm::load::PROJECT_FILE),
             imported.project.as_str(),
@@ -962,7 +968,7 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
         Vec::new()
     };
     let targets = imported.files.iter().map(|(p, _)| p.as_str());
-    let project = (!has_project).then_some(rtm::load::PROJECT_FILE);
+    let project = (!tree_exists).then_some(rtm::load::PROJECT_FILE);
     rtm::output::refuse_links(tree, targets.chain(project))
         .map_err(|e| format!("nothing written: {e}"))?;
     if args.dry_run {

@@ -1147,6 +1147,28 @@ fn an_import_keeps_the_level_of_nodes_that_name_none() {
         let report = white_report(&white);
         assert!(!report.contains("Secret"), "{ext}: {report}");
         assert!(report.contains("Open theme"), "{ext}: {report}");
+        // A folder of node files with no project file is a tree too (its
+        // default is white): no `rtm.toml` is made for it, and each node
+        // that names none is written Amber, as for a White tree.
+        let bare = dir.path().join(format!("bare-{ext}"));
+        std::fs::create_dir_all(&bare).unwrap();
+        std::fs::write(
+            bare.join("mine.toml"),
+            "[[theme]]\nid = \"TH-90\"\ntitle = \"Mine\"\n",
+        )
+        .unwrap();
+        let (code, out, err) = import(&file, &bare, &[]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(
+            format!("{out}{err}").contains(
+                "above this tree's white: each is written with classification = \"amber\""
+            ),
+            "{ext}: {out}{err}"
+        );
+        assert!(!bare.join("rtm.toml").exists(), "{ext}");
+        let report = white_report(&bare);
+        assert!(!report.contains("Secret"), "{ext}: {report}");
+        assert!(report.contains("Mine"), "{ext}: {report}");
         // Back into the tree it came from: nothing changes.
         let again = common::copy_tree(&amber);
         let (code, out, err) = import(&file, again.path(), &["--force"]);
