@@ -340,8 +340,21 @@ impl Diff {
     }
 }
 
+/// Whether an id names a node the reader may not see (FORMAT §10).
+pub type Hidden<'h> = &'h (dyn Fn(&str) -> bool + Sync);
+
 /// Compares two checked versions of a tree.
 pub fn compare(base: &Checked, head: &Checked) -> Diff {
+    compare_as(base, head, &|_| false)
+}
+
+/// Compares two versions of a tree as a reader who may not see the ids
+/// `hidden` names (both trees with the nodes above the reader's level
+/// deleted, [`crate::view::View::into_shown`]): a shown node's link to
+/// such a node counts as "1 withheld item", and its deviation from such an
+/// obligation, a change a modification makes to one, and a decision about
+/// such a deviation are left out, as the documents and exports do.
+pub fn compare_as(base: &Checked, head: &Checked, hidden: Hidden<'_>) -> Diff {
     let old = by_id(base);
     let new = by_id(head);
     let mut diff = Diff::default();
@@ -350,18 +363,20 @@ pub fn compare(base: &Checked, head: &Checked) -> Diff {
         match (old.get(id), new.get(id)) {
             (None, Some(n)) => {
                 diff.nodes.added.push(node_ref(head, n));
-                for (sec, d) in deviations(n) {
-                    diff.deviations.added.push(deviation_ref(n, sec, d));
+                for (sec, d) in deviations(n, hidden) {
+                    diff.deviations.added.push(deviation_ref(n, sec, d, hidden));
                 }
             }
             (Some(o), None) => {
                 diff.nodes.removed.push(node_ref(base, o));
-                for (sec, d) in deviations(o) {
-                    diff.deviations.removed.push(deviation_ref(o, sec, d));
+                for (sec, d) in deviations(o, hidden) {
+                    diff.deviations
+                        .removed
+                        .push(deviation_ref(o, sec, d, hidden));
                 }
             }
             (Some(o), Some(n)) => {
-                let fields = field_changes(o, n);
+                let fields = field_changes_as(o, n, hidden);
                 if !fields.is_empty() {
                     diff.nodes.changed.push(NodeChange {
                         id: id.to_owned(),
@@ -369,7 +384,7 @@ pub fn compare(base: &Checked, head: &Checked) -> Diff {
                         fields,
                     });
                 }
-                compare_deviations(o, n, &mut diff.deviations);
+                compare_deviations(o, n, &mut diff.deviations, hidden);
             }
             (None, None) => {}
         }
@@ -399,22 +414,31 @@ fn node_ref(checked: &Checked, node: &Node) -> NodeRef {
 
 /// A node's deviations by SEC id (`""` when the deviation names none); the
 /// first one wins when an entry deviates twice from the same obligation.
-fn deviations(node: &Node) -> BTreeMap<&str, &Deviation> {
+/// A deviation from a hidden obligation is left out.
+fn deviations<'n>(node: &'n Node, hidden: Hidden<'_>) -> BTreeMap<&'n str, &'n Deviation> {
     let mut map = BTreeMap::new();
     for d in node.deviations() {
         let sec = node.link_target(d.sec).unwrap_or("");
-        map.entry(sec).or_insert(d);
+        if !hidden(sec) {
+            map.entry(sec).or_insert(d);
+        }
     }
     map
 }
 
-fn deviation_ref(node: &Node, sec: &str, d: &Deviation) -> DeviationRef {
+fn deviation_ref(node: &Node, sec: &str, d: &Deviation, hidden: Hidden<'_>) -> DeviationRef {
     DeviationRef {
         node: node.id.to_string(),
         sec: sec.to_owned(),
         summary: d.summary.as_ref().map(|s| s.value.clone()),
         rationale: d.rationale.as_ref().map(|s| s.value.clone()),
-        modification: node.link_target(d.modification).map(str::to_string),
+        modification: node.link_target(d.modification).map(|m| {
+            if hidden(m) {
+                crate::view::withheld_phrase(1)
+            } else {
+                m.to_owned()
+            }
+        }),
     }
 }
 
@@ -437,16 +461,19 @@ fn deviation_value(r: &DeviationRef) -> Value {
     Value::Object(map)
 }
 
-fn compare_deviations(old: &Node, new: &Node, out: &mut DeviationChanges) {
-    let o = deviations(old);
-    let n = deviations(new);
+fn compare_deviations(old: &Node, new: &Node, out: &mut DeviationChanges, hidden: Hidden<'_>) {
+    let o = deviations(old, hidden);
+    let n = deviations(new, hidden);
     let secs: BTreeSet<&str> = o.keys().chain(n.keys()).copied().collect();
     for sec in secs {
         match (o.get(sec), n.get(sec)) {
-            (None, Some(d)) => out.added.push(deviation_ref(new, sec, d)),
-            (Some(d), None) => out.removed.push(deviation_ref(old, sec, d)),
+            (None, Some(d)) => out.added.push(deviation_ref(new, sec, d, hidden)),
+            (Some(d), None) => out.removed.push(deviation_ref(old, sec, d, hidden)),
             (Some(a), Some(b)) => {
-                let (a, b) = (deviation_ref(old, sec, a), deviation_ref(new, sec, b));
+                let (a, b) = (
+                    deviation_ref(old, sec, a, hidden),
+                    deviation_ref(new, sec, b, hidden),
+                );
                 let fields = changes(deviation_fields(&a), deviation_fields(&b));
                 if !fields.is_empty() {
                     out.changed.push(DeviationChange {
@@ -493,12 +520,18 @@ fn changes(
 /// a modification's changes) are compared sorted. Not compared: comments,
 /// layout, field order, the file, `reqif_id`.
 pub fn field_changes(old: &Node, new: &Node) -> Vec<FieldChange> {
-    let mut out = changes(content_head(old), content_head(new));
-    let (o, n) = (deviations(old), deviations(new));
+    field_changes_as(old, new, &|_| false)
+}
+
+/// [`field_changes`] as a reader who may not see the ids `hidden` names
+/// (see [`compare_as`]).
+pub fn field_changes_as(old: &Node, new: &Node, hidden: Hidden<'_>) -> Vec<FieldChange> {
+    let mut out = changes(content_head(old, hidden), content_head(new, hidden));
+    let (o, n) = (deviations(old, hidden), deviations(new, hidden));
     let secs: BTreeSet<&str> = o.keys().chain(n.keys()).copied().collect();
     for sec in secs {
-        let a = o.get(sec).map(|d| deviation_ref(old, sec, d));
-        let b = n.get(sec).map(|d| deviation_ref(new, sec, d));
+        let a = o.get(sec).map(|d| deviation_ref(old, sec, d, hidden));
+        let b = n.get(sec).map(|d| deviation_ref(new, sec, d, hidden));
         match (a, b) {
             (Some(a), Some(b)) => {
                 for c in changes(deviation_fields(&a), deviation_fields(&b)) {
@@ -515,11 +548,14 @@ pub fn field_changes(old: &Node, new: &Node) -> Vec<FieldChange> {
             }),
         }
     }
-    out.extend(changes(content_tail(old), content_tail(new)));
+    out.extend(changes(
+        content_tail(old, hidden),
+        content_tail(new, hidden),
+    ));
     out
 }
 
-fn content_head(n: &Node) -> Vec<(&'static str, Value)> {
+fn content_head(n: &Node, hidden: Hidden<'_>) -> Vec<(&'static str, Value)> {
     vec![
         ("kind", Value::from(n.kind.as_str())),
         ("title", opt(n.title())),
@@ -531,10 +567,10 @@ fn content_head(n: &Node) -> Vec<(&'static str, Value)> {
             n.variants()
                 .map_or(Value::Null, |v| sorted(v.iter().map(String::as_str))),
         ),
-        ("themes", links(n, LinkField::Themes)),
-        ("satisfies", links(n, LinkField::Satisfies)),
-        ("refines", links(n, LinkField::Refines)),
-        ("sec", links(n, LinkField::Sec)),
+        ("themes", links(n, LinkField::Themes, hidden)),
+        ("satisfies", links(n, LinkField::Satisfies, hidden)),
+        ("refines", links(n, LinkField::Refines, hidden)),
+        ("sec", links(n, LinkField::Sec, hidden)),
     ]
 }
 
@@ -554,7 +590,7 @@ fn limits_value(limits: &[crate::model::Limit]) -> Map<String, Value> {
         .collect()
 }
 
-fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
+fn content_tail(n: &Node, hidden: Hidden<'_>) -> Vec<(&'static str, Value)> {
     let values: Map<String, Value> = n
         .values
         .iter()
@@ -566,14 +602,14 @@ fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
         ("limits", Value::Object(limits)),
         ("user_impact", opt(n.user_impact().map(|u| u.value))),
         ("stage", opt(n.stage.map(|s| s.as_str()))),
-        ("changes", changes_value(n)),
+        ("changes", changes_value(n, hidden)),
         ("classification", opt(n.classification.map(|c| c.as_str()))),
         ("owner", opt(n.owner().map(crate::source::Str::as_str))),
         ("tags", sorted(n.tags().iter().map(String::as_str))),
         ("source", opt(n.source().map(crate::source::Str::as_str))),
         ("url", opt(n.url().map(crate::source::Str::as_str))),
         ("waivers", waivers(n)),
-        ("decisions", decisions(n)),
+        ("decisions", decisions(n, hidden)),
         ("questions", questions(n)),
         (
             "reviewed",
@@ -586,11 +622,12 @@ fn content_tail(n: &Node) -> Vec<(&'static str, Value)> {
 }
 
 /// A modification's changes (FORMAT §16), in an order that does not
-/// depend on the file's.
-fn changes_value(n: &Node) -> Value {
+/// depend on the file's; a change to a hidden obligation is left out.
+fn changes_value(n: &Node, hidden: Hidden<'_>) -> Value {
     let mut items: Vec<Value> = n
         .changes()
         .iter()
+        .filter(|c| !n.link_target(c.sec).is_some_and(hidden))
         .map(|c| {
             let limits = limits_value(&c.limits);
             let mut o = Map::new();
@@ -608,11 +645,13 @@ fn changes_value(n: &Node) -> Value {
 }
 
 /// A node's decisions (FORMAT §15), by date, then as written (the
-/// fingerprint left out: it follows from the content compared elsewhere).
-fn decisions(n: &Node) -> Value {
+/// fingerprint left out: it follows from the content compared elsewhere);
+/// a decision about a deviation from a hidden obligation is left out.
+fn decisions(n: &Node, hidden: Hidden<'_>) -> Value {
     let mut items: Vec<(Option<&str>, Value)> = n
         .decisions()
         .iter()
+        .filter(|d| !about_hidden(d, hidden))
         .map(|d| {
             let mut m = Map::new();
             m.insert(
@@ -696,8 +735,24 @@ fn sorted<'a>(items: impl Iterator<Item = &'a str>) -> Value {
     Value::from(v)
 }
 
-fn links(n: &Node, field: LinkField) -> Value {
-    sorted(n.targets_in(field))
+/// Whether a decision is about a deviation from a hidden obligation.
+pub fn about_hidden(d: &crate::model::Decision, hidden: Hidden<'_>) -> bool {
+    d.about
+        .as_ref()
+        .is_some_and(|a| matches!(&a.value, crate::model::About::Deviation(id) if hidden(id)))
+}
+
+/// A node's links of one field, sorted; the hidden ones as their number.
+fn links(n: &Node, field: LinkField, hidden: Hidden<'_>) -> Value {
+    let (hid, shown): (Vec<&str>, Vec<&str>) = n.targets_in(field).partition(|t| hidden(t));
+    let mut v = match sorted(shown.into_iter()) {
+        Value::Array(v) => v,
+        _ => Vec::new(),
+    };
+    if !hid.is_empty() {
+        v.push(Value::from(crate::view::withheld_phrase(hid.len())));
+    }
+    Value::Array(v)
 }
 
 /// A number as a person wrote it: `60`, not `60.0`; an integer exactly.

@@ -157,7 +157,7 @@ fn check(args: &CheckArgs) -> Result {
         return watch(args, &tree, &options);
     }
     let mut checked = rtm::check_with(&tree, &options)?;
-    options.assume.validate(&[&checked.model])?;
+    options.assume.validate(&[&checked], args.classification)?;
     // --since: keep only the findings BASE does not have (FORMAT §12).
     let since = match &args.since {
         Some(base) => {
@@ -175,13 +175,22 @@ fn check(args: &CheckArgs) -> Result {
             let visibility = rtm::view::Visibility::new(&checked, Some(level))?;
             let (shown, withheld) = visibility.redact(&checked);
             checked.findings = shown;
-            // Nor does the count of nodes (per kind in JSON) tell a
+            // Nor does the count of nodes (per kind in JSON), or of files
+            // (a file of withheld nodes only is not counted), tell a
             // reader that a withheld node exists.
+            let with_nodes: std::collections::HashSet<_> =
+                checked.model.nodes.iter().map(|n| n.file()).collect();
             let mut i = 0;
             checked.model.nodes.retain(|_| {
                 i += 1;
                 visibility.shows(i - 1)
             });
+            let with_shown: std::collections::HashSet<_> =
+                checked.model.nodes.iter().map(|n| n.file()).collect();
+            checked
+                .model
+                .files
+                .retain(|f| !with_nodes.contains(&f.file) || with_shown.contains(&f.file));
             Some((withheld, checked.config.labels.name(level)))
         }
         None => None,
@@ -278,7 +287,9 @@ fn write_check(
 fn watch(args: &CheckArgs, tree: &std::path::Path, options: &rtm::Options) -> Result {
     use notify_debouncer_mini::notify::RecursiveMode;
     let mut ws = rtm::workspace::Workspace::open(tree, options)?;
-    options.assume.validate(&[&ws.checked().model])?;
+    options
+        .assume
+        .validate(&[ws.checked()], args.classification)?;
     let (tx, rx) = std::sync::mpsc::channel();
     let mut debouncer =
         notify_debouncer_mini::new_debouncer(std::time::Duration::from_millis(200), tx)?;
@@ -387,20 +398,18 @@ fn diff(args: &DiffArgs) -> Result {
     };
     let head = rtm::check_with(&tree, &options)?;
     let base = rtm::diff::check_base(&args.base, &tree, &options)?;
-    options.assume.validate(&[&base.model, &head.model])?;
+    options
+        .assume
+        .validate(&[&base, &head], args.classification)?;
     // The exit status answers for the whole tree, whatever is shown.
     let fail = rtm::diff::compare(&base, &head).introduces_errors(&head);
     // --classification: compare the two trees as a reader at that level
     // sees them (every node above it deleted; FORMAT §10).
-    let (base, head) = match args.classification {
-        Some(level) => {
-            let b = rtm::view::View::new(&base, Some(level))?.into_shown();
-            let h = rtm::view::View::new(&head, Some(level))?.into_shown();
-            (b, h)
-        }
-        None => (base, head),
+    let (base, head, hidden) = match args.classification {
+        Some(level) => shown_pair(&base, &head, level)?,
+        None => (base, head, Default::default()),
     };
-    let diff = rtm::diff::compare(&base, &head);
+    let diff = rtm::diff::compare_as(&base, &head, &|id| hidden.contains(id));
     let tree = tree.to_string_lossy();
     let names = render::diff::Names {
         base: &args.base,
@@ -420,6 +429,31 @@ fn diff(args: &DiffArgs) -> Result {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Two versions of a tree as a reader at `level` sees them (FORMAT §10):
+/// each with the nodes above it deleted, and the ids that name only such
+/// nodes in either, which the comparison shows only as a number.
+fn shown_pair(
+    base: &rtm::Checked,
+    head: &rtm::Checked,
+    level: rtm::model::Classification,
+) -> std::result::Result<
+    (
+        rtm::Checked,
+        rtm::Checked,
+        std::collections::HashSet<String>,
+    ),
+    rtm::view::Refused,
+> {
+    let b = rtm::view::View::new(base, Some(level))?;
+    let h = rtm::view::View::new(head, Some(level))?;
+    let hidden = b
+        .hidden_ids()
+        .chain(h.hidden_ids())
+        .map(String::from)
+        .collect();
+    Ok((b.into_shown(), h.into_shown(), hidden))
 }
 
 #[derive(Clone, Copy)]
@@ -452,8 +486,8 @@ fn document(args: &DocArgs, doc: Doc) -> Result {
         assume: rtm::scenario::Assume::parse(&args.assume),
     };
     let checked = rtm::check_with(&tree, &options)?;
-    options.assume.validate(&[&checked.model])?;
     let view = rtm::view::View::new(&checked, args.classification)?;
+    options.assume.validate(&[&checked], Some(view.level))?;
     let opts = rtm::report::DocOptions {
         date: args.date.map(|d| d.to_string()),
     };
@@ -466,23 +500,24 @@ fn document(args: &DocArgs, doc: Doc) -> Result {
         }
         (Some(base), Doc::Review) => {
             let base_full = rtm::diff::check_base(base, &tree, &options)?;
-            let b = rtm::view::View::new(&base_full, Some(view.level))?.into_shown();
-            let h = rtm::view::View::new(&checked, Some(view.level))?.into_shown();
-            let diff = rtm::diff::compare(&b, &h);
-            Some((base.as_str(), b, h, diff))
+            let (b, h, hidden) = shown_pair(&base_full, &checked, view.level)?;
+            let diff = rtm::diff::compare_as(&b, &h, &|id| hidden.contains(id));
+            Some((base.as_str(), b, h, diff, hidden))
         }
     };
     let markdown = match doc {
         Doc::Report => rtm::report::traceability::write(&view, &opts),
         Doc::Review => {
-            let since = since
-                .as_ref()
-                .map(|(name, base, head, diff)| rtm::report::review::Since {
-                    name,
-                    base,
-                    head,
-                    diff,
-                });
+            let since =
+                since.as_ref().map(
+                    |(name, base, head, diff, hidden)| rtm::report::review::Since {
+                        name,
+                        base,
+                        head,
+                        diff,
+                        hidden,
+                    },
+                );
             rtm::report::review::write_since(&view, &opts, since.as_ref())
         }
     };

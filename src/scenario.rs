@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use crate::decode::suggest;
 use crate::graph::Graph;
-use crate::model::{Change, Kind, Limit, Model, Node, Stage};
+use crate::model::{Change, Classification, Kind, Limit, Model, Node, Stage};
 use crate::source::Span;
 
 /// The modifications a check assumes in force beyond the implemented ones.
@@ -61,27 +61,43 @@ impl Assume {
 
     /// Checks that every assumed id names a modification of one of the
     /// trees: the first that does not, with a "did you mean", as an error.
-    pub fn validate(&self, trees: &[&Model]) -> Result<(), UnknownModification> {
+    /// With a `level` (the output's classification), the message names no
+    /// node above it (FORMAT §10): a withheld node is not suggested, nor
+    /// said to be of another kind; a withheld modification is still one.
+    pub fn validate(
+        &self,
+        trees: &[&crate::Checked],
+        level: Option<Classification>,
+    ) -> Result<(), UnknownModification> {
+        // The nodes the message may name, per tree: all without a level;
+        // none when a project's classification cannot be read (fails
+        // closed).
+        let shown = |c: &'_ crate::Checked, n: &Node| match level {
+            None => true,
+            Some(_) if c.config.unreadable.is_some() => false,
+            Some(l) => n.level(c.config.classification()) <= l,
+        };
+        let nodes = || {
+            trees
+                .iter()
+                .flat_map(|c| c.model.nodes.iter().map(move |n| (*c, n)))
+        };
         for id in &self.ids {
             let mut other_kind = None;
             let mut found = false;
-            for model in trees {
-                for n in model.nodes.iter().filter(|n| n.id == *id) {
-                    if n.kind == Kind::Modification {
-                        found = true;
-                    } else {
-                        other_kind = Some(n.kind);
-                    }
+            for (c, n) in nodes().filter(|(_, n)| n.id == *id) {
+                if n.kind == Kind::Modification {
+                    found = true;
+                } else if shown(c, n) {
+                    other_kind = Some(n.kind);
                 }
             }
             if found {
                 continue;
             }
-            let mods: Vec<&str> = trees
-                .iter()
-                .flat_map(|m| m.nodes.iter())
-                .filter(|n| n.kind == Kind::Modification)
-                .map(|n| n.id.as_str())
+            let mods: Vec<&str> = nodes()
+                .filter(|(c, n)| n.kind == Kind::Modification && shown(c, n))
+                .map(|(_, n)| n.id.as_str())
                 .collect();
             let mut message = match other_kind {
                 Some(k) => {

@@ -364,6 +364,11 @@ impl<'a> View<'a> {
         self.visibility.hides_id(id)
     }
 
+    /// The ids that name only withheld nodes.
+    pub fn hidden_ids(&self) -> impl Iterator<Item = &str> + '_ {
+        self.visibility.hidden_ids.iter().map(String::as_str)
+    }
+
     /// [`Visibility::redact_table`] at the view's level.
     pub fn redact_table(&self, table: &mut toml::Table) {
         self.visibility.redact_table(table);

@@ -466,6 +466,161 @@ fn check_and_diff_take_a_classification() {
     }
 }
 
+/// `diff --classification` and `review --since` compare the trees as a
+/// reader at that level sees them: a shown node's link to a withheld node,
+/// its deviation from a withheld obligation and the decision about it, a
+/// withheld modification named by a deviation, a change a modification
+/// makes to a withheld obligation, and a withheld assumed modification
+/// are counted ("1 withheld item") or left out, never named. Nor does a
+/// mistyped `--assume` suggest a withheld modification.
+#[test]
+fn diff_and_review_since_name_no_withheld_node_in_shown_fields() {
+    let closed = r#"
+[[business]]
+id = "BR-WOMBAT"
+title = "Closed business requirement"
+themes = ["TH-01"]
+classification = "amber"
+
+[[sec]]
+id = "SEC-WOMBAT"
+title = "Closed obligation"
+limits = { q = { max = 1 } }
+classification = "amber"
+
+[[modification]]
+id = "MOD-WOMBAT"
+title = "Closed modification"
+stage = "proposed"
+classification = "amber"
+
+[[sec]]
+id = "SEC-OPEN"
+title = "Open obligation"
+limits = { p = { max = 1 } }
+"#;
+    let entry = |extra: &str| {
+        format!(
+            r#"
+[[requirement]]
+id = "RTM-0001"
+title = "Open entry"
+category = "mvp"
+user_impact = "none"
+satisfies = ["BR-001"{sat}]
+values = {{ p = 3, q = 3 }}
+{extra}
+[[requirement.deviations]]
+sec = "SEC-OPEN"
+summary = "Open summary"
+rationale = "Open rationale"
+{modification}
+"#,
+            sat = if extra.is_empty() {
+                ""
+            } else {
+                r#", "BR-WOMBAT""#
+            },
+            modification = if extra.is_empty() {
+                ""
+            } else {
+                r#"modification = "MOD-WOMBAT""#
+            },
+        )
+    };
+    let base = tempfile::tempdir().unwrap();
+    write_tree(
+        base.path(),
+        CONFIG,
+        &format!("{WHITE_CHAIN}{closed}{}", entry("")),
+    );
+    let head = tempfile::tempdir().unwrap();
+    let more = r#"sec = ["SEC-WOMBAT"]
+
+[[requirement.deviations]]
+sec = "SEC-WOMBAT"
+summary = "Closed summary"
+rationale = "Closed rationale"
+
+[[requirement.decisions]]
+about = "deviation:SEC-WOMBAT"
+outcome = "accepted"
+by = "OPSG"
+on = 2020-01-02
+"#;
+    let open_modification = r#"
+[[modification]]
+id = "MOD-OPEN"
+title = "Open modification"
+stage = "proposed"
+
+[[modification.changes]]
+sec = "SEC-WOMBAT"
+limits = { q = { max = 5 } }
+"#;
+    write_tree(
+        head.path(),
+        CONFIG,
+        &format!("{WHITE_CHAIN}{closed}{}{open_modification}", entry(more)),
+    );
+    let (b, h) = (base.path().to_str().unwrap(), head.path().to_str().unwrap());
+    let run = |args: &[&str]| {
+        let o = rtm().args(args).output().unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    let white = ["--classification", "white"];
+    let outputs = [
+        run(&[&["diff", b, h][..], &white].concat()),
+        run(&[&["diff", b, h, "--format", "json"][..], &white].concat()),
+        run(&[&["diff", b, h, "--assume", "MOD-WOMBAT"][..], &white].concat()),
+        run(&[
+            &["review", h, "--since", b, "--today", "2021-01-01"][..],
+            &white,
+        ]
+        .concat()),
+        run(&[&["check", h, "--assume", "MOD-WOMBA"][..], &white].concat()),
+        run(&["review", h, "--assume", "MOD-WOMBA"]),
+    ];
+    for text in &outputs {
+        assert!(!text.contains("WOMBAT"), "leaked:\n{text}");
+        assert!(!text.contains("Closed"), "leaked:\n{text}");
+    }
+    // The reader sees that something withheld was added, not what.
+    assert!(
+        outputs[0]
+            .contains("| RTM-0001 | requirement | satisfies | BR-001 | BR-001, 1 withheld item |"),
+        "{}",
+        outputs[0]
+    );
+    assert!(
+        outputs[0].contains("| RTM-0001 | SEC-OPEN | modification | — | 1 withheld item |"),
+        "{}",
+        outputs[0]
+    );
+    assert!(
+        outputs[2].contains("assuming 1 withheld item in force"),
+        "{}",
+        outputs[2]
+    );
+    assert!(outputs[3].contains("Changed since"), "{}", outputs[3]);
+    // Without a level, everything is compared and named.
+    let all = run(&["diff", b, h]);
+    for s in [
+        "SEC-WOMBAT",
+        "BR-WOMBAT",
+        "MOD-WOMBAT",
+        "deviation:SEC-WOMBAT",
+    ] {
+        assert!(all.contains(s), "{s}: {all}");
+    }
+    let typo = run(&["check", h, "--assume", "MOD-WOMBA"]);
+    assert!(typo.contains("did you mean MOD-WOMBAT?"), "{typo}");
+}
+
 /// Item 5: a duplicate id with a white and an amber definition.
 #[test]
 fn a_duplicate_across_levels_is_reported_without_the_withheld_definition() {
@@ -955,4 +1110,25 @@ fn check_at_a_level_counts_only_the_nodes_it_shows() {
         .unwrap();
     let human = String::from_utf8(out.stdout).unwrap();
     assert!(human.contains("in 1 file (3 nodes)"), "{human}");
+    // A file of withheld nodes only is not counted either; an empty file
+    // (R302) is.
+    std::fs::write(
+        dir.path().join("b.toml"),
+        "[[modification]]\nid = \"MP999\"\ntitle = \"m\"\nstage = \"proposed\"\nclassification = \"red\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("c.toml"), "# nothing yet\n").unwrap();
+    let summary = |extra: &[&str]| {
+        let out = rtm()
+            .arg("check")
+            .arg(dir.path())
+            .args(extra)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let human = summary(&["--classification", "white"]);
+    assert!(human.contains("in 2 files (3 nodes)"), "{human}");
+    let human = summary(&[]);
+    assert!(human.contains("in 3 files (6 nodes)"), "{human}");
 }

@@ -56,13 +56,25 @@ struct Output<'a> {
     assume: Option<Vec<String>>,
 }
 
-/// The `--assume` values both versions were checked under, if any.
-fn assumed(head: &Checked) -> Option<Vec<String>> {
+/// The `--assume` values both versions were checked under, if any. An id
+/// that names a modification of neither version as shown (one above the
+/// reader's level, FORMAT §10) is counted, not named.
+fn assumed(base: &Checked, head: &Checked) -> Option<Vec<String>> {
     let a = &head.scenario.assume;
     if a.is_empty() {
         return None;
     }
-    let mut v = a.ids.clone();
+    let shown = |id: &str| {
+        [base, head]
+            .iter()
+            .flat_map(|c| &c.model.nodes)
+            .any(|n| n.kind == crate::model::Kind::Modification && n.id == id)
+    };
+    let (mut v, withheld): (Vec<String>, Vec<String>) =
+        a.ids.iter().cloned().partition(|id| shown(id));
+    if !withheld.is_empty() {
+        v.push(crate::view::withheld_phrase(withheld.len()));
+    }
     if a.pending {
         v.push(crate::scenario::PENDING.to_owned());
     }
@@ -101,7 +113,7 @@ pub fn json(
             introduced: findings(head, &diff.findings.introduced),
             resolved: findings(base, &diff.findings.resolved),
         },
-        assume: assumed(head),
+        assume: assumed(base, head),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
@@ -285,7 +297,7 @@ pub fn markdown(
         cell(names.head)
     )?;
     writeln!(out)?;
-    if let Some(a) = assumed(head) {
+    if let Some(a) = assumed(base, head) {
         let what: Vec<String> = a
             .iter()
             .map(|v| {

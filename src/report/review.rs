@@ -923,8 +923,11 @@ pub struct Since<'a> {
     pub base: &'a crate::Checked,
     /// The tree as the same reader sees it (its findings those shown).
     pub head: &'a crate::Checked,
-    /// `compare(base, head)`.
+    /// `compare_as(base, head)`, without the ids in `hidden`.
     pub diff: &'a crate::diff::Diff,
+    /// The ids that name only nodes above the document's level, in BASE
+    /// or in the tree: no part names them.
+    pub hidden: &'a std::collections::HashSet<String>,
 }
 
 /// Where an item of an entry the view shows stands (FORMAT §15), computed
@@ -1314,9 +1317,15 @@ fn changed_since(out: &mut String, view: &View<'_>, since: &Since<'_>) {
                 opt_text(ni.as_deref()),
             ]);
         }
+        let hidden = |id: &str| since.hidden.contains(id);
+        let decisions_of = |n| {
+            let mut m = decision_map(n);
+            m.retain(|_, d| !crate::diff::about_hidden(d, &hidden));
+            m
+        };
         let (od, nd) = (
-            o.map(decision_map).unwrap_or_default(),
-            n.map(decision_map).unwrap_or_default(),
+            o.map(decisions_of).unwrap_or_default(),
+            n.map(decisions_of).unwrap_or_default(),
         );
         let keys: std::collections::BTreeSet<&(String, String, String)> =
             od.keys().chain(nd.keys()).collect();
