@@ -211,13 +211,9 @@ pub fn init(dir: &Path, name: &str) -> Result<Vec<PathBuf>, InitError> {
     // put in place: a failure while writing leaves none of them.
     let staged = crate::output::stage_all(&targets)
         .map_err(|(path, e)| InitError::Io(path.display().to_string(), e))?;
-    let mut written = Vec::new();
-    for (s, (path, _)) in staged.into_iter().zip(targets) {
-        s.commit()
-            .map_err(|e| InitError::Io(path.display().to_string(), e))?;
-        written.push(path);
-    }
-    Ok(written)
+    crate::output::commit_all(staged, &[])
+        .map_err(|(path, e)| InitError::Io(path.display().to_string(), e))?;
+    Ok(targets.into_iter().map(|(path, _)| path).collect())
 }
 
 #[cfg(test)]

@@ -1051,20 +1051,15 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
     // nothing.
     let staged = rtm::output::stage_all(&files)
         .map_err(|(path, e)| format!("{}: {e}; nothing written", path.display()))?;
-    for (s, (path, _)) in staged.into_iter().zip(&files) {
-        s.commit().map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    for rel in &removed {
-        let path = tree.join(rel);
-        match std::fs::remove_file(&path) {
-            Ok(()) => writeln!(
-                out,
-                "removed {} (not in the import; --force)",
-                render::escape_controls(&path.display().to_string())
-            )?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(format!("{}: {e}", path.display()).into()),
-        }
+    let removed: Vec<std::path::PathBuf> = removed.iter().map(|rel| tree.join(rel)).collect();
+    rtm::output::commit_all(staged, &removed)
+        .map_err(|(path, e)| format!("{}: {e}", path.display()))?;
+    for path in &removed {
+        writeln!(
+            out,
+            "removed {} (not in the import; --force)",
+            render::escape_controls(&path.display().to_string())
+        )?;
     }
     writeln!(
         out,

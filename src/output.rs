@@ -361,6 +361,143 @@ impl Staged {
     }
 }
 
+/// Puts every staged file in place, then removes each of `remove` (a
+/// missing one is no matter), all or nothing: an old file is kept aside
+/// (hard-linked, or copied where links cannot be made) until every file
+/// is in place, so that a failure part way (a file that cannot be
+/// replaced or removed: read-only, immutable, held open on Windows) puts
+/// back every file already replaced, made or removed. On a failure, the
+/// path it concerns and the error, which says when a file could not be
+/// put back. A device, FIFO or socket target is written into last, once
+/// everything else is in place: it cannot be undone.
+pub fn commit_all(
+    staged: Vec<Staged>,
+    remove: &[PathBuf],
+) -> Result<(), (PathBuf, std::io::Error)> {
+    let mut undo: Vec<Undo> = Vec::new();
+    let mut direct = Vec::new();
+    let mut failed = None;
+    for s in staged {
+        match s.0 {
+            StagedTo::Temp { tmp, path } => match replace_keeping(tmp, &path) {
+                Ok(u) => undo.push(u),
+                Err(e) => {
+                    failed = Some((path, e));
+                    break;
+                }
+            },
+            d @ StagedTo::Direct { .. } => direct.push(Staged(d)),
+        }
+    }
+    if failed.is_none() {
+        for path in remove {
+            match set_aside(path) {
+                Ok(Some(kept)) => undo.push(Undo::Restore(kept, path.clone())),
+                Ok(None) => {}
+                Err(e) => {
+                    failed = Some((path.clone(), e));
+                    break;
+                }
+            }
+        }
+    }
+    if let Some((path, e)) = failed {
+        let mut lost = Vec::new();
+        for u in undo.into_iter().rev() {
+            let (result, at) = match u {
+                Undo::Restore(kept, path) => (kept.persist(&path).map_err(|e| e.error), path),
+                Undo::Remove(path) => (std::fs::remove_file(&path), path),
+            };
+            if result.is_err() {
+                lost.push(at.display().to_string());
+            }
+        }
+        let why = if lost.is_empty() {
+            format!("{e}; nothing changed")
+        } else {
+            lost.reverse();
+            format!("{e}; could not put back as it was: {}", lost.join(", "))
+        };
+        return Err((path, std::io::Error::new(e.kind(), why)));
+    }
+    // In place: the old files kept aside go (each `TempPath` removes its
+    // file when dropped).
+    drop(undo);
+    for d in direct {
+        let path = match &d.0 {
+            StagedTo::Direct { path, .. } => path.clone(),
+            StagedTo::Temp { path, .. } => path.clone(),
+        };
+        d.commit().map_err(|e| (path, e))?;
+    }
+    Ok(())
+}
+
+/// How to undo one step of [`commit_all`].
+enum Undo {
+    /// Put this old file (kept aside) back at this path.
+    Restore(tempfile::TempPath, PathBuf),
+    /// Remove this path: there was no file there before.
+    Remove(PathBuf),
+}
+
+/// Renames `tmp` over `path`, keeping the old file (if any) aside first.
+fn replace_keeping(tmp: tempfile::TempPath, path: &Path) -> std::io::Result<Undo> {
+    let kept = if std::fs::symlink_metadata(path).is_ok() {
+        Some(keep_aside(path, |from, to| {
+            match std::fs::hard_link(from, to) {
+                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                    std::fs::copy(from, to).map(|_| ())
+                }
+                other => other,
+            }
+        })?)
+    } else {
+        None
+    };
+    tmp.persist(path).map_err(|e| plain(e.error))?;
+    Ok(match kept {
+        Some(k) => Undo::Restore(k, path.to_path_buf()),
+        None => Undo::Remove(path.to_path_buf()),
+    })
+}
+
+/// Moves `path` aside (to be put back or dropped); `None` when there is
+/// no such file.
+fn set_aside(path: &Path) -> std::io::Result<Option<tempfile::TempPath>> {
+    match std::fs::symlink_metadata(path) {
+        Err(_) => return Ok(None),
+        Ok(meta) if meta.is_dir() => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a folder",
+            ));
+        }
+        Ok(_) => {}
+    }
+    match keep_aside(path, |from, to| std::fs::rename(from, to)) {
+        Ok(k) => Ok(Some(k)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A hidden name beside `path` that `make(path, name)` fills.
+fn keep_aside(
+    path: &Path,
+    make: impl Fn(&Path, &Path) -> std::io::Result<()>,
+) -> std::io::Result<tempfile::TempPath> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".rtm-old-")
+        .suffix(".tmp")
+        .make_in(dir, |to| make(path, to))
+        .map(tempfile::NamedTempFile::into_temp_path)
+}
+
 /// Making many staged files durable at once.
 #[cfg(target_os = "linux")]
 mod sync {
@@ -590,6 +727,61 @@ mod tests {
         assert!(super::stage_all(&files).is_err());
         assert_eq!(std::fs::read_to_string(&a).unwrap(), "old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    /// A file that cannot be put in place after others are (here a folder
+    /// made where it goes once all were staged; in use, a read-only or
+    /// immutable file, or one held open on Windows) puts back every file
+    /// already replaced or made; a removal that fails puts back the
+    /// files removed before it too. Nothing kept aside is left behind.
+    #[test]
+    fn a_failure_while_committing_together_puts_everything_back() {
+        let names = |dir: &std::path::Path| {
+            let mut left: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            left.sort();
+            left
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.toml");
+        let b = dir.path().join("b.toml");
+        let c = dir.path().join("c.toml");
+        std::fs::write(&a, "old a").unwrap();
+        let staged = super::stage_all(&[(&a, "new a"), (&b, "new b"), (&c, "new c")]).unwrap();
+        std::fs::create_dir(&c).unwrap();
+        std::fs::write(c.join("x"), "in the way").unwrap();
+        let Err((path, e)) = super::commit_all(staged, &[]) else {
+            panic!("a file was put over a folder");
+        };
+        assert_eq!(path, c);
+        assert!(e.to_string().ends_with("; nothing changed"), "{e}");
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old a");
+        assert!(!b.exists());
+        assert_eq!(names(dir.path()), ["a.toml", "c.toml"]);
+
+        // Removals: the first goes, the second cannot (a folder), and
+        // both the removed file and the replaced one come back.
+        let d = dir.path().join("d.toml");
+        std::fs::write(&d, "old d").unwrap();
+        let staged = super::stage_all(&[(&a, "new a")]).unwrap();
+        let Err((path, _)) = super::commit_all(staged, &[d.clone(), c.clone()]) else {
+            panic!("a folder was removed as a file");
+        };
+        assert_eq!(path, c);
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old a");
+        assert_eq!(std::fs::read_to_string(&d).unwrap(), "old d");
+        assert_eq!(names(dir.path()), ["a.toml", "c.toml", "d.toml"]);
+
+        // With nothing in the way: all in place, the removed file gone,
+        // and nothing kept aside left.
+        std::fs::remove_dir_all(&c).unwrap();
+        let staged = super::stage_all(&[(&a, "new a"), (&b, "new b")]).unwrap();
+        super::commit_all(staged, std::slice::from_ref(&d)).unwrap();
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "new a");
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "new b");
+        assert_eq!(names(dir.path()), ["a.toml", "b.toml"]);
     }
 
     #[cfg(target_os = "linux")]

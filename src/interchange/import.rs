@@ -2606,20 +2606,13 @@ fn commit(
     let Staging {
         staged, targets, ..
     } = staging;
-    for (s, path) in staged.into_iter().zip(&targets) {
-        s.commit()
-            .map_err(|e| ImportError::Write(format!("{}: {e}", path.display())))?;
-    }
-    if force {
-        for rel in &plan.removed {
-            let path = into.join(rel);
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(ImportError::Write(format!("{}: {e}", path.display()))),
-            }
-        }
-    }
+    let removed: Vec<PathBuf> = if force {
+        plan.removed.iter().map(|rel| into.join(rel)).collect()
+    } else {
+        Vec::new()
+    };
+    crate::output::commit_all(staged, &removed)
+        .map_err(|(path, e)| ImportError::Write(format!("{}: {e}", path.display())))?;
     Ok(targets)
 }
 
