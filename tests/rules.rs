@@ -176,6 +176,73 @@ fn a_duplicate_id_is_reported_on_the_later_definition_in_file_order() {
     }
 }
 
+/// A repeated definition is R003 and nothing more: links to an id reach
+/// its first definition, so the repeat of a theme, a business requirement
+/// or an obligation that other nodes name is not also reported as named
+/// by nothing (R101, R102, R106). A third definition says so.
+#[test]
+fn a_repeated_definition_is_r003_without_coverage_findings() {
+    let nodes = r#"
+[[theme]]
+id = "TH-01"
+title = "Theme"
+text = "t"
+
+[[theme]]
+id = "TH-01"
+title = "Theme again"
+text = "t"
+
+[[business]]
+id = "BR-001"
+title = "Business"
+text = "b"
+themes = ["TH-01"]
+
+[[business]]
+id = "BR-001"
+title = "Business again"
+text = "b"
+themes = ["TH-01"]
+
+[[sec]]
+id = "SEC-1"
+title = "s"
+
+[[sec]]
+id = "SEC-1"
+title = "s again"
+
+[[sec]]
+id = "SEC-1"
+title = "s once more"
+
+[[requirement]]
+id = "RTM-0001"
+title = "r"
+text = "r"
+category = "mvp"
+user_impact = "none"
+satisfies = ["BR-001"]
+sec = ["SEC-1"]
+"#;
+    let got = findings_of(None, nodes);
+    assert_eq!(
+        got,
+        [
+            "R003 8:6 TH-01 is defined twice",
+            "R003 19:6 BR-001 is defined twice",
+            "R003 29:6 SEC-1 is defined 3 times",
+            "R003 33:6 SEC-1 is defined 3 times",
+        ],
+        "{got:#?}"
+    );
+    // The first definition still needs coverage.
+    let got = findings_of(None, &nodes.replace("satisfies = [\"BR-001\"]", ""));
+    assert!(got.iter().any(|f| f.starts_with("R102 13:6 ")), "{got:#?}");
+    assert!(!got.iter().any(|f| f.starts_with("R102 19:6 ")), "{got:#?}");
+}
+
 /// The findings of one node file (and an optional `rtm.toml`), as
 /// `CODE line:column message`.
 fn findings_of(config: Option<&str>, nodes: &str) -> Vec<String> {

@@ -31,6 +31,27 @@ fn active<'a>(
         .filter(move |(_, n)| n.kind == kind && n.is_active())
 }
 
+/// Active nodes of one kind that need coverage: the first definition of
+/// each id. Links to an id resolve to its first definition, so a repeated
+/// one (R003) would be reported as covered by nothing though its id is
+/// named; the R003 on it is the finding to act on.
+fn needing<'a>(
+    ctx: &'a Ctx<'a>,
+    kind: Kind,
+) -> impl Iterator<Item = (usize, &'a crate::model::Node)> + 'a {
+    let repeats = repeats(ctx);
+    active(ctx, kind).filter(move |(i, _)| !repeats.contains(i))
+}
+
+/// The indices of every repeated definition of an id.
+fn repeats(ctx: &Ctx<'_>) -> rustc_hash::FxHashSet<usize> {
+    ctx.graph
+        .duplicates
+        .iter()
+        .map(|&(later, _)| later)
+        .collect()
+}
+
 /// Whether an active node of the edge's source links here with `kind`.
 fn has_active_source(ctx: &Ctx<'_>, i: usize, kind: EdgeKind) -> bool {
     ctx.graph
@@ -39,7 +60,7 @@ fn has_active_source(ctx: &Ctx<'_>, i: usize, kind: EdgeKind) -> bool {
 }
 
 fn themes(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
-    for (i, theme) in active(ctx, Kind::Theme) {
+    for (i, theme) in needing(ctx, Kind::Theme) {
         if !has_active_source(ctx, i, EdgeKind::Theme) {
             sink.push(
                 Finding::new(
@@ -59,6 +80,7 @@ fn themes(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 }
 
 fn business(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    let repeats = repeats(ctx);
     for (i, br) in active(ctx, Kind::Business) {
         if let Some(span) = br.themes_span()
             && br.links_in(LinkField::Themes).next().is_none()
@@ -76,7 +98,7 @@ fn business(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         }
         // An active entry reaches the business requirement through refines
         // only if the entry at the top of the chain satisfies it directly.
-        if !has_active_source(ctx, i, EdgeKind::Satisfies) {
+        if !repeats.contains(&i) && !has_active_source(ctx, i, EdgeKind::Satisfies) {
             sink.push(
                 Finding::new(
                     Code::R102,
@@ -130,7 +152,7 @@ fn variants(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
         return;
     }
     let cov = variant_coverage(ctx.model, ctx.graph, all);
-    for (i, br) in active(ctx, Kind::Business) {
+    for (i, br) in needing(ctx, Kind::Business) {
         if !cov.reached(i) {
             continue; // R102 alone
         }
@@ -158,7 +180,7 @@ fn variants(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
 }
 
 fn sec_uncovered(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
-    for (i, sec) in active(ctx, Kind::Sec) {
+    for (i, sec) in needing(ctx, Kind::Sec) {
         // FORMAT §16: an obligation withdrawn by a modification in force
         // needs no entry.
         if ctx.scenario.is_withdrawn(i) {

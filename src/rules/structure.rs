@@ -74,20 +74,33 @@ fn verb(field: LinkField) -> &'static str {
 }
 
 fn duplicates(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
+    // How many times each repeated id is defined, by its first definition.
+    let mut times: rustc_hash::FxHashMap<usize, usize> = rustc_hash::FxHashMap::default();
+    for &(_, first) in &ctx.graph.duplicates {
+        *times.entry(first).or_insert(1) += 1;
+    }
     for &(dup, first) in &ctx.graph.duplicates {
         let (Some(d), Some(f)) = (ctx.node(dup), ctx.node(first)) else {
             continue;
         };
-        sink.push(
-            Finding::new(
-                Code::R003,
-                d.id_span(),
+        let (message, help) = match times.get(&first).copied().unwrap_or(2) {
+            2 => (
                 format!("{} is defined twice", d.id),
-            )
-            .node(&d.id)
-            .label("defined again here")
-            .related(f.id_span(), Some(&f.id), "first defined here")
-            .help("ids are unique across the whole tree: give one of the two a new id"),
+                "ids are unique across the whole tree: give one of the two a new id".to_owned(),
+            ),
+            n => (
+                format!("{} is defined {n} times", d.id),
+                format!(
+                    "ids are unique across the whole tree: give all but one of the {n} a new id"
+                ),
+            ),
+        };
+        sink.push(
+            Finding::new(Code::R003, d.id_span(), message)
+                .node(&d.id)
+                .label("defined again here")
+                .related(f.id_span(), Some(&f.id), "first defined here")
+                .help(help),
         );
     }
 }
