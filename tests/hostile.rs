@@ -178,7 +178,7 @@ fn a_folder_named_rtm_toml_is_r304_and_documents_refuse() {
             "rtm.toml".to_owned(),
             1,
             1,
-            "rtm.toml is a folder and was not read".to_owned()
+            "rtm.toml is a folder and was not read as the project file (the node files in it are read)".to_owned()
         )]
     );
     assert!(checked.model.nodes.iter().any(|n| n.id == "TH-01"));

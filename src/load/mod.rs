@@ -194,7 +194,8 @@ pub fn load_files_with(mut set: FileSet, hook: Option<FileHook<'_>>) -> Loaded {
                 .add(SourceFile::new(PROJECT_FILE.into(), String::new()));
             findings.push(not_a_file(id, PROJECT_FILE, what));
             config.unreadable = Some(format!(
-                "{PROJECT_FILE} is {what} and was not read, so the project's classification is unknown"
+                "{PROJECT_FILE} is {what} and was not read{}, so the project's classification is unknown",
+                as_project(what)
             ));
         }
         Some(entry) => {
@@ -382,15 +383,32 @@ fn special(ty: std::fs::FileType) -> String {
     "not a plain file".to_owned()
 }
 
+/// How a folder named `rtm.toml` was not read: as the project file (the
+/// node files in it are, as below any folder).
+fn as_project(what: &str) -> &'static str {
+    if what == "a folder" {
+        " as the project file (the node files in it are read)"
+    } else {
+        ""
+    }
+}
+
 /// R304 for a path that is not a plain file.
 fn not_a_file(file: FileId, rel: &str, what: &str) -> Finding {
+    let how = if rel == PROJECT_FILE {
+        as_project(what)
+    } else {
+        ""
+    };
     Finding::new(
         Code::R304,
         Span::file_start(file),
-        format!("{rel} is {what} and was not read"),
+        format!("{rel} is {what} and was not read{how}"),
     )
     .label(what.to_owned())
-    .help(if rel == PROJECT_FILE {
+    .help(if rel == PROJECT_FILE && what == "a folder" {
+        "the project file must be a plain file: rename the folder, then write rtm.toml (or none, for the default settings)"
+    } else if rel == PROJECT_FILE {
         "the project file must be a plain file: replace it with one, or remove it for the default settings"
     } else {
         "a node file must be a plain file: replace it with one, or rename it so that it does not end in .toml"
