@@ -1241,6 +1241,15 @@ fn export(cmd: &ExportCommand) -> Result {
             view.labels().label(view.document_level()),
             rtm::interchange::export::withheld(&view, false)
         );
+        // Nor its project's variants, of which a new tree gets only those
+        // its nodes name.
+        let variants = &view.checked.config.project.variants;
+        if !variants.is_empty() {
+            eprintln!(
+                "rtm: its project's variants are {list}; a tree it is imported into must set `variants = {list}` under [project] in its rtm.toml, or it has only those its nodes name",
+                list = rtm::interchange::variants_text(variants)
+            );
+        }
         // Nor can it carry the level of the nodes that name none.
         let default = view.default_level();
         if default > rtm::model::Classification::White {

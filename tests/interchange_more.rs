@@ -1390,3 +1390,67 @@ fn mapping_mistakes_are_reported_where_they_are() {
     );
     assert!(!into.exists());
 }
+
+/// An import into a new tree keeps the exporting project's name and its
+/// variants, in their order, including one no node names (whose gap is
+/// R105): the xlsx export states both in custom properties, the ReqIF
+/// export its name as TITLE and its variants in the header's COMMENT. A
+/// CSV, which cannot, says so on standard error.
+#[test]
+fn an_import_into_a_new_tree_keeps_the_project_s_name_and_variants() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(
+        tree.join("rtm.toml"),
+        "[project]\nname = \"Hub programme\"\nvariants = [\"SB\", \"DB\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tree.join("n.toml"),
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"T\"\ntext = \"t\"\n\n[[business]]\nid = \"BR-001\"\ntitle = \"B\"\ntext = \"b\"\nthemes = [\"TH-01\"]\n\n[[requirement]]\nid = \"RTM-0001\"\ntitle = \"R\"\ntext = \"r\"\ncategory = \"mvp\"\nuser_impact = \"none\"\nsatisfies = [\"BR-001\"]\nvariants = [\"SB\"]\n",
+    )
+    .unwrap();
+    let r105 = |t: &Path| {
+        let out = rtm().arg("check").arg(t).output().unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("has no active RTM entry for variant DB")
+    };
+    assert!(r105(&tree));
+    for ext in ["xlsx", "reqif"] {
+        let file = dir.path().join(format!("out.{ext}"));
+        rtm()
+            .args(["export", ext])
+            .arg(&tree)
+            .arg("-o")
+            .arg(&file)
+            .assert()
+            .success();
+        let new = dir.path().join(format!("new-{ext}"));
+        let (code, out, err) = import(&file, &new, &[]);
+        assert_eq!(code, 0, "{out}{err}");
+        let project = std::fs::read_to_string(new.join("rtm.toml")).unwrap();
+        assert!(
+            project.contains("name = \"Hub programme\""),
+            "{ext}: {project}"
+        );
+        assert!(
+            project.contains("variants = [\"SB\", \"DB\"]"),
+            "{ext}: {project}"
+        );
+        assert!(r105(&new), "{ext}: the variant gap was lost");
+        assert_same_tree(&tree, &new);
+    }
+    let out = rtm()
+        .args(["export", "csv"])
+        .arg(&tree)
+        .args(["-o", "-"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("its project's variants are [\"SB\", \"DB\"]"),
+        "{err}"
+    );
+}

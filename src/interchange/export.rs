@@ -781,12 +781,23 @@ pub fn write_xlsx<W: Write + Seek + Send>(
     // times faster, and only somewhat larger.
     workbook.set_zip_compression_level(1);
     let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
-    workbook.set_properties(
-        &DocProperties::new()
-            .set_creation_datetime(&created)
-            .set_comment(note.as_str())
-            .set_custom_property(super::DEFAULT_LEVEL_PROPERTY, view.default_level().as_str()),
-    );
+    // What an import into a new tree keeps of the project: the level of
+    // its nodes that name none, its name and its variants.
+    let project = &view.checked.config.project;
+    let mut properties = DocProperties::new()
+        .set_creation_datetime(&created)
+        .set_comment(note.as_str())
+        .set_custom_property(super::DEFAULT_LEVEL_PROPERTY, view.default_level().as_str());
+    if let Some(name) = project.name.as_deref().filter(|n| !n.trim().is_empty()) {
+        properties = properties.set_custom_property(super::NAME_PROPERTY, name);
+    }
+    if !project.variants.is_empty() {
+        properties = properties.set_custom_property(
+            super::VARIANTS_PROPERTY,
+            super::variants_text(&project.variants).as_str(),
+        );
+    }
+    workbook.set_properties(&properties);
     let formats = Formats {
         head: Format::new().set_bold().set_text_wrap(),
         wrap: Format::new().set_text_wrap(),

@@ -1483,7 +1483,8 @@ fn prepare_read(
     // export states its project's default): kept, failing closed (FORMAT
     // §10). A new tree takes it as its default; a tree whose default is
     // lower gets it on every imported node that names none.
-    let raised = super::stated_default(input).filter(|&s| s > config.classification());
+    let stated = super::stated(input);
+    let raised = stated.default.filter(|&s| s > config.classification());
     let mut defaults = mapping.map(|m| m.defaults.clone()).unwrap_or_default();
     if let Some(level) = raised.filter(|_| existing) {
         defaults
@@ -1942,7 +1943,10 @@ fn prepare_read(
         files.into_inner(),
         existing,
         &relaxed,
-        &variants_seen,
+        (
+            stated.name.as_deref(),
+            &stated.variants_with(&variants_seen),
+        ),
         input,
         ignored,
         blank_rows,
@@ -2155,7 +2159,7 @@ fn build(
     files: Files,
     existing: bool,
     relaxed: &BTreeSet<Kind>,
-    variants: &[String],
+    (name, variants): (Option<&str>, &[String]),
     input: &Path,
     ignored: Vec<String>,
     blank_rows: usize,
@@ -2181,10 +2185,13 @@ fn build(
         files.push((rel, Arc::new(text)));
     }
     let project = (!existing).then(|| {
-        let name = input
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        // The project's name as the export states it, else the file's.
+        let name = name.map(str::to_owned).unwrap_or_else(|| {
+            input
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
         let mut doc = toml_edit::DocumentMut::new();
         let mut project = toml_edit::Table::new();
         project.insert("name", toml_edit::value(name));
@@ -2854,7 +2861,7 @@ mod tests {
             files,
             true,
             &BTreeSet::new(),
-            &[],
+            (None, &[]),
             Path::new("x.xlsx"),
             Vec::new(),
             0,

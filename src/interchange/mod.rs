@@ -79,28 +79,87 @@ pub fn known_field(name: &str) -> bool {
 /// project's default, FORMAT §10), so that an import keeps it.
 pub const DEFAULT_LEVEL_PROPERTY: &str = "rtm default classification";
 
-/// The largest size of `docProps/custom.xml` read for that property.
+/// The custom document property in which an xlsx export states its
+/// project's name, so that an import into a new tree keeps it.
+pub const NAME_PROPERTY: &str = "rtm project";
+
+/// The custom document property in which an xlsx export states its
+/// project's variants, in order, as a TOML array (`["SB", "DB"]`), so
+/// that an import into a new tree keeps them.
+pub const VARIANTS_PROPERTY: &str = "rtm variants";
+
+/// The largest size of `docProps/custom.xml` read for those properties.
 const CUSTOM_PROPERTIES_LIMIT: u64 = 1 << 20;
 
-/// The level an xlsx or xlsm workbook states for its nodes that name none
-/// ([`DEFAULT_LEVEL_PROPERTY`]); `None` for any other file, or when it
-/// states none (a workbook rtm did not write).
-pub fn stated_default(path: &std::path::Path) -> Option<crate::model::Classification> {
-    use std::io::Read;
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    if ext != "xlsx" && ext != "xlsm" {
-        return None;
+/// What an export states about the project it came from, so that an
+/// import keeps it: the level of its nodes that name none, its name and
+/// its variants. Each `None` when the input states none (a file rtm did
+/// not write).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stated {
+    pub default: Option<crate::model::Classification>,
+    pub name: Option<String>,
+    pub variants: Option<Vec<String>>,
+}
+
+impl Stated {
+    /// A new tree's variants: those stated, in their order, then any the
+    /// imported nodes name that are not among them (in the order given).
+    pub fn variants_with(&self, named: &[String]) -> Vec<String> {
+        let mut out = self.variants.clone().unwrap_or_default();
+        for v in named {
+            if !out.contains(v) {
+                out.push(v.clone());
+            }
+        }
+        out
     }
-    let file = std::fs::File::open(path).ok()?;
-    let mut zip = zip::ZipArchive::new(file).ok()?;
-    let entry = zip.by_name("docProps/custom.xml").ok()?;
-    let mut xml = String::new();
-    entry
-        .take(CUSTOM_PROPERTIES_LIMIT)
-        .read_to_string(&mut xml)
-        .ok()?;
-    property_value(&xml, DEFAULT_LEVEL_PROPERTY)
-        .and_then(|v| crate::model::Classification::parse_level(v.trim()))
+}
+
+/// A list of variants as a TOML array: `["SB", "DB"]`.
+pub fn variants_text(variants: &[String]) -> String {
+    toml::Value::Array(variants.iter().cloned().map(toml::Value::String).collect()).to_string()
+}
+
+/// Reads [`variants_text`]: `None` unless it is an array of strings.
+pub fn parse_variants(text: &str) -> Option<Vec<String>> {
+    let table: toml::Table = toml::from_str(&format!("v = {}", text.trim())).ok()?;
+    table
+        .get("v")?
+        .as_array()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// What an xlsx or xlsm workbook states in its custom document
+/// properties; nothing for any other file.
+pub fn stated(path: &std::path::Path) -> Stated {
+    use std::io::Read;
+    let read = || -> Option<String> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        if ext != "xlsx" && ext != "xlsm" {
+            return None;
+        }
+        let file = std::fs::File::open(path).ok()?;
+        let mut zip = zip::ZipArchive::new(file).ok()?;
+        let entry = zip.by_name("docProps/custom.xml").ok()?;
+        let mut xml = String::new();
+        entry
+            .take(CUSTOM_PROPERTIES_LIMIT)
+            .read_to_string(&mut xml)
+            .ok()?;
+        Some(xml)
+    };
+    let Some(xml) = read() else {
+        return Stated::default();
+    };
+    Stated {
+        default: property_value(&xml, DEFAULT_LEVEL_PROPERTY)
+            .and_then(|v| crate::model::Classification::parse_level(v.trim())),
+        name: property_value(&xml, NAME_PROPERTY).filter(|n| !n.trim().is_empty()),
+        variants: property_value(&xml, VARIANTS_PROPERTY).and_then(|v| parse_variants(&v)),
+    }
 }
 
 /// The text of the custom property `name` in a `docProps/custom.xml`.

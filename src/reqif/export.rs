@@ -29,6 +29,19 @@ use super::xhtml::RTM_CLASS;
 /// import keeps it.
 const DEFAULT_LINE: &str = "Default classification: ";
 
+/// The line of the header's COMMENT that states the project's variants,
+/// in order, as a TOML array, so that an import into a new tree keeps
+/// them.
+const VARIANTS_LINE: &str = "Variants: ";
+
+/// The variants a header COMMENT states.
+pub fn stated_variants(comment: &str) -> Option<Vec<String>> {
+    comment
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(VARIANTS_LINE))
+        .and_then(crate::interchange::parse_variants)
+}
+
 /// The level a header COMMENT states for nodes that name none.
 pub fn stated_default(comment: &str) -> Option<crate::model::Classification> {
     comment
@@ -417,12 +430,20 @@ fn document(view: &View<'_>, options: &Options, kept: Option<&KeptFields>, out: 
         .unwrap_or_else(|| "rtm requirement tree".into());
     // The document's own classification and what it withholds (FORMAT
     // §10), where a ReqIF tool shows a file's description.
-    let comment = format!(
+    let mut comment = format!(
         "Classification: {}\nWithheld: {}\n{DEFAULT_LINE}{} (a node's level when it names none)",
         view.labels().label(view.document_level()),
         crate::interchange::export::withheld(view, false),
         view.default_level(),
     );
+    let variants = &checked.config.project.variants;
+    if !variants.is_empty() {
+        let _ = write!(
+            comment,
+            "\n{VARIANTS_LINE}{}",
+            crate::interchange::variants_text(variants)
+        );
+    }
     let _ = write!(
         x,
         "<THE-HEADER>\n<REQ-IF-HEADER IDENTIFIER=\"rtm-header\">\n<COMMENT>{}</COMMENT>\n<CREATION-TIME>{time}</CREATION-TIME>\n<REQ-IF-TOOL-ID>rtm</REQ-IF-TOOL-ID>\n<REQ-IF-VERSION>1.0</REQ-IF-VERSION>\n<SOURCE-TOOL-ID>rtm {}</SOURCE-TOOL-ID>\n<TITLE>{}</TITLE>\n</REQ-IF-HEADER>\n</THE-HEADER>\n",

@@ -1395,7 +1395,20 @@ fn node_toml(out: &mut String, n: &NewNode<'_>, nodes: &[NewNode<'_>]) {
     }
 }
 
-fn project_file(docs: &[Doc], nodes: &[NewNode<'_>], variants: &BTreeSet<String>) -> String {
+fn project_file(docs: &[Doc], nodes: &[NewNode<'_>], named: &BTreeSet<String>) -> String {
+    // The variants an rtm export states, in their order, then any other
+    // the nodes name.
+    let mut variants: Vec<&str> = Vec::new();
+    let stated = docs
+        .iter()
+        .filter_map(|d| d.comment.as_deref())
+        .find_map(super::export::stated_variants)
+        .unwrap_or_default();
+    for v in stated.iter().chain(named) {
+        if !variants.contains(&v.as_str()) {
+            variants.push(v);
+        }
+    }
     let name = docs
         .iter()
         .find_map(|d| {
@@ -1409,7 +1422,7 @@ fn project_file(docs: &[Doc], nodes: &[NewNode<'_>], variants: &BTreeSet<String>
     let mut out = String::from("# Made by rtm import.\n\n[project]\n");
     out.push_str(&format!("name = {}\n", toml_string(&name)));
     if !variants.is_empty() {
-        let array = toml_array(variants.iter().map(String::as_str));
+        let array = toml_array(variants.iter().copied());
         out.push_str(&format!("variants = {array}\n"));
     }
     out.push_str("\n# Every imported id matches these patterns.\n[ids]\n");
