@@ -1346,3 +1346,50 @@ fn the_export_s_progress_counts_every_sheet_s_rows() {
     assert_eq!(announced, rows);
     assert_eq!(written, rows);
 }
+
+/// A CSV's rows are numbered as a spreadsheet program shows the file: a
+/// blank line is an empty row, a quoted field over two lines is one row,
+/// and `\r\n`, `\n` and `\r` each end one line.
+#[test]
+fn csv_cells_are_named_by_the_rows_a_spreadsheet_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, want) in [
+        (
+            "blank.csv",
+            "kind,id,title,category\n\nrequirement,RTM-1,One,mvp\n\n\nrequirement,RTM-2,Two,MPV\n",
+            &["'blank.csv'!D6 (under `category`): unknown category `MPV`"][..],
+        ),
+        (
+            "title.csv",
+            "My RTM export\n\nkind,id,title,category,Extra\r\nrequirement,RTM-1,\"One\nline two\",mvp,x\r\n\r\nrequirement,RTM-2,Two,MPV,y\n",
+            &["'title.csv'!D6 (under `category`): unknown category `MPV`"],
+        ),
+        (
+            "cr.csv",
+            "kind,id,title,category\rrequirement,RTM-1,One,mvp\r\rrequirement,RTM-2,Two,MPV\r",
+            &["'cr.csv'!D4 (under `category`): unknown category `MPV`"],
+        ),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        let (code, out, err) = import(&file, &dir.path().join(format!("t-{name}")), &[]);
+        assert_eq!(code, 1, "{name}: {out}{err}");
+        let all = format!("{out}{err}");
+        for w in want {
+            assert!(all.contains(w), "{name}: `{w}` in:\n{all}");
+        }
+    }
+    // The header's row, in a warning about a column left out.
+    let file = dir.path().join("good.csv");
+    std::fs::write(
+        &file,
+        "My RTM export\n\nkind,id,title,category,Extra\r\nrequirement,RTM-1,One,mvp,x\r\n",
+    )
+    .unwrap();
+    let (code, out, err) = import(&file, &dir.path().join("t-good"), &["--dry-run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        format!("{out}{err}").contains("column 'good.csv'!E3 `Extra` is not an rtm field"),
+        "{out}{err}"
+    );
+}

@@ -821,20 +821,60 @@ fn read_grid(path: &Path, sheet: Option<&str>) -> Result<Grid, ImportError> {
                 name,
                 ..Grid::default()
             };
-            for (r, record) in reader.records().enumerate() {
-                let record = record.map_err(|e| match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => {
-                        ImportError::Unreadable(format!("{}: not UTF-8: {e}", path.display()))
-                    }
-                    _ => unreadable(path, e),
-                })?;
-                for (c, field) in record.iter().enumerate() {
-                    grid.put(r as u32, c as u32, Cell::Text(field));
+            // A record's row is counted as a spreadsheet program shows the
+            // file: the blank lines the reader skips are empty rows, and a
+            // quoted field over several lines is one row.
+            let mut record = csv::StringRecord::new();
+            let mut row: u32 = 0;
+            let mut end: u64 = 0;
+            loop {
+                let more = reader
+                    .read_record(&mut record)
+                    .map_err(|e| match e.kind() {
+                        csv::ErrorKind::Utf8 { .. } => {
+                            ImportError::Unreadable(format!("{}: not UTF-8: {e}", path.display()))
+                        }
+                        _ => unreadable(path, e),
+                    })?;
+                if !more {
+                    break;
                 }
+                // The reader starts a record where the previous one ended,
+                // then skips the blank lines before it.
+                let start = record.position().map_or(end, csv::Position::byte);
+                let from = usize::try_from(start.max(end)).unwrap_or(usize::MAX);
+                let rest = bytes.get(from..).unwrap_or_default();
+                let ends = rest
+                    .iter()
+                    .take_while(|&&b| b == b'\n' || b == b'\r')
+                    .count();
+                // The `\n` of a `\r\n` that ended the previous record.
+                let crlf =
+                    from > 0 && bytes.get(from - 1) == Some(&b'\r') && rest.first() == Some(&b'\n');
+                let blank = rest.get(usize::from(crlf)..ends).unwrap_or_default();
+                row = row.saturating_add(blank_lines(blank));
+                for (c, field) in record.iter().enumerate() {
+                    grid.put(row, c as u32, Cell::Text(field));
+                }
+                row = row.saturating_add(1);
+                end = reader.position().byte();
             }
             Ok(grid)
         }
     }
+}
+
+/// How many line ends (`\n`, `\r\n` or a lone `\r`) the bytes between two
+/// CSV records hold: the blank lines between them.
+fn blank_lines(between: &[u8]) -> u32 {
+    let mut n: u32 = 0;
+    let mut bytes = between.iter().peekable();
+    while let Some(&b) = bytes.next() {
+        if b == b'\n' || (b == b'\r' && bytes.peek() != Some(&&b'\n')) {
+            n = n.saturating_add(1);
+        }
+    }
+    n
 }
 
 /// A merged range shows its value in every cell it covers (a business
