@@ -230,6 +230,31 @@ fn a_relation_to_a_missing_object_is_named_with_its_line_and_the_rest_imported()
     assert_eq!(common::check(&tmp.path().join("t")).model.nodes.len(), 3);
 }
 
+/// A link has no attributes: the values a SPEC-RELATION carries (ProR's
+/// suspect flags `S` and `T`, its own ForeignID) are named once each on
+/// standard error with their count, not dropped in silence.
+#[test]
+fn the_attributes_of_relations_are_named_as_skipped() {
+    let Some(dir) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = rtm()
+        .arg("import")
+        .arg(dir.join("pror-traceability-template.reqif"))
+        .arg("--into")
+        .arg(tmp.path().join("t"))
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    for name in ["S", "T", "ReqIF.ForeignID"] {
+        assert!(
+            stderr.contains(&format!(
+                "attribute \"{name}\" of SPEC-RELATIONs (9 values) is skipped: an rtm link has no attributes"
+            )),
+            "{name}: {stderr}"
+        );
+    }
+}
+
 /// What real exports do that the XSD does not allow, or that needs care:
 /// no LONG-NAMEs, IDENTIFIERs that are not `xs:ID`s, enumerations, dates,
 /// XHTML with an embedded object, two specifications, a relation to an

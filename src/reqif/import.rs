@@ -696,6 +696,29 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
             });
         }
     }
+    // A link has no attributes: the values SPEC-RELATIONs carry (a
+    // tool's own name for the link, a suspect flag) are named, not kept.
+    let mut on_relations: std::collections::BTreeMap<&str, usize> = Default::default();
+    for d in docs {
+        for r in &d.relations {
+            for def in &r.values {
+                let name = cx.attr_defs.get(&**def).copied().unwrap_or(def);
+                *on_relations.entry(name).or_default() += 1;
+            }
+        }
+    }
+    for (name, count) in on_relations {
+        cx.diagnostics.push(Diagnostic {
+            severity: Severity::Warning,
+            file: docs.first().map_or(String::new(), |d| d.file.clone()),
+            line: None,
+            element: None,
+            message: format!(
+                "attribute \"{name}\" of SPEC-RELATIONs ({count} {}) is skipped: an rtm link has no attributes",
+                if count == 1 { "value" } else { "values" }
+            ),
+        });
+    }
     for (name, count) in std::mem::take(&mut cx.unmapped) {
         cx.diagnostics.push(Diagnostic {
             severity: Severity::Warning,

@@ -49,6 +49,9 @@ pub struct Relation {
     pub type_ref: Option<Arc<str>>,
     pub source: Option<String>,
     pub target: Option<String>,
+    /// The attribute definition of each value the relation carries: a
+    /// link has no attributes, so the values are not kept, only named.
+    pub values: Vec<Arc<str>>,
 }
 
 /// One SPEC-HIERARCHY: the object it places, under its parent's.
@@ -834,6 +837,7 @@ impl<'a> State<'a> {
                     type_ref: None,
                     source: None,
                     target: None,
+                    values: Vec::new(),
                 });
             }
             "SPECIFICATION" if parent == "SPECIFICATIONS" => {
@@ -858,7 +862,7 @@ impl<'a> State<'a> {
             }
             n if n.starts_with("ATTRIBUTE-VALUE-")
                 && parent == "VALUES"
-                && self.object.is_some()
+                && (self.object.is_some() || self.relation.is_some())
                 && self.value.is_none() =>
             {
                 self.value = Some(ValueBuilder {
@@ -961,17 +965,21 @@ impl<'a> State<'a> {
                 }
             }
             n if n.starts_with("ATTRIBUTE-VALUE-") && parent == "VALUES" => {
-                if let (Some(v), Some(o)) = (self.value.take(), &mut self.object)
+                if let Some(v) = self.value.take()
                     && let Some(def) = v.def
                 {
-                    let val = if v.enumeration {
-                        Val::Enum(v.enums)
-                    } else if v.xhtml {
-                        Val::Xhtml(v.markdown.unwrap_or_default())
-                    } else {
-                        Val::Plain(v.plain.unwrap_or_default())
-                    };
-                    o.values.push(AttrValue { def, val });
+                    if let Some(o) = &mut self.object {
+                        let val = if v.enumeration {
+                            Val::Enum(v.enums)
+                        } else if v.xhtml {
+                            Val::Xhtml(v.markdown.unwrap_or_default())
+                        } else {
+                            Val::Plain(v.plain.unwrap_or_default())
+                        };
+                        o.values.push(AttrValue { def, val });
+                    } else if let Some(r) = &mut self.relation {
+                        r.values.push(def);
+                    }
                 }
             }
             "SPEC-OBJECT" if parent == "SPEC-OBJECTS" => {
