@@ -15,6 +15,11 @@ use crate::spec::{CONFIG, Ty};
 /// The default id pattern, for every kind that `[ids]` does not set.
 pub const DEFAULT_ID_PATTERN: &str = "^[A-Za-z][A-Za-z0-9._-]*$";
 
+/// The pattern an import writes into a new tree's `rtm.toml` for a kind
+/// with an id that starts with a digit (`101`): the default's characters,
+/// a digit first allowed.
+pub const DIGIT_ID_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+
 /// `[project]`.
 #[derive(Debug, Clone, Default)]
 pub struct Project {

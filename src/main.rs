@@ -903,6 +903,7 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
         &reqif::Target {
             config,
             existing_ids: Default::default(),
+            new_tree: !tree_exists,
         },
     );
     // Ids already in the tree, outside the files the import writes.
@@ -931,6 +932,7 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
             &reqif::Target {
                 config,
                 existing_ids,
+                new_tree: !tree_exists,
             },
         )
     };

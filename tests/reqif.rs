@@ -322,7 +322,7 @@ fn lenient_where_real_exports_differ() {
     let text = std::fs::read_to_string(tree.join("requirements.toml")).unwrap();
     let expected = r#"
 [[requirement]]
-id = "REQ-1-not-an-id"
+id = "1-not-an-id"
 title = "The hub **shall** alert & log."
 text = """
 The hub **shall** alert & log.
@@ -337,7 +337,7 @@ id = "child"
 title = "child"
 status = "draft"
 category = "optional"
-refines = ["REQ-1-not-an-id"]
+refines = ["1-not-an-id"]
 reqif_id = "child"
 "#;
     assert_eq!(text.split_once('\n').unwrap().1, expected);
@@ -346,6 +346,65 @@ reqif_id = "child"
     for bad in ["R001", "R002", "R003", "R007"] {
         assert!(!found.contains(bad), "{bad} in {found:?}");
     }
+    // An id that starts with a digit is kept in a new tree, whose
+    // project file allows it; into an existing tree it gets its kind's
+    // prefix, which the tree's patterns allow.
+    let project = std::fs::read_to_string(tree.join("rtm.toml")).unwrap();
+    assert!(
+        project.contains("requirement = \"^[A-Za-z0-9][A-Za-z0-9._-]*$\""),
+        "{project}"
+    );
+    let file = tmp.path().join("again.reqif");
+    std::fs::write(&file, LENIENT).unwrap();
+    let existing = tmp.path().join("existing");
+    std::fs::create_dir_all(&existing).unwrap();
+    std::fs::write(existing.join("rtm.toml"), "[project]\nname = \"e\"\n").unwrap();
+    rtm()
+        .arg("import")
+        .arg(&file)
+        .arg("--into")
+        .arg(&existing)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(existing.join("requirements.toml")).unwrap();
+    assert!(text.contains("id = \"REQ-1-not-an-id\""), "{text}");
+    assert!(!codes(&common::check(&existing)).contains("R007"));
+}
+
+/// Ids that start with a digit, valid in their tree (`[ids]`), come back
+/// the same through a ReqIF export and an import into a new tree, as
+/// through a spreadsheet.
+#[test]
+fn ids_that_start_with_a_digit_survive_export_then_import() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(
+        tree.join("rtm.toml"),
+        "[project]\nname = \"num\"\n\n[ids]\nrequirement = \"^[0-9]+$\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tree.join("n.toml"),
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"t\"\n\n[[business]]\nid = \"BR-001\"\ntitle = \"b\"\nthemes = [\"TH-01\"]\n\n[[requirement]]\nid = \"101\"\ntitle = \"r\"\ncategory = \"optional\"\nsatisfies = [\"BR-001\"]\n\n[[requirement]]\nid = \"102\"\ntitle = \"r2\"\ncategory = \"optional\"\nrefines = [\"101\"]\n",
+    )
+    .unwrap();
+    let file = tmp.path().join("out.reqif");
+    export_tree(&tree, &file, &[]);
+    // Into a copy of the tree's project file, and into a new tree.
+    let back = tmp.path().join("back");
+    import_into(&file, &tree, &back);
+    assert_same_tree(&tree, &back);
+    let new = tmp.path().join("new");
+    rtm()
+        .arg("import")
+        .arg(&file)
+        .arg("--into")
+        .arg(&new)
+        .assert()
+        .success();
+    assert_same_tree(&tree, &new);
+    assert!(!codes(&common::check(&new)).contains("R007"));
 }
 
 /// A tree whose business requirement has `themes = []` (R104) comes back

@@ -1190,7 +1190,7 @@ pub fn parse_toml_value(text: &str) -> Option<toml::Value> {
 
 /// The pattern a new tree's `rtm.toml` gets for a kind whose ids start
 /// with a digit (`101`): [`check_id`] lets in only ids it matches.
-const RELAXED_ID_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+const RELAXED_ID_PATTERN: &str = crate::config::DIGIT_ID_PATTERN;
 
 /// Whether an id has only the characters an id may have.
 fn id_chars(id: &str) -> bool {

@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::config::{Config, DEFAULT_ID_PATTERN};
+use crate::config::{Config, DEFAULT_ID_PATTERN, DIGIT_ID_PATTERN};
 use crate::model::{Classification, Kind};
 use crate::spec::{self, Field, Ty};
 
@@ -153,6 +153,12 @@ pub struct Target<'a> {
     /// The ids already defined in the tree, outside the files the import
     /// writes: an imported node may not take one.
     pub existing_ids: HashSet<String>,
+    /// A new tree, whose `rtm.toml` the import writes: an id that starts
+    /// with a digit (`101`) is kept, and the project file's pattern for
+    /// its kind allows it. Into an existing tree it is kept when the
+    /// tree's `[ids]` pattern allows it, else it gets its kind's prefix
+    /// (`REQ-101`), which the default patterns allow.
+    pub new_tree: bool,
 }
 
 /// What an import makes: node files as text, the project file for a new
@@ -285,8 +291,10 @@ fn id_prefix(kind: Kind) -> &'static str {
 
 /// An id rtm accepts by default (`^[A-Za-z][A-Za-z0-9._-]*$`): other
 /// characters become `-`, and one that does not start with a letter gets
-/// its kind's prefix (`12` → `REQ-12`).
-fn make_id(kind: Kind, raw: &str) -> String {
+/// its kind's prefix (`12` → `REQ-12`), unless `digits` allows it as it is
+/// (a new tree, whose pattern becomes [`DIGIT_ID_PATTERN`], or a tree whose
+/// `[ids]` pattern for the kind matches it).
+fn make_id(kind: Kind, raw: &str, digits: impl Fn(&str) -> bool) -> String {
     let s: String = raw
         .trim()
         .chars()
@@ -298,7 +306,9 @@ fn make_id(kind: Kind, raw: &str) -> String {
             }
         })
         .collect();
-    if s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+    if s.starts_with(|c: char| c.is_ascii_alphabetic())
+        || (s.starts_with(|c: char| c.is_ascii_digit()) && digits(&s))
+    {
         s
     } else {
         format!("{}{s}", id_prefix(kind))
@@ -1235,7 +1245,18 @@ fn string_array(t: &str) -> Result<Vec<String>, String> {
 /// valid, and checking it, is done in parallel.
 fn make_ids(cx: &mut Ctx<'_>, nodes: &mut [NewNode<'_>], target: &Target<'_>) {
     use rayon::prelude::*;
-    let valid: Vec<String> = nodes.par_iter().map(|n| make_id(n.kind, &n.id)).collect();
+    let valid: Vec<String> = nodes
+        .par_iter()
+        .map(|n| {
+            make_id(n.kind, &n.id, |id| {
+                target.new_tree
+                    || target
+                        .config
+                        .and_then(|c| c.id_pattern(n.kind))
+                        .is_some_and(|p| p.regex.is_match(id))
+            })
+        })
+        .collect();
     // The id each node gets when its valid id is taken by an earlier one.
     let mut renamed: Vec<Option<String>> = Vec::new();
     {
@@ -1450,9 +1471,16 @@ fn project_file(docs: &[Doc], nodes: &[NewNode<'_>], named: &BTreeSet<String>) -
     }
     out.push_str("\n# Every imported id matches these patterns.\n[ids]\n");
     for &kind in Kind::ALL {
-        if nodes.iter().any(|n| n.kind == kind) {
-            out.push_str(&format!("{kind} = {}\n", toml_string(DEFAULT_ID_PATTERN)));
+        let of_kind = || nodes.iter().filter(|n| n.kind == kind);
+        if of_kind().next().is_none() {
+            continue;
         }
+        let pattern = if of_kind().any(|n| n.id.starts_with(|c: char| c.is_ascii_digit())) {
+            DIGIT_ID_PATTERN
+        } else {
+            DEFAULT_ID_PATTERN
+        };
+        out.push_str(&format!("{kind} = {}\n", toml_string(pattern)));
     }
     out
 }
