@@ -388,13 +388,16 @@ impl Grid {
     }
 }
 
-/// A number as shown: `101`, not `101.0`.
+/// A number as shown: `101`, not `101.0`; to the 15 significant digits a
+/// spreadsheet shows, so that a formula's cached `0.1+0.2` is `0.3`, as
+/// the same number typed in is, not `0.30000000000000004`.
 fn number_text(out: &mut String, f: f64) {
     use std::fmt::Write;
     let _ = if f.fract() == 0.0 && f.abs() < 1e15 {
         write!(out, "{}", f as i64)
     } else {
-        write!(out, "{f}")
+        let shown = format!("{f:.14e}").parse::<f64>().unwrap_or(f);
+        write!(out, "{shown}")
     };
 }
 
@@ -2667,6 +2670,22 @@ fn commit(
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_written_as_a_spreadsheet_shows_them() {
+        let text = |f: f64| {
+            let mut s = String::new();
+            number_text(&mut s, f);
+            s
+        };
+        assert_eq!(text(101.0), "101");
+        assert_eq!(text(0.1 + 0.2), "0.3");
+        assert_eq!(text(12.5), "12.5");
+        assert_eq!(text(-0.995), "-0.995");
+        assert_eq!(text(1.0 / 3.0), "0.333333333333333");
+        assert_eq!(text(123_456_789.123_456_78), "123456789.123457");
+        assert_eq!(text(1e20), "100000000000000000000");
+    }
 
     #[test]
     fn the_plan_keeps_its_texts_through_the_check() {
