@@ -1115,6 +1115,24 @@ fn what_the_check_refuses_leaves_no_staged_file_or_folder() {
     }
 }
 
+/// The `Matrix` rows of a tree's workbook, each as its first `cells`
+/// cells joined with `|`.
+fn matrix_rows(tree: &Path, cells: usize) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.xlsx");
+    export("xlsx", tree, &out, &[]);
+    let sheets = read_workbook(&out);
+    let matrix = &sheets.iter().find(|(n, _)| n == "Matrix").unwrap().1;
+    matrix[1..]
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.resize(8, String::new());
+            r[..cells].join("|")
+        })
+        .collect()
+}
+
 /// The `Matrix` sheet's rows come sorted by their eight cells, whatever
 /// order the ids and titles sort in, with a path per theme, an entry that
 /// reaches its business requirement through `refines`, an entry that
@@ -1202,18 +1220,7 @@ satisfies = ["BR-3"]
 "#,
     )
     .unwrap();
-    let out = dir.path().join("m.xlsx");
-    export("xlsx", &tree, &out, &[]);
-    let sheets = read_workbook(&out);
-    let matrix = &sheets.iter().find(|(n, _)| n == "Matrix").unwrap().1;
-    let rows: Vec<String> = matrix[1..]
-        .iter()
-        .map(|r| {
-            let mut r = r.clone();
-            r.resize(8, String::new());
-            r[..7].join("|")
-        })
-        .collect();
+    let rows = matrix_rows(&tree, 7);
     assert_eq!(
         rows,
         [
@@ -1285,18 +1292,7 @@ refines = ["RTM-2", "BR-1", "RTM-404"]
 "#,
     )
     .unwrap();
-    let out = dir.path().join("m.xlsx");
-    export("xlsx", &tree, &out, &[]);
-    let sheets = read_workbook(&out);
-    let matrix = &sheets.iter().find(|(n, _)| n == "Matrix").unwrap().1;
-    let rows: Vec<String> = matrix[1..]
-        .iter()
-        .map(|r| {
-            let mut r = r.clone();
-            r.resize(8, String::new());
-            r[..6].join("|")
-        })
-        .collect();
+    let rows = matrix_rows(&tree, 6);
     assert_eq!(
         rows,
         [

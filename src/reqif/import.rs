@@ -717,29 +717,27 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
             }
         }
     }
+    // A warning about the whole input, at its first document.
+    let file = docs.first().map_or(String::new(), |d| d.file.clone());
+    let about_input = |message: String| Diagnostic {
+        severity: Severity::Warning,
+        file: file.clone(),
+        line: None,
+        element: None,
+        message,
+    };
+    let values = |count: usize| crate::escape::plural(count, "value", "values");
     for (name, count) in on_relations {
-        cx.diagnostics.push(Diagnostic {
-            severity: Severity::Warning,
-            file: docs.first().map_or(String::new(), |d| d.file.clone()),
-            line: None,
-            element: None,
-            message: format!(
-                "attribute \"{name}\" of SPEC-RELATIONs ({count} {}) is skipped: an rtm link has no attributes",
-                if count == 1 { "value" } else { "values" }
-            ),
-        });
+        cx.diagnostics.push(about_input(format!(
+            "attribute \"{name}\" of SPEC-RELATIONs ({}) is skipped: an rtm link has no attributes",
+            values(count)
+        )));
     }
     for (name, count) in std::mem::take(&mut cx.unmapped) {
-        cx.diagnostics.push(Diagnostic {
-            severity: Severity::Warning,
-            file: docs.first().map_or(String::new(), |d| d.file.clone()),
-            line: None,
-            element: None,
-            message: format!(
-                "attribute \"{name}\" ({count} {}) is not mapped to a field; skipped (map it under [attributes])",
-                if count == 1 { "value" } else { "values" }
-            ),
-        });
+        cx.diagnostics.push(about_input(format!(
+            "attribute \"{name}\" ({}) is not mapped to a field; skipped (map it under [attributes])",
+            values(count)
+        )));
     }
     out.links = nodes
         .iter()
