@@ -110,10 +110,7 @@ fn temp_beside(
     path: &Path,
 ) -> std::io::Result<(tempfile::NamedTempFile, Option<std::fs::Metadata>)> {
     let old = std::fs::metadata(path).ok();
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = folder_of(path);
     let mut builder = tempfile::Builder::new();
     builder.prefix(".rtm-").suffix(".tmp");
     #[cfg(unix)]
@@ -482,19 +479,23 @@ fn set_aside(path: &Path) -> std::io::Result<Option<tempfile::TempPath>> {
     }
 }
 
+/// The folder a path is in (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
 /// A hidden name beside `path` that `make(path, name)` fills.
 fn keep_aside(
     path: &Path,
     make: impl Fn(&Path, &Path) -> std::io::Result<()>,
 ) -> std::io::Result<tempfile::TempPath> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
     tempfile::Builder::new()
         .prefix(".rtm-old-")
         .suffix(".tmp")
-        .make_in(dir, |to| make(path, to))
+        .make_in(folder_of(path), |to| make(path, to))
         .map(tempfile::NamedTempFile::into_temp_path)
 }
 
@@ -520,10 +521,7 @@ mod sync {
             let mut on: Vec<(u64, PathBuf, std::fs::File)> = Vec::new();
             for t in targets {
                 let Target::Replace(path) = t else { continue };
-                let dir = match path.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d,
-                    _ => Path::new("."),
-                };
+                let dir = super::folder_of(path);
                 if !seen.insert(dir) {
                     continue;
                 }
