@@ -744,11 +744,9 @@ pub fn about_hidden(d: &crate::model::Decision, hidden: Hidden<'_>) -> bool {
 
 /// A node's links of one field, sorted; the hidden ones as their number.
 fn links(n: &Node, field: LinkField, hidden: Hidden<'_>) -> Value {
-    let (hid, shown): (Vec<&str>, Vec<&str>) = n.targets_in(field).partition(|t| hidden(t));
-    let mut v = match sorted(shown.into_iter()) {
-        Value::Array(v) => v,
-        _ => Vec::new(),
-    };
+    let (hid, mut shown): (Vec<&str>, Vec<&str>) = n.targets_in(field).partition(|t| hidden(t));
+    shown.sort_unstable();
+    let mut v: Vec<Value> = shown.into_iter().map(Value::from).collect();
     if !hid.is_empty() {
         v.push(Value::from(crate::view::withheld_phrase(hid.len())));
     }

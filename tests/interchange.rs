@@ -15,7 +15,7 @@ mod common;
 use std::path::Path;
 
 use calamine::{Data, Reader};
-use common::{assert_same_tree, fixture, import, rtm};
+use common::{assert_same_tree, export, fixture, import, rtm};
 
 fn bundled() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("requirements")
@@ -44,17 +44,6 @@ fn read_workbook(path: &Path) -> Vec<(String, Vec<Vec<String>>)> {
             (name, rows)
         })
         .collect()
-}
-
-fn export(kind: &str, tree: &Path, out: &Path, extra: &[&str]) {
-    rtm()
-        .args(["export", kind])
-        .arg(tree)
-        .arg("-o")
-        .arg(out)
-        .args(extra)
-        .assert()
-        .success();
 }
 
 #[test]

@@ -15,7 +15,7 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 
-use common::{assert_same_tree, import, rtm};
+use common::{assert_same_tree, export, import, rtm};
 
 fn bundled() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("requirements")
@@ -1114,13 +1114,7 @@ fn an_import_keeps_the_level_of_nodes_that_name_none() {
     assert!(!white_report(&amber).contains("Secret"));
     for ext in ["xlsx", "reqif"] {
         let file = dir.path().join(format!("a.{ext}"));
-        rtm()
-            .args(["export", ext])
-            .arg(&amber)
-            .arg("-o")
-            .arg(&file)
-            .assert()
-            .success();
+        export(ext, &amber, &file, &[]);
         // A new tree: the level becomes its default.
         let new = dir.path().join(format!("new-{ext}"));
         let (code, out, err) = import(&file, &new, &[]);
@@ -1420,13 +1414,7 @@ fn an_import_into_a_new_tree_keeps_the_project_s_name_and_variants() {
     assert!(r105(&tree));
     for ext in ["xlsx", "reqif"] {
         let file = dir.path().join(format!("out.{ext}"));
-        rtm()
-            .args(["export", ext])
-            .arg(&tree)
-            .arg("-o")
-            .arg(&file)
-            .assert()
-            .success();
+        export(ext, &tree, &file, &[]);
         let new = dir.path().join(format!("new-{ext}"));
         let (code, out, err) = import(&file, &new, &[]);
         assert_eq!(code, 0, "{out}{err}");

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::{FILE_COLUMN, LINK_FIELDS, LIST_FIELDS, NODE_COLUMNS, STRING_FIELDS, cell_ref};
-use crate::config::{Config, DEFAULT_ID_PATTERN};
+use crate::config::{Config, DEFAULT_ID_PATTERN, DIGIT_ID_PATTERN};
 use crate::load::decode::suggest;
 use crate::load::{Entry, FileSet, PROJECT_FILE};
 use crate::model::{Category, Classification, Kind, Stage, Status};
@@ -844,8 +844,7 @@ fn read_grid(path: &Path, sheet: Option<&str>) -> Result<Grid, ImportError> {
                 }
                 // The reader starts a record where the previous one ended,
                 // then skips the blank lines before it.
-                let start = record.position().map_or(end, csv::Position::byte);
-                let from = usize::try_from(start.max(end)).unwrap_or(usize::MAX);
+                let from = usize::try_from(end).unwrap_or(usize::MAX);
                 let rest = bytes.get(from..).unwrap_or_default();
                 let ends = rest
                     .iter()
@@ -1190,10 +1189,6 @@ pub fn parse_toml_value(text: &str) -> Option<toml::Value> {
     let doc: toml::Table = toml::from_str(&format!("v = {text}")).ok()?;
     doc.get("v").cloned()
 }
-
-/// The pattern a new tree's `rtm.toml` gets for a kind whose ids start
-/// with a digit (`101`): [`check_id`] lets in only ids it matches.
-const RELAXED_ID_PATTERN: &str = crate::config::DIGIT_ID_PATTERN;
 
 /// Whether an id has only the characters an id may have.
 fn id_chars(id: &str) -> bool {
@@ -2142,7 +2137,7 @@ fn check_id(
         // A new tree's pattern is relaxed to let it in: only when the
         // pattern written into its rtm.toml does.
         static RELAXED: std::sync::LazyLock<Option<regex::Regex>> =
-            std::sync::LazyLock::new(|| regex::Regex::new(RELAXED_ID_PATTERN).ok());
+            std::sync::LazyLock::new(|| regex::Regex::new(DIGIT_ID_PATTERN).ok());
         if RELAXED.as_ref().is_some_and(|r| r.is_match(id)) {
             return Ok(true);
         }
@@ -2249,7 +2244,7 @@ fn build(
         if !relaxed.is_empty() {
             let mut ids = toml_edit::Table::new();
             for k in relaxed {
-                ids.insert(k.as_str(), toml_edit::value(RELAXED_ID_PATTERN));
+                ids.insert(k.as_str(), toml_edit::value(DIGIT_ID_PATTERN));
             }
             doc.insert("ids", toml_edit::Item::Table(ids));
         }

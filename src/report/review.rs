@@ -1288,6 +1288,13 @@ fn changed_since(out: &mut String, view: &View<'_>, since: &Since<'_>) {
     let mut cats = Table::new(&["Change", "Entry", "Title", "Before", "Now"]);
     let mut impacts = Table::new(&["Change", "Entry", "Title", "Before", "Now"]);
     let mut decs = Table::new(&["Change", "Entry", "About", "Before", "Now"]);
+    // Decisions about a deviation from a withheld obligation are left out.
+    let hidden = |id: &str| since.hidden.contains(id);
+    let decisions_of = |n| {
+        let mut m = decision_map(n);
+        m.retain(|_, d| !crate::diff::about_hidden(d, &hidden));
+        m
+    };
     for id in ids {
         let (o, n) = (old.get(id).copied(), new.get(id).copied());
         let change = match (o, n) {
@@ -1317,12 +1324,6 @@ fn changed_since(out: &mut String, view: &View<'_>, since: &Since<'_>) {
                 opt_text(ni.as_deref()),
             ]);
         }
-        let hidden = |id: &str| since.hidden.contains(id);
-        let decisions_of = |n| {
-            let mut m = decision_map(n);
-            m.retain(|_, d| !crate::diff::about_hidden(d, &hidden));
-            m
-        };
         let (od, nd) = (
             o.map(decisions_of).unwrap_or_default(),
             n.map(decisions_of).unwrap_or_default(),

@@ -1440,17 +1440,14 @@ fn node_toml(out: &mut String, n: &NewNode<'_>, nodes: &[NewNode<'_>]) {
 fn project_file(docs: &[Doc], nodes: &[NewNode<'_>], named: &BTreeSet<String>) -> String {
     // The variants an rtm export states, in their order, then any other
     // the nodes name.
-    let mut variants: Vec<&str> = Vec::new();
-    let stated = docs
-        .iter()
-        .filter_map(|d| d.comment.as_deref())
-        .find_map(super::export::stated_variants)
-        .unwrap_or_default();
-    for v in stated.iter().chain(named) {
-        if !variants.contains(&v.as_str()) {
-            variants.push(v);
-        }
-    }
+    let stated = crate::interchange::Stated {
+        variants: docs
+            .iter()
+            .filter_map(|d| d.comment.as_deref())
+            .find_map(super::export::stated_variants),
+        ..Default::default()
+    };
+    let variants = stated.variants_with(&named.iter().cloned().collect::<Vec<_>>());
     let name = docs
         .iter()
         .find_map(|d| {
@@ -1464,7 +1461,7 @@ fn project_file(docs: &[Doc], nodes: &[NewNode<'_>], named: &BTreeSet<String>) -
     let mut out = String::from("# Made by rtm import.\n\n[project]\n");
     out.push_str(&format!("name = {}\n", toml_string(&name)));
     if !variants.is_empty() {
-        let array = toml_array(variants.iter().copied());
+        let array = toml_array(variants.iter().map(String::as_str));
         out.push_str(&format!("variants = {array}\n"));
     }
     out.push_str("\n# Every imported id matches these patterns.\n[ids]\n");

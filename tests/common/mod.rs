@@ -117,6 +117,18 @@ fn copy_into(from: &Path, to: &Path) {
     }
 }
 
+/// Runs `rtm export KIND TREE -o OUT`, which must succeed.
+pub fn export(kind: &str, tree: &Path, out: &Path, extra: &[&str]) {
+    rtm()
+        .args(["export", kind])
+        .arg(tree)
+        .arg("-o")
+        .arg(out)
+        .args(extra)
+        .assert()
+        .success();
+}
+
 /// Runs `rtm import` and returns (exit code, stdout, stderr).
 pub fn import(file: &Path, into: &Path, extra: &[&str]) -> (i32, String, String) {
     let out = rtm()
