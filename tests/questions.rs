@@ -661,6 +661,13 @@ fn the_report_shows_questions_and_answers_in_the_node_text() {
     assert!(
         block("RTM-0001").contains("<li><strong>Open</strong>: Is the alert sent over SMS? (asked by OPSG_37x on 2020-10-26 to DCC, due 2020-12-14)</li>\n"),
     );
+    // A withdrawn node's open question is moot, as R116 and R117 say: never
+    // marked overdue, though its due date has passed.
+    assert!(
+        block("RTM-0003").contains("<li><strong>Open</strong>, moot (the node is withdrawn): For how long is the log kept? (asked by OPSG_36x on 2020-09-28, due 2020-10-12)</li>\n"),
+        "{}",
+        block("RTM-0003")
+    );
     assert!(!md.contains("Zebra") && !md.contains("Wombat"), "{md}");
 }
 

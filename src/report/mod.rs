@@ -276,7 +276,9 @@ pub fn node_texts(out: &mut String, view: &View<'_>, kinds: &[Kind]) {
 }
 
 /// A node's questions as a list: open ones marked (and overdue ones), the
-/// answered ones with their answer and its date.
+/// answered ones with their answer and its date. A withdrawn node's open
+/// question is moot (R116 and R117 do not fire on it, FORMAT §9): it is
+/// marked so, never overdue.
 pub(crate) fn node_questions(out: &mut String, n: &Node, today: jiff::civil::Date) {
     use crate::rules::questions::is_overdue;
     if n.questions().is_empty() {
@@ -306,7 +308,9 @@ pub(crate) fn node_questions(out: &mut String, n: &Node, today: jiff::civil::Dat
         let text = esc(q.text().trim());
         match &q.answer {
             None => {
-                let state = if is_overdue(q, today) {
+                let state = if !n.is_active() {
+                    "**Open**, moot (the node is withdrawn)"
+                } else if is_overdue(q, today) {
                     "**Open**, **overdue**"
                 } else {
                     "**Open**"
