@@ -176,8 +176,9 @@ fn check(args: &CheckArgs) -> Result {
             let (shown, withheld) = visibility.redact(&checked);
             checked.findings = shown;
             // Nor does the count of nodes (per kind in JSON), or of files
-            // (a file of withheld nodes only is not counted), tell a
-            // reader that a withheld node exists.
+            // (a file of withheld nodes only, or one that could not be
+            // read, is not counted), tell a reader that a withheld node
+            // exists.
             let with_nodes: std::collections::HashSet<_> =
                 checked.model.nodes.iter().map(|n| n.file()).collect();
             let mut i = 0;
@@ -187,10 +188,10 @@ fn check(args: &CheckArgs) -> Result {
             });
             let with_shown: std::collections::HashSet<_> =
                 checked.model.nodes.iter().map(|n| n.file()).collect();
-            checked
-                .model
-                .files
-                .retain(|f| !with_nodes.contains(&f.file) || with_shown.contains(&f.file));
+            checked.model.files.retain(|f| {
+                (!with_nodes.contains(&f.file) || with_shown.contains(&f.file))
+                    && !visibility.hides_file(f.file)
+            });
             Some((withheld, checked.config.labels.name(level)))
         }
         None => None,

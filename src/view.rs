@@ -45,6 +45,10 @@ pub struct Visibility {
     hidden_spans: HashSet<Span>,
     /// How many node definitions are withheld.
     pub withheld_nodes: usize,
+    /// Below the top level: the node files that could not be read (R001)
+    /// or were not followed (R304). Their nodes' levels are unknown, so
+    /// they fail closed, as `red`: no finding names them.
+    unread: HashSet<crate::source::FileId>,
 }
 
 impl Visibility {
@@ -87,6 +91,17 @@ impl Visibility {
             }
         }
         let withheld_nodes = visible.iter().filter(|v| !**v).count();
+        let unread = if level < Classification::Red {
+            checked
+                .load_findings
+                .iter()
+                .filter(|f| matches!(f.code, Code::R001 | Code::R304))
+                .map(|f| f.span.file)
+                .filter(|&file| checked.model.sources.file(file).path != crate::load::PROJECT_FILE)
+                .collect()
+        } else {
+            HashSet::new()
+        };
         Ok(Visibility {
             level,
             visible,
@@ -94,7 +109,14 @@ impl Visibility {
             mixed,
             hidden_spans,
             withheld_nodes,
+            unread,
         })
+    }
+
+    /// Whether a file is one whose name no document below the top level
+    /// may show: a node file that could not be read or was not followed.
+    pub fn hides_file(&self, file: crate::source::FileId) -> bool {
+        self.unread.contains(&file)
     }
 
     /// Whether node definition `i` may be shown.
@@ -181,11 +203,13 @@ impl Visibility {
     }
 
     /// Whether a finding may be shown: it is about no withheld node, points
-    /// at none, and none of its words names one. A finding about an id
+    /// at none, and none of its words names one; nor, below the top level,
+    /// is it in a node file that could not be read. A finding about an id
     /// defined both above and below the level is shown only when no
     /// withheld definition of it lies in the finding's file.
     pub fn may_show(&self, f: &Finding) -> bool {
-        if self.hidden_spans.contains(&f.span)
+        if self.unread.contains(&f.span.file)
+            || self.hidden_spans.contains(&f.span)
             || f.related
                 .iter()
                 .any(|r| self.hidden_spans.contains(&r.span))

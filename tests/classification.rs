@@ -1132,3 +1132,47 @@ fn check_at_a_level_counts_only_the_nodes_it_shows() {
     let human = summary(&[]);
     assert!(human.contains("in 3 files (6 nodes)"), "{human}");
 }
+
+/// A node file that cannot be read (R001), or a link that is not followed
+/// (R304), holds nodes whose levels are unknown: it fails closed, as red.
+/// Below red no document, and no `check --classification`, names it or
+/// counts it; the finding is counted as withheld and the exit status still
+/// answers for the whole tree.
+#[test]
+fn a_node_file_that_cannot_be_read_is_named_only_at_the_top_level() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), CONFIG, WHITE_CHAIN);
+    std::fs::write(
+        dir.path().join("wombat-plan.toml"),
+        "[[requirement]]\nid = \"RTM-9901\"\ntitle = \"Wombat entry\"\nclassification = \"red\"\ntext = \"unterminated\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("nodes.toml", dir.path().join("quokka-link.toml")).unwrap();
+    for level in ["white", "green", "amber"] {
+        let docs = documents(dir.path(), level);
+        assert_absent(&docs, &["wombat", "Wombat", "quokka"]);
+        let o = rtm()
+            .arg("check")
+            .arg(dir.path())
+            .args(["--classification", level])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{level}: {o:?}");
+        let human = String::from_utf8(o.stdout).unwrap();
+        let withheld = if cfg!(unix) { 2 } else { 1 };
+        let noun = if withheld == 1 { "finding" } else { "findings" };
+        assert!(
+            human.contains(&format!("in 1 file (2 nodes); {withheld} {noun} above")),
+            "{level}: {human}"
+        );
+    }
+    let red = documents(dir.path(), "red");
+    let report = String::from_utf8_lossy(&red[0].1).into_owned();
+    assert!(report.contains("wombat-plan.toml"), "{report}");
+    let o = rtm().arg("check").arg(dir.path()).output().unwrap();
+    let human = String::from_utf8(o.stdout).unwrap();
+    assert!(human.contains("wombat-plan.toml:5"), "{human}");
+    #[cfg(unix)]
+    assert!(human.contains("quokka-link.toml"), "{human}");
+}
