@@ -133,9 +133,10 @@ pub fn markdown_lines(text: &str) -> String {
 }
 
 /// Escapes text for an HTML context inside Markdown (`<summary>`): markup
-/// characters and `"` as references, line breaks as spaces.
+/// characters and `"` as references, line breaks as spaces, other
+/// [hidden controls](is_hidden_control) as `\u{1b}`.
 pub fn html(s: &str) -> String {
-    if !s.contains(['&', '<', '>', '"', '\n', '\r']) {
+    if !s.contains(['&', '<', '>', '"']) && !s.chars().any(char::is_control) {
         return s.to_owned();
     }
     let mut out = String::with_capacity(s.len());
@@ -146,6 +147,7 @@ pub fn html(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\n' | '\r' => out.push(' '),
+            c if is_hidden_control(c) => push_escaped(&mut out, c),
             _ => out.push(c),
         }
     }
@@ -218,13 +220,17 @@ pub fn xml_text(s: &str) -> String {
     out
 }
 
-/// A Mermaid label: quotes and angle brackets as Mermaid entities, control
-/// characters escaped (`\u{1b}`).
+/// A Mermaid label: quotes, angle brackets and the characters Mermaid
+/// reads as markup (`#`, a backtick, `&` of an entity, `%` of a `%%{…}%%`
+/// directive, which Mermaid looks for even inside a quoted label) as
+/// Mermaid entities, control characters escaped (`\u{1b}`).
 pub fn mermaid(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
         match c {
             '"' => out.push_str("#quot;"),
+            '%' => out.push_str("#37;"),
+            '&' => out.push_str("#38;"),
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
             '#' => out.push_str("#35;"),

@@ -1015,7 +1015,7 @@ fn figures(md: &str) -> Vec<String> {
                 || l.contains(" gaps")
                 || l.contains(" gap.")
                 || l.starts_with("| Nodes |")
-                || l.contains("differ from current SEC")
+                || l.contains(" from current SEC")
         })
         .map(str::to_owned)
         .collect()

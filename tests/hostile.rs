@@ -1583,6 +1583,9 @@ user_impact = "x{nasty} clear"
     let dot = run(&["graph", "--format", "dot"]);
     let mermaid = run(&["graph", "--format", "mermaid"]);
     let report = run(&["report"]);
+    let report_html = run(&["report", "--format", "html"]);
+    let review = run(&["review"]);
+    let review_html = run(&["review", "--format", "html"]);
     let diagram = report
         .split("```mermaid")
         .nth(1)
@@ -1594,6 +1597,10 @@ user_impact = "x{nasty} clear"
         ("dot", &dot),
         ("mermaid", &mermaid),
         ("report diagram", &diagram.to_owned()),
+        ("report", &report),
+        ("report html", &report_html),
+        ("review", &review),
+        ("review html", &review_html),
     ] {
         assert_eq!(raw_controls(text), Vec::<char>::new(), "{name}:\n{text}");
     }
@@ -1633,5 +1640,67 @@ user_impact = "x{nasty} clear"
     assert!(
         diagram.contains(r"Theme \u{1b}[2J\u{7} \u{0}\u{7f}\u{9b} end"),
         "{diagram}"
+    );
+}
+
+/// Mermaid reads a `%%{…}%%` directive anywhere, even inside a quoted
+/// label, and Mermaid and Graphviz both decode `&amp;` in a label: a title
+/// holding them must neither break nor restyle a diagram, and is drawn as
+/// written.
+#[test]
+fn directives_and_entities_in_titles_are_drawn_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = r#"[[theme]]
+id = "TH-01"
+title = "Plan %%{init: {'theme':'dark'}}%% & &amp; done"
+text = "t"
+
+[[business]]
+id = "BR-001"
+title = "Rate %%{x"
+text = "b"
+themes = ["TH-01"]
+
+[[requirement]]
+id = "RTM-0001"
+title = "Entry"
+text = "e"
+category = "mvp"
+satisfies = ["BR-001"]
+user_impact = "none"
+"#;
+    // The handling text, from `rtm.toml`, is in the graph's comment.
+    let config = "[project]\nname = \"P\"\n[classification.handling]\nwhite = \"ok %%{init: {'theme':'dark'}}%% end\"\n";
+    write_tree(dir.path(), &[("nodes.toml", nodes), ("rtm.toml", config)]);
+    let run = |args: &[&str]| {
+        let out = common::rtm().args(args).arg(dir.path()).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let mermaid = run(&["graph", "--format", "mermaid"]);
+    let report = run(&["report"]);
+    let diagram = report
+        .split("```mermaid")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap()
+        .to_owned();
+    for (name, text) in [("mermaid", &mermaid), ("report diagram", &diagram)] {
+        // Only the opening comment of `rtm graph` starts with `%%`.
+        let body = text
+            .strip_prefix("%% rtm traceability graph;")
+            .unwrap_or(text);
+        assert!(!body.contains('%'), "{name}:\n{text}");
+        assert!(!text.contains('&'), "{name}:\n{text}");
+    }
+    assert!(
+        mermaid.contains("Plan #37;#37;{init: {'theme':'dark'}}#37;#37; #38; #38;amp; done"),
+        "{mermaid}"
+    );
+    assert!(mermaid.contains("Rate #37;#37;{x"), "{mermaid}");
+    let dot = run(&["graph", "--format", "dot"]);
+    assert!(
+        dot.contains("Plan %%{init: {'theme':'dark'}}%% &amp; &amp;amp; done"),
+        "{dot}"
     );
 }

@@ -330,6 +330,21 @@ fn bundled_review_answers_the_brief() {
     assert!(md.contains("Not relied on by any active entry: DP096, MP117, MP122."));
 }
 
+/// The verb agrees with the count: one entry differs, none or two differ.
+#[test]
+fn the_mvp_count_reads_as_english() {
+    let one = run(&["review", &tree("payload")]);
+    assert!(
+        one.contains("\n1 of 1 MVP entry differs from current SEC requirements.\n"),
+        "{one}"
+    );
+    let none = run(&["review", &tree("classified")]);
+    assert!(
+        none.contains("\n0 of 1 MVP entry differ from current SEC requirements.\n"),
+        "{none}"
+    );
+}
+
 #[test]
 fn hostile_text_keeps_tables_whole_and_html_dead() {
     for doc in ["report", "review"] {

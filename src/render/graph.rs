@@ -88,6 +88,9 @@ fn quote_dot(s: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
+            // Graphviz reads `&amp;` in a label as `&`: a title that holds
+            // an entity's text is drawn as written.
+            '&' => out.push_str("&amp;"),
             '\n' | '\r' => out.push(' '),
             // `\u{1b}`, its backslash escaped as DOT reads it.
             c if super::is_hidden_control(c) => {
@@ -197,6 +200,9 @@ pub fn write(
             out.push_str("}\n");
         }
         GraphFormat::Mermaid => {
+            // The handling text comes from `rtm.toml`: no `%%{` in it may
+            // start a directive.
+            let note = crate::escape::mermaid(&note);
             let _ = writeln!(out, "%% rtm traceability graph; {note}");
             out.push_str("flowchart BT\n");
             for &i in &keep {

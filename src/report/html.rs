@@ -708,9 +708,11 @@ pub fn node_index(view: &crate::view::View<'_>, title: &str, drawn: bool) -> Str
     out
 }
 
-/// Plain text for an HTML element's content.
+/// Plain text for an HTML element's content, hidden control characters
+/// shown escaped (`\u{1b}`) as in every output for people.
 fn text(s: &str) -> String {
-    s.replace('&', "&amp;")
+    crate::escape::controls(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")

@@ -486,9 +486,14 @@ fn categories(out: &mut String, view: &View<'_>) {
     let differing: Vec<&&Node> = mvp.iter().filter(|n| !n.deviations().is_empty()).collect();
     let _ = writeln!(
         out,
-        "### (a) MVP entries that differ from SEC requirements\n\n{} of {} differ from current SEC requirements.\n",
+        "### (a) MVP entries that differ from SEC requirements\n\n{} of {} {} from current SEC requirements.\n",
         differing.len(),
         count(mvp.len(), "MVP entry", "MVP entries"),
+        if differing.len() == 1 {
+            "differs"
+        } else {
+            "differ"
+        },
     );
     let mut t = Table::new(&[
         "Entry",
