@@ -5,7 +5,6 @@
 
 use std::collections::VecDeque;
 
-use petgraph::algo::TarjanScc;
 use petgraph::visit::{EdgeFiltered, EdgeRef};
 
 use crate::graph::{EdgeKind, Graph};
@@ -153,7 +152,7 @@ pub fn variant_coverage(model: &Model, graph: &Graph, variants: &[String]) -> Va
     let mut component = vec![0u32; n];
     let mut count = 0usize;
     let small = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
-    TarjanScc::new().run(&active_refines, |scc| {
+    crate::scc::each_component(&active_refines, |scc| {
         let c = small(count);
         for node in scc {
             members.push(small(node.index()));

@@ -42,6 +42,7 @@ pub mod render;
 pub mod report;
 pub mod reqif;
 pub mod rules;
+pub mod scc;
 pub mod scenario;
 pub mod schema;
 pub mod source;

@@ -1704,3 +1704,54 @@ user_impact = "none"
         "{dot}"
     );
 }
+
+/// A `refines` chain far deeper than a thread's stack is checked: the
+/// strong components and the loops are found without recursion (a chain
+/// of 60,000 links aborted the process with a stack overflow).
+#[test]
+fn a_refines_chain_deeper_than_the_stack_is_checked() {
+    let n = 60_000;
+    let mut nodes = String::from(
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"t\"\ntext = \"t\"\n\n[[business]]\nid = \"BR-001\"\ntitle = \"b\"\ntext = \"b\"\nthemes = [\"TH-01\"]\n",
+    );
+    for i in 0..n {
+        nodes.push_str(&format!(
+            "\n[[requirement]]\nid = \"RTM-{i:05}\"\ntitle = \"r\"\ntext = \"r\"\ncategory = \"mvp\"\nsatisfies = [\"BR-001\"]\nuser_impact = \"none\"\nrefines = [\"RTM-{:05}\"]\n",
+            (i + 1) % n
+        ));
+    }
+    for (ring, code) in [(true, 1), (false, 0)] {
+        let dir = tempfile::tempdir().unwrap();
+        let text = if ring {
+            nodes.clone()
+        } else {
+            nodes.replace("refines = [\"RTM-00000\"]\n", "")
+        };
+        write_tree(dir.path(), &[("a.toml", text.as_str())]);
+        let out = common::rtm()
+            .args(["check", "--format", "json"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "ring {ring}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let loops: Vec<&serde_json::Value> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "R006")
+            .collect();
+        if ring {
+            assert_eq!(loops.len(), 1);
+            assert_eq!(loops[0]["node"], "RTM-00000");
+            assert_eq!(loops[0]["related"].as_array().unwrap().len(), n - 1);
+        } else {
+            assert!(loops.is_empty());
+        }
+    }
+}

@@ -1378,3 +1378,47 @@ fn csv_cells_are_named_by_the_rows_a_spreadsheet_shows() {
         "{out}{err}"
     );
 }
+
+/// An entry reaches the business requirements of every entry up its
+/// `refines` chain, loops included (each member of a loop reaches what
+/// any member reaches), and a withheld entry's are not shown.
+#[test]
+fn the_matrix_follows_refines_chains_and_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"m\"\n").unwrap();
+    let mut nodes = String::from(
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"t\"\ntext = \"t\"\n\n[[business]]\nid = \"BR-001\"\ntitle = \"one\"\ntext = \"b\"\nthemes = [\"TH-01\"]\n\n[[business]]\nid = \"BR-002\"\ntitle = \"two\"\ntext = \"b\"\nthemes = [\"TH-01\"]\n",
+    );
+    // RTM-0001 → RTM-0002 ⇄ RTM-0003 → RTM-0004 (satisfies BR-001);
+    // RTM-0003 satisfies BR-002; RTM-0005 refines nothing and satisfies
+    // nothing.
+    for (id, satisfies, refines) in [
+        ("RTM-0001", "", "\"RTM-0002\""),
+        ("RTM-0002", "", "\"RTM-0003\""),
+        ("RTM-0003", "\"BR-002\"", "\"RTM-0002\", \"RTM-0004\""),
+        ("RTM-0004", "\"BR-001\"", ""),
+        ("RTM-0005", "", ""),
+    ] {
+        nodes.push_str(&format!(
+            "\n[[requirement]]\nid = \"{id}\"\ntitle = \"{id}\"\ntext = \"r\"\ncategory = \"mvp\"\nuser_impact = \"none\"\nsatisfies = [{satisfies}]\nrefines = [{refines}]\n"
+        ));
+    }
+    std::fs::write(tree.join("nodes.toml"), nodes).unwrap();
+    let rows = matrix_rows(&tree, 5);
+    assert_eq!(
+        rows,
+        [
+            "||||RTM-0005",
+            "TH-01|t|BR-001|one|RTM-0001",
+            "TH-01|t|BR-001|one|RTM-0002",
+            "TH-01|t|BR-001|one|RTM-0003",
+            "TH-01|t|BR-001|one|RTM-0004",
+            "TH-01|t|BR-002|two|RTM-0001",
+            "TH-01|t|BR-002|two|RTM-0002",
+            "TH-01|t|BR-002|two|RTM-0003",
+        ],
+        "{rows:?}"
+    );
+}

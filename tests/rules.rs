@@ -351,10 +351,11 @@ fn a_title_with_any_line_break_is_r002() {
     }
 }
 
-/// Two loops through one entry are one tangle: one R006, whose message
-/// names every member, the ones off the loop it lists included.
+/// Two loops through one entry are two R006 (FORMAT §9: one finding per
+/// loop), each on the member with the smallest id; a self-loop inside the
+/// tangle is a third.
 #[test]
-fn a_tangle_of_loops_is_one_r006_naming_every_member() {
+fn every_loop_of_a_tangle_is_its_own_r006() {
     let nodes = format!(
         "{CHAIN}\n[[requirement]]\nid = \"RTM-A\"\ntitle = \"A\"\ntext = \"a\"\ncategory = \"mvp\"\nuser_impact = \"none\"\nsatisfies = [\"BR-001\"]\nrefines = [\"RTM-B\", \"RTM-C\"]\n\n[[requirement]]\nid = \"RTM-B\"\ntitle = \"B\"\ntext = \"b\"\ncategory = \"mvp\"\nuser_impact = \"none\"\nrefines = [\"RTM-A\"]\n\n[[requirement]]\nid = \"RTM-C\"\ntitle = \"C\"\ntext = \"c\"\ncategory = \"mvp\"\nuser_impact = \"none\"\nrefines = [\"RTM-A\"]\n"
     );
@@ -363,8 +364,57 @@ fn a_tangle_of_loops_is_one_r006_naming_every_member() {
     assert_eq!(
         r006,
         [
-            "R006 27:12 `refines` links form a loop: RTM-A → RTM-B → RTM-A, tangled with loops through RTM-C"
+            "R006 27:12 `refines` links form a loop: RTM-A → RTM-B → RTM-A",
+            "R006 27:21 `refines` links form a loop: RTM-A → RTM-C → RTM-A",
         ],
         "{got:?}"
     );
+    // RTM-B refining itself too: its own loop, besides the two.
+    let nodes = nodes.replace(
+        "refines = [\"RTM-A\"]\n\n[[requirement]]\nid = \"RTM-C\"",
+        "refines = [\"RTM-A\", \"RTM-B\"]\n\n[[requirement]]\nid = \"RTM-C\"",
+    );
+    let got = findings_of(None, &nodes);
+    let r006: Vec<&String> = got.iter().filter(|f| f.starts_with("R006")).collect();
+    assert_eq!(
+        r006,
+        [
+            "R006 27:12 `refines` links form a loop: RTM-A → RTM-B → RTM-A",
+            "R006 27:21 `refines` links form a loop: RTM-A → RTM-C → RTM-A",
+            "R006 35:21 `refines` links form a loop: RTM-B → RTM-B",
+        ],
+        "{got:?}"
+    );
+}
+
+/// A tangle can hold exponentially many loops: R006 reports the first
+/// 100, and one more finding says there are more.
+#[test]
+fn a_tangle_of_many_loops_reports_a_hundred_and_says_so() {
+    let mut nodes = CHAIN.to_owned();
+    let ids: Vec<String> = (0..8).map(|i| format!("RTM-{i}")).collect();
+    for id in &ids {
+        let others: Vec<String> = ids
+            .iter()
+            .filter(|o| *o != id)
+            .map(|o| format!("\"{o}\""))
+            .collect();
+        nodes.push_str(&format!(
+            "\n[[requirement]]\nid = \"{id}\"\ntitle = \"t\"\ntext = \"t\"\ncategory = \"mvp\"\nuser_impact = \"none\"\nsatisfies = [\"BR-001\"]\nrefines = [{}]\n",
+            others.join(", ")
+        ));
+    }
+    let got = findings_of(None, &nodes);
+    let r006: Vec<&String> = got.iter().filter(|f| f.starts_with("R006")).collect();
+    assert_eq!(r006.len(), 101, "{r006:?}");
+    assert!(
+        r006.iter().any(|f| f.contains(
+            "`refines` links form more than 100 loops through RTM-0 and the 7 entries tangled with it; the first 100 are reported"
+        )),
+        "{r006:?}"
+    );
+    let mut distinct = r006.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 101);
 }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::io::{Seek, Write};
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Note, Workbook, Worksheet};
 
@@ -344,10 +344,9 @@ pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
     use rayon::prelude::*;
     let ids = by_id(view);
     let title = |n: &'v Node| n.title().unwrap_or_default();
-    let entries: Vec<&'v Node> = view
+    let entries: Vec<(usize, &'v Node)> = view
         .nodes()
         .filter(|(_, n)| n.kind == Kind::Requirement)
-        .map(|(_, n)| n)
         .collect();
     // The rows are sorted by their cells. A row is three groups of cells:
     // the theme's (id, title), the business requirement's and the entry's
@@ -391,7 +390,7 @@ pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
         let mut order: Vec<(usize, [&'v str; 4])> = entries
             .iter()
             .enumerate()
-            .map(|(i, &e)| (i, tail(e)))
+            .map(|(i, &(_, e))| (i, tail(e)))
             .collect();
         order.par_sort_unstable_by(|a, b| a.1.cmp(&b.1));
         let mut rank = vec![0u32; entries.len()];
@@ -437,43 +436,15 @@ pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
             (b.id.as_str(), ((br, b.id.as_str(), title(b)), themes))
         })
         .collect();
-    // The business requirements a node satisfies, by id.
-    let satisfied = |n: &'v Node, into: &mut Vec<&'v str>| {
-        into.extend(
-            n.links_in(LinkField::Satisfies)
-                .map(|l| n.target(l))
-                .filter(|b| business_parts.contains_key(b)),
-        );
-    };
+    let reached = reached_business(view, |b| business_parts.contains_key(b));
     // Each entry's rows are made in parallel; the rows are then sorted,
     // so the order they were made in does not show.
     type Keyed<'v> = ((u32, u32, u32), [&'v str; 8]);
     let mut rows: Vec<Keyed<'v>> = entries
         .par_iter()
         .zip(entry_rank.par_iter())
-        .flat_map_iter(|(&e, &er)| {
-            // The business requirements the entry reaches: its own, and
-            // those of the entries it refines, up the chain.
-            let mut business: Vec<&'v str> = Vec::new();
-            satisfied(e, &mut business);
-            if e.links_in(LinkField::Refines).next().is_some() {
-                let mut seen: FxHashSet<&str> = FxHashSet::default();
-                seen.insert(e.id.as_str());
-                let parents = |n: &'v Node| {
-                    n.links_in(LinkField::Refines)
-                        .filter_map(|l| ids.get(n.target(l)).copied())
-                        .filter(|p| p.kind == Kind::Requirement)
-                };
-                let mut stack: Vec<&'v Node> = parents(e).collect();
-                while let Some(n) = stack.pop() {
-                    if seen.insert(n.id.as_str()) {
-                        satisfied(n, &mut business);
-                        stack.extend(parents(n));
-                    }
-                }
-            }
-            business.sort_unstable();
-            business.dedup();
+        .flat_map_iter(|(&(i, e), &er)| {
+            let business = reached.of(i);
             let [e0, e1, e2, e3] = tail(e);
             let mut rows: Vec<Keyed<'v>> = Vec::new();
             for ((br, b0, b1), themes) in business.iter().filter_map(|b| business_parts.get(b)) {
@@ -513,6 +484,86 @@ pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
         .to_vec(),
         rows,
     }
+}
+
+/// The business requirements each node reaches, by id: those it
+/// `satisfies` (the ones `keep` keeps), and those of the entries it
+/// refines, up the chain.
+struct Reached<'v> {
+    /// Every component's business requirements, one run after another,
+    /// each sorted and without repeats.
+    ids: Vec<&'v str>,
+    /// Per node: its component's run in `ids`.
+    run: Vec<(u32, u32)>,
+}
+
+impl<'v> Reached<'v> {
+    fn of(&self, node: usize) -> &[&'v str] {
+        self.run
+            .get(node)
+            .and_then(|&(from, to)| self.ids.get(from as usize..to as usize))
+            .unwrap_or_default()
+    }
+}
+
+/// [`Reached`] for every node of the view, worked out once for each strong
+/// component of the `refines` links, the components an entry refines
+/// first (walking up the chain from each entry took minutes for a chain
+/// of 60,000 entries). The members of a loop reach what each of them
+/// reaches.
+fn reached_business<'v>(view: &'v View<'_>, keep: impl Fn(&str) -> bool) -> Reached<'v> {
+    use crate::graph::EdgeKind;
+    use petgraph::visit::{EdgeFiltered, EdgeRef};
+    let nodes = &view.checked.model.nodes;
+    let graph = &view.checked.graph;
+    let refines = EdgeFiltered::from_fn(&graph.graph, |e| e.weight().kind() == EdgeKind::Refines);
+    let small = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+    let mut ids: Vec<&'v str> = Vec::new();
+    let mut run = vec![(0u32, 0u32); nodes.len()];
+    let mut component = vec![u32::MAX; nodes.len()];
+    let mut count = 0u32;
+    let mut members: Vec<usize> = Vec::new();
+    let mut scratch: Vec<&'v str> = Vec::new();
+    crate::scc::each_component(&refines, |scc| {
+        members.clear();
+        members.extend(scc.iter().map(|n| n.index()));
+        scratch.clear();
+        for &m in &members {
+            if let Some(slot) = component.get_mut(m) {
+                *slot = count;
+            }
+        }
+        for &m in &members {
+            let Some(n) = nodes.get(m) else { continue };
+            scratch.extend(
+                n.links_in(LinkField::Satisfies)
+                    .map(|l| n.target(l))
+                    .filter(|b| keep(b)),
+            );
+            // The components it refines came before this one.
+            for e in graph.out(m, EdgeKind::Refines) {
+                let parent = e.target().index();
+                if component.get(parent).is_some_and(|&c| c != count)
+                    && let Some(&(from, to)) = run.get(parent)
+                    && let Some(theirs) = ids.get(from as usize..to as usize)
+                {
+                    scratch.extend_from_slice(theirs);
+                }
+            }
+        }
+        scratch.sort_unstable();
+        scratch.dedup();
+        let from = small(ids.len());
+        ids.extend_from_slice(&scratch);
+        let to = small(ids.len());
+        for &m in &members {
+            if let Some(slot) = run.get_mut(m) {
+                *slot = (from, to);
+            }
+        }
+        count += 1;
+    });
+    Reached { ids, run }
 }
 
 /// The `Findings` sheet: the findings a reader at the view's level may see.

@@ -9,6 +9,7 @@ mod changes;
 pub mod content;
 pub mod coverage;
 pub mod decisions;
+mod loops;
 pub mod questions;
 mod review;
 mod sec;

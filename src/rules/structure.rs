@@ -2,14 +2,11 @@
 //! R006 cycle, R007 invalid-id, R303 confusable-id. These fire on withdrawn
 //! nodes too.
 
-use std::collections::HashSet;
-
 use std::hash::BuildHasher;
 
 use hashbrown::{HashTable, hash_table};
 use rustc_hash::FxBuildHasher;
 
-use petgraph::algo::TarjanScc;
 use petgraph::visit::{EdgeFiltered, EdgeRef};
 
 use super::{Code, Ctx};
@@ -211,13 +208,21 @@ fn far_apart(a: &str, b: &str) -> bool {
     counts.iter().map(|c| c.unsigned_abs()).sum::<u32>() > 4
 }
 
+/// The most loops R006 reports for one tangle of loops (a strong
+/// component of the `refines` links): a tangle can hold exponentially
+/// many.
+pub const MAX_LOOPS: usize = 100;
+
+/// R006: one finding per loop of `refines` links (FORMAT §9), on the link
+/// that leaves the member with the smallest id; a tangle with more than
+/// [`MAX_LOOPS`] loops gets one more finding that says so.
 fn cycles(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
     let g = &ctx.graph.graph;
     let refines = EdgeFiltered::from_fn(g, |e| e.weight().kind() == EdgeKind::Refines);
     // Only the components that are loops are kept (in Tarjan's order), not
     // one vector for each of the 100,000 components of a large tree.
-    let mut loops: Vec<Vec<usize>> = Vec::new();
-    TarjanScc::new().run(&refines, |scc| {
+    let mut tangles: Vec<Vec<usize>> = Vec::new();
+    crate::scc::each_component(&refines, |scc| {
         let is_loop = scc.len() > 1
             || scc.first().is_some_and(|m| {
                 ctx.graph
@@ -225,88 +230,104 @@ fn cycles(ctx: &Ctx<'_>, sink: &mut Sink<'_>) {
                     .any(|e| e.target() == *m)
             });
         if is_loop {
-            loops.push(scc.iter().map(|n| n.index()).collect());
+            tangles.push(scc.iter().map(|n| n.index()).collect());
         }
     });
-    for members in loops {
-        let Some(&start) = members
+    for mut members in tangles {
+        // Smallest id first (byte order; a repeated id by its place), so
+        // that each loop is found from that member.
+        members.sort_by(|&a, &b| (id_of(ctx, a), a).cmp(&(id_of(ctx, b), b)));
+        let local: rustc_hash::FxHashMap<usize, usize> =
+            members.iter().enumerate().map(|(i, &m)| (m, i)).collect();
+        let adj: Vec<Vec<usize>> = members
             .iter()
-            .min_by(|&&a, &&b| id_of(ctx, a).cmp(id_of(ctx, b)))
-        else {
-            continue;
-        };
-        let path = loop_path(ctx, start, &members);
-        let Some(node) = ctx.node(start) else {
-            continue;
-        };
-        // Point at the link that leaves the first member along the loop.
-        let next = path.get(1).copied().unwrap_or(start);
-        let span = ctx
-            .graph
-            .out(start, EdgeKind::Refines)
-            .find(|e| e.target().index() == next)
-            .and_then(|e| ctx.graph.link(&e))
-            .and_then(|l| node.links.get(l))
-            .map_or(node.id_span(), |l| node.link_span(l));
-        let mut names: Vec<&str> = path.iter().map(|&i| id_of(ctx, i)).collect();
-        names.push(&node.id);
-        let mut message = format!("`refines` links form a loop: {}", names.join(" → "));
-        // A tangle of loops is one finding: the members off the loop named
-        // are named too, so the message does not hide them.
-        let mut off: Vec<&str> = members
-            .iter()
-            .filter(|m| !path.contains(m))
-            .map(|&m| id_of(ctx, m))
+            .map(|&m| {
+                let mut out: Vec<usize> = ctx
+                    .graph
+                    .out(m, EdgeKind::Refines)
+                    .filter_map(|e| local.get(&e.target().index()).copied())
+                    .collect();
+                out.sort_unstable();
+                out.dedup();
+                out
+            })
             .collect();
-        off.sort_unstable();
-        if !off.is_empty() {
-            message.push_str(&format!(", tangled with loops through {}", off.join(", ")));
-        }
-        let mut f = Finding::new(Code::R006, span, message)
-        .node(&node.id)
-        .label("the loop starts here")
-        .help("an entry cannot refine itself, directly or through others: remove one `refines` link of the loop");
-        let mut others: Vec<usize> = members.iter().copied().filter(|&m| m != start).collect();
-        others.sort_by(|&a, &b| id_of(ctx, a).cmp(id_of(ctx, b)));
-        for m in others {
-            if let Some(n) = ctx.node(m) {
-                f = f.related(n.id_span(), Some(&n.id), format!("{} is in the loop", n.id));
+        let (loops, more) = super::loops::elementary_loops(&adj, MAX_LOOPS);
+        for path in &loops {
+            let path: Vec<usize> = path
+                .iter()
+                .filter_map(|&i| members.get(i).copied())
+                .collect();
+            if let Some(f) = loop_finding(ctx, &path) {
+                sink.push(f);
             }
         }
-        sink.push(f);
+        if more && let Some(f) = tangle_finding(ctx, &members) {
+            sink.push(f);
+        }
     }
+}
+
+/// The R006 of one loop, `path` from its member with the smallest id.
+fn loop_finding(ctx: &Ctx<'_>, path: &[usize]) -> Option<Finding> {
+    let &start = path.first()?;
+    let node = ctx.node(start)?;
+    // Point at the link that leaves the first member along the loop.
+    let next = path.get(1).copied().unwrap_or(start);
+    let span = ctx
+        .graph
+        .out(start, EdgeKind::Refines)
+        .find(|e| e.target().index() == next)
+        .and_then(|e| ctx.graph.link(&e))
+        .and_then(|l| node.links.get(l))
+        .map_or(node.id_span(), |l| node.link_span(l));
+    let mut names: Vec<&str> = path.iter().map(|&i| id_of(ctx, i)).collect();
+    names.push(&node.id);
+    let mut f = Finding::new(
+        Code::R006,
+        span,
+        format!("`refines` links form a loop: {}", names.join(" → ")),
+    )
+    .node(&node.id)
+    .label("the loop starts here")
+    .help("an entry cannot refine itself, directly or through others: remove one `refines` link of the loop");
+    let mut others: Vec<usize> = path.iter().copied().filter(|&m| m != start).collect();
+    others.sort_by(|&a, &b| (id_of(ctx, a), a).cmp(&(id_of(ctx, b), b)));
+    for m in others {
+        if let Some(n) = ctx.node(m) {
+            f = f.related(n.id_span(), Some(&n.id), format!("{} is in the loop", n.id));
+        }
+    }
+    Some(f)
+}
+
+/// The R006 that says a tangle holds more loops than are reported, on
+/// its member with the smallest id, every other member related.
+fn tangle_finding(ctx: &Ctx<'_>, members: &[usize]) -> Option<Finding> {
+    let (&first, rest) = members.split_first()?;
+    let node = ctx.node(first)?;
+    let mut f = Finding::new(
+        Code::R006,
+        node.id_span(),
+        format!(
+            "`refines` links form more than {MAX_LOOPS} loops through {} and the {} entries tangled with it; the first {MAX_LOOPS} are reported",
+            node.id,
+            rest.len()
+        ),
+    )
+    .node(&node.id)
+    .label("more loops through here")
+    .help("an entry cannot refine itself, directly or through others: untangle the `refines` links of these entries");
+    for &m in rest {
+        if let Some(n) = ctx.node(m) {
+            f = f.related(n.id_span(), Some(&n.id), format!("{} is in a loop", n.id));
+        }
+    }
+    Some(f)
 }
 
 fn id_of<'a>(ctx: &Ctx<'a>, i: usize) -> &'a str {
     ctx.node(i).map_or("", |n| n.id.as_str())
-}
-
-/// The loop through `start`, following `refines` links inside the
-/// component (smallest id first at each step). Ends before returning to
-/// `start`; for a tangle of loops, lists the members met along the way.
-fn loop_path(ctx: &Ctx<'_>, start: usize, members: &[usize]) -> Vec<usize> {
-    let members: HashSet<usize> = members.iter().copied().collect();
-    let mut on_path = HashSet::from([start]);
-    let mut path = vec![start];
-    let mut current = start;
-    loop {
-        let next = ctx
-            .graph
-            .out(current, EdgeKind::Refines)
-            .map(|e| e.target().index())
-            .filter(|t| members.contains(t))
-            .min_by(|&a, &b| {
-                // Prefer closing the loop, then the smallest id.
-                (a != start, id_of(ctx, a)).cmp(&(b != start, id_of(ctx, b)))
-            });
-        match next {
-            Some(n) if on_path.insert(n) => {
-                path.push(n);
-                current = n;
-            }
-            _ => return path,
-        }
-    }
 }
 
 /// R007 for the nodes at `invalid`, whose ids do not match their kind's
