@@ -286,18 +286,17 @@ fn write_check(
 /// settled for 200 ms), printing the findings each time. On a terminal
 /// the screen is cleared first. Runs until stopped.
 fn watch(args: &CheckArgs, tree: &std::path::Path, options: &rtm::Options) -> Result {
-    use notify_debouncer_mini::notify::RecursiveMode;
+    use notify::{RecursiveMode, Watcher};
     let mut ws = rtm::workspace::Workspace::open(tree, options)?;
     options
         .assume
         .validate(&[ws.checked()], args.classification)?;
     let (tx, rx) = std::sync::mpsc::channel();
-    let mut debouncer =
-        notify_debouncer_mini::new_debouncer(std::time::Duration::from_millis(200), tx)?;
+    let mut watcher = notify::recommended_watcher(tx)?;
     // Watched by its canonical path, so that every event names a path
     // below it.
     let root = std::fs::canonicalize(tree).unwrap_or_else(|_| tree.to_path_buf());
-    debouncer.watcher().watch(&root, RecursiveMode::Recursive)?;
+    watcher.watch(&root, RecursiveMode::Recursive)?;
     let terminal = std::io::stdout().is_terminal();
     eprintln!(
         "rtm: watching {} for changes (Ctrl-C to stop)",
@@ -309,32 +308,9 @@ fn watch(args: &CheckArgs, tree: &std::path::Path, options: &rtm::Options) -> Re
             print!("\x1b[2J\x1b[H");
         }
         watch_round(args, tree, ws.checked())?;
-        // Wait for the next change to a file of the tree.
-        let mut changed = Vec::new();
-        while changed.is_empty() {
-            let events = match rx.recv() {
-                Ok(Ok(events)) => events,
-                Ok(Err(e)) => {
-                    eprintln!("rtm: watching {}: {e}", tree.display());
-                    continue;
-                }
-                Err(_) => return Ok(ExitCode::SUCCESS),
-            };
-            for e in events {
-                let rel = e
-                    .path
-                    .strip_prefix(&root)
-                    .or_else(|_| e.path.strip_prefix(tree));
-                let Some(rel) = rel.ok().and_then(|r| r.to_str()) else {
-                    continue;
-                };
-                let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
-                if rtm::workspace::Workspace::is_tree_path(&rel) && !changed.contains(&rel) {
-                    changed.push(rel);
-                }
-            }
-        }
-        changed.sort();
+        let Some(changed) = settled_changes(&rx, &root, tree) else {
+            return Ok(ExitCode::SUCCESS);
+        };
         if let Err(e) = apply_changes(&mut ws, tree, &changed) {
             eprintln!("rtm: {e}");
         }
@@ -343,6 +319,60 @@ fn watch(args: &CheckArgs, tree: &std::path::Path, options: &rtm::Options) -> Re
             changed.join(", ")
         );
     }
+}
+
+/// How long the changes to the tree must stay quiet before it is checked
+/// again.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Waits for a change to a file of the tree, then until no change has
+/// come for [`SETTLE`], and gives the tree's paths that changed, sorted;
+/// `None` once the watcher is gone. Opening or reading a file is not a
+/// change: rtm reads each changed file again, and an editor, `git` or
+/// `grep` opens them too, which would otherwise start a check after every
+/// check.
+fn settled_changes(
+    rx: &std::sync::mpsc::Receiver<notify::Result<notify::Event>>,
+    root: &std::path::Path,
+    tree: &std::path::Path,
+) -> Option<Vec<String>> {
+    use notify::EventKind;
+    use notify::event::{AccessKind, AccessMode};
+    use std::sync::mpsc::RecvTimeoutError;
+    let mut changed: Vec<String> = Vec::new();
+    loop {
+        let event = if changed.is_empty() {
+            rx.recv().ok()?
+        } else {
+            match rx.recv_timeout(SETTLE) {
+                Ok(event) => event,
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+            }
+        };
+        let event = match event {
+            Ok(event) => event,
+            Err(e) => {
+                eprintln!("rtm: watching {}: {e}", tree.display());
+                continue;
+            }
+        };
+        // A file written and closed is a change; any other access is not.
+        if matches!(event.kind, EventKind::Access(a) if a != AccessKind::Close(AccessMode::Write)) {
+            continue;
+        }
+        for path in &event.paths {
+            let rel = path.strip_prefix(root).or_else(|_| path.strip_prefix(tree));
+            let Some(rel) = rel.ok().and_then(|r| r.to_str()) else {
+                continue;
+            };
+            let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
+            if rtm::workspace::Workspace::is_tree_path(&rel) && !changed.contains(&rel) {
+                changed.push(rel);
+            }
+        }
+    }
+    changed.sort();
+    Some(changed)
 }
 
 /// One round of `--watch`: the findings, under `--classification`.

@@ -106,6 +106,19 @@ fn watch_prints_a_new_finding_after_a_save_and_drops_it_after_the_fix() {
     assert!(has(&broken, "BX-"), "{broken:#?}");
     assert!(has(&broken, rel), "{broken:#?}");
 
+    // Reading is not a change: neither rtm's own reading of the saved
+    // file nor another program's starts another check (each check once
+    // started the next, five times a second, for ever).
+    let settle = std::time::Instant::now();
+    while settle.elapsed() < Duration::from_secs(3)
+        && lines.recv_timeout(Duration::from_secs(1)).is_ok()
+    {}
+    for _ in 0..3 {
+        std::fs::read(&path).unwrap();
+    }
+    let quiet = lines.recv_timeout(Duration::from_secs(2));
+    assert!(quiet.is_err(), "checked again without a change: {quiet:?}");
+
     std::fs::write(&path, &good).unwrap();
     let fixed = awaited(&lines, |r| !has(r, "R004"));
     assert_eq!(first, fixed);
