@@ -83,6 +83,9 @@ pub struct LspArgs {
     /// as `rtm check` finds it from the current folder.
     #[arg(value_name = "TREE")]
     pub tree: Option<PathBuf>,
+    /// The tree's folder, as an option (the same as TREE).
+    #[arg(long = "tree", value_name = "DIR", conflicts_with = "tree")]
+    pub tree_option: Option<PathBuf>,
     /// How long edits must pause, in milliseconds, before the tree is
     /// checked again and its diagnostics sent.
     #[arg(long, value_name = "MS", default_value_t = 200)]
@@ -122,7 +125,9 @@ pub struct ExportArgs {
     #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
     pub classification: Option<rtm::model::Classification>,
     /// The date waivers' `until` and questions' `due` are compared with
-    /// (YYYY-MM-DD); default: today (UTC).
+    /// for the Findings sheet of `export xlsx` (YYYY-MM-DD); default: today
+    /// (UTC). The CSV holds no finding: `export csv` accepts it and no date
+    /// changes what it writes.
     #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
     pub today: Option<jiff::civil::Date>,
 }
@@ -496,9 +501,9 @@ pub struct GraphArgs {
     /// Write to FILE (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// The date waivers' `until` is compared with (YYYY-MM-DD); default:
-    /// today (UTC).
-    #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date)]
+    /// Accepted and ignored, for scripts that pass it to every command: a
+    /// graph shows no finding, so no date changes it.
+    #[arg(long, value_name = "DATE", value_parser = rtm::waivers::parse_date, hide = true)]
     pub today: Option<jiff::civil::Date>,
 }
 

@@ -131,7 +131,7 @@ fn write_error(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> WriteEr
 
 fn lsp(args: &cli::LspArgs) -> Result {
     let settings = rtm::lsp::Settings {
-        tree: args.tree.clone(),
+        tree: args.tree.clone().or_else(|| args.tree_option.clone()),
         debounce: std::time::Duration::from_millis(args.debounce_ms),
         options: rtm::Options {
             today: args.today,

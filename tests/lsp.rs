@@ -85,6 +85,18 @@ impl Client {
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("requirements"),
             &dir.path().join("requirements"),
         );
+        // `{tree}` in `args` stands for the copy's path.
+        let tree = dir.path().join("requirements");
+        let args: Vec<&str> = args
+            .iter()
+            .map(|a| {
+                if *a == "{tree}" {
+                    tree.to_str().unwrap()
+                } else {
+                    a
+                }
+            })
+            .collect();
         let mut child = Command::new(env!("CARGO_BIN_EXE_rtm"))
             .arg("lsp")
             .args(["--today", TODAY])
@@ -364,6 +376,28 @@ fn diagnostics_are_the_findings_of_rtm_check() {
     }
     assert_eq!(got.len(), want.len());
     assert_eq!(got, want);
+
+    // The tree named with `--tree`, as every command takes it: the same.
+    let mut named = Client::start(&["--debounce-ms", "0", "--tree", "{tree}"]);
+    for file in &files {
+        let diags = named.diagnostics(file);
+        let mut by_tree: Vec<(String, u64)> = diags
+            .iter()
+            .map(|d| {
+                let code = d["code"].as_str().unwrap().to_owned();
+                (code, d["range"]["start"]["line"].as_u64().unwrap())
+            })
+            .collect();
+        by_tree.sort();
+        let mut expected: Vec<(String, u64)> = want
+            .iter()
+            .filter(|w| &w.0 == file)
+            .map(|w| (w.1.clone(), w.2))
+            .collect();
+        expected.sort();
+        assert_eq!(by_tree, expected, "{file}");
+    }
+    named.finish();
 
     // R210 on RTM-0303's id, a warning, with rtm check's help.
     let text = c.text("detailed/outage-alerts.toml");
