@@ -219,6 +219,58 @@ mod tests {
         assert!(!more);
     }
 
+    /// Every loop by brute force: each simple path from `s` through
+    /// vertices above it that comes back to `s`.
+    fn brute(adj: &[Vec<usize>]) -> Vec<Vec<usize>> {
+        fn walk(adj: &[Vec<usize>], path: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+            let (s, v) = (path[0], *path.last().unwrap_or(&0));
+            for &w in &adj[v] {
+                if w == s {
+                    out.push(path.clone());
+                } else if w > s && !path.contains(&w) {
+                    path.push(w);
+                    walk(adj, path, out);
+                    path.pop();
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for s in 0..adj.len() {
+            walk(adj, &mut vec![s], &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn the_same_loops_as_brute_force_on_small_graphs() {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |bound: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound) as usize
+        };
+        for _ in 0..400 {
+            let n = next(7) + 1;
+            let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
+            for _ in 0..next(3 * n as u64 + 1) {
+                let (a, b) = (next(n as u64), next(n as u64));
+                if !adj[a].contains(&b) {
+                    adj[a].push(b);
+                }
+            }
+            for targets in &mut adj {
+                targets.sort_unstable();
+            }
+            let (mut ours, more) = elementary_loops(&adj, 10_000);
+            assert!(!more);
+            let mut want = brute(&adj);
+            ours.sort();
+            want.sort();
+            assert_eq!(ours, want, "{adj:?}");
+        }
+    }
+
     #[test]
     fn no_loop_in_a_chain_and_one_in_a_long_ring() {
         let chain: Vec<Vec<usize>> = (0..5)
