@@ -462,6 +462,12 @@ pub fn format_bytes(bytes: &[u8]) -> Outcome {
     let Ok(text) = std::str::from_utf8(body) else {
         return Outcome::Failed("it is not UTF-8".into());
     };
+    // The TOML parser would skip a second mark, which `rtm check` reads
+    // as not TOML (R001): writing the file without it would change what
+    // the file holds.
+    if text.starts_with('\u{feff}') {
+        return Outcome::Failed("it is not valid TOML: a second byte-order mark".into());
+    }
     match format_text(text) {
         Ok(new) if new == text => Outcome::Unchanged,
         Ok(new) => {
@@ -504,6 +510,27 @@ pub fn plan(root: &Path) -> Result<Vec<FileFmt>, LoadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One mark is kept; a second one is not TOML to `rtm check` (R001), so
+    /// the file is left alone rather than rewritten without it.
+    #[test]
+    fn a_second_byte_order_mark_is_left_alone() {
+        let one = b"\xEF\xBB\xBF[[theme]]\ntitle = \"t\"\nid = \"TH-01\"\n";
+        match format_bytes(one) {
+            Outcome::Changed(out) => {
+                assert_eq!(
+                    out,
+                    b"\xEF\xBB\xBF[[theme]]\nid = \"TH-01\"\ntitle = \"t\"\n"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let two = b"\xEF\xBB\xBF\xEF\xBB\xBF[[theme]]\nid = \"TH-01\"\n";
+        match format_bytes(two) {
+            Outcome::Failed(why) => assert!(why.contains("second byte-order mark"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn orders_fields_sorts_ids_and_spaces_nodes() {

@@ -156,7 +156,16 @@ fn put_stamp(table: NodeTable<'_>, stamp: &Stamp) -> Result<(), String> {
                 }
             }
         }
-        _ => {
+        // `[[kind.reviewed]]`, an R002: replacing it would drop every
+        // stamp, value and comment written in it.
+        Some(Item::ArrayOfTables(_)) => {
+            return Err(
+                "its `reviewed` is an array of tables (`[[….reviewed]]`), not one stamp: \
+                 keep one table and stamp again"
+                    .into(),
+            );
+        }
+        Some(Item::None) | None => {
             table.insert("reviewed", Item::Value(value));
         }
     }

@@ -155,6 +155,29 @@ fn stamp_inserts_one_line_and_keeps_every_other_byte() {
     assert!(review_places(dir.path()).is_empty());
 }
 
+/// A `reviewed` written as an array of tables (an R002) would be lost
+/// with its comments if a stamp replaced it: `stamp` refuses and writes
+/// nothing.
+#[test]
+fn a_reviewed_array_of_tables_is_refused_not_replaced() {
+    let text = format!(
+        "{TREE}\n[[requirement.reviewed]]\n# kept: the design authority's review\nby = \"DA\"\non = 2020-01-01\nfingerprint = \"v1:abc\"\n"
+    );
+    let dir = tree(&text);
+    let out = rtm()
+        .arg("stamp")
+        .arg("RTM-0002")
+        .args(["--by", "OPSG_37x", "--on", "2020-10-26", "--tree"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("array of tables"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(nodes(dir.path()), text);
+}
+
 #[test]
 fn a_new_stamp_replaces_the_old_one() {
     let dir = tree(TREE);
