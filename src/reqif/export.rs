@@ -90,8 +90,14 @@ fn is_ncname(s: &str) -> bool {
 
 use crate::escape::{xml_data as esc, xml_data_into as esc_into};
 
+#[derive(Default)]
 struct Ids {
     used: FxHashSet<String>,
+    /// For an identifier wanted again, the suffix to try next: each
+    /// repeat starts where the last one stopped (counting from 2 every
+    /// time made 20,000 repeats of one link take half a minute). The
+    /// suffixes below it are all taken, and stay taken.
+    next: FxHashMap<String, u64>,
 }
 
 impl Ids {
@@ -100,11 +106,12 @@ impl Ids {
             self.used.insert(want.clone());
             return want;
         }
-        let mut k = 2;
+        let mut k = self.next.get(&want).copied().unwrap_or(2);
         loop {
             let id = format!("{want}-{k}");
             if !self.used.contains(&id) {
                 self.used.insert(id.clone());
+                self.next.insert(want, k + 1);
                 return id;
             }
             k += 1;
@@ -366,9 +373,7 @@ fn document(view: &View<'_>, options: &Options, kept: Option<&KeptFields>, out: 
         .date
         .as_deref()
         .map_or_else(|| FIXED_TIME.to_owned(), |d| format!("{d}T00:00:00Z"));
-    let mut ids = Ids {
-        used: FxHashSet::default(),
-    };
+    let mut ids = Ids::default();
     // Fixed identifiers first, so that no object's can take one.
     for k in Kind::ALL {
         ids.used.insert(format!("rtm-type-{k}"));
@@ -605,11 +610,8 @@ fn document(view: &View<'_>, options: &Options, kept: Option<&KeptFields>, out: 
 /// Whether a node links twice to the same node in the same field.
 fn has_repeated_links(n: &Node) -> bool {
     LINKS.iter().any(|(field, _)| {
-        let targets: Vec<&str> = n.targets_in(*field).collect();
-        targets
-            .iter()
-            .enumerate()
-            .any(|(k, t)| targets.get(..k).is_some_and(|before| before.contains(t)))
+        let mut seen = FxHashSet::default();
+        n.targets_in(*field).any(|t| !seen.insert(t))
     })
 }
 
@@ -637,9 +639,7 @@ fn relations_parallel(
                     };
                     // Only the relations of a node that links twice to
                     // the same node can take one another's identifier.
-                    let mut own = has_repeated_links(n).then(|| Ids {
-                        used: FxHashSet::default(),
-                    });
+                    let mut own = has_repeated_links(n).then(Ids::default);
                     for (field, fname) in LINKS {
                         for l in n.links_in(*field) {
                             let Some(tg) = index.get(n.target(l)).and_then(|&t| idents.get(t))
@@ -1219,4 +1219,28 @@ pub fn zip(name: &str, document: &str) -> std::io::Result<Vec<u8>> {
     w.write_all(document.as_bytes())?;
     let cursor = w.finish().map_err(std::io::Error::other)?;
     Ok(cursor.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ids;
+
+    /// A repeat takes the first free suffix from 2, as counting from 2
+    /// each time would, however many repeats came before it.
+    #[test]
+    fn repeated_identifiers_take_the_first_free_suffix() {
+        let mut ids = Ids::default();
+        ids.used.insert("a-3".to_owned());
+        let got: Vec<String> = (0..5).map(|_| ids.unique("a".to_owned())).collect();
+        assert_eq!(got, ["a", "a-2", "a-4", "a-5", "a-6"]);
+        // `a-7` wanted on its own, then `a` again: `a-8`.
+        assert_eq!(ids.unique("a-7".to_owned()), "a-7");
+        assert_eq!(ids.unique("a".to_owned()), "a-8");
+        assert_eq!(ids.unique("a-2".to_owned()), "a-2-2");
+        let mut many = Ids::default();
+        for _ in 0..20_000 {
+            many.unique("rel".to_owned());
+        }
+        assert_eq!(many.unique("rel".to_owned()), "rel-20001");
+    }
 }
