@@ -92,6 +92,27 @@ fn validate(w: &Waiver) -> Option<Valid<'_>> {
     })
 }
 
+/// The R002 of a waiver that names a rule that cannot be waived (R001,
+/// R002, R003, R110, R111), at the rule's value; `None` for any other.
+pub fn unwaivable(node: &crate::model::Node, w: &crate::model::Waiver) -> Option<Finding> {
+    let rule = w.rule.as_ref()?;
+    let (code, _) = lookup(&rule.value)?;
+    if !UNWAIVABLE.contains(&code) {
+        return None;
+    }
+    let r = code.rule();
+    Some(
+        Finding::new(
+            Code::R002,
+            rule.span,
+            format!("{} {} cannot be waived", r.code, r.name),
+        )
+        .node(node.id.clone())
+        .label("cannot be waived")
+        .help("R001, R002, R003, R110 and R111 cannot be waived: fix the finding instead"),
+    )
+}
+
 /// Applies every waiver of the tree to `findings`, and adds R110, R111
 /// and the R002 findings of waivers that name an unwaivable rule (at
 /// their configured levels).
@@ -112,25 +133,8 @@ pub fn apply(
     let mut waive: Vec<(usize, Waived)> = Vec::new();
     for node in model.nodes.iter().filter(|n| !n.waivers().is_empty()) {
         for w in node.waivers() {
-            if let Some((rule, code)) = w
-                .rule
-                .as_ref()
-                .and_then(|r| lookup(&r.value).map(|(c, _)| (r, c)))
-                && UNWAIVABLE.contains(&code)
-            {
-                let r = code.rule();
-                sink.push(
-                    Finding::new(
-                        Code::R002,
-                        rule.span,
-                        format!("{} {} cannot be waived", r.code, r.name),
-                    )
-                    .node(node.id.clone())
-                    .label("cannot be waived")
-                    .help(
-                        "R001, R002, R003, R110 and R111 cannot be waived: fix the finding instead",
-                    ),
-                );
+            if let Some(f) = unwaivable(node, w) {
+                sink.push(f);
                 continue;
             }
             let Some(valid) = validate(w) else {

@@ -1442,3 +1442,47 @@ fn an_import_into_a_new_tree_keeps_the_project_s_name_and_variants() {
         "{err}"
     );
 }
+
+/// A bad value inside a list of tables (a waiver, a decision, a question,
+/// a deviation) is named at the cell that holds it, not at the row's id;
+/// a waiver of a rule that cannot be waived is refused there too (it
+/// would be R002 once written, INTERCHANGE §1).
+#[test]
+fn bad_values_inside_lists_of_tables_are_named_at_their_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "waivers",
+            r#"theme,TH-01,t,,,"[{ rule = ""R101"", reason = ""r"" }]""#,
+            "'x.csv'!F2 (under `waivers`): a waiver is missing the required field `by`",
+        ),
+        (
+            "waivers",
+            r#"theme,TH-01,t,,,"[{ rule = ""R001"", reason = ""r"", by = ""b"" }]""#,
+            "'x.csv'!F2 (under `waivers`): R001 parse-error cannot be waived",
+        ),
+        (
+            "decisions",
+            r#"requirement,RTM-0001,t,mvp,,"[{ about = ""category"", outcome = ""maybe"", by = ""b"", on = 2020-01-01 }]""#,
+            "'x.csv'!F2 (under `decisions`): `outcome` has an invalid value \"maybe\"",
+        ),
+        (
+            "questions",
+            r#"theme,TH-01,t,,,"[{ asked = ""a"", on = 2020-01-01 }]""#,
+            "'x.csv'!F2 (under `questions`): a question is missing the required field `text`",
+        ),
+    ];
+    for (i, (column, row, want)) in cases.iter().enumerate() {
+        let file = dir.path().join("x.csv");
+        std::fs::write(
+            &file,
+            format!("kind,id,title,category,satisfies,{column}\n{row}\n"),
+        )
+        .unwrap();
+        let into = dir.path().join(format!("t{i}"));
+        let (code, out, err) = common::import(&file, &into, &[]);
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(out.contains(want), "{column}: {out}{err}");
+        assert!(!into.exists(), "nothing written");
+    }
+}

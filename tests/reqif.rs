@@ -1832,3 +1832,50 @@ fn a_deep_refines_chain_exports_valid_reqif_that_imports_back_the_same() {
     );
     assert!(links_of(&back, "RTM-0200", LinkField::Satisfies).is_empty());
 }
+
+/// Into a tree that declares its variants, a ReqIF object naming another
+/// is refused, as a spreadsheet cell is (it would be R002 once written,
+/// INTERCHANGE §1); into a new tree the variants named are declared.
+#[test]
+fn variants_the_tree_does_not_declare_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(
+        src.join("rtm.toml"),
+        "[project]\nname = \"p\"\nvariants = [\"XX\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("nodes.toml"),
+        "[[theme]]\nid = \"TH-01\"\ntitle = \"t\"\n\n[[business]]\nid = \"BR-001\"\ntitle = \"b\"\nthemes = [\"TH-01\"]\nvariants = [\"XX\"]\n",
+    )
+    .unwrap();
+    let file = dir.path().join("x.reqif");
+    let o = common::rtm()
+        .args(["export", "reqif"])
+        .arg(&src)
+        .arg("-o")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    let dst = dir.path().join("dst");
+    std::fs::create_dir(&dst).unwrap();
+    let project = "[project]\nname = \"q\"\nvariants = [\"SB\", \"DB\"]\n";
+    std::fs::write(dst.join("rtm.toml"), project).unwrap();
+    let (code, out, err) = common::import(&file, &dst, &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("\"XX\" is not one of the tree's variants (SB, DB)"),
+        "{err}"
+    );
+    let names: Vec<_> = std::fs::read_dir(&dst).unwrap().collect();
+    assert_eq!(names.len(), 1, "nothing but rtm.toml");
+    // A new tree declares what its nodes name.
+    let fresh = dir.path().join("fresh");
+    let (code, out, err) = common::import(&file, &fresh, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let check = common::rtm().arg("check").arg(&fresh).output().unwrap();
+    assert!(!String::from_utf8_lossy(&check.stdout).contains("R002"));
+}

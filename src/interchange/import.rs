@@ -2041,7 +2041,7 @@ fn prepare_read(
         Some(force) => {
             let (staging, loaded) = crate::threads::both(
                 || stage(&plan, into, force),
-                || check_plan(&plan, present, existing, options.replace),
+                || check_plan_fields(&plan, present, existing, options.replace),
             );
             let staging = staging.unwrap_or_else(|_| {
                 Err(ImportError::Write(
@@ -2050,22 +2050,31 @@ fn prepare_read(
             });
             (loaded, Some(staging))
         }
-        None => (check_plan(&plan, present, existing, options.replace), None),
+        None => (
+            check_plan_fields(&plan, present, existing, options.replace),
+            None,
+        ),
     };
-    for f in loaded {
+    for (f, field) in loaded {
         let (row, id_at) = f
             .node
             .as_deref()
             .and_then(|id| row_of.get(id))
             .copied()
             .unwrap_or((header_row, id_col));
-        // The column of the field the message names, else the id's.
+        // The column of the field the message names, else of the field
+        // the finding lies in (a waiver's `by`, a decision's `outcome`),
+        // else the id's.
         let column = columns
             .iter()
-            .find(|(field, _)| {
+            .find(|(name, _)| {
                 ["`", ".", "["]
                     .iter()
-                    .any(|end| f.message.contains(&format!("`{field}{end}")))
+                    .any(|end| f.message.contains(&format!("`{name}{end}")))
+            })
+            .or_else(|| {
+                let field = field.as_deref()?;
+                columns.iter().find(|(name, _)| *name == field)
             })
             .map(|(_, c)| c)
             .or_else(|| column_of("id"));
@@ -2394,12 +2403,46 @@ fn file_text_document(nodes: Vec<(Kind, Vec<(String, toml_edit::Value)>)>) -> (S
 /// R002), and ids defined twice (R003) or invalid (R007). The loader reads
 /// the plan's texts themselves (shared, not copied), so that they can be
 /// written at the same time.
+#[cfg(test)]
 fn check_plan(
     plan: &Plan,
     present: FileSet,
     existing: bool,
     replace: bool,
 ) -> Vec<crate::finding::Finding> {
+    check_plan_fields(plan, present, existing, replace)
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect()
+}
+
+/// The top-level field of a node table that the byte `at` of a file's
+/// `text` lies in: the key of the nearest line above it that starts a
+/// field (`key = …`), within the node's table.
+fn field_at(text: &str, at: usize) -> Option<String> {
+    let before = text.get(..at)?;
+    for line in before.lines().rev() {
+        if line.starts_with('[') {
+            return None;
+        }
+        let Some((key, _)) = line.split_once(" = ") else {
+            continue;
+        };
+        if !key.is_empty() && !key.starts_with([' ', '\t', '#']) {
+            return Some(key.trim_matches('"').to_owned());
+        }
+    }
+    None
+}
+
+/// [`check_plan`], each finding with the field of the written file it
+/// lies in, when it lies in one.
+fn check_plan_fields(
+    plan: &Plan,
+    present: FileSet,
+    existing: bool,
+    replace: bool,
+) -> Vec<(crate::finding::Finding, Option<String>)> {
     let mut set = if existing {
         present
     } else {
@@ -2463,8 +2506,28 @@ fn check_plan(
     }
     let planned: std::collections::HashSet<crate::source::FileId> =
         read.values().map(|(id, _)| *id).collect();
+    // A waiver of a rule that cannot be waived: R002 once waivers apply.
+    findings.extend(
+        nodes
+            .iter()
+            .filter(|n| planned.contains(&n.file()))
+            .flat_map(|n| {
+                n.waivers()
+                    .iter()
+                    .filter_map(|w| crate::waivers::unwaivable(n, w))
+            }),
+    );
     findings.extend(ids_written(&nodes, &planned, &loaded.config));
     findings
+        .into_iter()
+        .map(|f| {
+            let field = planned
+                .contains(&f.span.file)
+                .then(|| field_at(&sources.file(f.span.file).text, f.span.start))
+                .flatten();
+            (f, field)
+        })
+        .collect()
 }
 
 /// R003 and R007 for the nodes of the files an import writes. They are

@@ -644,5 +644,12 @@ pub fn field_errors(kind: Kind, field: &str, value: &str, config: &Config) -> Ve
     );
     let mut node = Node::new(kind, Str::default(), Span::file_start(file), 0);
     read_field(&mut d, &mut node, f, v, config);
+    // A waiver of a rule that cannot be waived is R002 too, raised where
+    // waivers are applied.
+    findings.extend(
+        node.waivers()
+            .iter()
+            .filter_map(|w| crate::waivers::unwaivable(&node, w)),
+    );
     findings.into_iter().map(|f| f.message).collect()
 }

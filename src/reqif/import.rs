@@ -363,6 +363,9 @@ struct Ctx<'a> {
     diagnostics: Vec<Diagnostic>,
     unmapped: std::collections::BTreeMap<String, usize>,
     variants: BTreeSet<String>,
+    /// Into an existing tree, the variants its project declares: a node
+    /// may name no other (R002). A new tree takes the ones named.
+    declared: Option<Vec<String>>,
 }
 
 impl Ctx<'_> {
@@ -484,6 +487,12 @@ fn convert(docs: &[Doc], mapping: &Mapping, target: &Target<'_>) -> Imported {
         diagnostics: Vec::new(),
         unmapped: Default::default(),
         variants: BTreeSet::new(),
+        declared: (!target.new_tree).then(|| {
+            target
+                .config
+                .map(|c| c.project.variants.clone())
+                .unwrap_or_default()
+        }),
     };
     for d in docs {
         cx.attr_defs
@@ -1047,7 +1056,7 @@ fn object_node<'a>(
                 let Some(f) = spec::fields(kind).find(|x| x.name == field) else {
                     continue;
                 };
-                match value_for(sink, kind, f, &text) {
+                match value_for(sink, kind, f, &text, cx.declared.as_deref()) {
                     Ok(Value::Toml(t)) => {
                         node.fields.insert(f.name, t);
                         node.priority.insert(f.name, prio);
@@ -1092,7 +1101,7 @@ fn object_node<'a>(
         if node.fields.contains_key(f.name) || matches!(f.ty, Ty::Ids(_)) {
             continue;
         }
-        if let Ok(Value::Toml(t)) = value_for(sink, kind, f, value) {
+        if let Ok(Value::Toml(t)) = value_for(sink, kind, f, value, cx.declared.as_deref()) {
             node.fields.insert(f.name, t);
         }
     }
@@ -1131,7 +1140,13 @@ fn split_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn value_for(sink: &mut Sink, kind: Kind, f: &Field, text: &str) -> Result<Value, String> {
+fn value_for(
+    sink: &mut Sink,
+    kind: Kind,
+    f: &Field,
+    text: &str,
+    declared: Option<&[String]>,
+) -> Result<Value, String> {
     let t = text.trim();
     Ok(match f.ty {
         Ty::Str | Ty::Text | Ty::Line => Value::Toml(toml_string(text)),
@@ -1163,6 +1178,18 @@ fn value_for(sink: &mut Sink, kind: Kind, f: &Field, text: &str) -> Result<Value
                 split_list(t)
             };
             if f.ty == Ty::Variants {
+                if let Some(declared) = declared
+                    && let Some(other) = items.iter().find(|v| !declared.contains(v))
+                {
+                    return Err(if declared.is_empty() {
+                        format!("\"{other}\" is not a variant: the tree declares none")
+                    } else {
+                        format!(
+                            "\"{other}\" is not one of the tree's variants ({})",
+                            declared.join(", ")
+                        )
+                    });
+                }
                 sink.variants.extend(items.iter().cloned());
             }
             Value::Toml(toml_array(items.iter().map(String::as_str)))
