@@ -1112,6 +1112,7 @@ fn reqif_import(args: &cli::ImportArgs) -> Result {
 /// `rtm export reqif [TREE] -o FILE.reqif|.reqifz`: what the view at the
 /// classification shows (FORMAT §10).
 fn reqif_export(args: &cli::ReqifExportArgs) -> Result {
+    rtm::output::check_target(&args.output).map_err(write_error(&args.output))?;
     // The document shows the tree, not its findings: no rules are run.
     // The fields the model does not keep are kept as the files are
     // parsed: the export does not parse them again.
@@ -1207,6 +1208,7 @@ fn export(cmd: &ExportCommand) -> Result {
         ExportCommand::Csv(a) => (a, false),
         ExportCommand::Reqif(a) => return reqif_export(a),
     };
+    rtm::output::check_target(&args.output).map_err(write_error(&args.output))?;
     let options = rtm::Options {
         today: args.today,
         ..Default::default()
@@ -1300,6 +1302,15 @@ fn export(cmd: &ExportCommand) -> Result {
 /// written), 2 when the input cannot be read.
 fn import(args: &ImportArgs) -> Result {
     use rtm::interchange::import;
+    // Said at once, not as the operating system's "Not a directory" for
+    // the first file written into it.
+    if std::fs::metadata(&args.into).is_ok_and(|m| !m.is_dir()) {
+        return Err(format!(
+            "{}: not a folder: `--into` names the tree's folder",
+            args.into.display()
+        )
+        .into());
+    }
     let mapping = match &args.mapping {
         Some(p) => Some(import::Mapping::read(p)?),
         None => None,

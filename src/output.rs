@@ -59,6 +59,14 @@ fn resolve(path: &Path) -> std::io::Result<Target> {
     if is_stdout(path) {
         return Ok(Target::Direct);
     }
+    // Said before any work is done, not as the operating system's "Is a
+    // directory" (or, for `.`, "Device or resource busy") at the end.
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a folder: name the file to write",
+        ));
+    }
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
         return Ok(Target::Direct);
     }
@@ -95,6 +103,12 @@ fn plain(e: std::io::Error) -> std::io::Error {
         },
         None => std::io::Error::from(kind),
     }
+}
+
+/// Whether `path` can be written at all (it is not a folder), asked
+/// before the work that makes what is written.
+pub fn check_target(path: &Path) -> std::io::Result<()> {
+    resolve(path).map(|_| ())
 }
 
 /// Whether a write to `path` replaces a plain file (through a temporary

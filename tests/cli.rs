@@ -652,3 +652,40 @@ fn no_human_output_line_ends_in_a_space() {
         }
     }
 }
+
+/// A folder given as the file to write is refused before any work, with
+/// a message that says so (not "Is a directory" or, for `.`, "Device or
+/// resource busy" after the whole document was made), and `--into` a
+/// plain file likewise.
+#[test]
+fn a_folder_as_the_output_file_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = concat!(env!("CARGO_MANIFEST_DIR"), "/requirements");
+    for args in [
+        vec!["report", tree, "-o"],
+        vec!["export", "xlsx", tree, "-o"],
+        vec!["export", "reqif", tree, "-o"],
+    ] {
+        let out = rtm().args(&args).arg(dir.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.contains("is a folder: name the file to write"),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(names.is_empty(), "nothing left in the folder: {names:?}");
+    let file = dir.path().join("afile");
+    std::fs::write(&file, "x").unwrap();
+    let out = rtm()
+        .args(["import", "x.csv", "--into"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("afile: not a folder"), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+}
