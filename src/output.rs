@@ -64,7 +64,7 @@ fn resolve(path: &Path) -> std::io::Result<Target> {
     if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
         return Err(std::io::Error::new(
             std::io::ErrorKind::IsADirectory,
-            "is a folder: name the file to write",
+            "is a folder",
         ));
     }
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
