@@ -61,8 +61,14 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print rtm's manual page (roff), for `man`.
-    Man,
+    /// Print rtm's manual page (roff), for `man`; with `--dir`, write it
+    /// and one page for each command (`rtm-check.1`, …) into a folder.
+    Man {
+        /// The folder to write every page into (`man1`), instead of
+        /// printing `rtm.1`.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Write the tree for other tools and readers: a workbook (xlsx: Nodes,
     /// Deviations, Matrix, Findings), CSV (Nodes) or ReqIF.
     #[command(subcommand)]

@@ -47,7 +47,7 @@ fn main() -> ExitCode {
         Command::Decide(args) => decide(&args),
         Command::Schema { which } => schema(which),
         Command::Completions { shell } => completions(shell),
-        Command::Man => man(),
+        Command::Man { dir } => man(dir.as_deref()),
         Command::Export(ExportCommand::Reqif(args)) => reqif_export(&args),
         Command::Export(cmd) => export(&cmd),
         Command::Import(args) if rtm::interchange::import::is_reqif(&args.file) => {
@@ -832,13 +832,35 @@ fn completions(shell: clap_complete::Shell) -> Result {
 
 /// `rtm man`: the manual page in roff (clap_mangen), from the same command
 /// line definition as everything else.
-fn man() -> Result {
-    let cmd = <Cli as clap::CommandFactory>::command();
-    let mut page = Vec::new();
-    clap_mangen::Man::new(cmd).render(&mut page)?;
-    let mut out = std::io::stdout().lock();
-    out.write_all(&page)?;
-    out.flush()?;
+/// `rtm man`: the page of `rtm` on standard output, or with a folder every
+/// page (`rtm.1`, and `rtm-check.1` … that it names) written into it,
+/// each atomically.
+fn man(dir: Option<&std::path::Path>) -> Result {
+    // Built, as clap_mangen's own `generate_to` does, so that each command
+    // is named `rtm-check` and not `check`, and without `help`, which has
+    // no page of its own.
+    let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    cmd.build();
+    let Some(dir) = dir else {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(cmd).render(&mut page)?;
+        let mut out = std::io::stdout().lock();
+        out.write_all(&page)?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let mut todo = vec![cmd];
+    let mut written = 0;
+    while let Some(cmd) = todo.pop() {
+        todo.extend(cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
+        let man = clap_mangen::Man::new(cmd);
+        let path = dir.join(man.get_filename());
+        let mut page = Vec::new();
+        man.render(&mut page)?;
+        rtm::output::write_atomic(&path, &page).map_err(write_error(&path))?;
+        written += 1;
+    }
+    eprintln!("rtm: {written} manual pages written in {}", dir.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -686,3 +686,31 @@ fn a_folder_as_the_output_file_is_refused_at_once() {
     assert!(err.contains("afile: not a folder"), "{err}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
 }
+
+/// `rtm man --dir` writes the page of `rtm` and every page it refers to
+/// (`rtm-check(1)` …), so that `man rtm-check` finds one.
+#[test]
+fn every_manual_page_rtm_1_names_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = rtm()
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let main = std::fs::read_to_string(dir.path().join("rtm.1")).unwrap();
+    let printed = String::from_utf8(rtm().arg("man").output().unwrap().stdout).unwrap();
+    assert!(main == printed, "not the page `rtm man` prints");
+    let named: Vec<String> = main
+        .split("rtm\\-")
+        .skip(1)
+        .filter_map(|s| s.split_once("(1)").map(|(n, _)| n.replace("\\-", "-")))
+        .filter(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+        .collect();
+    assert!(named.len() >= 15, "{named:?}");
+    for n in named {
+        let page = dir.path().join(format!("rtm-{n}.1"));
+        let text = std::fs::read_to_string(&page).unwrap_or_else(|_| panic!("no {page:?}"));
+        assert!(text.contains(&format!(".TH rtm-{n} 1")), "{n}");
+    }
+}
