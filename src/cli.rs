@@ -32,6 +32,9 @@ pub enum Command {
         format: RulesFormat,
     },
     /// Write the Markdown (or HTML) traceability report.
+    // `--since` is the review's: refused here with a message, and not
+    // offered in this command's help.
+    #[command(mut_arg("since", |a| a.hide(true)))]
     Report(DocArgs),
     /// Write the OPSG assurance review pack (Markdown or HTML).
     Review(DocArgs),

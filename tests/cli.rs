@@ -714,3 +714,25 @@ fn every_manual_page_rtm_1_names_is_written() {
         assert!(text.contains(&format!(".TH rtm-{n} 1")), "{n}");
     }
 }
+
+/// `--since` belongs to `rtm review`: `rtm report` refuses it, and its
+/// help does not offer it.
+#[test]
+fn report_help_offers_no_since() {
+    let help = |cmd: &str| {
+        String::from_utf8(rtm().args([cmd, "--help"]).output().unwrap().stdout).unwrap()
+    };
+    assert!(!help("report").contains("--since"), "{}", help("report"));
+    assert!(
+        help("review").contains("--since <BASE>"),
+        "{}",
+        help("review")
+    );
+    let out = rtm()
+        .args(["report", "--since", "HEAD"])
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/requirements"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
