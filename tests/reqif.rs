@@ -390,7 +390,7 @@ fn ids_that_start_with_a_digit_survive_export_then_import() {
     )
     .unwrap();
     let file = tmp.path().join("out.reqif");
-    export_tree(&tree, &file, &[]);
+    common::export("reqif", &tree, &file, &[]);
     // Into a copy of the tree's project file, and into a new tree.
     let back = tmp.path().join("back");
     import_into(&file, &tree, &back);
@@ -421,24 +421,13 @@ fn empty_themes_survive_export_then_import() {
          satisfies = [\"BR-1\", \"BR-2\"]\n",
     );
     let out = tmp.path().join("o.reqif");
-    export_tree(&tree, &out, &[]);
+    common::export("reqif", &tree, &out, &[]);
     let back = tmp.path().join("back");
     import_into(&out, &tree, &back);
     assert_same_tree(&tree, &back);
     let found = codes(&rtm::check(&back).unwrap());
     assert!(found.contains("R104"), "{found:?}");
     assert!(!found.contains("R002"), "{found:?}");
-}
-
-fn export_tree(tree: &Path, out: &Path, extra: &[&str]) {
-    rtm()
-        .args(["export", "reqif"])
-        .arg(tree)
-        .arg("-o")
-        .arg(out)
-        .args(extra)
-        .assert()
-        .success();
 }
 
 /// `rtm diff BASE TREE` says no node changed.
@@ -454,12 +443,12 @@ fn the_bundled_tree_exports_valid_reqif_and_comes_back_the_same() {
     let tmp = tempfile::tempdir().unwrap();
     for ext in ["reqif", "reqifz"] {
         let out = tmp.path().join(format!("bundled.{ext}"));
-        export_tree(&bundled, &out, &[]);
+        common::export("reqif", &bundled, &out, &[]);
         if ext == "reqif" {
             validate(&out);
             // The same tree exports the same bytes.
             let again = tmp.path().join("again.reqif");
-            export_tree(&bundled, &again, &[]);
+            common::export("reqif", &bundled, &again, &[]);
             assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&again).unwrap());
         }
         let tree = tmp.path().join(format!("tree-{ext}"));
@@ -491,7 +480,7 @@ fn an_imported_node_keeps_its_identifier_on_export() {
     )
     .unwrap();
     let out = tmp.path().join("o.reqif");
-    export_tree(&tree, &out, &[]);
+    common::export("reqif", &tree, &out, &[]);
     let xml = std::fs::read_to_string(&out).unwrap();
     assert!(
         xml.contains("<SPEC-OBJECT IDENTIFIER=\"_abc-123\""),
@@ -508,7 +497,7 @@ fn an_export_leaves_out_every_node_above_the_level() {
         "[[theme]]\nid = \"TH-1\"\ntitle = \"Open\"\n\n[[theme]]\nid = \"TH-SECRET\"\ntitle = \"Hidden words\"\nclassification = \"red\"\n\n[[sec]]\nid = \"SEC-SECRET\"\ntitle = \"Red rule\"\nclassification = \"red\"\n\n[[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-1\", \"TH-SECRET\"]\n\n[[requirement]]\nid = \"RTM-1\"\ntitle = \"R\"\ncategory = \"mvp\"\nsatisfies = [\"BR-1\"]\ndeviations = [{ sec = \"SEC-SECRET\", summary = \"s\", rationale = \"r\" }]\n",
     );
     let out = tmp.path().join("o.reqif");
-    export_tree(&tree, &out, &["--classification", "white"]);
+    common::export("reqif", &tree, &out, &["--classification", "white"]);
     let xml = std::fs::read_to_string(&out).unwrap();
     assert!(xml.contains("TH-1"));
     assert!(xml.contains("RTM-1") && xml.contains("BR-1"));
@@ -567,7 +556,7 @@ fn dangling_links_survive_export_then_import() {
         ["BR-GONE", "BR-1", "BR-GONE"]
     );
     let out = tmp.path().join("o.reqif");
-    export_tree(&tree, &out, &[]);
+    common::export("reqif", &tree, &out, &[]);
     validate(&out);
     let xml = std::fs::read_to_string(&out).unwrap();
     for name in [
@@ -593,7 +582,7 @@ fn dangling_links_survive_export_then_import() {
     assert_eq!(links_of(&back, "BR-2", LinkField::Themes), ["TH-NOWHERE"]);
     // And again: the re-export of the imported tree is the same document.
     let again = tmp.path().join("again.reqif");
-    export_tree(&back, &again, &[]);
+    common::export("reqif", &back, &again, &[]);
     let back2 = tmp.path().join("back2");
     import_into(&again, &tree, &back2);
     assert_same_tree(&tree, &back2);
@@ -608,7 +597,7 @@ fn force_makes_the_tree_s_node_files_exactly_the_import_s() {
          [[business]]\nid = \"BR-1\"\ntitle = \"B\"\nthemes = [\"TH-1\"]\n",
     );
     let out = tmp.path().join("o.reqif");
-    export_tree(&tree, &out, &[]);
+    common::export("reqif", &tree, &out, &[]);
     let back = tmp.path().join("back");
     import_into(&out, &tree, &back);
     // A file left from an earlier import: a node since deleted, and one
@@ -697,7 +686,7 @@ fn a_link_of_a_node_to_itself_survives_export_then_import() {
          satisfies = [\"BR-1\"]\nrefines = [\"RTM-1\"]\n",
     );
     let out = tmp.path().join("o.reqif");
-    export_tree(&tree, &out, &[]);
+    common::export("reqif", &tree, &out, &[]);
     validate(&out);
     let back = tmp.path().join("back");
     import_into(&out, &tree, &back);
@@ -729,7 +718,7 @@ fn links_written_twice_get_the_identifiers_one_after_the_other_would() {
          [[requirement]]\nid = \"RTM-2-2\"\ntitle = \"R3\"\ncategory = \"mvp\"\nsatisfies = [\"BR-1\"]\n",
     );
     let out = tmp.path().join("o.reqif");
-    export_tree(&tree, &out, &[]);
+    common::export("reqif", &tree, &out, &[]);
     validate(&out);
     let text = std::fs::read_to_string(&out).unwrap();
     let ids: Vec<&str> = text
@@ -777,7 +766,7 @@ fn a_withheld_node_leaves_no_trace_while_a_dangling_link_survives() {
          satisfies = [\"BR-1\"]\nrefines = [\"RTM-SECRET\"]\n",
     );
     let out = tmp.path().join("o.reqif");
-    export_tree(&tree, &out, &["--classification", "white"]);
+    common::export("reqif", &tree, &out, &["--classification", "white"]);
     validate(&out);
     let xml = std::fs::read_to_string(&out).unwrap();
     for secret in ["TH-SECRET", "RTM-SECRET", "Hidden"] {
@@ -798,7 +787,7 @@ fn a_withheld_node_leaves_no_trace_while_a_dangling_link_survives() {
     }
     // At red, the same tree round-trips whole.
     let all = tmp.path().join("all.reqif");
-    export_tree(&tree, &all, &["--classification", "red"]);
+    common::export("reqif", &tree, &all, &["--classification", "red"]);
     let back_all = tmp.path().join("back-all");
     import_into(&all, &tree, &back_all);
     assert_same_tree(&tree, &back_all);
@@ -813,7 +802,7 @@ fn a_shown_definition_never_takes_the_fields_of_a_withheld_one_of_the_same_id() 
          [[theme]]\nid = \"TH-1\"\ntitle = \"T\"\nowner = \"Open Owner\"\n",
     );
     let out = tmp.path().join("o.reqif");
-    export_tree(&tree, &out, &["--classification", "white"]);
+    common::export("reqif", &tree, &out, &["--classification", "white"]);
     let xml = std::fs::read_to_string(&out).unwrap();
     assert!(xml.contains("Open Owner"), "{xml}");
     assert!(!xml.contains("Secret Owner"), "{xml}");
@@ -825,7 +814,7 @@ fn a_generated_large_tree_exports_valid_reqif_and_round_trips() {
     let tree = tmp.path().join("big");
     rtm::corpus::write(&tree, 10_000, 7).unwrap();
     let out = tmp.path().join("big.reqif");
-    export_tree(&tree, &out, &[]);
+    common::export("reqif", &tree, &out, &[]);
     validate(&out);
     let back = tmp.path().join("back");
     std::fs::create_dir(&back).unwrap();
@@ -1395,7 +1384,7 @@ fn relation_and_hierarchy_identifiers_are_unique_however_they_are_made() {
         std::fs::write(tree.join("rtm.toml"), "[project]\nname = \"x\"\n").unwrap();
         std::fs::write(tree.join("n.toml"), format!("{head}{reqs}")).unwrap();
         let out = tmp.path().join(format!("{name}.reqif"));
-        export_tree(&tree, &out, &[]);
+        common::export("reqif", &tree, &out, &[]);
         let xml = std::fs::read_to_string(&out).unwrap();
         assert_eq!(identifiers_of(&xml, "SPEC-RELATION"), relations, "{name}");
         assert_eq!(identifiers_of(&xml, "SPEC-HIERARCHY"), hierarchy, "{name}");
@@ -1588,7 +1577,7 @@ fn a_value_the_loader_refuses_is_the_object_s_error_and_nothing_is_written() {
          [[requirement]]\nid = \"R1\"\ntitle = \"r\"\ncategory = \"optional\"\nsec = [\"S1\"]\nvalues = { t = 5.5 }\n",
     );
     let out = tmp.path().join("a.reqif");
-    export_tree(&tree, &out, &[]);
+    common::export("reqif", &tree, &out, &[]);
     let xml = std::fs::read_to_string(&out).unwrap();
     for (from, to, says) in [
         (
@@ -1659,7 +1648,7 @@ fn a_reqifz_holding_the_same_export_twice_imports_as_the_export_alone() {
     let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("requirements");
     let tmp = tempfile::tempdir().unwrap();
     let one = tmp.path().join("one.reqif");
-    export_tree(&bundled, &one, &[]);
+    common::export("reqif", &bundled, &one, &[]);
     let xml = std::fs::read_to_string(&one).unwrap();
     let relations = xml.matches("<SPEC-RELATION IDENTIFIER=").count();
     let objects = xml.matches("<SPEC-OBJECT IDENTIFIER=").count();
@@ -1798,7 +1787,7 @@ fn a_deep_refines_chain_exports_valid_reqif_that_imports_back_the_same() {
     );
     let tree = tree_with(tmp.path(), &nodes);
     let out = tmp.path().join("deep.reqif");
-    export_tree(&tree, &out, &[]);
+    common::export("reqif", &tree, &out, &[]);
     validate(&out);
     let xml = std::fs::read_to_string(&out).unwrap();
     let mut depth = 0usize;
@@ -1852,14 +1841,7 @@ fn variants_the_tree_does_not_declare_are_refused() {
     )
     .unwrap();
     let file = dir.path().join("x.reqif");
-    let o = common::rtm()
-        .args(["export", "reqif"])
-        .arg(&src)
-        .arg("-o")
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{o:?}");
+    common::export("reqif", &src, &file, &[]);
     let dst = dir.path().join("dst");
     std::fs::create_dir(&dst).unwrap();
     let project = "[project]\nname = \"q\"\nvariants = [\"SB\", \"DB\"]\n";
