@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Note, Workbook, Worksheet};
 
+use super::sheetxml::Rows;
 use super::tables::{NodeTables, file_tables};
 use super::{FILE_COLUMN, LIST_FIELDS, NODE_COLUMNS, STRING_FIELDS};
 use crate::model::{Kind, LinkField, Node};
@@ -288,7 +289,11 @@ fn by_id<'v>(view: &'v View<'_>) -> FxHashMap<&'v str, &'v Node> {
 
 /// The `Deviations` sheet: one row per declared deviation.
 pub fn deviations<'v>(view: &'v View<'_>) -> Sheet<'v> {
-    let ids = by_id(view);
+    deviations_with(view, &by_id(view))
+}
+
+/// [`deviations`], with the view's nodes by id.
+fn deviations_with<'v>(view: &'v View<'_>, ids: &FxHashMap<&'v str, &'v Node>) -> Sheet<'v> {
     let shown = |id: &'v str| if view.hides_id(id) { None } else { Some(id) };
     let mut rows = Vec::new();
     for (_, n) in view.nodes() {
@@ -341,120 +346,40 @@ pub fn deviations<'v>(view: &'v View<'_>) -> Sheet<'v> {
 /// An entry that reaches no business requirement has a row of its own
 /// with the theme and business columns empty.
 pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
+    matrix_with(view, &by_id(view))
+}
+
+/// [`matrix`], with the view's nodes by id.
+fn matrix_with<'v>(view: &'v View<'_>, ids: &FxHashMap<&'v str, &'v Node>) -> Sheet<'v> {
     use rayon::prelude::*;
-    let ids = by_id(view);
-    let title = |n: &'v Node| n.title().unwrap_or_default();
-    let entries: Vec<(usize, &'v Node)> = view
-        .nodes()
-        .filter(|(_, n)| n.kind == Kind::Requirement)
-        .collect();
-    // The rows are sorted by their cells. A row is three groups of cells:
-    // the theme's (id, title), the business requirement's and the entry's
-    // (id, title, category, status). Each group is ranked once, by its
-    // cells, so that a row sorts by three numbers: the same order as by
-    // its eight texts (equal numbers are equal cells), without comparing
-    // texts 159k × log n times. A theme or business requirement is found
-    // by its id (the first node with it), so its cells follow from its id.
-    let pair = |n: Option<&'v Node>| n.map_or(("", ""), |n| (n.id.as_str(), title(n)));
-    let ranks_of = |kind: Kind| -> (FxHashMap<&'v str, u32>, u32) {
-        let mut pairs: Vec<(&'v str, &'v str)> = ids
-            .values()
-            .filter(|n| n.kind == kind)
-            .map(|n| pair(Some(n)))
-            .collect();
-        pairs.push(pair(None));
-        pairs.sort_unstable();
-        pairs.dedup();
-        let rank = |p: &(&str, &str)| pairs.binary_search(p).map_or(0, |i| i as u32);
-        let none = rank(&pair(None));
-        let by_id = ids
-            .values()
-            .filter(|n| n.kind == kind)
-            .map(|n| (n.id.as_str(), rank(&pair(Some(n)))))
-            .collect();
-        (by_id, none)
-    };
-    let (theme_rank, no_theme) = ranks_of(Kind::Theme);
-    let (business_rank, no_business) = ranks_of(Kind::Business);
-    let tail = |e: &'v Node| {
-        [
-            e.id.as_str(),
-            title(e),
-            e.category.map_or("", |c| c.as_str()),
-            e.status.as_str(),
-        ]
-    };
-    // Each entry's rank among the entries, by its cells (equal cells, equal
-    // rank).
-    let entry_rank: Vec<u32> = {
-        let mut order: Vec<(usize, [&'v str; 4])> = entries
-            .iter()
-            .enumerate()
-            .map(|(i, &(_, e))| (i, tail(e)))
-            .collect();
-        order.par_sort_unstable_by(|a, b| a.1.cmp(&b.1));
-        let mut rank = vec![0u32; entries.len()];
-        let mut r = 0u32;
-        let mut last: Option<[&'v str; 4]> = None;
-        for (i, t) in order {
-            if last.is_some_and(|l| l != t) {
-                r += 1;
-            }
-            last = Some(t);
-            if let Some(slot) = rank.get_mut(i) {
-                *slot = r;
-            }
-        }
-        rank
-    };
-    // Each business requirement's part of a row, once: its rank, id and
-    // title, and one (rank, id, title) per theme it names (its themes by
-    // id, none when it names no theme).
-    type Part<'v> = (u32, &'v str, &'v str);
-    let business_parts: FxHashMap<&'v str, (Part<'v>, Vec<Part<'v>>)> = ids
-        .values()
-        .filter(|b| b.kind == Kind::Business)
-        .map(|&b| {
-            let themes: BTreeSet<&str> = b
-                .links_in(LinkField::Themes)
-                .map(|l| b.target(l))
-                .filter(|t| ids.get(t).is_some_and(|t| t.kind == Kind::Theme))
-                .collect();
-            let themes: Vec<Part<'v>> = if themes.is_empty() {
-                vec![(no_theme, "", "")]
-            } else {
-                themes
-                    .iter()
-                    .filter_map(|t| ids.get(t).copied())
-                    .map(|t| {
-                        let (id, title) = pair(Some(t));
-                        (theme_rank.get(id).copied().unwrap_or(0), id, title)
-                    })
-                    .collect()
-            };
-            let br = business_rank.get(b.id.as_str()).copied().unwrap_or(0);
-            (b.id.as_str(), ((br, b.id.as_str(), title(b)), themes))
-        })
-        .collect();
-    let reached = reached_business(view, |b| business_parts.contains_key(b));
+    // The business requirements each entry reaches are worked out while
+    // the cells are ranked.
+    let is_business = |b: &str| ids.get(b).is_some_and(|b| b.kind == Kind::Business);
+    let (reached, ranked) = rayon::join(
+        || reached_business(view, is_business),
+        || Ranked::of(view, ids),
+    );
     // Each entry's rows are made in parallel; the rows are then sorted,
     // so the order they were made in does not show.
     type Keyed<'v> = ((u32, u32, u32), [&'v str; 8]);
-    let mut rows: Vec<Keyed<'v>> = entries
+    let mut rows: Vec<Keyed<'v>> = ranked
+        .entries
         .par_iter()
-        .zip(entry_rank.par_iter())
+        .zip(ranked.entry_rank.par_iter())
         .flat_map_iter(|(&(i, e), &er)| {
             let business = reached.of(i);
-            let [e0, e1, e2, e3] = tail(e);
+            let [e0, e1, e2, e3] = entry_cells(e);
             let mut rows: Vec<Keyed<'v>> = Vec::new();
-            for ((br, b0, b1), themes) in business.iter().filter_map(|b| business_parts.get(b)) {
+            for ((br, b0, b1), themes) in
+                business.iter().filter_map(|b| ranked.business_parts.get(b))
+            {
                 for &(tr, t0, t1) in themes {
                     rows.push(((tr, *br, er), [t0, t1, b0, b1, e0, e1, e2, e3]));
                 }
             }
             if rows.is_empty() {
                 rows.push((
-                    (no_theme, no_business, er),
+                    (ranked.no_theme, ranked.no_business, er),
                     ["", "", "", "", e0, e1, e2, e3],
                 ));
             }
@@ -465,7 +390,7 @@ pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
     // same.
     rows.par_sort_unstable_by_key(|(k, _)| *k);
     let rows = rows
-        .into_iter()
+        .into_par_iter()
         .map(|(_, r)| r.map(Cow::Borrowed).to_vec())
         .collect();
     Sheet {
@@ -483,6 +408,132 @@ pub fn matrix<'v>(view: &'v View<'_>) -> Sheet<'v> {
         .map(str::to_owned)
         .to_vec(),
         rows,
+    }
+}
+
+/// A node's title, or nothing.
+fn title_of(n: &Node) -> &str {
+    n.title().unwrap_or_default()
+}
+
+/// An entry's cells on the `Matrix` sheet: id, title, category, status.
+fn entry_cells(e: &Node) -> [&str; 4] {
+    [
+        e.id.as_str(),
+        title_of(e),
+        e.category.map_or("", |c| c.as_str()),
+        e.status.as_str(),
+    ]
+}
+
+/// A theme's or business requirement's part of a `Matrix` row: its rank,
+/// id and title.
+type Part<'v> = (u32, &'v str, &'v str);
+
+/// What the `Matrix` rows are sorted by. The rows are sorted by their
+/// cells. A row is three groups of cells: the theme's (id, title), the
+/// business requirement's and the entry's (id, title, category, status).
+/// Each group is ranked once, by its cells, so that a row sorts by three
+/// numbers: the same order as by its eight texts (equal numbers are equal
+/// cells), without comparing texts 159k × log n times. A theme or business
+/// requirement is found by its id (the first node with it), so its cells
+/// follow from its id.
+struct Ranked<'v> {
+    /// The entries, with their places among the view's nodes.
+    entries: Vec<(usize, &'v Node)>,
+    /// Each entry's rank among the entries, by its cells (equal cells,
+    /// equal rank).
+    entry_rank: Vec<u32>,
+    /// Each business requirement's part of a row, once, and one part per
+    /// theme it names (its themes by id; the empty part when it names
+    /// none).
+    business_parts: FxHashMap<&'v str, (Part<'v>, Vec<Part<'v>>)>,
+    /// The ranks of the empty theme and business cells.
+    no_theme: u32,
+    no_business: u32,
+}
+
+impl<'v> Ranked<'v> {
+    fn of(view: &'v View<'_>, ids: &FxHashMap<&'v str, &'v Node>) -> Self {
+        use rayon::prelude::*;
+        let entries: Vec<(usize, &'v Node)> = view
+            .nodes()
+            .filter(|(_, n)| n.kind == Kind::Requirement)
+            .collect();
+        let pair = |n: Option<&'v Node>| n.map_or(("", ""), |n| (n.id.as_str(), title_of(n)));
+        let ranks_of = |kind: Kind| -> (FxHashMap<&'v str, u32>, u32) {
+            let mut pairs: Vec<(&'v str, &'v str)> = ids
+                .values()
+                .filter(|n| n.kind == kind)
+                .map(|n| pair(Some(n)))
+                .collect();
+            pairs.push(pair(None));
+            pairs.sort_unstable();
+            pairs.dedup();
+            let rank = |p: &(&str, &str)| pairs.binary_search(p).map_or(0, |i| i as u32);
+            let none = rank(&pair(None));
+            let by_id = ids
+                .values()
+                .filter(|n| n.kind == kind)
+                .map(|n| (n.id.as_str(), rank(&pair(Some(n)))))
+                .collect();
+            (by_id, none)
+        };
+        let (theme_rank, no_theme) = ranks_of(Kind::Theme);
+        let (business_rank, no_business) = ranks_of(Kind::Business);
+        let entry_rank: Vec<u32> = {
+            let mut order: Vec<(usize, [&'v str; 4])> = entries
+                .iter()
+                .enumerate()
+                .map(|(i, &(_, e))| (i, entry_cells(e)))
+                .collect();
+            order.par_sort_unstable_by(|a, b| a.1.cmp(&b.1));
+            let mut rank = vec![0u32; entries.len()];
+            let mut r = 0u32;
+            let mut last: Option<[&'v str; 4]> = None;
+            for (i, t) in order {
+                if last.is_some_and(|l| l != t) {
+                    r += 1;
+                }
+                last = Some(t);
+                if let Some(slot) = rank.get_mut(i) {
+                    *slot = r;
+                }
+            }
+            rank
+        };
+        let business_parts = ids
+            .values()
+            .filter(|b| b.kind == Kind::Business)
+            .map(|&b| {
+                let themes: BTreeSet<&str> = b
+                    .links_in(LinkField::Themes)
+                    .map(|l| b.target(l))
+                    .filter(|t| ids.get(t).is_some_and(|t| t.kind == Kind::Theme))
+                    .collect();
+                let themes: Vec<Part<'v>> = if themes.is_empty() {
+                    vec![(no_theme, "", "")]
+                } else {
+                    themes
+                        .iter()
+                        .filter_map(|t| ids.get(t).copied())
+                        .map(|t| {
+                            let (id, title) = pair(Some(t));
+                            (theme_rank.get(id).copied().unwrap_or(0), id, title)
+                        })
+                        .collect()
+                };
+                let br = business_rank.get(b.id.as_str()).copied().unwrap_or(0);
+                (b.id.as_str(), ((br, b.id.as_str(), title_of(b)), themes))
+            })
+            .collect();
+        Self {
+            entries,
+            entry_rank,
+            business_parts,
+            no_theme,
+            no_business,
+        }
     }
 }
 
@@ -703,9 +754,6 @@ pub fn xlsx(
     Ok(out.into_inner())
 }
 
-/// Builds one of the sheets after `Nodes`.
-type OtherSheet = dyn for<'v> Fn(&'v View<'_>) -> Sheet<'v> + Sync;
-
 /// The formats every sheet uses: the header's, and the columns' wrapped
 /// text.
 struct Formats {
@@ -713,52 +761,119 @@ struct Formats {
     wrap: Format,
 }
 
+/// The style (`xf` index) of every cell below a header: the columns'
+/// wrapped text, the first format [`prepare`] registers. A unit test
+/// checks it against the rows rust_xlsxwriter writes itself.
+const WRAP_STYLE: u32 = 1;
+
+/// What every sheet carries besides its cells.
+struct Meta {
+    /// The classification note of cell A1.
+    note: String,
+    /// The page header.
+    header: String,
+    properties: DocProperties,
+}
+
+impl Meta {
+    fn of(view: &View<'_>) -> Result<Self, ExportError> {
+        let note = classification_note(view);
+        let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
+        // What an import into a new tree keeps of the project: the level
+        // of its nodes that name none, its name and its variants.
+        let project = &view.checked.config.project;
+        let mut properties = DocProperties::new()
+            .set_creation_datetime(&created)
+            .set_comment(note.as_str())
+            .set_custom_property(super::DEFAULT_LEVEL_PROPERTY, view.default_level().as_str());
+        if let Some(name) = project.name.as_deref().filter(|n| !n.trim().is_empty()) {
+            properties = properties.set_custom_property(super::NAME_PROPERTY, name);
+        }
+        if !project.variants.is_empty() {
+            properties = properties.set_custom_property(
+                super::VARIANTS_PROPERTY,
+                super::variants_text(&project.variants).as_str(),
+            );
+        }
+        Ok(Self {
+            note,
+            header: page_header(view),
+            properties,
+        })
+    }
+}
+
 /// Names a sheet and gives it its columns, frozen header, page header,
-/// note and header row.
+/// note, header row and autofilter.
 fn prepare(
     ws: &mut Worksheet,
     sheet: &Sheet<'_>,
-    (note, header): (&str, &str),
+    meta: &Meta,
     formats: &Formats,
 ) -> Result<(), ExportError> {
     ws.set_name(sheet.name)?;
     // Wrapped text as the columns' format: a cell written without a
-    // format of its own takes it (looked up by column, not by hashing
-    // the format again for every cell).
+    // format of its own takes it.
     for (c, w) in widths(sheet).into_iter().enumerate() {
         ws.set_column_width(c as u16, w)?;
         ws.set_column_format(c as u16, &formats.wrap)?;
     }
     ws.set_freeze_panes(1, 0)?;
-    ws.set_header(header);
-    ws.insert_note(0, 0, &Note::new(note).add_author_prefix(false))?;
+    ws.set_header(&meta.header);
+    ws.insert_note(0, 0, &Note::new(&meta.note).add_author_prefix(false))?;
     for (c, h) in sheet.header.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, h, &formats.head)?;
     }
+    let last_col = sheet.header.len().saturating_sub(1) as u16;
+    ws.autofilter(0, 0, sheet.rows.len() as u32, last_col)?;
     Ok(())
 }
 
-/// Writes a prepared sheet's rows and its autofilter. Each cell's text is
-/// handed over (rust_xlsxwriter takes a `String`) and each row dropped
-/// once written. A cell longer than Excel allows stops the export, naming
-/// the row's node and the column.
-fn fill(
-    ws: &mut Worksheet,
+/// The workbook with every sheet prepared and no row below the headers.
+/// The worksheets are in rust_xlsxwriter's constant-memory mode, which
+/// writes the header row as [`Rows`] writes the others (strings inline,
+/// no `spans`); its temporary files hold only the headers.
+fn workbook(sheets: &[Sheet<'_>], meta: &Meta) -> Result<Workbook, ExportError> {
+    let mut workbook = Workbook::new();
+    // The fastest deflate: a large tree's workbook is written several
+    // times faster, and only somewhat larger.
+    workbook.set_zip_compression_level(1);
+    workbook.set_properties(&meta.properties);
+    let formats = Formats {
+        head: Format::new().set_bold().set_text_wrap(),
+        wrap: Format::new().set_text_wrap(),
+    };
+    for sheet in sheets {
+        let ws = match workbook.add_worksheet_with_constant_memory() {
+            Ok(ws) => ws,
+            // No temporary folder to write into: held in memory instead.
+            Err(_) => workbook.add_worksheet(),
+        };
+        prepare(ws, sheet, meta, &formats)?;
+    }
+    Ok(workbook)
+}
+
+/// Writes a sheet's rows into `out`, dropping each once written. A cell
+/// longer than Excel allows stops the export, naming the row's node and
+/// the column.
+fn fill<W: Write>(
+    out: W,
     sheet: Sheet<'_>,
     progress: &(dyn Fn(Tick) + Sync),
-) -> Result<(), ExportError> {
+) -> Result<W, ExportError> {
+    let io = |e: std::io::Error| ExportError::Xlsx(e.into());
     let last_row = sheet.rows.len() as u32;
-    progress(Tick::Rows(u64::from(last_row)));
-    let last_col = sheet.header.len().saturating_sub(1) as u16;
     let ids: Vec<Option<usize>> = (0..sheet.header.len())
         .map(|c| id_column(sheet.name, &sheet.header, c))
         .collect();
+    let mut rows = Rows::new(out, sheet.header.len(), WRAP_STYLE);
     for (r, row) in sheet.rows.into_iter().enumerate() {
         // Measured in bytes first: a cell of fewer bytes than the limit
-        // has fewer characters too.
+        // has fewer UTF-16 units (what Excel counts) too.
         let long = row.iter().enumerate().find_map(|(c, text)| {
-            let chars = (text.len() > CELL_LIMIT).then(|| text.chars().count())?;
-            (chars > CELL_LIMIT).then_some((c, chars))
+            let units = (text.len() > CELL_LIMIT).then(|| text.encode_utf16().count())?;
+            (units > CELL_LIMIT).then_some((c, units))
         });
         if let Some((c, chars)) = long {
             let column = sheet.header.get(c).map_or("", String::as_str);
@@ -777,18 +892,14 @@ fn fill(
                 chars,
             });
         }
-        for (c, text) in row.into_iter().enumerate() {
-            if !text.is_empty() {
-                ws.write_string(r as u32 + 1, c as u16, text.into_owned())?;
-            }
-        }
+        rows.row(r as u32 + 2, row.iter().map(AsRef::as_ref))
+            .map_err(io)?;
         if r % 1000 == 999 {
             progress(Tick::Written(1000));
         }
     }
     progress(Tick::Written(u64::from(last_row % 1000)));
-    ws.autofilter(0, 0, last_row, last_col)?;
-    Ok(())
+    rows.finish().map_err(io)
 }
 
 /// The column of a sheet holding the id of the node that column `c` of a
@@ -810,82 +921,174 @@ fn id_column(sheet: &str, header: &[String], c: usize) -> Option<usize> {
     }
 }
 
-/// Writes the workbook into `out`. Each worksheet streams its rows to a
-/// temporary file (rust_xlsxwriter's constant-memory mode, strings written
-/// inline), so that the cells are not held twice. The `Nodes` sheet is
-/// written on one thread while the other three are built and written on
-/// another (building `Deviations` and `Matrix` while the `Nodes` cells are
-/// gathered saved about 0.1 s of 1.7 at 100k nodes but held the Matrix
-/// rows, 60–75 MB, through the whole `Nodes` sheet); the formats are all registered (by preparing
-/// `Nodes`) before the second thread starts, so that their indices, and
-/// the bytes, do not depend on which thread comes first.
+/// Writes the workbook into `out`.
+///
+/// rust_xlsxwriter makes the workbook with every sheet's header, note,
+/// widths and autofilter, and no rows; rtm then writes the rows into each
+/// sheet (see `sheetxml`) and compresses the sheets on two threads, while
+/// the rest of the package is copied as rust_xlsxwriter made it. The
+/// `Nodes` sheet is built and written on one thread, the other three on
+/// the other.
 pub fn write_xlsx<W: Write + Seek + Send>(
     view: &View<'_>,
     kept: Option<&KeptCells>,
     progress: &(dyn Fn(Tick) + Sync),
     out: W,
 ) -> Result<(), ExportError> {
-    let note = classification_note(view);
-    let header = page_header(view);
-    let mut workbook = Workbook::new();
-    // The fastest deflate: a large tree's workbook is written several
-    // times faster, and only somewhat larger.
-    workbook.set_zip_compression_level(1);
-    let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
-    // What an import into a new tree keeps of the project: the level of
-    // its nodes that name none, its name and its variants.
-    let project = &view.checked.config.project;
-    let mut properties = DocProperties::new()
-        .set_creation_datetime(&created)
-        .set_comment(note.as_str())
-        .set_custom_property(super::DEFAULT_LEVEL_PROPERTY, view.default_level().as_str());
-    if let Some(name) = project.name.as_deref().filter(|n| !n.trim().is_empty()) {
-        properties = properties.set_custom_property(super::NAME_PROPERTY, name);
+    let meta = Meta::of(view)?;
+    let (rest, nodes) = crate::threads::both(
+        || {
+            let ids = by_id(view);
+            [
+                deviations_with(view, &ids),
+                matrix_with(view, &ids),
+                findings(view),
+            ]
+        },
+        || nodes_from(view, kept),
+    );
+    let rest = rest.map_err(|_| broken("a sheet could not be made"))?;
+    let sheets: Vec<Sheet<'_>> = std::iter::once(nodes?).chain(rest).collect();
+    package(sheets, &meta, progress, out)
+}
+
+/// An error in putting the workbook together.
+fn broken(why: &str) -> ExportError {
+    ExportError::Xlsx(std::io::Error::other(why.to_owned()).into())
+}
+
+/// The name of the `n`-th worksheet's part in the package, from 0.
+fn sheet_part(n: usize) -> String {
+    format!("xl/worksheets/sheet{}.xml", n + 1)
+}
+
+/// The options rust_xlsxwriter gives every part of the package.
+fn part_options() -> zip::write::SimpleFileOptions {
+    zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1))
+        .unix_permissions(0o600)
+        .last_modified_time(zip::DateTime::default())
+}
+
+/// Writes `sheets` as a workbook into `out`.
+fn package<W: Write + Seek + Send>(
+    sheets: Vec<Sheet<'_>>,
+    meta: &Meta,
+    progress: &(dyn Fn(Tick) + Sync),
+    out: W,
+) -> Result<(), ExportError> {
+    for sheet in &sheets {
+        progress(Tick::Rows(sheet.rows.len() as u64));
     }
-    if !project.variants.is_empty() {
-        properties = properties.set_custom_property(
-            super::VARIANTS_PROPERTY,
-            super::variants_text(&project.variants).as_str(),
-        );
+    let mut template = std::io::Cursor::new(Vec::new());
+    workbook(&sheets, meta)?.save_to_writer(&mut template)?;
+    let mut template = zip::ZipArchive::new(template).map_err(rust_xlsxwriter::XlsxError::from)?;
+    let mut parts = Vec::with_capacity(sheets.len());
+    for (n, sheet) in sheets.iter().enumerate() {
+        parts.push(around_rows(&mut template, &sheet_part(n), sheet)?);
     }
-    workbook.set_properties(&properties);
-    let formats = Formats {
-        head: Format::new().set_bold().set_text_wrap(),
-        wrap: Format::new().set_text_wrap(),
+    let mut jobs = sheets.into_iter().zip(parts).enumerate();
+    let Some(first) = jobs.next() else {
+        return Err(broken("the workbook has no sheet"));
     };
-    for _ in 0..4 {
-        if workbook.add_worksheet_with_constant_memory().is_err() {
-            // No temporary folder to write into: held in memory instead.
-            workbook.add_worksheet();
+    let rest: Vec<_> = jobs.collect();
+    let (rest, first) = crate::threads::both(
+        || {
+            rest.into_iter()
+                .map(|(n, (sheet, around))| compress(n, sheet, &around, progress))
+                .collect::<Result<Vec<_>, _>>()
+        },
+        || compress(first.0, first.1.0, &first.1.1, progress),
+    );
+    let first = first?;
+    let rest = rest.map_err(|_| broken("a sheet could not be written"))??;
+    let mut sheets: FxHashMap<String, zip::write::PreparedZipFile> =
+        std::iter::once(first).chain(rest).collect();
+    // The packager's pieces are small: one system call each into the
+    // file without a buffer.
+    let out = std::io::BufWriter::with_capacity(1 << 20, out);
+    let mut zip = zip::ZipWriter::new(out);
+    let zipped = |e| ExportError::Xlsx(rust_xlsxwriter::XlsxError::from(e));
+    for i in 0..template.len() {
+        let part = template.by_index_raw(i).map_err(zipped)?;
+        let name = part.name().map_err(zipped)?.into_owned();
+        match sheets.remove(&name) {
+            Some(sheet) => {
+                drop(part);
+                zip.add_prepared_file(sheet).map_err(zipped)?;
+            }
+            None => zip.raw_copy_file(part).map_err(zipped)?,
         }
     }
-    let failed = || ExportError::Unreadable("a sheet could not be made".into());
-    let nodes_sheet = nodes_from(view, kept)?;
-    let [first, rest @ ..] = workbook.worksheets_mut().as_mut_slice() else {
-        return Err(ExportError::Unreadable("the workbook has no sheet".into()));
-    };
-    prepare(first, &nodes_sheet, (&note, &header), &formats)?;
-    let (rest_done, first_done) = crate::threads::both(
-        || {
-            let others: [&OtherSheet; 3] = [&deviations, &matrix, &findings];
-            for (ws, build) in rest.iter_mut().zip(others) {
-                let sheet = build(view);
-                prepare(ws, &sheet, (&note, &header), &formats)?;
-                fill(ws, sheet, progress)?;
-            }
-            Ok::<(), ExportError>(())
-        },
-        || fill(first, nodes_sheet, progress),
-    );
-    first_done?;
-    rest_done.unwrap_or_else(|_| Err(failed()))?;
-    // The packager writes the zip in pieces of a kilobyte or so: one
-    // system call each into the file, 24,000 for a 100k-node tree,
-    // without a buffer.
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
-    workbook.save_to_writer(&mut out)?;
+    let mut out = zip.finish().map_err(zipped)?;
     out.flush().map_err(rust_xlsxwriter::XlsxError::from)?;
     Ok(())
+}
+
+/// A sheet's part of the template, cut where its rows go: what comes
+/// before them, with the extent of the cells (`<dimension>`) they make,
+/// and what comes after.
+fn around_rows(
+    template: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>,
+    name: &str,
+    sheet: &Sheet<'_>,
+) -> Result<(String, String), ExportError> {
+    use std::io::Read;
+    let missing = || broken(&format!("the workbook has no part {name}"));
+    let mut xml = String::new();
+    template
+        .by_name(name)
+        .map_err(|_| missing())?
+        .read_to_string(&mut xml)
+        .map_err(rust_xlsxwriter::XlsxError::from)?;
+    let end = xml.rfind("</sheetData>").ok_or_else(missing)?;
+    let after = xml.split_off(end);
+    let start = xml.find("<dimension ref=\"").ok_or_else(missing)? + "<dimension ref=\"".len();
+    let stop = xml
+        .get(start..)
+        .and_then(|rest| rest.find('"'))
+        .ok_or_else(missing)?
+        + start;
+    let (last_row, last_col) = extent(sheet);
+    let extent = rust_xlsxwriter::utility::cell_range(0, 0, last_row, last_col);
+    xml.replace_range(start..stop, &extent);
+    Ok((xml, after))
+}
+
+/// The last row and column (from 0) of a sheet's cells that hold text,
+/// the header's included.
+fn extent(sheet: &Sheet<'_>) -> (u32, u16) {
+    fn last<T: AsRef<str>>(cells: &[T]) -> Option<usize> {
+        cells.iter().rposition(|c| !c.as_ref().is_empty())
+    }
+    let mut last_row = 0;
+    let mut last_col = last(&sheet.header).unwrap_or(0);
+    for (r, row) in sheet.rows.iter().enumerate() {
+        if let Some(c) = last(row) {
+            last_row = r + 1;
+            last_col = last_col.max(c);
+        }
+    }
+    (last_row as u32, last_col as u16)
+}
+
+/// The `n`-th sheet's part, compressed: `around`'s two halves with the
+/// sheet's rows between them.
+fn compress(
+    n: usize,
+    sheet: Sheet<'_>,
+    (before, after): &(String, String),
+    progress: &(dyn Fn(Tick) + Sync),
+) -> Result<(String, zip::write::PreparedZipFile), ExportError> {
+    let zipped = |e| ExportError::Xlsx(rust_xlsxwriter::XlsxError::from(e));
+    let io = |e: std::io::Error| ExportError::Xlsx(e.into());
+    let name = sheet_part(n);
+    let mut part = zip::write::ZipFileBuilder::new(&name, part_options()).map_err(zipped)?;
+    part.write_all(before.as_bytes()).map_err(io)?;
+    let mut part = fill(part, sheet, progress)?;
+    part.write_all(after.as_bytes()).map_err(io)?;
+    Ok((name, part.finish().map_err(zipped)?))
 }
 
 /// The `Nodes` sheet as CSV (RFC 4180, UTF-8).
@@ -921,17 +1124,27 @@ mod tests {
     /// The error of filling a one-row sheet whose column `long` holds a
     /// text past Excel's limit.
     fn too_long(name: &'static str, header: &[&str], row: &[&str], long: usize) -> String {
-        let text = "é".repeat(CELL_LIMIT + 1);
+        too_long_with(name, header, row, long, &"é".repeat(CELL_LIMIT + 1))
+    }
+
+    /// [`too_long`], with the long text given.
+    fn too_long_with(
+        name: &'static str,
+        header: &[&str],
+        row: &[&str],
+        long: usize,
+        text: &str,
+    ) -> String {
         let mut row: Vec<Cow<'_, str>> = row.iter().map(|c| Cow::Borrowed(*c)).collect();
-        row[long] = Cow::Borrowed(text.as_str());
+        row[long] = Cow::Borrowed(text);
         let sheet = Sheet {
             name,
             header: header.iter().map(|h| (*h).to_owned()).collect(),
             rows: vec![vec![Cow::Borrowed(""); header.len()], row],
         };
-        match fill(&mut Worksheet::new(), sheet, &|_| {}) {
+        match fill(Vec::new(), sheet, &|_| {}) {
             Err(e) => e.to_string(),
-            Ok(()) => panic!("written"),
+            Ok(_) => panic!("written"),
         }
     }
 
@@ -996,6 +1209,158 @@ mod tests {
             ),
             format!("Findings: row 3 `message` {tail}")
         );
+    }
+
+    /// Excel counts a cell's UTF-16 units: 16,384 characters outside the
+    /// Basic Multilingual Plane are 32,768 of them, one too many.
+    #[test]
+    fn the_limit_counts_what_excel_counts() {
+        let header = ["entry", "category", "sec", "summary"];
+        let row = ["RTM-0001", "mvp", "SEC-POA-60", ""];
+        let emoji = "😀".repeat(CELL_LIMIT.div_ceil(2));
+        assert_eq!(
+            too_long_with("Deviations", &header, &row, 3, &emoji),
+            "Deviations: RTM-0001 `summary` is 32,768 characters, longer than the 32,767 \
+             Excel allows in a cell; nothing written (`rtm export csv` and `rtm export \
+             reqif` have no such limit)"
+        );
+        // One fewer fits.
+        let mut cells: Vec<Cow<'_, str>> = row.iter().map(|c| Cow::Borrowed(*c)).collect();
+        let fits = "😀".repeat(CELL_LIMIT / 2);
+        cells[3] = Cow::Borrowed(&fits);
+        let sheet = Sheet {
+            name: "Deviations",
+            header: header.map(str::to_owned).to_vec(),
+            rows: vec![cells],
+        };
+        assert!(fill(Vec::new(), sheet, &|_| {}).is_ok());
+    }
+
+    /// Sheets whose cells hold what needs care in SpreadsheetML.
+    fn awkward_sheets() -> Vec<Sheet<'static>> {
+        let texts = [
+            "plain",
+            "  leading and trailing  ",
+            "\tTab first",
+            "ends with a line feed\n",
+            "a & b <c> \"d\" 'e'",
+            "controls \u{0}\u{1}\u{8}\u{b}\u{c}\r\u{1b}\u{1f} tab\tline\nend",
+            "_x0041_ _x00e9_ _xZZZZ_ _x12_ __x0041__ _x0041",
+            "not characters \u{FFFE}\u{FFFF} but \u{FFFD}",
+            "é ü 😀 中文",
+            "",
+        ];
+        let wide: Vec<String> = (0..30).map(|c| format!("column {c}")).collect();
+        let mut nodes: Vec<Vec<Cow<'static, str>>> = Vec::new();
+        for (r, _) in texts.iter().enumerate() {
+            nodes.push(
+                (0..wide.len())
+                    .map(|c| Cow::Borrowed(texts[(r + c) % texts.len()]))
+                    .collect(),
+            );
+        }
+        // A row with no text, then one whose only cell is the last
+        // column, then (at the end) another row with no text.
+        nodes.insert(3, vec![Cow::Borrowed(""); wide.len()]);
+        let mut last_only = vec![Cow::Borrowed(""); wide.len()];
+        last_only[29] = Cow::Borrowed("AD");
+        nodes.push(last_only);
+        nodes.push(vec![Cow::Borrowed(""); wide.len()]);
+        let matrix_header = ["theme", "theme title", "business", "entry"].map(str::to_owned);
+        let matrix: Vec<Vec<Cow<'static, str>>> = (0..2500)
+            .map(|i| {
+                vec![
+                    Cow::Borrowed(if i % 3 == 0 { "" } else { "TH-01" }),
+                    Cow::Borrowed(texts[i % texts.len()]),
+                    Cow::Owned(format!("BR-{i:03}")),
+                    Cow::Owned(format!("RTM-{i:04}")),
+                ]
+            })
+            .collect();
+        vec![
+            Sheet {
+                name: "Nodes",
+                header: wide,
+                rows: nodes,
+            },
+            Sheet {
+                name: "Deviations",
+                header: vec!["entry".to_owned()],
+                rows: Vec::new(),
+            },
+            Sheet {
+                name: "Matrix",
+                header: matrix_header.to_vec(),
+                rows: matrix,
+            },
+            Sheet {
+                name: "Findings",
+                header: vec!["code".to_owned(), "message".to_owned()],
+                rows: vec![vec![Cow::Borrowed("R001"), Cow::Borrowed("_x0041_ & <")]],
+            },
+        ]
+    }
+
+    /// Every part of a workbook, by name, in the package's order.
+    fn parts(xlsx: Vec<u8>) -> Vec<(String, Vec<u8>)> {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+        (0..zip.len())
+            .map(|i| {
+                let mut part = zip.by_index(i).unwrap();
+                let mut bytes = Vec::new();
+                part.read_to_end(&mut bytes).unwrap();
+                (part.name().unwrap().into_owned(), bytes)
+            })
+            .collect()
+    }
+
+    /// The rows rtm puts into the sheets are those rust_xlsxwriter writes
+    /// when it is given every cell itself: the whole package is the same,
+    /// part for part.
+    #[test]
+    fn the_workbook_is_the_one_rust_xlsxwriter_makes() {
+        let meta = Meta {
+            note: "Classification: White\nWithheld: none".to_owned(),
+            header: "&CClassification: White".to_owned(),
+            properties: DocProperties::new()
+                .set_creation_datetime(&ExcelDateTime::from_ymd(2000, 1, 1).unwrap()),
+        };
+        let sheets = awkward_sheets();
+        let mut theirs = workbook(&sheets, &meta).unwrap();
+        for (ws, sheet) in theirs.worksheets_mut().iter_mut().zip(&sheets) {
+            for (r, row) in sheet.rows.iter().enumerate() {
+                for (c, text) in row.iter().enumerate() {
+                    if !text.is_empty() {
+                        ws.write_string(r as u32 + 1, c as u16, text.as_ref())
+                            .unwrap();
+                    }
+                }
+            }
+        }
+        let theirs = parts(theirs.save_to_buffer().unwrap());
+        let mut ours = std::io::Cursor::new(Vec::new());
+        package(sheets, &meta, &|_| {}, &mut ours).unwrap();
+        let ours = parts(ours.into_inner());
+        let names = |p: &[(String, Vec<u8>)]| p.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&ours), names(&theirs));
+        for ((name, ours), (_, theirs)) in ours.iter().zip(&theirs) {
+            assert!(
+                ours == theirs,
+                "{name} differs:\nours:   {}\ntheirs: {}",
+                String::from_utf8_lossy(ours),
+                String::from_utf8_lossy(theirs)
+            );
+        }
+        // The sheets did get their rows.
+        let nodes = &ours
+            .iter()
+            .find(|(n, _)| n == "xl/worksheets/sheet1.xml")
+            .unwrap()
+            .1;
+        let nodes = String::from_utf8_lossy(nodes);
+        assert!(nodes.contains("<dimension ref=\"A1:AD13\"/>"), "{nodes}");
+        assert!(nodes.contains("<c r=\"AD13\" s=\"1\" t=\"inlineStr\"><is><t>AD</t></is></c>"));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod export;
 pub mod import;
 mod merged;
+mod sheetxml;
 pub mod tables;
 
 /// The `Nodes` sheet's columns, in order (INTERCHANGE §2); any other field
