@@ -166,6 +166,29 @@ fn the_export_is_the_same_bytes_every_time() {
     assert_eq!(std::fs::read(&c).unwrap(), std::fs::read(&d).unwrap());
 }
 
+/// Without a temporary folder to write into, rust_xlsxwriter holds the
+/// sheets in memory (its header row then goes to a shared-strings part):
+/// the workbook still reads back cell for cell as the usual one.
+#[test]
+fn a_workbook_is_made_without_a_temporary_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let usual = dir.path().join("usual.xlsx");
+    let without = dir.path().join("without.xlsx");
+    export("xlsx", &bundled(), &usual, &[]);
+    rtm()
+        .env("TMPDIR", dir.path().join("no such folder"))
+        .args(["export", "xlsx"])
+        .arg(bundled())
+        .arg("-o")
+        .arg(&without)
+        .assert()
+        .success();
+    let usual = read_workbook(&usual);
+    assert_eq!(usual.len(), 4);
+    assert!(usual.iter().all(|(_, rows)| rows.len() > 1));
+    assert_eq!(read_workbook(&without), usual);
+}
+
 /// Every text of every cell of the workbook, and of the CSV.
 fn all_text(xlsx: &Path, csv: &Path) -> String {
     let mut text = String::new();
