@@ -41,6 +41,18 @@ pub enum ExportError {
         /// The cell's length, in characters.
         chars: usize,
     },
+    /// A sheet has more rows than Excel allows in one.
+    #[error(
+        "{sheet}: {rows} rows, more than the {limit} Excel allows below a header; nothing written (`rtm export csv` and `rtm export reqif` have no such limit)",
+        rows = thousands(*rows),
+        limit = thousands(ROW_LIMIT)
+    )]
+    TooManyRows {
+        /// The sheet's name.
+        sheet: &'static str,
+        /// Its rows below the header.
+        rows: usize,
+    },
 }
 
 /// A count with a comma between thousands: `32,767`.
@@ -709,6 +721,9 @@ fn page_header(view: &View<'_>) -> String {
 /// Excel's limit on the characters of one cell.
 const CELL_LIMIT: usize = 32_767;
 
+/// Excel's limit on the rows of a sheet, the header's not counted.
+const ROW_LIMIT: usize = 1_048_575;
+
 /// Column widths, in characters: the longest line of the header and the
 /// first rows, between 8 and 60.
 fn widths(sheet: &Sheet) -> Vec<f64> {
@@ -978,6 +993,12 @@ fn package<W: Write + Seek + Send>(
     progress: &(dyn Fn(Tick) + Sync),
     out: W,
 ) -> Result<(), ExportError> {
+    if let Some(sheet) = sheets.iter().find(|s| s.rows.len() > ROW_LIMIT) {
+        return Err(ExportError::TooManyRows {
+            sheet: sheet.name,
+            rows: sheet.rows.len(),
+        });
+    }
     for sheet in &sheets {
         progress(Tick::Rows(sheet.rows.len() as u64));
     }
@@ -1005,8 +1026,8 @@ fn package<W: Write + Seek + Send>(
     let rest = rest.map_err(|_| broken("a sheet could not be written"))??;
     let mut sheets: FxHashMap<String, zip::write::PreparedZipFile> =
         std::iter::once(first).chain(rest).collect();
-    // The packager's pieces are small: one system call each into the
-    // file without a buffer.
+    // The zip's headers come in small pieces: one system call each into
+    // the file without a buffer.
     let out = std::io::BufWriter::with_capacity(1 << 20, out);
     let mut zip = zip::ZipWriter::new(out);
     let zipped = |e| ExportError::Xlsx(rust_xlsxwriter::XlsxError::from(e));
@@ -1361,6 +1382,40 @@ mod tests {
         let nodes = String::from_utf8_lossy(nodes);
         assert!(nodes.contains("<dimension ref=\"A1:AD13\"/>"), "{nodes}");
         assert!(nodes.contains("<c r=\"AD13\" s=\"1\" t=\"inlineStr\"><is><t>AD</t></is></c>"));
+    }
+
+    /// A sheet longer than Excel allows is refused by name, and one row
+    /// fewer is written.
+    #[test]
+    fn a_sheet_past_excel_s_rows_is_refused() {
+        let meta = Meta {
+            note: String::new(),
+            header: String::new(),
+            properties: DocProperties::new(),
+        };
+        let sheets = |rows: usize| {
+            let mut sheets = awkward_sheets();
+            sheets[2].rows = vec![vec![Cow::Borrowed("x")]; rows];
+            sheets
+        };
+        let mut out = std::io::Cursor::new(Vec::new());
+        let err = package(sheets(ROW_LIMIT + 1), &meta, &|_| {}, &mut out).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Matrix: 1,048,576 rows, more than the 1,048,575 Excel allows below a header; \
+             nothing written (`rtm export csv` and `rtm export reqif` have no such limit)"
+        );
+        assert!(out.into_inner().is_empty());
+        let mut out = std::io::Cursor::new(Vec::new());
+        package(sheets(ROW_LIMIT), &meta, &|_| {}, &mut out).unwrap();
+        let matrix = parts(out.into_inner())
+            .into_iter()
+            .find(|(n, _)| n == "xl/worksheets/sheet3.xml")
+            .unwrap()
+            .1;
+        let matrix = String::from_utf8(matrix).unwrap();
+        assert!(matrix.contains("<dimension ref=\"A1:D1048576\"/>"));
+        assert!(matrix.contains("<row r=\"1048576\"><c r=\"A1048576\""));
     }
 
     #[test]
