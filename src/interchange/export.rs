@@ -8,7 +8,7 @@ use std::io::{Seek, Write};
 
 use rustc_hash::FxHashMap;
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Note, Workbook, Worksheet};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Note, Workbook, Worksheet, XlsxError};
 
 use super::sheetxml::Rows;
 use super::tables::{NodeTables, file_tables};
@@ -21,7 +21,7 @@ use crate::view::View;
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error("cannot write the workbook: {0}")]
-    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    Xlsx(#[from] XlsxError),
     #[error("cannot write the CSV: {0}")]
     Csv(#[from] csv::Error),
     #[error("{0}: cannot read the node back from its file")]
@@ -877,7 +877,6 @@ fn fill<W: Write>(
     sheet: Sheet<'_>,
     progress: &(dyn Fn(Tick) + Sync),
 ) -> Result<W, ExportError> {
-    let io = |e: std::io::Error| ExportError::Xlsx(e.into());
     let last_row = sheet.rows.len() as u32;
     let ids: Vec<Option<usize>> = (0..sheet.header.len())
         .map(|c| id_column(sheet.name, &sheet.header, c))
@@ -908,13 +907,13 @@ fn fill<W: Write>(
             });
         }
         rows.row(r as u32 + 2, row.iter().map(AsRef::as_ref))
-            .map_err(io)?;
+            .map_err(XlsxError::from)?;
         if r % 1000 == 999 {
             progress(Tick::Written(1000));
         }
     }
     progress(Tick::Written(u64::from(last_row % 1000)));
-    rows.finish().map_err(io)
+    Ok(rows.finish().map_err(XlsxError::from)?)
 }
 
 /// The column of a sheet holding the id of the node that column `c` of a
@@ -1004,7 +1003,7 @@ fn package<W: Write + Seek + Send>(
     }
     let mut template = std::io::Cursor::new(Vec::new());
     workbook(&sheets, meta)?.save_to_writer(&mut template)?;
-    let mut template = zip::ZipArchive::new(template).map_err(rust_xlsxwriter::XlsxError::from)?;
+    let mut template = zip::ZipArchive::new(template).map_err(XlsxError::from)?;
     let mut parts = Vec::with_capacity(sheets.len());
     for (n, sheet) in sheets.iter().enumerate() {
         parts.push(around_rows(&mut template, &sheet_part(n), sheet)?);
@@ -1030,20 +1029,19 @@ fn package<W: Write + Seek + Send>(
     // the file without a buffer.
     let out = std::io::BufWriter::with_capacity(1 << 20, out);
     let mut zip = zip::ZipWriter::new(out);
-    let zipped = |e| ExportError::Xlsx(rust_xlsxwriter::XlsxError::from(e));
     for i in 0..template.len() {
-        let part = template.by_index_raw(i).map_err(zipped)?;
-        let name = part.name().map_err(zipped)?.into_owned();
+        let part = template.by_index_raw(i).map_err(XlsxError::from)?;
+        let name = part.name().map_err(XlsxError::from)?.into_owned();
         match sheets.remove(&name) {
             Some(sheet) => {
                 drop(part);
-                zip.add_prepared_file(sheet).map_err(zipped)?;
+                zip.add_prepared_file(sheet).map_err(XlsxError::from)?;
             }
-            None => zip.raw_copy_file(part).map_err(zipped)?,
+            None => zip.raw_copy_file(part).map_err(XlsxError::from)?,
         }
     }
-    let mut out = zip.finish().map_err(zipped)?;
-    out.flush().map_err(rust_xlsxwriter::XlsxError::from)?;
+    let mut out = zip.finish().map_err(XlsxError::from)?;
+    out.flush().map_err(XlsxError::from)?;
     Ok(())
 }
 
@@ -1062,7 +1060,7 @@ fn around_rows(
         .by_name(name)
         .map_err(|_| missing())?
         .read_to_string(&mut xml)
-        .map_err(rust_xlsxwriter::XlsxError::from)?;
+        .map_err(XlsxError::from)?;
     let end = xml.rfind("</sheetData>").ok_or_else(missing)?;
     let after = xml.split_off(end);
     let start = xml.find("<dimension ref=\"").ok_or_else(missing)? + "<dimension ref=\"".len();
@@ -1102,14 +1100,13 @@ fn compress(
     (before, after): &(String, String),
     progress: &(dyn Fn(Tick) + Sync),
 ) -> Result<(String, zip::write::PreparedZipFile), ExportError> {
-    let zipped = |e| ExportError::Xlsx(rust_xlsxwriter::XlsxError::from(e));
-    let io = |e: std::io::Error| ExportError::Xlsx(e.into());
     let name = sheet_part(n);
-    let mut part = zip::write::ZipFileBuilder::new(&name, part_options()).map_err(zipped)?;
-    part.write_all(before.as_bytes()).map_err(io)?;
+    let mut part =
+        zip::write::ZipFileBuilder::new(&name, part_options()).map_err(XlsxError::from)?;
+    part.write_all(before.as_bytes()).map_err(XlsxError::from)?;
     let mut part = fill(part, sheet, progress)?;
-    part.write_all(after.as_bytes()).map_err(io)?;
-    Ok((name, part.finish().map_err(zipped)?))
+    part.write_all(after.as_bytes()).map_err(XlsxError::from)?;
+    Ok((name, part.finish().map_err(XlsxError::from)?))
 }
 
 /// The `Nodes` sheet as CSV (RFC 4180, UTF-8).
