@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use super::{FILE_COLUMN, LINK_FIELDS, LIST_FIELDS, NODE_COLUMNS, STRING_FIELDS, cell_ref};
 use crate::config::{Config, DEFAULT_ID_PATTERN, DIGIT_ID_PATTERN};
+use crate::load::PROJECT_FILE;
 use crate::load::decode::suggest;
-use crate::load::{Entry, FileSet, PROJECT_FILE};
 use crate::model::{Category, Classification, Kind, Stage, Status};
 
 /// Why an import could not start (exit status 2): the input or the
@@ -202,6 +202,18 @@ fn normal(s: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
+}
+
+/// [`normal`], without a copy of a text that is already so (lower case
+/// ASCII letters, digits, `-` and `_`: the usual cell).
+fn normalized(s: &str) -> Cow<'_, str> {
+    if s.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(normal(s))
+    }
 }
 
 /// How an import runs.
@@ -970,6 +982,12 @@ struct Column {
     header: String,
 }
 
+/// Where a diagnostic on a field goes: its column and header, else
+/// (no column) the id's column, without a header.
+fn place_of(id_col: u32, c: Option<&Column>) -> (u32, &str) {
+    c.map_or((id_col, ""), |c| (c.col, c.header.as_str()))
+}
+
 /// The header row, each field's column, and the columns left out.
 type Header = (u32, Vec<(String, Column)>, Vec<String>);
 
@@ -1254,7 +1272,7 @@ struct Files {
 #[derive(Default)]
 struct FileNodes {
     nodes: Vec<Prepared>,
-    built: Option<(String, usize)>,
+    built: Option<(Arc<String>, usize)>,
     /// Given rows after the rows had left it: built at the end.
     again: bool,
 }
@@ -1288,9 +1306,9 @@ impl Files {
         }
     }
 
-    /// Builds the text of one file the rows have left; false when there
-    /// is none to build.
-    fn build_one(&mut self) -> bool {
+    /// Builds the text of one file the rows have left: its path and
+    /// text, or `None` when there is none to build.
+    fn build_one(&mut self) -> Option<(String, Arc<String>)> {
         while let Some(rel) = self.left.pop_front() {
             if self.open.as_ref() == Some(&rel) {
                 continue;
@@ -1299,21 +1317,23 @@ impl Files {
                 && file.built.is_none()
                 && !file.again
             {
-                file.built = Some(file_text(&file.nodes));
-                return true;
+                let (text, links) = file_text(&file.nodes);
+                let text = Arc::new(text);
+                file.built = Some((Arc::clone(&text), links));
+                return Some((rel, text));
             }
         }
-        false
+        None
     }
 }
 
 /// One row converted: its node, and what is settled in row order.
 #[derive(Default)]
-struct RowOut {
+struct RowOut<'c> {
     /// Blank in every mapped column: a separator.
     blank: bool,
     /// The row's diagnostics and its id, in the order they are found.
-    pending: Vec<Pending>,
+    pending: Vec<Pending<'c>>,
     /// Its id is valid only with a wider pattern.
     relax: bool,
     /// What the import did to the row that the user should know of.
@@ -1325,12 +1345,13 @@ struct RowOut {
 
 /// A diagnostic of a row, or its id: a duplicate of an id in an earlier
 /// row is reported where the id is found.
-enum Pending {
+enum Pending<'c> {
     Diag(Diagnostic),
     Id {
         id: String,
         col: u32,
-        header: String,
+        /// The header of the id's column.
+        header: &'c str,
     },
 }
 
@@ -1532,13 +1553,12 @@ fn prepare_read(
     let empty = HashMap::new();
     let values_of = |field: &str| mapping.and_then(|m| m.values.get(field)).unwrap_or(&empty);
     let files = std::cell::RefCell::new(Files::default());
-    // Each id's first cell (row, column).
-    let mut first_cell: rustc_hash::FxHashMap<String, (u32, u32)> =
+    // Each id's first cell and its last (row, column).
+    let mut cells_of: rustc_hash::FxHashMap<String, [(u32, u32); 2]> =
         rustc_hash::FxHashMap::default();
     let mut relaxed: BTreeSet<Kind> = BTreeSet::new();
     let mut variants_seen: Vec<String> = Vec::new();
     let mut blank_rows = 0;
-    let mut row_of: rustc_hash::FxHashMap<String, (u32, u32)> = rustc_hash::FxHashMap::default();
     let id_col = column_of("id").map_or(0, |c| c.col);
     let known = field_names();
     // The rows below the header, each dropped once read (so that the
@@ -1548,8 +1568,7 @@ fn prepare_read(
         .split_off(&header_row.saturating_add(1))
         .into_iter()
         .collect();
-    first_cell.reserve(body.len());
-    row_of.reserve(body.len());
+    cells_of.reserve(body.len());
     let sheet_name = grid.name.as_str();
     // One row into a node, on its own (the rows are converted in
     // parallel); what depends on the rows before it (a duplicate id, the
@@ -1619,33 +1638,31 @@ fn prepare_read(
                 texts.push((field, None, d, true));
             }
         }
-        let place =
-            |c: Option<&Column>| c.map_or((id_col, String::new()), |c| (c.col, c.header.clone()));
         // The kind first: it says which fields the row may have.
         let kind_text = texts.iter().find(|(f, _, _, _)| *f == "kind");
         let kind = match kind_text {
             None => {
-                let (col, header) = place(column_of("kind"));
+                let (col, header) = place_of(id_col, column_of("kind"));
                 bad(
                     col,
-                    &header,
+                    header,
                     "no kind: expected theme, business, requirement, sec or modification".into(),
                     Some("add a `kind` column, or set one kind for every row with [defaults] kind = \"requirement\"".into()),
                 );
                 done!(None);
             }
             Some((_, c, t, _)) => {
+                let t = normalized(t);
                 let t = values_of("kind")
-                    .get(&normal(t))
-                    .cloned()
-                    .unwrap_or_else(|| normal(t));
+                    .get(t.as_ref())
+                    .map_or(t, |v| Cow::Borrowed(v.as_str()));
                 match Kind::parse(&t) {
                     Some(k) => k,
                     None => {
-                        let (col, header) = place(*c);
+                        let (col, header) = place_of(id_col, *c);
                         bad(
                             col,
-                            &header,
+                            header,
                             format!(
                                 "unknown kind `{t}`: expected theme, business, requirement, sec or modification"
                             ),
@@ -1659,12 +1676,13 @@ fn prepare_read(
         let fields = crate::spec::fields_of(kind);
         let mut out: Vec<(Cow<'static, str>, Val)> = Vec::with_capacity(texts.len());
         let mut file = None;
-        let mut id = None;
+        // The place of the id among `out`.
+        let mut id: Option<usize> = None;
         for &(field, c, raw, default) in &texts {
             if field == "kind" {
                 continue;
             }
-            let (col, header) = place(c);
+            let (col, header) = place_of(id_col, c);
             if field == FILE_COLUMN {
                 let rel = raw.trim();
                 if valid_file(rel) {
@@ -1672,7 +1690,7 @@ fn prepare_read(
                 } else {
                     bad(
                         col,
-                        &header,
+                        header,
                         format!("`{rel}` is not a node file of the tree"),
                         Some("a relative path ending in .toml, without `..`, not rtm.toml".into()),
                     );
@@ -1693,7 +1711,7 @@ fn prepare_read(
                 };
                 bad(
                     col,
-                    &header,
+                    header,
                     format!("a {kind} has no field `{field}`"),
                     hint,
                 );
@@ -1722,29 +1740,27 @@ fn prepare_read(
                         pending.borrow_mut().push(Pending::Id {
                             id: text.clone(),
                             col,
-                            header: header.clone(),
+                            header,
                         });
-                        id = Some(text.clone());
+                        id = Some(out.len());
                         out.push((field_key(field, &known), Val::Str(text)));
                     }
-                    Err((message, help)) => bad(col, &header, message, help),
+                    Err((message, help)) => bad(col, header, message, help),
                 }
                 continue;
             }
             if let Some(choices) = choices_of(field) {
-                let v = normal(&text).replace([' ', '_'], "-");
-                let v = if field == "classification" && v == "clear" {
-                    "clear".to_owned()
+                // The usual cell is written as the value is: no copy.
+                let folded = (!text.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+                    .then(|| normal(&text).replace([' ', '_'], "-"));
+                let v = folded.as_deref().unwrap_or(&text);
+                if choices.contains(&v) || (field == "classification" && v == "clear") {
+                    out.push((field_key(field, &known), Val::Str(folded.unwrap_or(text))));
                 } else {
-                    v
-                };
-                if choices.contains(&v.as_str()) || (field == "classification" && v == "clear") {
-                    out.push((field_key(field, &known), Val::Str(v)));
-                } else {
-                    let near = suggest(&v, choices).map(|s| format!("did you mean `{s}`?"));
+                    let near = suggest(v, choices).map(|s| format!("did you mean `{s}`?"));
                     bad(
                         col,
-                        &header,
+                        header,
                         format!(
                             "unknown {field} `{}`: expected {}",
                             text.trim(),
@@ -1788,7 +1804,7 @@ fn prepare_read(
                                         .collect();
                                     bad(
                                         col,
-                                        &header,
+                                        header,
                                         format!(
                                             "unknown variant `{v}`: the project's are {}",
                                             if vs.is_empty() {
@@ -1805,7 +1821,7 @@ fn prepare_read(
                         }
                         out.push((field_key(field, &known), Val::List(items)));
                     }
-                    Err((message, help)) => bad(col, &header, message, Some(help)),
+                    Err((message, help)) => bad(col, header, message, Some(help)),
                 }
                 continue;
             }
@@ -1820,7 +1836,7 @@ fn prepare_read(
                 Ok(v) => out.push((field_key(field, &known), Val::toml(&v))),
                 Err(_) if NODE_COLUMNS.contains(&field) || field == "questions" => bad(
                     col,
-                    &header,
+                    header,
                     format!(
                         "`{field}` must be written as inline TOML, not `{}`",
                         text.trim()
@@ -1835,17 +1851,21 @@ fn prepare_read(
             }
         }
         // Required fields.
+        let id_text = |out: &[(Cow<'static, str>, Val)]| match id.and_then(|i| out.get(i)) {
+            Some((_, Val::Str(s))) => Some(s.clone()),
+            _ => None,
+        };
         for f in fields.iter().filter(|f| f.required) {
             if !out.iter().any(|(k, _)| k == f.name)
                 && !texts.iter().any(|(k, _, _, _)| *k == f.name)
             {
-                let (col, header) = place(column_of(f.name));
+                let (col, header) = place_of(id_col, column_of(f.name));
                 // A business requirement without a theme is a gap in the
                 // RTM, not a cell that cannot be read: written with
                 // `themes = []`, as the ReqIF import does, for `rtm check`
                 // to report (R104).
                 if kind == Kind::Business && f.name == "themes" {
-                    if let Some(id) = &id {
+                    if let Some(id) = id_text(&out) {
                         let under = if header.is_empty() {
                             " (no `themes` column)".to_owned()
                         } else {
@@ -1859,13 +1879,13 @@ fn prepare_read(
                     out.push((field_key(f.name, &known), Val::List(Vec::new())));
                     continue;
                 }
-                let what = match &id {
+                let what = match id_text(&out) {
                     Some(id) => format!("{kind} {id}"),
                     None => format!("a {kind}"),
                 };
                 bad(
                     col,
-                    &header,
+                    header,
                     if f.name == "id" {
                         "empty id: every node needs one".to_owned()
                     } else {
@@ -1919,23 +1939,23 @@ fn prepare_read(
         for p in out.pending {
             match p {
                 Pending::Diag(d) => diags.push(d),
-                Pending::Id { id, col, header } => {
-                    match first_cell.get(&id) {
-                        Some(&(r, c)) => diags.push(Diagnostic {
+                Pending::Id { id, col, header } => match cells_of.get_mut(&id) {
+                    Some([(r, c), last]) => {
+                        diags.push(Diagnostic {
                             cell: cell_ref(&grid.name, row as usize, col as usize),
-                            header,
+                            header: header.to_owned(),
                             message: format!(
                                 "duplicate id `{id}`: also at {}",
-                                cell_ref(&grid.name, r as usize, c as usize)
+                                cell_ref(&grid.name, *r as usize, *c as usize)
                             ),
                             help: Some("give every node its own id".into()),
-                        }),
-                        None => {
-                            first_cell.insert(id.clone(), (row, col));
-                        }
+                        });
+                        *last = (row, col);
                     }
-                    row_of.insert(id, (row, col));
-                }
+                    None => {
+                        cells_of.insert(id, [(row, col); 2]);
+                    }
+                },
             }
         }
         if let Some(p) = out.prepared {
@@ -1960,16 +1980,33 @@ fn prepare_read(
     for (row, out) in convert_all(body) {
         fold(row, out);
     }
+    // A file built while the sheet is read (when this thread waits for
+    // the reader) is read back then too, with the project's settings: a
+    // tree's, or those a new tree's `rtm.toml` is expected to have (the
+    // variants the input states). Read back otherwise if it does not.
+    let mut early = super::readback::Early::with(tree.as_ref().map_or_else(
+        || {
+            let mut expected = Config::default();
+            expected.project.variants = stated.variants_with(&[]);
+            expected
+        },
+        |t| t.config.clone(),
+    ));
     if let Some(rows) = rows {
         let rest = rows.for_each(
             |row, cells| fold(row, convert(row, cells)),
-            || files.borrow_mut().build_one(),
+            || match files.borrow_mut().build_one() {
+                Some((rel, text)) => {
+                    early.check(rel, text);
+                    true
+                }
+                None => false,
+            },
         )?;
         for (row, out) in convert_all(rest) {
             fold(row, out);
         }
     }
-    drop(first_cell);
     // With bad cells, the rows that converted are still planned, so that
     // their clashes with the tree are reported with the rest.
 
@@ -2011,7 +2048,7 @@ fn prepare_read(
             if replaced.contains(path) {
                 continue;
             }
-            if let Some(&(row, col)) = row_of.get(n.id.as_str()) {
+            if let Some(&[_, (row, col)]) = cells_of.get(n.id.as_str()) {
                 diags.push(Diagnostic {
                     cell: cell_ref(&grid.name, row as usize, col as usize),
                     header: column_of("id")
@@ -2041,7 +2078,7 @@ fn prepare_read(
         Some(force) => {
             let (staging, loaded) = crate::threads::both(
                 || stage(&plan, into, force),
-                || check_plan_fields(&plan, present, existing, options.replace),
+                || super::readback::check_plan_fields(&plan, tree.as_ref(), early),
             );
             let staging = staging.unwrap_or_else(|_| {
                 Err(ImportError::Write(
@@ -2051,7 +2088,7 @@ fn prepare_read(
             (loaded, Some(staging))
         }
         None => (
-            check_plan_fields(&plan, present, existing, options.replace),
+            super::readback::check_plan_fields(&plan, tree.as_ref(), early),
             None,
         ),
     };
@@ -2059,7 +2096,8 @@ fn prepare_read(
         let (row, id_at) = f
             .node
             .as_deref()
-            .and_then(|id| row_of.get(id))
+            .and_then(|id| cells_of.get(id))
+            .map(|[_, last]| last)
             .copied()
             .unwrap_or((header_row, id_col));
         // The column of the field the message names, else of the field
@@ -2216,20 +2254,23 @@ fn build(
     // Each file not yet built is built on its own (in parallel), in path
     // order, and its nodes dropped.
     use rayon::prelude::*;
-    let built: Vec<(String, String, usize)> = files
+    let built: Vec<(String, Arc<String>, usize)> = files
         .by_file
         .into_iter()
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|(rel, file)| {
-            let (text, n) = file.built.unwrap_or_else(|| file_text(&file.nodes));
+            let (text, n) = file.built.unwrap_or_else(|| {
+                let (text, n) = file_text(&file.nodes);
+                (Arc::new(text), n)
+            });
             (rel, text, n)
         })
         .collect();
     let mut files = Vec::with_capacity(built.len());
     for (rel, text, n) in built {
         links += n;
-        files.push((rel, Arc::new(text)));
+        files.push((rel, text));
     }
     let project = (!existing).then(|| {
         // The project's name as the export states it, else the file's.
@@ -2399,213 +2440,6 @@ fn file_text_document(nodes: Vec<(Kind, Vec<(String, toml_edit::Value)>)>) -> (S
     (doc.to_string(), links)
 }
 
-/// The findings the loader would report on the tree as written (R001,
-/// R002), and ids defined twice (R003) or invalid (R007). The loader reads
-/// the plan's texts themselves (shared, not copied), so that they can be
-/// written at the same time.
-#[cfg(test)]
-fn check_plan(
-    plan: &Plan,
-    present: FileSet,
-    existing: bool,
-    replace: bool,
-) -> Vec<crate::finding::Finding> {
-    check_plan_fields(plan, present, existing, replace)
-        .into_iter()
-        .map(|(f, _)| f)
-        .collect()
-}
-
-/// The top-level field of a node table that the byte `at` of a file's
-/// `text` lies in: the key of the nearest line above it that starts a
-/// field (`key = …`), within the node's table.
-fn field_at(text: &str, at: usize) -> Option<String> {
-    let before = text.get(..at)?;
-    for line in before.lines().rev() {
-        if line.starts_with('[') {
-            return None;
-        }
-        let Some((key, _)) = line.split_once(" = ") else {
-            continue;
-        };
-        if !key.is_empty() && !key.starts_with([' ', '\t', '#']) {
-            return Some(key.trim_matches('"').to_owned());
-        }
-    }
-    None
-}
-
-/// [`check_plan`], each finding with the field of the written file it
-/// lies in, when it lies in one.
-fn check_plan_fields(
-    plan: &Plan,
-    present: FileSet,
-    existing: bool,
-    replace: bool,
-) -> Vec<(crate::finding::Finding, Option<String>)> {
-    let mut set = if existing {
-        present
-    } else {
-        FileSet::default()
-    };
-    if replace {
-        set.entries.clear();
-    }
-    if let Some(p) = &plan.project {
-        set.project = Some(Entry::Bytes(p.clone().into_bytes()));
-    }
-    let planned: std::collections::HashSet<&str> =
-        plan.files.iter().map(|(r, _)| r.as_str()).collect();
-    set.entries.retain(|(r, _)| !planned.contains(r.as_str()));
-    for (rel, text) in &plan.files {
-        set.entries.push((
-            rel.clone(),
-            Entry::Text(crate::source::Str::whole(Arc::clone(text))),
-        ));
-    }
-    let loaded = crate::load::load_files(set);
-    let mut findings: Vec<crate::finding::Finding> = loaded
-        .findings
-        .into_iter()
-        .filter(|f| matches!(f.code.rule().code, "R001" | "R002"))
-        .collect();
-    let crate::model::Model { sources, nodes, .. } = loaded.model;
-    let texts: HashMap<&str, &Arc<String>> =
-        plan.files.iter().map(|(r, t)| (r.as_str(), t)).collect();
-    // Each planned file's id, and whether the loader read its text itself.
-    let read: HashMap<&str, (crate::source::FileId, bool)> = sources
-        .ids()
-        .filter_map(|(id, f)| {
-            let text = texts.get(f.path.as_str())?;
-            Some((f.path.as_str(), (id, f.text.is_all_of(text))))
-        })
-        .collect();
-    // Already refused (a file over `limits.max_file_bytes` is not read):
-    // said once.
-    let refused = !findings.is_empty();
-    for (rel, _) in &plan.files {
-        match read.get(rel.as_str()) {
-            Some((_, true)) => {}
-            _ if refused => {}
-            // Not read as it was built (never so for the texts an import
-            // builds): nothing is written.
-            other => {
-                // Only the message and the row reach the user: a file the
-                // loader gave no id (never so) is named by a fresh one.
-                let id = other.map(|(id, _)| *id).unwrap_or_else(|| {
-                    crate::source::Sources::default()
-                        .add(crate::source::SourceFile::new(rel.clone(), String::new()))
-                });
-                findings.push(crate::finding::Finding::new(
-                    crate::registry::Code::R001,
-                    crate::source::Span::file_start(id),
-                    format!("{rel} could not be read back as it was built"),
-                ));
-            }
-        }
-    }
-    let planned: std::collections::HashSet<crate::source::FileId> =
-        read.values().map(|(id, _)| *id).collect();
-    // A waiver of a rule that cannot be waived: R002 once waivers apply.
-    findings.extend(
-        nodes
-            .iter()
-            .filter(|n| planned.contains(&n.file()))
-            .flat_map(|n| {
-                n.waivers()
-                    .iter()
-                    .filter_map(|w| crate::waivers::unwaivable(n, w))
-            }),
-    );
-    findings.extend(ids_written(&nodes, &planned, &loaded.config));
-    findings
-        .into_iter()
-        .map(|f| {
-            let field = planned
-                .contains(&f.span.file)
-                .then(|| field_at(&sources.file(f.span.file).text, f.span.start))
-                .flatten();
-            (f, field)
-        })
-        .collect()
-}
-
-/// R003 and R007 for the nodes of the files an import writes. They are
-/// the rules' findings, not the loader's: the rows were held to both as
-/// they were read, and this makes sure of it on the texts as written.
-fn ids_written(
-    nodes: &[crate::model::Node],
-    planned: &std::collections::HashSet<crate::source::FileId>,
-    config: &Config,
-) -> Vec<crate::finding::Finding> {
-    use crate::finding::Finding;
-    use crate::registry::Code;
-    use rayon::prelude::*;
-    use std::hash::BuildHasher;
-    let ours = |n: &crate::model::Node| planned.contains(&n.id_span().file);
-    // Each id read once (in a large tree, reading an id is a cache miss):
-    // matched against its kind's pattern, and hashed. Each thread has
-    // patterns of its own: a regex shared by several threads makes all
-    // but one wait for its scratch space.
-    let patterns = || -> Vec<Option<regex::Regex>> {
-        Kind::ALL
-            .iter()
-            .map(|&k| config.id_pattern(k).map(|p| p.regex.clone()))
-            .collect()
-    };
-    let mut keyed: Vec<(u64, usize, bool)> = nodes
-        .par_iter()
-        .enumerate()
-        .map_init(patterns, |patterns, (i, n)| {
-            let invalid = patterns
-                .get(n.kind as usize)
-                .and_then(Option::as_ref)
-                .is_some_and(|p| !p.is_match(&n.id));
-            (
-                rustc_hash::FxBuildHasher.hash_one(n.id.as_str()),
-                i,
-                invalid,
-            )
-        })
-        .collect();
-    let mut findings: Vec<Finding> = keyed
-        .iter()
-        .filter_map(|&(_, i, invalid)| nodes.get(i).filter(|n| invalid && ours(n)))
-        .map(|n| {
-            Finding::new(
-                Code::R007,
-                n.id_span(),
-                format!("`{}` is not a valid {} id", n.id, n.kind),
-            )
-            .node(&n.id)
-        })
-        .collect();
-    // Equal ids have equal hashes: sorted by hash, then by place, each
-    // repeat follows its first definition.
-    keyed.par_sort_unstable();
-    for group in keyed.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
-        // The first definition of each id the hash stands for.
-        let mut firsts: Vec<&crate::model::Node> = Vec::new();
-        for n in group.iter().filter_map(|&(_, i, _)| nodes.get(i)) {
-            let Some(&f) = firsts.iter().find(|f| f.id == n.id) else {
-                firsts.push(n);
-                continue;
-            };
-            if ours(n) || ours(f) {
-                findings.push(
-                    Finding::new(
-                        Code::R003,
-                        n.id_span(),
-                        format!("{} is defined twice", n.id),
-                    )
-                    .node(&n.id),
-                );
-            }
-        }
-    }
-    findings
-}
-
 /// Writes the plan: refuses, before writing anything, when a file exists
 /// and `force` is not set; then stages every file (written in full beside
 /// its target and synced), and only when all are staged puts them in
@@ -2745,97 +2579,6 @@ mod tests {
         assert_eq!(text(1e20), "100000000000000000000");
     }
 
-    #[test]
-    fn the_plan_keeps_its_texts_through_the_check() {
-        let a = "[[theme]]\nid = \"TH-01\"\ntitle = \"First\"\n".to_owned();
-        let b = "[[theme]]\nid = \"TH-02\"\ntitle = \"Café\"\n".to_owned();
-        let plan = Plan {
-            files: vec![
-                ("a.toml".into(), Arc::new(a.clone())),
-                ("b/b.toml".into(), Arc::new(b.clone())),
-            ],
-            ..Plan::default()
-        };
-        let findings = check_plan(&plan, FileSet::default(), false, false);
-        assert!(findings.is_empty(), "{findings:?}");
-        assert_eq!(*plan.files[0].1, a);
-        assert_eq!(*plan.files[1].1, b);
-        // The loader reads a shared text itself, not a copy.
-        let mut set = FileSet::default();
-        set.entries.push((
-            "a.toml".into(),
-            Entry::Text(crate::source::Str::whole(Arc::clone(&plan.files[0].1))),
-        ));
-        let loaded = crate::load::load_files(set);
-        assert!(loaded.findings.is_empty(), "{:?}", loaded.findings);
-        assert!(
-            loaded
-                .model
-                .sources
-                .iter()
-                .any(|f| f.text.is_all_of(&plan.files[0].1))
-        );
-        assert_eq!(loaded.model.nodes.len(), 1);
-        // A text the loader does not read back as it was (a byte-order
-        // mark is dropped): refused, never written shortened.
-        let plan = Plan {
-            files: vec![("c.toml".into(), Arc::new("\u{feff}# c\n".into()))],
-            ..Plan::default()
-        };
-        let findings = check_plan(&plan, FileSet::default(), false, false);
-        assert_eq!(findings.len(), 1, "{findings:?}");
-        assert_eq!(
-            findings[0].message,
-            "c.toml could not be read back as it was built"
-        );
-    }
-
-    /// The read-back holds the written ids to R007 and R003 (the rules'
-    /// findings, which the loader does not make), for the files the
-    /// import writes only.
-    #[test]
-    fn the_check_of_the_plan_refuses_invalid_and_repeated_ids() {
-        let a = "[[theme]]\nid = \"-0\"\ntitle = \"Minus\"\n[[theme]]\nid = \"TH-1\"\ntitle = \"One\"\n";
-        let b = "[[theme]]\nid = \"TH-1\"\ntitle = \"Again\"\n";
-        let plan = Plan {
-            files: vec![
-                ("a.toml".into(), Arc::new(a.to_owned())),
-                ("b.toml".into(), Arc::new(b.to_owned())),
-            ],
-            ..Plan::default()
-        };
-        let findings = check_plan(&plan, FileSet::default(), false, false);
-        let got: Vec<(&str, Option<&str>)> = findings
-            .iter()
-            .map(|f| (f.code.rule().code, f.node.as_deref()))
-            .collect();
-        assert_eq!(got, [("R007", Some("-0")), ("R003", Some("TH-1"))]);
-        // An id repeated only among files the import leaves alone is not
-        // the import's to refuse; one it repeats from them is.
-        let mut present = FileSet::default();
-        for (rel, text) in [("x.toml", b), ("y.toml", b)] {
-            present.entries.push((
-                rel.into(),
-                Entry::Text(crate::source::Str::whole(Arc::new(text.to_owned()))),
-            ));
-        }
-        let plan = Plan {
-            files: vec![(
-                "c.toml".into(),
-                Arc::new("[[theme]]\nid = \"TH-2\"\ntitle = \"Two\"\n".to_owned()),
-            )],
-            ..Plan::default()
-        };
-        assert!(check_plan(&plan, present.clone(), true, false).is_empty());
-        let plan = Plan {
-            files: vec![("c.toml".into(), Arc::new(b.to_owned()))],
-            ..Plan::default()
-        };
-        let findings = check_plan(&plan, present, true, false);
-        assert_eq!(findings.len(), 2, "{findings:?}");
-        assert!(findings.iter().all(|f| f.code.rule().code == "R003"));
-    }
-
     /// One import, read as rows stream in (`true`) or whole, as what it
     /// says: the plan's files and counts, or the diagnostics.
     fn import_read(path: &Path, into: &Path, options: &Options, stream: bool) -> String {
@@ -2961,15 +2704,23 @@ mod tests {
         files.push(node("R-1", Some("a.toml")));
         files.push(node("R-2", Some("b.toml")));
         // a.toml is left: built; b.toml is still being given rows.
-        assert!(files.build_one());
-        assert!(!files.build_one());
-        assert!(files.by_file["a.toml"].built.is_some());
+        let (rel, text) = files.build_one().expect("a.toml is built");
+        assert_eq!(rel, "a.toml");
+        assert!(files.build_one().is_none());
+        let kept = files.by_file["a.toml"]
+            .built
+            .as_ref()
+            .map(|(t, _)| Arc::clone(t));
+        assert!(kept.is_some_and(|kept| Arc::ptr_eq(&kept, &text)));
         files.push(node("R-3", Some("a.toml")));
         assert!(files.by_file["a.toml"].built.is_none());
         files.push(node("R-4", None));
         // b.toml is built; a.toml, given rows again, is left to the end.
-        assert!(files.build_one());
-        assert!(!files.build_one());
+        assert_eq!(
+            files.build_one().map(|(rel, _)| rel).as_deref(),
+            Some("b.toml")
+        );
+        assert!(files.build_one().is_none());
         assert!(files.by_file["b.toml"].built.is_some());
         assert!(files.by_file["a.toml"].built.is_none());
         assert_eq!(files.counts[Kind::Requirement as usize], 4);

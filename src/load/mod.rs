@@ -454,6 +454,15 @@ pub(crate) fn read_node_file(id: FileId, rel: &str, entry: &Entry, config: &Conf
     read_node_entry(id, rel, entry.clone(), config, None)
 }
 
+/// Whether a node file is read the same with either project settings:
+/// [`read_node_file`] reads a file with the project's variants and
+/// limits only (any other setting is for the rules).
+pub(crate) fn reads_alike(a: &Config, b: &Config) -> bool {
+    a.project.variants == b.project.variants
+        && a.limits.max_file_bytes == b.limits.max_file_bytes
+        && a.limits.max_depth == b.limits.max_depth
+}
+
 /// [`read_node_file`], taking the entry: a file's bytes already in memory
 /// become its text without a copy.
 fn read_node_entry(
