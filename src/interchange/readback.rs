@@ -175,7 +175,7 @@ pub(super) fn check_plan_fields(
     // Already refused (a file over `limits.max_file_bytes` is not read):
     // said once.
     let refused = !findings.is_empty();
-    for (rel, c) in checks.iter().filter(|(_, c)| !c.as_built && !refused) {
+    for (rel, _) in checks.iter().filter(|(_, c)| !c.as_built && !refused) {
         // Not read as it was built (never so for the texts an import
         // builds): nothing is written.
         let id = Sources::default().add(SourceFile::new((*rel).to_owned(), String::new()));
@@ -185,7 +185,7 @@ pub(super) fn check_plan_fields(
                 Span::file_start(id),
                 format!("{rel} could not be read back as it was built"),
             ),
-            field_at(&c.text, 0),
+            None,
         ));
     }
     for (_, c) in &checks {
