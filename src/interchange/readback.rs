@@ -123,17 +123,19 @@ pub(super) fn check_plan_fields(
 ) -> Vec<(Finding, Option<String>)> {
     use rayon::prelude::*;
     // A new tree: its project file, as written.
-    let own = tree.is_none().then(|| {
-        crate::load::load_files(FileSet {
-            project: plan
-                .project
-                .as_ref()
-                .map(|p| Entry::Bytes(p.clone().into_bytes())),
-            entries: Vec::new(),
-        })
-    });
-    let Some(base) = tree.or(own.as_ref()) else {
-        return Vec::new();
+    let own;
+    let base = match tree {
+        Some(tree) => tree,
+        None => {
+            own = crate::load::load_files(FileSet {
+                project: plan
+                    .project
+                    .as_ref()
+                    .map(|p| Entry::Bytes(p.clone().into_bytes())),
+                entries: Vec::new(),
+            });
+            &own
+        }
     };
     let config = &base.config;
     let planned: HashSet<&str> = plan.files.iter().map(|(r, _)| r.as_str()).collect();
