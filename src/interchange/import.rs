@@ -1826,7 +1826,12 @@ fn prepare_read(
                 continue;
             }
             // Tables and arrays of tables, and fields this version does not
-            // know: inline TOML (a string when it is not TOML).
+            // know: inline TOML (a string when it is not TOML). A plain
+            // table (the usual `values` cell) is written as it is.
+            if super::plain::is_plain_table(&text) {
+                out.push((field_key(field, &known), Val::Toml(format!(" {text}"))));
+                continue;
+            }
             match text.parse::<toml_edit::Value>() {
                 Ok(v) if !matches!(v, toml_edit::Value::String(_)) => {
                     let mut v = v;

@@ -8,6 +8,7 @@
 pub mod export;
 pub mod import;
 mod merged;
+mod plain;
 mod readback;
 mod sheetxml;
 pub mod tables;
