@@ -90,7 +90,10 @@ pub fn sheets<'v>(view: &'v View<'_>) -> Result<Vec<Sheet<'v>>, ExportError> {
 /// A node's cells before the header is known: one per column of
 /// [`NODE_COLUMNS`], then the fields not among them, by name.
 pub struct NodeCells {
-    fixed: Vec<String>,
+    /// Made with room for the row's last cell (its file), so that the
+    /// row is this vector, not a copy of it, when the tree has no other
+    /// fields.
+    fixed: Vec<Cow<'static, str>>,
     extra: Vec<(String, String)>,
 }
 
@@ -111,9 +114,10 @@ pub fn kept_cells() -> KeptCells {
 
 /// A node's cells, from its table.
 fn cells_of(kind: Kind, table: toml::Table) -> NodeCells {
-    let mut fixed = vec![String::new(); NODE_COLUMNS.len()];
+    let mut fixed: Vec<Cow<'static, str>> = Vec::with_capacity(NODE_COLUMNS.len() + 1);
+    fixed.resize(NODE_COLUMNS.len(), Cow::Borrowed(""));
     if let Some(k) = fixed.first_mut() {
-        *k = kind.as_str().to_owned();
+        *k = Cow::Borrowed(kind.as_str());
     }
     let mut extra = Vec::new();
     for (key, value) in &table {
@@ -121,7 +125,7 @@ fn cells_of(kind: Kind, table: toml::Table) -> NodeCells {
             Some(0) => {}
             Some(i) => {
                 if let Some(c) = fixed.get_mut(i) {
-                    *c = cell(key, value);
+                    *c = Cow::Owned(cell(key, value));
                 }
             }
             None if key == FILE_COLUMN => {}
@@ -267,8 +271,8 @@ pub fn nodes_from<'v>(
         .iter()
         .zip(cells)
         .map(|(n, c)| {
-            let mut row: Vec<Cow<'v, str>> = Vec::with_capacity(c.fixed.len() + extra.len() + 1);
-            row.extend(c.fixed.into_iter().map(Cow::Owned));
+            let mut row: Vec<Cow<'v, str>> = c.fixed;
+            row.reserve(extra.len() + 1);
             if !extra.is_empty() {
                 let mut own = c.extra;
                 row.extend(extra.iter().map(|h| {

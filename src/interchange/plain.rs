@@ -37,13 +37,17 @@ pub fn is_plain_table(text: &str) -> bool {
     if s.done() {
         return true;
     }
-    let mut keys: Vec<&[u8]> = Vec::new();
+    let mut keys: [&[u8]; MAX_PAIRS] = [&[]; MAX_PAIRS];
+    let mut n = 0;
     loop {
         let Some(key) = s.key() else { return false };
-        if keys.len() == MAX_PAIRS || keys.contains(&key) {
+        if n == MAX_PAIRS || keys.get(..n).is_none_or(|seen| seen.contains(&key)) {
             return false;
         }
-        keys.push(key);
+        if let Some(slot) = keys.get_mut(n) {
+            *slot = key;
+        }
+        n += 1;
         s.spaces();
         if !s.eat(b'=') {
             return false;
