@@ -32,6 +32,7 @@ pub mod git;
 pub mod graph;
 pub mod init;
 pub mod interchange;
+pub mod interrupt;
 pub mod load;
 pub mod lsp;
 pub mod model;

@@ -32,6 +32,11 @@ fn main() -> ExitCode {
         eprintln!("rtm: {e}");
         return ExitCode::from(2);
     }
+    // Ctrl-C leaves no temporary file behind, and never half an import
+    // (the language server is stopped by its editor).
+    if !matches!(cli.command, Command::Lsp(_)) {
+        rtm::interrupt::install();
+    }
     let result = match cli.command {
         Command::Check(args) => check(&args),
         Command::Diff(args) => diff(&args),

@@ -235,7 +235,7 @@ pub fn write_atomic_with(
         }
     };
     let path = path.as_path();
-    let (mut tmp, old) = temp_beside(path)?;
+    let (mut tmp, old, made) = temp_made(path)?;
     write(tmp.as_file_mut())?;
     tmp.as_file_mut().flush()?;
     tmp.as_file().sync_all()?;
@@ -243,7 +243,25 @@ pub fn write_atomic_with(
         std::fs::set_permissions(tmp.path(), meta.permissions())?;
     }
     tmp.persist(path).map_err(|e| plain(e.error))?;
+    crate::interrupt::wrote();
+    drop(made);
     Ok(())
+}
+
+/// [`temp_beside`], the file recorded for an interrupt to remove (see
+/// [`crate::interrupt`]) until the record is dropped.
+fn temp_made(
+    path: &Path,
+) -> std::io::Result<(
+    tempfile::NamedTempFile,
+    Option<std::fs::Metadata>,
+    crate::interrupt::Made,
+)> {
+    crate::interrupt::making(|| {
+        let (tmp, old) = temp_beside(path)?;
+        let made = crate::interrupt::made(tmp.path(), false);
+        Ok((tmp, old, made))
+    })
 }
 
 /// A file written in full beside its target and synced to disk, not yet
@@ -258,6 +276,8 @@ enum StagedTo {
     Temp {
         tmp: tempfile::TempPath,
         path: PathBuf,
+        /// Dropped after `tmp`: once the file is in place or removed.
+        made: crate::interrupt::Made,
     },
     /// A device, a FIFO or a socket: written into when committed.
     Direct { path: PathBuf, bytes: Vec<u8> },
@@ -332,7 +352,7 @@ fn stage_to(target: Target, path: &Path, bytes: &[u8], sync: bool) -> std::io::R
             }));
         }
     };
-    let (mut tmp, old) = temp_beside(&path)?;
+    let (mut tmp, old, made) = temp_made(&path)?;
     // A folder cannot be replaced by a file: found now rather than when
     // the files are put in place, after some of them already are.
     if old.as_ref().is_some_and(std::fs::Metadata::is_dir) {
@@ -352,6 +372,7 @@ fn stage_to(target: Target, path: &Path, bytes: &[u8], sync: bool) -> std::io::R
     Ok(Staged(StagedTo::Temp {
         tmp: tmp.into_temp_path(),
         path,
+        made,
     }))
 }
 
@@ -359,8 +380,10 @@ impl Staged {
     /// Puts the staged file in place.
     pub fn commit(self) -> std::io::Result<()> {
         match self.0 {
-            StagedTo::Temp { tmp, path } => {
+            StagedTo::Temp { tmp, path, made } => {
                 tmp.persist(&path).map_err(|e| plain(e.error))?;
+                crate::interrupt::wrote();
+                drop(made);
                 Ok(())
             }
             StagedTo::Direct { path, bytes } => {
@@ -385,12 +408,14 @@ pub fn commit_all(
     staged: Vec<Staged>,
     remove: &[PathBuf],
 ) -> Result<(), (PathBuf, std::io::Error)> {
+    // An interrupt waits for the end: every file in place, or none.
+    let _hold = crate::interrupt::hold();
     let mut undo: Vec<Undo> = Vec::new();
     let mut direct = Vec::new();
     let mut failed = None;
     for s in staged {
         match s.0 {
-            StagedTo::Temp { tmp, path } => match replace_keeping(tmp, &path) {
+            StagedTo::Temp { tmp, path, made: _ } => match replace_keeping(tmp, &path) {
                 Ok(u) => undo.push(u),
                 Err(e) => {
                     failed = Some((path, e));
@@ -433,6 +458,7 @@ pub fn commit_all(
     }
     // In place: the old files kept aside go (each `TempPath` removes its
     // file when dropped).
+    crate::interrupt::wrote();
     drop(undo);
     for d in direct {
         let path = match &d.0 {

@@ -2463,6 +2463,8 @@ pub struct Staging {
     targets: Vec<PathBuf>,
     /// Folders that did not exist, parents first.
     made: Vec<PathBuf>,
+    /// The same, for an interrupt to remove until the files are in place.
+    folders: Vec<crate::interrupt::Made>,
 }
 
 /// The first half of [`write`]: refuses when a file exists and `force`
@@ -2493,6 +2495,7 @@ fn stage(plan: &Plan, into: &Path, force: bool) -> Result<Staging, ImportError> 
         }
     }
     let mut made: Vec<PathBuf> = Vec::new();
+    let mut folders: Vec<crate::interrupt::Made> = Vec::new();
     let mut seen: std::collections::HashSet<&Path> = std::collections::HashSet::new();
     for (path, _) in &targets {
         let Some(dir) = path.parent() else { continue };
@@ -2504,18 +2507,25 @@ fn stage(plan: &Plan, into: &Path, force: bool) -> Result<Staging, ImportError> 
             .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
             .map(Path::to_path_buf)
             .collect();
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            made.extend(missing.into_iter().rev());
+        let made_now = crate::interrupt::making(|| {
+            let done = std::fs::create_dir_all(dir);
+            for m in missing.iter().rev().filter(|m| m.is_dir()) {
+                folders.push(crate::interrupt::made(m, true));
+            }
+            done
+        });
+        made.extend(missing.into_iter().rev());
+        if let Err(e) = made_now {
             remove_folders(&made);
             return Err(ImportError::Write(format!("{}: {e}", dir.display())));
         }
-        made.extend(missing.into_iter().rev());
     }
     match crate::output::stage_all(&targets) {
         Ok(staged) => Ok(Staging {
             staged,
             targets: targets.into_iter().map(|(p, _)| p).collect(),
             made,
+            folders,
         }),
         Err((path, e)) => {
             remove_folders(&made);
@@ -2537,9 +2547,15 @@ fn remove_folders(made: &[PathBuf]) {
 
 /// Undoes a [`stage`]: the temporary files and the folders it made go.
 fn unstage(staging: Staging) {
-    let Staging { staged, made, .. } = staging;
+    let Staging {
+        staged,
+        made,
+        folders,
+        ..
+    } = staging;
     drop(staged);
     remove_folders(&made);
+    drop(folders);
 }
 
 /// The second half of [`write`]: puts every staged file in place, then
@@ -2550,8 +2566,12 @@ fn commit(
     force: bool,
     staging: Staging,
 ) -> Result<Vec<PathBuf>, ImportError> {
+    // The folders made stay recorded until every file is in place.
     let Staging {
-        staged, targets, ..
+        staged,
+        targets,
+        folders: _folders,
+        ..
     } = staging;
     let removed: Vec<PathBuf> = if force {
         plan.removed.iter().map(|rel| into.join(rel)).collect()
