@@ -73,11 +73,14 @@ fn on_interrupt() {
 
 /// Removes what was made, says what is left and exits.
 fn stop(s: &mut State) -> ! {
+    let writing = !s.made.is_empty();
     remove_all(s);
     if s.wrote {
         eprintln!("rtm: interrupted after writing its files");
-    } else {
+    } else if writing {
         eprintln!("rtm: interrupted; nothing written");
+    } else {
+        eprintln!("rtm: interrupted");
     }
     std::process::exit(EXIT);
 }
