@@ -14,7 +14,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -116,22 +116,36 @@ fn an_export_interrupted_while_it_writes_leaves_no_file() {
     }
 }
 
-#[test]
-fn an_import_interrupted_before_its_files_go_in_place_leaves_the_tree_as_it_was() {
-    let dir = tempfile::tempdir().unwrap();
-    let tree = dir.path().join("tree");
-    rtm::corpus::write(&tree, 20_000, 6).unwrap();
-    let sheet = dir.path().join("rtm.xlsx");
+/// A generated tree of 20,000 nodes (`seed`) in `dir/tree`, and its
+/// workbook, `dir/rtm.xlsx`.
+fn tree_and_sheet(dir: &Path, seed: u64) -> (PathBuf, PathBuf) {
+    let tree = dir.join("tree");
+    rtm::corpus::write(&tree, 20_000, seed).unwrap();
+    let sheet = dir.join("rtm.xlsx");
     common::export("xlsx", &tree, &sheet, &[]);
-    let into = dir.path().join("into");
+    (tree, sheet)
+}
+
+/// Starts `rtm import SHEET --into dir/NAME`, a new folder holding the
+/// tree's `rtm.toml`; returns the folder too.
+fn start_import(dir: &Path, name: &str, tree: &Path, sheet: &Path) -> (Child, PathBuf) {
+    let into = dir.join(name);
     std::fs::create_dir(&into).unwrap();
     std::fs::copy(tree.join("rtm.toml"), into.join("rtm.toml")).unwrap();
-    let mut child = start(&[
+    let child = start(&[
         "import",
         sheet.to_str().unwrap(),
         "--into",
         into.to_str().unwrap(),
     ]);
+    (child, into)
+}
+
+#[test]
+fn an_import_interrupted_before_its_files_go_in_place_leaves_the_tree_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tree, sheet) = tree_and_sheet(dir.path(), 6);
+    let (mut child, into) = start_import(dir.path(), "into", &tree, &sheet);
     // Staged: a temporary file beside a target, in a folder it made.
     let staging = wait_for(&mut child, &into, |l| l.iter().any(|p| temporary(p)));
     assert!(staging, "the import ended before it was seen staging");
@@ -147,22 +161,11 @@ fn an_import_interrupted_before_its_files_go_in_place_leaves_the_tree_as_it_was(
 #[test]
 fn an_import_interrupted_while_its_files_go_in_place_is_written_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let tree = dir.path().join("tree");
-    rtm::corpus::write(&tree, 20_000, 8).unwrap();
-    let sheet = dir.path().join("rtm.xlsx");
-    common::export("xlsx", &tree, &sheet, &[]);
+    let (tree, sheet) = tree_and_sheet(dir.path(), 8);
     let whole: Vec<String> = listing(&tree);
     let mut interrupted = 0;
     for attempt in 0..3 {
-        let into = dir.path().join(format!("into-{attempt}"));
-        std::fs::create_dir(&into).unwrap();
-        std::fs::copy(tree.join("rtm.toml"), into.join("rtm.toml")).unwrap();
-        let mut child = start(&[
-            "import",
-            sheet.to_str().unwrap(),
-            "--into",
-            into.to_str().unwrap(),
-        ]);
+        let (mut child, into) = start_import(dir.path(), &format!("into-{attempt}"), &tree, &sheet);
         // The first file in place: the others are going in.
         let placing = wait_for(&mut child, &into, |l| {
             l.iter()
