@@ -7,12 +7,13 @@
 //! fields or tables into the node's file). toml_edit tells it, at about
 //! 1.4 µs a cell: 0.115 s of the 100k-node tree's import, whose 85,000
 //! requirements each write one, on the thread that converts the rows
-//! while the sheet is read. This scan accepts only a strict subset of inline tables (bare
-//! keys, each once; decimal integers, decimal fractions, `true`, `false`,
-//! and basic strings without escapes; spaces between), every one of which
-//! toml_edit accepts and writes back unchanged; for anything else it says
-//! no, and the text goes to toml_edit as before. The tests hold it to
-//! toml_edit on generated texts.
+//! while the sheet is read. This scan accepts only a strict subset of
+//! inline tables (bare keys, each once; decimal integers, decimal
+//! fractions, `true`, `false`, and basic strings without escapes; spaces
+//! between), every one of which toml_edit accepts and writes back
+//! unchanged; for anything else it says no, and the text goes to
+//! toml_edit as before. The tests hold it to toml_edit on generated
+//! texts.
 
 /// At most this many pairs are scanned (each key is compared with the
 /// ones before it); a larger table goes to toml_edit.
