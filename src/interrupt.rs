@@ -11,6 +11,7 @@
 //! put in place ([`hold`]), an interrupt waits: rtm stops once they all
 //! are, so the tree is either as it was or wholly written.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, RwLock};
 
@@ -24,7 +25,7 @@ static GATE: RwLock<()> = RwLock::new(());
 
 static STATE: Mutex<State> = Mutex::new(State {
     next: 0,
-    made: Vec::new(),
+    made: BTreeMap::new(),
     holding: 0,
     interrupted: false,
     wrote: false,
@@ -32,9 +33,9 @@ static STATE: Mutex<State> = Mutex::new(State {
 
 struct State {
     next: u64,
-    /// What was made and is not yet in place or removed: its number, its
-    /// path, and whether it is a folder.
-    made: Vec<(u64, PathBuf, bool)>,
+    /// What was made and is not yet in place or removed, by number (in
+    /// the order made): its path, and whether it is a folder.
+    made: BTreeMap<u64, (PathBuf, bool)>,
     /// How many sections putting files in place are running.
     holding: usize,
     /// An interrupt came while one was: rtm stops once none is.
@@ -93,12 +94,12 @@ pub fn wrote() {
 /// Removes every file made, then every folder (the last made first; each
 /// only when empty).
 fn remove_all(s: &mut State) {
-    for (_, path, folder) in &s.made {
+    for (path, folder) in s.made.values() {
         if !folder {
             let _ = std::fs::remove_file(path);
         }
     }
-    for (_, path, folder) in s.made.iter().rev() {
+    for (path, folder) in s.made.values().rev() {
         if *folder {
             let _ = std::fs::remove_dir(path);
         }
@@ -127,16 +128,13 @@ pub fn made(path: &Path, folder: bool) -> Made {
     let mut s = state();
     let id = s.next;
     s.next += 1;
-    s.made.push((id, path.to_path_buf(), folder));
+    s.made.insert(id, (path.to_path_buf(), folder));
     Made(id)
 }
 
 impl Drop for Made {
     fn drop(&mut self) {
-        let mut s = state();
-        if let Some(i) = s.made.iter().rposition(|(id, _, _)| *id == self.0) {
-            s.made.remove(i);
-        }
+        state().made.remove(&self.0);
     }
 }
 
@@ -174,7 +172,7 @@ mod tests {
                 made(&dir.path().join("b"), true),
             )
         });
-        let listed = |p: &Path| state().made.iter().any(|(_, q, _)| q == p);
+        let listed = |p: &Path| state().made.values().any(|(q, _)| q == p);
         assert!(listed(&dir.path().join("a")) && listed(&dir.path().join("b")));
         drop(a);
         assert!(!listed(&dir.path().join("a")));
@@ -195,12 +193,12 @@ mod tests {
         std::fs::write(kept.join("node.toml"), "x").unwrap();
         let mut s = State {
             next: 0,
-            made: vec![
-                (0, outer.clone(), true),
-                (1, inner.clone(), true),
-                (2, kept.clone(), true),
-                (3, inner.join(".rtm-x.tmp"), false),
-            ],
+            made: BTreeMap::from([
+                (0, (outer.clone(), true)),
+                (1, (inner.clone(), true)),
+                (2, (kept.clone(), true)),
+                (3, (inner.join(".rtm-x.tmp"), false)),
+            ]),
             holding: 0,
             interrupted: false,
             wrote: false,
