@@ -2461,10 +2461,9 @@ pub fn write(plan: &Plan, into: &Path, force: bool) -> Result<Vec<PathBuf>, Impo
 pub struct Staging {
     staged: Vec<crate::output::Staged>,
     targets: Vec<PathBuf>,
-    /// Folders that did not exist, parents first.
-    made: Vec<PathBuf>,
-    /// The same, for an interrupt to remove until the files are in place.
-    folders: Vec<crate::interrupt::Made>,
+    /// Folders that did not exist, parents first, each recorded for an
+    /// interrupt to remove until the files are in place.
+    made: Vec<(PathBuf, crate::interrupt::Made)>,
 }
 
 /// The first half of [`write`]: refuses when a file exists and `force`
@@ -2494,8 +2493,7 @@ fn stage(plan: &Plan, into: &Path, force: bool) -> Result<Staging, ImportError> 
             )));
         }
     }
-    let mut made: Vec<PathBuf> = Vec::new();
-    let mut folders: Vec<crate::interrupt::Made> = Vec::new();
+    let mut made: Vec<(PathBuf, crate::interrupt::Made)> = Vec::new();
     let mut seen: std::collections::HashSet<&Path> = std::collections::HashSet::new();
     for (path, _) in &targets {
         let Some(dir) = path.parent() else { continue };
@@ -2509,12 +2507,12 @@ fn stage(plan: &Plan, into: &Path, force: bool) -> Result<Staging, ImportError> 
             .collect();
         let made_now = crate::interrupt::making(|| {
             let done = std::fs::create_dir_all(dir);
-            for m in missing.iter().rev().filter(|m| m.is_dir()) {
-                folders.push(crate::interrupt::made(m, true));
-            }
+            made.extend(missing.into_iter().rev().map(|m| {
+                let record = crate::interrupt::made(&m, true);
+                (m, record)
+            }));
             done
         });
-        made.extend(missing.into_iter().rev());
         if let Err(e) = made_now {
             remove_folders(&made);
             return Err(ImportError::Write(format!("{}: {e}", dir.display())));
@@ -2525,7 +2523,6 @@ fn stage(plan: &Plan, into: &Path, force: bool) -> Result<Staging, ImportError> 
             staged,
             targets: targets.into_iter().map(|(p, _)| p).collect(),
             made,
-            folders,
         }),
         Err((path, e)) => {
             remove_folders(&made);
@@ -2539,23 +2536,17 @@ fn stage(plan: &Plan, into: &Path, force: bool) -> Result<Staging, ImportError> 
 
 /// Removes the folders a staging made, deepest first (each only when
 /// empty).
-fn remove_folders(made: &[PathBuf]) {
-    for dir in made.iter().rev() {
+fn remove_folders(made: &[(PathBuf, crate::interrupt::Made)]) {
+    for (dir, _) in made.iter().rev() {
         let _ = std::fs::remove_dir(dir);
     }
 }
 
 /// Undoes a [`stage`]: the temporary files and the folders it made go.
 fn unstage(staging: Staging) {
-    let Staging {
-        staged,
-        made,
-        folders,
-        ..
-    } = staging;
+    let Staging { staged, made, .. } = staging;
     drop(staged);
     remove_folders(&made);
-    drop(folders);
 }
 
 /// The second half of [`write`]: puts every staged file in place, then
@@ -2570,8 +2561,7 @@ fn commit(
     let Staging {
         staged,
         targets,
-        folders: _folders,
-        ..
+        made: _made,
     } = staging;
     let removed: Vec<PathBuf> = if force {
         plan.removed.iter().map(|rel| into.join(rel)).collect()
